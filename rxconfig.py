@@ -1,0 +1,23 @@
+"""Reflex configuration, read from SpeakPro's settings (no logic here).
+
+SpeakPro owns its database engine and Alembic migrations (`speakpro/db.py`, `alembic/`), so Reflex's
+own `db_url` stays unset: it would make `reflex run` autogenerate a second schema diff at each start.
+`REDIS_URL` is translated, so Reflex's state manager goes to Redis when one is configured.
+"""
+
+import reflex as rx
+
+from speakpro.settings import settings
+from speakpro.styles import THEME
+
+config = rx.Config(
+    app_name="speakpro",
+    frontend_port=settings.frontend_port,
+    backend_port=settings.backend_port,
+    api_url=settings.api_url,
+    deploy_url=settings.app_url,
+    redis_url=settings.redis_url,
+    telemetry_enabled=False,
+    show_built_with_reflex=False,
+    plugins=[rx.plugins.SitemapPlugin(), rx.plugins.RadixThemesPlugin(theme=THEME)],
+)

@@ -1,0 +1,128 @@
+"""SpeakPro's command line: `python -m speakpro --help`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _cmd_db_up(_args) -> int:
+    from speakpro.db import database_url, redacted
+    from speakpro.settings import settings
+
+    url = database_url()
+    where = "embedded PostgreSQL under " + str(settings.embedded_pgdata) if settings.uses_embedded_database else "DATABASE_URL"
+    print(f"database ready ({where}): {redacted(url)}")
+    return 0
+
+
+def _cmd_db_stop(_args) -> int:
+    import subprocess
+
+    from speakpro.settings import settings
+
+    pgdata = settings.embedded_pgdata
+    if not (pgdata / "postmaster.pid").exists():
+        print("the embedded PostgreSQL is not running")
+        return 0
+    from pgserver._commands import POSTGRES_BIN_PATH
+
+    user = ["sudo", "-u", "pgserver"] if _is_root() else []
+    subprocess.run([*user, str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(pgdata), "stop", "-m", "fast"], check=False)
+    return 0
+
+
+def _is_root() -> bool:
+    import os
+
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def _cmd_migrate(_args) -> int:
+    from alembic import command
+    from alembic.config import Config
+
+    from speakpro.db import database_url
+    from speakpro.settings import PROJECT_ROOT
+
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("sqlalchemy.url", database_url().replace("%", "%%"))
+    command.upgrade(config, "head")
+    print("migrations applied (alembic upgrade head)")
+    return 0
+
+
+def _cmd_seed(args) -> int:
+    from speakpro.db import session_scope
+    from speakpro.seed import run_seed
+
+    with session_scope() as session:
+        report = run_seed(session)
+    if report.created_users:
+        print(f"seeded {len(report.created_users)} demo users with their history")
+    else:
+        print("demo data already present; nothing changed")
+    if args.verbose:
+        for table, count in report.counts.items():
+            print(f"  {table:<22} {count}")
+    return 0
+
+
+def _cmd_logins(_args) -> int:
+    from speakpro.seed.demo import DEMO_PASSWORD
+    from speakpro.settings import settings
+
+    print(f"""
+SpeakPro is starting on {settings.app_url}  (first start builds the frontend: about a minute)
+Demo logins (password for all: {DEMO_PASSWORD})
+  learner   learner@example.com              Northwind Outfitters, 60 days of practice
+  manager   manager@example.com              manager of Northwind Outfitters
+  manager   manager@blueharbor.example.com   manager of Blue Harbor Logistics
+  admin     admin@example.com                instance admin
+""")
+    return 0
+
+
+def _cmd_prepare(args) -> int:
+    for step in (_cmd_db_up, _cmd_migrate, _cmd_seed, _cmd_logins):
+        code = step(args)
+        if code:
+            return code
+    return 0
+
+
+def _cmd_health(_args) -> int:
+    from speakpro.db import check_database
+
+    reachable, detail = check_database()
+    print(f"database: {detail}")
+    return 0 if reachable else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, with one sub-command per task."""
+    parser = argparse.ArgumentParser(prog="python -m speakpro", description="SpeakPro administration commands.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, handler, text in (
+        ("db-up", _cmd_db_up, "start the embedded PostgreSQL (unless DATABASE_URL is set) and create the database"),
+        ("db-stop", _cmd_db_stop, "stop the embedded PostgreSQL"),
+        ("migrate", _cmd_migrate, "apply the Alembic migrations (alembic upgrade head)"),
+        ("seed", _cmd_seed, "load the catalogue and demo data (idempotent)"),
+        ("logins", _cmd_logins, "print the demo logins"),
+        ("prepare", _cmd_prepare, "db-up, migrate, seed and print the demo logins (what `make run` does)"),
+        ("health", _cmd_health, "check that the database answers"),
+    ):
+        sub = commands.add_parser(name, help=text, description=text)
+        sub.set_defaults(handler=handler)
+        sub.add_argument("-v", "--verbose", action="store_true", help="print row counts")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; settings errors stop with a one-line message (exit 2)."""
+    args = build_parser().parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,24 @@
+"""Plain HTTP routes served next to Reflex's backend (health now; uploads, OAuth and exports later)."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from speakpro import routes
+from speakpro.db import check_database
+
+
+async def health(_request: Request) -> JSONResponse:
+    """Report whether the database answers: 200 when it does, 503 when it does not."""
+    reachable, detail = await run_in_threadpool(check_database)
+    body = {"status": "ok" if reachable else "degraded", "database": detail if not reachable else "reachable"}
+    return JSONResponse(body, status_code=200 if reachable else 503, headers={"Cache-Control": "no-store"})
+
+
+def build_api() -> Starlette:
+    """The Starlette app Reflex mounts its own backend under."""
+    return Starlette(routes=[Route(routes.API_HEALTH, health, methods=["GET"])])

@@ -1,0 +1,92 @@
+"""The frame every page sits in: navigation bar, content area and footer."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from speakpro import routes, styles
+
+
+def logo() -> rx.Component:
+    """The SpeakPro word mark, linking home."""
+    return rx.link(
+        rx.hstack(
+            rx.icon("mic", size=22, color=rx.color("violet", 10)),
+            rx.heading("SpeakPro", size="5", weight="bold"),
+            spacing="2",
+            align="center",
+        ),
+        href=routes.LANDING,
+        underline="none",
+        color="inherit",
+        aria_label="SpeakPro home",
+    )
+
+
+def _nav_link(label: str, href: str) -> rx.Component:
+    return rx.link(label, href=href, size="2", weight="medium", color_scheme="gray", high_contrast=True)
+
+
+def navbar() -> rx.Component:
+    """The top bar: logo, section links and the account buttons."""
+    return rx.box(
+        rx.hstack(
+            logo(),
+            rx.hstack(
+                _nav_link("How it works", "/#how-it-works"),
+                _nav_link("Curriculum", "/#curriculum"),
+                _nav_link("For teams", "/#teams"),
+                spacing="5",
+                display=["none", "none", "flex"],
+            ),
+            rx.hstack(
+                rx.link(rx.button("Log in", variant="soft"), href=routes.LOGIN),
+                rx.link(rx.button("Start practising"), href=routes.SIGNUP),
+                spacing="2",
+            ),
+            justify="between",
+            align="center",
+            style=styles.page,
+            padding_y="0.85rem",
+        ),
+        as_="nav",
+        border_bottom="1px solid var(--gray-a4)",
+        background="var(--color-background)",
+        position="sticky",
+        top="0",
+        z_index="10",
+        width="100%",
+    )
+
+
+def footer() -> rx.Component:
+    """The page footer."""
+    return rx.box(
+        rx.hstack(
+            rx.text("SpeakPro: practise speaking out loud, every day.", size="2", color_scheme="gray"),
+            rx.hstack(
+                rx.link("Log in", href=routes.LOGIN, size="2", color_scheme="gray"),
+                rx.link("Sign up", href=routes.SIGNUP, size="2", color_scheme="gray"),
+                spacing="4",
+            ),
+            justify="between",
+            wrap="wrap",
+            style=styles.page,
+            padding_y="1.5rem",
+        ),
+        as_="footer",
+        border_top="1px solid var(--gray-a4)",
+        margin_top="3rem",
+        width="100%",
+    )
+
+
+def page_frame(*children: rx.Component) -> rx.Component:
+    """Navigation, the page's content and the footer, stacked full height."""
+    return rx.flex(
+        navbar(),
+        rx.box(*children, as_="main", width="100%", flex="1"),
+        footer(),
+        direction="column",
+        min_height="100vh",
+    )

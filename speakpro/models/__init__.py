@@ -1,0 +1,62 @@
+"""Every SpeakPro table, imported here so that `SQLModel.metadata` (and Alembic) sees them all."""
+
+from speakpro.models.accounts import AuthSession, Company, OAuthIdentity, User, UserProfile
+from speakpro.models.amphitheatre import AmphitheatreExerciseRecord, AmphitheatreSession
+from speakpro.models.analysis import AnalysisResult, SessionAnalytics
+from speakpro.models.base import metadata, utcnow
+from speakpro.models.curriculum import KnowledgeBlock, Lesson, Level, Module
+from speakpro.models.economy import RewardLedger
+from speakpro.models.lessons import LessonSession, LessonSessionContext, LessonStepResponse, StakesMap
+from speakpro.models.practice import (
+    AudioRecording,
+    ClientSecret,
+    PracticeSession,
+    Topic,
+    Transcript,
+    TranscriptSegment,
+)
+from speakpro.models.progress import DailyQuest, ExerciseAttempt, ExerciseSubmission, MilestoneAttempt, UserProgress
+from speakpro.models.telemetry import AnalyticsEvent, AuditLog, TelemetryEvent
+from speakpro.models.world import District, UserVenueUnlock, Venue, VenueEntry, VenueTaskSheet
+
+__all__ = [
+    "AmphitheatreExerciseRecord",
+    "AmphitheatreSession",
+    "AnalysisResult",
+    "AnalyticsEvent",
+    "AudioRecording",
+    "AuditLog",
+    "AuthSession",
+    "ClientSecret",
+    "Company",
+    "DailyQuest",
+    "District",
+    "ExerciseAttempt",
+    "ExerciseSubmission",
+    "KnowledgeBlock",
+    "Lesson",
+    "LessonSession",
+    "LessonSessionContext",
+    "LessonStepResponse",
+    "Level",
+    "MilestoneAttempt",
+    "Module",
+    "OAuthIdentity",
+    "PracticeSession",
+    "RewardLedger",
+    "SessionAnalytics",
+    "StakesMap",
+    "TelemetryEvent",
+    "Topic",
+    "Transcript",
+    "TranscriptSegment",
+    "User",
+    "UserProfile",
+    "UserProgress",
+    "UserVenueUnlock",
+    "Venue",
+    "VenueEntry",
+    "VenueTaskSheet",
+    "metadata",
+    "utcnow",
+]

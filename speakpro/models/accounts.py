@@ -1,0 +1,123 @@
+"""Accounts and tenancy: users, their login identities and sessions, companies and profiles."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from speakpro.models.base import (
+    between,
+    now_column,
+    fk,
+    jsonb,
+    non_negative,
+    one_of,
+    timestamp,
+    uuid_pk,
+)
+
+ROLES = ("learner", "manager")
+AB_VARIANTS = ("A", "B")
+
+
+class Company(SQLModel, table=True):
+    """A tenant: a company that enrols learners and whose managers see its dashboards."""
+
+    __tablename__ = "companies"
+    __table_args__ = (CheckConstraint("slug ~ '^[a-z0-9][a-z0-9-]{1,62}$'", name="slug_format"),)
+
+    id: uuid.UUID = uuid_pk()
+    name: str = Field(max_length=120)
+    slug: str = Field(max_length=64, unique=True)
+    join_code: str = Field(max_length=32, unique=True)
+    is_active: bool = True
+    created_at: datetime = now_column()
+
+
+class User(SQLModel, table=True):
+    """A person who signs in. Email is stored lower-cased and is unique."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+        CheckConstraint("position('@' in email) > 1", name="email_has_at"),
+    )
+
+    id: uuid.UUID = uuid_pk()
+    email: str = Field(max_length=254, unique=True)
+    display_name: str = Field(default="", max_length=120)
+    password_hash: str | None = Field(default=None, max_length=255)
+    email_verified: bool = False
+    is_admin: bool = False
+    disabled: bool = False
+    created_at: datetime = now_column()
+    last_login_at: datetime | None = timestamp()
+    password_changed_at: datetime | None = timestamp()
+    deleted_at: datetime | None = timestamp()
+
+
+class OAuthIdentity(SQLModel, table=True):
+    """A login through an OpenID Connect / OAuth provider, keyed on (provider, subject)."""
+
+    __tablename__ = "oauth_identities"
+    __table_args__ = (UniqueConstraint("provider", "subject"),)
+
+    id: uuid.UUID = uuid_pk()
+    user_id: uuid.UUID = fk("users.id")
+    provider: str = Field(max_length=32)
+    subject: str = Field(max_length=255)
+    email: str | None = Field(default=None, max_length=254)
+    created_at: datetime = now_column()
+
+
+class AuthSession(SQLModel, table=True):
+    """A server-side login session; the browser holds the token, the database only its hash."""
+
+    __tablename__ = "auth_sessions"
+    __table_args__ = (CheckConstraint("expires_at > created_at", name="expiry_after_creation"),)
+
+    id: uuid.UUID = uuid_pk()
+    user_id: uuid.UUID = fk("users.id")
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = now_column()
+    last_seen_at: datetime = now_column()
+    expires_at: datetime = timestamp(nullable=False)
+    revoked_at: datetime | None = timestamp()
+    user_agent: str = Field(default="", max_length=300)
+
+
+class UserProfile(SQLModel, table=True):
+    """Persona, onboarding, company membership and the economy balances of one user."""
+
+    __tablename__ = "user_profiles"
+    __table_args__ = (
+        one_of("role", ROLES),
+        CheckConstraint("ab_variant IS NULL OR ab_variant IN ('A', 'B')", name="ab_variant_valid"),
+        CheckConstraint("role = 'learner' OR company_id IS NOT NULL", name="manager_has_company"),
+        between("comfort_speaking", 1, 5),
+        between("comfort_selling", 1, 5),
+        *non_negative("xp", "coins", "tickets", "streak_days"),
+        Index("ix_user_profiles_company_role", "company_id", "role"),
+    )
+
+    user_id: uuid.UUID = Field(foreign_key="users.id", ondelete="CASCADE", primary_key=True)
+    company_id: uuid.UUID | None = fk("companies.id", ondelete="SET NULL", nullable=True, index=False)
+    role: str = Field(default="learner", max_length=16)
+    job_role: str = Field(default="", max_length=120)
+    audience: str = Field(default="", max_length=120)
+    main_goal: str = Field(default="", max_length=200)
+    practice_for: str = Field(default="", max_length=200)
+    comfort_speaking: int | None = None
+    comfort_selling: int | None = None
+    onboarding_completed: bool = False
+    ab_variant: str | None = Field(default=None, max_length=1)
+    district_full_access: dict = jsonb()
+    xp: int = 0
+    coins: int = 0
+    tickets: int = 0
+    streak_days: int = 0
+    last_active_date: date | None = None
+    created_at: datetime = now_column()

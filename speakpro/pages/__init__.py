@@ -1,0 +1,1 @@
+"""Page layouts; each module registers one page with its route and loader."""

@@ -1,0 +1,364 @@
+"""Demo accounts and 60 days of plausible practice history, so every dashboard has something to show.
+
+Each demo user is created whole (profile, progress, rewards, sessions, transcripts, analytics) in the
+seed's transaction, and only when that user does not exist yet: a second run changes nothing.
+The figures of each session (pace, fillers, talk-time ratio, questions) are computed from its dialogue.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import uuid
+import zlib
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+
+from sqlalchemy import func, insert, select
+from sqlmodel import Session
+
+from speakpro.models import (
+    AnalysisResult,
+    AnalyticsEvent,
+    Company,
+    PracticeSession,
+    SessionAnalytics,
+    Transcript,
+    TranscriptSegment,
+    User,
+    UserProfile,
+    UserProgress,
+    UserVenueUnlock,
+    Venue,
+    District,
+)
+from speakpro.seed import content
+from speakpro.seed.catalog import stable_id
+from speakpro.services.economy import apply_reward
+from speakpro.services.passwords import hash_password
+
+DEMO_PASSWORD = "speakpro-demo"  # a documented demo login, printed by `make run`; not a secret
+HISTORY_DAYS = 60
+
+FILLER_PATTERN = re.compile(r"\b(um+|uh+|er|ah|hmm+|you know|i mean|basically|like)\b", re.IGNORECASE)
+WORD_PATTERN = re.compile(r"[\w']+")
+
+
+@dataclass(frozen=True)
+class DemoCompany:
+    slug: str
+    name: str
+    join_code: str
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    email: str
+    name: str
+    company: str | None
+    role: str = "learner"
+    is_admin: bool = False
+    skill: float = 0.5  # 0..1: where this learner starts
+    activity: float = 0.5  # 0..1: how often they practise
+    modules_done: int = 1
+
+
+COMPANIES = (
+    DemoCompany("northwind", "Northwind Outfitters", "NORTHWIND-DEMO"),
+    DemoCompany("blue-harbor", "Blue Harbor Logistics", "BLUEHARBOR-DEMO"),
+)
+
+_LEARNER_NAMES = (
+    "Avery Chen", "Jordan Patel", "Riley Okafor", "Morgan Silva", "Casey Novak", "Taylor Brooks",
+    "Quinn Adeyemi", "Jamie Larsen", "Devon Moreau", "Skyler Haddad", "Reese Tanaka", "Hayden Costa",
+    "Parker Ivanova", "Rowan Mensah", "Emerson Kaur", "Finley Duarte", "Sage Lindqvist", "Kai Romero",
+    "Blake Nakamura", "Drew Osei", "Elliot Varga", "Harper Quist",
+)
+
+
+def demo_users() -> list[DemoUser]:
+    """The admin, two managers, the main demo learner and 22 more learners across two companies."""
+    users = [
+        DemoUser("admin@example.com", "Ada Admin", None, is_admin=True, activity=0.0, modules_done=0),
+        DemoUser("manager@example.com", "Maya Manager", "northwind", role="manager", activity=0.0,
+                 modules_done=0),
+        DemoUser("manager@blueharbor.example.com", "Ben Harbor", "blue-harbor", role="manager", activity=0.0,
+                 modules_done=0),
+        DemoUser("learner@example.com", "Lee Learner", "northwind", skill=0.35, activity=0.75, modules_done=2),
+    ]
+    for index, name in enumerate(_LEARNER_NAMES):
+        rng = random.Random(index)
+        company = "northwind" if index < 18 else "blue-harbor"
+        slug = name.lower().replace(" ", ".")
+        domain = "example.com" if company == "northwind" else "blueharbor.example.com"
+        users.append(
+            DemoUser(
+                f"{slug}@{domain}",
+                name,
+                company,
+                skill=round(rng.uniform(0.2, 0.8), 2),
+                activity=round(rng.uniform(0.15, 0.85), 2),
+                modules_done=rng.randint(0, 4),
+            )
+        )
+    return users
+
+
+def _rng_for(key: str) -> random.Random:
+    return random.Random(zlib.crc32(key.encode()))
+
+
+def _words(text: str) -> int:
+    return len(WORD_PATTERN.findall(text))
+
+
+def seed_demo(session: Session, module_ids: dict[str, uuid.UUID], today: date | None = None) -> list[DemoUser]:
+    """Create the demo companies, accounts and history that do not exist yet.
+
+    Returns:
+        The users created by this run (empty on a second run).
+    """
+    today = today or datetime.now(timezone.utc).date()
+    company_ids = _seed_companies(session)
+    existing = set(session.execute(select(User.email)).scalars())
+    venues = session.execute(select(Venue.id, Venue.unlock_module_id, Venue.district_id)).all()
+    district_slugs = dict(session.execute(select(District.id, District.slug)).all())
+    topics = {t["slug"]: stable_id("topic", t["slug"]) for t in content.TOPICS}
+    codes = [m["code"] for m in sorted(content.MODULES, key=lambda m: m["order"])]
+    password_hash = None
+    created: list[DemoUser] = []
+    for demo in demo_users():
+        if demo.email in existing:
+            continue
+        password_hash = password_hash or hash_password(DEMO_PASSWORD)
+        user_id = stable_id("user", demo.email)
+        company_id = company_ids[demo.company] if demo.company else None
+        joined = datetime.combine(today - timedelta(days=HISTORY_DAYS + 2), time(9), tzinfo=timezone.utc)
+        session.execute(
+            insert(User).values(
+                id=user_id,
+                email=demo.email,
+                display_name=demo.name,
+                password_hash=password_hash,
+                email_verified=True,
+                is_admin=demo.is_admin,
+                created_at=joined,
+            )
+        )
+        session.execute(
+            insert(UserProfile).values(
+                user_id=user_id,
+                company_id=company_id,
+                role=demo.role,
+                job_role="Account executive" if demo.role == "learner" else "Sales manager",
+                audience="Prospective customers",
+                main_goal="Run confident discovery calls",
+                practice_for="Sales conversations",
+                comfort_speaking=3,
+                comfort_selling=3,
+                onboarding_completed=True,
+                ab_variant="A" if zlib.crc32(demo.email.encode()) % 2 == 0 else "B",
+                district_full_access={},
+                created_at=joined,
+            )
+        )
+        session.execute(
+            insert(AnalyticsEvent).values(
+                id=uuid.uuid4(), user_id=user_id, company_id=company_id, event_type="user_signup",
+                event_data={"source": "seed"}, created_at=joined,
+            )
+        )
+        if demo.role == "learner" and not demo.is_admin:
+            _seed_progress(session, user_id, demo, codes, module_ids, venues, district_slugs)
+            _seed_history(session, user_id, company_id, demo, topics, today)
+        created.append(demo)
+    return created
+
+
+def _seed_companies(session: Session) -> dict[str, uuid.UUID]:
+    ids = {}
+    for company in COMPANIES:
+        company_id = stable_id("company", company.slug)
+        ids[company.slug] = company_id
+        exists = session.execute(select(Company.id).where(Company.id == company_id)).first()
+        if not exists:
+            session.execute(
+                insert(Company).values(
+                    id=company_id, name=company.name, slug=company.slug, join_code=company.join_code
+                )
+            )
+    return ids
+
+
+def _seed_progress(session, user_id, demo, codes, module_ids, venues, district_slugs) -> None:
+    """Module progress, the rewards completion paid (through the ledger) and the venues it unlocked."""
+    modules = {m["code"]: m for m in content.MODULES}
+    rows = []
+    for position, code in enumerate(codes):
+        if position < demo.modules_done:
+            status = "completed"
+        elif position == demo.modules_done:
+            status = "in_progress"
+        else:
+            status = "locked"
+        rows.append(
+            {"id": stable_id("progress", user_id, code), "user_id": user_id, "module_id": module_ids[code],
+             "status": status, "completed_at": datetime.now(timezone.utc) if status == "completed" else None}
+        )
+    session.execute(insert(UserProgress), rows)
+    completed = {module_ids[c] for c in codes[: demo.modules_done]}
+    for code in codes[: demo.modules_done]:
+        module = modules[code]
+        source = str(module_ids[code])
+        for currency, amount in (("xp", module["xp_reward"]), ("coins", module["coin_reward"]),
+                                 ("tickets", module["ticket_reward"])):
+            if amount:
+                apply_reward(session=session, user_id=user_id, currency=currency, amount=amount,
+                             reason="module_completed", source_key=source)
+    unlocked = [v for v in venues if v.unlock_module_id in completed]
+    if unlocked:
+        session.execute(
+            insert(UserVenueUnlock),
+            [{"id": stable_id("unlock", user_id, v.id), "user_id": user_id, "venue_id": v.id} for v in unlocked],
+        )
+    full = {}
+    for district_id, slug in district_slugs.items():
+        in_district = [v for v in venues if v.district_id == district_id]
+        if in_district and all(v.unlock_module_id in completed for v in in_district):
+            full[slug] = True
+    if full:
+        session.execute(
+            UserProfile.__table__.update().where(UserProfile.user_id == user_id).values(district_full_access=full)
+        )
+
+
+def _seed_history(session, user_id, company_id, demo: DemoUser, topics, today: date) -> None:
+    """Sessions over the last 60 days whose scores improve with practice, with transcripts and analytics."""
+    rng = _rng_for(demo.email)
+    sessions, transcripts, segments, analytics, results = [], [], [], [], []
+    practice_days: set[date] = set()
+    count = 0
+    for day_offset in range(HISTORY_DAYS, -1, -1):
+        day = today - timedelta(days=day_offset)
+        if rng.random() > demo.activity:
+            continue
+        for _ in range(1 if rng.random() < 0.8 else 2):
+            count += 1
+            practice_days.add(day)
+            dialogue = rng.choice(content.DEMO_DIALOGUES)
+            started = datetime.combine(day, time(rng.randint(8, 19), rng.randint(0, 59)), tzinfo=timezone.utc)
+            session_id = stable_id("session", demo.email, count)
+            transcript_id = stable_id("transcript", demo.email, count)
+            progress = 1 - day_offset / HISTORY_DAYS  # 0 at the start of the history, 1 today
+            level = min(1.0, demo.skill + 0.35 * progress + rng.uniform(-0.08, 0.08))
+            turn_rows, stats = _segments(dialogue["turns"], transcript_id, rng, level)
+            duration = max(60, min(900, stats["end_ms"] // 1000 + rng.randint(5, 30)))
+            title = next(t["title"] for t in content.TOPICS if t["slug"] == dialogue["topic"])
+            score = int(max(0, min(100, round(35 + 60 * level + rng.uniform(-6, 6)))))
+            skills = {
+                name: int(max(0, min(100, round(score + rng.uniform(-12, 12)))))
+                for name in ("opening", "questioning", "objection_handling", "closing")
+            }
+            summary = {
+                "overall_score": score,
+                "pace_wpm": stats["pace"],
+                "filler_words": stats["fillers"],
+                "talk_time_ratio": stats["talk_ratio"],
+            }
+            sessions.append(
+                {"id": session_id, "user_id": user_id, "company_id": company_id, "topic_id": topics[dialogue["topic"]],
+                 "title": title, "mode": "realtime", "status": "analyzed", "privacy": "private",
+                 "started_at": started, "ended_at": started + timedelta(seconds=duration),
+                 "duration_seconds": duration, "processing_status": "complete",
+                 "minute_cost": Decimal(duration) / Decimal(60), "analytics_summary": summary,
+                 "created_at": started, "updated_at": started + timedelta(seconds=duration)}
+            )
+            transcripts.append(
+                {"id": transcript_id, "session_id": session_id, "finalized": True, "content": stats["content"],
+                 "language": "en", "confidence": Decimal("0.9200"), "word_count": stats["words"],
+                 "created_at": started, "updated_at": started + timedelta(seconds=duration)}
+            )
+            segments.extend(turn_rows)
+            analytics.append(
+                {"id": stable_id("analytics", demo.email, count), "session_id": session_id, "user_id": user_id,
+                 "company_id": company_id, "overall_score": score,
+                 "talk_time_ratio": Decimal(str(stats["talk_ratio"])), "filler_words_count": stats["fillers"],
+                 "filler_rate_per_100": Decimal(str(stats["filler_rate"])), "speaking_pace_wpm": stats["pace"],
+                 "sentiment_score": Decimal(str(round(rng.uniform(-0.1, 0.6), 4))),
+                 "longest_monologue_seconds": stats["longest_s"], "questions_asked": stats["questions"],
+                 "opening_score": skills["opening"], "questioning_score": skills["questioning"],
+                 "objection_handling_score": skills["objection_handling"], "closing_score": skills["closing"],
+                 "duration_seconds": duration, "session_date": day, "session_hour": started.hour,
+                 "created_at": started + timedelta(seconds=duration)}
+            )
+            results.append(
+                {"id": stable_id("analysis", demo.email, count), "session_id": session_id,
+                 "analysis_type": "speech_metrics", "provider": "local", "version": "seed-1",
+                 "results": {**summary, "skills": skills, "questions_asked": stats["questions"]},
+                 "confidence": Decimal("0.8000"), "processing_time_ms": rng.randint(40, 180),
+                 "api_cost_usd": Decimal("0"), "created_at": started + timedelta(seconds=duration)}
+            )
+    if not sessions:
+        return
+    for model, rows in ((PracticeSession, sessions), (Transcript, transcripts), (TranscriptSegment, segments),
+                        (SessionAnalytics, analytics), (AnalysisResult, results)):
+        session.execute(insert(model), rows)
+    for index in range(1, count + 1):
+        apply_reward(session=session, user_id=user_id, currency="xp", amount=10, reason="practice_session",
+                     source_key=str(stable_id("session", demo.email, index)))
+    streak, cursor = 0, today
+    while cursor in practice_days:
+        streak, cursor = streak + 1, cursor - timedelta(days=1)
+    session.execute(
+        UserProfile.__table__.update()
+        .where(UserProfile.user_id == user_id)
+        .values(streak_days=streak, last_active_date=max(practice_days))
+    )
+
+
+def _segments(turns, transcript_id, rng: random.Random, level: float):
+    """Timed segments for a dialogue, and the figures the analytics row reports for it."""
+    rows, cursor, user_ms, all_ms = [], 0, 0, 0
+    user_words = fillers = questions = longest = 0
+    pace = 125 + 30 * level  # learners speed up to a steady pace as they improve
+    lines = []
+    for sequence, (speaker, text) in enumerate(turns):
+        words = _words(text)
+        wpm = pace if speaker == "user" else 150
+        length = max(600, int(words / wpm * 60_000))
+        start = cursor + rng.randint(250, 900)
+        end = start + length
+        rows.append(
+            {"id": stable_id("segment", transcript_id, sequence), "transcript_id": transcript_id,
+             "sequence": sequence, "speaker": speaker, "text": text, "start_ms": start, "end_ms": end,
+             "is_final": True}
+        )
+        lines.append(f"{'Learner' if speaker == 'user' else 'Partner'}: {text}")
+        all_ms += length
+        if speaker == "user":
+            user_ms += length
+            user_words += words
+            fillers += len(FILLER_PATTERN.findall(text))
+            questions += text.count("?")
+            longest = max(longest, length)
+        cursor = end
+    total_words = sum(_words(t) for _, t in turns)
+    return rows, {
+        "content": "\n".join(lines),
+        "words": total_words,
+        "end_ms": cursor,
+        "pace": int(round(user_words / (user_ms / 60_000))) if user_ms else 0,
+        "fillers": fillers,
+        "filler_rate": round(100 * fillers / user_words, 2) if user_words else 0.0,
+        "talk_ratio": round(user_ms / all_ms, 4) if all_ms else 0.0,
+        "questions": questions,
+        "longest_s": longest // 1000,
+    }
+
+
+def count_rows(session: Session) -> dict[str, int]:
+    """Row counts of the tables the seed writes (for the idempotence check and the CLI's report)."""
+    models = (Company, User, UserProfile, UserProgress, UserVenueUnlock, PracticeSession, Transcript,
+              TranscriptSegment, SessionAnalytics, AnalysisResult, AnalyticsEvent)
+    return {m.__tablename__: session.execute(select(func.count()).select_from(m)).scalar_one() for m in models}

@@ -1,0 +1,1 @@
+"""Domain logic: plain functions that take a database `Session`; no Reflex imports here."""

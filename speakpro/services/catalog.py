@@ -1,0 +1,62 @@
+"""Read-only views of the published catalogue: curriculum, world and practice topics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from speakpro.models import District, Level, Module, Topic, Venue
+
+
+@dataclass
+class ModuleSummary:
+    """What a visitor sees of one module."""
+
+    code: str
+    title: str
+    description: str
+
+
+@dataclass
+class CatalogOverview:
+    """The headline numbers and Level 1's modules, for the landing page."""
+
+    level_title: str
+    modules: list[ModuleSummary]
+    topic_count: int
+    district_count: int
+    venue_count: int
+
+
+def get_catalog_overview(*, session: Session) -> CatalogOverview:
+    """The first level's modules and the catalogue's size, in two queries.
+
+    Args:
+        session: An open database session.
+
+    Returns:
+        The overview; empty lists and zeros on a database without seed data.
+    """
+    counts = session.execute(
+        select(
+            select(func.count()).select_from(Topic).where(Topic.is_active).scalar_subquery(),
+            select(func.count()).select_from(District).scalar_subquery(),
+            select(func.count()).select_from(Venue).scalar_subquery(),
+            select(Level.title).order_by(Level.number).limit(1).scalar_subquery(),
+        )
+    ).one()
+    rows = session.execute(
+        select(Module.code, Module.title, Module.description)
+        .join(Level, Level.id == Module.level_id)
+        .where(Level.number == select(func.min(Level.number)).scalar_subquery())
+        .order_by(Module.order)
+    ).all()
+    return CatalogOverview(
+        level_title=counts[3] or "",
+        modules=[ModuleSummary(code=r.code, title=r.title, description=r.description) for r in rows],
+        topic_count=counts[0],
+        district_count=counts[1],
+        venue_count=counts[2],
+    )

@@ -1,0 +1,108 @@
+"""The economy: every XP, coin and ticket change goes through `apply_reward`.
+
+Each change writes one `RewardLedger` row and the profile balance in the caller's transaction. The row
+is keyed on (user, currency, reason, source key), and the profile row is locked first, so a repeated or
+concurrent request for the same reward pays exactly once and a spend never takes a balance below zero.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import Session
+
+from speakpro.models import RewardLedger, UserProfile
+from speakpro.models.economy import CURRENCIES
+
+
+class EconomyError(ValueError):
+    """A reward or spend that cannot be applied; the message is fit to show the learner."""
+
+
+class InsufficientBalance(EconomyError):
+    """A spend larger than the balance."""
+
+
+@dataclass(frozen=True)
+class RewardResult:
+    """What happened: whether this call changed the balance, and the balance now."""
+
+    applied: bool
+    balance: int
+
+
+def apply_reward(
+    *, session: Session, user_id: uuid.UUID, currency: str, amount: int, reason: str, source_key: str
+) -> RewardResult:
+    """Credit (positive amount) or spend (negative amount) one currency, once per source key.
+
+    Args:
+        session: The caller's session; the change commits with the caller's transaction.
+        user_id: Whose balance changes.
+        currency: "xp", "coins" or "tickets".
+        amount: Non-zero signed amount.
+        reason: Why (e.g. "module_completed", "venue_entry").
+        source_key: What it is for (e.g. a module id); with `reason` it makes the change unique.
+
+    Returns:
+        `applied=False` with the current balance when this exact change was already made.
+
+    Raises:
+        EconomyError: For an unknown currency, a zero amount or a missing profile.
+        InsufficientBalance: When a spend would take the balance below zero.
+    """
+    if currency not in CURRENCIES:
+        raise EconomyError(f"Unknown currency '{currency}'.")
+    if amount == 0:
+        raise EconomyError("An amount of zero changes nothing.")
+    column = getattr(UserProfile, currency)
+    # Lock the balance row: concurrent changes for one user run one after another.
+    balance = session.execute(
+        select(column).where(UserProfile.user_id == user_id).with_for_update()
+    ).scalar_one_or_none()
+    if balance is None:
+        raise EconomyError("No profile for this user.")
+    already = session.execute(
+        select(RewardLedger.id).where(
+            RewardLedger.user_id == user_id,
+            RewardLedger.currency == currency,
+            RewardLedger.reason == reason,
+            RewardLedger.source_key == source_key,
+        )
+    ).first()
+    if already is not None:
+        return RewardResult(applied=False, balance=balance)
+    new_balance = balance + amount
+    if new_balance < 0:
+        raise InsufficientBalance(f"Not enough {currency}: you have {balance}, this needs {-amount}.")
+    session.execute(
+        insert(RewardLedger)
+        .values(
+            id=uuid.uuid4(),
+            user_id=user_id,
+            currency=currency,
+            amount=amount,
+            balance_after=new_balance,
+            reason=reason,
+            source_key=source_key,
+        )
+        # The profile lock above already serialises this user; the key is the last line of defence.
+        .on_conflict_do_nothing(index_elements=["user_id", "currency", "reason", "source_key"])
+    )
+    session.execute(update(UserProfile).where(UserProfile.user_id == user_id).values({currency: new_balance}))
+    return RewardResult(applied=True, balance=new_balance)
+
+
+def ledger_totals(*, session: Session, user_id: uuid.UUID) -> dict[str, int]:
+    """The sum of the ledger per currency for one user (what the balances must equal)."""
+    rows = session.execute(
+        select(RewardLedger.currency, func.coalesce(func.sum(RewardLedger.amount), 0))
+        .where(RewardLedger.user_id == user_id)
+        .group_by(RewardLedger.currency)
+    ).all()
+    totals = {c: 0 for c in CURRENCIES}
+    totals.update({currency: int(total) for currency, total in rows})
+    return totals

@@ -1,0 +1,69 @@
+"""Test-wide setup: an isolated settings environment and a fresh, migrated PostgreSQL database."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+# Settings are read at import: give the tests their own data folder and no real services.
+_DATA_DIR = tempfile.mkdtemp(prefix="speakpro-test-")
+os.environ["SPEAKPRO_ENV"] = "test"
+os.environ["SPEAKPRO_DATA_DIR"] = _DATA_DIR
+for _name in ("OPENAI_API_KEY", "S3_BUCKET", "REDIS_URL"):
+    os.environ.pop(_name, None)
+
+import pytest  # noqa: E402
+from sqlalchemy import create_engine  # noqa: E402
+from sqlmodel import Session  # noqa: E402
+
+from tests import pg  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    """A fresh database built by `alembic upgrade head`, dropped when the run ends."""
+    try:
+        server, origin = pg.server_url()
+        url = pg.create_database(server)
+    except Exception as error:  # noqa: BLE001
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"no PostgreSQL for the database tests: {error}")
+        pytest.skip(f"no PostgreSQL for the database tests: {error}")
+    print(f"\n[tests] database on {origin}")
+    try:
+        pg.migrate(url)
+        yield url
+    finally:
+        from speakpro import db
+
+        db.set_engine(None)
+        pg.drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def engine(database_url):
+    """The app's engine, pointed at the test database."""
+    from speakpro import db
+
+    engine = create_engine(database_url, pool_size=20, max_overflow=40)
+    db.set_engine(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine):
+    """A session inside a transaction that is rolled back after the test; `session_scope()` joins it."""
+    from speakpro import db
+
+    connection = engine.connect()
+    transaction = connection.begin()
+    db.bind_sessions_to(connection)
+    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+        db.bind_sessions_to(None)
+        transaction.rollback()
+        connection.close()

@@ -1,0 +1,37 @@
+"""The economy ledger: pays once per key, never below zero, balances equal the ledger."""
+
+from __future__ import annotations
+
+import pytest
+
+from speakpro.models import UserProfile
+from speakpro.services.economy import EconomyError, InsufficientBalance, apply_reward, ledger_totals
+from tests.factories import make_user
+
+
+def test_a_reward_pays_once_per_source_key(session):
+    user = make_user(session)
+    first = apply_reward(session=session, user_id=user.id, currency="coins", amount=50, reason="quest", source_key="q1")
+    again = apply_reward(session=session, user_id=user.id, currency="coins", amount=50, reason="quest", source_key="q1")
+    assert (first.applied, first.balance) == (True, 50)
+    assert (again.applied, again.balance) == (False, 50)
+    assert session.get(UserProfile, user.id).coins == 50
+
+
+def test_a_spend_never_goes_below_zero_and_changes_nothing(session):
+    user = make_user(session)
+    apply_reward(session=session, user_id=user.id, currency="tickets", amount=2, reason="module", source_key="A")
+    with pytest.raises(InsufficientBalance, match="you have 2, this needs 3"):
+        apply_reward(session=session, user_id=user.id, currency="tickets", amount=-3, reason="venue", source_key="v1")
+    assert ledger_totals(session=session, user_id=user.id)["tickets"] == 2
+    spent = apply_reward(session=session, user_id=user.id, currency="tickets", amount=-2, reason="venue",
+                         source_key="v1")
+    assert spent.balance == 0
+
+
+def test_bad_requests_are_refused(session):
+    user = make_user(session)
+    with pytest.raises(EconomyError):
+        apply_reward(session=session, user_id=user.id, currency="gems", amount=1, reason="x", source_key="1")
+    with pytest.raises(EconomyError):
+        apply_reward(session=session, user_id=user.id, currency="xp", amount=0, reason="x", source_key="1")

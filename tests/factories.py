@@ -1,0 +1,103 @@
+"""Small factories for test data: each call makes fresh rows with unique keys."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import date, datetime, timedelta, timezone
+
+from sqlmodel import Session
+
+from speakpro.models import (
+    Company,
+    District,
+    Level,
+    Module,
+    PracticeSession,
+    Topic,
+    Transcript,
+    User,
+    UserProfile,
+    Venue,
+)
+
+
+def _token() -> str:
+    return secrets.token_hex(4)
+
+
+def make_company(session: Session, **values) -> Company:
+    token = _token()
+    company = Company(name=f"Company {token}", slug=f"co-{token}", join_code=f"JOIN-{token}", **values)
+    session.add(company)
+    session.flush()
+    return company
+
+
+def make_user(session: Session, company: Company | None = None, role: str = "learner", **profile) -> User:
+    user = User(email=f"user-{_token()}@example.com", display_name="Test User")
+    session.add(user)
+    session.flush()
+    session.add(UserProfile(user_id=user.id, company_id=company.id if company else None, role=role, **profile))
+    session.flush()
+    return user
+
+
+def make_level(session: Session, number: int | None = None) -> Level:
+    level = Level(number=number or 1000 + secrets.randbelow(100000), title="Test level", milestone_threshold=70)
+    session.add(level)
+    session.flush()
+    return level
+
+
+def make_module(session: Session, level: Level | None = None, code: str = "A", order: int = 1) -> Module:
+    level = level or make_level(session)
+    module = Module(level_id=level.id, code=code, order=order, title=f"Module {code}", xp_reward=100,
+                    coin_reward=50, ticket_reward=2)
+    session.add(module)
+    session.flush()
+    return module
+
+
+def make_venue(session: Session, **values) -> Venue:
+    district = District(slug=f"district-{_token()}", name="Test district")
+    session.add(district)
+    session.flush()
+    venue = Venue(district_id=district.id, slug=f"venue-{_token()}", name="Test venue", **values)
+    session.add(venue)
+    session.flush()
+    return venue
+
+
+def make_topic(session: Session, difficulty: str = "beginner") -> Topic:
+    topic = Topic(slug=f"topic-{_token()}", title="Test topic", difficulty=difficulty, prompt_hint="Say hello.")
+    session.add(topic)
+    session.flush()
+    return topic
+
+
+def make_practice_session(session: Session, user: User, topic: Topic | None = None, **values) -> PracticeSession:
+    topic = topic or make_topic(session)
+    practice = PracticeSession(user_id=user.id, topic_id=topic.id, title=topic.title, **values)
+    session.add(practice)
+    session.flush()
+    return practice
+
+
+def make_transcript(session: Session, practice: PracticeSession) -> Transcript:
+    transcript = Transcript(session_id=practice.id)
+    session.add(transcript)
+    session.flush()
+    return transcript
+
+
+def days_ago(days: int) -> datetime:
+    return datetime.now(timezone.utc) - timedelta(days=days)
+
+
+def today() -> date:
+    return datetime.now(timezone.utc).date()
+
+
+def new_id() -> uuid.UUID:
+    return uuid.uuid4()
