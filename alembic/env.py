@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from alembic import context
 from sqlalchemy import create_engine, pool
 from sqlmodel import SQLModel
 
 import speakpro.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from alembic import context
 
 config = context.config
 target_metadata = SQLModel.metadata

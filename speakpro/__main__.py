@@ -11,7 +11,9 @@ def _cmd_db_up(_args) -> int:
     from speakpro.settings import settings
 
     url = database_url()
-    where = "embedded PostgreSQL under " + str(settings.embedded_pgdata) if settings.uses_embedded_database else "DATABASE_URL"
+    where = "DATABASE_URL"
+    if settings.uses_embedded_database:
+        where = f"embedded PostgreSQL under {settings.embedded_pgdata}"
     print(f"database ready ({where}): {redacted(url)}")
     return 0
 
@@ -39,9 +41,9 @@ def _is_root() -> bool:
 
 
 def _cmd_migrate(_args) -> int:
-    from alembic import command
     from alembic.config import Config
 
+    from alembic import command
     from speakpro.db import database_url
     from speakpro.settings import PROJECT_ROOT
 

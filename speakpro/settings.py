@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping
 from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -77,7 +77,7 @@ def _url(name: str, raw: str, schemes: tuple[str, ...]) -> str:
     if parts.scheme not in schemes or not parts.netloc:
         raise SettingsError(name, f"must be a URL starting with {' or '.join(s + '://' for s in schemes)}")
     try:
-        parts.port
+        _ = parts.port
     except ValueError:
         raise SettingsError(name, "has a port that is not a number between 0 and 65535") from None
     return value

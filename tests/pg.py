@@ -34,12 +34,13 @@ def server_url() -> tuple[str, str]:
     """The server to create the test database on, and where it came from."""
     explicit = os.environ.get("TEST_DATABASE_URL", "").strip()
     if explicit:
-        from speakpro.settings import normalize_database_url
-
-        return normalize_database_url("TEST_DATABASE_URL", explicit), "TEST_DATABASE_URL"
+        scheme, rest = explicit.split("://", 1)
+        if scheme not in ("postgres", "postgresql", "postgresql+psycopg2"):
+            raise ValueError("TEST_DATABASE_URL must be a postgresql:// URL")
+        return "postgresql+psycopg2://" + rest, "TEST_DATABASE_URL"
     if _answers(LOCAL_SERVER):
         return LOCAL_SERVER, "PostgreSQL on 127.0.0.1:5432"
-    from speakpro.db import start_embedded_postgres
+    from speakpro.pgembed import start_embedded_postgres
 
     return start_embedded_postgres(PROJECT_ROOT / ".speakpro" / "test-pg"), "embedded PostgreSQL"
 

@@ -10,10 +10,10 @@ from sqlmodel import Field, SQLModel
 
 from speakpro.models.base import (
     between,
-    now_column,
     fk,
     jsonb,
     non_negative,
+    now_column,
     one_of,
     timestamp,
     uuid_pk,

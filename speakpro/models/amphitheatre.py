@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from speakpro.models.base import now_column, fk, jsonb, non_negative, one_of, timestamp, uuid_pk
+from speakpro.models.base import fk, jsonb, non_negative, now_column, one_of, timestamp, uuid_pk
 
 
 class AmphitheatreSession(SQLModel, table=True):

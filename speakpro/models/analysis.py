@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import Index, Numeric, SmallInteger
 from sqlmodel import Field, SQLModel
 
-from speakpro.models.base import between, now_column, fk, jsonb, non_negative, one_of, uuid_pk
+from speakpro.models.base import between, fk, jsonb, non_negative, now_column, one_of, uuid_pk
 
 PROVIDERS = ("local", "openai")
 SKILLS = ("opening", "questioning", "objection_handling", "closing")

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from speakpro.models.base import now_column, fk, one_of, uuid_pk
+from speakpro.models.base import fk, now_column, one_of, uuid_pk
 
 CURRENCIES = ("xp", "coins", "tickets")
 

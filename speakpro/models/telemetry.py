@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-from speakpro.models.base import now_column, fk, jsonb, uuid_pk
+from speakpro.models.base import fk, jsonb, now_column, uuid_pk
 
 
 class AnalyticsEvent(SQLModel, table=True):

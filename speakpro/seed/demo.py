@@ -12,7 +12,7 @@ import re
 import uuid
 import zlib
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, insert, select
@@ -22,6 +22,7 @@ from speakpro.models import (
     AnalysisResult,
     AnalyticsEvent,
     Company,
+    District,
     PracticeSession,
     SessionAnalytics,
     Transcript,
@@ -31,7 +32,6 @@ from speakpro.models import (
     UserProgress,
     UserVenueUnlock,
     Venue,
-    District,
 )
 from speakpro.seed import content
 from speakpro.seed.catalog import stable_id
@@ -119,7 +119,7 @@ def seed_demo(session: Session, module_ids: dict[str, uuid.UUID], today: date | 
     Returns:
         The users created by this run (empty on a second run).
     """
-    today = today or datetime.now(timezone.utc).date()
+    today = today or datetime.now(UTC).date()
     company_ids = _seed_companies(session)
     existing = set(session.execute(select(User.email)).scalars())
     venues = session.execute(select(Venue.id, Venue.unlock_module_id, Venue.district_id)).all()
@@ -134,7 +134,7 @@ def seed_demo(session: Session, module_ids: dict[str, uuid.UUID], today: date | 
         password_hash = password_hash or hash_password(DEMO_PASSWORD)
         user_id = stable_id("user", demo.email)
         company_id = company_ids[demo.company] if demo.company else None
-        joined = datetime.combine(today - timedelta(days=HISTORY_DAYS + 2), time(9), tzinfo=timezone.utc)
+        joined = datetime.combine(today - timedelta(days=HISTORY_DAYS + 2), time(9), tzinfo=UTC)
         session.execute(
             insert(User).values(
                 id=user_id,
@@ -204,7 +204,7 @@ def _seed_progress(session, user_id, demo, codes, module_ids, venues, district_s
             status = "locked"
         rows.append(
             {"id": stable_id("progress", user_id, code), "user_id": user_id, "module_id": module_ids[code],
-             "status": status, "completed_at": datetime.now(timezone.utc) if status == "completed" else None}
+             "status": status, "completed_at": datetime.now(UTC) if status == "completed" else None}
         )
     session.execute(insert(UserProgress), rows)
     completed = {module_ids[c] for c in codes[: demo.modules_done]}
@@ -247,7 +247,7 @@ def _seed_history(session, user_id, company_id, demo: DemoUser, topics, today: d
             count += 1
             practice_days.add(day)
             dialogue = rng.choice(content.DEMO_DIALOGUES)
-            started = datetime.combine(day, time(rng.randint(8, 19), rng.randint(0, 59)), tzinfo=timezone.utc)
+            started = datetime.combine(day, time(rng.randint(8, 19), rng.randint(0, 59)), tzinfo=UTC)
             session_id = stable_id("session", demo.email, count)
             transcript_id = stable_id("transcript", demo.email, count)
             progress = 1 - day_offset / HISTORY_DAYS  # 0 at the start of the history, 1 today

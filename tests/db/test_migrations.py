@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from alembic import command
 from sqlalchemy import create_engine, inspect
 
+from alembic import command
 from speakpro.models import metadata
 from tests import pg
 

@@ -61,7 +61,6 @@ def test_seeded_balances_equal_the_ledger(session):
 
 def test_knowledge_blocks_are_full_text_searchable(session):
     run_seed(session)
-    hits = session.execute(
-        select(KnowledgeBlock.key).where(KnowledgeBlock.search.op("@@")(func.websearch_to_tsquery("english", "filler words pause")))
-    ).scalars().all()
+    query = func.websearch_to_tsquery("english", "filler words pause")
+    hits = session.execute(select(KnowledgeBlock.key).where(KnowledgeBlock.search.op("@@")(query))).scalars().all()
     assert any(key.startswith("B") for key in hits)
