@@ -3,7 +3,28 @@
 LANDING = "/"
 LOGIN = "/login"
 SIGNUP = "/signup"
+AUTH_COMPLETE = "/auth/complete"
+ONBOARDING = "/onboarding"
 HOME = "/home"
+ACCOUNT = "/account"
+ADMIN = "/admin"
+COMPANY = "/company/[slug]"
+JOIN = "/join/[code]"
 NOT_FOUND = "404"
 
 API_HEALTH = "/api/health"
+
+
+def company(slug: str) -> str:
+    """The manager page of one company."""
+    return f"/company/{slug}"
+
+
+def join(code: str) -> str:
+    """The link that joins a company with a code."""
+    return f"/join/{code}"
+
+
+def oauth_login(provider: str) -> str:
+    """The backend route that starts an OpenID / OAuth login."""
+    return f"/auth/{provider}/login"

@@ -4,9 +4,22 @@ import reflex as rx
 
 from speakpro import routes
 from speakpro.api import build_api
+from speakpro.pages.account import account, join
+from speakpro.pages.admin import admin
+from speakpro.pages.company import company
+from speakpro.pages.home import home
 from speakpro.pages.landing import landing
+from speakpro.pages.login import auth_complete, login, signup
 from speakpro.pages.not_found import not_found
+from speakpro.pages.onboarding import onboarding
+from speakpro.state.account import AccountState, JoinState
+from speakpro.state.admin import AdminState
+from speakpro.state.auth import AuthState
+from speakpro.state.company import CompanyState
+from speakpro.state.home import HomeState
 from speakpro.state.landing import LandingState
+from speakpro.state.login import AuthCompleteState, LoginState, SignupState
+from speakpro.state.onboarding import OnboardingState
 
 app = rx.App(api_transformer=build_api())
 
@@ -15,6 +28,15 @@ app.add_page(
     route=routes.LANDING,
     title="SpeakPro: practise speaking out loud",
     description="Guided lessons, live AI role-play and clear feedback on how you speak.",
-    on_load=LandingState.load,
+    on_load=[LandingState.load, AuthState.check_session],
 )
+app.add_page(login, route=routes.LOGIN, title="Log in · SpeakPro", on_load=LoginState.load)
+app.add_page(signup, route=routes.SIGNUP, title="Sign up · SpeakPro", on_load=SignupState.load)
+app.add_page(auth_complete, route=routes.AUTH_COMPLETE, title="Signing in · SpeakPro", on_load=AuthCompleteState.load)
+app.add_page(onboarding, route=routes.ONBOARDING, title="Welcome · SpeakPro", on_load=OnboardingState.load)
+app.add_page(home, route=routes.HOME, title="Home · SpeakPro", on_load=HomeState.load)
+app.add_page(account, route=routes.ACCOUNT, title="Account · SpeakPro", on_load=AccountState.load)
+app.add_page(join, route=routes.JOIN, title="Join a company · SpeakPro", on_load=JoinState.load)
+app.add_page(admin, route=routes.ADMIN, title="Admin · SpeakPro", on_load=AdminState.load)
+app.add_page(company, route=routes.COMPANY, title="Company · SpeakPro", on_load=CompanyState.load)
 app.add_page(not_found, route=routes.NOT_FOUND, title="Page not found · SpeakPro")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from speakpro import routes, styles
+from speakpro.state.auth import AuthState
 
 
 def logo() -> rx.Component:
@@ -27,6 +28,37 @@ def _nav_link(label: str, href: str) -> rx.Component:
     return rx.link(label, href=href, size="2", weight="medium", color_scheme="gray", high_contrast=True)
 
 
+def _visitor_buttons() -> rx.Component:
+    return rx.hstack(
+        rx.link(rx.button("Log in", variant="soft"), href=routes.LOGIN),
+        rx.link(rx.button("Start practising"), href=routes.SIGNUP),
+        spacing="2",
+    )
+
+
+def _account_menu() -> rx.Component:
+    return rx.hstack(
+        rx.link(rx.button("Home", variant="soft"), href=routes.HOME),
+        rx.cond(
+            AuthState.viewer_role == "manager",
+            rx.link(rx.button("My company", variant="soft"), href="/company/" + AuthState.viewer_company_slug),
+        ),
+        rx.cond(AuthState.viewer_is_admin, rx.link(rx.button("Admin", variant="soft"), href=routes.ADMIN)),
+        rx.menu.root(
+            rx.menu.trigger(
+                rx.button(rx.icon("circle-user", size=16), AuthState.viewer_name, variant="outline", id="user-menu")
+            ),
+            rx.menu.content(
+                rx.menu.item("Account", on_click=rx.redirect(routes.ACCOUNT)),
+                rx.menu.separator(),
+                rx.menu.item("Log out", on_click=AuthState.logout, color="red", id="logout"),
+            ),
+        ),
+        spacing="2",
+        align="center",
+    )
+
+
 def navbar() -> rx.Component:
     """The top bar: logo, section links and the account buttons."""
     return rx.box(
@@ -39,11 +71,7 @@ def navbar() -> rx.Component:
                 spacing="5",
                 display=["none", "none", "flex"],
             ),
-            rx.hstack(
-                rx.link(rx.button("Log in", variant="soft"), href=routes.LOGIN),
-                rx.link(rx.button("Start practising"), href=routes.SIGNUP),
-                spacing="2",
-            ),
+            rx.cond(AuthState.signed_in, _account_menu(), _visitor_buttons()),
             justify="between",
             align="center",
             style=styles.page,
@@ -64,10 +92,14 @@ def footer() -> rx.Component:
     return rx.box(
         rx.hstack(
             rx.text("SpeakPro: practise speaking out loud, every day.", size="2", color_scheme="gray"),
-            rx.hstack(
-                rx.link("Log in", href=routes.LOGIN, size="2", color_scheme="gray"),
-                rx.link("Sign up", href=routes.SIGNUP, size="2", color_scheme="gray"),
-                spacing="4",
+            rx.cond(
+                AuthState.signed_in,
+                rx.link("Account", href=routes.ACCOUNT, size="2", color_scheme="gray"),
+                rx.hstack(
+                    rx.link("Log in", href=routes.LOGIN, size="2", color_scheme="gray"),
+                    rx.link("Sign up", href=routes.SIGNUP, size="2", color_scheme="gray"),
+                    spacing="4",
+                ),
             ),
             justify="between",
             wrap="wrap",

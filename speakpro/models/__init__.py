@@ -1,6 +1,14 @@
 """Every SpeakPro table, imported here so that `SQLModel.metadata` (and Alembic) sees them all."""
 
-from speakpro.models.accounts import AuthSession, Company, OAuthIdentity, User, UserProfile
+from speakpro.models.accounts import (
+    AuthHandoff,
+    AuthSession,
+    Company,
+    LoginThrottle,
+    OAuthIdentity,
+    User,
+    UserProfile,
+)
 from speakpro.models.amphitheatre import AmphitheatreExerciseRecord, AmphitheatreSession
 from speakpro.models.analysis import AnalysisResult, SessionAnalytics
 from speakpro.models.base import metadata, utcnow
@@ -26,6 +34,7 @@ __all__ = [
     "AnalyticsEvent",
     "AudioRecording",
     "AuditLog",
+    "AuthHandoff",
     "AuthSession",
     "ClientSecret",
     "Company",
@@ -35,6 +44,7 @@ __all__ = [
     "ExerciseSubmission",
     "KnowledgeBlock",
     "Lesson",
+    "LoginThrottle",
     "LessonSession",
     "LessonSessionContext",
     "LessonStepResponse",

@@ -33,6 +33,7 @@ class Company(SQLModel, table=True):
     name: str = Field(max_length=120)
     slug: str = Field(max_length=64, unique=True)
     join_code: str = Field(max_length=32, unique=True)
+    manager_invite_code: str | None = Field(default=None, max_length=48, unique=True)
     is_active: bool = True
     created_at: datetime = now_column()
 
@@ -120,4 +121,28 @@ class UserProfile(SQLModel, table=True):
     tickets: int = 0
     streak_days: int = 0
     last_active_date: date | None = None
+    created_at: datetime = now_column()
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins counted per account and per client (keys are hashes, never raw emails or IPs)."""
+
+    __tablename__ = "login_throttles"
+    __table_args__ = (*non_negative("failures"),)
+
+    key: str = Field(primary_key=True, max_length=80)
+    failures: int = 0
+    window_started_at: datetime = now_column()
+    locked_until: datetime | None = timestamp()
+
+
+class AuthHandoff(SQLModel, table=True):
+    """A one-time code that carries an OpenID login from the backend callback to the browser's state."""
+
+    __tablename__ = "auth_handoffs"
+
+    code_hash: str = Field(primary_key=True, max_length=64)
+    user_id: uuid.UUID = fk("users.id")
+    expires_at: datetime = timestamp(nullable=False)
+    used_at: datetime | None = timestamp()
     created_at: datetime = now_column()

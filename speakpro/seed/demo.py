@@ -50,6 +50,7 @@ class DemoCompany:
     slug: str
     name: str
     join_code: str
+    manager_invite_code: str
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,8 @@ class DemoUser:
 
 
 COMPANIES = (
-    DemoCompany("northwind", "Northwind Outfitters", "NORTHWIND-DEMO"),
-    DemoCompany("blue-harbor", "Blue Harbor Logistics", "BLUEHARBOR-DEMO"),
+    DemoCompany("northwind", "Northwind Outfitters", "NORTHWIND-DEMO", "NORTHWIND-MANAGER-DEMO"),
+    DemoCompany("blue-harbor", "Blue Harbor Logistics", "BLUEHARBOR-DEMO", "BLUEHARBOR-MANAGER-DEMO"),
 )
 
 _LEARNER_NAMES = (
@@ -185,7 +186,8 @@ def _seed_companies(session: Session) -> dict[str, uuid.UUID]:
         if not exists:
             session.execute(
                 insert(Company).values(
-                    id=company_id, name=company.name, slug=company.slug, join_code=company.join_code
+                    id=company_id, name=company.name, slug=company.slug, join_code=company.join_code,
+                    manager_invite_code=company.manager_invite_code,
                 )
             )
     return ids

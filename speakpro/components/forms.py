@@ -1,0 +1,77 @@
+"""Form pieces shared by the account pages: labelled fields, error callouts, centred cards."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from speakpro import styles
+
+
+def field(label: str, name: str, *, type_: str = "text", placeholder: str = "", required: bool = True,
+          max_length: int = 256, hint: str = "", auto_complete: str = "", default_value: str | rx.Var = "",
+          ) -> rx.Component:
+    """A labelled text input inside a form (its value arrives in the submit handler's dict)."""
+    return rx.vstack(
+        rx.text(label, as_="label", html_for=name, size="2", weight="medium"),
+        rx.input(
+            name=name,
+            id=name,
+            type=type_,
+            placeholder=placeholder,
+            required=required,
+            max_length=max_length,
+            auto_complete=auto_complete or "off",
+            default_value=default_value,
+            # An uncontrolled input keeps its first default; a new key re-mounts it when the value arrives.
+            key=default_value if isinstance(default_value, rx.Var) else None,
+            size="3",
+            width="100%",
+        ),
+        rx.cond(hint != "", rx.text(hint, size="1", color_scheme="gray")),
+        spacing="1",
+        width="100%",
+    )
+
+
+def select_field(label: str, name: str, options: list[str] | tuple[str, ...], placeholder: str = "Choose...",
+                 ) -> rx.Component:
+    """A labelled select inside a form."""
+    return rx.vstack(
+        rx.text(label, as_="label", html_for=name, size="2", weight="medium"),
+        rx.select(list(options), name=name, id=name, placeholder=placeholder, required=True, size="3",
+                  width="100%"),
+        spacing="1",
+        width="100%",
+    )
+
+
+def error_callout(message: rx.Var, element_id: str = "form-error") -> rx.Component:
+    """A red callout shown only when `message` is non-empty (text is escaped by React)."""
+    return rx.cond(
+        message != "",
+        rx.callout(message, icon="triangle-alert", color_scheme="red", role="alert", id=element_id, width="100%"),
+    )
+
+
+def centered_card(*children: rx.Component, max_width: str = "440px") -> rx.Component:
+    """A card centred on the page, for short forms."""
+    return rx.center(
+        rx.box(rx.vstack(*children, spacing="4", width="100%"), style=styles.card, width="100%",
+               max_width=max_width),
+        padding_y="3rem",
+        padding_x="1rem",
+        width="100%",
+    )
+
+
+def submit_button(label: str, busy: rx.Var, element_id: str) -> rx.Component:
+    """A full-width submit button that shows a spinner while the form is being handled."""
+    return rx.button(
+        rx.cond(busy, rx.spinner(size="2"), rx.fragment()),
+        label,
+        type="submit",
+        size="3",
+        width="100%",
+        disabled=busy,
+        id=element_id,
+    )

@@ -1,0 +1,1 @@
+"""Clients of external services (OpenAI, object storage, OpenID providers), each behind a small interface."""

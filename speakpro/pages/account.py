@@ -1,0 +1,96 @@
+"""The account page: profile, password, company and sessions."""
+
+import reflex as rx
+
+from speakpro import styles
+from speakpro.components.forms import error_callout, field, submit_button
+from speakpro.components.layout import page_frame
+from speakpro.state.account import AccountState, JoinState
+
+
+def _section(title: str, *children: rx.Component) -> rx.Component:
+    return rx.vstack(rx.heading(title, size="4"), *children, style=styles.card, spacing="3", width="100%")
+
+
+def account() -> rx.Component:
+    """The account page."""
+    return page_frame(
+        rx.vstack(
+            rx.heading("Your account", size="7"),
+            rx.text(AccountState.viewer_email, color_scheme="gray", id="account-email"),
+            _section(
+                "Profile",
+                error_callout(AccountState.profile_error, "profile-error"),
+                rx.form(
+                    rx.hstack(
+                        field("Your name", "display_name", max_length=80, default_value=AccountState.viewer_name),
+                        rx.button("Save", type="submit", id="save-name"),
+                        align="end",
+                        width="100%",
+                    ),
+                    on_submit=AccountState.save_name,
+                    reset_on_submit=False,
+                ),
+            ),
+            _section(
+                "Change password",
+                error_callout(AccountState.password_error, "password-error"),
+                rx.form(
+                    rx.vstack(
+                        field("Current password", "current_password", type_="password",
+                              auto_complete="current-password"),
+                        field("New password", "new_password", type_="password", auto_complete="new-password"),
+                        field("Repeat the new password", "confirm_password", type_="password",
+                              auto_complete="new-password"),
+                        submit_button("Change password", AccountState.busy, "change-password"),
+                        width="100%",
+                    ),
+                    on_submit=AccountState.change_password,
+                    reset_on_submit=True,
+                ),
+                rx.text("Changing your password logs you out on your other devices.", size="1", color_scheme="gray"),
+            ),
+            _section(
+                "Company",
+                rx.cond(
+                    AccountState.viewer_company_name != "",
+                    rx.text("You belong to ", rx.text.strong(AccountState.viewer_company_name), " as ",
+                            AccountState.viewer_role, "."),
+                    rx.text("You practise on your own. Got a company code? Join your team:"),
+                ),
+                error_callout(AccountState.company_error, "company-error"),
+                rx.cond(
+                    AccountState.viewer_company_name == "",
+                    rx.form(
+                        rx.hstack(field("Company code", "join_code", max_length=48),
+                                  rx.button("Join", type="submit", id="join-company"), align="end", width="100%"),
+                        on_submit=AccountState.join_company,
+                    ),
+                ),
+            ),
+            _section(
+                "Sessions",
+                rx.text("Log out on every browser and device, including this one.", size="2"),
+                rx.button("Log out everywhere", color_scheme="red", variant="soft",
+                          on_click=AccountState.logout_everywhere, id="logout-everywhere"),
+            ),
+            spacing="4",
+            style=styles.page,
+            max_width="720px",
+            padding_y="2rem",
+        )
+    )
+
+
+def join() -> rx.Component:
+    """Shown while a join link is used, or with the reason it could not be."""
+    return page_frame(
+        rx.center(
+            rx.cond(
+                JoinState.error != "",
+                rx.vstack(error_callout(JoinState.error), rx.link("Go to your account", href="/account")),
+                rx.hstack(rx.spinner(), rx.text("Joining your company...")),
+            ),
+            padding_y="4rem",
+        )
+    )

@@ -1,0 +1,168 @@
+"""Accounts: sign-up, password login, password change, profile, and OpenID identities."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from speakpro.models import Company, OAuthIdentity, User, UserProfile, utcnow
+from speakpro.services import companies
+from speakpro.services.passwords import hash_password, needs_rehash, verify_password
+from speakpro.services.telemetry import audit, record_event
+from speakpro.services.validation import ValidationError, check_password, clean_email, clean_text
+
+# Verified against when the email is unknown, so a login takes as long whether the account exists or not.
+_DUMMY_HASH = hash_password("speakpro-timing-equaliser")
+LOGIN_FAILED = "That email and password don't match an account."
+
+
+def get_user_by_email(*, session: Session, email: str) -> User | None:
+    return session.execute(select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
+
+
+def signup(
+    *, session: Session, email: str, password: str, display_name: str = "", join_code: str = "",
+    user_agent: str = "",
+) -> User:
+    """Create a learner account (optionally joining a company by code).
+
+    Raises:
+        ValidationError: For bad input, a company code that matches no company, or a taken email.
+    """
+    email = clean_email(email)
+    password = check_password(password, email)
+    name = clean_text("display_name", display_name, label="Your name", max_length=80, required=False)
+    company, role = (None, "learner")
+    if join_code.strip():
+        company, role = companies.find_by_code(session=session, code=join_code)
+    if get_user_by_email(session=session, email=email) is not None:
+        raise ValidationError("email", "An account with this email already exists. Log in instead.")
+    user = User(email=email, display_name=name, password_hash=hash_password(password), password_changed_at=utcnow())
+    session.add(user)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise ValidationError("email", "An account with this email already exists. Log in instead.") from None
+    session.add(UserProfile(user_id=user.id, company_id=company.id if company else None, role=role))
+    session.flush()
+    record_event(session=session, event_type="user_signup", user_id=user.id,
+                 company_id=company.id if company else None,
+                 data={"method": "password", "joined_company": bool(company), "user_agent": user_agent[:200]})
+    if company:
+        audit(session=session, action="company.joined", target_type="company", actor_user_id=user.id,
+              subject_user_id=user.id, company_id=company.id, details={"role": role})
+    return user
+
+
+def authenticate(*, session: Session, email: str, password: str) -> User | None:
+    """The user whose email and password these are, or None (same work either way)."""
+    try:
+        email = clean_email(email)
+    except ValidationError:
+        verify_password(_DUMMY_HASH, password or "")
+        return None
+    user = get_user_by_email(session=session, email=email)
+    if user is None or not user.password_hash:
+        verify_password(_DUMMY_HASH, password or "")
+        return None
+    if not verify_password(user.password_hash, password or ""):
+        return None
+    if user.disabled or user.deleted_at is not None:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def change_password(*, session: Session, user_id: uuid.UUID, current: str, new: str) -> None:
+    """Change a password after checking the current one; the caller ends the user's other sessions."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise ValidationError("current_password", "Your account was not found.")
+    if user.password_hash and not verify_password(user.password_hash, current or ""):
+        raise ValidationError("current_password", "Your current password is not right.")
+    new = check_password(new, user.email)
+    if user.password_hash and verify_password(user.password_hash, new):
+        raise ValidationError("new_password", "Choose a password different from your current one.")
+    user.password_hash = hash_password(new)
+    user.password_changed_at = utcnow()
+    audit(session=session, action="password.changed", target_type="user", actor_user_id=user_id,
+          subject_user_id=user_id, target_id=user_id)
+
+
+def update_display_name(*, session: Session, user_id: uuid.UUID, display_name: str) -> str:
+    name = clean_text("display_name", display_name, label="Your name", max_length=80)
+    session.execute(update(User).where(User.id == user_id).values(display_name=name))
+    return name
+
+
+def set_disabled(*, session: Session, actor_id: uuid.UUID, user_id: uuid.UUID, disabled: bool) -> None:
+    """Disable (or re-enable) an account; a disabled user's sessions stop working at once."""
+    session.execute(update(User).where(User.id == user_id).values(disabled=disabled))
+    audit(session=session, action="user.disabled" if disabled else "user.enabled", target_type="user",
+          actor_user_id=actor_id, subject_user_id=user_id, target_id=user_id)
+
+
+def login_with_identity(
+    *, session: Session, provider: str, subject: str, email: str | None, email_verified: bool, name: str = "",
+) -> User:
+    """The user behind an OpenID identity: known (provider, subject), else an existing account with the same
+    verified email (linked now), else a new learner account.
+
+    Raises:
+        ValidationError: When the provider gives no usable subject, or an existing account's email matches but
+            the provider does not vouch for it (linking would let anyone take over that account).
+    """
+    if not subject or len(subject) > 255:
+        raise ValidationError("provider", "The sign-in provider did not identify the account.")
+    identity = session.execute(
+        select(OAuthIdentity).where(OAuthIdentity.provider == provider, OAuthIdentity.subject == subject)
+    ).scalar_one_or_none()
+    if identity is not None:
+        user = session.get(User, identity.user_id)
+        if user is None or user.disabled or user.deleted_at is not None:
+            raise ValidationError("provider", "This account is disabled.")
+        return user
+    clean = None
+    if email:
+        try:
+            clean = clean_email(email)
+        except ValidationError:
+            clean = None
+    user = get_user_by_email(session=session, email=clean) if clean else None
+    if user is not None:
+        if not email_verified:
+            raise ValidationError(
+                "provider",
+                "An account with this email exists. Log in with your password, or use a provider that has "
+                "verified your email.",
+            )
+        if user.disabled or user.deleted_at is not None:
+            raise ValidationError("provider", "This account is disabled.")
+    else:
+        if not clean:
+            clean = f"{provider}-{uuid.uuid5(uuid.NAMESPACE_URL, provider + ':' + subject).hex[:16]}@users.invalid"
+        user = User(email=clean, display_name=(name or "")[:80], email_verified=email_verified)
+        session.add(user)
+        session.flush()
+        session.add(UserProfile(user_id=user.id))
+        record_event(session=session, event_type="user_signup", user_id=user.id, data={"method": provider})
+    session.add(OAuthIdentity(user_id=user.id, provider=provider, subject=subject, email=clean))
+    session.flush()
+    audit(session=session, action="identity.linked", target_type="user", actor_user_id=user.id,
+          subject_user_id=user.id, details={"provider": provider})
+    return user
+
+
+def count_users(*, session: Session) -> int:
+    return session.execute(select(func.count()).select_from(User)).scalar_one()
+
+
+def company_of(*, session: Session, user_id: uuid.UUID) -> Company | None:
+    return session.execute(
+        select(Company).join(UserProfile, UserProfile.company_id == Company.id).where(UserProfile.user_id == user_id)
+    ).scalar_one_or_none()

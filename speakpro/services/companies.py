@@ -1,0 +1,126 @@
+"""Companies (tenants): creation by an admin, join codes for learners, invite codes for managers."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select, update
+from sqlmodel import Session
+
+from speakpro.models import Company, User, UserProfile
+from speakpro.services.telemetry import audit
+from speakpro.services.validation import ValidationError, clean_text
+
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+def _code(length: int) -> str:
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(length))
+
+
+def slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:48].strip("-")
+    return slug if len(slug) >= 2 else f"company-{_code(6).lower()}"
+
+
+@dataclass(frozen=True)
+class CompanySummary:
+    id: str
+    name: str
+    slug: str
+    join_code: str
+    manager_invite_code: str
+    learners: int
+    managers: int
+
+
+def create_company(*, session: Session, actor_id: uuid.UUID, name: str) -> Company:
+    """Create a company with a learner join code and a manager invite code (admins only; checked by caller)."""
+    name = clean_text("company_name", name, label="The company name", max_length=120, min_length=2)
+    if session.execute(select(Company.id).where(func.lower(Company.name) == name.lower())).first():
+        raise ValidationError("company_name", "A company with this name already exists.")
+    base = slugify(name)
+    slug = base
+    while session.execute(select(Company.id).where(Company.slug == slug)).first():
+        slug = f"{base[:40]}-{_code(4).lower()}"
+    company = Company(name=name, slug=slug, join_code=_code(10), manager_invite_code=_code(24))
+    session.add(company)
+    session.flush()
+    audit(session=session, action="company.created", target_type="company", actor_user_id=actor_id,
+          company_id=company.id, target_id=company.id)
+    return company
+
+
+def find_by_code(*, session: Session, code: str) -> tuple[Company, str]:
+    """The company a join or invite code belongs to, and the role it grants."""
+    clean = (code or "").strip().upper()
+    if not clean or len(clean) > 48:
+        raise ValidationError("join_code", "Enter the company code you were given.")
+    company = session.execute(
+        select(Company).where(or_(Company.join_code == clean, Company.manager_invite_code == clean),
+                              Company.is_active.is_(True))
+    ).scalar_one_or_none()
+    if company is None:
+        raise ValidationError("join_code", "That company code is not valid. Check it with your manager.")
+    return company, "manager" if company.manager_invite_code == clean else "learner"
+
+
+def join_company(*, session: Session, user_id: uuid.UUID, code: str) -> tuple[Company, str]:
+    """Join the company of a code, as learner (join code) or manager (invite code)."""
+    company, role = find_by_code(session=session, code=code)
+    profile = session.get(UserProfile, user_id)
+    if profile is None:
+        raise ValidationError("join_code", "Your profile was not found.")
+    if profile.company_id and profile.company_id != company.id:
+        raise ValidationError("join_code", "You already belong to another company.")
+    if profile.company_id == company.id and (profile.role == role or profile.role == "manager"):
+        return company, profile.role
+    session.execute(update(UserProfile).where(UserProfile.user_id == user_id).values(company_id=company.id, role=role))
+    audit(session=session, action="company.joined", target_type="company", actor_user_id=user_id,
+          subject_user_id=user_id, company_id=company.id, details={"role": role})
+    return company, role
+
+
+def get_company_by_slug(*, session: Session, slug: str) -> Company | None:
+    if not slug or len(slug) > 64:
+        return None
+    return session.execute(select(Company).where(Company.slug == slug)).scalar_one_or_none()
+
+
+def list_companies(*, session: Session) -> list[CompanySummary]:
+    """Every company with member counts, in one query."""
+    learners = func.count(UserProfile.user_id).filter(UserProfile.role == "learner")
+    managers = func.count(UserProfile.user_id).filter(UserProfile.role == "manager")
+    rows = session.execute(
+        select(Company, learners, managers)
+        .outerjoin(UserProfile, UserProfile.company_id == Company.id)
+        .group_by(Company.id)
+        .order_by(Company.name)
+    ).all()
+    return [
+        CompanySummary(str(c.id), c.name, c.slug, c.join_code, c.manager_invite_code or "", int(nl), int(nm))
+        for c, nl, nm in rows
+    ]
+
+
+@dataclass(frozen=True)
+class Member:
+    user_id: str
+    name: str
+    email: str
+    role: str
+    onboarded: bool
+
+
+def list_members(*, session: Session, company_id: uuid.UUID) -> list[Member]:
+    """The people of one company (one query); callers check the viewer may see this company."""
+    rows = session.execute(
+        select(User.id, User.display_name, User.email, UserProfile.role, UserProfile.onboarding_completed)
+        .join(UserProfile, UserProfile.user_id == User.id)
+        .where(UserProfile.company_id == company_id, User.deleted_at.is_(None))
+        .order_by(UserProfile.role.desc(), User.display_name)
+    ).all()
+    return [Member(str(r[0]), r[1] or r[2].split("@")[0], r[2], r[3], r[4]) for r in rows]

@@ -1,0 +1,152 @@
+"""Server-side login sessions: the browser holds a random token, the database only its keyed hash.
+
+A session ends when it is revoked (logout, password change, "log out everywhere"), when it has been idle
+too long, at its absolute expiry, or at once when its user is disabled or deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlmodel import Session
+
+from speakpro.models import AuthHandoff, AuthSession, Company, User, UserProfile, utcnow
+from speakpro.settings import settings
+
+TOKEN_BYTES = 32  # 256 bits
+ABSOLUTE_LIFETIME = timedelta(days=30)
+IDLE_TIMEOUT = timedelta(days=7)
+TOUCH_EVERY = timedelta(minutes=5)  # last_seen_at is written at most this often
+HANDOFF_LIFETIME = timedelta(minutes=2)
+
+
+def hash_token(token: str) -> str:
+    """The keyed SHA-256 of a token (HMAC with SECRET_KEY), as stored in the database."""
+    return hmac.new(settings.secret_key.encode(), token.encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is asking: the public facts every page and guard needs (no hashes, no tokens)."""
+
+    user_id: uuid.UUID
+    email: str
+    display_name: str
+    is_admin: bool
+    role: str
+    company_id: uuid.UUID | None
+    company_slug: str
+    company_name: str
+    onboarding_completed: bool
+    ab_variant: str
+
+    def manages(self, company_id: uuid.UUID | None) -> bool:
+        """Whether this viewer is a manager of that very company."""
+        return company_id is not None and self.role == "manager" and self.company_id == company_id
+
+
+def create_session(*, session: Session, user_id: uuid.UUID, user_agent: str = "") -> str:
+    """Start a session for a user who has just proven who they are; returns the new token (shown once)."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    now = utcnow()
+    session.add(
+        AuthSession(
+            user_id=user_id,
+            token_hash=hash_token(token),
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + ABSOLUTE_LIFETIME,
+            user_agent=(user_agent or "")[:300],
+        )
+    )
+    session.execute(update(User).where(User.id == user_id).values(last_login_at=now))
+    return token
+
+
+def resolve_session(*, session: Session, token: str | None, now: datetime | None = None) -> Viewer | None:
+    """The viewer behind a token, or None when the token is unknown, revoked, expired or idle too
+    long, or its user is disabled or deleted. Keeps `last_seen_at` fresh (at most every few minutes)."""
+    if not token or len(token) > 200:
+        return None
+    now = now or utcnow()
+    row = session.execute(
+        select(AuthSession.id, AuthSession.last_seen_at, User, UserProfile, Company.slug, Company.name)
+        .join(User, User.id == AuthSession.user_id)
+        .join(UserProfile, UserProfile.user_id == User.id)
+        .outerjoin(Company, Company.id == UserProfile.company_id)
+        .where(
+            AuthSession.token_hash == hash_token(token),
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > now,
+            AuthSession.last_seen_at > now - IDLE_TIMEOUT,
+            User.disabled.is_(False),
+            User.deleted_at.is_(None),
+        )
+    ).first()
+    if row is None:
+        return None
+    session_id, last_seen, user, profile, company_slug, company_name = row
+    if now - last_seen > TOUCH_EVERY:
+        session.execute(update(AuthSession).where(AuthSession.id == session_id).values(last_seen_at=now))
+    return Viewer(
+        user_id=user.id,
+        email=user.email,
+        display_name=user.display_name or user.email.split("@")[0],
+        is_admin=user.is_admin,
+        role=profile.role,
+        company_id=profile.company_id,
+        company_slug=company_slug or "",
+        company_name=company_name or "",
+        onboarding_completed=profile.onboarding_completed,
+        ab_variant=profile.ab_variant or "",
+    )
+
+
+def revoke_session(*, session: Session, token: str | None) -> None:
+    """End the session of this token (logout). Unknown tokens are ignored."""
+    if token:
+        session.execute(
+            update(AuthSession)
+            .where(AuthSession.token_hash == hash_token(token), AuthSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+
+
+def revoke_user_sessions(*, session: Session, user_id: uuid.UUID, keep_token: str | None = None) -> int:
+    """End every session of a user, except the one of `keep_token`; returns how many ended."""
+    statement = update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+    if keep_token:
+        statement = statement.where(AuthSession.token_hash != hash_token(keep_token))
+    return session.execute(statement.values(revoked_at=utcnow())).rowcount or 0
+
+
+def create_handoff(*, session: Session, user_id: uuid.UUID) -> str:
+    """A one-time code, valid for two minutes, that the browser trades for a session after an OpenID login."""
+    code = secrets.token_urlsafe(TOKEN_BYTES)
+    session.add(AuthHandoff(code_hash=hash_token(code), user_id=user_id, expires_at=utcnow() + HANDOFF_LIFETIME))
+    return code
+
+
+def redeem_handoff(*, session: Session, code: str | None, user_agent: str = "") -> str | None:
+    """Trade a hand-off code for a new session token; a code works once, and only while fresh."""
+    if not code or len(code) > 200:
+        return None
+    now = utcnow()
+    user_id = session.execute(
+        update(AuthHandoff)
+        .where(AuthHandoff.code_hash == hash_token(code), AuthHandoff.used_at.is_(None), AuthHandoff.expires_at > now)
+        .values(used_at=now)
+        .returning(AuthHandoff.user_id)
+    ).scalar_one_or_none()
+    if user_id is None:
+        return None
+    active = session.execute(
+        select(User.id).where(User.id == user_id, User.disabled.is_(False), User.deleted_at.is_(None))
+    ).first()
+    return create_session(session=session, user_id=user_id, user_agent=user_agent) if active else None

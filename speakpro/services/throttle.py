@@ -1,0 +1,103 @@
+"""Login throttling per account and per client: slowed after a few failures, refused after more.
+
+Keys are keyed hashes of the normalised email or the client address, so the table holds neither.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, delete, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import Session
+
+from speakpro.models import LoginThrottle, utcnow
+from speakpro.settings import settings
+
+WINDOW = timedelta(minutes=15)
+LOCKOUT = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Limit:
+    slow_after: int  # failures before each further attempt is delayed
+    lock_after: int  # failures that lock the key for LOCKOUT
+
+
+ACCOUNT_LIMIT = Limit(slow_after=3, lock_after=8)
+CLIENT_LIMIT = Limit(slow_after=10, lock_after=30)
+MAX_DELAY_SECONDS = 4.0
+
+
+@dataclass(frozen=True)
+class ThrottleDecision:
+    """Whether an attempt may go ahead, after how long a pause, or for how long it is refused."""
+
+    allowed: bool
+    delay_seconds: float = 0.0
+    retry_after_seconds: int = 0
+
+
+def _key(kind: str, value: str) -> str:
+    digest = hmac.new(settings.secret_key.encode(), f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+    return f"{kind}:{digest[:64]}"
+
+
+def account_key(email: str) -> str:
+    return _key("account", email.strip().lower())
+
+
+def client_key(client: str) -> str:
+    return _key("client", client or "unknown")
+
+
+def _limit(key: str) -> Limit:
+    return ACCOUNT_LIMIT if key.startswith("account:") else CLIENT_LIMIT
+
+
+def check(*, session: Session, keys: list[str], now: datetime | None = None) -> ThrottleDecision:
+    """Decide on an attempt before checking the password."""
+    now = now or utcnow()
+    rows = session.execute(select(LoginThrottle).where(LoginThrottle.key.in_(keys))).scalars().all()
+    delay, retry_after = 0.0, 0
+    for row in rows:
+        if row.locked_until and row.locked_until > now:
+            retry_after = max(retry_after, int((row.locked_until - now).total_seconds()) + 1)
+            continue
+        if row.window_started_at <= now - WINDOW:
+            continue
+        over = row.failures - _limit(row.key).slow_after
+        if over >= 0:
+            delay = max(delay, min(MAX_DELAY_SECONDS, 0.5 * 2**over))
+    if retry_after:
+        return ThrottleDecision(allowed=False, retry_after_seconds=retry_after)
+    return ThrottleDecision(allowed=True, delay_seconds=delay)
+
+
+def record_failure(*, session: Session, keys: list[str], now: datetime | None = None) -> None:
+    """Count a failed attempt against each key (atomically), locking keys that pass their limit."""
+    now = now or utcnow()
+    for key in keys:
+        limit = _limit(key)
+        stale = LoginThrottle.window_started_at <= now - WINDOW
+        statement = insert(LoginThrottle).values(key=key, failures=1, window_started_at=now)
+        failures = case((stale, 1), else_=LoginThrottle.failures + 1)
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["key"],
+                set_={
+                    "failures": failures,
+                    "window_started_at": case((stale, now), else_=LoginThrottle.window_started_at),
+                    "locked_until": case((failures >= limit.lock_after, now + LOCKOUT),
+                                         else_=LoginThrottle.locked_until),
+                },
+            )
+        )
+
+
+def reset(*, session: Session, key: str) -> None:
+    """Forget the failures of one key (after a successful login to that account)."""
+    session.execute(delete(LoginThrottle).where(LoginThrottle.key == key))

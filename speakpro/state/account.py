@@ -1,0 +1,124 @@
+"""The account page: profile, password, company membership and sessions."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from speakpro import routes
+from speakpro.services import accounts, companies
+from speakpro.services.sessions import revoke_user_sessions
+from speakpro.services.validation import ValidationError
+from speakpro.state.auth import AuthState, run_db
+
+MAX_FIELD = 1000
+
+
+class AccountState(AuthState):
+    """Forms of the account page; each re-checks the session before it changes anything."""
+
+    profile_error: str = ""
+    password_error: str = ""
+    company_error: str = ""
+    busy: bool = False
+
+    @rx.event
+    async def load(self):
+        viewer, redirect = await self._guard(onboarded=False)
+        if redirect is not None:
+            return redirect
+        self.profile_error = self.password_error = self.company_error = ""
+        self.busy = False
+
+    @rx.event
+    async def save_name(self, form: dict):
+        viewer = await self._viewer()
+        if viewer is None:
+            return self._login_redirect()
+        name = str(form.get("display_name", ""))[: MAX_FIELD + 1]
+        try:
+            saved = await run_db(lambda s: accounts.update_display_name(session=s, user_id=viewer.user_id,
+                                                                       display_name=name))
+        except ValidationError as error:
+            self.profile_error = error.message
+            return
+        self.profile_error = ""
+        self.viewer_name = saved
+        return rx.toast.success("Your name is saved.")
+
+    @rx.event
+    async def change_password(self, form: dict):
+        """Change the password; every other session of this user ends, this one stays."""
+        viewer = await self._viewer()
+        if viewer is None:
+            yield self._login_redirect()
+            return
+        current = str(form.get("current_password", ""))[: MAX_FIELD + 1]
+        new = str(form.get("new_password", ""))[: MAX_FIELD + 1]
+        if new != str(form.get("confirm_password", "")):
+            self.password_error = "The new passwords don't match."
+            return
+        token = self.session_token
+
+        def change(session):
+            accounts.change_password(session=session, user_id=viewer.user_id, current=current, new=new)
+            return revoke_user_sessions(session=session, user_id=viewer.user_id, keep_token=token)
+
+        self.busy = True
+        yield
+        try:
+            ended = await run_db(change)
+        except ValidationError as error:
+            self.password_error, self.busy = error.message, False
+            return
+        self.password_error, self.busy = "", False
+        others = f" {ended} other session{'s' if ended != 1 else ''} ended." if ended else ""
+        yield rx.toast.success("Password changed." + others)
+
+    @rx.event
+    async def logout_everywhere(self):
+        """End every session of this user, this one included."""
+        viewer = await self._viewer()
+        if viewer is None:
+            return self._login_redirect()
+        await run_db(lambda s: revoke_user_sessions(session=s, user_id=viewer.user_id))
+        self.session_token = ""
+        self._set_viewer(None)
+        return [rx.toast.success("You are logged out on every device."), rx.redirect(routes.LOGIN)]
+
+    @rx.event
+    async def join_company(self, form: dict):
+        viewer = await self._viewer()
+        if viewer is None:
+            return self._login_redirect()
+        code = str(form.get("join_code", ""))[: MAX_FIELD + 1]
+        try:
+            company, role = await run_db(lambda s: companies.join_company(session=s, user_id=viewer.user_id,
+                                                                          code=code))
+        except ValidationError as error:
+            self.company_error = error.message
+            return
+        self.company_error = ""
+        await self._viewer()
+        return rx.toast.success(f"You joined {company.name} as {role}.")
+
+
+class JoinState(AuthState):
+    """`/join/<code>`: join right away when signed in, else sign up with the code filled in."""
+
+    error: str = ""
+
+    @rx.event
+    async def load(self):
+        code = self.router.url.path.rstrip("/").rsplit("/", 1)[-1][:48]
+        viewer = await self._viewer()
+        if viewer is None:
+            return rx.redirect(f"{routes.SIGNUP}?code={code}")
+        try:
+            company, role = await run_db(lambda s: companies.join_company(session=s, user_id=viewer.user_id,
+                                                                          code=code))
+        except ValidationError as error:
+            self.error = error.message
+            return
+        await self._viewer()
+        target = routes.company(company.slug) if role == "manager" else routes.HOME
+        return [rx.toast.success(f"You joined {company.name} as {role}."), rx.redirect(target)]
