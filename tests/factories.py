@@ -28,7 +28,7 @@ def _token() -> str:
 
 def make_company(session: Session, **values) -> Company:
     token = _token()
-    company = Company(name=f"Company {token}", slug=f"co-{token}", join_code=f"JOIN-{token}", **values)
+    company = Company(name=f"Company {token}", slug=f"co-{token}", join_code=f"JOIN-{token}".upper(), **values)
     session.add(company)
     session.flush()
     return company

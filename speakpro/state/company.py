@@ -25,10 +25,12 @@ class CompanyState(AuthState):
 
     @rx.event
     async def load(self):
+        return await self._load_company(self.router.url.path.rstrip("/").rsplit("/", 1)[-1])
+
+    async def _load_company(self, slug: str):
         viewer, redirect = await self._guard()
         if redirect is not None:
             return redirect
-        slug = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
 
         def read(session):
             company = companies.get_company_by_slug(session=session, slug=slug)

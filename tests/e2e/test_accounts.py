@@ -1,0 +1,134 @@
+"""Account journeys in the browser: sign-up to home, logout, wrong password, refusals, hostile input."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from playwright.sync_api import expect
+
+DEMO_PASSWORD = "speakpro-demo"
+
+
+def _login(page, base_url, email, password=DEMO_PASSWORD):
+    page.goto(base_url + "/login")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    page.locator("#login-submit").click()
+
+
+def _choose(page, trigger_id: str, option: str):
+    page.locator(f"#{trigger_id}").click()
+    page.get_by_role("option", name=option).click()
+
+
+def test_signup_onboarding_home(page, base_url):
+    email = f"new-{secrets.token_hex(4)}@example.com"
+    page.goto(base_url + "/signup")
+    page.locator("#display_name").fill("Nova <script>window.pwned=1</script> Ærø")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill("a long enough passphrase")
+    page.locator("#signup-submit").click()
+    expect(page).to_have_url(re.compile(r"/onboarding$"))
+
+    page.locator("#job_role").fill("Sales development rep")
+    _choose(page, "audience", "Prospective customers")
+    _choose(page, "main_goal", "Cut filler words")
+    _choose(page, "practice_for", "Sales conversations")
+    page.locator("#comfort_speaking").get_by_text("2", exact=True).click()
+    page.locator("#comfort_selling").get_by_text("4", exact=True).click()
+    page.locator("#onboarding-submit").click()
+
+    expect(page).to_have_url(re.compile(r"/home$"))
+    greeting = page.locator("#home-greeting")
+    # The script tag is shown as text, never run.
+    expect(greeting).to_contain_text("Nova <script>window.pwned=1</script> Ærø")
+    assert page.evaluate("window.pwned") is None
+    expect(page.locator("#stat-xp")).to_have_text("0")
+
+
+def test_logout_then_protected_pages_redirect_to_login(page, base_url):
+    _login(page, base_url, "learner@example.com")
+    expect(page).to_have_url(re.compile(r"/home$"))
+    page.locator("#user-menu").click()
+    page.locator("#logout").click()
+    expect(page).to_have_url(re.compile(r"/login"))
+    page.goto(base_url + "/home")
+    expect(page).to_have_url(re.compile(r"/login\?next=%2Fhome|/login\?next=/home"))
+    expect(page.locator("#login-form")).to_be_visible()
+
+
+def test_wrong_password_shows_the_message(page, base_url):
+    _login(page, base_url, "avery.chen@example.com", "not the right password")
+    expect(page.locator("#form-error")).to_have_text("That email and password don't match an account.")
+    expect(page).to_have_url(re.compile(r"/login"))
+
+
+def test_a_manager_cannot_open_another_companys_page(page, base_url):
+    _login(page, base_url, "manager@example.com")
+    expect(page).to_have_url(re.compile(r"/home$"))
+    page.goto(base_url + "/company/northwind")
+    expect(page.locator("#company-name")).to_have_text("Northwind Outfitters")
+    page.goto(base_url + "/company/blue-harbor")
+    expect(page.locator("#forbidden")).to_be_visible()
+    expect(page.locator("#join-code")).to_have_count(0)
+    expect(page.get_by_text("BLUEHARBOR-DEMO")).to_have_count(0)
+
+
+def test_a_learner_cannot_open_a_manager_page(page, base_url):
+    _login(page, base_url, "learner@example.com")
+    expect(page).to_have_url(re.compile(r"/home$"))
+    page.goto(base_url + "/company/northwind")
+    expect(page.locator("#forbidden")).to_be_visible()
+    expect(page.get_by_text("NORTHWIND-DEMO")).to_have_count(0)
+    page.goto(base_url + "/admin")
+    expect(page.locator("#forbidden")).to_be_visible()
+
+
+def _fill_past_maxlength(page, selector: str, size: int):
+    """Set a field's value past its maxlength, the way a hostile client would."""
+    page.evaluate(
+        """([selector, size]) => {
+            const input = document.querySelector(selector);
+            input.removeAttribute('maxlength');
+            const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
+            setter.call(input, 'x'.repeat(size));
+            input.dispatchEvent(new Event('input', {bubbles: true}));
+        }""",
+        [selector, size],
+    )
+
+
+def test_huge_input_is_refused_with_a_message(page, base_url):
+    page.goto(base_url + "/signup")
+    page.locator("#email").fill("huge@example.com")
+    page.locator("#password").fill("a long enough passphrase")
+    _fill_past_maxlength(page, "#display_name", 900_000)
+    page.locator("#signup-submit").click()
+    expect(page.locator("#form-error")).to_contain_text("far too long")
+    expect(page).to_have_url(re.compile(r"/signup$"))
+
+
+def test_a_one_megabyte_field_changes_nothing_and_the_app_recovers(page, base_url):
+    page.goto(base_url + "/signup")
+    page.locator("#email").fill("megabyte@example.com")
+    page.locator("#password").fill("a long enough passphrase")
+    _fill_past_maxlength(page, "#display_name", 1024 * 1024)
+    page.locator("#signup-submit").click()
+    page.wait_for_timeout(1500)
+    # The event is over the websocket's size cap and is dropped: no account, and the app still answers.
+    _login(page, base_url, "megabyte@example.com", "a long enough passphrase")
+    expect(page.locator("#form-error")).to_have_text("That email and password don't match an account.")
+
+
+def test_empty_login_is_refused_with_a_message(page, base_url):
+    page.goto(base_url + "/login")
+    expect(page.locator("#login-form")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    # A client that skips the browser's own checks sends blank values; the server refuses them.
+    page.evaluate(
+        "document.querySelectorAll('input').forEach(i => { i.removeAttribute('required'); i.type = 'text'; })"
+    )
+    page.locator("#email").fill("   ")
+    page.locator("#login-submit").click()
+    expect(page.locator("#form-error")).to_have_text("Enter your email and password.")
