@@ -1,4 +1,4 @@
-"""Plain HTTP routes served next to Reflex's backend (health now; uploads, OAuth and exports later)."""
+"""Plain HTTP routes served next to Reflex's backend: health, and OpenID Connect / OAuth login."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from speakpro import routes
+from speakpro.auth_routes import auth_routes, session_middleware
 from speakpro.db import check_database
+from speakpro.integrations.oauth import ProviderRegistry
 
 
 async def health(_request: Request) -> JSONResponse:
@@ -19,6 +21,14 @@ async def health(_request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=200 if reachable else 503, headers={"Cache-Control": "no-store"})
 
 
-def build_api() -> Starlette:
-    """The Starlette app Reflex mounts its own backend under."""
-    return Starlette(routes=[Route(routes.API_HEALTH, health, methods=["GET"])])
+def build_api(oauth_registry: ProviderRegistry | None = None) -> Starlette:
+    """The Starlette app Reflex mounts its own backend under.
+
+    Args:
+        oauth_registry: The sign-in providers to serve; those configured in settings when omitted (tests pass
+            their own).
+    """
+    return Starlette(
+        routes=[Route(routes.API_HEALTH, health, methods=["GET"]), *auth_routes(oauth_registry)],
+        middleware=[session_middleware()],
+    )

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests import pg
+from tests.fakes import oidc
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = [
@@ -26,6 +27,14 @@ CHROMIUM_ARGS = [
     "--use-fake-ui-for-media-stream",
     "--use-fake-device-for-media-stream",
 ]
+
+# The OpenID login test's provider (tests/fakes/oidc): settings read OIDC_* at import, so they are set before
+# any SpeakPro import; the provider only starts on this port when a test asks for `oidc_provider`.
+OIDC_PORT = oidc.free_port()
+os.environ["OIDC_ISSUER"] = f"http://127.0.0.1:{OIDC_PORT}"
+os.environ["OIDC_CLIENT_ID"] = oidc.CLIENT_ID
+os.environ["OIDC_CLIENT_SECRET"] = oidc.CLIENT_SECRET
+os.environ["OIDC_NAME"] = oidc.LABEL
 
 _server, _origin = pg.server_url()
 E2E_DATABASE_URL = pg.create_database(_server, prefix="speakpro_e2e")
@@ -100,3 +109,21 @@ def api_url(app) -> str:
     from reflex.config import get_config
 
     return get_config().api_url.rstrip("/")
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(app):
+    """The test OpenID provider on OIDC_PORT, started once the app runs (its callback URL needs the app's port)."""
+    from speakpro.auth_routes import callback_url
+    from speakpro.settings import settings
+
+    redirect_uris = sorted({callback_url("oidc"), f"{settings.api_url}/auth/oidc/callback"})
+    try:
+        provider = oidc.running_provider(OIDC_PORT, redirect_uris)
+        running = provider.__enter__()
+    except oidc.ProviderUnavailable as error:
+        if os.environ.get("CI") == "true":
+            pytest.fail(str(error))
+        pytest.skip(str(error))
+    yield running
+    provider.__exit__(None, None, None)

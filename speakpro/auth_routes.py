@@ -1,0 +1,202 @@
+"""OpenID Connect / OAuth login over plain HTTP routes on the Reflex backend.
+
+`GET /auth/{provider}/login` sends the browser to the provider (authorization code flow, PKCE S256, state,
+and a nonce for OpenID providers; authlib keeps them in a short-lived signed cookie scoped to `/auth`).
+`GET /auth/{provider}/callback` checks all of that, finds or creates the account, and sends the browser to
+the frontend's `/auth/complete?code=...` with a one-time hand-off code, which the page trades for a session.
+Every failure lands on `/login?error=...` with a short message; tokens never reach a URL or a log line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+from urllib.parse import urlencode, urlsplit
+
+from authlib.integrations.base_client.errors import MismatchingStateError
+from authlib.integrations.starlette_client import OAuthError
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from speakpro import routes
+from speakpro.db import session_scope
+from speakpro.integrations.oauth import Identity, ProviderRegistry, get_registry
+from speakpro.services.accounts import login_with_identity
+from speakpro.services.sessions import create_handoff
+from speakpro.services.telemetry import record_event
+from speakpro.services.validation import ValidationError
+from speakpro.settings import Settings, settings
+
+log = logging.getLogger(__name__)
+
+LOGIN_PATH = "/auth/{provider}/login"  # = routes.oauth_login(provider), which the login page links to
+CALLBACK_PATH = "/auth/{provider}/callback"
+COMPLETE_PAGE = routes.AUTH_COMPLETE  # the frontend page that redeems the hand-off code
+SESSION_COOKIE = "speakpro_oauth"
+SESSION_MAX_AGE = 600  # seconds a user may spend at the provider before the flow's state expires
+
+CANCELLED = "Sign-in was cancelled."
+EXPIRED = "Your sign-in expired or was started in another window. Please try again."
+PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+def login_path(provider: str) -> str:
+    """The backend path that starts a login with a provider (the login page links to api_url + this)."""
+    return routes.oauth_login(provider)
+
+
+def _reflex_url(attribute: str) -> str | None:
+    # Why Reflex's config rather than `settings`: rxconfig.py sets api_url/deploy_url from settings, so in a
+    # deployment they are the same public URLs (and, unlike the request's Host header, cannot be spoofed or
+    # broken by a proxy). AppHarness, though, binds random ports and rewrites config.api_url/deploy_url in
+    # place after start-up; reading the config per request follows it, so redirect_uri and the post-login
+    # redirect point at the servers that actually run.
+    try:
+        from reflex.config import get_config
+
+        value = getattr(get_config(), attribute, None)
+    except Exception:  # noqa: BLE001 - no Reflex config (e.g. a bare Starlette test app): use settings
+        return None
+    return str(value).rstrip("/") if value else None
+
+
+def backend_url() -> str:
+    """The public URL of this backend, as the browser and the provider see it."""
+    return _reflex_url("api_url") or settings.api_url
+
+
+def frontend_url() -> str:
+    """The public URL of the frontend."""
+    return _reflex_url("deploy_url") or settings.app_url
+
+
+def callback_url(provider: str) -> str:
+    """The redirect_uri registered with a provider: `{api_url}/auth/{provider}/callback`."""
+    return backend_url() + CALLBACK_PATH.format(provider=provider)
+
+
+def _session_key(secret_key: str) -> str:
+    # A key derived for this one purpose, so the flow cookie's signatures never double as session-token hashes.
+    return hmac.new(secret_key.encode(), b"speakpro.oauth-flow-cookie", hashlib.sha256).hexdigest()
+
+
+def session_middleware(current: Settings | None = None) -> Middleware:
+    """The signed cookie in which authlib keeps state, nonce and PKCE verifier between login and callback.
+
+    Lax, so the provider's top-level redirect back carries it; HttpOnly; Secure when the backend is on
+    https; scoped to the auth routes and short-lived, since it only has to outlive one sign-in.
+    """
+    current = current or settings
+    return Middleware(
+        SessionMiddleware,
+        secret_key=_session_key(current.secret_key),
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE,
+        path=urlsplit(current.api_url).path.rstrip("/") + "/auth",
+        same_site="lax",
+        https_only=current.api_url.startswith("https://"),
+    )
+
+
+def _to_login(message: str) -> RedirectResponse:
+    url = f"{frontend_url()}{routes.LOGIN}?{urlencode({'error': message})}"
+    return RedirectResponse(url, status_code=303, headers=PRIVATE_HEADERS)
+
+
+def _unknown_provider() -> JSONResponse:
+    return JSONResponse({"error": "unknown sign-in provider"}, status_code=404, headers=PRIVATE_HEADERS)
+
+
+def _loggable(code: str | None) -> str:
+    # The error code comes from the query string: keep it to a short token so it cannot forge log lines.
+    return re.sub(r"[^A-Za-z0-9_.-]", "", code or "")[:40] or "unknown"
+
+
+def _failed(label: str) -> str:
+    return f"Sign-in with {label} didn't work. Please try again."
+
+
+def _complete_login(identity: Identity) -> str:
+    """Find or create the account, record the login, and mint the hand-off code (one transaction)."""
+    with session_scope() as session:
+        user = login_with_identity(
+            session=session,
+            provider=identity.provider,
+            subject=identity.subject,
+            email=identity.email,
+            email_verified=identity.email_verified,
+            name=identity.name,
+        )
+        record_event(session=session, event_type="login", user_id=user.id, data={"method": identity.provider})
+        return create_handoff(session=session, user_id=user.id)
+
+
+def auth_routes(registry: ProviderRegistry | None = None) -> list[Route]:
+    """The login and callback routes.
+
+    Args:
+        registry: The providers to serve; the ones configured in `settings` when omitted.
+
+    Returns:
+        Routes to add to the backend's Starlette app (which must also use `session_middleware()`).
+    """
+
+    def providers() -> ProviderRegistry:
+        return registry if registry is not None else get_registry()
+
+    async def login(request: Request) -> Response:
+        name = request.path_params["provider"]
+        client = providers().client(name)
+        if client is None:
+            return _unknown_provider()
+        label = providers().provider(name).label
+        try:
+            response = await client.authorize_redirect(request, callback_url(name))
+        except Exception as error:  # noqa: BLE001 - discovery or network trouble must not become a 500
+            log.warning("oauth login could not start for %s: %s", name, type(error).__name__)
+            return _to_login(f"{label} is not reachable right now. Please try again later.")
+        response.headers.update(PRIVATE_HEADERS)
+        return response
+
+    async def callback(request: Request) -> Response:
+        name = request.path_params["provider"]
+        registry_now = providers()
+        client = registry_now.client(name)
+        if client is None:
+            return _unknown_provider()
+        label = registry_now.provider(name).label
+        try:
+            token = await client.authorize_access_token(request, claims_options=registry_now.claims_options(name))
+            identity = await registry_now.fetch_identity(name, token)
+        except MismatchingStateError:
+            log.info("oauth callback for %s: state missing or mismatched", name)
+            return _to_login(EXPIRED)
+        except OAuthError as error:
+            # Only the error code is logged: descriptions come from outside and tokens must never be logged.
+            log.info("oauth callback for %s failed: %s", name, _loggable(error.error or type(error).__name__))
+            return _to_login(CANCELLED if error.error == "access_denied" else _failed(label))
+        except Exception as error:  # noqa: BLE001 - bad ID token, network, malformed answer: never a traceback
+            log.warning("oauth callback for %s failed: %s", name, type(error).__name__)
+            return _to_login(_failed(label))
+        try:
+            code = await run_in_threadpool(_complete_login, identity)
+        except ValidationError as error:
+            log.info("oauth login for %s refused (%s)", name, error.field)
+            return _to_login(error.message)
+        except Exception as error:  # noqa: BLE001
+            log.exception("oauth login for %s could not be completed: %s", name, type(error).__name__)
+            return _to_login(_failed(label))
+        return RedirectResponse(
+            f"{frontend_url()}{COMPLETE_PAGE}?{urlencode({'code': code})}", status_code=303, headers=PRIVATE_HEADERS
+        )
+
+    return [
+        Route(LOGIN_PATH, login, methods=["GET"], name="oauth_login"),
+        Route(CALLBACK_PATH, callback, methods=["GET"], name="oauth_callback"),
+    ]
