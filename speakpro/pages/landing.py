@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from speakpro import routes, styles
+from speakpro.components.chatbot import chatbot_panel
 from speakpro.components.layout import page_frame
 from speakpro.services.catalog import ModuleSummary
 from speakpro.state.landing import LandingState
@@ -185,6 +186,18 @@ def _teams() -> rx.Component:
     )
 
 
+def _ask() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Questions?", size="7", id="ask"),
+        rx.text("Ask how SpeakPro works, what the lessons cover, or how to sound more confident.",
+                color_scheme="gray", size="4"),
+        chatbot_panel(),
+        spacing="4",
+        style=styles.page,
+        padding_top="3.5rem",
+    )
+
+
 def landing() -> rx.Component:
     """The landing page."""
-    return page_frame(_hero(), _how_it_works(), _curriculum(), _world(), _teams())
+    return page_frame(_hero(), _how_it_works(), _curriculum(), _world(), _teams(), _ask())
