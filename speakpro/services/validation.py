@@ -10,6 +10,7 @@ from pathlib import Path
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 EMAIL_PATTERN = re.compile(rf"^[^@\s<>\"'(),;:\\\[\]]+@{_LABEL}(?:\.{_LABEL})+$")
 PASSWORD_MIN, PASSWORD_MAX = 8, 256
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 MAX_EMAIL = 254
 
 
@@ -60,7 +61,8 @@ def clean_text(field: str, raw: str | None, *, label: str, max_length: int, requ
                min_length: int = 1) -> str:
     """Trimmed single-line text without control characters, within the length limits."""
     value = unicodedata.normalize("NFC", (raw or "")).strip()
-    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value):
+    # Control characters and bidirectional overrides (which can make a name display as something else).
+    if any(unicodedata.category(ch) in ("Cc", "Cs") or ch in _BIDI_CONTROLS for ch in value):
         raise ValidationError(field, f"{label} contains characters that are not allowed.")
     if not value:
         if required:

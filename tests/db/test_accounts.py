@@ -43,6 +43,7 @@ def test_signup_creates_a_learner_and_logs_the_event(session):
         ("okaypeople@example.com", "okaypeople-2026", "", "password", "email"),
         ("ok@example.com", GOOD, "n" * 81, "display_name", "at most 80"),
         ("ok@example.com", GOOD, "bad\x00name", "display_name", "not allowed"),
+        ("ok@example.com", GOOD, "admin\u202egnp.exe", "display_name", "not allowed"),
     ],
 )
 def test_bad_signup_input_is_refused_and_changes_nothing(session, email, password, name, field, message):
