@@ -1,0 +1,352 @@
+"""The world map: districts and venues as one learner sees them, and one venue's task sheet.
+
+Reads only. Everything returned is a plain dataclass (ids as strings), never an ORM row, so a Reflex
+state can hold it. The map costs a fixed number of queries however many venues there are.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlmodel import Session
+
+from speakpro.models import District, Module, UserProfile, UserVenueUnlock, Venue, VenueEntry, VenueTaskSheet
+from speakpro.services.validation import ValidationError
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class DistrictView:
+    """One district on the map."""
+
+    id: str
+    slug: str
+    name: str
+    description: str
+    order: int
+    map_x: int
+    map_y: int
+    overview_image: str
+    overview_alt: str
+    fully_unlocked: bool
+    venue_count: int
+    unlocked_count: int
+
+
+@dataclass(frozen=True)
+class VenueView:
+    """One venue on the map, with this learner's access and history there."""
+
+    id: str
+    slug: str
+    name: str
+    description: str
+    district_slug: str
+    district_name: str
+    map_x: int
+    map_y: int
+    ticket_cost: int
+    xp_reward: int
+    coin_reward: int
+    unlocked: bool
+    unlock_module_code: str
+    unlock_module_title: str
+    visits: int
+    finishes: int
+    in_progress: bool
+    affordable: bool
+
+
+@dataclass(frozen=True)
+class WorldMap:
+    """Everything the map page shows for one learner."""
+
+    districts: list[DistrictView]
+    venues: list[VenueView]
+    tickets: int
+
+    def venues_in(self, district_slug: str) -> list[VenueView]:
+        """The venues of one district, in map order."""
+        return [v for v in self.venues if v.district_slug == district_slug]
+
+
+@dataclass(frozen=True)
+class ExerciseView:
+    """One exercise of a venue's task sheet; `done` refers to the learner's active visit."""
+
+    order: int
+    kind: str
+    prompt: str
+    target_seconds: int
+    min_words: int
+    done: bool
+
+
+@dataclass(frozen=True)
+class VenueEntryView:
+    """One visit of a learner to a venue.
+
+    `step_index` counts the exercises answered; `next_exercise_order` is the one to answer now
+    (0 when all are done). `opened_now` is True only in the answer of the call that opened the visit.
+    """
+
+    id: str
+    venue_id: str
+    venue_slug: str
+    venue_name: str
+    status: str
+    step_index: int
+    exercise_count: int
+    next_exercise_order: int
+    tickets_spent: int
+    xp_awarded: int
+    coins_awarded: int
+    started_at: datetime
+    finished_at: datetime | None
+    opened_now: bool = False
+
+
+@dataclass(frozen=True)
+class VenueDetail:
+    """A venue page: the venue, its task sheet, and whether (and how) this learner can go in."""
+
+    venue: VenueView
+    sheet_title: str
+    exercises: list[ExerciseView]
+    tickets: int
+    can_enter: bool
+    lock_reason: str
+    active_entry: VenueEntryView | None = None
+
+
+def tickets_phrase(count: int) -> str:
+    """'1 ticket' or 'N tickets'."""
+    return f"{count} ticket" if count == 1 else f"{count} tickets"
+
+
+def sorted_exercises(raw: Any) -> list[dict[str, Any]]:
+    """A task sheet's exercises in the order they are run (by their `order`, then by position)."""
+    items = [e for e in (raw or []) if isinstance(e, dict)]
+    return [e for _, e in sorted(enumerate(items), key=lambda p: (int(p[1].get("order", p[0] + 1)), p[0]))]
+
+
+def lock_reason(*, venue_name: str, module_code: str | None, module_title: str | None) -> str:
+    """What a learner must do to unlock a venue, in words fit to show them."""
+    if module_code:
+        return f"Finish module {module_code} ({module_title}) to unlock {venue_name}."
+    return f"{venue_name} is not open to you yet."
+
+
+def entry_view(
+    entry: Any, *, venue_slug: str, venue_name: str, exercises: list[dict[str, Any]], opened_now: bool = False
+) -> VenueEntryView:
+    """The public shape of a `VenueEntry` (row or ORM object), given its venue and ordered exercises."""
+    step = min(entry.step_index, len(exercises))
+    next_order = int(exercises[step].get("order", step + 1)) if step < len(exercises) else 0
+    return VenueEntryView(
+        id=str(entry.id),
+        venue_id=str(entry.venue_id),
+        venue_slug=venue_slug,
+        venue_name=venue_name,
+        status=entry.status,
+        step_index=entry.step_index,
+        exercise_count=len(exercises),
+        next_exercise_order=next_order,
+        tickets_spent=entry.tickets_spent,
+        xp_awarded=entry.xp_awarded,
+        coins_awarded=entry.coins_awarded,
+        started_at=entry.started_at,
+        finished_at=entry.finished_at,
+        opened_now=opened_now,
+    )
+
+
+def _venue_rows(session: Session, user_id: uuid.UUID, venue_slug: str | None = None) -> list[Any]:
+    """Venues with their district, unlock module, this learner's unlock and visit counts: one query."""
+    visits = (
+        select(
+            VenueEntry.venue_id,
+            func.count().label("visits"),
+            func.count().filter(VenueEntry.status == "finished").label("finishes"),
+            func.bool_or(VenueEntry.status == "active").label("in_progress"),
+        )
+        .where(VenueEntry.user_id == user_id)
+        .group_by(VenueEntry.venue_id)
+        .subquery()
+    )
+    stmt = (
+        select(
+            Venue.id,
+            Venue.slug,
+            Venue.name,
+            Venue.description,
+            Venue.map_x,
+            Venue.map_y,
+            Venue.ticket_cost,
+            Venue.xp_reward,
+            Venue.coin_reward,
+            District.id.label("district_id"),
+            District.slug.label("district_slug"),
+            District.name.label("district_name"),
+            Module.code.label("module_code"),
+            Module.title.label("module_title"),
+            UserVenueUnlock.id.is_not(None).label("unlocked"),
+            func.coalesce(visits.c.visits, 0).label("visits"),
+            func.coalesce(visits.c.finishes, 0).label("finishes"),
+            func.coalesce(visits.c.in_progress, False).label("in_progress"),
+        )
+        .join(District, District.id == Venue.district_id)
+        .outerjoin(Module, Module.id == Venue.unlock_module_id)
+        .outerjoin(UserVenueUnlock, and_(UserVenueUnlock.venue_id == Venue.id, UserVenueUnlock.user_id == user_id))
+        .outerjoin(visits, visits.c.venue_id == Venue.id)
+        .order_by(District.order, District.slug, Venue.ticket_cost, Venue.name, Venue.slug)
+    )
+    if venue_slug is not None:
+        stmt = stmt.where(Venue.slug == venue_slug)
+    return list(session.execute(stmt).all())
+
+
+def _venue_view(row: Any, tickets: int) -> VenueView:
+    return VenueView(
+        id=str(row.id),
+        slug=row.slug,
+        name=row.name,
+        description=row.description,
+        district_slug=row.district_slug,
+        district_name=row.district_name,
+        map_x=row.map_x,
+        map_y=row.map_y,
+        ticket_cost=row.ticket_cost,
+        xp_reward=row.xp_reward,
+        coin_reward=row.coin_reward,
+        unlocked=bool(row.unlocked),
+        unlock_module_code=row.module_code or "",
+        unlock_module_title=row.module_title or "",
+        visits=int(row.visits),
+        finishes=int(row.finishes),
+        in_progress=bool(row.in_progress),
+        affordable=bool(row.unlocked) and (bool(row.in_progress) or tickets >= row.ticket_cost),
+    )
+
+
+def _profile(session: Session, user_id: uuid.UUID) -> tuple[int, dict]:
+    row = session.execute(
+        select(UserProfile.tickets, UserProfile.district_full_access).where(UserProfile.user_id == user_id)
+    ).first()
+    if row is None:
+        return 0, {}
+    return row.tickets, row.district_full_access or {}
+
+
+def get_world_map(*, session: Session, user_id: uuid.UUID) -> WorldMap:
+    """The districts and venues of the map as one learner sees them, in three queries.
+
+    Args:
+        session: An open session.
+        user_id: The learner.
+
+    Returns:
+        Districts in map order, every venue with the learner's unlock, visit counts and the module that
+        unlocks it, and the learner's ticket balance (0 for a user without a profile).
+    """
+    tickets, full_access = _profile(session, user_id)
+    districts = session.execute(
+        select(
+            District.id, District.slug, District.name, District.description, District.order,
+            District.map_x, District.map_y, District.overview_media,
+        ).order_by(District.order, District.slug)
+    ).all()
+    venues = [_venue_view(row, tickets) for row in _venue_rows(session, user_id)]
+    district_views = []
+    for d in districts:
+        mine = [v for v in venues if v.district_slug == d.slug]
+        media = d.overview_media or {}
+        district_views.append(
+            DistrictView(
+                id=str(d.id),
+                slug=d.slug,
+                name=d.name,
+                description=d.description,
+                order=d.order,
+                map_x=d.map_x,
+                map_y=d.map_y,
+                overview_image=str(media.get("image", "")),
+                overview_alt=str(media.get("alt", "")),
+                fully_unlocked=bool(full_access.get(d.slug)),
+                venue_count=len(mine),
+                unlocked_count=sum(1 for v in mine if v.unlocked),
+            )
+        )
+    return WorldMap(districts=district_views, venues=venues, tickets=tickets)
+
+
+def get_venue(*, session: Session, user_id: uuid.UUID, venue_slug: str) -> VenueDetail:
+    """One venue's page for one learner: its task sheet, access and the learner's active visit.
+
+    Args:
+        session: An open session.
+        user_id: The learner.
+        venue_slug: The venue's slug (from the URL).
+
+    Returns:
+        The venue, its exercises in order (marked done for the active visit), the ticket balance,
+        whether the learner can enter now and, if not, why.
+
+    Raises:
+        ValidationError: When no venue has this slug.
+    """
+    slug = (venue_slug or "").strip().lower() if isinstance(venue_slug, str) else ""
+    rows = _venue_rows(session, user_id, slug) if _SLUG.match(slug) else []
+    if not rows:
+        raise ValidationError("venue", "This venue does not exist.")
+    row = rows[0]
+    tickets, _ = _profile(session, user_id)
+    venue = _venue_view(row, tickets)
+    sheet = session.execute(
+        select(VenueTaskSheet.title, VenueTaskSheet.exercises).where(VenueTaskSheet.venue_id == row.id)
+    ).first()
+    exercises = sorted_exercises(sheet.exercises if sheet else [])
+    active = session.execute(
+        select(VenueEntry)
+        .where(VenueEntry.user_id == user_id, VenueEntry.venue_id == row.id, VenueEntry.status == "active")
+        .order_by(VenueEntry.started_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    active_view = (
+        entry_view(active, venue_slug=row.slug, venue_name=row.name, exercises=exercises) if active else None
+    )
+    done = active_view.step_index if active_view else 0
+    exercise_views = [
+        ExerciseView(
+            order=int(e.get("order", i + 1)),
+            kind=str(e.get("kind", "speaking")),
+            prompt=str(e.get("prompt", "")),
+            target_seconds=int(e.get("target_seconds") or 0),
+            min_words=int(e.get("min_words") or 0),
+            done=i < done,
+        )
+        for i, e in enumerate(exercises)
+    ]
+    if not venue.unlocked:
+        reason = lock_reason(venue_name=row.name, module_code=row.module_code, module_title=row.module_title)
+    elif not exercises:
+        reason = f"{row.name} has no exercises yet."
+    elif active_view is None and tickets < row.ticket_cost:
+        reason = f"You need {tickets_phrase(row.ticket_cost)} to enter {row.name}; you have {tickets}."
+    else:
+        reason = ""
+    return VenueDetail(
+        venue=venue,
+        sheet_title=sheet.title if sheet else "",
+        exercises=exercise_views,
+        tickets=tickets,
+        can_enter=not reason,
+        lock_reason=reason,
+        active_entry=active_view,
+    )
