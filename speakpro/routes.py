@@ -10,6 +10,10 @@ ACCOUNT = "/account"
 ADMIN = "/admin"
 COMPANY = "/company/[slug]"
 JOIN = "/join/[code]"
+MAP = "/map"
+VENUE = "/venue/[venue_slug]"
+LESSON = "/lesson/[lesson_ref]"
+MILESTONE = "/milestone"
 NOT_FOUND = "404"
 
 API_HEALTH = "/api/health"
@@ -28,3 +32,8 @@ def join(code: str) -> str:
 def oauth_login(provider: str) -> str:
     """The backend route that starts an OpenID / OAuth login."""
     return f"/auth/{provider}/login"
+
+
+def venue(slug: str) -> str:
+    """A venue's page."""
+    return f"/venue/{slug}"

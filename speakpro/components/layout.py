@@ -39,6 +39,7 @@ def _visitor_buttons() -> rx.Component:
 def _account_menu() -> rx.Component:
     return rx.hstack(
         rx.link(rx.button("Home", variant="soft"), href=routes.HOME),
+        rx.link(rx.button("Map", variant="soft"), href=routes.MAP, id="nav-map"),
         rx.cond(
             AuthState.viewer_role == "manager",
             rx.link(rx.button("My company", variant="soft"), href="/company/" + AuthState.viewer_company_slug),

@@ -1,0 +1,197 @@
+"""The district map (positioned venues on the city illustration) and a venue's page."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from speakpro import styles
+from speakpro.components.forms import error_callout
+from speakpro.components.layout import page_frame
+from speakpro.services.world import DistrictView, ExerciseView, VenueView
+from speakpro.state.world import MapState, VenueState
+
+
+def _venue_node(venue: VenueView) -> rx.Component:
+    marker = rx.center(
+        rx.cond(venue.unlocked, rx.icon("map-pin", size=18), rx.icon("lock", size=16)),
+        width="38px",
+        height="38px",
+        border_radius="9999px",
+        background=rx.cond(venue.unlocked, rx.color("violet", 9), rx.color("gray", 8)),
+        color="white",
+        box_shadow="0 2px 8px rgba(0,0,0,0.25)",
+        border="3px solid white",
+    )
+    label = rx.vstack(
+        rx.text(venue.name, size="1", weight="bold", white_space="nowrap"),
+        rx.hstack(
+            rx.icon("ticket", size=12),
+            rx.text(venue.ticket_cost, size="1"),
+            spacing="1",
+            align="center",
+        ),
+        spacing="0",
+        align="center",
+        background="rgba(255,255,255,0.92)",
+        padding_x="6px",
+        padding_y="2px",
+        border_radius="6px",
+    )
+    return rx.link(
+        rx.tooltip(
+            rx.vstack(marker, label, spacing="1", align="center"),
+            content=rx.cond(venue.unlocked, "Open " + venue.name,
+                            "Unlocks with module " + venue.unlock_module_code + ": " + venue.unlock_module_title),
+        ),
+        href="/venue/" + venue.slug,
+        position="absolute",
+        left=venue.map_x.to_string() + "%",
+        top=venue.map_y.to_string() + "%",
+        transform="translate(-50%, -50%)",
+        underline="none",
+        color="inherit",
+        class_name=rx.cond(venue.unlocked, "venue-node venue-unlocked", "venue-node venue-locked"),
+        id="venue-" + venue.slug,
+        data_unlocked=rx.cond(venue.unlocked, "true", "false"),
+    )
+
+
+def _district_card(district: DistrictView) -> rx.Component:
+    return rx.hstack(
+        rx.image(src=district.overview_image, alt=district.overview_alt, width="96px", height="54px",
+                 border_radius="8px"),
+        rx.vstack(
+            rx.text(district.name, weight="bold", size="2"),
+            rx.text(district.unlocked_count.to_string() + " of " + district.venue_count.to_string()
+                    + " venues unlocked", size="1", color_scheme="gray"),
+            rx.cond(district.fully_unlocked, rx.badge("Full access", color_scheme="green", size="1")),
+            spacing="1",
+        ),
+        style=styles.card,
+        spacing="3",
+        align="center",
+        flex="1",
+        min_width="240px",
+    )
+
+
+def map_page() -> rx.Component:
+    """The district map."""
+    return page_frame(
+        rx.vstack(
+            rx.hstack(
+                rx.heading("The city", size="7"),
+                rx.spacer(),
+                rx.badge(rx.icon("ticket", size=14), MapState.tickets, " tickets", size="3", id="map-tickets"),
+                width="100%",
+                align="center",
+            ),
+            rx.text("Finish modules to unlock venues. Entering a venue costs tickets; finishing it pays XP and coins.",
+                    color_scheme="gray"),
+            rx.cond(
+                MapState.loaded,
+                rx.box(
+                    rx.foreach(MapState.venue_nodes, _venue_node),
+                    position="relative",
+                    width="100%",
+                    aspect_ratio="16 / 10",
+                    background_image="url('/map/city.svg')",
+                    background_size="100% 100%",
+                    border_radius="16px",
+                    border="1px solid var(--gray-a5)",
+                    overflow="hidden",
+                    id="city-map",
+                    role="img",
+                    aria_label="Map of districts and venues",
+                ),
+                rx.skeleton(width="100%", height="480px"),
+            ),
+            rx.flex(rx.foreach(MapState.districts, _district_card), gap="1rem", wrap="wrap", width="100%"),
+            spacing="4",
+            style=styles.page,
+            padding_y="2rem",
+        )
+    )
+
+
+def _exercise(exercise: ExerciseView) -> rx.Component:
+    current = (VenueState.entry_status == "active") & (exercise.order == VenueState.next_order)
+    return rx.vstack(
+        rx.hstack(
+            rx.cond(exercise.done, rx.icon("circle-check", color=rx.color("green", 9)), rx.icon("circle")),
+            rx.text("Exercise ", exercise.order, " · ", exercise.kind, weight="bold", size="2"),
+            align="center",
+        ),
+        rx.text(exercise.prompt, size="2"),
+        rx.cond(
+            current,
+            rx.form(
+                rx.vstack(
+                    rx.text_area(name="text", placeholder="Write or paste what you said (the recorder arrives with "
+                                 "live practice).", required=True, max_length=10000, width="100%", rows="4",
+                                 id="exercise-text"),
+                    rx.button("Submit exercise", type="submit", id="submit-exercise"),
+                    width="100%",
+                ),
+                on_submit=VenueState.submit_exercise,
+                reset_on_submit=True,
+                width="100%",
+            ),
+        ),
+        style=styles.card,
+        width="100%",
+        spacing="2",
+        class_name="venue-exercise",
+    )
+
+
+def venue_page() -> rx.Component:
+    """One venue: enter, run its task sheet, finish."""
+    return page_frame(
+        rx.cond(
+            VenueState.not_found,
+            rx.center(rx.text("This venue does not exist."), padding_y="4rem"),
+            rx.vstack(
+                rx.link("← Back to the map", href="/map", size="2"),
+                rx.heading(VenueState.venue_name, size="7", id="venue-name"),
+                rx.text(VenueState.district_name, color_scheme="gray"),
+                rx.text(VenueState.venue_description),
+                rx.hstack(
+                    rx.badge(rx.icon("ticket", size=14), "Costs ", VenueState.ticket_cost, size="2"),
+                    rx.badge(rx.icon("star", size=14), "+", VenueState.xp_reward, " XP", size="2",
+                             color_scheme="green"),
+                    rx.badge(rx.icon("coins", size=14), "+", VenueState.coin_reward, " coins", size="2",
+                             color_scheme="amber"),
+                    rx.badge("You have ", VenueState.tickets, " tickets", size="2", color_scheme="gray",
+                             id="venue-tickets"),
+                    wrap="wrap",
+                ),
+                error_callout(VenueState.error, "venue-error"),
+                rx.cond(
+                    VenueState.entry_status == "active",
+                    rx.callout("You're in. Work through the exercises in order, then finish the visit.",
+                               icon="door-open", color_scheme="violet"),
+                    rx.cond(
+                        VenueState.can_enter,
+                        rx.button(rx.icon("door-open"), "Enter for ", VenueState.ticket_cost, " ticket(s)", size="3",
+                                  on_click=VenueState.enter, id="enter-venue"),
+                        rx.callout(VenueState.lock_reason, icon="lock", color_scheme="gray", id="venue-locked"),
+                    ),
+                ),
+                rx.heading(VenueState.sheet_title, size="4"),
+                rx.foreach(VenueState.exercises, _exercise),
+                rx.cond(
+                    VenueState.entry_status == "active",
+                    rx.button("Finish the visit", on_click=VenueState.finish, size="3", id="finish-venue",
+                              disabled=VenueState.next_order != 0),
+                ),
+                rx.cond(VenueState.finished_rewards != "",
+                        rx.callout("Visit complete: " + VenueState.finished_rewards, icon="party-popper",
+                                   color_scheme="green", id="venue-finished")),
+                spacing="3",
+                style=styles.page,
+                max_width="820px",
+                padding_y="2rem",
+            ),
+        )
+    )
