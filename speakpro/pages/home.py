@@ -1,9 +1,11 @@
-"""The learner's home: balances, streak, practice so far and what to do next."""
+"""The learner's home: level progress, modules, balances, today's quests and recent practice."""
 
 import reflex as rx
 
-from speakpro import styles
+from speakpro import routes, styles
 from speakpro.components.layout import page_frame
+from speakpro.services.home import ModuleCard, RecentPractice
+from speakpro.services.quests import QuestView
 from speakpro.state.home import HomeState
 
 
@@ -19,11 +21,100 @@ def _stat(label: str, value: rx.Var, icon: str, element_id: str) -> rx.Component
         align="center",
         spacing="3",
         flex="1",
-        min_width="150px",
+        min_width="140px",
     )
 
 
-def _cta(title: str, text: str, button: str, href: str, element_id: str) -> rx.Component:
+def _level() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.heading("Level 1 · ", HomeState.level_title, size="4"),
+            rx.spacer(),
+            rx.text(HomeState.modules_completed, " of ", HomeState.modules_total, " modules", size="2",
+                    color_scheme="gray", id="level-progress-text"),
+            width="100%",
+        ),
+        rx.progress(value=HomeState.level_percent, max=100, size="3", width="100%", id="level-progress"),
+        rx.cond(
+            HomeState.milestone_passed,
+            rx.text("Milestone passed. Level complete!", size="2", color_scheme="green"),
+            rx.cond(
+                HomeState.milestone_unlocked,
+                rx.link(rx.button(rx.icon("flag"), "Take the milestone (pass at ", HomeState.milestone_threshold,
+                                  ")", size="2"), href=routes.MILESTONE),
+                rx.text("Finish every module to unlock the level milestone.", size="2", color_scheme="gray"),
+            ),
+        ),
+        style=styles.card,
+        width="100%",
+        spacing="3",
+    )
+
+
+def _module(module: ModuleCard) -> rx.Component:
+    return rx.hstack(
+        rx.center(rx.text(module.code, weight="bold"), width="36px", height="36px", border_radius="9999px",
+                  background=rx.color("violet", 3), color=rx.color("violet", 11)),
+        rx.vstack(
+            rx.text(module.title, weight="bold", size="2"),
+            rx.text(module.lessons_completed, "/", module.lessons_total, " lessons", size="1", color_scheme="gray"),
+            spacing="0",
+            flex="1",
+        ),
+        rx.badge(module.status.replace("_", " "),
+                 color_scheme=rx.match(module.status, ("completed", "green"), ("in_progress", "violet"),
+                                       ("available", "blue"), "gray")),
+        rx.cond(
+            (module.status != "locked") & (module.next_lesson_id != ""),
+            rx.link(rx.button(rx.match(module.status, ("in_progress", "Continue"), ("completed", "Review"), "Start"),
+                              size="1", variant=rx.cond(module.status == "completed", "soft", "solid")),
+                    href="/lesson/" + module.next_lesson_id),
+        ),
+        style=styles.card,
+        align="center",
+        width="100%",
+        class_name="module-row",
+        data_status=module.status,
+        id="module-" + module.code,
+    )
+
+
+def _quest(quest: QuestView) -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.text(quest.title, size="2", weight="medium"),
+            rx.spacer(),
+            rx.text("+", quest.xp_reward, " XP · +", quest.coin_reward, " coins", size="1", color_scheme="gray"),
+            width="100%",
+        ),
+        rx.hstack(
+            rx.progress(value=quest.progress, max=quest.target, width="100%"),
+            rx.text(quest.progress, "/", quest.target, size="1"),
+            rx.cond(
+                quest.claimed,
+                rx.badge("Claimed", color_scheme="green"),
+                rx.button("Claim", size="1", disabled=~quest.completed, on_click=HomeState.claim(quest.id),
+                          id="claim-" + quest.quest_type),
+            ),
+            width="100%",
+            align="center",
+        ),
+        width="100%",
+        spacing="1",
+        class_name="quest",
+    )
+
+
+def _recent(item: RecentPractice) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(item.title),
+        rx.table.cell(item.started_at),
+        rx.table.cell(item.duration_minutes, " min"),
+        rx.table.cell(rx.cond(item.score > 0, item.score, "—")),
+    )
+
+
+def _cta(title: str, text: str, button: str, href, element_id: str) -> rx.Component:
     return rx.vstack(
         rx.heading(title, size="4"),
         rx.text(text, color_scheme="gray", size="2"),
@@ -37,15 +128,16 @@ def _cta(title: str, text: str, button: str, href: str, element_id: str) -> rx.C
 
 
 def _calls_to_action() -> rx.Component:
-    lesson = _cta("Continue your lesson", "Pick up the curriculum where you left off.", "Open lessons", "/home",
+    lesson = _cta("Continue your lesson", "Pick up the curriculum where you left off.", "Open the next lesson",
+                  rx.cond(HomeState.next_lesson_id != "", "/lesson/" + HomeState.next_lesson_id, routes.HOME),
                   "cta-lesson")
-    practice = _cta("Practise out loud", "A 3-minute role-play with an AI partner.", "Start practising", "/home",
+    practice = _cta("Explore the city", "Spend tickets on venues you've unlocked.", "Open the map", routes.MAP,
                     "cta-practice")
-    # Variant B leads with live practice, variant A with the curriculum.
+    # Variant B leads with the city, variant A with the curriculum (the exposure is logged on load).
     return rx.cond(
         HomeState.variant == "B",
-        rx.flex(practice, lesson, gap="1rem", wrap="wrap", width="100%"),
-        rx.flex(lesson, practice, gap="1rem", wrap="wrap", width="100%"),
+        rx.flex(practice, lesson, gap="1rem", wrap="wrap", width="100%", id="cta-row", data_variant="B"),
+        rx.flex(lesson, practice, gap="1rem", wrap="wrap", width="100%", id="cta-row", data_variant="A"),
     )
 
 
@@ -57,19 +149,48 @@ def home() -> rx.Component:
             rx.cond(HomeState.main_goal != "", rx.text("Your goal: ", HomeState.main_goal, color_scheme="gray")),
             rx.cond(
                 HomeState.loaded,
-                rx.flex(
-                    _stat("XP", HomeState.xp, "star", "stat-xp"),
-                    _stat("Coins", HomeState.coins, "coins", "stat-coins"),
-                    _stat("Tickets", HomeState.tickets, "ticket", "stat-tickets"),
-                    _stat("Day streak", HomeState.streak_days, "flame", "stat-streak"),
-                    _stat("Sessions this week", HomeState.sessions_last_7_days, "mic", "stat-week"),
-                    gap="1rem",
-                    wrap="wrap",
+                rx.vstack(
+                    rx.flex(
+                        _stat("XP", HomeState.xp, "star", "stat-xp"),
+                        _stat("Coins", HomeState.coins, "coins", "stat-coins"),
+                        _stat("Tickets", HomeState.tickets, "ticket", "stat-tickets"),
+                        _stat("Day streak", HomeState.streak_days, "flame", "stat-streak"),
+                        _stat("Sessions this week", HomeState.sessions_last_7_days, "mic", "stat-week"),
+                        gap="1rem",
+                        wrap="wrap",
+                        width="100%",
+                    ),
+                    _calls_to_action(),
+                    _level(),
+                    rx.grid(
+                        rx.vstack(rx.heading("Modules", size="4"), rx.foreach(HomeState.modules, _module),
+                                  width="100%", spacing="2"),
+                        rx.vstack(rx.heading("Today's quests", size="4"),
+                                  rx.vstack(rx.foreach(HomeState.quests, _quest), style=styles.card, width="100%",
+                                            spacing="3", id="quests"),
+                                  width="100%", spacing="2"),
+                        columns=rx.breakpoints(initial="1", md="2"),
+                        gap="1.5rem",
+                        width="100%",
+                    ),
+                    rx.heading("Recent practice", size="4"),
+                    rx.cond(
+                        HomeState.recent.length() > 0,
+                        rx.table.root(
+                            rx.table.header(rx.table.row(
+                                rx.table.column_header_cell("Topic"), rx.table.column_header_cell("When"),
+                                rx.table.column_header_cell("Length"), rx.table.column_header_cell("Score"))),
+                            rx.table.body(rx.foreach(HomeState.recent, _recent)),
+                            width="100%",
+                        ),
+                        rx.text("No practice yet: your sessions will appear here.", color_scheme="gray"),
+                    ),
+                    spacing="5",
                     width="100%",
                 ),
-                rx.skeleton(height="80px", width="100%"),
+                rx.vstack(rx.skeleton(height="80px", width="100%"), rx.skeleton(height="240px", width="100%"),
+                          width="100%"),
             ),
-            _calls_to_action(),
             spacing="5",
             style=styles.page,
             padding_y="2rem",

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import reflex as rx
 
-from speakpro.services.home import get_home_summary
+from speakpro.services import quests
+from speakpro.services.economy import EconomyError
+from speakpro.services.home import ModuleCard, RecentPractice, get_home_dashboard
 from speakpro.services.telemetry import record_event
+from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState, run_db
 
 
 class HomeState(AuthState):
-    """Balances, streak and practice counts; the A/B variant orders the calls to action."""
+    """Level progress, modules, balances, today's quests and recent practice; the A/B variant orders the
+    calls to action."""
 
     variant: str = ""
     xp: int = 0
@@ -20,25 +24,61 @@ class HomeState(AuthState):
     sessions_total: int = 0
     sessions_last_7_days: int = 0
     main_goal: str = ""
+    level_title: str = ""
+    level_percent: int = 0
+    modules_completed: int = 0
+    modules_total: int = 0
+    milestone_unlocked: bool = False
+    milestone_passed: bool = False
+    milestone_threshold: int = 0
+    modules: list[ModuleCard] = []
+    quests: list[quests.QuestView] = []
+    recent: list[RecentPractice] = []
+    next_lesson_id: str = ""
     loaded: bool = False
+
+    async def _load_dashboard(self, viewer) -> None:
+        def read(session):
+            dashboard = get_home_dashboard(session=session, user_id=viewer.user_id, today=quests.utc_today())
+            # The exposure is logged so the variants can be compared on what learners actually saw.
+            record_event(session=session, event_type="ab_exposure", user_id=viewer.user_id,
+                         company_id=viewer.company_id, data={"variant": viewer.ab_variant, "surface": "home_cta"})
+            return dashboard
+
+        dashboard = await run_db(read)
+        summary = dashboard.summary
+        self.variant = viewer.ab_variant or "A"
+        self.xp, self.coins, self.tickets = summary.xp, summary.coins, summary.tickets
+        self.streak_days, self.main_goal = summary.streak_days, summary.main_goal
+        self.sessions_total, self.sessions_last_7_days = summary.sessions_total, summary.sessions_last_7_days
+        self.level_title, self.level_percent = dashboard.level_title, dashboard.level_percent
+        self.modules_completed, self.modules_total = dashboard.modules_completed, dashboard.modules_total
+        self.milestone_unlocked, self.milestone_passed = dashboard.milestone_unlocked, dashboard.milestone_passed
+        self.milestone_threshold = dashboard.milestone_threshold
+        self.modules, self.quests, self.recent = dashboard.modules, dashboard.quests, dashboard.recent
+        self.next_lesson_id = next((m.next_lesson_id for m in dashboard.modules
+                                    if m.status in ("available", "in_progress") and m.next_lesson_id), "")
+        self.loaded = True
 
     @rx.event
     async def load(self):
         viewer, redirect = await self._guard()
         if redirect is not None:
             return redirect
+        await self._load_dashboard(viewer)
 
-        def read(session):
-            summary = get_home_summary(session=session, user_id=viewer.user_id)
-            # The exposure is logged so the variants can be compared on what learners actually saw.
-            record_event(session=session, event_type="ab_exposure", user_id=viewer.user_id,
-                         company_id=viewer.company_id, data={"variant": viewer.ab_variant, "surface": "home_cta"})
-            return summary
-
-        summary = await run_db(read)
-        self.variant = viewer.ab_variant or "A"
-        self.xp, self.coins, self.tickets = summary.xp, summary.coins, summary.tickets
-        self.streak_days = summary.streak_days
-        self.sessions_total, self.sessions_last_7_days = summary.sessions_total, summary.sessions_last_7_days
-        self.main_goal = summary.main_goal
-        self.loaded = True
+    @rx.event
+    async def claim(self, quest_id: str):
+        """Claim a completed quest's reward (pays once, however often it is clicked)."""
+        viewer = await self._viewer()
+        if viewer is None:
+            return self._login_redirect()
+        try:
+            result = await run_db(lambda s: quests.claim_quest(session=s, user_id=viewer.user_id,
+                                                              quest_id=str(quest_id)[:64]))
+        except (ValidationError, EconomyError) as error:
+            return rx.toast.error(getattr(error, "message", str(error)))
+        await self._load_dashboard(viewer)
+        if result.claimed_now:
+            return rx.toast.success(f"Quest reward: +{result.xp_paid} XP, +{result.coins_paid} coins.")
+        return rx.toast.info("You already claimed this quest.")
