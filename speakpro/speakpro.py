@@ -9,6 +9,7 @@ from speakpro.pages.admin import admin
 from speakpro.pages.company import company
 from speakpro.pages.home import home
 from speakpro.pages.landing import landing
+from speakpro.pages.lesson import lesson
 from speakpro.pages.login import auth_complete, login, signup
 from speakpro.pages.not_found import not_found
 from speakpro.pages.onboarding import onboarding
@@ -19,6 +20,7 @@ from speakpro.state.auth import AuthState
 from speakpro.state.company import CompanyState
 from speakpro.state.home import HomeState
 from speakpro.state.landing import LandingState
+from speakpro.state.lesson import LessonState
 from speakpro.state.login import AuthCompleteState, LoginState, SignupState
 from speakpro.state.onboarding import OnboardingState
 from speakpro.state.world import MapState, VenueState
@@ -41,6 +43,7 @@ app.add_page(account, route=routes.ACCOUNT, title="Account · SpeakPro", on_load
 app.add_page(join, route=routes.JOIN, title="Join a company · SpeakPro", on_load=JoinState.load)
 app.add_page(admin, route=routes.ADMIN, title="Admin · SpeakPro", on_load=AdminState.load)
 app.add_page(company, route=routes.COMPANY, title="Company · SpeakPro", on_load=CompanyState.load)
+app.add_page(lesson, route=routes.LESSON, title="Lesson · SpeakPro", on_load=LessonState.load)
 app.add_page(map_page, route=routes.MAP, title="The city · SpeakPro", on_load=MapState.load)
 app.add_page(venue_page, route=routes.VENUE, title="Venue · SpeakPro", on_load=VenueState.load)
 app.add_page(not_found, route=routes.NOT_FOUND, title="Page not found · SpeakPro")

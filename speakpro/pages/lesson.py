@@ -1,0 +1,158 @@
+"""A guided lesson: reading, a speaking or writing exercise with feedback, and a reflection."""
+
+import reflex as rx
+
+from speakpro import routes, styles
+from speakpro.components.forms import error_callout
+from speakpro.components.layout import page_frame
+from speakpro.state.lesson import LessonState
+
+
+def _feedback() -> rx.Component:
+    return rx.cond(
+        LessonState.feedback_score >= 0,
+        rx.vstack(
+            rx.hstack(
+                rx.heading("Feedback", size="4"),
+                rx.badge(LessonState.feedback_label, color_scheme="gray"),
+                rx.spacer(),
+                rx.text(LessonState.feedback_score, "/100", size="6", weight="bold", id="feedback-score",
+                        color=rx.cond(LessonState.feedback_passed, rx.color("green", 10), rx.color("amber", 10))),
+                width="100%",
+                align="center",
+            ),
+            rx.unordered_list(rx.foreach(LessonState.feedback_notes, lambda note: rx.list_item(note, size="2"))),
+            style=styles.card,
+            width="100%",
+            id="feedback",
+        ),
+    )
+
+
+def _text_answer(placeholder: str, label: str) -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.text_area(name="text", placeholder=placeholder, required=True, rows="6", width="100%",
+                         max_length=10000, id="answer-text"),
+            rx.button(rx.cond(LessonState.busy, rx.spinner(size="2"), rx.fragment()), label, type="submit",
+                      disabled=LessonState.busy, id="answer-submit"),
+            width="100%",
+        ),
+        on_submit=LessonState.answer,
+        reset_on_submit=True,
+        width="100%",
+    )
+
+
+def _continue(label: str) -> rx.Component:
+    return rx.button(rx.cond(LessonState.busy, rx.spinner(size="2"), rx.fragment()), label,
+                     on_click=LessonState.answer({}), disabled=LessonState.busy, size="3", id="answer-continue")
+
+
+def _step() -> rx.Component:
+    return rx.match(
+        LessonState.step_kind,
+        ("reading", rx.vstack(
+            rx.heading(LessonState.knowledge_title, size="5"),
+            rx.text(LessonState.knowledge_summary, weight="medium"),
+            rx.text(LessonState.knowledge_body, white_space="pre-wrap"),
+            _continue("I've read it"),
+            spacing="3",
+        )),
+        ("speaking", rx.vstack(
+            rx.text(LessonState.step_prompt, size="3"),
+            rx.text("Aim for about ", LessonState.target_seconds, " seconds out loud.", size="2", color_scheme="gray"),
+            rx.unordered_list(rx.foreach(LessonState.step_rubric, lambda r: rx.list_item(r, size="2"))),
+            rx.callout("Say it out loud first, then type what you said. Live recording arrives with practice "
+                       "sessions.", icon="mic", size="1"),
+            _text_answer("What you said...", "Get feedback"),
+            spacing="3",
+            width="100%",
+        )),
+        ("writing", rx.vstack(
+            rx.text(LessonState.step_prompt, size="3"),
+            rx.text("At least ", LessonState.min_words, " words.", size="2", color_scheme="gray"),
+            rx.unordered_list(rx.foreach(LessonState.step_rubric, lambda r: rx.list_item(r, size="2"))),
+            _text_answer("Your answer...", "Get feedback"),
+            spacing="3",
+            width="100%",
+        )),
+        ("feedback", rx.vstack(
+            rx.text("Read your feedback above. What will you do differently next time?", size="3"),
+            _continue("Continue"),
+            spacing="3",
+        )),
+        ("reflection", rx.vstack(
+            rx.text(LessonState.step_prompt, size="3"),
+            _text_answer("Your reflection...", "Finish the lesson"),
+            spacing="3",
+            width="100%",
+        )),
+        rx.fragment(),
+    )
+
+
+def _done() -> rx.Component:
+    return rx.vstack(
+        rx.icon("party-popper", size=40, color=rx.color("violet", 9)),
+        rx.heading("Lesson complete", size="6", id="lesson-complete"),
+        rx.cond(LessonState.xp_awarded > 0, rx.text("+", LessonState.xp_awarded, " XP", size="4", weight="bold")),
+        rx.cond(LessonState.module_completed,
+                rx.callout("Module complete! You earned its coins and tickets and unlocked new venues on the map.",
+                           icon="map", color_scheme="green", id="module-complete")),
+        rx.hstack(rx.link(rx.button("Back home"), href=routes.HOME),
+                  rx.link(rx.button("Open the map", variant="soft"), href=routes.MAP)),
+        align="center",
+        spacing="3",
+        style=styles.card,
+        width="100%",
+    )
+
+
+def lesson() -> rx.Component:
+    """The lesson page."""
+    return page_frame(
+        rx.cond(
+            LessonState.not_found != "",
+            rx.center(rx.vstack(error_callout(LessonState.not_found), rx.link("Back home", href=routes.HOME)),
+                      padding_y="4rem"),
+            rx.vstack(
+                rx.link("← Home", href=routes.HOME, size="2"),
+                rx.text("Module ", LessonState.module_code, size="2", color_scheme="gray"),
+                rx.heading(LessonState.lesson_title, size="7", id="lesson-title"),
+                rx.cond(
+                    LessonState.run_state == "completed",
+                    _done(),
+                    rx.vstack(
+                        rx.hstack(
+                            rx.text("Step ", LessonState.step_index + 1, " of ", LessonState.step_count, size="2",
+                                    white_space="nowrap", id="lesson-step"),
+                            rx.progress(value=LessonState.step_index, max=LessonState.step_count, width="100%"),
+                            width="100%",
+                            align="center",
+                        ),
+                        _feedback(),
+                        error_callout(LessonState.error, "lesson-error"),
+                        rx.cond(LessonState.cooldown_until != "",
+                                rx.callout("You can try this step again after " + LessonState.cooldown_until + ".",
+                                           icon="timer", color_scheme="amber")),
+                        rx.vstack(
+                            rx.heading(LessonState.step_title, size="4"),
+                            _step(),
+                            style=styles.card,
+                            width="100%",
+                            spacing="3",
+                            id="lesson-step-card",
+                            data_kind=LessonState.step_kind,
+                        ),
+                        width="100%",
+                        spacing="4",
+                    ),
+                ),
+                spacing="3",
+                style=styles.page,
+                max_width="820px",
+                padding_y="2rem",
+            ),
+        )
+    )

@@ -1,0 +1,146 @@
+"""A guided lesson run: one step at a time, resumable after a reload or a server restart."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import reflex as rx
+
+from speakpro.integrations.openai_client import get_openai_client
+from speakpro.services import lessons, quests
+from speakpro.services.validation import ValidationError
+from speakpro.state.auth import AuthState, run_db
+
+MAX_TEXT = 1_000_001  # anything longer is refused by the service; cut before it travels further
+
+
+class LessonState(AuthState):
+    """The current step of the learner's run of one lesson, and the feedback on the last answer."""
+
+    not_found: str = ""
+    run_id: str = ""
+    lesson_title: str = ""
+    module_code: str = ""
+    run_state: str = ""
+    step_index: int = 0
+    step_count: int = 0
+    step_kind: str = ""
+    step_title: str = ""
+    step_prompt: str = ""
+    step_rubric: list[str] = []
+    target_seconds: int = 0
+    min_words: int = 0
+    knowledge_title: str = ""
+    knowledge_summary: str = ""
+    knowledge_body: str = ""
+    cooldown_until: str = ""
+    feedback_score: int = -1
+    feedback_label: str = ""
+    feedback_passed: bool = False
+    feedback_notes: list[str] = []
+    xp_awarded: int = 0
+    module_completed: bool = False
+    error: str = ""
+    busy: bool = False
+    _shown_at: float = 0.0
+
+    def _lesson_id(self) -> str:
+        return self.router.url.path.rstrip("/").rsplit("/", 1)[-1][:64]
+
+    def _show(self, view: lessons.LessonView) -> None:
+        self.run_id = str(view.lesson_session_id)
+        self.lesson_title, self.module_code, self.run_state = view.lesson_title, view.module_code, view.state
+        self.step_index, self.step_count = view.step_index, view.step_count
+        step = view.step
+        self.step_kind = step.kind if step else ""
+        self.step_title = step.title if step else ""
+        self.step_prompt = step.prompt if step else ""
+        self.step_rubric = list(step.rubric) if step else []
+        self.target_seconds = (step.target_seconds or 0) if step else 0
+        self.min_words = (step.min_words or 0) if step else 0
+        knowledge = (step.knowledge or {}) if step else {}
+        self.knowledge_title = knowledge.get("title", "")
+        self.knowledge_summary = knowledge.get("summary", "")
+        self.knowledge_body = knowledge.get("body", "")
+        self.cooldown_until = view.cooldown_until.strftime("%H:%M:%S UTC") if view.cooldown_until else ""
+        if view.last_feedback and self.feedback_score < 0:
+            self._show_feedback(view.last_feedback)
+        self._shown_at = time.monotonic()
+
+    def _show_feedback(self, feedback: dict | None) -> None:
+        feedback = feedback or {}
+        score = feedback.get("score")
+        self.feedback_score = int(score) if isinstance(score, (int, float)) else -1
+        self.feedback_label = str(feedback.get("label", ""))
+        self.feedback_passed = bool(feedback.get("passed", False))
+        notes = [*feedback.get("strengths", []), *feedback.get("improvements", []), *feedback.get("tips", [])]
+        self.feedback_notes = [str(n) for n in notes][:6]
+
+    @rx.event
+    async def load(self):
+        viewer, redirect = await self._guard()
+        if redirect is not None:
+            return redirect
+        self.error, self.busy, self.xp_awarded, self.module_completed = "", False, 0, False
+        self.feedback_score, self.feedback_notes = -1, []
+        try:
+            lesson_id = uuid.UUID(self._lesson_id())
+            view = await run_db(lambda s: lessons.start_or_resume_lesson(session=s, user_id=viewer.user_id,
+                                                                         lesson_id=lesson_id))
+        except (ValueError, ValidationError) as error:
+            self.not_found = getattr(error, "message", "This lesson does not exist.")
+            return
+        self.not_found = ""
+        self._show(view)
+
+    @rx.event
+    async def answer(self, form: dict):
+        """Send the current step's answer; the service validates it, scores it and moves the run on."""
+        if self.busy:
+            return
+        viewer = await self._viewer()
+        if viewer is None:
+            yield self._login_redirect()
+            return
+        kind = self.step_kind
+        if kind in ("reading", "feedback"):
+            payload: dict = {"acknowledged": True}
+        elif kind == "speaking":
+            payload = {"transcript": str(form.get("text", ""))[:MAX_TEXT]}
+        else:
+            payload = {"text": str(form.get("text", ""))[:MAX_TEXT]}
+        run_id, index = uuid.UUID(self.run_id), self.step_index
+        duration_ms = min(3_600_000, int((time.monotonic() - self._shown_at) * 1000))
+        self.busy, self.error = True, ""
+        yield
+        client = get_openai_client()
+
+        def submit(session):
+            result = lessons.answer_step(session=session, user_id=viewer.user_id, lesson_session_id=run_id,
+                                         step_index=index, answer=payload, duration_ms=duration_ms,
+                                         feedback_client=client)
+            return result, lessons.get_lesson_view(session=session, user_id=viewer.user_id, lesson_session_id=run_id)
+
+        try:
+            result, view = await run_db(submit)
+        except ValidationError as error:
+            self.error, self.busy = error.message, False
+            return
+        if not result.replayed and result.passed:
+            # A separate, later transaction: a quest tick never holds up (or deadlocks with) the answer itself.
+            await run_db(lambda s: quests.record_quest_progress(session=s, user_id=viewer.user_id,
+                                                               quest_type="lesson_step", day=quests.utc_today()))
+        if result.feedback:
+            self._show_feedback({**result.feedback, "passed": result.passed})
+        elif kind in ("reading", "feedback", "reflection"):
+            self.feedback_score, self.feedback_notes = -1, []
+        self._show(view)
+        self.busy = False
+        self.xp_awarded = result.xp_awarded or self.xp_awarded
+        self.module_completed = result.module_completed or self.module_completed
+        if result.completed:
+            yield rx.toast.success(f"Lesson complete: +{result.xp_awarded} XP." if result.xp_awarded
+                                   else "Lesson complete.")
+        elif result.score is not None and not result.passed:
+            yield rx.toast.warning("Not quite yet: read the feedback and try again after a short pause.")

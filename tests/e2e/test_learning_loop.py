@@ -1,0 +1,101 @@
+"""The learning loop in the browser: finish module A's last lesson, see coins rise, see a venue unlock on the
+map, enter it and see tickets fall."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from playwright.sync_api import expect
+
+PASSWORD = "a long enough passphrase"
+ANSWER = (
+    "First, picture this: every Monday our team loses two hours hunting for files. Here is the plan in three "
+    "parts. First, I will show the problem with one number. Second, I will walk through the proposal: one "
+    "shared folder structure. Third, I will cover what it costs and what it saves. To sum up, a shared "
+    "structure gives us back two hours a week, and the next step is a one-month trial. Will you try it with "
+    "me? Next, I will take your questions, and finally we will agree who starts on Monday."
+)
+
+
+def _learner_with_two_lessons_done() -> tuple[str, str]:
+    """A fresh, onboarded learner who has finished lessons 1 and 2 of module A; returns (email, lesson 3 id)."""
+    from sqlalchemy import insert, select
+
+    from speakpro.db import session_scope
+    from speakpro.models import Lesson, LessonSession, Level, Module
+    from speakpro.services import accounts, onboarding
+
+    email = f"loop-{secrets.token_hex(4)}@example.com"
+    with session_scope() as session:
+        user = accounts.signup(session=session, email=email, password=PASSWORD, display_name="Loop Learner")
+        onboarding.complete_onboarding(session=session, user_id=user.id, persona=onboarding.validate_persona({
+            "job_role": "Account executive", "audience": "Prospective customers",
+            "main_goal": "Run confident discovery calls", "practice_for": "Sales conversations",
+            "comfort_speaking": "3", "comfort_selling": "3"}))
+        lessons = session.execute(
+            select(Lesson.id, Lesson.module_id, Lesson.order).join(Module, Module.id == Lesson.module_id)
+            .join(Level, Level.id == Module.level_id).where(Level.number == 1, Module.code == "A")
+            .order_by(Lesson.order)
+        ).all()
+        for lesson in lessons[:-1]:
+            session.execute(insert(LessonSession).values(user_id=user.id, lesson_id=lesson.id,
+                                                         module_id=lesson.module_id, state="completed"))
+        return email, str(lessons[-1].id)
+
+
+def _number(page, selector: str) -> int:
+    return int(re.sub(r"\D", "", page.locator(selector).inner_text()) or 0)
+
+
+def test_complete_a_lesson_unlock_a_venue_and_spend_tickets(page, base_url):
+    email, last_lesson = _learner_with_two_lessons_done()
+    page.goto(base_url + "/login")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("#login-submit").click()
+    expect(page).to_have_url(re.compile(r"/home$"))
+    expect(page.locator("#stat-coins")).to_have_text("0")
+    expect(page.locator("#stat-tickets")).to_have_text("0")
+
+    page.goto(f"{base_url}/lesson/{last_lesson}")
+    expect(page.locator("#lesson-title")).to_be_visible()
+    for _ in range(10):
+        if page.locator("#lesson-complete").count():
+            break
+        kind = page.locator("#lesson-step-card").get_attribute("data-kind")
+        step = page.locator("#lesson-step").inner_text()
+        if kind in ("reading", "feedback"):
+            page.locator("#answer-continue").click()
+        else:
+            page.locator("#answer-text").fill(ANSWER)
+            page.locator("#answer-submit").click()
+        page.wait_for_function(
+            "s => !document.querySelector('#lesson-step') || document.querySelector('#lesson-step').innerText !== s",
+            arg=step,
+        )
+    expect(page.locator("#lesson-complete")).to_be_visible()
+    expect(page.locator("#module-complete")).to_be_visible()
+
+    page.goto(base_url + "/home")
+    expect(page.locator("#module-A")).to_have_attribute("data-status", "completed")
+    expect(page.locator("#stat-coins")).not_to_have_text("0")
+    coins = _number(page, "#stat-coins")
+    tickets = _number(page, "#stat-tickets")
+    assert coins > 0 and tickets > 0
+
+    page.goto(base_url + "/map")
+    soapbox = page.locator("#venue-town-square-soapbox")
+    expect(soapbox).to_have_attribute("data-unlocked", "true")
+    expect(page.locator("#venue-summit-boardroom")).to_have_attribute("data-unlocked", "false")
+    expect(page.locator("#map-tickets")).to_contain_text(str(tickets))
+    soapbox.click()
+
+    expect(page.locator("#venue-name")).to_have_text("Town Square Soapbox")
+    expect(page.locator("#venue-tickets")).to_contain_text(f"You have {tickets} tickets")
+    page.locator("#enter-venue").click()
+    expect(page.locator("#venue-tickets")).to_contain_text(f"You have {tickets - 1} tickets")
+    expect(page.locator("#submit-exercise")).to_be_visible()
+
+    page.goto(base_url + "/home")
+    expect(page.locator("#stat-tickets")).to_have_text(str(tickets - 1))
