@@ -81,11 +81,14 @@ class MilestoneAttempt(SQLModel, table=True):
     __table_args__ = (
         between("score", 0, 100),
         Index("ix_milestone_attempts_user_level_created", "user_id", "level_id", "created_at"),
+        # A retried request finds its attempt by key; NULL for attempts stored before keys had a column.
+        UniqueConstraint("user_id", "idempotency_key"),
     )
 
     id: uuid.UUID = uuid_pk()
     user_id: uuid.UUID = fk("users.id", index=False)
     level_id: uuid.UUID = fk("levels.id", index=False)
+    idempotency_key: str | None = Field(default=None, max_length=64)
     audio_ref: str | None = Field(default=None, max_length=500)
     transcript: str = ""
     rubric_scores: dict = jsonb()

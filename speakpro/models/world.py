@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from speakpro.models.base import between, fk, jsonb, non_negative, now_column, one_of, timestamp, uuid_pk
@@ -72,6 +72,14 @@ class VenueEntry(SQLModel, table=True):
         *non_negative("tickets_spent", "xp_awarded", "coins_awarded", "step_index"),
         CheckConstraint("finished_at IS NULL OR finished_at >= started_at", name="finish_after_start"),
         Index("ix_venue_entries_user_started", "user_id", "started_at"),
+        # The services keep one active visit per learner and venue under the profile lock; this is the backstop.
+        Index(
+            "uq_venue_entries_one_active_visit",
+            "user_id",
+            "venue_id",
+            unique=True,
+            postgresql_where=text("status = 'active'"),
+        ),
     )
 
     id: uuid.UUID = uuid_pk()

@@ -75,6 +75,35 @@ def clean_text(field: str, raw: str | None, *, label: str, max_length: int, requ
     return value
 
 
+def clean_answer_text(field_name: str, raw: object, *, label: str, max_chars: int, min_chars: int = 1) -> str:
+    """Multi-line text typed or transcribed by a learner, checked and normalised.
+
+    Args:
+        field_name: The form field named in the error.
+        raw: The value received (anything: it comes from the browser).
+        label: How the field is called in messages, e.g. "Your transcript".
+        max_chars: The most characters allowed after trimming.
+        min_chars: The fewest characters allowed after trimming.
+
+    Returns:
+        The NFC-normalised, trimmed text with `\\n` line ends.
+
+    Raises:
+        ValidationError: For a non-string, control characters, or a length outside the limits.
+    """
+    if not isinstance(raw, str):
+        raise ValidationError(field_name, f"{label} must be text.")
+    value = unicodedata.normalize("NFC", raw).replace("\r\n", "\n").replace("\r", "\n").strip()
+    if any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\n\t" for ch in value):
+        raise ValidationError(field_name, f"{label} contains characters that are not allowed.")
+    if len(value) < min_chars:
+        raise ValidationError(field_name, f"{label} is empty." if min_chars <= 1 else
+                              f"{label} needs at least {min_chars} characters.")
+    if len(value) > max_chars:
+        raise ValidationError(field_name, f"{label} has {len(value):,} characters; the limit is {max_chars:,}.")
+    return value
+
+
 def clean_choice(field: str, raw: str | None, *, label: str, choices: tuple[str, ...]) -> str:
     """One of `choices`, else ValidationError."""
     value = (raw or "").strip()

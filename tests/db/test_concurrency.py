@@ -1,5 +1,5 @@
 """Real concurrent transactions on the real database: a reward, a module completion and a lesson start,
-claimed by many connections at once, happen exactly once.
+claimed by many connections at once, happen exactly once (so does a milestone attempt sent twice).
 
 These tests commit (the rolled-back `session` fixture cannot show what other connections see), so they
 build their own rows in committed transactions and delete them at the end.
@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlmodel import Session
 
 from speakpro.models import (
@@ -24,6 +24,7 @@ from speakpro.models import (
     LessonSession,
     LessonStepResponse,
     Level,
+    MilestoneAttempt,
     RewardLedger,
     TelemetryEvent,
     User,
@@ -32,6 +33,7 @@ from speakpro.models import (
 )
 from speakpro.services.economy import apply_reward
 from speakpro.services.lessons import answer_step, start_or_resume_lesson
+from speakpro.services.milestones import MILESTONE_XP, submit_milestone
 from speakpro.services.progress import complete_module_if_done
 from tests.factories import make_module, make_user, make_venue
 from tests.factories_learning import finish_lesson, make_lesson
@@ -152,3 +154,26 @@ def test_concurrent_identical_answers_are_stored_once(engine, committed):
         assert responses.scalar_one() == 1
         submissions = session.execute(select(func.count()).where(ExerciseSubmission.lesson_session_id == run_id))
         assert submissions.scalar_one() == 1
+
+
+def test_concurrent_milestone_submissions_with_one_key_store_one_attempt(engine, committed):
+    user_id, level_id = committed["user_id"], committed["level_id"]
+    with Session(engine) as session:
+        for lesson in committed["lessons"]:
+            finish_lesson(session, user_id, lesson)
+        session.execute(update(Level).where(Level.id == level_id).values(milestone_threshold=0))
+        session.commit()
+    talk = "Picture this. My one message: write it down. What would you do? Let's decide on Tuesday."
+
+    results = _in_parallel(engine, 20, lambda s: submit_milestone(
+        session=s, user_id=user_id, level_id=level_id, transcript=talk, idempotency_key="one-click-0001"))
+
+    assert len({r.attempt_id for r in results}) == 1
+    assert sum(not r.replayed for r in results) == 1
+    assert all(r.passed and r.rewards["xp"] == MILESTONE_XP for r in results)
+    with Session(engine) as session:
+        attempts = session.execute(select(func.count()).where(MilestoneAttempt.user_id == user_id)).scalar_one()
+        assert attempts == 1
+        paid = session.execute(select(func.count()).where(RewardLedger.user_id == user_id,
+                                                          RewardLedger.reason == "milestone_passed")).scalar_one()
+        assert paid == 3

@@ -1,12 +1,17 @@
-"""The migrations build exactly the models' schema, and go down to nothing and up again."""
+"""The migrations build exactly the models' schema, go down to nothing and up again, and carry data across 0003."""
 
 from __future__ import annotations
 
-from sqlalchemy import create_engine, inspect
+import json
+import uuid
+
+from sqlalchemy import create_engine, inspect, text
+from sqlmodel import Session
 
 from alembic import command
-from speakpro.models import metadata
+from speakpro.models import metadata, utcnow
 from tests import pg
+from tests.factories import make_level, make_user, make_venue
 
 
 def test_models_and_migrations_agree(database_url):
@@ -36,4 +41,52 @@ def test_downgrade_to_base_then_upgrade_again():
         command.upgrade(config, "head")
         command.check(config)
     finally:
+        pg.drop_database(url)
+
+
+def test_0003_moves_stored_keys_and_resolves_duplicate_active_visits():
+    server, _ = pg.server_url()
+    url = pg.create_database(server, prefix="speakpro_migrate")
+    engine = create_engine(url)
+    try:
+        config = pg.alembic_config(url)
+        command.upgrade(config, "0002")
+        with Session(engine, expire_on_commit=False) as session:
+            user, other, level, venue = make_user(session), make_user(session), make_level(session), make_venue(session)
+            ids = {name: uuid.uuid4() for name in ("kept", "long", "dup1", "dup2", "old", "new", "done")}
+            attempt = text("INSERT INTO milestone_attempts (id, user_id, level_id, transcript, rubric_scores, score, "
+                           "passed) VALUES (:id, :user_id, :level_id, '', CAST(:scores AS jsonb), 50, false)")
+            for name, user_id, key in (("kept", user.id, "key-kept-01"), ("long", user.id, "k" * 80),
+                                       ("dup1", other.id, "key-twice-1"), ("dup2", other.id, "key-twice-1")):
+                session.execute(attempt, {"id": ids[name], "user_id": user_id, "level_id": level.id,
+                                          "scores": json.dumps({"idempotency_key": key})})
+            visit = text("INSERT INTO venue_entries (id, user_id, venue_id, status, step_index, tickets_spent, "
+                         "xp_awarded, coins_awarded, started_at, finished_at) VALUES (:id, :user_id, :venue_id, "
+                         ":status, 0, 0, 0, 0, now() - CAST(:ago AS interval), :finished)")
+            for name, status, ago in (("old", "active", "2 hours"), ("new", "active", "1 hour"),
+                                      ("done", "finished", "3 hours")):
+                session.execute(visit, {"id": ids[name], "user_id": user.id, "venue_id": venue.id, "status": status,
+                                        "ago": ago, "finished": None if status == "active" else utcnow()})
+            session.commit()
+
+        command.upgrade(config, "0003")
+        with engine.connect() as conn:
+            keys = dict(conn.execute(text("SELECT id, idempotency_key FROM milestone_attempts")).all())
+            statuses = dict(conn.execute(text("SELECT id, status FROM venue_entries")).all())
+        # A key that fits and is the learner's only use of it moves; the others stay NULL (no collision).
+        assert keys == {ids["kept"]: "key-kept-01", ids["long"]: None, ids["dup1"]: None, ids["dup2"]: None}
+        assert statuses == {ids["old"]: "abandoned", ids["new"]: "active", ids["done"]: "finished"}
+
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO milestone_attempts (id, user_id, level_id, idempotency_key, transcript, "
+                              "score, passed) VALUES (:id, :user_id, :level_id, 'key-after-03', '', 50, false)"),
+                         {"id": uuid.uuid4(), "user_id": user.id, "level_id": level.id})
+        command.downgrade(config, "0002")
+        with engine.connect() as conn:
+            stored = conn.execute(text("SELECT rubric_scores ->> 'idempotency_key' FROM milestone_attempts "
+                                       "WHERE user_id = :user_id"), {"user_id": user.id}).scalars().all()
+        # 0002 looks keys up in rubric_scores: a key stored by 0003's code is copied back there.
+        assert sorted(stored) == sorted(["key-kept-01", "k" * 80, "key-after-03"])
+    finally:
+        engine.dispose()
         pg.drop_database(url)

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from speakpro.models import MilestoneAttempt, RewardLedger, UserProfile
+from speakpro.models import AnalyticsEvent, MilestoneAttempt, RewardLedger, UserProfile
+from speakpro.services import milestones
 from speakpro.services.economy import ledger_totals
 from speakpro.services.feedback import score_locally
 from speakpro.services.milestones import (
@@ -86,9 +87,46 @@ def test_a_retried_request_returns_the_stored_attempt(session, ready):
     second = _submit(session, user, level, "same-key-123")
     assert second.replayed and second.attempt_id == first.attempt_id and second.score == first.score
     assert _attempts(session, user.id) == 1
+    stored = session.get(MilestoneAttempt, first.attempt_id)
+    assert stored.idempotency_key == "same-key-123" and "idempotency_key" not in stored.rubric_scores
     profile = session.get(UserProfile, user.id)
     assert (profile.xp, profile.coins) == (ledger_totals(session=session, user_id=user.id)["xp"],
                                            ledger_totals(session=session, user_id=user.id)["coins"])
+
+
+def test_a_retry_that_misses_the_stored_key_is_stopped_by_the_constraint(session, ready, monkeypatch):
+    # As a concurrent request would: the first lookup finds nothing, so the insert meets the UNIQUE key.
+    user, level = ready
+    level.milestone_threshold = _local_score()
+    session.add(level)
+    session.flush()
+    first = _submit(session, user, level, "racing-key-1")
+    lookups = []
+    real = milestones._attempt_by_key
+
+    def first_lookup_misses(*args):
+        lookups.append(args)
+        return None if len(lookups) == 1 else real(*args)
+
+    monkeypatch.setattr(milestones, "_attempt_by_key", first_lookup_misses)
+    second = _submit(session, user, level, "racing-key-1")
+    assert len(lookups) == 2
+    assert second.replayed and second.attempt_id == first.attempt_id and second.rewards == first.rewards
+    assert _attempts(session, user.id) == 1
+    assert ledger_totals(session=session, user_id=user.id) == {"xp": 200, "coins": 100, "tickets": 3}
+    events = session.execute(select(func.count()).where(AnalyticsEvent.user_id == user.id,
+                                                        AnalyticsEvent.event_type == "milestone_submitted"))
+    assert events.scalar_one() == 1
+
+
+def test_a_key_used_for_another_level_is_refused(session, ready):
+    user, level = ready
+    _submit(session, user, level, "reused-key-1")
+    other_level, modules, lessons = make_path(session, modules=1, lessons=1)
+    finish_lesson(session, user.id, lessons[modules[0].id][0])
+    with pytest.raises(ValidationError, match="already used for another attempt"):
+        _submit(session, user, other_level, "reused-key-1")
+    assert _attempts(session, user.id) == 1
 
 
 def test_a_failed_attempt_cools_down_before_a_retry(session, ready):
@@ -130,6 +168,7 @@ def test_the_milestone_needs_every_module_completed(session):
     ("transcript", {"text": "x" * 10_001}, "limit is 10,000"),
     ("key", {"key": "short"}, "request key"),
     ("key", {"key": "has spaces in it"}, "request key"),
+    ("key", {"key": "k" * 65}, "request key"),
     ("audio", {"audio_ref": "../secret"}, "recording reference"),
 ])
 def test_bad_input_is_refused_and_stores_nothing(session, ready, field, values, message):
@@ -139,6 +178,12 @@ def test_bad_input_is_refused_and_stores_nothing(session, ready, field, values, 
     with pytest.raises(ValidationError, match=message):
         _submit(session, user, level, key, text=text, **values)
     assert _attempts(session, user.id) == 0
+
+
+def test_a_64_character_key_is_accepted(session, ready):
+    user, level = ready
+    result = _submit(session, user, level, "k" * 64)
+    assert session.get(MilestoneAttempt, result.attempt_id).idempotency_key == "k" * 64
 
 
 def test_an_unknown_level_is_refused(session, ready):
