@@ -11,6 +11,7 @@ from speakpro.pages.home import home
 from speakpro.pages.landing import landing
 from speakpro.pages.lesson import lesson
 from speakpro.pages.login import auth_complete, login, signup
+from speakpro.pages.milestone import milestone
 from speakpro.pages.not_found import not_found
 from speakpro.pages.onboarding import onboarding
 from speakpro.pages.world import map_page, venue_page
@@ -22,6 +23,7 @@ from speakpro.state.home import HomeState
 from speakpro.state.landing import LandingState
 from speakpro.state.lesson import LessonState
 from speakpro.state.login import AuthCompleteState, LoginState, SignupState
+from speakpro.state.milestone import MilestoneState
 from speakpro.state.onboarding import OnboardingState
 from speakpro.state.world import MapState, VenueState
 
@@ -44,6 +46,7 @@ app.add_page(join, route=routes.JOIN, title="Join a company · SpeakPro", on_loa
 app.add_page(admin, route=routes.ADMIN, title="Admin · SpeakPro", on_load=AdminState.load)
 app.add_page(company, route=routes.COMPANY, title="Company · SpeakPro", on_load=CompanyState.load)
 app.add_page(lesson, route=routes.LESSON, title="Lesson · SpeakPro", on_load=LessonState.load)
+app.add_page(milestone, route=routes.MILESTONE, title="Milestone · SpeakPro", on_load=MilestoneState.load)
 app.add_page(map_page, route=routes.MAP, title="The city · SpeakPro", on_load=MapState.load)
 app.add_page(venue_page, route=routes.VENUE, title="Venue · SpeakPro", on_load=VenueState.load)
 app.add_page(not_found, route=routes.NOT_FOUND, title="Page not found · SpeakPro")

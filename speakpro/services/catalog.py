@@ -60,3 +60,8 @@ def get_catalog_overview(*, session: Session) -> CatalogOverview:
         district_count=counts[1],
         venue_count=counts[2],
     )
+
+
+def get_milestone_prompt(*, session: Session, level_id) -> str:
+    """The speaking task of a level's milestone ("" for an unknown level)."""
+    return session.execute(select(Level.milestone_prompt).where(Level.id == level_id)).scalar_one_or_none() or ""

@@ -1,0 +1,139 @@
+"""Learning-loop handlers called directly: map, venue entry (pays once), lesson answers, milestone, quests."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import func, insert, select
+
+from speakpro.models import ExerciseSubmission, Lesson, LessonSession, Module, RewardLedger, UserProgress
+from speakpro.seed.catalog import seed_catalog as run_seed
+from speakpro.services import accounts, economy, onboarding, sessions
+from speakpro.state.home import HomeState
+from speakpro.state.lesson import LessonState
+from speakpro.state.milestone import MilestoneState
+from speakpro.state.world import MapState, VenueState
+from tests.state.test_auth_states import run
+
+PERSONA = {"job_role": "Account executive", "audience": "Prospective customers",
+           "main_goal": "Run confident discovery calls", "practice_for": "Sales conversations",
+           "comfort_speaking": "3", "comfort_selling": "3"}
+
+
+def _learner(session):
+    user = accounts.signup(session=session, email=f"s-{uuid.uuid4().hex[:8]}@example.com",
+                           password="a sturdy passphrase")
+    onboarding.complete_onboarding(session=session, user_id=user.id, persona=onboarding.validate_persona(PERSONA))
+    return user
+
+
+def _signed_in(state_cls, session, user):
+    state = state_cls()
+    state.session_token = sessions.create_session(session=session, user_id=user.id)
+    return state
+
+
+def _module_lessons(session, code: str):
+    return session.execute(select(Lesson.id, Lesson.module_id).join(Module, Module.id == Lesson.module_id)
+                           .where(Module.code == code).order_by(Lesson.order)).all()
+
+
+async def test_map_shows_locked_venues_for_a_new_learner(session):
+    run_seed(session)
+    state = _signed_in(MapState, session, _learner(session))
+    await run(state.load)
+    assert state.loaded and len(state.venue_nodes) >= 10
+    assert not any(v.unlocked for v in state.venue_nodes) and state.tickets == 0
+
+
+async def test_entering_a_venue_twice_from_one_page_spends_once(session, monkeypatch):
+    run_seed(session)
+    user = _learner(session)
+    for lesson_id, module_id in _module_lessons(session, "A"):
+        session.execute(insert(LessonSession).values(user_id=user.id, lesson_id=lesson_id, module_id=module_id,
+                                                     state="completed"))
+    from speakpro.services.progress import complete_module_if_done
+
+    complete_module_if_done(session=session, user_id=user.id, module_id=_module_lessons(session, "A")[0][1])
+    tickets_before = economy.ledger_totals(session=session, user_id=user.id)["tickets"]
+    state = _signed_in(VenueState, session, user)
+    monkeypatch.setattr(VenueState, "_slug", lambda self: "town-square-soapbox")
+    await run(state.load)
+    assert state.can_enter and state.venue_name == "Town Square Soapbox"
+    await run(state.enter)
+    await run(state.enter)  # a double click: same page visit, same request key
+    assert state.entry_status == "active" and state.error == ""
+    assert economy.ledger_totals(session=session, user_id=user.id)["tickets"] == tickets_before - 1
+    spends = session.execute(select(func.count()).select_from(RewardLedger).where(
+        RewardLedger.user_id == user.id, RewardLedger.reason == "venue_entry")).scalar_one()
+    assert spends == 1
+
+
+async def test_a_locked_venue_cannot_be_entered(session, monkeypatch):
+    run_seed(session)
+    state = _signed_in(VenueState, session, _learner(session))
+    monkeypatch.setattr(VenueState, "_slug", lambda self: "summit-boardroom")
+    await run(state.load)
+    assert not state.can_enter and "module" in state.lock_reason.lower()
+    state.venue_id = state.venue_id or "x"
+    await run(state.enter)
+    assert state.error and state.entry_status == ""
+
+
+async def test_bad_lesson_answers_are_refused_and_write_nothing(session, monkeypatch):
+    run_seed(session)
+    user = _learner(session)
+    first_lesson = _module_lessons(session, "A")[0][0]
+    state = _signed_in(LessonState, session, user)
+    monkeypatch.setattr(LessonState, "_lesson_id", lambda self: str(first_lesson))
+    await run(state.load)
+    assert state.step_kind == "reading" and state.step_index == 0
+    await run(state.answer, {})
+    assert state.step_kind == "speaking" and state.step_index == 1
+    before = session.execute(select(func.count()).select_from(ExerciseSubmission)).scalar_one()
+    for bad in ("", "   ", "x" * (1024 * 1024)):
+        await run(state.answer, {"text": bad})
+        assert state.error and state.step_index == 1
+    assert session.execute(select(func.count()).select_from(ExerciseSubmission)).scalar_one() == before
+    # Reloading (or a new server process) resumes the same run at the same step.
+    again = _signed_in(LessonState, session, user)
+    monkeypatch.setattr(LessonState, "_lesson_id", lambda self: str(first_lesson))
+    await run(again.load)
+    assert again.run_id == state.run_id and again.step_index == 1
+
+
+async def test_unknown_lesson_shows_a_message(session, monkeypatch):
+    state = _signed_in(LessonState, session, _learner(session))
+    for ref in ("not-a-uuid", str(uuid.uuid4())):
+        monkeypatch.setattr(LessonState, "_lesson_id", lambda self, ref=ref: ref)
+        await run(state.load)
+        assert state.not_found
+
+
+async def test_milestone_locked_until_the_modules_are_done(session):
+    run_seed(session)
+    user = _learner(session)
+    state = _signed_in(MilestoneState, session, user)
+    await run(state.load)
+    assert not state.unlocked
+    for module_id in session.execute(select(Module.id)).scalars():
+        session.execute(insert(UserProgress).values(user_id=user.id, module_id=module_id, status="completed"))
+    await run(state.load)
+    assert state.unlocked and state.threshold == 70 and state.prompt
+    await run(state.submit, {"text": ""})
+    assert state.error and state.score == -1
+
+
+async def test_home_loads_quests_and_refuses_an_early_claim(session):
+    run_seed(session)
+    state = _signed_in(HomeState, session, _learner(session))
+    await run(state.load)
+    assert state.loaded and len(state.quests) == 4 and [m.code for m in state.modules] == ["A", "B", "C", "D"]
+    assert state.modules[0].status == "available" and state.modules[1].status == "locked"
+    events = await run(state.claim, state.quests[0].id)
+    assert economy.ledger_totals(session=session, user_id=state_user(session, state))["xp"] == 0
+    assert events  # a toast explains why nothing was paid
+
+
+def state_user(session, state) -> uuid.UUID:
+    return sessions.resolve_session(session=session, token=state.session_token).user_id
