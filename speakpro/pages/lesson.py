@@ -49,6 +49,42 @@ def _continue(label: str) -> rx.Component:
                      on_click=LessonState.answer({}), disabled=LessonState.busy, size="3", id="answer-continue")
 
 
+def _stakes_form() -> rx.Component:
+    """Asked once per module, before its first exercise: the learner's own high-stakes moment."""
+    return rx.cond(
+        (LessonState.stakes_scenario == "") & ((LessonState.step_kind == "speaking")
+                                               | (LessonState.step_kind == "writing")),
+        rx.vstack(
+            rx.heading("Make it yours", size="4"),
+            rx.text("Which real, high-stakes moment do you want to practise for? The exercises of this module "
+                    "will use it.", size="2", color_scheme="gray"),
+            error_callout(LessonState.stakes_error, "stakes-error"),
+            rx.form(
+                rx.vstack(
+                    rx.input(name="scenario", placeholder="e.g. Pitching our budget to the board", required=True,
+                             max_length=500, width="100%", id="stakes-scenario"),
+                    rx.hstack(
+                        rx.input(name="audience", placeholder="Who will listen?", max_length=200, width="100%"),
+                        rx.input(name="stakes", placeholder="What is at stake?", max_length=500, width="100%"),
+                        width="100%",
+                    ),
+                    rx.button("Use this scenario", type="submit", variant="soft", id="stakes-save"),
+                    width="100%",
+                ),
+                on_submit=LessonState.choose_stakes,
+                width="100%",
+            ),
+            style=styles.card,
+            width="100%",
+            id="stakes-card",
+        ),
+        rx.cond(
+            LessonState.stakes_scenario != "",
+            rx.text("Your scenario: ", rx.text.em(LessonState.stakes_scenario), size="2", color_scheme="gray"),
+        ),
+    )
+
+
 def _step() -> rx.Component:
     return rx.match(
         LessonState.step_kind,
@@ -133,6 +169,7 @@ def lesson() -> rx.Component:
                         ),
                         _feedback(),
                         error_callout(LessonState.error, "lesson-error"),
+                        _stakes_form(),
                         rx.cond(LessonState.cooldown_until != "",
                                 rx.callout("You can try this step again after " + LessonState.cooldown_until + ".",
                                            icon="timer", color_scheme="amber")),

@@ -8,7 +8,7 @@ import uuid
 import reflex as rx
 
 from speakpro.integrations.openai_client import get_openai_client
-from speakpro.services import lessons, quests
+from speakpro.services import lessons, quests, stakes
 from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState, run_db
 
@@ -43,13 +43,19 @@ class LessonState(AuthState):
     module_completed: bool = False
     error: str = ""
     busy: bool = False
+    stakes_scenario: str = ""
+    stakes_error: str = ""
+    _module_id: str = ""
     _shown_at: float = 0.0
 
     def _lesson_id(self) -> str:
         return self.router.url.path.rstrip("/").rsplit("/", 1)[-1][:64]
 
-    def _show(self, view: lessons.LessonView) -> None:
+    def _show(self, view: lessons.LessonView, chosen: str | None = None) -> None:
         self.run_id = str(view.lesson_session_id)
+        self._module_id = str(view.module_id)
+        if chosen is not None:
+            self.stakes_scenario = chosen
         self.lesson_title, self.module_code, self.run_state = view.lesson_title, view.module_code, view.state
         self.step_index, self.step_count = view.step_index, view.step_count
         step = view.step
@@ -86,13 +92,42 @@ class LessonState(AuthState):
         self.feedback_score, self.feedback_notes = -1, []
         try:
             lesson_id = uuid.UUID(self._lesson_id())
-            view = await run_db(lambda s: lessons.start_or_resume_lesson(session=s, user_id=viewer.user_id,
-                                                                         lesson_id=lesson_id))
+
+            def open_run(session):
+                view = lessons.start_or_resume_lesson(session=session, user_id=viewer.user_id, lesson_id=lesson_id)
+                chosen = stakes.get_stakes(session=session, user_id=viewer.user_id, module_id=view.module_id)
+                return view, chosen.scenario if chosen else ""
+
+            view, chosen = await run_db(open_run)
         except (ValueError, ValidationError) as error:
             self.not_found = getattr(error, "message", "This lesson does not exist.")
             return
-        self.not_found = ""
-        self._show(view)
+        self.not_found, self.stakes_error = "", ""
+        self._show(view, chosen)
+
+    @rx.event
+    async def choose_stakes(self, form: dict):
+        """Keep the learner's own high-stakes scenario for this module (once); exercises then use it."""
+        viewer = await self._viewer()
+        if viewer is None:
+            return self._login_redirect()
+        module_id, run_id = uuid.UUID(self._module_id), uuid.UUID(self.run_id)
+        fields = {k: str(form.get(k, ""))[:2001] for k in ("scenario", "audience", "stakes")}
+
+        def choose(session):
+            chosen = stakes.get_or_choose_stakes(session=session, user_id=viewer.user_id, module_id=module_id,
+                                                 **fields)
+            return chosen.scenario, lessons.get_lesson_view(session=session, user_id=viewer.user_id,
+                                                            lesson_session_id=run_id)
+
+        try:
+            scenario, view = await run_db(choose)
+        except ValidationError as error:
+            self.stakes_error = error.message
+            return
+        self.stakes_error = ""
+        self._show(view, scenario)
+        return rx.toast.success("Your scenario is saved: the exercises of this module will use it.")
 
     @rx.event
     async def answer(self, form: dict):

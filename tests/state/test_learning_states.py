@@ -137,3 +137,22 @@ async def test_home_loads_quests_and_refuses_an_early_claim(session):
 
 def state_user(session, state) -> uuid.UUID:
     return sessions.resolve_session(session=session, token=state.session_token).user_id
+
+
+async def test_stakes_are_chosen_once_and_personalise_the_exercise(session, monkeypatch):
+    run_seed(session)
+    user = _learner(session)
+    first_lesson = _module_lessons(session, "A")[0][0]
+    state = _signed_in(LessonState, session, user)
+    monkeypatch.setattr(LessonState, "_lesson_id", lambda self: str(first_lesson))
+    await run(state.load)
+    await run(state.answer, {})  # past the reading step, to the speaking exercise
+    assert state.step_kind == "speaking" and state.stakes_scenario == ""
+    await run(state.choose_stakes, {"scenario": "", "audience": "", "stakes": ""})
+    assert state.stakes_error and state.stakes_scenario == ""
+    await run(state.choose_stakes, {"scenario": "Pitching our budget to the board", "audience": "The board",
+                                    "stakes": "Next year's hiring"})
+    assert state.stakes_scenario == "Pitching our budget to the board"
+    assert "Pitching our budget to the board" in state.step_prompt
+    await run(state.choose_stakes, {"scenario": "Something else entirely"})
+    assert state.stakes_scenario == "Pitching our budget to the board"
