@@ -1,4 +1,4 @@
-"""Plain HTTP routes served next to Reflex's backend: health, and OpenID Connect / OAuth login."""
+"""Plain HTTP routes served next to Reflex's backend: health, OpenID Connect / OAuth login, audio uploads."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from speakpro import routes
 from speakpro.auth_routes import auth_routes, session_middleware
 from speakpro.db import check_database
 from speakpro.integrations.oauth import ProviderRegistry
+from speakpro.uploads import upload_routes
 
 
 async def health(_request: Request) -> JSONResponse:
@@ -29,6 +30,10 @@ def build_api(oauth_registry: ProviderRegistry | None = None) -> Starlette:
             their own).
     """
     return Starlette(
-        routes=[Route(routes.API_HEALTH, health, methods=["GET"]), *auth_routes(oauth_registry)],
+        routes=[
+            Route(routes.API_HEALTH, health, methods=["GET"]),
+            *auth_routes(oauth_registry),
+            *upload_routes(),
+        ],
         middleware=[session_middleware()],
     )
