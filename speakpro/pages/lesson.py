@@ -5,6 +5,7 @@ import reflex as rx
 from speakpro import routes, styles
 from speakpro.components.forms import error_callout
 from speakpro.components.layout import page_frame
+from speakpro.components.recorder import audio_recorder
 from speakpro.state.lesson import LessonState
 
 
@@ -99,8 +100,10 @@ def _step() -> rx.Component:
             rx.text(LessonState.step_prompt, size="3"),
             rx.text("Aim for about ", LessonState.target_seconds, " seconds out loud.", size="2", color_scheme="gray"),
             rx.unordered_list(rx.foreach(LessonState.step_rubric, lambda r: rx.list_item(r, size="2"))),
-            rx.callout("Say it out loud first, then type what you said. Live recording arrives with practice "
-                       "sessions.", icon="mic", size="1"),
+            rx.text("Record yourself saying it, then type what you said.", size="2"),
+            audio_recorder(on_recorded=LessonState.recorded, purpose="lesson", max_seconds=300,
+                           id="lesson-recorder"),
+            rx.cond(LessonState.audio_key != "", rx.text("Recording attached.", size="1", color_scheme="green")),
             _text_answer("What you said...", "Get feedback"),
             spacing="3",
             width="100%",

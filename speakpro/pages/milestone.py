@@ -5,6 +5,7 @@ import reflex as rx
 from speakpro import routes, styles
 from speakpro.components.forms import error_callout
 from speakpro.components.layout import page_frame
+from speakpro.components.recorder import audio_recorder
 from speakpro.state.milestone import MilestoneState
 
 
@@ -42,8 +43,13 @@ def milestone() -> rx.Component:
                             rx.callout("You have passed this milestone. You can still practise it.",
                                        icon="badge-check", color_scheme="green")),
                     rx.text(MilestoneState.prompt, size="3", white_space="pre-wrap"),
-                    rx.text("Record yourself or speak it out loud, then enter your transcript. You pass at ",
+                    rx.text("Record yourself giving the talk, then type what you said. You pass at ",
                             MilestoneState.threshold, "/100.", size="2", color_scheme="gray"),
+                    audio_recorder(on_recorded=MilestoneState.recorded, purpose="milestone", max_seconds=300,
+                                   id="milestone-recorder"),
+                    rx.cond(MilestoneState.audio_key != "",
+                            rx.text("Your recording is attached (", MilestoneState.audio_seconds, " s).", size="2",
+                                    color_scheme="green", id="milestone-audio")),
                     error_callout(MilestoneState.error, "milestone-error"),
                     rx.form(
                         rx.vstack(

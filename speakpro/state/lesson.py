@@ -11,6 +11,7 @@ from speakpro.integrations.openai_client import get_openai_client
 from speakpro.services import lessons, quests, stakes
 from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState, run_db
+from speakpro.uploads import check_audio_ref
 
 MAX_TEXT = 1_000_001  # anything longer is refused by the service; cut before it travels further
 
@@ -43,6 +44,7 @@ class LessonState(AuthState):
     module_completed: bool = False
     error: str = ""
     busy: bool = False
+    audio_key: str = ""
     stakes_scenario: str = ""
     stakes_error: str = ""
     _module_id: str = ""
@@ -130,6 +132,18 @@ class LessonState(AuthState):
         return rx.toast.success("Your scenario is saved: the exercises of this module will use it.")
 
     @rx.event
+    async def recorded(self, payload: dict):
+        """Attach the take the recorder uploaded to the speaking answer, once it is known to be this learner's."""
+        viewer = await self._viewer()
+        if viewer is None:
+            return self._login_redirect()
+        key = str((payload or {}).get("key", ""))[:300]
+        if not check_audio_ref(viewer.user_id, key, must_exist=True):
+            self.error = "That recording could not be found. Please record again."
+            return
+        self.audio_key, self.error = key, ""
+
+    @rx.event
     async def answer(self, form: dict):
         """Send the current step's answer; the service validates it, scores it and moves the run on."""
         if self.busy:
@@ -143,6 +157,8 @@ class LessonState(AuthState):
             payload: dict = {"acknowledged": True}
         elif kind == "speaking":
             payload = {"transcript": str(form.get("text", ""))[:MAX_TEXT]}
+            if self.audio_key:
+                payload["audio_ref"] = self.audio_key
         else:
             payload = {"text": str(form.get("text", ""))[:MAX_TEXT]}
         run_id, index = uuid.UUID(self.run_id), self.step_index
@@ -172,6 +188,8 @@ class LessonState(AuthState):
             self.feedback_score, self.feedback_notes = -1, []
         self._show(view)
         self.busy = False
+        if result.passed:
+            self.audio_key = ""
         self.xp_awarded = result.xp_awarded or self.xp_awarded
         self.module_completed = result.module_completed or self.module_completed
         if result.completed:

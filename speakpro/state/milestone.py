@@ -11,6 +11,7 @@ from speakpro.services import milestones, progress
 from speakpro.services.catalog import get_milestone_prompt
 from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState, run_db
+from speakpro.uploads import check_audio_ref
 
 
 class MilestoneState(AuthState):
@@ -27,6 +28,8 @@ class MilestoneState(AuthState):
     retry_after: str = ""
     error: str = ""
     busy: bool = False
+    audio_key: str = ""
+    audio_seconds: int = 0
     _level_id: str = ""
     _request_key: str = ""
 
@@ -43,6 +46,7 @@ class MilestoneState(AuthState):
 
         level, prompt = await run_db(read)
         self.score, self.feedback_notes, self.error, self.busy, self.retry_after = -1, [], "", False, ""
+        self.audio_key, self.audio_seconds = "", 0
         self._request_key = uuid.uuid4().hex  # one attempt per page visit, however often the form is sent
         if level is None:
             self.unlocked = False
@@ -50,6 +54,19 @@ class MilestoneState(AuthState):
         self._level_id = str(level.level_id)
         self.level_title, self.threshold, self.prompt = level.title, level.milestone_threshold, prompt
         self.unlocked, self.passed_before = level.milestone_unlocked, level.milestone_passed
+
+    @rx.event
+    async def recorded(self, payload: dict):
+        """Keep the take the recorder uploaded, once it is known to be this learner's."""
+        viewer = await self._viewer()
+        if viewer is None:
+            return self._login_redirect()
+        key = str((payload or {}).get("key", ""))[:300]
+        if not check_audio_ref(viewer.user_id, key, must_exist=True):
+            self.error = "That recording could not be found. Please record again."
+            return
+        self.audio_key, self.error = key, ""
+        self.audio_seconds = int(float((payload or {}).get("duration_seconds") or 0))
 
     @rx.event
     async def submit(self, form: dict):
@@ -60,14 +77,14 @@ class MilestoneState(AuthState):
             yield self._login_redirect()
             return
         transcript = str(form.get("text", ""))[:1_000_001]
-        level_id, key = uuid.UUID(self._level_id), self._request_key
+        level_id, key, audio = uuid.UUID(self._level_id), self._request_key, self.audio_key or None
         self.busy, self.error = True, ""
         yield
         client = get_openai_client()
         try:
             result = await run_db(lambda s: milestones.submit_milestone(
                 session=s, user_id=viewer.user_id, level_id=level_id, transcript=transcript, idempotency_key=key,
-                feedback_client=client))
+                audio_ref=audio, feedback_client=client))
         except ValidationError as error:
             self.error, self.busy = error.message, False
             return
