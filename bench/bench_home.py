@@ -26,8 +26,16 @@ from tests import pg  # noqa: E402
 
 def _heavy_learner(session: Session) -> uuid.UUID:
     """A learner with 1,000 completed submissions, 1,000 lesson runs and 1,000 practice sessions."""
-    from speakpro.models import (ExerciseSubmission, Lesson, LessonSession, PracticeSession, Topic, User,
-                                 UserProfile, utcnow)
+    from speakpro.models import (
+        ExerciseSubmission,
+        Lesson,
+        LessonSession,
+        PracticeSession,
+        Topic,
+        User,
+        UserProfile,
+        utcnow,
+    )
 
     user_id = uuid.uuid4()
     session.execute(insert(User).values(id=user_id, email=f"heavy-{user_id.hex[:8]}@example.com"))

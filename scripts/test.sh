@@ -1,30 +1,40 @@
 #!/usr/bin/env bash
-# `make test`: install the test dependencies, then run the whole suite in two pytest processes:
-#   1. unit, database and state tests;  2. browser tests (AppHarness + Playwright on Debian's Chromium).
-# With CI=true a missing browser or database fails the run instead of skipping.
+# `make test`: install the test dependencies, then run the whole suite in three pytest processes:
+#   1. unit, database and state tests;  2. browser tests (AppHarness + Playwright on Debian's Chromium);
+#   3. live practice browser tests (the app online against a local fake Realtime peer; Chromium's fake
+#      microphone plays speech made with Debian's espeak-ng).
+# With CI=true a missing browser, espeak-ng or database fails the run instead of skipping.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh test
 source scripts/env.sh
 
-chromium_path() { command -v chromium || command -v chromium-browser || true; }
-if [ -z "$(chromium_path)" ]; then
-  apt=""
+# Install Debian packages the tests need when a command is missing and apt is usable.
+apt_install() {
+  local apt=""
   if [ "$(id -u)" = 0 ]; then apt="apt-get"; elif sudo -n true 2>/dev/null; then apt="sudo apt-get"; fi
-  if [ -n "$apt" ]; then
-    echo "==> installing Debian's chromium and chromium-driver"
-    $apt update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $apt install -y -qq chromium chromium-driver >/dev/null
-  fi
-fi
-if [ -z "$(chromium_path)" ]; then
-  if [ "${CI:-}" = true ]; then echo "Chromium is missing and could not be installed: the browser tests cannot run" >&2; exit 1; fi
-  echo "warning: Chromium is missing; the browser tests will be skipped" >&2
-fi
+  [ -n "$apt" ] || return 0
+  echo "==> installing Debian's $*"
+  $apt update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $apt install -y -qq "$@" >/dev/null
+}
+require() {  # require COMMAND WHAT-FOR: fail under CI=true, warn otherwise
+  command -v "$1" >/dev/null && return 0
+  if [ "${CI:-}" = true ]; then echo "$1 is missing and could not be installed: $2 cannot run" >&2; exit 1; fi
+  echo "warning: $1 is missing; $2 will be skipped" >&2
+}
+
+chromium_path() { command -v chromium || command -v chromium-browser || true; }
+[ -n "$(chromium_path)" ] || apt_install chromium chromium-driver
+[ -n "$(chromium_path)" ] || require chromium "the browser tests"
 export SPEAKPRO_CHROMIUM="${SPEAKPRO_CHROMIUM:-$(chromium_path)}"
+command -v espeak-ng >/dev/null || apt_install espeak-ng
+require espeak-ng "the live practice browser tests"
 
 status=0
 echo "==> unit, database and state tests"
-python -m pytest --ignore=tests/e2e "$@" || status=$?
+python -m pytest --ignore=tests/e2e --ignore=tests/e2e_live "$@" || status=$?
 echo "==> browser tests"
 python -m pytest tests/e2e "$@" || status=$?
+echo "==> live practice browser tests"
+python -m pytest tests/e2e_live "$@" || status=$?
 exit $status

@@ -37,3 +37,28 @@ def oauth_login(provider: str) -> str:
 def venue(slug: str) -> str:
     """A venue's page."""
     return f"/venue/{slug}"
+
+
+HISTORY = "/history"
+PRACTICE_SESSION = "/practice/session/[session_ref]"
+AMPHITHEATRE = "/amphitheatre"
+AMPHITHEATRE_HISTORY = "/amphitheatre/history"
+
+
+def history(page: int = 1) -> str:
+    """One page of the practice history."""
+    return HISTORY if page <= 1 else f"{HISTORY}?page={page}"
+
+
+def practice_session(session_id: str) -> str:
+    """One practice session of the history."""
+    return f"/practice/session/{session_id}"
+
+
+PRACTICE = "/practice"
+PRACTICE_LIVE = "/practice/live/[session_ref]"
+
+
+def practice_live(session_id: str) -> str:
+    """The live page of one practice session."""
+    return f"/practice/live/{session_id}"

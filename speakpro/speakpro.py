@@ -6,7 +6,9 @@ from speakpro import routes
 from speakpro.api import build_api
 from speakpro.pages.account import account, join
 from speakpro.pages.admin import admin
+from speakpro.pages.amphitheatre import amphitheatre_history_page, amphitheatre_page
 from speakpro.pages.company import company
+from speakpro.pages.history import history_page, session_page
 from speakpro.pages.home import home
 from speakpro.pages.landing import landing
 from speakpro.pages.lesson import lesson
@@ -14,17 +16,21 @@ from speakpro.pages.login import auth_complete, login, signup
 from speakpro.pages.milestone import milestone
 from speakpro.pages.not_found import not_found
 from speakpro.pages.onboarding import onboarding
+from speakpro.pages.practice_live import practice_live_page, practice_page
 from speakpro.pages.world import map_page, venue_page
 from speakpro.state.account import AccountState, JoinState
 from speakpro.state.admin import AdminState
+from speakpro.state.amphitheatre import AmphitheatreHistoryState, AmphitheatreState
 from speakpro.state.auth import AuthState
 from speakpro.state.company import CompanyState
+from speakpro.state.history import HistoryState, SessionDetailState
 from speakpro.state.home import HomeState
 from speakpro.state.landing import LandingState
 from speakpro.state.lesson import LessonState
 from speakpro.state.login import AuthCompleteState, LoginState, SignupState
 from speakpro.state.milestone import MilestoneState
 from speakpro.state.onboarding import OnboardingState
+from speakpro.state.practice_live import PracticeLiveState, PracticeState
 from speakpro.state.world import MapState, VenueState
 
 app = rx.App(api_transformer=build_api())
@@ -49,4 +55,14 @@ app.add_page(lesson, route=routes.LESSON, title="Lesson · SpeakPro", on_load=Le
 app.add_page(milestone, route=routes.MILESTONE, title="Milestone · SpeakPro", on_load=MilestoneState.load)
 app.add_page(map_page, route=routes.MAP, title="The city · SpeakPro", on_load=MapState.load)
 app.add_page(venue_page, route=routes.VENUE, title="Venue · SpeakPro", on_load=VenueState.load)
+app.add_page(history_page, route=routes.HISTORY, title="Practice history · SpeakPro", on_load=HistoryState.load)
+app.add_page(session_page, route=routes.PRACTICE_SESSION, title="Practice session · SpeakPro",
+             on_load=SessionDetailState.load)
+app.add_page(amphitheatre_page, route=routes.AMPHITHEATRE, title="Amphitheatre · SpeakPro",
+             on_load=AmphitheatreState.load)
+app.add_page(amphitheatre_history_page, route=routes.AMPHITHEATRE_HISTORY, title="Amphitheatre visits · SpeakPro",
+             on_load=AmphitheatreHistoryState.load)
+app.add_page(practice_page, route=routes.PRACTICE, title="Live practice · SpeakPro", on_load=PracticeState.load)
+app.add_page(practice_live_page, route=routes.PRACTICE_LIVE, title="Practising · SpeakPro",
+             on_load=PracticeLiveState.load)
 app.add_page(not_found, route=routes.NOT_FOUND, title="Page not found · SpeakPro")

@@ -39,7 +39,10 @@ def _visitor_buttons() -> rx.Component:
 def _account_menu() -> rx.Component:
     return rx.hstack(
         rx.link(rx.button("Home", variant="soft"), href=routes.HOME),
+        rx.link(rx.button("Practice", variant="soft"), href=routes.PRACTICE, id="nav-practice"),
         rx.link(rx.button("Map", variant="soft"), href=routes.MAP, id="nav-map"),
+        rx.link(rx.button("Amphitheatre", variant="soft"), href=routes.AMPHITHEATRE, id="nav-amphitheatre"),
+        rx.link(rx.button("History", variant="soft"), href=routes.HISTORY, id="nav-history"),
         rx.cond(
             AuthState.viewer_role == "manager",
             rx.link(rx.button("My company", variant="soft"), href="/company/" + AuthState.viewer_company_slug),

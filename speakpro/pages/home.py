@@ -131,9 +131,9 @@ def _calls_to_action() -> rx.Component:
     lesson = _cta("Continue your lesson", "Pick up the curriculum where you left off.", "Open the next lesson",
                   rx.cond(HomeState.next_lesson_id != "", "/lesson/" + HomeState.next_lesson_id, routes.HOME),
                   "cta-lesson")
-    practice = _cta("Explore the city", "Spend tickets on venues you've unlocked.", "Open the map", routes.MAP,
-                    "cta-practice")
-    # Variant B leads with the city, variant A with the curriculum (the exposure is logged on load).
+    practice = _cta("Practise out loud", "A 3-minute role-play with an AI partner, recorded and transcribed.",
+                    "Start practising", routes.PRACTICE, "cta-practice")
+    # Variant B leads with live practice, variant A with the curriculum (the exposure is logged on load).
     return rx.cond(
         HomeState.variant == "B",
         rx.flex(practice, lesson, gap="1rem", wrap="wrap", width="100%", id="cta-row", data_variant="B"),

@@ -238,6 +238,7 @@ def _seed_progress(session, user_id, demo, codes, module_ids, venues, district_s
 def _seed_history(session, user_id, company_id, demo: DemoUser, topics, today: date) -> None:
     """Sessions over the last 60 days whose scores improve with practice, with transcripts and analytics."""
     rng = _rng_for(demo.email)
+    now = datetime.now(UTC)
     sessions, transcripts, segments, analytics, results = [], [], [], [], []
     practice_days: set[date] = set()
     count = 0
@@ -250,6 +251,8 @@ def _seed_history(session, user_id, company_id, demo: DemoUser, topics, today: d
             practice_days.add(day)
             dialogue = rng.choice(content.DEMO_DIALOGUES)
             started = datetime.combine(day, time(rng.randint(8, 19), rng.randint(0, 59)), tzinfo=UTC)
+            # Today's sessions lie in the past even when the seed runs early in the day.
+            started = min(started, now - timedelta(minutes=30 + 7 * count % 180))
             session_id = stable_id("session", demo.email, count)
             transcript_id = stable_id("transcript", demo.email, count)
             progress = 1 - day_offset / HISTORY_DAYS  # 0 at the start of the history, 1 today
@@ -291,7 +294,7 @@ def _seed_history(session, user_id, company_id, demo: DemoUser, topics, today: d
                  "longest_monologue_seconds": stats["longest_s"], "questions_asked": stats["questions"],
                  "opening_score": skills["opening"], "questioning_score": skills["questioning"],
                  "objection_handling_score": skills["objection_handling"], "closing_score": skills["closing"],
-                 "duration_seconds": duration, "session_date": day, "session_hour": started.hour,
+                 "duration_seconds": duration, "session_date": started.date(), "session_hour": started.hour,
                  "created_at": started + timedelta(seconds=duration)}
             )
             results.append(

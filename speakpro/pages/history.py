@@ -1,0 +1,242 @@
+"""The practice history (`/history`) and one practice session (`/practice/session/<id>`)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from speakpro import routes, styles
+from speakpro.components.forms import error_callout
+from speakpro.components.layout import page_frame
+from speakpro.state.history import HistoryRow, HistoryState, SegmentRow, SessionDetailState
+
+
+def _flag(on: rx.Var, icon: str, label: str) -> rx.Component:
+    return rx.cond(
+        on,
+        rx.tooltip(rx.icon(icon, size=16, color=rx.color("violet", 10), aria_label=label), content=label),
+        rx.text("—", color_scheme="gray", aria_label="No " + label.lower()),
+    )
+
+
+def _row(item: HistoryRow) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.link(item.topic, href=item.href, weight="medium")),
+        rx.table.cell(item.started),
+        rx.table.cell(item.duration),
+        rx.table.cell(rx.badge(item.status, variant="soft", color_scheme="gray")),
+        rx.table.cell(rx.hstack(_flag(item.has_audio, "audio-lines", "Recording"),
+                                _flag(item.has_transcript, "file-text", "Transcript"), spacing="3")),
+        rx.table.cell(item.score),
+        class_name="history-row",
+        data_session_id=item.id,
+    )
+
+
+def _pagination() -> rx.Component:
+    return rx.hstack(
+        rx.cond(
+            HistoryState.prev_href != "",
+            rx.link(rx.button(rx.icon("chevron-left", size=16), "Newer", variant="soft"),
+                    href=HistoryState.prev_href, id="history-prev"),
+            rx.button(rx.icon("chevron-left", size=16), "Newer", variant="soft", disabled=True),
+        ),
+        rx.text("Page ", HistoryState.page, " of ", HistoryState.pages, size="2", id="history-page"),
+        rx.cond(
+            HistoryState.next_href != "",
+            rx.link(rx.button("Older", rx.icon("chevron-right", size=16), variant="soft"),
+                    href=HistoryState.next_href, id="history-next"),
+            rx.button("Older", rx.icon("chevron-right", size=16), variant="soft", disabled=True),
+        ),
+        spacing="3",
+        align="center",
+        justify="center",
+        width="100%",
+    )
+
+
+def history_page() -> rx.Component:
+    """The learner's practice sessions, newest first."""
+    return page_frame(
+        rx.vstack(
+            rx.hstack(
+                rx.heading("Practice history", size="7"),
+                rx.spacer(),
+                rx.badge(HistoryState.total, " sessions", size="3", id="history-total"),
+                width="100%",
+                align="center",
+            ),
+            rx.text("Every session you recorded, newest first. Open one to read the transcript, play the "
+                    "recording or delete it.", color_scheme="gray"),
+            rx.cond(
+                HistoryState.loaded,
+                rx.cond(
+                    HistoryState.total > 0,
+                    rx.vstack(
+                        rx.table.root(
+                            rx.table.header(rx.table.row(
+                                rx.table.column_header_cell("Topic"),
+                                rx.table.column_header_cell("Started"),
+                                rx.table.column_header_cell("Length"),
+                                rx.table.column_header_cell("Status"),
+                                rx.table.column_header_cell("Audio / transcript"),
+                                rx.table.column_header_cell("Score"),
+                            )),
+                            rx.table.body(rx.foreach(HistoryState.rows, _row)),
+                            width="100%",
+                            variant="surface",
+                            id="history-table",
+                        ),
+                        _pagination(),
+                        width="100%",
+                        spacing="4",
+                    ),
+                    rx.callout("No practice sessions yet. Your sessions appear here once you practise.",
+                               icon="mic", id="history-empty"),
+                ),
+                rx.skeleton(width="100%", height="420px"),
+            ),
+            spacing="4",
+            style=styles.page,
+            padding_y="2rem",
+        )
+    )
+
+
+def _segment(segment: SegmentRow) -> rx.Component:
+    mine = segment.speaker == "user"
+    return rx.hstack(
+        rx.badge(segment.speaker_label, color_scheme=rx.cond(mine, "violet", "gray"), variant="soft",
+                 min_width="64px"),
+        rx.text(segment.text, size="2", flex="1"),
+        rx.text(segment.time, size="1", color_scheme="gray", font_family="monospace"),
+        width="100%",
+        align="start",
+        spacing="3",
+        class_name="transcript-line",
+        data_speaker=segment.speaker,
+    )
+
+
+def _metric(pair: rx.Var) -> rx.Component:
+    return rx.vstack(
+        rx.text(pair[0], size="1", color_scheme="gray"),
+        rx.text(pair[1], size="3", weight="bold"),
+        spacing="0",
+        min_width="130px",
+    )
+
+
+def _delete_dialog() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.button(rx.icon("trash-2", size=16), "Delete session", color_scheme="red", variant="soft",
+                      id="delete-session", loading=SessionDetailState.busy),
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Delete this session?"),
+            rx.alert_dialog.description(
+                "The recording and the transcript are deleted for good. Your scores stay in your company's "
+                "anonymous totals. This cannot be undone.",
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Keep it", variant="soft", color_scheme="gray", id="cancel-delete")),
+                rx.alert_dialog.action(rx.button("Delete", color_scheme="red", id="confirm-delete",
+                                                 on_click=SessionDetailState.delete_session)),
+                spacing="3",
+                justify="end",
+                margin_top="1rem",
+            ),
+        ),
+    )
+
+
+def _recording() -> rx.Component:
+    return rx.cond(
+        SessionDetailState.has_recording,
+        rx.vstack(
+            rx.cond(
+                SessionDetailState.audio_url != "",
+                rx.el.audio(rx.el.source(src=SessionDetailState.audio_url, type=SessionDetailState.audio_mime),
+                            controls=True, preload="metadata", id="session-audio", style={"width": "100%"}),
+                rx.text("The recording cannot be played right now. Please reload the page.", color_scheme="gray"),
+            ),
+            rx.text(SessionDetailState.audio_details, size="1", color_scheme="gray", id="session-audio-details"),
+            width="100%",
+            spacing="2",
+        ),
+        rx.text("No recording was kept for this session.", color_scheme="gray", size="2", id="session-no-audio"),
+    )
+
+
+def _detail() -> rx.Component:
+    return rx.vstack(
+        rx.link("← Back to your history", href=routes.HISTORY, size="2"),
+        rx.hstack(
+            rx.vstack(
+                rx.heading(SessionDetailState.topic, size="7", id="session-title"),
+                rx.text(SessionDetailState.started, " · ", SessionDetailState.duration, " · ",
+                        SessionDetailState.status, color_scheme="gray", size="2"),
+                spacing="1",
+            ),
+            rx.spacer(),
+            rx.cond(SessionDetailState.score != "",
+                    rx.badge("Score ", SessionDetailState.score, size="3", color_scheme="green", id="session-score")),
+            _delete_dialog(),
+            width="100%",
+            align="center",
+            wrap="wrap",
+        ),
+        error_callout(SessionDetailState.error, "session-error"),
+        rx.box(rx.heading("Recording", size="4", margin_bottom="0.5rem"), _recording(), style=styles.card,
+               width="100%"),
+        rx.cond(
+            SessionDetailState.metrics.length() > 0,
+            rx.box(rx.heading("Analysis", size="4", margin_bottom="0.5rem"),
+                   rx.flex(rx.foreach(SessionDetailState.metrics, _metric), gap="1rem", wrap="wrap"),
+                   style=styles.card, width="100%", id="session-metrics"),
+        ),
+        rx.box(
+            rx.heading("Transcript", size="4", margin_bottom="0.75rem"),
+            rx.cond(
+                SessionDetailState.segments.length() > 0,
+                rx.vstack(rx.foreach(SessionDetailState.segments, _segment), spacing="3", width="100%"),
+                rx.cond(
+                    SessionDetailState.transcript_text != "",
+                    rx.text(SessionDetailState.transcript_text, white_space="pre-wrap", size="2"),
+                    rx.text(SessionDetailState.transcript_note, color_scheme="gray", size="2"),
+                ),
+            ),
+            style=styles.card,
+            width="100%",
+            id="session-transcript",
+        ),
+        spacing="4",
+        width="100%",
+    )
+
+
+def session_page() -> rx.Component:
+    """One of the learner's practice sessions; anyone else's shows "not found" and nothing else."""
+    return page_frame(
+        rx.box(
+            rx.cond(
+                SessionDetailState.not_found,
+                rx.center(
+                    rx.vstack(
+                        rx.icon("search-x", size=40, color=rx.color("gray", 9)),
+                        rx.heading("Session not found", size="6"),
+                        rx.text("This practice session does not exist, or it is not yours.", color_scheme="gray"),
+                        rx.link(rx.button("Go to your history"), href=routes.HISTORY),
+                        align="center",
+                        spacing="3",
+                    ),
+                    min_height="50vh",
+                    id="session-not-found",
+                ),
+                rx.cond(SessionDetailState.loaded, _detail(), rx.skeleton(width="100%", height="480px")),
+            ),
+            style=styles.page,
+            max_width="900px",
+            padding_y="2rem",
+        )
+    )

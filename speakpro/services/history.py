@@ -1,0 +1,441 @@
+"""A learner's practice history: the paginated list, one session in full, and deleting a session.
+
+Reads return plain dataclasses (ids as strings), never ORM rows. A learner only ever sees their own
+sessions: someone else's session and an unknown one give the same "not found" error, so ids cannot be
+probed. The list costs two queries per page (count + page, flags as EXISTS subqueries) and the detail
+two (the session with its 1:1 rows, then the segments), however long the history is.
+
+Deleting a session (`delete_session`) follows the privacy rules of the data model (seed 001/002):
+
+- **Recording**: its object is removed from storage and its row deleted. Order: the database first.
+  The recording row is marked `deleted_at` (so nothing claims the audio exists any more) together with
+  the rest of the tombstone, and that is committed *before* storage is touched; then the object is
+  deleted and the row removed. A storage failure therefore leaves a row with `deleted_at` set: the UI
+  shows no audio, and the row is the to-do item a retry (calling `delete_session` again) purges. The
+  reverse order could leave the database claiming audio whose object is already gone.
+- **Transcript**: anonymised, not deleted: content becomes "[deleted by the learner]", its segments are
+  deleted, `is_anonymized`/`anonymized_at` are set. The 1:1 row stays as the record that a transcript
+  existed and when it was erased (accountability), and code that expects one transcript per session
+  keeps working. Its word count and confidence are numbers, not content, and stay.
+- **Analysis results**: only numbers survive. Every string (quotes, coaching text, excerpts, personal
+  context) and every list that is not all numbers is dropped from `results` and from the session's
+  `analytics_summary`, recursively; `personal_context_removed: true` marks the scrub. An allow-list of
+  numbers is safer than a deny-list of key names that the next analysis version could miss.
+- **SessionAnalytics** (numbers and ids only, no content) is kept, so a company's dashboards do not
+  change retroactively when a learner tidies their history. Erasing the whole account is a different
+  operation that removes these rows as well.
+- **Session**: tombstoned (`deleted_at`, status `archived`, title replaced, failure reason cleared),
+  so it disappears from every learner view while the aggregates keep their parent row.
+- **Audit**: one `AuditLog` row with ids and counts only.
+
+Calling it again is harmless: it changes nothing more and retries any recording object whose deletion
+failed before.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, func, select, update
+from sqlmodel import Session
+
+from speakpro.integrations.storage import StorageError, get_storage
+from speakpro.models import (
+    AnalysisResult,
+    AudioRecording,
+    PracticeSession,
+    SessionAnalytics,
+    Topic,
+    Transcript,
+    TranscriptSegment,
+    utcnow,
+)
+from speakpro.models.practice import MAX_SESSION_SECONDS
+from speakpro.services.telemetry import audit
+from speakpro.services.validation import ValidationError
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE_DEFAULT = 20
+PAGE_SIZE_MAX = 100
+MAX_SEGMENTS = 2_000  # a 15-minute session has a few hundred; the cap keeps the page state small
+PLAYBACK_SECONDS = 300
+DELETED_CONTENT = "[deleted by the learner]"
+DELETED_TITLE = "[deleted session]"
+NOT_FOUND = "We could not find this practice session."
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    """One row of the history list (seed 002's History view, plus the score when analysed)."""
+
+    id: str
+    topic_title: str
+    title: str
+    started_at: datetime
+    duration_seconds: int | None
+    status: str
+    privacy: str
+    mode: str
+    has_audio: bool
+    has_transcript: bool
+    overall_score: int | None
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    """One page of the history, newest first; `pages` is at least 1 so "page 1 of 1" reads right."""
+
+    items: list[HistoryItem]
+    page: int
+    pages: int
+    total: int
+    page_size: int = PAGE_SIZE_DEFAULT
+
+
+@dataclass(frozen=True)
+class SegmentView:
+    """One final utterance of the transcript."""
+
+    sequence: int
+    speaker: str
+    text: str
+    start_ms: int
+    end_ms: int
+
+
+@dataclass(frozen=True)
+class RecordingView:
+    """The session's primary recording, with a playback URL valid for `PLAYBACK_SECONDS`."""
+
+    mime_type: str
+    size_bytes: int
+    duration_seconds: float | None
+    url: str
+
+
+@dataclass(frozen=True)
+class AnalyticsView:
+    """The headline figures of an analysed session."""
+
+    overall_score: int | None
+    talk_time_ratio: float | None
+    filler_words_count: int
+    speaking_pace_wpm: int | None
+    questions_asked: int
+    longest_monologue_seconds: int | None
+    skills: dict[str, int | None]
+
+
+@dataclass(frozen=True)
+class SessionDetail:
+    """One session as its owner sees it."""
+
+    id: str
+    title: str
+    topic_title: str
+    mode: str
+    status: str
+    privacy: str
+    processing_status: str
+    started_at: datetime
+    ended_at: datetime | None
+    duration_seconds: int | None
+    has_transcript: bool
+    transcript_anonymized: bool
+    transcript_language: str
+    word_count: int
+    segments: list[SegmentView]
+    transcript_text: str  # the plain content, only when there are no final segments to show
+    recording: RecordingView | None
+    analytics: AnalyticsView | None
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def _not_found() -> ValidationError:
+    return ValidationError("session", NOT_FOUND)
+
+
+def _session_uuid(value: object) -> uuid.UUID:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value).strip())
+    except (TypeError, ValueError, AttributeError):
+        raise _not_found() from None
+
+
+def _has_audio(session_id_column) -> Any:
+    return exists().where(
+        AudioRecording.session_id == session_id_column,
+        AudioRecording.is_primary.is_(True),
+        AudioRecording.deleted_at.is_(None),
+    )
+
+
+def _has_transcript(session_id_column) -> Any:
+    """A finalized, not anonymised transcript with some text (its content, or a non-empty final segment)."""
+    final_text = exists().where(
+        TranscriptSegment.transcript_id == Transcript.id,
+        TranscriptSegment.is_final.is_(True),
+        func.btrim(TranscriptSegment.text) != "",
+    )
+    return exists().where(
+        Transcript.session_id == session_id_column,
+        Transcript.finalized.is_(True),
+        Transcript.is_anonymized.is_(False),
+        (func.btrim(Transcript.content) != "") | final_text,
+    )
+
+
+def list_history(
+    *, session: Session, user_id: uuid.UUID, page: int, page_size: int = PAGE_SIZE_DEFAULT
+) -> HistoryPage:
+    """The learner's own practice sessions, newest first, one page at a time.
+
+    Two queries whatever the page size: the count, then the page, whose flags and score come from
+    EXISTS subqueries and an outer join on the 1:1 analytics row. The page is read through the
+    `(user_id, started_at)` index.
+
+    Args:
+        session: A database session.
+        user_id: The learner; only their sessions, and never deleted ones, are listed.
+        page: 1-based; out-of-range values are clamped to the first or last page.
+        page_size: 1 to `PAGE_SIZE_MAX` rows per page.
+
+    Returns:
+        The page, with the clamped page number, the number of pages and the total.
+    """
+    page_size = max(1, min(PAGE_SIZE_MAX, int(page_size)))
+    owned = and_(PracticeSession.user_id == user_id, PracticeSession.deleted_at.is_(None))
+    total = session.execute(select(func.count()).select_from(PracticeSession).where(owned)).scalar_one()
+    pages = max(1, math.ceil(total / page_size))
+    page = max(1, min(pages, int(page)))
+    rows = session.execute(
+        select(
+            PracticeSession.id,
+            Topic.title.label("topic_title"),
+            PracticeSession.title,
+            PracticeSession.started_at,
+            PracticeSession.duration_seconds,
+            PracticeSession.status,
+            PracticeSession.privacy,
+            PracticeSession.mode,
+            _has_audio(PracticeSession.id).label("has_audio"),
+            _has_transcript(PracticeSession.id).label("has_transcript"),
+            SessionAnalytics.overall_score,
+        )
+        .join(Topic, Topic.id == PracticeSession.topic_id)
+        .outerjoin(SessionAnalytics, SessionAnalytics.session_id == PracticeSession.id)
+        .where(owned)
+        .order_by(PracticeSession.started_at.desc(), PracticeSession.id.desc())
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    ).all()
+    items = [
+        HistoryItem(
+            id=str(r.id), topic_title=r.topic_title, title=r.title, started_at=r.started_at,
+            duration_seconds=r.duration_seconds, status=r.status, privacy=r.privacy, mode=r.mode,
+            has_audio=bool(r.has_audio), has_transcript=bool(r.has_transcript), overall_score=r.overall_score,
+        )
+        for r in rows
+    ]
+    return HistoryPage(items=items, page=page, pages=pages, total=total, page_size=page_size)
+
+
+def _float(value: Decimal | float | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def get_session_detail(*, session: Session, user_id: uuid.UUID, practice_session_id: uuid.UUID | str) -> SessionDetail:
+    """One of the learner's sessions: transcript segments, recording with a playback URL, analytics.
+
+    Two queries: the session with its transcript, primary recording and analytics (all 1:1), then the
+    final segments in sequence order. The playback URL is minted only after ownership is established.
+
+    Raises:
+        ValidationError: "not found" for an unknown id, someone else's session or a deleted one.
+    """
+    session_id = _session_uuid(practice_session_id)
+    row = session.execute(
+        select(
+            PracticeSession,
+            Topic.title.label("topic_title"),
+            Transcript.id.label("transcript_id"),
+            Transcript.finalized,
+            Transcript.content.label("transcript_content"),
+            Transcript.is_anonymized,
+            Transcript.language,
+            Transcript.word_count,
+            AudioRecording.storage_key,
+            AudioRecording.mime_type,
+            AudioRecording.size_bytes,
+            AudioRecording.duration_seconds.label("audio_seconds"),
+            SessionAnalytics,
+        )
+        .join(Topic, Topic.id == PracticeSession.topic_id)
+        .outerjoin(Transcript, Transcript.session_id == PracticeSession.id)
+        .outerjoin(
+            AudioRecording,
+            and_(AudioRecording.session_id == PracticeSession.id, AudioRecording.is_primary.is_(True),
+                 AudioRecording.deleted_at.is_(None)),
+        )
+        .outerjoin(SessionAnalytics, SessionAnalytics.session_id == PracticeSession.id)
+        .where(PracticeSession.id == session_id, PracticeSession.user_id == user_id,
+               PracticeSession.deleted_at.is_(None))
+    ).first()
+    if row is None:
+        raise _not_found()
+    practice: PracticeSession = row.PracticeSession
+    readable = row.transcript_id is not None and not row.is_anonymized
+    segments: list[SegmentView] = []
+    if readable:
+        segments = [
+            SegmentView(sequence=s.sequence, speaker=s.speaker, text=s.text, start_ms=s.start_ms, end_ms=s.end_ms)
+            for s in session.execute(
+                select(TranscriptSegment.sequence, TranscriptSegment.speaker, TranscriptSegment.text,
+                       TranscriptSegment.start_ms, TranscriptSegment.end_ms)
+                .where(TranscriptSegment.transcript_id == row.transcript_id, TranscriptSegment.is_final.is_(True))
+                .order_by(TranscriptSegment.sequence)
+                .limit(MAX_SEGMENTS)
+            ).all()
+        ]
+    text = (row.transcript_content or "").strip() if readable else ""
+    recording = None
+    if row.storage_key is not None:
+        try:
+            url = get_storage().open_url(row.storage_key, PLAYBACK_SECONDS)
+        except StorageError as error:
+            log.warning("playback URL unavailable: %s", type(error).__name__)
+            url = ""
+        recording = RecordingView(mime_type=row.mime_type, size_bytes=row.size_bytes,
+                                  duration_seconds=row.audio_seconds, url=url)
+    stats: SessionAnalytics | None = row.SessionAnalytics
+    analytics = None
+    if stats is not None:
+        analytics = AnalyticsView(
+            overall_score=stats.overall_score, talk_time_ratio=_float(stats.talk_time_ratio),
+            filler_words_count=stats.filler_words_count, speaking_pace_wpm=stats.speaking_pace_wpm,
+            questions_asked=stats.questions_asked, longest_monologue_seconds=stats.longest_monologue_seconds,
+            skills={"opening": stats.opening_score, "questioning": stats.questioning_score,
+                    "objection_handling": stats.objection_handling_score, "closing": stats.closing_score},
+        )
+    return SessionDetail(
+        id=str(practice.id), title=practice.title, topic_title=row.topic_title, mode=practice.mode,
+        status=practice.status, privacy=practice.privacy, processing_status=practice.processing_status,
+        started_at=practice.started_at, ended_at=practice.ended_at, duration_seconds=practice.duration_seconds,
+        has_transcript=bool(readable and row.finalized and (segments or text)),
+        transcript_anonymized=bool(row.is_anonymized), transcript_language=row.language or "",
+        word_count=row.word_count or 0, segments=segments, transcript_text=text if not segments else "",
+        recording=recording, analytics=analytics, summary=dict(practice.analytics_summary or {}),
+    )
+
+
+def scrub_personal(value: Any) -> Any:
+    """Keep only numbers (and booleans) from a JSON value; drop text and anything else that could quote the learner.
+
+    Objects are scrubbed key by key (keys that end up empty are dropped); a list survives only when
+    every element is a number. Returns None when nothing is left.
+    """
+    if isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, dict):
+        kept = {str(k): scrubbed for k, v in value.items() if (scrubbed := scrub_personal(v)) is not None}
+        return kept or None
+    if isinstance(value, list) and value and all(isinstance(v, int | float) and not isinstance(v, bool)
+                                                 for v in value):
+        return list(value)
+    return None
+
+
+def _scrubbed(value: dict | None) -> dict:
+    return {**(scrub_personal(value or {}) or {}), "personal_context_removed": True}
+
+
+def delete_session(*, session: Session, user_id: uuid.UUID, practice_session_id: uuid.UUID | str) -> None:
+    """Delete one of the learner's sessions as the module docstring describes; safe to call again.
+
+    Commits the caller's session once, after the database part and before storage is touched, so the
+    tombstone (recording marked deleted) is durable before any object disappears; the recording rows
+    whose objects were deleted are then removed in the caller's transaction.
+
+    Raises:
+        ValidationError: "not found" for an unknown id or someone else's session; "still running" for
+            a session that is live right now (end it first).
+    """
+    session_id = _session_uuid(practice_session_id)
+    practice = session.execute(
+        select(PracticeSession).where(PracticeSession.id == session_id).with_for_update()
+    ).scalar_one_or_none()
+    if practice is None or practice.user_id != user_id:
+        raise _not_found()
+    now = utcnow()
+    if practice.deleted_at is None:
+        if practice.status == "active" and practice.started_at > now - timedelta(seconds=MAX_SESSION_SECONDS):
+            raise ValidationError("session", "This session is still running. End it first, then delete it.")
+        _tombstone(session, practice, now)
+    session.commit()
+    _purge_recordings(session, session_id)
+
+
+def _tombstone(session: Session, practice: PracticeSession, now: datetime) -> None:
+    """Everything but the storage objects, in the caller's transaction."""
+    recordings = session.execute(
+        update(AudioRecording)
+        .where(AudioRecording.session_id == practice.id, AudioRecording.deleted_at.is_(None))
+        .values(deleted_at=now)
+        .returning(AudioRecording.id)
+    ).all()
+    transcript_ids = select(Transcript.id).where(Transcript.session_id == practice.id).scalar_subquery()
+    segments = session.execute(delete(TranscriptSegment).where(TranscriptSegment.transcript_id == transcript_ids))
+    session.execute(
+        update(Transcript)
+        .where(Transcript.session_id == practice.id)
+        .values(content=DELETED_CONTENT, is_anonymized=True, anonymized_at=func.coalesce(Transcript.anonymized_at,
+                                                                                          now), updated_at=now)
+    )
+    results = session.execute(select(AnalysisResult).where(AnalysisResult.session_id == practice.id)).scalars().all()
+    for result in results:
+        result.results = _scrubbed(result.results)
+    practice.analytics_summary = _scrubbed(practice.analytics_summary)
+    practice.title = DELETED_TITLE
+    practice.failure_reason = None
+    practice.status = "archived"
+    practice.ended_at = practice.ended_at or now
+    practice.deleted_at = now
+    practice.updated_at = now
+    audit(
+        session=session, action="practice_session_deleted", target_type="practice_session", target_id=practice.id,
+        actor_user_id=practice.user_id, subject_user_id=practice.user_id, company_id=practice.company_id,
+        details={"recordings": len(recordings), "segments_deleted": segments.rowcount or 0,
+                 "analysis_results_scrubbed": len(results)},
+    )
+    session.flush()
+
+
+def _purge_recordings(session: Session, session_id: uuid.UUID) -> None:
+    """Delete the objects of the session's (already tombstoned) recordings, then their rows.
+
+    A failed object deletion keeps its row (with `deleted_at` set) for the next attempt.
+    """
+    pending = session.execute(
+        select(AudioRecording.id, AudioRecording.storage_key).where(AudioRecording.session_id == session_id)
+    ).all()
+    storage = get_storage()
+    purged = []
+    for recording_id, key in pending:
+        try:
+            storage.delete(key)
+        except (StorageError, OSError) as error:
+            log.warning("recording object not deleted yet (will retry): %s", type(error).__name__)
+            continue
+        purged.append(recording_id)
+    if purged:
+        session.execute(delete(AudioRecording).where(AudioRecording.id.in_(purged)))
+        session.flush()

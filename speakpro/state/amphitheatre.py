@@ -1,0 +1,152 @@
+"""The amphitheatre hub (the current visit and its plan) and the timeline of past visits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import reflex as rx
+
+from speakpro.services import amphitheatre
+from speakpro.services.economy import EconomyError
+from speakpro.services.validation import ValidationError
+from speakpro.state.auth import AuthState, run_db
+from speakpro.state.history import when
+from speakpro.uploads import check_audio_ref
+
+MAX_REFLECTION_INPUT = amphitheatre.REFLECTION_MAX * 4  # cut before it travels further; the service says why
+
+
+@dataclass(frozen=True)
+class MarkerOption:
+    """A checkbox of the self-observation list."""
+
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    """One visit of the timeline, formatted for display."""
+
+    id: str
+    visit_number: int
+    status: str
+    finished: bool
+    points: int
+    started: str
+    finished_at: str
+    progress: str
+    recordings: int
+
+
+MARKER_OPTIONS = [MarkerOption(key=m, label=amphitheatre.MARKER_LABELS[m]) for m in amphitheatre.MARKERS]
+
+
+class AmphitheatreState(AuthState):
+    """The learner's current visit: its three exercises in order, the recorder, reflections, points."""
+
+    loaded: bool = False
+    visit_id: str = ""
+    visit_number: int = 0
+    status: str = ""
+    points: int = 0
+    exercises: list[amphitheatre.ExerciseView] = []
+    next_key: str = ""
+    markers: list[MarkerOption] = MARKER_OPTIONS
+    audio_key: str = ""
+    audio_seconds: int = 0
+    error: str = ""
+    busy: bool = False
+    rewards: str = ""
+
+    def _show(self, visit: amphitheatre.VisitView) -> None:
+        self.visit_id, self.visit_number, self.status = visit.id, visit.visit_number, visit.status
+        self.points, self.exercises, self.next_key = visit.points, visit.exercises, visit.next_key
+
+    @rx.event
+    async def load(self):
+        viewer, redirect = await self._guard()
+        if redirect is not None:
+            return redirect
+        self.error, self.rewards, self.busy, self.audio_key, self.audio_seconds = "", "", False, "", 0
+        visit = await run_db(lambda s: amphitheatre.open_visit(session=s, user_id=viewer.user_id))
+        self._show(visit)
+        self.loaded = True
+
+    @rx.event
+    async def recorded(self, payload: dict):
+        """Keep the take the recorder uploaded, once it is known to be this learner's."""
+        viewer = await self._viewer()
+        if viewer is None:
+            return self._login_redirect()
+        payload = payload if isinstance(payload, dict) else {}
+        key = str(payload.get("key", ""))[:300]
+        if not check_audio_ref(viewer.user_id, key, must_exist=True):
+            self.error = "That recording could not be found. Please record again."
+            return
+        self.audio_key, self.error = key, ""
+        try:
+            self.audio_seconds = max(0, min(900, int(float(payload.get("duration_seconds") or 0))))
+        except (TypeError, ValueError):
+            self.audio_seconds = 0
+
+    @rx.event
+    async def submit(self, form: dict):
+        if self.busy:
+            return
+        viewer = await self._viewer()
+        if viewer is None:
+            yield self._login_redirect()
+            return
+        form = form if isinstance(form, dict) else {}
+        reflection = form.get("reflection", "")
+        reflection = reflection[:MAX_REFLECTION_INPUT] if isinstance(reflection, str) else reflection
+        chosen = [m for m in amphitheatre.MARKERS if form.get(f"marker_{m}") not in (None, "", False, "off")]
+        visit_id, key, audio = self.visit_id, self.next_key, self.audio_key or None
+        self.busy, self.error = True, ""
+        yield
+        try:
+            visit = await run_db(lambda s: amphitheatre.submit_exercise(
+                session=s, user_id=viewer.user_id, visit_id=visit_id, exercise_key=key, audio_ref=audio,
+                reflection=reflection, markers=chosen))
+        except (ValidationError, EconomyError) as error:
+            self.error, self.busy = getattr(error, "message", str(error)), False
+            return
+        self._show(visit)
+        self.busy, self.audio_key, self.audio_seconds = False, "", 0
+        if visit.xp_paid or visit.coins_paid:
+            self.rewards = f"+{visit.xp_paid} XP, +{visit.coins_paid} coins"
+            yield rx.toast.success(f"Visit {visit.visit_number} complete: {self.rewards}.")
+        else:
+            yield rx.toast.success("Exercise saved.")
+
+    @rx.event
+    async def next_visit(self):
+        """After a finished visit: open the next one."""
+        viewer, redirect = await self._guard()
+        if redirect is not None:
+            return redirect
+        visit = await run_db(lambda s: amphitheatre.open_visit(session=s, user_id=viewer.user_id))
+        self.rewards, self.error, self.audio_key, self.audio_seconds = "", "", "", 0
+        self._show(visit)
+
+
+class AmphitheatreHistoryState(AuthState):
+    """The timeline of the learner's amphitheatre visits."""
+
+    loaded: bool = False
+    visits: list[TimelineRow] = []
+
+    @rx.event
+    async def load(self):
+        viewer, redirect = await self._guard()
+        if redirect is not None:
+            return redirect
+        items = await run_db(lambda s: amphitheatre.visit_timeline(session=s, user_id=viewer.user_id))
+        self.visits = [
+            TimelineRow(id=i.id, visit_number=i.visit_number, status=i.status, finished=i.status == "finished",
+                        points=i.points, started=when(i.started_at), finished_at=when(i.finished_at),
+                        progress=f"{i.exercises_done} of {i.exercises_total} exercises", recordings=i.recordings)
+            for i in items
+        ]
+        self.loaded = True

@@ -1,0 +1,217 @@
+"""The practice history: the paginated list and one session (transcript, recording, delete)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import reflex as rx
+
+from speakpro import routes
+from speakpro.services import history
+from speakpro.services.validation import ValidationError
+from speakpro.state.auth import AuthState, run_db
+
+PAGE_SIZE = 20
+SPEAKER_LABELS = {"user": "You", "ai": "Partner"}
+STATUS_LABELS = {"active": "In progress", "ended": "Ended", "failed": "Failed", "analyzed": "Analysed",
+                 "archived": "Archived"}
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One line of the history table, formatted for display."""
+
+    id: str
+    topic: str
+    started: str
+    duration: str
+    status: str
+    has_audio: bool
+    has_transcript: bool
+    score: str
+    href: str
+
+
+@dataclass(frozen=True)
+class SegmentRow:
+    """One transcript line, formatted for display."""
+
+    sequence: int
+    speaker: str
+    speaker_label: str
+    text: str
+    time: str
+
+
+def when(value: datetime | None) -> str:
+    """A date and time for tables (UTC)."""
+    return value.strftime("%d %b %Y, %H:%M UTC") if value else "—"
+
+
+def clock(seconds: float | int | None) -> str:
+    """Seconds as m:ss, or a dash."""
+    if seconds is None:
+        return "—"
+    whole = max(0, int(round(seconds)))
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def size_label(size_bytes: int) -> str:
+    """A byte count as KB or MB."""
+    return f"{size_bytes / 1024:.0f} KB" if size_bytes < 1024 * 1024 else f"{size_bytes / (1024 * 1024):.1f} MB"
+
+
+def _page_number(raw: str | None) -> int:
+    value = (raw or "1").strip()
+    return int(value) if value.isdigit() and len(value) <= 6 else 1
+
+
+class HistoryState(AuthState):
+    """The learner's own practice sessions, one page at a time (`/history?page=N`)."""
+
+    rows: list[HistoryRow] = []
+    page: int = 1
+    pages: int = 1
+    total: int = 0
+    loaded: bool = False
+
+    @rx.var
+    def prev_href(self) -> str:
+        return routes.history(self.page - 1) if self.page > 1 else ""
+
+    @rx.var
+    def next_href(self) -> str:
+        return routes.history(self.page + 1) if self.page < self.pages else ""
+
+    @rx.event
+    async def load(self):
+        viewer, redirect = await self._guard()
+        if redirect is not None:
+            self.rows, self.loaded = [], False
+            return redirect
+        wanted = _page_number(self.router.url.query_parameters.get("page"))
+        result = await run_db(lambda s: history.list_history(session=s, user_id=viewer.user_id, page=wanted,
+                                                             page_size=PAGE_SIZE))
+        self.rows = [
+            HistoryRow(
+                id=item.id, topic=item.topic_title, started=when(item.started_at),
+                duration=clock(item.duration_seconds), status=STATUS_LABELS.get(item.status, item.status),
+                has_audio=item.has_audio, has_transcript=item.has_transcript,
+                score="—" if item.overall_score is None else str(item.overall_score),
+                href=routes.practice_session(item.id),
+            )
+            for item in result.items
+        ]
+        self.page, self.pages, self.total, self.loaded = result.page, result.pages, result.total, True
+
+
+class SessionDetailState(AuthState):
+    """One of the learner's sessions: transcript, recording, analytics, and deleting it."""
+
+    loaded: bool = False
+    not_found: bool = False
+    session_id: str = ""
+    title: str = ""
+    topic: str = ""
+    started: str = ""
+    duration: str = ""
+    status: str = ""
+    mode: str = ""
+    segments: list[SegmentRow] = []
+    transcript_text: str = ""
+    transcript_note: str = ""
+    has_recording: bool = False
+    audio_url: str = ""
+    audio_mime: str = ""
+    audio_details: str = ""
+    score: str = ""
+    metrics: list[list[str]] = []
+    error: str = ""
+    busy: bool = False
+
+    def _ref(self) -> str:
+        return self.router.url.path.rstrip("/").rsplit("/", 1)[-1][:64]
+
+    def _clear(self) -> None:
+        self.session_id = self.title = self.topic = self.started = self.duration = self.status = self.mode = ""
+        self.segments, self.transcript_text, self.transcript_note = [], "", ""
+        self.has_recording, self.audio_url, self.audio_mime, self.audio_details = False, "", "", ""
+        self.score, self.metrics, self.error, self.busy = "", [], "", False
+
+    def _show(self, detail: history.SessionDetail) -> None:
+        self.session_id, self.title, self.topic = detail.id, detail.title, detail.topic_title
+        self.started, self.duration = when(detail.started_at), clock(detail.duration_seconds)
+        self.status, self.mode = STATUS_LABELS.get(detail.status, detail.status), detail.mode
+        self.segments = [
+            SegmentRow(sequence=s.sequence, speaker=s.speaker, speaker_label=SPEAKER_LABELS.get(s.speaker, s.speaker),
+                       text=s.text, time=clock(s.start_ms / 1000))
+            for s in detail.segments
+        ]
+        self.transcript_text = detail.transcript_text
+        if detail.transcript_anonymized:
+            self.transcript_note = "The transcript of this session was deleted."
+        elif not detail.has_transcript:
+            self.transcript_note = "There is no transcript for this session."
+        recording = detail.recording
+        self.has_recording = recording is not None
+        self.audio_url = recording.url if recording else ""
+        self.audio_mime = recording.mime_type if recording else ""
+        self.audio_details = (
+            f"{recording.mime_type} · {size_label(recording.size_bytes)} · {clock(recording.duration_seconds)}"
+            if recording else ""
+        )
+        stats = detail.analytics
+        self.score = "" if stats is None or stats.overall_score is None else str(stats.overall_score)
+        self.metrics = [] if stats is None else [
+            [label, value] for label, value in (
+                ("Pace", f"{stats.speaking_pace_wpm} words/min" if stats.speaking_pace_wpm is not None else "—"),
+                ("Filler words", str(stats.filler_words_count)),
+                ("Your talk time", f"{round(stats.talk_time_ratio * 100)}%" if stats.talk_time_ratio is not None
+                 else "—"),
+                ("Questions asked", str(stats.questions_asked)),
+                *((name.replace("_", " ").capitalize(), "—" if score is None else str(score))
+                  for name, score in stats.skills.items()),
+            )
+        ]
+
+    @rx.event
+    async def load(self):
+        self._clear()
+        self.loaded, self.not_found = False, False
+        viewer, redirect = await self._guard()
+        if redirect is not None:
+            return redirect
+        ref = self._ref()
+        try:
+            detail = await run_db(lambda s: history.get_session_detail(session=s, user_id=viewer.user_id,
+                                                                       practice_session_id=ref))
+        except ValidationError:
+            self.not_found, self.loaded = True, True
+            return
+        self._show(detail)
+        self.loaded = True
+
+    @rx.event
+    async def delete_session(self):
+        if self.busy:
+            return
+        viewer = await self._viewer()
+        if viewer is None:
+            return self._login_redirect()
+        try:
+            target = uuid.UUID(self.session_id)
+        except ValueError:
+            self.error = history.NOT_FOUND
+            return
+        self.busy = True
+        try:
+            await run_db(lambda s: history.delete_session(session=s, user_id=viewer.user_id,
+                                                          practice_session_id=target))
+        except ValidationError as error:
+            self.error, self.busy = error.message, False
+            return rx.toast.error(error.message)
+        self._clear()
+        return [rx.toast.success("The session, its recording and its transcript were deleted."),
+                rx.redirect(routes.HISTORY)]

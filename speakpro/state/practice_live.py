@@ -1,0 +1,339 @@
+"""Live practice: the topic picker (`/practice`) and the live session (`/practice/live/<id>`).
+
+The browser side (`components/realtime.py`) talks to the AI partner directly over WebRTC with a short-lived
+client secret that `connect` mints; this state only ever holds that secret until the browser reports
+"live", then clears it. Transcript segments arrive in small batches and go straight to the database
+(`services.transcripts.ingest_segments`); the state keeps only the bounded tail it loaded with the page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+import reflex as rx
+from sqlmodel import Session
+
+from speakpro import routes
+from speakpro.db import session_scope
+from speakpro.integrations.openai_client import get_openai_client
+from speakpro.models import utcnow
+from speakpro.models.practice import MAX_SESSION_SECONDS
+from speakpro.services import practice, transcripts
+from speakpro.services.sessions import resolve_session
+from speakpro.services.validation import ValidationError
+from speakpro.settings import settings
+from speakpro.state.auth import AuthState, run_db
+
+log = logging.getLogger(__name__)
+
+TARGET_SECONDS = (120, 300)
+TAIL_LINES = 30
+MAX_BATCH = 50  # the component sends at most 20; anything bigger is not from it
+DIFFICULTY_COLORS = {"beginner": "green", "intermediate": "amber", "advanced": "red"}
+REASONS = {
+    "microphone denied": "the microphone was blocked. Allow it for this site and start a new session.",
+    "microphone unavailable": "no microphone could be started.",
+    "network dropped": "the connection to your practice partner dropped.",
+    "secret expired": "the connection to your practice partner could not be renewed.",
+    "webrtc unavailable": "this browser cannot open a live audio connection.",
+    "time limit": "the session reached its 15-minute limit.",
+}
+FALLBACK_REASON = "connection failed"
+STATUS_TEXT = {
+    "connecting": "Connecting to your practice partner...",
+    "live": "Live: your partner is listening",
+    "reconnecting": "Connection lost: reconnecting...",
+    "ending": "Saving your transcript and recording...",
+    "ended": "Session ended",
+    "failed": "The session stopped",
+}
+SOLO_STATUS_TEXT = {**STATUS_TEXT, "connecting": "Starting your microphone...", "live": "Recording (solo mode)"}
+
+
+@dataclass(frozen=True)
+class TopicRow:
+    """One topic of the picker, formatted for display."""
+
+    id: str
+    slug: str
+    title: str
+    difficulty: str
+    color: str
+    category: str
+    hint: str
+
+
+class PracticeState(AuthState):
+    """The topic picker."""
+
+    topics: list[TopicRow] = []
+    solo_mode: bool = settings.offline
+    loaded: bool = False
+    error: str = ""
+    starting: str = ""
+
+    @rx.event
+    async def load(self):
+        viewer, redirect = await self._guard()
+        if redirect is not None:
+            return redirect
+        views = await run_db(lambda s: practice.list_topics(session=s))
+        self.topics = [
+            TopicRow(id=t.id, slug=t.slug, title=t.title, difficulty=t.difficulty,
+                     color=DIFFICULTY_COLORS.get(t.difficulty, "gray"), category=t.category, hint=t.prompt_hint)
+            for t in views
+        ]
+        self.solo_mode, self.loaded, self.error, self.starting = settings.offline, True, "", ""
+
+    @rx.event
+    async def start(self, topic_id: str):
+        """Start a session on a topic (or go back to the one in progress) and open the live page."""
+        if self.starting:
+            return
+        viewer = await self._viewer()
+        if viewer is None:
+            return self._login_redirect()
+        mode = "solo" if settings.offline else "realtime"
+        self.starting = str(topic_id)[:64]
+        try:
+            view = await run_db(lambda s: practice.start_practice(session=s, user_id=viewer.user_id,
+                                                                  topic_id=str(topic_id)[:64], mode=mode))
+        except ValidationError as error:
+            self.error, self.starting = error.message, ""
+            return
+        self.starting = ""
+        redirect = rx.redirect(routes.practice_live(view.id))
+        if view.resumed:
+            return [rx.toast.info("You already have a session in progress: carry on here."), redirect]
+        return redirect
+
+
+class PracticeLiveState(AuthState):
+    """One live session: the partner connection's secret, the status, mute and end, the loaded tail."""
+
+    loaded: bool = False
+    not_found: bool = False
+    session_id: str = ""
+    mode: str = ""
+    topic_title: str = ""
+    partner_role: str = ""
+    prompt_hint: str = ""
+    difficulty: str = ""
+    difficulty_color: str = "gray"
+    # connecting | live | reconnecting | ending | ended | failed (as the browser reports it)
+    live_status: str = ""
+    status_text: str = ""
+    error: str = ""
+    failed_reason: str = ""
+    # Held only from minting until the browser reports "live" (or stops); never logged.
+    client_secret: str = ""
+    calls_url: str = settings.openai_realtime_calls_url
+    model: str = settings.openai_realtime_model
+    muted: bool = False
+    end_token: int = 0
+    ending: bool = False
+    # The stored tail when the page loaded (a reload mid-session); new lines live in the browser only.
+    tail: list[dict] = []
+    next_sequence: int = 0
+    elapsed_offset: int = 0
+    _minting: bool = False
+
+    def _ref(self) -> str:
+        return self.router.url.path.rstrip("/").rsplit("/", 1)[-1][:64]
+
+    def _texts(self) -> dict[str, str]:
+        return SOLO_STATUS_TEXT if self.mode == "solo" else STATUS_TEXT
+
+    def _reset(self) -> None:
+        self.loaded = self.not_found = self.muted = self.ending = False
+        self.session_id = self.mode = self.topic_title = self.partner_role = self.prompt_hint = ""
+        self.difficulty, self.difficulty_color = "", "gray"
+        self.live_status = self.status_text = self.error = self.failed_reason = self.client_secret = ""
+        self.tail, self.next_sequence, self.elapsed_offset = [], 0, 0
+
+    async def _owner_db(self, work):
+        """Resolve the session cookie and run `work(db_session, viewer)` in one trip to the database.
+
+        Returns:
+            (viewer, result); viewer None (and no work done) when the cookie no longer signs anyone in.
+        """
+        token = self.session_token
+
+        def call(session: Session):
+            viewer = resolve_session(session=session, token=token)
+            return (viewer, work(session, viewer)) if viewer is not None else (None, None)
+
+        return await run_db(call)
+
+    @rx.event
+    async def load(self):
+        self._reset()
+        viewer, redirect = await self._guard()
+        if redirect is not None:
+            return redirect
+        ref = self._ref()
+
+        def read(session: Session):
+            live = practice.get_live_session(session, viewer.user_id, ref)
+            tail = []
+            if live.view.status == "active":
+                tail = transcripts.transcript_tail(session=session, user_id=viewer.user_id,
+                                                   practice_session_id=live.view.id, limit=TAIL_LINES)
+            return live, tail
+
+        try:
+            live, tail = await run_db(read)
+        except ValidationError:
+            self.not_found, self.loaded = True, True
+            return
+        view = live.view
+        if view.status == "active" and practice.seconds_left(view) <= 0:
+            # Abandoned past its cap (the periodic sweep has not run yet): record it as the sweep would.
+            view = await run_db(lambda s: practice.end_practice(session=s, user_id=viewer.user_id,
+                                                                practice_session_id=view.id, reason="time limit",
+                                                                failed=True))
+        if view.status != "active":
+            return rx.redirect(routes.practice_session(view.id))
+        self.session_id, self.mode, self.live_status = view.id, view.mode, "connecting"
+        self.topic_title, self.partner_role, self.prompt_hint = live.topic_title, live.partner_role, live.prompt_hint
+        self.difficulty, self.difficulty_color = live.difficulty, DIFFICULTY_COLORS.get(live.difficulty, "gray")
+        self.tail = [{"sequence": s.sequence, "speaker": s.speaker, "text": s.text, "is_final": s.is_final}
+                     for s in tail]
+        self.next_sequence = tail[-1].sequence + 1 if tail else 0
+        self.elapsed_offset = max(0, min(MAX_SESSION_SECONDS, int((utcnow() - view.started_at).total_seconds())))
+        self.status_text = self._texts()["connecting"]
+        self.loaded = True
+        if view.mode == "realtime":
+            return PracticeLiveState.connect
+
+    async def _mint(self, *, renewal: bool):
+        """Mint a client secret for the partner connection and hand it to the browser (background work)."""
+        async with self:
+            stopped = self.live_status in ("ending", "ended", "failed")
+            if self.mode != "realtime" or stopped or self._minting or (renewal and self.live_status != "reconnecting"):
+                return
+            self._minting = True
+            token, session_id = self.session_token, self.session_id
+
+        def mint():
+            with session_scope() as session:
+                viewer = resolve_session(session=session, token=token)
+                if viewer is None:
+                    return None
+                return practice.mint_client_secret(
+                    session=session, user_id=viewer.user_id, practice_session_id=session_id,
+                    client=get_openai_client(), model=settings.openai_realtime_model,
+                )
+
+        minted, problem = None, ""
+        try:
+            minted = await asyncio.to_thread(mint)
+        except ValidationError as error:
+            problem = error.message
+        async with self:
+            self._minting = False
+            if problem:
+                self.error = problem
+                return
+            if minted is None:
+                return self._login_redirect()
+            if self.live_status in ("ending", "ended", "failed") or self.session_id != session_id:
+                return
+            self.client_secret, self.calls_url = minted.value, minted.calls_url
+
+    @rx.event(background=True)
+    async def connect(self):
+        """Mint the first client secret of this page's connection to the partner."""
+        return await self._mint(renewal=False)
+
+    @rx.event(background=True)
+    async def renew(self):
+        """Mint a fresh client secret while the browser reconnects (a dropped network or an expired secret)."""
+        return await self._mint(renewal=True)
+
+    @rx.event
+    async def status(self, payload: dict):
+        """The browser's status reports: connecting, live, reconnecting, ending, then ended or failed."""
+        payload = payload if isinstance(payload, dict) else {}
+        status = str(payload.get("status", ""))[:20]
+        reason = str(payload.get("reason", ""))[:40]
+        if status not in STATUS_TEXT or not self.session_id or self.live_status in ("ended", "failed"):
+            return
+        if status in ("live", "reconnecting", "ending"):
+            self.client_secret = ""
+        if status in ("connecting", "live", "reconnecting", "ending"):
+            self.live_status, self.status_text = status, self._texts()[status]
+            if status == "live":
+                self.error = ""
+            if status == "reconnecting":
+                return PracticeLiveState.renew
+            return
+        failed = status == "failed"
+        reason = reason if reason in REASONS else (FALLBACK_REASON if failed else "")
+        session_id = self.session_id
+        viewer, view = await self._owner_db(lambda s, v: practice.end_practice(
+            session=s, user_id=v.user_id, practice_session_id=session_id, reason=reason or None, failed=failed))
+        if viewer is None:
+            return self._login_redirect()
+        self.client_secret, self.live_status, self.ending = "", view.status, False
+        if view.status == "failed":
+            self.failed_reason = view.failure_reason or reason
+            self.status_text = f"{self._texts()['failed']}: {REASONS.get(reason, reason)}"
+            self.error = "The session stopped early. What was said and recorded so far is saved."
+            return
+        self.status_text = self._texts()["ended"]
+        return [rx.toast.success("Session saved."), rx.redirect(routes.practice_session(view.id))]
+
+    @rx.event
+    async def segments(self, payload: dict):
+        """A batch of transcript segments from the browser, validated and stored by the service."""
+        batch = payload.get("segments") if isinstance(payload, dict) else None
+        if not isinstance(batch, list) or not self.session_id:
+            return
+        if len(batch) > MAX_BATCH:
+            self.error = "Part of the transcript was not saved: the update was too large."
+            return
+        session_id = self.session_id
+        try:
+            viewer, _ = await self._owner_db(lambda s, v: transcripts.ingest_segments(
+                session=s, user_id=v.user_id, practice_session_id=session_id, segments=batch))
+        except ValidationError as error:
+            self.error = f"Part of the transcript was not saved: {error.message}"
+            return
+        if viewer is None:
+            return self._login_redirect()
+
+    @rx.event
+    async def recorded(self, payload: dict):
+        """The session's recording was uploaded: make it the session's recording."""
+        payload = payload if isinstance(payload, dict) else {}
+        if not self.session_id:
+            return
+        session_id = self.session_id
+        key, mime = str(payload.get("key", ""))[:300], str(payload.get("mime", ""))[:100]
+        size, duration = payload.get("size"), payload.get("duration_seconds")
+        try:
+            viewer, _ = await self._owner_db(lambda s, v: practice.attach_recording(
+                session=s, user_id=v.user_id, practice_session_id=session_id, key=key, mime=mime, size=size,
+                duration_seconds=duration))
+        except ValidationError as error:
+            self.error = f"The recording was not saved: {error.message}"
+            return
+        if viewer is None:
+            return self._login_redirect()
+
+    @rx.event
+    def toggle_mute(self):
+        self.muted = not self.muted
+
+    @rx.event
+    def end(self):
+        """End the session: the browser sends its last segments and the recording, then reports "ended"."""
+        if self.ending or not self.session_id:
+            return
+        if self.live_status in ("ended", "failed"):
+            return rx.redirect(routes.practice_session(self.session_id))
+        self.ending, self.end_token = True, self.end_token + 1
+        self.status_text = self._texts()["ending"]

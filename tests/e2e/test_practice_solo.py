@@ -1,0 +1,76 @@
+"""Solo practice in the browser (the e2e app runs offline: no OpenAI key, so no AI partner).
+
+The learner starts a topic, the page says clearly that this is solo mode, the fake microphone is recorded,
+the learner types what they said, and ending the session stores it as one final segment with the recording.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from playwright.sync_api import expect
+
+PASSWORD = "a long enough passphrase"
+TOPIC = "team-standup-update"
+SAID = "Yesterday I finished the onboarding checklist. Today I am pairing with Sam. My blocker is the VPN access."
+
+
+def _learner() -> tuple[str, object]:
+    from speakpro.db import session_scope
+    from speakpro.services import accounts, onboarding
+
+    email = f"solo-{secrets.token_hex(4)}@example.com"
+    with session_scope() as session:
+        user = accounts.signup(session=session, email=email, password=PASSWORD, display_name="Solo Learner")
+        onboarding.complete_onboarding(session=session, user_id=user.id, persona=onboarding.validate_persona({
+            "job_role": "Account executive", "audience": "Prospective customers",
+            "main_goal": "Run confident discovery calls", "practice_for": "Sales conversations",
+            "comfort_speaking": "2", "comfort_selling": "2"}))
+        return email, user.id
+
+
+def test_solo_session_with_a_typed_transcript(page, base_url):
+    from sqlalchemy import select
+
+    from speakpro.db import session_scope
+    from speakpro.integrations.storage import get_storage
+    from speakpro.models import AudioRecording, PracticeSession, Transcript, TranscriptSegment
+
+    email, user_id = _learner()
+    page.goto(base_url + "/login")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("#login-submit").click()
+    expect(page).to_have_url(re.compile(r"/home$"))
+
+    page.goto(base_url + "/practice")
+    expect(page.locator("#solo-banner")).to_contain_text("Solo mode: no AI partner is configured")
+    page.locator(f"#start-{TOPIC}").click()
+    expect(page).to_have_url(re.compile(r"/practice/live/[0-9a-f-]{36}$"))
+    session_id = page.url.rstrip("/").rsplit("/", 1)[-1]
+    expect(page.locator("#solo-badge")).to_be_visible()
+    expect(page.locator("#solo-live-banner")).to_be_visible()
+    expect(page.locator("#practice-status")).to_have_attribute("data-status", "live", timeout=20_000)
+
+    page.locator("#solo-transcript").fill(SAID)
+    page.wait_for_timeout(1500)  # some audio
+    page.locator("#practice-end").click()
+    expect(page).to_have_url(re.compile(rf"/practice/session/{session_id}$"), timeout=30_000)
+    expect(page.locator("#session-transcript")).to_contain_text("My blocker is the VPN access.")
+
+    with session_scope() as session:
+        practice = session.get(PracticeSession, session_id)
+        assert practice.user_id == user_id and practice.mode == "solo" and practice.status == "ended"
+        assert practice.duration_seconds is not None and practice.ended_at is not None
+        segments = session.execute(
+            select(TranscriptSegment.speaker, TranscriptSegment.text, TranscriptSegment.is_final)
+            .join(Transcript, Transcript.id == TranscriptSegment.transcript_id)
+            .where(Transcript.session_id == practice.id)
+        ).all()
+        recordings = session.execute(
+            select(AudioRecording.storage_key, AudioRecording.mime_type).where(AudioRecording.session_id == practice.id)
+        ).all()
+    assert [tuple(s) for s in segments] == [("user", SAID, True)]
+    assert len(recordings) == 1 and recordings[0].mime_type == "audio/webm"
+    assert get_storage().exists(recordings[0].storage_key)
