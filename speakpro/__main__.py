@@ -93,6 +93,14 @@ def _cmd_prepare(args) -> int:
     return 0
 
 
+def _cmd_analyse(_args) -> int:
+    from speakpro.services.analysis import run_pending_analysis
+
+    done = run_pending_analysis()
+    print(f"analysed {done} session(s)")
+    return 0
+
+
 def _cmd_health(_args) -> int:
     from speakpro.db import check_database
 
@@ -112,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("seed", _cmd_seed, "load the catalogue and demo data (idempotent)"),
         ("logins", _cmd_logins, "print the demo logins"),
         ("prepare", _cmd_prepare, "db-up, migrate, seed and print the demo logins (what `make run` does)"),
+        ("analyse", _cmd_analyse, "analyse the ended practice sessions waiting in the queue"),
         ("health", _cmd_health, "check that the database answers"),
     ):
         sub = commands.add_parser(name, help=text, description=text)

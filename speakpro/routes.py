@@ -62,3 +62,19 @@ PRACTICE_LIVE = "/practice/live/[session_ref]"
 def practice_live(session_id: str) -> str:
     """The live page of one practice session."""
     return f"/practice/live/{session_id}"
+
+
+PROGRESS = "/progress"
+COMPANY_DASHBOARD = "/company/[slug]/dashboard"
+ADMIN_OVERVIEW = "/admin/overview"
+API_COMPANY_EXPORT = "/api/company/{slug}/export.csv"
+
+
+def company_dashboard(slug: str) -> str:
+    """The dashboard of one company."""
+    return f"/company/{slug}/dashboard"
+
+
+def company_export(slug: str) -> str:
+    """The backend path of one company's CSV export (add `?from=&to=&token=`)."""
+    return f"/api/company/{slug}/export.csv"

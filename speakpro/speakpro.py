@@ -8,6 +8,7 @@ from speakpro.pages.account import account, join
 from speakpro.pages.admin import admin
 from speakpro.pages.amphitheatre import amphitheatre_history_page, amphitheatre_page
 from speakpro.pages.company import company
+from speakpro.pages.dashboard import admin_overview, company_dashboard
 from speakpro.pages.history import history_page, session_page
 from speakpro.pages.home import home
 from speakpro.pages.landing import landing
@@ -17,12 +18,14 @@ from speakpro.pages.milestone import milestone
 from speakpro.pages.not_found import not_found
 from speakpro.pages.onboarding import onboarding
 from speakpro.pages.practice_live import practice_live_page, practice_page
+from speakpro.pages.progress import progress_page
 from speakpro.pages.world import map_page, venue_page
 from speakpro.state.account import AccountState, JoinState
 from speakpro.state.admin import AdminState
 from speakpro.state.amphitheatre import AmphitheatreHistoryState, AmphitheatreState
 from speakpro.state.auth import AuthState
 from speakpro.state.company import CompanyState
+from speakpro.state.dashboard import AdminOverviewState, DashboardState
 from speakpro.state.history import HistoryState, SessionDetailState
 from speakpro.state.home import HomeState
 from speakpro.state.landing import LandingState
@@ -31,9 +34,12 @@ from speakpro.state.login import AuthCompleteState, LoginState, SignupState
 from speakpro.state.milestone import MilestoneState
 from speakpro.state.onboarding import OnboardingState
 from speakpro.state.practice_live import PracticeLiveState, PracticeState
+from speakpro.state.progress import ProgressState
 from speakpro.state.world import MapState, VenueState
+from speakpro.tasks import analysis_loop
 
 app = rx.App(api_transformer=build_api())
+app.register_lifespan_task(analysis_loop)
 
 app.add_page(
     landing,
@@ -65,4 +71,9 @@ app.add_page(amphitheatre_history_page, route=routes.AMPHITHEATRE_HISTORY, title
 app.add_page(practice_page, route=routes.PRACTICE, title="Live practice · SpeakPro", on_load=PracticeState.load)
 app.add_page(practice_live_page, route=routes.PRACTICE_LIVE, title="Practising · SpeakPro",
              on_load=PracticeLiveState.load)
+app.add_page(progress_page, route=routes.PROGRESS, title="Your progress · SpeakPro", on_load=ProgressState.load)
+app.add_page(company_dashboard, route=routes.COMPANY_DASHBOARD, title="Company dashboard · SpeakPro",
+             on_load=DashboardState.load)
+app.add_page(admin_overview, route=routes.ADMIN_OVERVIEW, title="All companies · SpeakPro",
+             on_load=AdminOverviewState.load)
 app.add_page(not_found, route=routes.NOT_FOUND, title="Page not found · SpeakPro")

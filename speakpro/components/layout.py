@@ -43,6 +43,7 @@ def _account_menu() -> rx.Component:
         rx.link(rx.button("Map", variant="soft"), href=routes.MAP, id="nav-map"),
         rx.link(rx.button("Amphitheatre", variant="soft"), href=routes.AMPHITHEATRE, id="nav-amphitheatre"),
         rx.link(rx.button("History", variant="soft"), href=routes.HISTORY, id="nav-history"),
+        rx.link(rx.button("Progress", variant="soft"), href=routes.PROGRESS, id="nav-progress"),
         rx.cond(
             AuthState.viewer_role == "manager",
             rx.link(rx.button("My company", variant="soft"), href="/company/" + AuthState.viewer_company_slug),

@@ -1,0 +1,196 @@
+"""Dashboard queries at two sizes: 100 companies, 10,000 learners and N analysed sessions.
+
+Generates the data with `INSERT ... SELECT generate_series` (practice_sessions + session_analytics over the
+last 365 days), ANALYZEs, then times `company_dashboard` (one company, last 90 days), `learner_progress`
+(one learner, 90 days) and the history page (`list_history`, page 1) at each size and prints the ratio.
+
+Usage: .venv/bin/python bench/bench_dashboards.py [small_n] [large_n] [iterations]
+       (defaults 10000 1000000 50; run on demand, never in the test run)
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("SPEAKPRO_DATA_DIR", tempfile.mkdtemp(prefix="speakpro-bench-"))
+
+from sqlalchemy import create_engine, event, text  # noqa: E402
+from sqlmodel import Session  # noqa: E402
+
+from tests import pg  # noqa: E402
+
+COMPANIES = 100
+LEARNERS = 10_000
+
+SETUP = """
+INSERT INTO topics (id, slug, title, difficulty, category, prompt_hint, partner_role, is_active)
+VALUES ('00000000-0000-0000-0000-0000000000aa', 'bench-topic', 'Bench topic', 'beginner', 'sales', '', '', true);
+CREATE TABLE bench_companies AS
+  SELECT i AS n, gen_random_uuid() AS id FROM generate_series(0, :companies - 1) AS i;
+INSERT INTO companies (id, name, slug, join_code, is_active)
+  SELECT id, 'Bench company ' || n, 'bench-' || n, 'BENCH-' || n, true FROM bench_companies;
+CREATE TABLE bench_users AS
+  SELECT i AS n, gen_random_uuid() AS id, (SELECT id FROM bench_companies c WHERE c.n = i % :companies) AS company_id
+  FROM generate_series(0, :learners - 1) AS i;
+CREATE UNIQUE INDEX ON bench_users (n);
+INSERT INTO users (id, email, display_name, email_verified, is_admin, disabled)
+  SELECT id, 'bench-' || n || '@example.com', 'Bench ' || n, true, false, false FROM bench_users;
+INSERT INTO user_profiles (user_id, company_id, role, job_role, audience, main_goal, practice_for,
+                           onboarding_completed, ab_variant, xp, coins, tickets, streak_days)
+  SELECT id, company_id, 'learner', '', '', '', '', true, 'A', 0, 0, 0, 0 FROM bench_users;
+"""
+
+SESSIONS = """
+WITH p AS (
+  INSERT INTO practice_sessions (id, user_id, company_id, topic_id, title, mode, status, privacy, started_at,
+                                 ended_at, duration_seconds, processing_status, analytics_summary)
+  SELECT gen_random_uuid(), u.id, u.company_id, '00000000-0000-0000-0000-0000000000aa', 'Bench session',
+         'realtime', 'analyzed', 'private', g.started, g.started + make_interval(secs => g.seconds), g.seconds,
+         'complete', '{}'
+  FROM (SELECT s, now() - make_interval(days => (s % 365)::int, mins => ((s * 7919) % 1440)::int) AS started,
+               (60 + (s * 31) % 840)::int AS seconds
+        FROM generate_series(CAST(:first AS bigint), CAST(:last AS bigint)) AS s) AS g
+  JOIN bench_users u ON u.n = (g.s % :learners)::int
+  RETURNING id, user_id, company_id, duration_seconds, started_at
+)
+INSERT INTO session_analytics (id, session_id, user_id, company_id, overall_score, talk_time_ratio,
+    filler_words_count, speaking_pace_wpm, opening_score, questioning_score, objection_handling_score, closing_score,
+    duration_seconds, session_date, session_hour, questions_asked)
+SELECT gen_random_uuid(), p.id, p.user_id, p.company_id, 40 + (h & 59), 0.3 + ((h >> 8) & 40) / 100.0,
+       (h >> 4) & 15, 100 + ((h >> 12) & 80), 30 + ((h >> 2) & 63), 30 + ((h >> 3) & 63), 30 + ((h >> 5) & 63),
+       30 + ((h >> 6) & 63), p.duration_seconds, (p.started_at AT TIME ZONE 'UTC')::date,
+       extract(hour FROM p.started_at AT TIME ZONE 'UTC')::int, 0
+FROM (SELECT *, hashtext(id::text) AS h FROM p) AS p;
+"""
+
+
+def _grow(engine, total: int, have: int) -> float:
+    """Add sessions up to `total` (in 250k batches); returns seconds spent."""
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        if have == 0:
+            for statement in SETUP.split(";\n"):
+                if statement.strip():
+                    conn.execute(text(statement), {"companies": COMPANIES, "learners": LEARNERS})
+    batch = 250_000
+    for first in range(have, total, batch):
+        last = min(total, first + batch) - 1
+        with engine.begin() as conn:
+            conn.execute(text(SESSIONS), {"first": first, "last": last, "learners": LEARNERS})
+        print(f"  generated {last + 1:,} sessions ({time.perf_counter() - started:.1f} s)", flush=True)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE practice_sessions"))
+        conn.execute(text("VACUUM ANALYZE session_analytics"))
+    return time.perf_counter() - started
+
+
+def _time(engine, work, iterations: int) -> tuple[int, float, float]:
+    queries = 0
+
+    def count(*_args):
+        nonlocal queries
+        queries += 1
+
+    timings = []
+    with Session(engine) as session:
+        work(session)  # warm-up
+        event.listen(engine, "before_cursor_execute", count)
+        for _ in range(iterations):
+            begin = time.perf_counter()
+            work(session)
+            timings.append((time.perf_counter() - begin) * 1000)
+        event.remove(engine, "before_cursor_execute", count)
+        session.rollback()
+    timings.sort()
+    return queries // iterations, statistics.median(timings), timings[max(0, int(0.95 * len(timings)) - 1)]
+
+
+def _per_query(engine, work, iterations: int = 20) -> list[tuple[str, float]]:
+    """Median time of each statement a call issues, in order (to see which query dominates)."""
+    samples: list[list[float]] = []
+    current: list[float] = []
+
+    def before(conn, *_args):
+        conn.info["bench_started"] = time.perf_counter()
+
+    def after(conn, _cursor, statement, *_args):
+        current.append((time.perf_counter() - conn.info.pop("bench_started")) * 1000)
+
+    labels = []
+    with Session(engine) as session:
+        work(session)
+        event.listen(engine, "before_cursor_execute", before)
+        event.listen(engine, "after_cursor_execute", after)
+        for _ in range(iterations):
+            current = []
+            work(session)
+            samples.append(current)
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
+        session.rollback()
+    labels = [f"q{i + 1}" for i in range(len(samples[0]))]
+    return [(label, statistics.median(s[i] for s in samples)) for i, label in enumerate(labels)]
+
+
+def _measure(engine, iterations: int) -> dict[str, tuple[int, float, float]]:
+    from speakpro.services.dashboards import company_dashboard, learner_progress
+    from speakpro.services.history import list_history
+
+    with engine.connect() as conn:
+        company_id = conn.execute(text("SELECT id FROM bench_companies WHERE n = 7")).scalar_one()
+        user_id = conn.execute(text("SELECT id FROM bench_users WHERE n = 4207")).scalar_one()
+        today = conn.execute(text("SELECT (now() AT TIME ZONE 'UTC')::date")).scalar_one()
+        plan = conn.execute(text(
+            "EXPLAIN SELECT count(*), avg(overall_score), sum(duration_seconds), count(DISTINCT user_id) "
+            "FROM session_analytics WHERE company_id = :c AND session_date BETWEEN :a AND :b"),
+            {"c": company_id, "a": today - timedelta(days=89), "b": today}).scalars().all()
+        print("  KPI plan:", " / ".join(line.strip() for line in plan if "Scan" in line))
+    split = _per_query(engine, lambda s: company_dashboard(
+        session=s, company_id=company_id, date_from=today - timedelta(days=89), date_to=today))
+    print("  company_dashboard per query (KPIs, daily, learners, skills): "
+          + ", ".join(f"{label} {ms:.2f} ms" for label, ms in split))
+    return {
+        "company_dashboard (1 company, 90 days)": _time(engine, lambda s: company_dashboard(
+            session=s, company_id=company_id, date_from=today - timedelta(days=89), date_to=today), iterations),
+        "learner_progress (1 learner, 90 days)": _time(engine, lambda s: learner_progress(
+            session=s, user_id=user_id, days=90), iterations),
+        "list_history (1 learner, page 1)": _time(engine, lambda s: list_history(
+            session=s, user_id=user_id, page=1), iterations),
+    }
+
+
+def main(small: int = 10_000, large: int = 1_000_000, iterations: int = 50) -> None:
+    server, origin = pg.server_url()
+    url = pg.create_database(server, prefix="speakpro_bench")
+    try:
+        pg.migrate(url)
+        engine = create_engine(url)
+        print(f"database: {origin}; {COMPANIES} companies, {LEARNERS:,} learners; {iterations} calls each")
+        results = {}
+        have = 0
+        for size in (small, large):
+            print(f"N = {size:,}: generating ...", flush=True)
+            seconds = _grow(engine, size, have)
+            have = size
+            print(f"  generation took {seconds:.1f} s")
+            results[size] = _measure(engine, iterations)
+            for label, (queries, p50, p95) in results[size].items():
+                print(f"  {label}: {queries} queries, p50 {p50:.2f} ms, p95 {p95:.2f} ms", flush=True)
+        print(f"ratio N={large:,} / N={small:,} (p50):")
+        for label in results[small]:
+            print(f"  {label}: {results[large][label][1] / results[small][label][1]:.2f}x")
+        engine.dispose()
+    finally:
+        pg.drop_database(url)
+
+
+if __name__ == "__main__":
+    args = [int(a) for a in sys.argv[1:]]
+    main(*args)

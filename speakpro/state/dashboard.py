@@ -1,0 +1,201 @@
+"""The company dashboard (its managers and admins only) and the admin overview of every company."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date
+from urllib.parse import urlencode
+
+import plotly.graph_objects as go
+import reflex as rx
+from reflex.config import get_config
+
+from speakpro import routes
+from speakpro.components import charts
+from speakpro.services import companies, dashboards
+from speakpro.state.auth import AuthState, run_db
+
+TREND_ARROWS = {"up": "▲ up", "down": "▼ down", "flat": "– flat"}
+
+
+def _parse(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value.strip()) if value and value.strip() else None
+    except ValueError:
+        return None
+
+
+def _fmt(value, suffix: str = "") -> str:
+    return "–" if value is None else f"{value:g}{suffix}"
+
+
+def _minutes(seconds: int) -> str:
+    hours, minutes = divmod(round(seconds / 60), 60)
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
+class DashboardState(AuthState):
+    """One company's figures for a date range; empty and `forbidden` for anyone else."""
+
+    forbidden: bool = False
+    loading: bool = True
+    company_name: str = ""
+    slug: str = ""
+    date_from: str = ""
+    date_to: str = ""
+    error: str = ""
+    kpi_sessions: str = "0"
+    kpi_score: str = "–"
+    kpi_duration: str = "0 min"
+    kpi_learners: str = "0"
+    learner_rows: list[dict[str, str]] = []
+    daily_fig: go.Figure = charts.empty_figure()
+    activity_fig: go.Figure = charts.empty_figure()
+    skills_fig: go.Figure = charts.empty_figure()
+    _company_id: str = ""
+
+    def _clear(self) -> None:
+        self.company_name = self._company_id = ""
+        self.learner_rows = []
+        self.kpi_sessions, self.kpi_score, self.kpi_duration, self.kpi_learners = "0", "–", "0 min", "0"
+        self.daily_fig = self.activity_fig = self.skills_fig = charts.empty_figure()
+
+    def _slug_from_path(self) -> str:
+        parts = [p for p in (self.router.url.path or "").split("/") if p]
+        return parts[1] if len(parts) >= 3 and parts[0] == "company" else ""
+
+    async def _refresh(self):
+        viewer, redirect = await self._guard()
+        if redirect is not None:
+            return redirect
+        slug = self._slug_from_path()
+        start, end = dashboards.clamp_range(_parse(self.date_from), _parse(self.date_to))
+
+        def read(session):
+            company = companies.get_company_by_slug(session=session, slug=slug)
+            # Unknown and forbidden companies look the same, so slugs cannot be probed.
+            if company is None or not (viewer.manages(company.id) or viewer.is_admin):
+                return None
+            board = dashboards.company_dashboard(session=session, company_id=company.id, date_from=start,
+                                                 date_to=end)
+            return company, board
+
+        found = await run_db(read)
+        if found is None:
+            self.forbidden = True
+            self._clear()
+            return None
+        company, board = found
+        self.forbidden = False
+        self.slug = company.slug
+        self.company_name = company.name
+        self._company_id = str(company.id)
+        self._show(board)
+        return None
+
+    def _show(self, board: dashboards.CompanyDashboard) -> None:
+        self.date_from, self.date_to = board.date_from.isoformat(), board.date_to.isoformat()
+        self.kpi_sessions = str(board.sessions)
+        self.kpi_score = _fmt(board.average_score)
+        self.kpi_duration = _minutes(board.total_seconds)
+        self.kpi_learners = str(board.active_learners)
+        days = [p.day.isoformat() for p in board.daily]
+        self.daily_fig = charts.line_with_band(days, [p.average_score for p in board.daily],
+                                               title="Average score per day", band=(70, 100), y_range=(0, 100))
+        self.activity_fig = charts.bars(days, [p.sessions for p in board.daily], title="Sessions per day")
+        self.skills_fig = charts.bars(list(dashboards.SKILL_LABELS.values()), list(board.skills.values()),
+                                      title="Average skill scores", color=charts.TEAL)
+        self.learner_rows = [
+            {
+                "name": r.name, "email": r.email, "sessions": str(r.sessions), "average": _fmt(r.average_score),
+                "first": _fmt(r.first_score), "latest": _fmt(r.latest_score), "trend": TREND_ARROWS[r.trend],
+                "trend_key": r.trend, "minutes": f"{r.minutes:g}",
+                "last": r.last_session.isoformat() if r.last_session else "–",
+            }
+            for r in board.learners
+        ]
+
+    @rx.event
+    async def load(self):
+        self.loading = True
+        self.error = ""
+        self.date_from = self.date_to = ""
+        yield
+        result = await self._refresh()
+        self.loading = False
+        if result is not None:
+            yield result
+
+    @rx.event
+    async def apply_range(self, form: dict):
+        raw_from, raw_to = str(form.get("date_from", ""))[:20], str(form.get("date_to", ""))[:20]
+        if (raw_from and _parse(raw_from) is None) or (raw_to and _parse(raw_to) is None):
+            self.error = "Please enter dates as YYYY-MM-DD."
+            return
+        self.error = ""
+        self.date_from, self.date_to = raw_from, raw_to
+        self.loading = True
+        yield
+        result = await self._refresh()
+        self.loading = False
+        if result is not None:
+            yield result
+
+    @rx.event
+    async def download_csv(self):
+        """Mint a two-minute download token for this viewer and company, and let the browser fetch the CSV."""
+        viewer = await self._viewer()
+        if viewer is None:
+            return self._login_redirect()
+        company_id = self._company_id
+        if not company_id or self.forbidden:
+            self.forbidden = True
+            return None
+        allowed = await run_db(lambda s: dashboards.can_view_company(session=s, user_id=viewer.user_id,
+                                                                     company_id=uuid.UUID(company_id)))
+        if not allowed:
+            self.forbidden = True
+            self._clear()
+            return None
+        token = dashboards.mint_download_token(user_id=viewer.user_id, company_id=uuid.UUID(company_id))
+        query = urlencode({"from": self.date_from, "to": self.date_to, "token": token})
+        url = f"{get_config().api_url.rstrip('/')}{routes.company_export(self.slug)}?{query}"
+        return rx.call_script(
+            "(() => { const a = document.createElement('a'); a.href = " + json.dumps(url) + ";"
+            " a.download = ''; document.body.appendChild(a); a.click(); a.remove(); })()"
+        )
+
+
+class AdminOverviewState(AuthState):
+    """Totals of every company, for instance admins."""
+
+    forbidden: bool = False
+    loading: bool = True
+    company_rows: list[dict[str, str]] = []
+    sessions_fig: go.Figure = charts.empty_figure()
+
+    @rx.event
+    async def load(self):
+        viewer, redirect = await self._guard()
+        if redirect is not None:
+            yield redirect
+            return
+        self.forbidden = not viewer.is_admin
+        if self.forbidden:
+            self.company_rows = []
+            self.sessions_fig = charts.empty_figure()
+            self.loading = False
+            return
+        self.loading = True
+        yield
+        totals = await run_db(lambda s: dashboards.admin_overview(session=s))
+        self.company_rows = [
+            {"name": t.name, "slug": t.slug, "href": routes.company_dashboard(t.slug), "learners": str(t.learners),
+             "managers": str(t.managers), "sessions": str(t.sessions), "average": _fmt(t.average_score),
+             "minutes": f"{t.minutes:g}", "last": t.last_session.isoformat() if t.last_session else "–"}
+            for t in totals
+        ]
+        self.sessions_fig = charts.bars([t.name for t in totals], [t.sessions for t in totals],
+                                        title="Analysed sessions per company")
+        self.loading = False

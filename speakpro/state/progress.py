@@ -1,0 +1,81 @@
+"""A learner's own progress page: scores over time, delivery metrics, skills, practice minutes and days."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import reflex as rx
+
+from speakpro.components import charts
+from speakpro.services import dashboards
+from speakpro.state.auth import AuthState, run_db
+
+PACE_BAND = (120, 160)  # words per minute that listeners find easy to follow
+TALK_BAND = (0.4, 0.6)  # a conversation, not a monologue
+FILLER_BAND = (0, 4)
+SCORE_BAND = (70, 100)
+WINDOWS = ("30", "90", "180", "365")
+
+
+def _fmt(value, suffix: str = "") -> str:
+    return "–" if value is None else f"{value:g}{suffix}"
+
+
+class ProgressState(AuthState):
+    """Charts of the signed-in learner's own analysed sessions (never anyone else's)."""
+
+    loading: bool = True
+    window: str = "90"
+    sessions: int = 0
+    first_score: str = "–"
+    latest_score: str = "–"
+    average_score: str = "–"
+    total_minutes: str = "0"
+    streak: int = 0
+    score_fig: go.Figure = charts.empty_figure()
+    pace_fig: go.Figure = charts.empty_figure()
+    fillers_fig: go.Figure = charts.empty_figure()
+    talk_fig: go.Figure = charts.empty_figure()
+    skills_fig: go.Figure = charts.empty_figure()
+    weekly_fig: go.Figure = charts.empty_figure()
+    calendar_fig: go.Figure = charts.empty_figure()
+
+    @rx.event
+    async def load(self):
+        viewer, redirect = await self._guard()
+        if redirect is not None:
+            yield redirect
+            return
+        self.loading = True
+        yield
+        days = int(self.window) if self.window in WINDOWS else 90
+        progress = await run_db(lambda s: dashboards.learner_progress(session=s, user_id=viewer.user_id, days=days))
+        self._show(progress)
+        self.loading = False
+
+    @rx.event
+    async def set_window(self, value: str):
+        self.window = value if value in WINDOWS else "90"
+        async for update in self.load():
+            yield update
+
+    def _show(self, p: dashboards.LearnerProgress) -> None:
+        self.sessions = p.sessions
+        self.first_score, self.latest_score = _fmt(p.first_score), _fmt(p.latest_score)
+        self.average_score = _fmt(p.average_score)
+        self.total_minutes = f"{p.total_minutes:g}"
+        self.streak = p.current_streak
+        days = [pt.day.isoformat() for pt in p.points]
+        self.score_fig = charts.line_with_band(days, [pt.overall_score for pt in p.points], title="Overall score",
+                                               band=SCORE_BAND, y_range=(0, 100))
+        self.pace_fig = charts.line_with_band(days, [pt.pace_wpm for pt in p.points], title="Pace (words per minute)",
+                                              band=PACE_BAND, color=charts.TEAL)
+        self.fillers_fig = charts.line_with_band(days, [pt.fillers for pt in p.points], title="Filler words",
+                                                 band=FILLER_BAND, color=charts.GRAY)
+        self.talk_fig = charts.line_with_band(days, [pt.talk_ratio for pt in p.points], title="Your share of talk time",
+                                              band=TALK_BAND, y_range=(0, 1))
+        self.skills_fig = charts.radar(list(dashboards.SKILL_LABELS.values()), list(p.skills.values()),
+                                       title="Skills (average)")
+        self.weekly_fig = charts.bars([m.strftime("%b %d") for m, _ in p.weekly_minutes],
+                                      [v for _, v in p.weekly_minutes], title="Practice minutes per week")
+        self.calendar_fig = charts.calendar_heatmap(p.practice_days, since=p.since, until=p.until,
+                                                    title="Practice days")

@@ -1,0 +1,188 @@
+"""Dashboards: numbers right on hand-made data, tenants kept apart, a fixed number of queries."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+
+from speakpro.models import SessionAnalytics
+from speakpro.services import dashboards
+from tests.factories import make_company, make_practice_session, make_user, today
+
+
+def _analysed(session, user, company, day, score, *, seconds=300, skills=(60, 70, 80, 90), pace=140, fillers=3,
+              ratio="0.5500", hour=10):
+    practice = make_practice_session(session, user, company_id=company.id if company else None, status="analyzed",
+                                     ended_at=dashboards_dt(day, hour), started_at=dashboards_dt(day, hour),
+                                     duration_seconds=seconds)
+    session.add(SessionAnalytics(
+        session_id=practice.id, user_id=user.id, company_id=company.id if company else None, overall_score=score,
+        talk_time_ratio=ratio, filler_words_count=fillers, speaking_pace_wpm=pace, opening_score=skills[0],
+        questioning_score=skills[1], objection_handling_score=skills[2], closing_score=skills[3],
+        duration_seconds=seconds, session_date=day, session_hour=hour,
+    ))
+    session.flush()
+
+
+def dashboards_dt(day, hour):
+    from datetime import UTC, datetime, time
+
+    return datetime.combine(day, time(hour), tzinfo=UTC)
+
+
+@pytest.fixture
+def world(session):
+    """Two companies; Northwind-like `a` with two learners, `b` with one busy learner."""
+    a, b = make_company(session), make_company(session)
+    ann = make_user(session, a)
+    bob = make_user(session, a)
+    idle = make_user(session, a)
+    boss = make_user(session, a, role="manager")
+    other = make_user(session, b)
+    t = today()
+    _analysed(session, ann, a, t - timedelta(days=10), 50, seconds=600)
+    _analysed(session, ann, a, t - timedelta(days=3), 70, seconds=300)
+    _analysed(session, ann, a, t - timedelta(days=3), 80, seconds=300, hour=15)
+    _analysed(session, bob, a, t - timedelta(days=1), 60, seconds=120, skills=(40, 50, 60, 70))
+    _analysed(session, ann, a, t - timedelta(days=60), 10, seconds=60)  # outside the 30-day default
+    for day in range(5):
+        _analysed(session, other, b, t - timedelta(days=day), 99, seconds=900)
+    return {"a": a, "b": b, "ann": ann, "bob": bob, "idle": idle, "boss": boss, "other": other}
+
+
+class _Counter:
+    def __init__(self, engine):
+        self.engine, self.count = engine, 0
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._hit)
+        return self
+
+    def __exit__(self, *_):
+        event.remove(self.engine, "before_cursor_execute", self._hit)
+
+    def _hit(self, *_args):
+        self.count += 1
+
+
+def test_company_kpis_daily_and_learners(session, world):
+    t = today()
+    board = dashboards.company_dashboard(session=session, company_id=world["a"].id, date_from=t - timedelta(days=29),
+                                         date_to=t)
+    assert board.sessions == 4
+    assert board.average_score == 65.0  # (50 + 70 + 80 + 60) / 4
+    assert board.total_seconds == 600 + 300 + 300 + 120
+    assert board.active_learners == 2
+    assert [(p.day, p.sessions, p.average_score, p.active_learners) for p in board.daily] == [
+        (t - timedelta(days=10), 1, 50.0, 1), (t - timedelta(days=3), 2, 75.0, 1), (t - timedelta(days=1), 1, 60.0, 1)]
+    rows = {r.user_id: r for r in board.learners}
+    ann, bob, idle = rows[str(world["ann"].id)], rows[str(world["bob"].id)], rows[str(world["idle"].id)]
+    assert (ann.sessions, ann.first_score, ann.latest_score, ann.trend, ann.minutes) == (3, 50, 80, "up", 20.0)
+    assert (bob.sessions, bob.first_score, bob.latest_score, bob.trend) == (1, 60, 60, "flat")
+    assert (idle.sessions, idle.average_score, idle.trend) == (0, None, "flat")
+    assert str(world["boss"].id) not in rows  # managers are not in the learner table
+    assert board.learners[0].user_id == str(world["ann"].id)  # most sessions first
+    assert board.skills == {"opening": 55.0, "questioning": 65.0, "objection_handling": 75.0, "closing": 85.0}
+
+
+def test_one_company_never_sees_anothers_rows(session, world):
+    t = today()
+    a = dashboards.company_dashboard(session=session, company_id=world["a"].id, date_from=None, date_to=None)
+    b = dashboards.company_dashboard(session=session, company_id=world["b"].id, date_from=None, date_to=None)
+    assert str(world["other"].id) not in {r.user_id for r in a.learners}
+    assert {r.user_id for r in b.learners} == {str(world["other"].id)}
+    assert (b.sessions, b.average_score, b.active_learners) == (5, 99.0, 1)
+    assert 99.0 not in {p.average_score for p in a.daily}
+    text = dashboards.company_csv(session=session, company_id=world["a"].id, date_from=t - timedelta(days=29),
+                                  date_to=t)
+    assert world["other"].email not in text
+    unknown = dashboards.company_dashboard(session=session, company_id=uuid.uuid4(), date_from=None, date_to=None)
+    assert (unknown.sessions, unknown.learners, unknown.average_score) == (0, [], None)
+
+
+def test_date_range_is_respected_and_clamped(session, world):
+    t = today()
+    board = dashboards.company_dashboard(session=session, company_id=world["a"].id, date_from=t - timedelta(days=3),
+                                         date_to=t - timedelta(days=2))
+    assert (board.sessions, board.average_score) == (2, 75.0)
+    swapped = dashboards.company_dashboard(session=session, company_id=world["a"].id, date_from=t,
+                                           date_to=t - timedelta(days=90))
+    assert swapped.sessions == 5 and swapped.date_from < swapped.date_to
+    start, end = dashboards.clamp_range(t - timedelta(days=5000), t)
+    assert (end - start).days == dashboards.MAX_RANGE_DAYS - 1
+
+
+def test_csv_has_header_and_rows_and_defuses_formulas(session, world):
+    world["ann"].display_name = "=HYPERLINK(1)"
+    session.flush()
+    text = dashboards.company_csv(session=session, company_id=world["a"].id, date_from=None, date_to=None)
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == list(dashboards.CSV_HEADER)
+    assert len(rows) == 4  # header + ann, bob, idle
+    assert rows[1][0] == "'=HYPERLINK(1)" and rows[1][2] == "3" and rows[1][6] == "up"
+
+
+def test_learner_progress(session, world):
+    t = today()
+    progress = dashboards.learner_progress(session=session, user_id=world["ann"].id, days=90)
+    assert progress.sessions == 4
+    assert [p.overall_score for p in progress.points] == [10, 50, 70, 80]
+    assert (progress.first_score, progress.latest_score) == (10, 80)
+    assert progress.average_score == 52.5
+    assert progress.skills == {"opening": 60.0, "questioning": 70.0, "objection_handling": 80.0, "closing": 90.0}
+    assert progress.practice_days == {t - timedelta(days=60): 1, t - timedelta(days=10): 1, t - timedelta(days=3): 2}
+    assert progress.total_minutes == 21.0
+    assert sum(m for _, m in progress.weekly_minutes) == 21.0
+    assert all(monday.weekday() == 0 for monday, _ in progress.weekly_minutes)
+    assert progress.current_streak == 0
+    other = dashboards.learner_progress(session=session, user_id=world["other"].id, days=30)
+    assert other.current_streak == 5 and {p.overall_score for p in other.points} == {99}
+    short = dashboards.learner_progress(session=session, user_id=world["ann"].id, days=30)
+    assert short.sessions == 3 and short.first_score == 50
+    nobody = dashboards.learner_progress(session=session, user_id=uuid.uuid4())
+    assert (nobody.sessions, nobody.points, nobody.first_score, nobody.current_streak) == (0, [], None, 0)
+
+
+def test_admin_overview(session, world):
+    totals = {c.slug: c for c in dashboards.admin_overview(session=session)}
+    a, b = totals[world["a"].slug], totals[world["b"].slug]
+    assert (a.learners, a.managers, a.sessions) == (3, 1, 5)
+    assert (b.learners, b.sessions, b.average_score, b.minutes) == (1, 5, 99.0, 75.0)
+
+
+def test_fixed_query_counts(session, world, engine):
+    # Twenty more sessions change no query count.
+    for index, name in enumerate(("small", "large")):
+        if name == "large":
+            for day in range(20):
+                _analysed(session, world["bob"], world["a"], today() - timedelta(days=day % 25), 40 + day)
+        with _Counter(engine) as c:
+            dashboards.company_dashboard(session=session, company_id=world["a"].id, date_from=None, date_to=None)
+        assert c.count == 4, name
+        with _Counter(engine) as c:
+            dashboards.learner_progress(session=session, user_id=world["bob"].id)
+        assert c.count == 3, name
+        with _Counter(engine) as c:
+            dashboards.company_csv(session=session, company_id=world["a"].id, date_from=None, date_to=None)
+        assert c.count == 1, name
+        with _Counter(engine) as c:
+            dashboards.admin_overview(session=session)
+        assert c.count == 1, name
+        assert index in (0, 1)
+
+
+def test_download_tokens():
+    user, company = uuid.uuid4(), uuid.uuid4()
+    token = dashboards.mint_download_token(user_id=user, company_id=company, now=1_000_000)
+    assert dashboards.verify_download_token(token, company_id=company, now=1_000_000) == user
+    assert dashboards.verify_download_token(token, company_id=company, now=1_000_000 + 121) is None
+    assert dashboards.verify_download_token(token, company_id=uuid.uuid4(), now=1_000_000) is None
+    forged = uuid.uuid4().hex + token[32:]
+    assert dashboards.verify_download_token(forged, company_id=company, now=1_000_000) is None
+    for bad in ("", "x", "a.b.c", token + "0", None):
+        assert dashboards.verify_download_token(bad, company_id=company, now=1_000_000) is None

@@ -1,0 +1,64 @@
+"""Dashboards in the browser: a learner's charts, a manager's KPIs and CSV, and the refusals."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from playwright.sync_api import expect
+
+DEMO_PASSWORD = "speakpro-demo"
+
+
+def _login(page, base_url, email):
+    page.goto(base_url + "/login")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(DEMO_PASSWORD)
+    page.locator("#login-submit").click()
+    expect(page).to_have_url(re.compile(r"/home$"))
+
+
+def test_learner_sees_their_progress_charts(page, base_url):
+    _login(page, base_url, "learner@example.com")
+    page.locator("#nav-progress").click()
+    expect(page).to_have_url(re.compile(r"/progress$"))
+    expect(page.locator("#chart-score .js-plotly-plot")).to_be_visible()
+    expect(page.locator("#chart-calendar .js-plotly-plot")).to_be_visible()
+    expect(page.locator("#chart-skills .js-plotly-plot")).to_be_visible()
+    expect(page.locator("#stat-sessions")).not_to_have_text("0")
+
+
+def test_manager_sees_kpis_and_downloads_the_csv(page, base_url):
+    _login(page, base_url, "manager@example.com")
+    page.goto(base_url + "/company/northwind/dashboard")
+    expect(page.locator("#dashboard-title")).to_contain_text("Northwind Outfitters")
+    expect(page.locator("#kpi-sessions")).not_to_have_text("0")
+    expect(page.locator("#kpi-learners")).not_to_have_text("0")
+    expect(page.locator("#chart-daily-score .js-plotly-plot")).to_be_visible()
+    expect(page.locator("#learner-table tbody tr").first).to_be_visible()
+    with page.expect_download() as info:
+        page.locator("#download-csv").click()
+    download = info.value
+    assert download.suggested_filename == "northwind-learners.csv"
+    text = open(download.path(), encoding="utf-8").read()
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:3] == ["learner", "email", "sessions"]
+    assert len(rows) > 1
+    assert all("blueharbor" not in row[1] for row in rows[1:])
+
+
+def test_other_companys_manager_is_refused(page, base_url):
+    _login(page, base_url, "manager@blueharbor.example.com")
+    page.goto(base_url + "/company/northwind/dashboard")
+    expect(page.locator("#forbidden")).to_be_visible()
+    expect(page.locator("#kpi-sessions")).to_have_count(0)
+    expect(page.locator("#learner-table")).to_have_count(0)
+    expect(page.get_by_text("Northwind Outfitters")).to_have_count(0)
+
+
+def test_learner_is_refused(page, base_url):
+    _login(page, base_url, "learner@example.com")
+    page.goto(base_url + "/company/northwind/dashboard")
+    expect(page.locator("#forbidden")).to_be_visible()
+    expect(page.locator("#learner-table")).to_have_count(0)
