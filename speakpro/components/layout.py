@@ -69,12 +69,17 @@ def navbar() -> rx.Component:
     return rx.box(
         rx.hstack(
             logo(),
-            rx.hstack(
-                _nav_link("How it works", "/#how-it-works"),
-                _nav_link("Curriculum", "/#curriculum"),
-                _nav_link("For teams", "/#teams"),
-                spacing="5",
-                display=["none", "none", "flex"],
+            # Signed-in people get their own navigation instead of the landing page's sections.
+            rx.cond(
+                AuthState.signed_in,
+                rx.fragment(),
+                rx.hstack(
+                    _nav_link("How it works", "/#how-it-works"),
+                    _nav_link("Curriculum", "/#curriculum"),
+                    _nav_link("For teams", "/#teams"),
+                    spacing="5",
+                    display=["none", "none", "flex"],
+                ),
             ),
             rx.cond(AuthState.signed_in, _account_menu(), _visitor_buttons()),
             justify="between",

@@ -107,13 +107,97 @@ def _segment(segment: SegmentRow) -> rx.Component:
     return rx.hstack(
         rx.badge(segment.speaker_label, color_scheme=rx.cond(mine, "violet", "gray"), variant="soft",
                  min_width="64px"),
-        rx.text(segment.text, size="2", flex="1"),
+        rx.cond(
+            segment.parts.length() > 0,
+            rx.text(rx.foreach(segment.parts, _part), size="2", flex="1"),
+            rx.text(segment.text, size="2", flex="1"),
+        ),
         rx.text(segment.time, size="1", color_scheme="gray", font_family="monospace"),
         width="100%",
         align="start",
         spacing="3",
         class_name="transcript-line",
         data_speaker=segment.speaker,
+    )
+
+
+def _part(part: rx.Var) -> rx.Component:
+    return rx.cond(
+        part.filler,
+        rx.el.mark(part.text, class_name="filler", title="Filler word",
+                   style={"background_color": "#fde047", "color": "inherit", "border_radius": "3px",
+                          "padding": "0 2px"}),
+        rx.text.span(part.text),
+    )
+
+
+def _speech_metric(metric: rx.Var) -> rx.Component:
+    return rx.hstack(
+        rx.vstack(
+            rx.text(metric.label, size="1", color_scheme="gray"),
+            rx.text(metric.value, size="3", weight="bold"),
+            rx.text(metric.healthy, size="1", color_scheme="gray", class_name="metric-band"),
+            spacing="0",
+        ),
+        rx.spacer(),
+        rx.badge(metric.verdict, color_scheme=rx.cond(metric.color == "green", "green", "amber"), variant="soft"),
+        width="100%",
+        align="center",
+        class_name="speech-metric",
+        data_metric=metric.key,
+    )
+
+
+def _coach_item(item: rx.Var) -> rx.Component:
+    return rx.vstack(
+        rx.text(item.text, size="2"),
+        rx.cond(item.quote != "", rx.text("\u201c", item.quote, "\u201d", size="1", color_scheme="gray",
+                                           font_style="italic")),
+        spacing="0",
+        class_name="coach-item",
+    )
+
+
+def _coach() -> rx.Component:
+    return rx.box(
+        rx.hstack(
+            rx.heading("Coach", size="4"),
+            rx.badge(SessionDetailState.coach_provider, variant="soft", id="coach-provider"),
+            align="center",
+            spacing="2",
+            margin_bottom="0.5rem",
+        ),
+        rx.cond(SessionDetailState.coach_note != "",
+                rx.text(SessionDetailState.coach_note, size="1", color_scheme="gray", margin_bottom="0.5rem")),
+        rx.flex(rx.foreach(SessionDetailState.coach_scores, _metric), gap="1rem", wrap="wrap", id="coach-rubric"),
+        rx.cond(
+            SessionDetailState.strengths.length() > 0,
+            rx.vstack(rx.heading("Strengths", size="3"), rx.foreach(SessionDetailState.strengths, _coach_item),
+                      spacing="2", margin_top="0.75rem", id="coach-strengths"),
+        ),
+        rx.cond(
+            SessionDetailState.improvements.length() > 0,
+            rx.vstack(rx.heading("To improve", size="3"), rx.foreach(SessionDetailState.improvements, _coach_item),
+                      spacing="2", margin_top="0.75rem", id="coach-improvements"),
+        ),
+        style=styles.card,
+        width="100%",
+        id="session-coach",
+    )
+
+
+def _analysis() -> rx.Component:
+    return rx.vstack(
+        rx.cond(
+            SessionDetailState.speech_metrics.length() > 0,
+            rx.box(rx.heading("Speech metrics", size="4", margin_bottom="0.5rem"),
+                   rx.vstack(rx.foreach(SessionDetailState.speech_metrics, _speech_metric), spacing="3",
+                             width="100%"),
+                   style=styles.card, width="100%", id="session-speech-metrics"),
+        ),
+        rx.cond(SessionDetailState.has_coach, _coach()),
+        spacing="4",
+        width="100%",
     )
 
 
@@ -195,20 +279,27 @@ def _detail() -> rx.Component:
                    rx.flex(rx.foreach(SessionDetailState.metrics, _metric), gap="1rem", wrap="wrap"),
                    style=styles.card, width="100%", id="session-metrics"),
         ),
-        rx.box(
-            rx.heading("Transcript", size="4", margin_bottom="0.75rem"),
-            rx.cond(
-                SessionDetailState.segments.length() > 0,
-                rx.vstack(rx.foreach(SessionDetailState.segments, _segment), spacing="3", width="100%"),
+        rx.grid(
+            rx.box(
+                rx.heading("Transcript", size="4", margin_bottom="0.75rem"),
                 rx.cond(
-                    SessionDetailState.transcript_text != "",
-                    rx.text(SessionDetailState.transcript_text, white_space="pre-wrap", size="2"),
-                    rx.text(SessionDetailState.transcript_note, color_scheme="gray", size="2"),
+                    SessionDetailState.segments.length() > 0,
+                    rx.vstack(rx.foreach(SessionDetailState.segments, _segment), spacing="3", width="100%"),
+                    rx.cond(
+                        SessionDetailState.transcript_text != "",
+                        rx.text(SessionDetailState.transcript_text, white_space="pre-wrap", size="2"),
+                        rx.text(SessionDetailState.transcript_note, color_scheme="gray", size="2"),
+                    ),
                 ),
+                style=styles.card,
+                width="100%",
+                id="session-transcript",
             ),
-            style=styles.card,
+            _analysis(),
+            columns=rx.breakpoints(initial="1", md="2"),
+            spacing="4",
             width="100%",
-            id="session-transcript",
+            align="start",
         ),
         spacing="4",
         width="100%",
@@ -236,7 +327,7 @@ def session_page() -> rx.Component:
                 rx.cond(SessionDetailState.loaded, _detail(), rx.skeleton(width="100%", height="480px")),
             ),
             style=styles.page,
-            max_width="900px",
+            max_width="1200px",
             padding_y="2rem",
         )
     )

@@ -4,6 +4,7 @@ import reflex as rx
 
 from speakpro import routes, styles
 from speakpro.components.layout import page_frame
+from speakpro.services.speech_metrics import FILLER_RATE_HEALTHY_MAX, PACE_HEALTHY_WPM, TALK_RATIO_HEALTHY
 from speakpro.state.progress import WINDOWS, ProgressState
 
 
@@ -77,8 +78,10 @@ def progress_page() -> rx.Component:
             ),
             chart_card(ProgressState.weekly_fig, "chart-weekly"),
             chart_card(ProgressState.calendar_fig, "chart-calendar"),
-            rx.text("Shaded bands show the healthy range: 120–160 words per minute, at most 4 filler words, "
-                    "40–60% of the talking.", size="1", color_scheme="gray"),
+            rx.text(f"Shaded bands show the healthy range: {PACE_HEALTHY_WPM[0]}–{PACE_HEALTHY_WPM[1]} words per "
+                    f"minute, under {FILLER_RATE_HEALTHY_MAX:g} filler words per 100 words, "
+                    f"{TALK_RATIO_HEALTHY[0]:.0%}–{TALK_RATIO_HEALTHY[1]:.0%} of the talking.", size="1",
+                    color_scheme="gray"),
             spacing="4",
             style=styles.page,
             padding_y="2rem",

@@ -76,6 +76,7 @@ class SessionPoint:
     pace_wpm: int | None
     fillers: int
     talk_ratio: float | None
+    filler_rate: float | None = None  # fillers per 100 learner words
 
 
 @dataclass
@@ -126,14 +127,15 @@ def learner_progress(
     # 1. The per-session series (newest MAX_SERIES_POINTS, returned oldest first).
     rows = session.execute(
         select(SA.session_date, SA.overall_score, SA.speaking_pace_wpm, SA.filler_words_count,
-               SA.talk_time_ratio)
+               SA.talk_time_ratio, SA.filler_rate_per_100)
         .where(mine)
         .order_by(SA.session_date.desc(), SA.session_hour.desc(), SA.created_at.desc())
         .limit(MAX_SERIES_POINTS)
     ).all()
     result.points = [
         SessionPoint(day=r.session_date, overall_score=r.overall_score, pace_wpm=r.speaking_pace_wpm,
-                     fillers=r.filler_words_count or 0, talk_ratio=_num(r.talk_time_ratio, 3))
+                     fillers=r.filler_words_count or 0, talk_ratio=_num(r.talk_time_ratio, 3),
+                     filler_rate=_num(r.filler_rate_per_100, 2))
         for r in reversed(rows)
     ]
 

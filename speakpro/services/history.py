@@ -3,7 +3,11 @@
 Reads return plain dataclasses (ids as strings), never ORM rows. A learner only ever sees their own
 sessions: someone else's session and an unknown one give the same "not found" error, so ids cannot be
 probed. The list costs two queries per page (count + page, flags as EXISTS subqueries) and the detail
-two (the session with its 1:1 rows, then the segments), however long the history is.
+three (the session with its 1:1 rows, the segments, then its analysis results), however long the history is.
+
+The detail also carries the analysis next to the transcript: the speech metrics with their healthy
+bands (`services.speech_metrics` constants), the coach's rubric with strengths and improvements, and each
+learner line split into plain and filler parts (`speech_metrics.filler_parts`, English only).
 
 Deleting a session (`delete_session`) follows the privacy rules of the data model (seed 001/002):
 
@@ -37,7 +41,7 @@ from __future__ import annotations
 import logging
 import math
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -57,6 +61,7 @@ from speakpro.models import (
     utcnow,
 )
 from speakpro.models.practice import MAX_SESSION_SECONDS
+from speakpro.services import speech_metrics as sm
 from speakpro.services.telemetry import audit
 from speakpro.services.validation import ValidationError
 
@@ -108,6 +113,34 @@ class SegmentView:
     text: str
     start_ms: int
     end_ms: int
+    parts: list[dict[str, Any]] = field(default_factory=list)  # [{"text", "filler": bool}]; learner lines only
+
+
+@dataclass(frozen=True)
+class MetricView:
+    """One speech metric against its healthy band (`low`/`high` None when open-ended).
+
+    `assessment` is "ok", "low", "high", or None when the metric was not measured.
+    """
+
+    key: str
+    value: float | None
+    low: float | None
+    high: float | None
+    assessment: str | None
+
+
+@dataclass(frozen=True)
+class CoachView:
+    """The coach's rubric: scores 0-100, the overall score, strengths and improvements with quotes."""
+
+    provider: str  # "openai" or "local"
+    provider_label: str  # "AI coach" or "Local rubric"
+    note: str
+    scores: dict[str, int | None]
+    overall: int | None
+    strengths: list[dict[str, str]]  # [{"text", "quote"}]
+    improvements: list[dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -156,6 +189,8 @@ class SessionDetail:
     recording: RecordingView | None
     analytics: AnalyticsView | None
     summary: dict[str, Any] = field(default_factory=dict)
+    speech_metrics: list[MetricView] = field(default_factory=list)
+    coach: CoachView | None = None
 
 
 def _not_found() -> ValidationError:
@@ -253,11 +288,89 @@ def _float(value: Decimal | float | None) -> float | None:
     return None if value is None else float(value)
 
 
+# (key, low, high) of each metric with a healthy band, in display order (see services.speech_metrics).
+METRIC_BANDS: tuple[tuple[str, float | None, float | None], ...] = (
+    ("pace_wpm", *sm.PACE_HEALTHY_WPM),
+    ("filler_rate_per_100", 0, sm.FILLER_RATE_HEALTHY_MAX),
+    ("talk_time_ratio", *sm.TALK_RATIO_HEALTHY),
+    ("longest_monologue_seconds", 0, sm.MONOLOGUE_HEALTHY_MAX_SECONDS),
+    ("vocabulary_variety", sm.VOCABULARY_VARIETY_HEALTHY_MIN, 1),
+    ("sentiment", sm.SENTIMENT_POSITIVE_MIN, 1),
+)
+COACH_SKILLS = ("opening", "questioning", "objection_handling", "closing")
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _assess(key: str, value: float | None, low: float | None, high: float | None) -> str | None:
+    if value is None:
+        return None
+    if key == "filler_rate_per_100":  # healthy is strictly under the maximum (the quest's rule)
+        return "ok" if value < sm.FILLER_RATE_HEALTHY_MAX else "high"
+    if key in ("vocabulary_variety", "sentiment"):  # open-ended above
+        return "low" if value < low else "ok"
+    if low is not None and value < low:
+        return "low"
+    if high is not None and value > high:
+        return "high"
+    return "ok"
+
+
+def _metric_views(figures: dict[str, Any]) -> list[MetricView]:
+    """The banded metrics of the speech_metrics result (or the analytics row), [] when nothing was measured."""
+    views = []
+    for key, low, high in METRIC_BANDS:
+        value = _number(figures.get(key))
+        views.append(MetricView(key=key, value=value, low=low, high=high, assessment=_assess(key, value, low, high)))
+    return views if any(v.value is not None for v in views) else []
+
+
+def _coach_view(provider: str, results: dict[str, Any], stats: SessionAnalytics | None) -> CoachView | None:
+    raw_scores = results.get("scores") if isinstance(results.get("scores"), dict) else {}
+    scores: dict[str, int | None] = {}
+    for skill in COACH_SKILLS:
+        value = _number(raw_scores.get(skill))
+        if value is None and stats is not None:
+            value = _number(getattr(stats, f"{skill}_score", None))
+        scores[skill] = None if value is None else int(round(value))
+    overall = _number(results.get("overall"))
+    if overall is None and stats is not None:
+        overall = _number(stats.overall_score)
+    if not results and all(v is None for v in scores.values()) and overall is None:
+        return None
+
+    def items(name: str) -> list[dict[str, str]]:
+        value = results.get(name)
+        return [{"text": str(i.get("text") or ""), "quote": str(i.get("quote") or "")}
+                for i in (value if isinstance(value, list) else []) if isinstance(i, dict) and i.get("text")]
+
+    provider = provider or str(results.get("provider") or "local")
+    return CoachView(
+        provider=provider, provider_label="Local rubric" if provider == "local" else "AI coach",
+        note=str(results.get("label") or ""), scores=scores, overall=None if overall is None else int(round(overall)),
+        strengths=items("strengths"), improvements=items("improvements"),
+    )
+
+
+def _english(language: str | None) -> bool:
+    return not language or language.lower().startswith("en")
+
+
 def get_session_detail(*, session: Session, user_id: uuid.UUID, practice_session_id: uuid.UUID | str) -> SessionDetail:
     """One of the learner's sessions: transcript segments, recording with a playback URL, analytics.
 
-    Two queries: the session with its transcript, primary recording and analytics (all 1:1), then the
-    final segments in sequence order. The playback URL is minted only after ownership is established.
+    Three queries: the session with its transcript, primary recording and analytics (all 1:1), the
+    final segments in sequence order, then the newest "speech_metrics" and "coach" analysis results.
+    Learner lines carry `parts` (fillers marked) when the transcript is English. The playback URL is
+    minted only after ownership is established.
 
     Raises:
         ValidationError: "not found" for an unknown id, someone else's session or a deleted one.
@@ -306,6 +419,26 @@ def get_session_detail(*, session: Session, user_id: uuid.UUID, practice_session
                 .limit(MAX_SEGMENTS)
             ).all()
         ]
+    results: dict[str, tuple[str, dict[str, Any]]] = {}
+    for analysis_type, provider, payload in session.execute(
+        select(AnalysisResult.analysis_type, AnalysisResult.provider, AnalysisResult.results)
+        .where(AnalysisResult.session_id == session_id, AnalysisResult.analysis_type.in_(("speech_metrics", "coach")))
+        .order_by(AnalysisResult.created_at.desc(), AnalysisResult.id.desc())
+    ).all():
+        results.setdefault(analysis_type, (provider, payload if isinstance(payload, dict) else {}))
+    stats: SessionAnalytics | None = row.SessionAnalytics
+    figures = results.get("speech_metrics", ("", {}))[1]
+    if not figures and stats is not None:
+        figures = {"pace_wpm": stats.speaking_pace_wpm, "filler_rate_per_100": stats.filler_rate_per_100,
+                   "talk_time_ratio": stats.talk_time_ratio,
+                   "longest_monologue_seconds": stats.longest_monologue_seconds, "sentiment": stats.sentiment_score}
+    coach = None
+    if "coach" in results or stats is not None:
+        coach = _coach_view(*results.get("coach", ("", {})), stats)
+    if _english(figures.get("language") or row.language):
+        segments = [
+            replace(s, parts=sm.filler_parts(s.text)) if s.speaker == sm.LEARNER else s for s in segments
+        ]
     text = (row.transcript_content or "").strip() if readable else ""
     recording = None
     if row.storage_key is not None:
@@ -316,7 +449,6 @@ def get_session_detail(*, session: Session, user_id: uuid.UUID, practice_session
             url = ""
         recording = RecordingView(mime_type=row.mime_type, size_bytes=row.size_bytes,
                                   duration_seconds=row.audio_seconds, url=url)
-    stats: SessionAnalytics | None = row.SessionAnalytics
     analytics = None
     if stats is not None:
         analytics = AnalyticsView(
@@ -334,6 +466,7 @@ def get_session_detail(*, session: Session, user_id: uuid.UUID, practice_session
         transcript_anonymized=bool(row.is_anonymized), transcript_language=row.language or "",
         word_count=row.word_count or 0, segments=segments, transcript_text=text if not segments else "",
         recording=recording, analytics=analytics, summary=dict(practice.analytics_summary or {}),
+        speech_metrics=_metric_views(figures), coach=coach,
     )
 
 

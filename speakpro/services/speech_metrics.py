@@ -59,7 +59,7 @@ __all__ = [
     "FILLER_RATE_HEALTHY_MAX", "LEARNER", "MATTR_WINDOW", "MONOLOGUE_HEALTHY_MAX_SECONDS", "PACE_HEALTHY_WPM",
     "PAUSE_MIN_MS", "SENTIMENT_POSITIVE_MIN", "TALK_RATIO_HEALTHY", "TALK_RATIO_TOP_REPS",
     "VOCABULARY_VARIETY_HEALTHY_MIN", "VERSION", "SpeechMetrics", "Utterance", "compute_speech_metrics",
-    "filler_tokens", "tokens_of",
+    "filler_parts", "filler_tokens", "tokens_of",
 ]
 
 VERSION = "speech-metrics-1"
@@ -178,13 +178,9 @@ def _vocal_form(word: str) -> str | None:
     return None
 
 
-def filler_tokens(text: str) -> dict[str, int]:
-    """The English fillers of one utterance by kind, by the rules of the module docstring."""
-    tokens = tokens_of(text)
-    found: dict[str, int] = {}
-
-    def add(kind: str) -> None:
-        found[kind] = found.get(kind, 0) + 1
+def _filler_hits(tokens: list[str]) -> list[tuple[str, int, int]]:
+    """(kind, first token index, last token index) of each filler, by the rules of the module docstring."""
+    hits: list[tuple[str, int, int]] = []
 
     def before(i: int) -> str | None:  # the token before i, None at the start of the utterance
         return tokens[i - 1] if i > 0 else None
@@ -197,23 +193,55 @@ def filler_tokens(text: str) -> dict[str, int]:
             continue
         vocal = _vocal_form(token)
         if vocal:
-            add(vocal)
+            hits.append((vocal, i, i))
         elif token == "basically":
-            add("basically")
+            hits.append(("basically", i, i))
         elif token == "like":
             prev, nxt = before(i), after(i)
             if prev in _LIKE_NOT_AFTER:
                 continue
             if nxt == "," or prev == "," or prev is None or prev in _SENTENCE_END or prev in _BE:
-                add("like")
+                hits.append(("like", i, i))
         for first, second in _PHRASES:
             if token == first and after(i) == second:
                 prev, nxt = before(i), after(i + 1)
                 if prev in _PHRASE_NOT_AFTER:
                     continue
                 if nxt is None or nxt == "," or nxt in _SENTENCE_END or prev == ",":
-                    add(f"{first} {second}")
+                    hits.append((f"{first} {second}", i, i + 1))
+    return hits
+
+
+def filler_tokens(text: str) -> dict[str, int]:
+    """The English fillers of one utterance by kind, by the rules of the module docstring."""
+    found: dict[str, int] = {}
+    for kind, _, _ in _filler_hits(tokens_of(text)):
+        found[kind] = found.get(kind, 0) + 1
     return found
+
+
+def filler_parts(text: str) -> list[dict[str, Any]]:
+    """One utterance split into consecutive parts `{"text", "filler"}` that join back to `text` exactly.
+
+    The filler parts are the fillers `filler_tokens` counts (a phrase such as "you know" is one part,
+    including the space between its words); everything else, punctuation included, is plain.
+    """
+    text = text or ""
+    matches = list(_TOKEN.finditer(text))
+    tokens = [m.group(0).lower().replace("\u2019", "'") for m in matches]
+    spans = sorted((matches[first].start(), matches[last].end()) for _, first, last in _filler_hits(tokens))
+    parts: list[dict[str, Any]] = []
+    cursor = 0
+    for start, end in spans:
+        if start < cursor:  # overlapping hits cannot happen today; never emit text twice
+            continue
+        if start > cursor:
+            parts.append({"text": text[cursor:start], "filler": False})
+        parts.append({"text": text[start:end], "filler": True})
+        cursor = end
+    if cursor < len(text) or not parts:
+        parts.append({"text": text[cursor:], "filler": False})
+    return parts
 
 
 def _union_ms(intervals: Iterable[tuple[int, int]]) -> int:

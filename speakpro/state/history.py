@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import reflex as rx
@@ -35,14 +35,71 @@ class HistoryRow:
 
 
 @dataclass(frozen=True)
+class TextPart:
+    """A piece of a transcript line; `filler` pieces are highlighted."""
+
+    text: str
+    filler: bool
+
+
+@dataclass(frozen=True)
 class SegmentRow:
-    """One transcript line, formatted for display."""
+    """One transcript line, formatted for display (`parts` splits it into plain and filler pieces)."""
 
     sequence: int
     speaker: str
     speaker_label: str
     text: str
     time: str
+    parts: list[TextPart] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    """One speech metric with its healthy band and a green ("ok") or amber badge."""
+
+    key: str
+    label: str
+    value: str
+    healthy: str
+    verdict: str  # "Healthy", "Low", "High"
+    color: str  # "green" or "amber"
+
+
+@dataclass(frozen=True)
+class CoachItemRow:
+    """A strength or an improvement, with the learner's words it is about."""
+
+    text: str
+    quote: str
+
+
+# key -> (label, how to show a value, unit after the band)
+METRIC_FORMATS = {
+    "pace_wpm": ("Pace", lambda v: f"{v:.0f} wpm", lambda v: f"{v:g}", " wpm"),
+    "filler_rate_per_100": ("Fillers per 100 words", lambda v: f"{v:.1f}", lambda v: f"{v:g}", ""),
+    "talk_time_ratio": ("Your talk time", lambda v: f"{round(v * 100)}%", lambda v: f"{round(v * 100)}", "%"),
+    "longest_monologue_seconds": ("Longest monologue", lambda v: f"{v:.0f} s", lambda v: f"{v:g}", " s"),
+    "vocabulary_variety": ("Vocabulary variety", lambda v: f"{v:.2f}", lambda v: f"{v:g}", ""),
+    "sentiment": ("Sentiment", lambda v: f"{v:+.2f}", lambda v: f"{v:g}", ""),
+}
+VERDICTS = {"ok": "Healthy", "low": "Low", "high": "High"}
+SKILL_LABELS = {"opening": "Opening", "questioning": "Questioning", "objection_handling": "Objection handling",
+                "closing": "Closing"}
+
+
+def metric_row(metric: history.MetricView) -> MetricRow:
+    """A metric formatted as value + "healthy: a–b" + badge."""
+    label, show, bound, unit = METRIC_FORMATS.get(metric.key, (metric.key, lambda v: f"{v:g}", lambda v: f"{v:g}",
+                                                                ""))
+    low = "" if metric.low is None else bound(metric.low)
+    high = "" if metric.high is None else bound(metric.high)
+    return MetricRow(
+        key=metric.key, label=label, value="—" if metric.value is None else show(metric.value),
+        healthy=f"healthy: {low}\u2013{high}{unit}",
+        verdict=VERDICTS.get(metric.assessment or "", "Not measured"),
+        color="green" if metric.assessment == "ok" else "amber",
+    )
 
 
 def when(value: datetime | None) -> str:
@@ -128,6 +185,14 @@ class SessionDetailState(AuthState):
     audio_details: str = ""
     score: str = ""
     metrics: list[list[str]] = []
+    speech_metrics: list[MetricRow] = []
+    has_coach: bool = False
+    coach_provider: str = ""
+    coach_note: str = ""
+    coach_overall: str = ""
+    coach_scores: list[list[str]] = []
+    strengths: list[CoachItemRow] = []
+    improvements: list[CoachItemRow] = []
     error: str = ""
     busy: bool = False
 
@@ -139,6 +204,8 @@ class SessionDetailState(AuthState):
         self.segments, self.transcript_text, self.transcript_note = [], "", ""
         self.has_recording, self.audio_url, self.audio_mime, self.audio_details = False, "", "", ""
         self.score, self.metrics, self.error, self.busy = "", [], "", False
+        self.speech_metrics, self.has_coach, self.coach_provider, self.coach_note = [], False, "", ""
+        self.coach_overall, self.coach_scores, self.strengths, self.improvements = "", [], [], []
 
     def _show(self, detail: history.SessionDetail) -> None:
         self.session_id, self.title, self.topic = detail.id, detail.title, detail.topic_title
@@ -146,9 +213,21 @@ class SessionDetailState(AuthState):
         self.status, self.mode = STATUS_LABELS.get(detail.status, detail.status), detail.mode
         self.segments = [
             SegmentRow(sequence=s.sequence, speaker=s.speaker, speaker_label=SPEAKER_LABELS.get(s.speaker, s.speaker),
-                       text=s.text, time=clock(s.start_ms / 1000))
+                       text=s.text, time=clock(s.start_ms / 1000),
+                       parts=[TextPart(text=str(p["text"]), filler=bool(p["filler"])) for p in s.parts])
             for s in detail.segments
         ]
+        self.speech_metrics = [metric_row(m) for m in detail.speech_metrics]
+        coach = detail.coach
+        self.has_coach = coach is not None
+        if coach is not None:
+            self.coach_provider, self.coach_note = coach.provider_label, coach.note
+            self.coach_overall = "—" if coach.overall is None else str(coach.overall)
+            self.coach_scores = [[SKILL_LABELS.get(k, k), "—" if v is None else str(v)]
+                                 for k, v in coach.scores.items()]
+            self.coach_scores.append(["Overall", self.coach_overall])
+            self.strengths = [CoachItemRow(text=i["text"], quote=i["quote"]) for i in coach.strengths]
+            self.improvements = [CoachItemRow(text=i["text"], quote=i["quote"]) for i in coach.improvements]
         self.transcript_text = detail.transcript_text
         if detail.transcript_anonymized:
             self.transcript_note = "The transcript of this session was deleted."

@@ -7,11 +7,13 @@ import reflex as rx
 
 from speakpro.components import charts
 from speakpro.services import dashboards
+from speakpro.services.speech_metrics import FILLER_RATE_HEALTHY_MAX, PACE_HEALTHY_WPM, TALK_RATIO_HEALTHY
 from speakpro.state.auth import AuthState, run_db
 
-PACE_BAND = (120, 160)  # words per minute that listeners find easy to follow
-TALK_BAND = (0.4, 0.6)  # a conversation, not a monologue
-FILLER_BAND = (0, 4)
+# The same healthy ranges as the metrics engine, so the charts and the session page agree.
+PACE_BAND = PACE_HEALTHY_WPM
+TALK_BAND = TALK_RATIO_HEALTHY
+FILLER_BAND = (0, FILLER_RATE_HEALTHY_MAX)
 SCORE_BAND = (70, 100)
 WINDOWS = ("30", "90", "180", "365")
 
@@ -69,7 +71,8 @@ class ProgressState(AuthState):
                                                band=SCORE_BAND, y_range=(0, 100))
         self.pace_fig = charts.line_with_band(days, [pt.pace_wpm for pt in p.points], title="Pace (words per minute)",
                                               band=PACE_BAND, color=charts.TEAL)
-        self.fillers_fig = charts.line_with_band(days, [pt.fillers for pt in p.points], title="Filler words",
+        self.fillers_fig = charts.line_with_band(days, [pt.filler_rate for pt in p.points],
+                                                 title="Filler words per 100 words",
                                                  band=FILLER_BAND, color=charts.GRAY)
         self.talk_fig = charts.line_with_band(days, [pt.talk_ratio for pt in p.points], title="Your share of talk time",
                                               band=TALK_BAND, y_range=(0, 1))

@@ -247,7 +247,7 @@ def test_detail_shows_final_segments_in_order_the_recording_and_the_analytics(se
     with count_queries(session) as statements:
         detail = history.get_session_detail(session=session, user_id=user.id, practice_session_id=str(practice.id))
 
-    assert len(statements) == 2
+    assert len(statements) == 3  # the session with its 1:1 rows, the segments, the analysis results
     assert [(s.sequence, s.speaker, s.text) for s in detail.segments] == [
         (0, "user", "Hi, I'm Sam."), (1, "ai", "Hello Sam."), (3, "user", "Shall we start?")]
     assert detail.has_transcript and not detail.transcript_anonymized and detail.transcript_text == ""
