@@ -9,6 +9,8 @@ import re
 from playwright.sync_api import expect
 
 DEMO_PASSWORD = "speakpro-demo"
+# plotly.js is loaded lazily and, under the dev server, bundled on first use: the first chart can take a while.
+PLOTLY_TIMEOUT_MS = 90_000
 
 
 def _login(page, base_url, email):
@@ -23,9 +25,9 @@ def test_learner_sees_their_progress_charts(page, base_url):
     _login(page, base_url, "learner@example.com")
     page.locator("#nav-progress").click()
     expect(page).to_have_url(re.compile(r"/progress$"))
-    expect(page.locator("#chart-score .js-plotly-plot")).to_be_visible()
-    expect(page.locator("#chart-calendar .js-plotly-plot")).to_be_visible()
-    expect(page.locator("#chart-skills .js-plotly-plot")).to_be_visible()
+    expect(page.locator("#chart-score .js-plotly-plot")).to_be_visible(timeout=PLOTLY_TIMEOUT_MS)
+    expect(page.locator("#chart-calendar .js-plotly-plot")).to_be_visible(timeout=PLOTLY_TIMEOUT_MS)
+    expect(page.locator("#chart-skills .js-plotly-plot")).to_be_visible(timeout=PLOTLY_TIMEOUT_MS)
     expect(page.locator("#stat-sessions")).not_to_have_text("0")
 
 
@@ -35,7 +37,7 @@ def test_manager_sees_kpis_and_downloads_the_csv(page, base_url):
     expect(page.locator("#dashboard-title")).to_contain_text("Northwind Outfitters")
     expect(page.locator("#kpi-sessions")).not_to_have_text("0")
     expect(page.locator("#kpi-learners")).not_to_have_text("0")
-    expect(page.locator("#chart-daily-score .js-plotly-plot")).to_be_visible()
+    expect(page.locator("#chart-daily-score .js-plotly-plot")).to_be_visible(timeout=PLOTLY_TIMEOUT_MS)
     expect(page.locator("#learner-table tbody tr").first).to_be_visible()
     with page.expect_download() as info:
         page.locator("#download-csv").click()

@@ -1,0 +1,41 @@
+"""Progress and company dashboard handlers called directly: figures built, other companies refused."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from speakpro.models import User
+from speakpro.seed import run_seed
+from speakpro.services import sessions
+from speakpro.state.dashboard import DashboardState
+from speakpro.state.progress import ProgressState
+from tests.state.test_auth_states import run
+
+
+def _signed_in(state_cls, session, email):
+    user_id = session.execute(select(User.id).where(User.email == email)).scalar_one()
+    state = state_cls()
+    state.session_token = sessions.create_session(session=session, user_id=user_id)
+    return state
+
+
+async def test_progress_builds_every_chart_for_the_demo_learner(session):
+    run_seed(session)
+    state = _signed_in(ProgressState, session, "learner@example.com")
+    await run(state.load)
+    for name in ("score_fig", "pace_fig", "fillers_fig", "talk_fig", "skills_fig", "weekly_fig", "calendar_fig"):
+        figure = getattr(state, name)
+        assert figure.data, f"{name} has no trace"
+
+
+async def test_company_dashboard_only_for_that_companys_managers(session, monkeypatch):
+    run_seed(session)
+    monkeypatch.setattr(DashboardState, "_slug_from_path", lambda self: "northwind")
+    manager = _signed_in(DashboardState, session, "manager@example.com")
+    await run(manager._refresh)
+    assert not manager.forbidden and manager.company_name == "Northwind Outfitters"
+    assert int(manager.kpi_sessions) > 0 and manager.learner_rows and manager.daily_fig.data
+    for email in ("manager@blueharbor.example.com", "learner@example.com"):
+        other = _signed_in(DashboardState, session, email)
+        await run(other._refresh)
+        assert other.forbidden and other.learner_rows == [] and other.company_name in ("", None)
