@@ -6,6 +6,7 @@ import reflex as rx
 
 from speakpro import routes, styles
 from speakpro.components.forms import error_callout
+from speakpro.components.guards import not_found_notice
 from speakpro.components.layout import page_frame
 from speakpro.state.history import HistoryRow, HistoryState, SegmentRow, SessionDetailState
 
@@ -312,18 +313,7 @@ def session_page() -> rx.Component:
         rx.box(
             rx.cond(
                 SessionDetailState.not_found,
-                rx.center(
-                    rx.vstack(
-                        rx.icon("search-x", size=40, color=rx.color("gray", 9)),
-                        rx.heading("Session not found", size="6"),
-                        rx.text("This practice session does not exist, or it is not yours.", color_scheme="gray"),
-                        rx.link(rx.button("Go to your history"), href=routes.HISTORY),
-                        align="center",
-                        spacing="3",
-                    ),
-                    min_height="50vh",
-                    id="session-not-found",
-                ),
+                not_found_notice("Go to your history", routes.HISTORY, "session-not-found"),
                 rx.cond(SessionDetailState.loaded, _detail(), rx.skeleton(width="100%", height="480px")),
             ),
             style=styles.page,

@@ -6,6 +6,7 @@ import reflex as rx
 
 from speakpro import routes, styles
 from speakpro.components.forms import error_callout
+from speakpro.components.guards import not_found_notice
 from speakpro.components.layout import page_frame
 from speakpro.components.realtime import realtime_client
 from speakpro.state.practice_live import TARGET_SECONDS, PracticeLiveState, PracticeState, TopicRow
@@ -182,18 +183,7 @@ def practice_live_page() -> rx.Component:
         rx.box(
             rx.cond(
                 PracticeLiveState.not_found,
-                rx.center(
-                    rx.vstack(
-                        rx.icon("search-x", size=40, color=rx.color("gray", 9)),
-                        rx.heading("Session not found", size="6"),
-                        rx.text("This practice session does not exist, or it is not yours.", color_scheme="gray"),
-                        rx.link(rx.button("Choose a topic"), href=routes.PRACTICE),
-                        align="center",
-                        spacing="3",
-                    ),
-                    min_height="50vh",
-                    id="practice-not-found",
-                ),
+                not_found_notice("Choose a topic", routes.PRACTICE, "practice-not-found"),
                 rx.cond(PracticeLiveState.loaded, _live(), rx.skeleton(width="100%", height="480px")),
             ),
             style=styles.page,

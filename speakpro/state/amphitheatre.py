@@ -9,9 +9,8 @@ import reflex as rx
 from speakpro.services import amphitheatre
 from speakpro.services.economy import EconomyError
 from speakpro.services.validation import ValidationError
-from speakpro.state.auth import AuthState, run_db
+from speakpro.state.auth import RECORDING_MISSING, AuthState, run_db
 from speakpro.state.history import when
-from speakpro.uploads import check_audio_ref
 
 MAX_REFLECTION_INPUT = amphitheatre.REFLECTION_MAX * 4  # cut before it travels further; the service says why
 
@@ -79,16 +78,11 @@ class AmphitheatreState(AuthState):
         viewer = await self._viewer()
         if viewer is None:
             return self._login_redirect()
-        payload = payload if isinstance(payload, dict) else {}
-        key = str(payload.get("key", ""))[:300]
-        if not check_audio_ref(viewer.user_id, key, must_exist=True):
-            self.error = "That recording could not be found. Please record again."
+        take = await self._own_recording(viewer, payload)
+        if take is None:
+            self.error = RECORDING_MISSING
             return
-        self.audio_key, self.error = key, ""
-        try:
-            self.audio_seconds = max(0, min(900, int(float(payload.get("duration_seconds") or 0))))
-        except (TypeError, ValueError):
-            self.audio_seconds = 0
+        (self.audio_key, self.audio_seconds), self.error = take, ""
 
     @rx.event
     async def submit(self, form: dict):

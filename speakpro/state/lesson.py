@@ -10,8 +10,7 @@ import reflex as rx
 from speakpro.integrations.openai_client import get_openai_client
 from speakpro.services import lessons, quests, stakes
 from speakpro.services.validation import ValidationError
-from speakpro.state.auth import AuthState, run_db
-from speakpro.uploads import check_audio_ref
+from speakpro.state.auth import RECORDING_MISSING, AuthState, run_db
 
 MAX_TEXT = 1_000_001  # anything longer is refused by the service; cut before it travels further
 
@@ -137,11 +136,11 @@ class LessonState(AuthState):
         viewer = await self._viewer()
         if viewer is None:
             return self._login_redirect()
-        key = str((payload or {}).get("key", ""))[:300]
-        if not check_audio_ref(viewer.user_id, key, must_exist=True):
-            self.error = "That recording could not be found. Please record again."
+        take = await self._own_recording(viewer, payload)
+        if take is None:
+            self.error = RECORDING_MISSING
             return
-        self.audio_key, self.error = key, ""
+        self.audio_key, self.error = take[0], ""
 
     @rx.event
     async def answer(self, form: dict):

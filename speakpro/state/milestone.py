@@ -10,8 +10,7 @@ from speakpro.integrations.openai_client import get_openai_client
 from speakpro.services import milestones, progress
 from speakpro.services.catalog import get_milestone_prompt
 from speakpro.services.validation import ValidationError
-from speakpro.state.auth import AuthState, run_db
-from speakpro.uploads import check_audio_ref
+from speakpro.state.auth import RECORDING_MISSING, AuthState, run_db
 
 
 class MilestoneState(AuthState):
@@ -61,12 +60,11 @@ class MilestoneState(AuthState):
         viewer = await self._viewer()
         if viewer is None:
             return self._login_redirect()
-        key = str((payload or {}).get("key", ""))[:300]
-        if not check_audio_ref(viewer.user_id, key, must_exist=True):
-            self.error = "That recording could not be found. Please record again."
+        take = await self._own_recording(viewer, payload)
+        if take is None:
+            self.error = RECORDING_MISSING
             return
-        self.audio_key, self.error = key, ""
-        self.audio_seconds = int(float((payload or {}).get("duration_seconds") or 0))
+        (self.audio_key, self.audio_seconds), self.error = take, ""
 
     @rx.event
     async def submit(self, form: dict):
