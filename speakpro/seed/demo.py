@@ -2,7 +2,11 @@
 
 Each demo user is created whole (profile, progress, rewards, sessions, transcripts, analytics) in the
 seed's transaction, and only when that user does not exist yet: a second run changes nothing.
-The figures of each session (pace, fillers, talk-time ratio, questions) are computed from its dialogue.
+Each seeded session is analysed by the product's own engine: `compute_speech_metrics` over its timed segments
+and the local coaching rubric (`local_coach`, labelled as such), written in the same shape
+`services/analysis.py` writes. The history improves the way practice does: early sessions draw the dialogues the
+rubric scores lower and carry more filler words ("um", "you know") and a slower pace; later ones draw the
+stronger dialogues, cleaner and at a steady pace.
 """
 
 from __future__ import annotations
@@ -35,13 +39,16 @@ from speakpro.models import (
 )
 from speakpro.seed import content
 from speakpro.seed.catalog import stable_id
+from speakpro.services.analysis import analytics_values, result_rows, session_summary
+from speakpro.services.coach import local_coach
 from speakpro.services.economy import apply_reward
 from speakpro.services.passwords import hash_password
+from speakpro.services.speech_metrics import Utterance, compute_speech_metrics
 
 DEMO_PASSWORD = "speakpro-demo"  # a documented demo login, printed by `make run`; not a secret
 HISTORY_DAYS = 60
 
-FILLER_PATTERN = re.compile(r"\b(um+|uh+|er|ah|hmm+|you know|i mean|basically|like)\b", re.IGNORECASE)
+FILLER_OPENERS = ("Um, ", "Uh, ", "So, um, ", "You know, ", "Basically, ", "Er, ")
 WORD_PATTERN = re.compile(r"[\w']+")
 
 
@@ -235,10 +242,36 @@ def _seed_progress(session, user_id, demo, codes, module_ids, venues, district_s
         )
 
 
+def _dialogues_by_rubric() -> list[dict]:
+    """The demo dialogues, weakest first by the local rubric's score (at a neutral pace, no added fillers)."""
+    def score(dialogue: dict) -> int:
+        rows, _ = _segments(dialogue["turns"], uuid.UUID(int=0), random.Random(0), 0.5)
+        utterances = _utterances(rows)
+        return local_coach(utterances, compute_speech_metrics(utterances, language="en")).overall
+
+    return sorted(content.DEMO_DIALOGUES, key=score)
+
+
+def _utterances(rows: list[dict]) -> list[Utterance]:
+    return [Utterance(r["speaker"], r["text"], r["start_ms"], r["end_ms"]) for r in rows]
+
+
+def _with_fillers(turns, rng: random.Random, level: float):
+    """The learner's lines, each opened with a filler with probability 0.7 x (1 - level)."""
+    out = []
+    for speaker, text in turns:
+        if speaker == "user" and rng.random() < 0.7 * (1 - level):
+            text = rng.choice(FILLER_OPENERS) + (text if text.startswith("I ") else text[:1].lower() + text[1:])
+        out.append((speaker, text))
+    return out
+
+
 def _seed_history(session, user_id, company_id, demo: DemoUser, topics, today: date) -> None:
-    """Sessions over the last 60 days whose scores improve with practice, with transcripts and analytics."""
+    """Sessions over the last 60 days whose scores improve with practice, with transcripts and analytics
+    computed by the analysis engine."""
     rng = _rng_for(demo.email)
     now = datetime.now(UTC)
+    ranked = _dialogues_by_rubric()
     sessions, transcripts, segments, analytics, results = [], [], [], [], []
     practice_days: set[date] = set()
     count = 0
@@ -249,61 +282,45 @@ def _seed_history(session, user_id, company_id, demo: DemoUser, topics, today: d
         for _ in range(1 if rng.random() < 0.8 else 2):
             count += 1
             practice_days.add(day)
-            dialogue = rng.choice(content.DEMO_DIALOGUES)
+            progress = 1 - day_offset / HISTORY_DAYS  # 0 at the start of the history, 1 today
+            level = max(0.0, min(1.0, demo.skill + 0.35 * progress + rng.uniform(-0.08, 0.08)))
+            # Weaker learners (and earlier days) mostly draw the dialogues the rubric scores lower.
+            pick = min(len(ranked) - 1, int(rng.triangular(0, len(ranked), level * len(ranked))))
+            dialogue = ranked[pick]
             started = datetime.combine(day, time(rng.randint(8, 19), rng.randint(0, 59)), tzinfo=UTC)
             # Today's sessions lie in the past even when the seed runs early in the day.
             started = min(started, now - timedelta(minutes=30 + 7 * count % 180))
             session_id = stable_id("session", demo.email, count)
             transcript_id = stable_id("transcript", demo.email, count)
-            progress = 1 - day_offset / HISTORY_DAYS  # 0 at the start of the history, 1 today
-            level = min(1.0, demo.skill + 0.35 * progress + rng.uniform(-0.08, 0.08))
-            turn_rows, stats = _segments(dialogue["turns"], transcript_id, rng, level)
+            turn_rows, stats = _segments(_with_fillers(dialogue["turns"], rng, level), transcript_id, rng, level)
             duration = max(60, min(900, stats["end_ms"] // 1000 + rng.randint(5, 30)))
+            ended = started + timedelta(seconds=duration)
             title = next(t["title"] for t in content.TOPICS if t["slug"] == dialogue["topic"])
-            score = int(max(0, min(100, round(35 + 60 * level + rng.uniform(-6, 6)))))
-            skills = {
-                name: int(max(0, min(100, round(score + rng.uniform(-12, 12)))))
-                for name in ("opening", "questioning", "objection_handling", "closing")
-            }
-            summary = {
-                "overall_score": score,
-                "pace_wpm": stats["pace"],
-                "filler_words": stats["fillers"],
-                "talk_time_ratio": stats["talk_ratio"],
-            }
+            utterances = _utterances(turn_rows)
+            metrics = compute_speech_metrics(utterances, language="en")
+            coach = local_coach(utterances, metrics)
             sessions.append(
                 {"id": session_id, "user_id": user_id, "company_id": company_id, "topic_id": topics[dialogue["topic"]],
                  "title": title, "mode": "realtime", "status": "analyzed", "privacy": "private",
-                 "started_at": started, "ended_at": started + timedelta(seconds=duration),
-                 "duration_seconds": duration, "processing_status": "complete",
-                 "minute_cost": Decimal(duration) / Decimal(60), "analytics_summary": summary,
-                 "created_at": started, "updated_at": started + timedelta(seconds=duration)}
+                 "started_at": started, "ended_at": ended, "duration_seconds": duration,
+                 "processing_status": "complete", "minute_cost": Decimal(duration) / Decimal(60),
+                 "analytics_summary": session_summary(metrics, coach, attempts=1),
+                 "created_at": started, "updated_at": ended}
             )
             transcripts.append(
                 {"id": transcript_id, "session_id": session_id, "finalized": True, "content": stats["content"],
                  "language": "en", "confidence": Decimal("0.9200"), "word_count": stats["words"],
-                 "created_at": started, "updated_at": started + timedelta(seconds=duration)}
+                 "created_at": started, "updated_at": ended}
             )
             segments.extend(turn_rows)
             analytics.append(
-                {"id": stable_id("analytics", demo.email, count), "session_id": session_id, "user_id": user_id,
-                 "company_id": company_id, "overall_score": score,
-                 "talk_time_ratio": Decimal(str(stats["talk_ratio"])), "filler_words_count": stats["fillers"],
-                 "filler_rate_per_100": Decimal(str(stats["filler_rate"])), "speaking_pace_wpm": stats["pace"],
-                 "sentiment_score": Decimal(str(round(rng.uniform(-0.1, 0.6), 4))),
-                 "longest_monologue_seconds": stats["longest_s"], "questions_asked": stats["questions"],
-                 "opening_score": skills["opening"], "questioning_score": skills["questioning"],
-                 "objection_handling_score": skills["objection_handling"], "closing_score": skills["closing"],
-                 "duration_seconds": duration, "session_date": started.date(), "session_hour": started.hour,
-                 "created_at": started + timedelta(seconds=duration)}
+                {"id": stable_id("analytics", demo.email, count), "session_id": session_id, "created_at": ended,
+                 **analytics_values(user_id=user_id, company_id=company_id, started_at=started,
+                                    duration_seconds=duration, metrics=metrics, coach=coach)}
             )
-            results.append(
-                {"id": stable_id("analysis", demo.email, count), "session_id": session_id,
-                 "analysis_type": "speech_metrics", "provider": "local", "version": "seed-1",
-                 "results": {**summary, "skills": skills, "questions_asked": stats["questions"]},
-                 "confidence": Decimal("0.8000"), "processing_time_ms": rng.randint(40, 180),
-                 "api_cost_usd": Decimal("0"), "created_at": started + timedelta(seconds=duration)}
-            )
+            for index, row in enumerate(result_rows(session_id, metrics, coach, metrics_ms=rng.randint(2, 12),
+                                                    coach_ms=rng.randint(1, 6), created_at=ended)):
+                results.append({**row, "id": stable_id("analysis", demo.email, count, index)})
     if not sessions:
         return
     for model, rows in ((PracticeSession, sessions), (Transcript, transcripts), (TranscriptSegment, segments),
@@ -323,10 +340,10 @@ def _seed_history(session, user_id, company_id, demo: DemoUser, topics, today: d
 
 
 def _segments(turns, transcript_id, rng: random.Random, level: float):
-    """Timed segments for a dialogue, and the figures the analytics row reports for it."""
-    rows, cursor, user_ms, all_ms = [], 0, 0, 0
-    user_words = fillers = questions = longest = 0
-    pace = 125 + 30 * level  # learners speed up to a steady pace as they improve
+    """Timed segments for a dialogue (the learner speeds up to a steady pace as they improve), with the
+    transcript's text and word count."""
+    rows, cursor = [], 0
+    pace = 115 + 35 * level
     lines = []
     for sequence, (speaker, text) in enumerate(turns):
         words = _words(text)
@@ -340,26 +357,8 @@ def _segments(turns, transcript_id, rng: random.Random, level: float):
              "is_final": True}
         )
         lines.append(f"{'Learner' if speaker == 'user' else 'Partner'}: {text}")
-        all_ms += length
-        if speaker == "user":
-            user_ms += length
-            user_words += words
-            fillers += len(FILLER_PATTERN.findall(text))
-            questions += text.count("?")
-            longest = max(longest, length)
         cursor = end
-    total_words = sum(_words(t) for _, t in turns)
-    return rows, {
-        "content": "\n".join(lines),
-        "words": total_words,
-        "end_ms": cursor,
-        "pace": int(round(user_words / (user_ms / 60_000))) if user_ms else 0,
-        "fillers": fillers,
-        "filler_rate": round(100 * fillers / user_words, 2) if user_words else 0.0,
-        "talk_ratio": round(user_ms / all_ms, 4) if all_ms else 0.0,
-        "questions": questions,
-        "longest_s": longest // 1000,
-    }
+    return rows, {"content": "\n".join(lines), "words": sum(_words(t) for _, t in turns), "end_ms": cursor}
 
 
 def count_rows(session: Session) -> dict[str, int]:

@@ -28,7 +28,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -121,7 +121,8 @@ def _dec(value: float | None, places: str) -> Decimal | None:
     return None if value is None else Decimal(str(value)).quantize(Decimal(places))
 
 
-def _summary(metrics: SpeechMetrics, coach: CoachResult, attempts: int) -> dict[str, Any]:
+def session_summary(metrics: SpeechMetrics, coach: CoachResult, attempts: int) -> dict[str, Any]:
+    """The `analytics_summary` an analysed session carries (what the session page and history read)."""
     return {
         "overall_score": coach.overall,
         "scores": coach.scores,
@@ -145,27 +146,28 @@ def _summary(metrics: SpeechMetrics, coach: CoachResult, attempts: int) -> dict[
     }
 
 
-def _write(session: Session, claim, metrics: SpeechMetrics, coach: CoachResult, *, attempts: int,
-           metrics_ms: int, coach_ms: int) -> bool:
-    locked = session.execute(
-        select(PracticeSession.id).where(PracticeSession.id == claim.id,
-                                         PracticeSession.processing_status == "processing")
-        .with_for_update(key_share=True)  # FOR NO KEY UPDATE, as services/practice.py locks it
-    ).first()
-    if locked is None:  # the stale sweep took it back; whoever claims it next will do the work
-        session.rollback()
-        return False
+def result_rows(session_id: uuid.UUID, metrics: SpeechMetrics, coach: CoachResult, *, metrics_ms: int,
+                coach_ms: int, created_at: datetime | None = None) -> list[dict[str, Any]]:
+    """The two `AnalysisResult` rows of one analysis (speech metrics, coaching), as insertable values."""
+    created_at = created_at or utcnow()
     metrics_confidence = Decimal(min(1.0, metrics.learner_words / 50)).quantize(Decimal("0.0001"))
-    session.add(AnalysisResult(session_id=claim.id, analysis_type="speech_metrics", provider="local",
-                               version=metrics.version, results=metrics.to_json(), confidence=metrics_confidence,
-                               processing_time_ms=metrics_ms, api_cost_usd=Decimal("0")))
-    session.add(AnalysisResult(session_id=claim.id, analysis_type="coach", provider=coach.provider,
-                               version=coach.version, results=coach.to_json(), confidence=coach.confidence,
-                               processing_time_ms=coach_ms, api_cost_usd=coach.cost_usd))
-    started = (claim.started_at or utcnow()).astimezone(UTC)
-    values = {
-        "user_id": claim.user_id,
-        "company_id": claim.company_id,
+    return [
+        {"id": uuid.uuid4(), "session_id": session_id, "analysis_type": "speech_metrics", "provider": "local",
+         "version": metrics.version, "results": metrics.to_json(), "confidence": metrics_confidence,
+         "processing_time_ms": metrics_ms, "api_cost_usd": Decimal("0"), "created_at": created_at},
+        {"id": uuid.uuid4(), "session_id": session_id, "analysis_type": "coach", "provider": coach.provider,
+         "version": coach.version, "results": coach.to_json(), "confidence": coach.confidence,
+         "processing_time_ms": coach_ms, "api_cost_usd": coach.cost_usd, "created_at": created_at},
+    ]
+
+
+def analytics_values(*, user_id: uuid.UUID, company_id: uuid.UUID | None, started_at: datetime,
+                     duration_seconds: int | None, metrics: SpeechMetrics, coach: CoachResult) -> dict[str, Any]:
+    """The `SessionAnalytics` columns of one analysed session (all but its id, session and creation time)."""
+    started = started_at.astimezone(UTC)
+    return {
+        "user_id": user_id,
+        "company_id": company_id,
         "overall_score": coach.overall,
         "talk_time_ratio": _dec(metrics.talk_time_ratio, "0.0001"),
         "filler_words_count": metrics.filler_count or 0,
@@ -178,10 +180,27 @@ def _write(session: Session, claim, metrics: SpeechMetrics, coach: CoachResult, 
         "questioning_score": coach.scores["questioning"],
         "objection_handling_score": coach.scores["objection_handling"],
         "closing_score": coach.scores["closing"],
-        "duration_seconds": claim.duration_seconds or 0,
+        "duration_seconds": duration_seconds or 0,
         "session_date": started.date(),
         "session_hour": started.hour,
     }
+
+
+def _write(session: Session, claim, metrics: SpeechMetrics, coach: CoachResult, *, attempts: int,
+           metrics_ms: int, coach_ms: int) -> bool:
+    locked = session.execute(
+        select(PracticeSession.id).where(PracticeSession.id == claim.id,
+                                         PracticeSession.processing_status == "processing")
+        .with_for_update(key_share=True)  # FOR NO KEY UPDATE, as services/practice.py locks it
+    ).first()
+    if locked is None:  # the stale sweep took it back; whoever claims it next will do the work
+        session.rollback()
+        return False
+    session.execute(insert(AnalysisResult),
+                    result_rows(claim.id, metrics, coach, metrics_ms=metrics_ms, coach_ms=coach_ms))
+    values = analytics_values(user_id=claim.user_id, company_id=claim.company_id,
+                              started_at=claim.started_at or utcnow(), duration_seconds=claim.duration_seconds,
+                              metrics=metrics, coach=coach)
     session.execute(
         insert(SessionAnalytics)
         .values(id=uuid.uuid4(), session_id=claim.id, created_at=utcnow(), **values)
@@ -190,8 +209,8 @@ def _write(session: Session, claim, metrics: SpeechMetrics, coach: CoachResult, 
     now = utcnow()
     session.execute(
         update(PracticeSession).where(PracticeSession.id == claim.id)
-        .values(status="analyzed", processing_status="complete", analytics_summary=_summary(metrics, coach, attempts),
-                updated_at=now)
+        .values(status="analyzed", processing_status="complete",
+                analytics_summary=session_summary(metrics, coach, attempts), updated_at=now)
         .execution_options(synchronize_session=False)
     )
     if metrics.filler_free and metrics.learner_words >= FILLER_QUEST_MIN_WORDS:

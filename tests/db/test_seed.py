@@ -64,3 +64,42 @@ def test_knowledge_blocks_are_full_text_searchable(session):
     query = func.websearch_to_tsquery("english", "filler words pause")
     hits = session.execute(select(KnowledgeBlock.key).where(KnowledgeBlock.search.op("@@")(query))).scalars().all()
     assert any(key.startswith("B") for key in hits)
+
+
+def test_seeded_history_is_what_the_analysis_engine_computes(session):
+    """Every seeded session carries the analysis service's shape, and its figures are the engine's own on its
+    stored segments; the learners' scores improve over the 60 days."""
+    from speakpro.models import AnalysisResult, SessionAnalytics
+    from speakpro.services.analysis import load_utterances
+    from speakpro.services.coach import local_coach
+    from speakpro.services.speech_metrics import compute_speech_metrics
+
+    run_seed(session)
+    kinds = session.execute(
+        select(AnalysisResult.analysis_type, func.count()).group_by(AnalysisResult.analysis_type)).all()
+    sessions = session.execute(select(func.count()).select_from(PracticeSession)).scalar_one()
+    assert dict(kinds) == {"speech_metrics": sessions, "coach": sessions}
+
+    sample = session.execute(select(PracticeSession).order_by(PracticeSession.id).limit(25)).scalars().all()
+    for practice in sample:
+        summary = practice.analytics_summary
+        assert {"assessments", "scores", "pace_wpm", "filler_rate_per_100", "vocabulary_variety", "sentiment",
+                "label"} <= set(summary)
+        utterances = load_utterances(session, practice.id)
+        metrics = compute_speech_metrics(utterances, language="en")
+        coach = local_coach(utterances, metrics)
+        row = session.execute(select(SessionAnalytics).where(SessionAnalytics.session_id == practice.id)).scalar_one()
+        assert row.overall_score == coach.overall == summary["overall_score"]
+        assert row.filler_words_count == metrics.filler_count
+        assert row.speaking_pace_wpm == round(metrics.pace_wpm)
+        assert summary["assessments"] == metrics.assessments()
+
+    # Across all learners, the last three weeks score higher and carry fewer fillers than the first three.
+    early, late = session.execute(text(
+        "SELECT avg(overall_score) FILTER (WHERE session_date < current_date - 40),"
+        "       avg(overall_score) FILTER (WHERE session_date >= current_date - 20) FROM session_analytics")).one()
+    assert late > early + 5
+    fill_early, fill_late = session.execute(text(
+        "SELECT avg(filler_rate_per_100) FILTER (WHERE session_date < current_date - 40),"
+        "       avg(filler_rate_per_100) FILTER (WHERE session_date >= current_date - 20) FROM session_analytics")).one()
+    assert fill_late < fill_early
