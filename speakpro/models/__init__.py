@@ -10,7 +10,7 @@ from speakpro.models.accounts import (
     UserProfile,
 )
 from speakpro.models.amphitheatre import AmphitheatreExerciseRecord, AmphitheatreSession
-from speakpro.models.analysis import AnalysisResult, SessionAnalytics
+from speakpro.models.analysis import AnalysisResult, CompanyDailyTotals, SessionAnalytics
 from speakpro.models.base import metadata, utcnow
 from speakpro.models.curriculum import KnowledgeBlock, Lesson, Level, Module
 from speakpro.models.economy import RewardLedger
@@ -38,6 +38,7 @@ __all__ = [
     "AuthSession",
     "ClientSecret",
     "Company",
+    "CompanyDailyTotals",
     "DailyQuest",
     "District",
     "ExerciseAttempt",

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Index, Numeric, SmallInteger
+from sqlalchemy import BigInteger, Index, Numeric, PrimaryKeyConstraint, SmallInteger
 from sqlmodel import Field, SQLModel
 
 from speakpro.models.base import between, fk, jsonb, non_negative, now_column, one_of, uuid_pk
@@ -88,3 +88,19 @@ class SessionAnalytics(SQLModel, table=True):
     session_date: date
     session_hour: int = Field(default=0, sa_type=SmallInteger)
     created_at: datetime = now_column()
+
+
+class CompanyDailyTotals(SQLModel, table=True):
+    """A rollup of `session_analytics` per company and UTC day, kept exact by statement triggers (migration
+    0004): every insert, update or delete of analytics rows adds or subtracts its sessions, scores and seconds.
+    The admin overview reads it, so its cost follows companies x days, not the number of sessions."""
+
+    __tablename__ = "company_daily_totals"
+    __table_args__ = (PrimaryKeyConstraint("company_id", "day"),)
+
+    company_id: uuid.UUID = Field(foreign_key="companies.id", ondelete="CASCADE")
+    day: date
+    sessions: int = Field(default=0, sa_type=BigInteger)
+    scored_sessions: int = Field(default=0, sa_type=BigInteger)
+    score_sum: int = Field(default=0, sa_type=BigInteger)
+    seconds: int = Field(default=0, sa_type=BigInteger)

@@ -7,7 +7,8 @@ Each function issues a fixed number of queries whatever the data size:
 - `company_dashboard`: 4 (KPIs, daily series, per-learner table, skill breakdown), through the
   `(company_id, session_date)` covering index (KPIs and daily series are index-only scans).
 - `company_csv`: 1 (the per-learner table).
-- `admin_overview`: 1.
+- `admin_overview`: 1, on the `company_daily_totals` rollup (kept exact by triggers, migration 0004), so it
+  reads companies x days rows, never the sessions themselves.
 
 The KPI and per-learner queries follow seed 001's `company_session_metrics` and `user_progress_metrics`
 views, but on the denormalised `session_analytics` rows (one per analysed session) and on an explicit
@@ -32,7 +33,7 @@ from sqlalchemy import ARRAY, Integer, and_, func, or_, select, type_coerce
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlmodel import Session
 
-from speakpro.models import Company, SessionAnalytics, User, UserProfile
+from speakpro.models import Company, CompanyDailyTotals, SessionAnalytics, User, UserProfile
 
 # Who may see a company's figures, and the CSV download tokens, are their own module; re-exported here.
 from speakpro.services.dashboard_access import (  # noqa: F401
@@ -385,7 +386,7 @@ class CompanyTotals:
 
 
 def admin_overview(*, session: Session) -> list[CompanyTotals]:
-    """Totals per company over all time (1 query; the analytics aggregate runs per company on its index)."""
+    """Totals per company over all time (1 query; sessions, scores and minutes from the daily rollup)."""
     people = (
         select(
             UserProfile.company_id.label("company_id"),
@@ -396,16 +397,16 @@ def admin_overview(*, session: Session) -> list[CompanyTotals]:
         .group_by(UserProfile.company_id)
         .subquery("people")
     )
+    totals = CompanyDailyTotals
     stats = (
         select(
-            SA.company_id.label("company_id"),
-            func.count().label("sessions"),
-            func.avg(SA.overall_score).label("avg_score"),
-            func.sum(SA.duration_seconds).label("seconds"),
-            func.max(SA.session_date).label("last_session"),
+            totals.company_id.label("company_id"),
+            func.sum(totals.sessions).label("sessions"),
+            (func.sum(totals.score_sum) / func.nullif(func.sum(totals.scored_sessions), 0)).label("avg_score"),
+            func.sum(totals.seconds).label("seconds"),
+            func.max(totals.day).filter(totals.sessions > 0).label("last_session"),
         )
-        .where(SA.company_id.is_not(None))
-        .group_by(SA.company_id)
+        .group_by(totals.company_id)
         .subquery("stats")
     )
     rows = session.execute(

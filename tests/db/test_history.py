@@ -401,8 +401,10 @@ def test_a_running_session_cannot_be_deleted(session, storage):
     session.refresh(practice)
     assert practice.deleted_at is None
 
-    stale = make_practice_session(session, user, status="active", started_at=utcnow() - timedelta(hours=2))
-    history.delete_session(session=session, user_id=user.id, practice_session_id=stale.id)
+    # A session left active past the cap (its owner closed the tab) is ended and deleted.
+    other = make_user(session)
+    stale = make_practice_session(session, other, status="active", started_at=utcnow() - timedelta(hours=2))
+    history.delete_session(session=session, user_id=other.id, practice_session_id=stale.id)
     session.refresh(stale)
     assert stale.deleted_at is not None and stale.status == "archived" and stale.ended_at is not None
 

@@ -50,7 +50,7 @@ from speakpro.services.stakes import get_or_choose_stakes
 from speakpro.services.transcripts import NOT_ACTIVE, NOT_FOUND, OVER_CAP, ingest_segments
 from speakpro.services.validation import ValidationError
 from speakpro.settings import settings
-from tests.factories import make_company, make_module, make_user
+from tests.factories import make_company, make_module, make_practice_session, make_user
 from tests.factories_world import count
 from tests.fakes.realtime_fake import FakeRealtimeServer
 
@@ -690,3 +690,18 @@ def test_concurrent_batches_keep_one_speakers_finals_apart(engine, committed_lea
     assert len(rows) == 24
     for earlier, later in zip(rows, rows[1:], strict=False):
         assert earlier.end_ms <= later.start_ms
+
+
+def test_the_database_refuses_a_second_active_session(session):
+    """Backs up start_practice's lock: one active, undeleted session per learner (migration 0004)."""
+    import sqlalchemy.exc
+
+    user = make_user(session)
+    make_practice_session(session, user, status="active")
+    with pytest.raises(sqlalchemy.exc.IntegrityError, match="uq_practice_sessions_one_active"):
+        with session.begin_nested():
+            make_practice_session(session, user, status="active")
+    # Ended sessions and other learners' active ones are not limited.
+    now = datetime.now(UTC)
+    make_practice_session(session, user, status="ended", started_at=now - timedelta(minutes=5), ended_at=now)
+    make_practice_session(session, make_user(session), status="active")
