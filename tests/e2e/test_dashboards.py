@@ -64,3 +64,24 @@ def test_learner_is_refused(page, base_url):
     page.goto(base_url + "/company/northwind/dashboard")
     expect(page.locator("#forbidden")).to_be_visible()
     expect(page.locator("#learner-table")).to_have_count(0)
+
+
+def test_admin_sees_every_company_and_opens_one(page, base_url):
+    _login(page, base_url, "admin@example.com")
+    page.goto(base_url + "/admin/overview")
+    expect(page.locator("#overview-title")).to_have_text("All companies")
+    table = page.locator("#company-table")
+    expect(table.get_by_text("Northwind Outfitters")).to_be_visible()
+    expect(table.get_by_text("Blue Harbor", exact=False)).to_be_visible()
+    expect(page.locator("#chart-companies .js-plotly-plot")).to_be_visible(timeout=PLOTLY_TIMEOUT_MS)
+    table.get_by_role("link", name="Northwind Outfitters").click()
+    expect(page).to_have_url(re.compile(r"/company/northwind/dashboard$"))
+    expect(page.locator("#kpi-sessions")).not_to_have_text("0")
+
+
+def test_manager_is_refused_the_admin_overview(page, base_url):
+    _login(page, base_url, "manager@example.com")
+    page.goto(base_url + "/admin/overview")
+    expect(page.locator("#forbidden")).to_be_visible()
+    expect(page.locator("#company-table")).to_have_count(0)
+    expect(page.get_by_text("Blue Harbor", exact=False)).to_have_count(0)

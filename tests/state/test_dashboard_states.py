@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from speakpro.models import User
 from speakpro.seed import run_seed
@@ -39,3 +39,31 @@ async def test_company_dashboard_only_for_that_companys_managers(session, monkey
         other = _signed_in(DashboardState, session, email)
         await run(other._refresh)
         assert other.forbidden and other.learner_rows == [] and other.company_name in ("", None)
+
+
+async def test_admin_overview_lists_every_company_for_admins_only(session):
+    from speakpro.state.dashboard import AdminOverviewState
+    from tests.state.test_auth_states import redirects
+
+    run_seed(session)
+    admin = _signed_in(AdminOverviewState, session, "admin@example.com")
+    await run(admin.load)
+    assert not admin.forbidden and not admin.loading
+    rows = {row["slug"]: row for row in admin.company_rows}
+    assert {"northwind", "blue-harbor"} <= set(rows)
+    northwind = rows["northwind"]
+    seeded = session.execute(text(
+        "SELECT count(*) FROM session_analytics a JOIN companies c ON c.id = a.company_id "
+        "WHERE c.slug = 'northwind'")).scalar_one()
+    assert int(northwind["sessions"]) == seeded > 0
+    assert northwind["href"] == "/company/northwind/dashboard" and northwind["average"] != "–"
+    assert list(admin.sessions_fig.data[0].x) == [row["name"] for row in admin.company_rows]
+
+    for email in ("manager@example.com", "learner@example.com"):
+        other = _signed_in(AdminOverviewState, session, email)
+        await run(other.load)
+        assert other.forbidden and other.company_rows == [] and not other.sessions_fig.data
+
+    anonymous = AdminOverviewState()
+    events = await run(anonymous.load)
+    assert redirects(events) and anonymous.company_rows == []
