@@ -26,9 +26,7 @@ from sqlmodel import Session
 from speakpro.models import KnowledgeBlock
 from speakpro.services.rubric import (
     DEFAULT_TARGET_SECONDS,
-    FILLER_PHRASES,
     FILLER_RATE_ZERO_POINTS,
-    FILLER_WORDS,
     FULL_STRUCTURE_SENTENCES,
     WEIGHTS,
     WORDS_PER_MINUTE,
@@ -44,7 +42,7 @@ from speakpro.services.rubric import (
 from speakpro.services.validation import clean_answer_text
 
 __all__ = [
-    "DEFAULT_TARGET_SECONDS", "FILLER_PHRASES", "FILLER_RATE_ZERO_POINTS", "FILLER_WORDS", "FULL_STRUCTURE_SENTENCES",
+    "DEFAULT_TARGET_SECONDS", "FILLER_RATE_ZERO_POINTS", "FULL_STRUCTURE_SENTENCES",
     "GROUNDING_BLOCKS", "MAX_AI_ITEMS", "MAX_AI_ITEM_CHARS", "MAX_RAW_CHARS", "WEIGHTS", "WORDS_PER_MINUTE",
     "Criterion", "ExerciseFeedback", "GroundingBlock", "LocalScore", "build_instructions", "clean_answer_text",
     "count_fillers", "count_sentences", "evaluate_exercise", "find_grounding", "parse_ai_feedback", "rubric_keywords",

@@ -17,13 +17,9 @@ DEFAULT_TARGET_SECONDS = 60
 WEIGHTS = {"length": 35, "fillers": 25, "structure": 15, "rubric": 25}
 FILLER_RATE_ZERO_POINTS = 10.0  # fillers per 100 words at which the filler criterion scores nothing
 FULL_STRUCTURE_SENTENCES = 3
-FILLER_WORDS = ("um", "uh", "er", "ah", "like", "basically")
-FILLER_PHRASES = (("you", "know"), ("i", "mean"))
 
 _WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
 _SENTENCE = re.compile(r"([^.!?]*)([.!?]+|$)")
-_ELONGATED_FILLERS = ((re.compile(r"^u+m+$"), "um"), (re.compile(r"^u+h+$"), "uh"), (re.compile(r"^e+r+m*$"), "er"),
-                      (re.compile(r"^a+h+$"), "ah"))
 _STOPWORDS = frozenset(
     "about above after again also audible before being between both does doing each every from have into just "
     "more most never only other over same should than that their them then there these they this those under "
@@ -71,27 +67,13 @@ def words_of(text: str) -> list[str]:
     return [w.lower().replace("\u2019", "'") for w in _WORD.findall(text)]
 
 
-def _filler_form(word: str) -> str | None:
-    if word in FILLER_WORDS:
-        return word
-    for pattern, form in _ELONGATED_FILLERS:
-        if pattern.match(word):
-            return form
-    return None
+def count_fillers(text: str) -> dict[str, int]:
+    """Filler words and phrases by kind, by the same rules as the analysis of practice sessions
+    (`speech_metrics.filler_tokens`: "umm" counts as "um"; "like", "you know" and "I mean" only when used as
+    fillers), so a lesson, the milestone and a practice session count a learner's fillers alike."""
+    from speakpro.services.speech_metrics import filler_tokens  # speech_metrics imports this module
 
-
-def count_fillers(words: Sequence[str]) -> dict[str, int]:
-    """Filler words and phrases by kind ("umm" counts as "um"; "you know" and "i mean" as phrases)."""
-    found: dict[str, int] = {}
-    for word in words:
-        form = _filler_form(word)
-        if form:
-            found[form] = found.get(form, 0) + 1
-    for first, second in FILLER_PHRASES:
-        pairs = sum(1 for a, b in zip(words, words[1:], strict=False) if a == first and b == second)
-        if pairs:
-            found[f"{first} {second}"] = pairs
-    return found
+    return filler_tokens(text)
 
 
 def count_sentences(text: str) -> tuple[int, int]:
@@ -137,7 +119,7 @@ def score_locally(
     """Score a transcript or written answer with SpeakPro's deterministic rubric (0-100).
 
     With W the number of words, T the target words (speaking: target_seconds x 140 / 60, default 60 s;
-    writing: min_words), f the filler count (um, uh, er, ah, like, basically, "you know", "I mean"),
+    writing: min_words), f the filler count (`count_fillers`: the session analysis rules),
     r = 100 f / W the fillers per 100 words, S the sentences (runs ending in . ! ? or the end of the text),
     and c / n the rubric items covered (an item is covered when one of its content words, 4+ letters, appears
     in the answer; words of 5+ letters match on their first five letters, so "hooks" matches "hook..."):
@@ -166,7 +148,7 @@ def score_locally(
     words = words_of(text)
     total = len(words)
     target = target_words_for(kind, target_seconds=target_seconds, min_words=min_words)
-    fillers_by_kind = count_fillers(words)
+    fillers_by_kind = count_fillers(text)
     fillers = sum(fillers_by_kind.values())
     rate = 100.0 * fillers / total if total else 0.0
     sentences, questions = count_sentences(text)
