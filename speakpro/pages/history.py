@@ -8,6 +8,7 @@ from speakpro import routes, styles
 from speakpro.components.forms import error_callout
 from speakpro.components.guards import not_found_notice
 from speakpro.components.layout import page_frame
+from speakpro.components.metrics import speech_metric
 from speakpro.state.history import HistoryRow, HistoryState, SegmentRow, SessionDetailState
 
 
@@ -132,23 +133,6 @@ def _part(part: rx.Var) -> rx.Component:
     )
 
 
-def _speech_metric(metric: rx.Var) -> rx.Component:
-    return rx.hstack(
-        rx.vstack(
-            rx.text(metric.label, size="1", color_scheme="gray"),
-            rx.text(metric.value, size="3", weight="bold"),
-            rx.text(metric.healthy, size="1", color_scheme="gray", class_name="metric-band"),
-            spacing="0",
-        ),
-        rx.spacer(),
-        rx.badge(metric.verdict, color_scheme=rx.cond(metric.color == "green", "green", "amber"), variant="soft"),
-        width="100%",
-        align="center",
-        class_name="speech-metric",
-        data_metric=metric.key,
-    )
-
-
 def _coach_item(item: rx.Var) -> rx.Component:
     return rx.vstack(
         rx.text(item.text, size="2"),
@@ -192,7 +176,7 @@ def _analysis() -> rx.Component:
         rx.cond(
             SessionDetailState.speech_metrics.length() > 0,
             rx.box(rx.heading("Speech metrics", size="4", margin_bottom="0.5rem"),
-                   rx.vstack(rx.foreach(SessionDetailState.speech_metrics, _speech_metric), spacing="3",
+                   rx.vstack(rx.foreach(SessionDetailState.speech_metrics, speech_metric), spacing="3",
                              width="100%"),
                    style=styles.card, width="100%", id="session-speech-metrics"),
         ),

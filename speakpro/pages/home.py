@@ -4,6 +4,7 @@ import reflex as rx
 
 from speakpro import routes, styles
 from speakpro.components.layout import page_frame
+from speakpro.components.metrics import speech_metric
 from speakpro.services.home import ModuleCard, RecentPractice
 from speakpro.services.quests import QuestView
 from speakpro.state.home import HomeState
@@ -114,6 +115,45 @@ def _recent(item: RecentPractice) -> rx.Component:
     )
 
 
+def _latest_feedback() -> rx.Component:
+    """The newest analysed session: score, pace / fillers / talk time against their bands, one thing to improve."""
+    return rx.vstack(
+        rx.hstack(
+            rx.vstack(
+                rx.heading("Your latest feedback", size="4"),
+                rx.text(HomeState.feedback_title, " · ", HomeState.feedback_provider, size="2", color_scheme="gray"),
+                spacing="1",
+            ),
+            rx.spacer(),
+            rx.cond(HomeState.feedback_score != "",
+                    rx.badge(HomeState.feedback_score, " / 100", size="3", variant="solid", id="feedback-score")),
+            width="100%",
+            align="center",
+        ),
+        rx.grid(rx.foreach(HomeState.feedback_metrics, speech_metric), columns=rx.breakpoints(initial="1", md="3"),
+                gap="1rem", width="100%"),
+        rx.cond(
+            HomeState.feedback_improvement != "",
+            rx.callout(
+                rx.vstack(
+                    rx.text(HomeState.feedback_improvement, size="2"),
+                    rx.cond(HomeState.feedback_quote != "",
+                            rx.text("\u201c", HomeState.feedback_quote, "\u201d", size="1", font_style="italic")),
+                    spacing="1",
+                ),
+                icon="lightbulb",
+                width="100%",
+            ),
+        ),
+        rx.link("See the whole analysis", href="/practice/session/" + HomeState.feedback_session_id,
+                id="feedback-link", size="2"),
+        style=styles.card,
+        width="100%",
+        spacing="3",
+        id="latest-feedback",
+    )
+
+
 def _cta(title: str, text: str, button: str, href, element_id: str) -> rx.Component:
     return rx.vstack(
         rx.heading(title, size="4"),
@@ -161,6 +201,7 @@ def home() -> rx.Component:
                         width="100%",
                     ),
                     _calls_to_action(),
+                    rx.cond(HomeState.feedback_session_id != "", _latest_feedback()),
                     _level(),
                     rx.grid(
                         rx.vstack(rx.heading("Modules", size="4"), rx.foreach(HomeState.modules, _module),

@@ -291,7 +291,7 @@ def _assess(key: str, value: float | None, low: float | None, high: float | None
     return "ok"
 
 
-def _metric_views(figures: dict[str, Any]) -> list[MetricView]:
+def metric_views(figures: dict[str, Any]) -> list[MetricView]:
     """The banded metrics of the speech_metrics result (or the analytics row), [] when nothing was measured."""
     views = []
     for key, low, high in METRIC_BANDS:
@@ -433,5 +433,5 @@ def get_session_detail(*, session: Session, user_id: uuid.UUID, practice_session
         transcript_anonymized=bool(row.is_anonymized), transcript_language=row.language or "",
         word_count=row.word_count or 0, segments=segments, transcript_text=text if not segments else "",
         recording=recording, analytics=analytics, summary=dict(practice.analytics_summary or {}),
-        speech_metrics=_metric_views(figures), coach=coach,
+        speech_metrics=metric_views(figures), coach=coach,
     )

@@ -1,7 +1,11 @@
 """What the learner's home shows, in a fixed number of queries whatever the learner's history.
 
 Queries: balances and practice counts (1), level progress (2), module statuses (2), today's quests
-(2: insert-if-missing, read), recent practice (1).
+(2: insert-if-missing, read), recent practice with the latest feedback (1).
+
+The latest feedback is the newest analysed session among the recent ones: its score, pace / fillers / talk
+time against their healthy bands (as the session page shows them) and the coach's first improvement, so the
+analysis of a session reaches the learner's home.
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ from sqlmodel import Session
 
 from speakpro.models import PracticeSession, SessionAnalytics, UserProfile
 from speakpro.services import progress, quests
+from speakpro.services.history import MetricView, metric_views
+
+HOME_METRICS = ("pace_wpm", "filler_rate_per_100", "talk_time_ratio")
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,19 @@ class RecentPractice:
 
 
 @dataclass(frozen=True)
+class LatestFeedback:
+    """The newest analysed session's headline: score, three banded metrics and one thing to improve."""
+
+    session_id: str
+    title: str
+    score: int | None
+    provider: str  # "local" or "openai"
+    metrics: list[MetricView]
+    improvement: str
+    quote: str
+
+
+@dataclass(frozen=True)
 class HomeDashboard:
     summary: HomeSummary
     level_title: str
@@ -62,6 +82,7 @@ class HomeDashboard:
     modules: list[ModuleCard]
     quests: list[quests.QuestView]
     recent: list[RecentPractice]
+    latest_feedback: LatestFeedback | None = None
 
 
 def get_home_summary(*, session: Session, user_id: uuid.UUID) -> HomeSummary:
@@ -80,22 +101,40 @@ def get_home_summary(*, session: Session, user_id: uuid.UUID) -> HomeSummary:
                        sessions_total=row[5], sessions_last_7_days=row[6])
 
 
-def recent_practice(*, session: Session, user_id: uuid.UUID, limit: int = 5) -> list[RecentPractice]:
-    """The learner's latest practice sessions with their scores (one query, served by (user, started) index)."""
+def recent_practice(
+    *, session: Session, user_id: uuid.UUID, limit: int = 5
+) -> tuple[list[RecentPractice], LatestFeedback | None]:
+    """The learner's latest practice sessions with their scores, and the feedback of the newest analysed one
+    among them (one query, served by the (user, started) index)."""
     rows = session.execute(
         select(PracticeSession.id, PracticeSession.title, PracticeSession.started_at,
-               PracticeSession.duration_seconds, PracticeSession.status, SessionAnalytics.overall_score)
+               PracticeSession.duration_seconds, PracticeSession.status, PracticeSession.analytics_summary,
+               SessionAnalytics.overall_score)
         .outerjoin(SessionAnalytics, SessionAnalytics.session_id == PracticeSession.id)
         .where(PracticeSession.user_id == user_id, PracticeSession.deleted_at.is_(None))
         .order_by(PracticeSession.started_at.desc())
         .limit(limit)
     ).all()
-    return [
+    recent = [
         RecentPractice(id=str(r.id), title=r.title, started_at=r.started_at.strftime("%d %b, %H:%M"),
                        duration_minutes=round((r.duration_seconds or 0) / 60), score=r.overall_score or 0,
                        status=r.status)
         for r in rows
     ]
+    analysed = next((r for r in rows if r.status == "analyzed" and isinstance(r.analytics_summary, dict)), None)
+    return recent, (_latest_feedback(analysed) if analysed is not None else None)
+
+
+def _latest_feedback(row) -> LatestFeedback:
+    summary = row.analytics_summary
+    improvements = [i for i in summary.get("improvements") or () if isinstance(i, dict) and i.get("text")]
+    first = improvements[0] if improvements else {}
+    metrics = [m for m in metric_views(summary) if m.key in HOME_METRICS]
+    return LatestFeedback(
+        session_id=str(row.id), title=row.title, score=row.overall_score,
+        provider=str(summary.get("provider") or "local"), metrics=metrics,
+        improvement=str(first.get("text") or ""), quote=str(first.get("quote") or ""),
+    )
 
 
 def get_home_dashboard(*, session: Session, user_id: uuid.UUID, today: date) -> HomeDashboard:
@@ -104,6 +143,7 @@ def get_home_dashboard(*, session: Session, user_id: uuid.UUID, today: date) -> 
     level = progress.level_progress(session=session, user_id=user_id)
     statuses = progress.module_statuses(session=session, user_id=user_id)
     todays = quests.ensure_daily_quests(session=session, user_id=user_id, day=today)
+    recent, latest = recent_practice(session=session, user_id=user_id)
     return HomeDashboard(
         summary=summary,
         level_title=level.title if level else "",
@@ -120,5 +160,6 @@ def get_home_dashboard(*, session: Session, user_id: uuid.UUID, today: date) -> 
             for m in statuses
         ],
         quests=todays,
-        recent=recent_practice(session=session, user_id=user_id),
+        recent=recent,
+        latest_feedback=latest,
     )

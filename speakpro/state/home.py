@@ -10,6 +10,7 @@ from speakpro.services.home import ModuleCard, RecentPractice, get_home_dashboar
 from speakpro.services.telemetry import record_event
 from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState, run_db
+from speakpro.state.history import MetricRow, metric_row
 
 
 class HomeState(AuthState):
@@ -34,6 +35,14 @@ class HomeState(AuthState):
     modules: list[ModuleCard] = []
     quests: list[quests.QuestView] = []
     recent: list[RecentPractice] = []
+    # The newest analysed session's feedback ("" session id: none yet).
+    feedback_session_id: str = ""
+    feedback_title: str = ""
+    feedback_score: str = ""
+    feedback_provider: str = ""
+    feedback_metrics: list[MetricRow] = []
+    feedback_improvement: str = ""
+    feedback_quote: str = ""
     next_lesson_id: str = ""
     loaded: bool = False
 
@@ -56,6 +65,15 @@ class HomeState(AuthState):
         self.milestone_unlocked, self.milestone_passed = dashboard.milestone_unlocked, dashboard.milestone_passed
         self.milestone_threshold = dashboard.milestone_threshold
         self.modules, self.quests, self.recent = dashboard.modules, dashboard.quests, dashboard.recent
+        latest = dashboard.latest_feedback
+        self.feedback_session_id = latest.session_id if latest else ""
+        self.feedback_title = latest.title if latest else ""
+        self.feedback_score = "" if latest is None or latest.score is None else str(latest.score)
+        self.feedback_provider = "" if latest is None else ("AI coach" if latest.provider == "openai"
+                                                              else "Local rubric")
+        self.feedback_metrics = [metric_row(m) for m in latest.metrics] if latest else []
+        self.feedback_improvement = latest.improvement if latest else ""
+        self.feedback_quote = latest.quote if latest else ""
         self.next_lesson_id = next((m.next_lesson_id for m in dashboard.modules
                                     if m.status in ("available", "in_progress") and m.next_lesson_id), "")
         self.loaded = True

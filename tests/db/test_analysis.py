@@ -263,3 +263,23 @@ def test_two_concurrent_analyses_do_the_work_once(engine, fake_openai):
             cleanup.execute(delete(Topic).where(Topic.id == ids["topic"]))
             cleanup.execute(delete(Company).where(Company.id == ids["company"]))
             cleanup.commit()
+
+
+def test_the_analysis_reaches_the_learners_home(session):
+    from speakpro.services.home import get_home_dashboard
+
+    rambling = ("user", "Um, so, like, basically we, uh, you know, help teams, um, sell more.", 34000, 40000)
+    practice = _ended(session, CLEAN + [rambling])
+    today = practice.started_at.date()
+    before = get_home_dashboard(session=session, user_id=practice.user_id, today=today)
+    assert before.latest_feedback is None and before.recent[0].id == str(practice.id)
+
+    outcome = analyse_session(session=session, practice_session_id=practice.id)
+    feedback = get_home_dashboard(session=session, user_id=practice.user_id, today=today).latest_feedback
+    assert feedback.session_id == str(practice.id) and feedback.score == outcome.coach.overall
+    metrics = {m.key: m for m in feedback.metrics}
+    assert list(metrics) == ["pace_wpm", "filler_rate_per_100", "talk_time_ratio"]
+    assert metrics["filler_rate_per_100"].value == outcome.metrics.filler_rate_per_100 > 3
+    assert metrics["filler_rate_per_100"].assessment == "high"
+    assert metrics["talk_time_ratio"].value == outcome.metrics.talk_time_ratio
+    assert feedback.improvement == outcome.coach.improvements[0].text and feedback.provider == "local"

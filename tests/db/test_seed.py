@@ -101,5 +101,6 @@ def test_seeded_history_is_what_the_analysis_engine_computes(session):
     assert late > early + 5
     fill_early, fill_late = session.execute(text(
         "SELECT avg(filler_rate_per_100) FILTER (WHERE session_date < current_date - 40),"
-        "       avg(filler_rate_per_100) FILTER (WHERE session_date >= current_date - 20) FROM session_analytics")).one()
+        "       avg(filler_rate_per_100) FILTER (WHERE session_date >= current_date - 20)"
+        " FROM session_analytics")).one()
     assert fill_late < fill_early

@@ -67,3 +67,15 @@ async def test_admin_overview_lists_every_company_for_admins_only(session):
     anonymous = AdminOverviewState()
     events = await run(anonymous.load)
     assert redirects(events) and anonymous.company_rows == []
+
+
+async def test_home_shows_the_latest_feedback_of_the_demo_learner(session):
+    from speakpro.state.home import HomeState
+
+    run_seed(session)
+    state = _signed_in(HomeState, session, "learner@example.com")
+    await run(state.load)
+    assert state.feedback_session_id and state.feedback_title
+    assert 0 <= int(state.feedback_score) <= 100 and state.feedback_provider == "Local rubric"
+    assert [m.label for m in state.feedback_metrics] == ["Pace", "Fillers per 100 words", "Your talk time"]
+    assert all(m.verdict in ("Healthy", "Low", "High") for m in state.feedback_metrics)

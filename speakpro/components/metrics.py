@@ -1,0 +1,23 @@
+"""A speech metric with its healthy band and a badge (the session page and the home page show them alike)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+
+def speech_metric(metric: rx.Var) -> rx.Component:
+    """One `MetricRow`: label, value, "healthy: a–b" and a green or amber verdict."""
+    return rx.hstack(
+        rx.vstack(
+            rx.text(metric.label, size="1", color_scheme="gray"),
+            rx.text(metric.value, size="3", weight="bold"),
+            rx.text(metric.healthy, size="1", color_scheme="gray", class_name="metric-band"),
+            spacing="0",
+        ),
+        rx.spacer(),
+        rx.badge(metric.verdict, color_scheme=rx.cond(metric.color == "green", "green", "amber"), variant="soft"),
+        width="100%",
+        align="center",
+        class_name="speech-metric",
+        data_metric=metric.key,
+    )
