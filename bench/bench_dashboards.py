@@ -1,8 +1,15 @@
-"""Dashboard queries at two sizes: 100 companies, 10,000 learners and N analysed sessions.
+"""Dashboard queries at two total sizes: 100 companies, 10,000 learners and N analysed sessions in all.
 
-Generates the data with `INSERT ... SELECT generate_series` (practice_sessions + session_analytics over the
-last 365 days), ANALYZEs, then times `company_dashboard` (one company, last 90 days), `learner_progress`
-(one learner, 90 days) and the history page (`list_history`, page 1) at each size and prints the ratio.
+One company (the "probe": 100 learners, 5,000 sessions over the last 365 days) is generated first and never
+changes; the other 99 companies and 9,900 learners receive every other session. So between the small and the
+large run only the rest of the table grows, and the probe's figures show whether one company's dashboard, one
+learner's progress page and one learner's history page depend on the total number of sessions (they must not).
+
+For context it also times company 7, an average company whose own data grows with the total (about 100
+sessions at N = 10k, 10,000 at N = 1M), and the admin overview across all companies.
+
+Data is generated with `INSERT ... SELECT generate_series` (practice_sessions + session_analytics), then
+VACUUM ANALYZE.
 
 Usage: .venv/bin/python bench/bench_dashboards.py [small_n] [large_n] [iterations]
        (defaults 10000 1000000 50; run on demand, never in the test run)
@@ -28,6 +35,8 @@ from tests import pg  # noqa: E402
 
 COMPANIES = 100
 LEARNERS = 10_000
+PROBE_LEARNERS = 100  # bench_users n < 100 belong to company n = 0, the probe
+PROBE_SESSIONS = 5_000
 
 SETUP = """
 INSERT INTO topics (id, slug, title, difficulty, category, prompt_hint, partner_role, is_active)
@@ -37,7 +46,9 @@ CREATE TABLE bench_companies AS
 INSERT INTO companies (id, name, slug, join_code, is_active)
   SELECT id, 'Bench company ' || n, 'bench-' || n, 'BENCH-' || n, true FROM bench_companies;
 CREATE TABLE bench_users AS
-  SELECT i AS n, gen_random_uuid() AS id, (SELECT id FROM bench_companies c WHERE c.n = i % :companies) AS company_id
+  SELECT i AS n, gen_random_uuid() AS id,
+         (SELECT id FROM bench_companies c
+          WHERE c.n = CASE WHEN i < :probe_learners THEN 0 ELSE 1 + i % (:companies - 1) END) AS company_id
   FROM generate_series(0, :learners - 1) AS i;
 CREATE UNIQUE INDEX ON bench_users (n);
 INSERT INTO users (id, email, display_name, email_verified, is_admin, disabled)
@@ -57,7 +68,7 @@ WITH p AS (
   FROM (SELECT s, now() - make_interval(days => (s % 365)::int, mins => ((s * 7919) % 1440)::int) AS started,
                (60 + (s * 31) % 840)::int AS seconds
         FROM generate_series(CAST(:first AS bigint), CAST(:last AS bigint)) AS s) AS g
-  JOIN bench_users u ON u.n = (g.s % :learners)::int
+  JOIN bench_users u ON u.n = (:user_offset + g.s % :user_count)::int
   RETURNING id, user_id, company_id, duration_seconds, started_at
 )
 INSERT INTO session_analytics (id, session_id, user_id, company_id, overall_score, talk_time_ratio,
@@ -72,22 +83,31 @@ FROM (SELECT *, hashtext(id::text) AS h FROM p) AS p;
 
 
 def _grow(engine, total: int, have: int) -> float:
-    """Add sessions up to `total` (in 250k batches); returns seconds spent."""
+    """Add sessions up to `total` in all (the probe company's first, then the others' in 250k batches);
+    returns seconds spent."""
     started = time.perf_counter()
-    with engine.begin() as conn:
-        if have == 0:
+    if have == 0:
+        with engine.begin() as conn:
             for statement in SETUP.split(";\n"):
                 if statement.strip():
-                    conn.execute(text(statement), {"companies": COMPANIES, "learners": LEARNERS})
+                    conn.execute(text(statement), {"companies": COMPANIES, "learners": LEARNERS,
+                                                   "probe_learners": PROBE_LEARNERS})
+            conn.execute(text(SESSIONS), {"first": 0, "last": PROBE_SESSIONS - 1, "user_offset": 0,
+                                          "user_count": PROBE_LEARNERS})
+        have = PROBE_SESSIONS
     batch = 250_000
     for first in range(have, total, batch):
         last = min(total, first + batch) - 1
         with engine.begin() as conn:
-            conn.execute(text(SESSIONS), {"first": first, "last": last, "learners": LEARNERS})
+            conn.execute(text(SESSIONS), {"first": first, "last": last, "user_offset": PROBE_LEARNERS,
+                                          "user_count": LEARNERS - PROBE_LEARNERS})
         print(f"  generated {last + 1:,} sessions ({time.perf_counter() - started:.1f} s)", flush=True)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE practice_sessions"))
         conn.execute(text("VACUUM ANALYZE session_analytics"))
+        conn.execute(text("VACUUM ANALYZE company_daily_totals"))
+        conn.execute(text("CHECKPOINT"))  # write the new pages out now, not while the timings run
+    time.sleep(5)
     return time.perf_counter() - started
 
 
@@ -140,13 +160,18 @@ def _per_query(engine, work, iterations: int = 20) -> list[tuple[str, float]]:
 
 
 def _measure(engine, iterations: int) -> dict[str, tuple[int, float, float]]:
-    from speakpro.services.dashboards import company_dashboard, learner_progress
+    from speakpro.services.dashboards import admin_overview, company_dashboard, learner_progress
     from speakpro.services.history import list_history
 
     with engine.connect() as conn:
-        company_id = conn.execute(text("SELECT id FROM bench_companies WHERE n = 7")).scalar_one()
-        user_id = conn.execute(text("SELECT id FROM bench_users WHERE n = 4207")).scalar_one()
+        company_id = conn.execute(text("SELECT id FROM bench_companies WHERE n = 0")).scalar_one()
+        average_company_id = conn.execute(text("SELECT id FROM bench_companies WHERE n = 7")).scalar_one()
+        user_id = conn.execute(text("SELECT id FROM bench_users WHERE n = 42")).scalar_one()
         today = conn.execute(text("SELECT (now() AT TIME ZONE 'UTC')::date")).scalar_one()
+        own = conn.execute(text("SELECT count(*) FILTER (WHERE company_id = :p), count(*) FILTER (WHERE company_id"
+                                " = :a), count(*) FROM session_analytics"),
+                           {"p": company_id, "a": average_company_id}).one()
+        print(f"  sessions: probe company {own[0]:,}, company 7 {own[1]:,}, all {own[2]:,}")
         plan = conn.execute(text(
             "EXPLAIN SELECT count(*), avg(overall_score), sum(duration_seconds), count(DISTINCT user_id) "
             "FROM session_analytics WHERE company_id = :c AND session_date BETWEEN :a AND :b"),
@@ -156,13 +181,22 @@ def _measure(engine, iterations: int) -> dict[str, tuple[int, float, float]]:
         session=s, company_id=company_id, date_from=today - timedelta(days=89), date_to=today))
     print("  company_dashboard per query (KPIs, daily, learners, skills): "
           + ", ".join(f"{label} {ms:.2f} ms" for label, ms in split))
+    split = _per_query(engine, lambda s: list_history(session=s, user_id=user_id, page=1))
+    print("  list_history per query (count, page): " + ", ".join(f"{label} {ms:.2f} ms" for label, ms in split))
+    split = _per_query(engine, lambda s: admin_overview(session=s), iterations=10)
+    print("  admin_overview query: " + ", ".join(f"{label} {ms:.2f} ms" for label, ms in split))
     return {
-        "company_dashboard (1 company, 90 days)": _time(engine, lambda s: company_dashboard(
+        "company_dashboard (probe company, 90 days)": _time(engine, lambda s: company_dashboard(
             session=s, company_id=company_id, date_from=today - timedelta(days=89), date_to=today), iterations),
-        "learner_progress (1 learner, 90 days)": _time(engine, lambda s: learner_progress(
+        "learner_progress (probe learner, 90 days)": _time(engine, lambda s: learner_progress(
             session=s, user_id=user_id, days=90), iterations),
-        "list_history (1 learner, page 1)": _time(engine, lambda s: list_history(
+        "list_history (probe learner, page 1)": _time(engine, lambda s: list_history(
             session=s, user_id=user_id, page=1), iterations),
+        "company_dashboard (company 7, grows with N)": _time(engine, lambda s: company_dashboard(
+            session=s, company_id=average_company_id, date_from=today - timedelta(days=89), date_to=today),
+            iterations),
+        "admin_overview (100 companies, all time)": _time(engine, lambda s: admin_overview(session=s),
+                                                          max(5, iterations // 5)),
     }
 
 
