@@ -157,7 +157,8 @@ class HistoryState(AuthState):
                 duration=clock(item.duration_seconds), status=STATUS_LABELS.get(item.status, item.status),
                 has_audio=item.has_audio, has_transcript=item.has_transcript,
                 score="—" if item.overall_score is None else str(item.overall_score),
-                href=routes.practice_session(item.id),
+                # A session still running opens where it can be resumed; the others open their analysis.
+                href=routes.practice_live(item.id) if item.status == "active" else routes.practice_session(item.id),
             )
             for item in result.items
         ]

@@ -94,6 +94,17 @@ async def test_history_pages_follow_the_page_query_parameter(session):
         assert state.loaded and state.page in (1, 2)
 
 
+async def test_a_running_session_links_to_its_live_page(session):
+    user = _learner(session)
+    ended = _sessions(session, user, 1)[0]
+    running = make_practice_session(session, user, status="active", started_at=utcnow() - timedelta(minutes=1))
+    state = _signed_in(HistoryState, session, user, "/history")
+    await run(state.load)
+    links = {row.id: row.href for row in state.rows}
+    assert links == {str(running.id): routes.practice_live(str(running.id)),
+                     str(ended.id): routes.practice_session(str(ended.id))}
+
+
 async def test_history_needs_a_session(session):
     state = HistoryState()
     state.router = RouterData(url=ReflexURL("http://localhost:3000/history"))
