@@ -9,8 +9,9 @@ import reflex as rx
 from speakpro.services import amphitheatre
 from speakpro.services.economy import EconomyError
 from speakpro.services.validation import ValidationError
-from speakpro.state.auth import RECORDING_MISSING, AuthState, run_db
+from speakpro.state.auth import AuthState, run_db
 from speakpro.state.history import when
+from speakpro.state.recording import RecorderMixin
 
 MAX_REFLECTION_INPUT = amphitheatre.REFLECTION_MAX * 4  # cut before it travels further; the service says why
 
@@ -41,7 +42,7 @@ class TimelineRow:
 MARKER_OPTIONS = [MarkerOption(key=m, label=amphitheatre.MARKER_LABELS[m]) for m in amphitheatre.MARKERS]
 
 
-class AmphitheatreState(AuthState):
+class AmphitheatreState(RecorderMixin, AuthState):
     """The learner's current visit: its three exercises in order, the recorder, reflections, points."""
 
     loaded: bool = False
@@ -52,9 +53,6 @@ class AmphitheatreState(AuthState):
     exercises: list[amphitheatre.ExerciseView] = []
     next_key: str = ""
     markers: list[MarkerOption] = MARKER_OPTIONS
-    audio_key: str = ""
-    audio_seconds: int = 0
-    error: str = ""
     busy: bool = False
     rewards: str = ""
 
@@ -71,18 +69,6 @@ class AmphitheatreState(AuthState):
         visit = await run_db(lambda s: amphitheatre.open_visit(session=s, user_id=viewer.user_id))
         self._show(visit)
         self.loaded = True
-
-    @rx.event
-    async def recorded(self, payload: dict):
-        """Keep the take the recorder uploaded, once it is known to be this learner's."""
-        viewer = await self._viewer()
-        if viewer is None:
-            return self._login_redirect()
-        take = await self._own_recording(viewer, payload)
-        if take is None:
-            self.error = RECORDING_MISSING
-            return
-        (self.audio_key, self.audio_seconds), self.error = take, ""
 
     @rx.event
     async def submit(self, form: dict):

@@ -18,14 +18,11 @@ from speakpro import routes
 from speakpro.db import session_scope
 from speakpro.services.sessions import ABSOLUTE_LIFETIME, Viewer, resolve_session, revoke_session
 from speakpro.settings import settings
-from speakpro.uploads import check_audio_ref
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 SESSION_COOKIE = "speakpro_session"
-RECORDING_MISSING = "That recording could not be found. Please record again."
-MAX_RECORDING_SECONDS = 900
 
 
 def safe_next(target: str | None) -> str:
@@ -97,22 +94,6 @@ class AuthState(rx.State):
         if onboarded and not viewer.onboarding_completed:
             return None, rx.redirect(routes.ONBOARDING)
         return viewer, None
-
-    async def _own_recording(self, viewer: Viewer, payload: object) -> tuple[str, int] | None:
-        """The key and length (s) of a take the recorder uploaded, when it is this viewer's and stored.
-
-        The browser reports the key, so it is checked against its owner and the store (a file stat or an S3
-        HEAD), off the event loop.
-        """
-        payload = payload if isinstance(payload, dict) else {}
-        key = str(payload.get("key", ""))[:300]
-        if not await asyncio.to_thread(check_audio_ref, viewer.user_id, key, must_exist=True):
-            return None
-        try:
-            seconds = max(0, min(MAX_RECORDING_SECONDS, int(float(payload.get("duration_seconds") or 0))))
-        except (TypeError, ValueError):
-            seconds = 0
-        return key, seconds
 
     @rx.event
     async def check_session(self):

@@ -10,12 +10,13 @@ import reflex as rx
 from speakpro.integrations.openai_client import get_openai_client
 from speakpro.services import lessons, quests, stakes
 from speakpro.services.validation import ValidationError
-from speakpro.state.auth import RECORDING_MISSING, AuthState, run_db
+from speakpro.state.auth import AuthState, run_db
+from speakpro.state.recording import RecorderMixin
 
 MAX_TEXT = 1_000_001  # anything longer is refused by the service; cut before it travels further
 
 
-class LessonState(AuthState):
+class LessonState(RecorderMixin, AuthState):
     """The current step of the learner's run of one lesson, and the feedback on the last answer."""
 
     not_found: str = ""
@@ -41,9 +42,7 @@ class LessonState(AuthState):
     feedback_notes: list[str] = []
     xp_awarded: int = 0
     module_completed: bool = False
-    error: str = ""
     busy: bool = False
-    audio_key: str = ""
     stakes_scenario: str = ""
     stakes_error: str = ""
     _module_id: str = ""
@@ -129,18 +128,6 @@ class LessonState(AuthState):
         self.stakes_error = ""
         self._show(view, scenario)
         return rx.toast.success("Your scenario is saved: the exercises of this module will use it.")
-
-    @rx.event
-    async def recorded(self, payload: dict):
-        """Attach the take the recorder uploaded to the speaking answer, once it is known to be this learner's."""
-        viewer = await self._viewer()
-        if viewer is None:
-            return self._login_redirect()
-        take = await self._own_recording(viewer, payload)
-        if take is None:
-            self.error = RECORDING_MISSING
-            return
-        self.audio_key, self.error = take[0], ""
 
     @rx.event
     async def answer(self, form: dict):

@@ -10,10 +10,11 @@ from speakpro.integrations.openai_client import get_openai_client
 from speakpro.services import milestones, progress
 from speakpro.services.catalog import get_milestone_prompt
 from speakpro.services.validation import ValidationError
-from speakpro.state.auth import RECORDING_MISSING, AuthState, run_db
+from speakpro.state.auth import AuthState, run_db
+from speakpro.state.recording import RecorderMixin
 
 
-class MilestoneState(AuthState):
+class MilestoneState(RecorderMixin, AuthState):
     """The milestone brief, the attempt form and the latest result."""
 
     unlocked: bool = False
@@ -25,10 +26,7 @@ class MilestoneState(AuthState):
     passed: bool = False
     feedback_notes: list[str] = []
     retry_after: str = ""
-    error: str = ""
     busy: bool = False
-    audio_key: str = ""
-    audio_seconds: int = 0
     _level_id: str = ""
     _request_key: str = ""
 
@@ -53,18 +51,6 @@ class MilestoneState(AuthState):
         self._level_id = str(level.level_id)
         self.level_title, self.threshold, self.prompt = level.title, level.milestone_threshold, prompt
         self.unlocked, self.passed_before = level.milestone_unlocked, level.milestone_passed
-
-    @rx.event
-    async def recorded(self, payload: dict):
-        """Keep the take the recorder uploaded, once it is known to be this learner's."""
-        viewer = await self._viewer()
-        if viewer is None:
-            return self._login_redirect()
-        take = await self._own_recording(viewer, payload)
-        if take is None:
-            self.error = RECORDING_MISSING
-            return
-        (self.audio_key, self.audio_seconds), self.error = take, ""
 
     @rx.event
     async def submit(self, form: dict):
