@@ -145,7 +145,7 @@ def _latest_feedback() -> rx.Component:
                 width="100%",
             ),
         ),
-        rx.link("See the whole analysis", href="/practice/session/" + HomeState.feedback_session_id,
+        rx.link("See the whole analysis", href=HomeState.feedback_href,
                 id="feedback-link", size="2"),
         style=styles.card,
         width="100%",
@@ -201,7 +201,7 @@ def home() -> rx.Component:
                         width="100%",
                     ),
                     _calls_to_action(),
-                    rx.cond(HomeState.feedback_session_id != "", _latest_feedback()),
+                    rx.cond(HomeState.feedback_href != "", _latest_feedback()),
                     _level(),
                     rx.grid(
                         rx.vstack(rx.heading("Modules", size="4"), rx.foreach(HomeState.modules, _module),

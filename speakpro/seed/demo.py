@@ -18,6 +18,7 @@ import zlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from sqlalchemy import func, insert, select
 from sqlmodel import Session
@@ -242,14 +243,16 @@ def _seed_progress(session, user_id, demo, codes, module_ids, venues, district_s
         )
 
 
-def _dialogues_by_rubric() -> list[dict]:
-    """The demo dialogues, weakest first by the local rubric's score (at a neutral pace, no added fillers)."""
+@lru_cache(maxsize=1)
+def _dialogues_by_rubric() -> tuple[dict, ...]:
+    """The demo dialogues, weakest first by the local rubric's score (at a neutral pace, no added fillers);
+    computed once per process, not once per demo learner."""
     def score(dialogue: dict) -> int:
         rows, _ = _segments(dialogue["turns"], uuid.UUID(int=0), random.Random(0), 0.5)
         utterances = _utterances(rows)
         return local_coach(utterances, compute_speech_metrics(utterances, language="en")).overall
 
-    return sorted(content.DEMO_DIALOGUES, key=score)
+    return tuple(sorted(content.DEMO_DIALOGUES, key=score))
 
 
 def _utterances(rows: list[dict]) -> list[Utterance]:

@@ -267,6 +267,11 @@ METRIC_BANDS: tuple[tuple[str, float | None, float | None], ...] = (
 COACH_SKILLS = ("opening", "questioning", "objection_handling", "closing")
 
 
+def provider_label(provider: str) -> str:
+    """How the coaching is labelled for learners: "Local rubric" or "AI coach"."""
+    return "Local rubric" if provider == "local" else "AI coach"
+
+
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or value is None:
         return None
@@ -321,7 +326,7 @@ def _coach_view(provider: str, results: dict[str, Any], stats: SessionAnalytics 
 
     provider = provider or str(results.get("provider") or "local")
     return CoachView(
-        provider=provider, provider_label="Local rubric" if provider == "local" else "AI coach",
+        provider=provider, provider_label=provider_label(provider),
         note=str(results.get("label") or ""), scores=scores, overall=None if overall is None else int(round(overall)),
         strengths=items("strengths"), improvements=items("improvements"),
     )

@@ -17,9 +17,10 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from speakpro import routes
 from speakpro.models import PracticeSession, SessionAnalytics, UserProfile
 from speakpro.services import progress, quests
-from speakpro.services.history import MetricView, metric_views
+from speakpro.services.history import MetricView, metric_views, provider_label
 
 HOME_METRICS = ("pace_wpm", "filler_rate_per_100", "talk_time_ratio")
 
@@ -59,10 +60,10 @@ class RecentPractice:
 class LatestFeedback:
     """The newest analysed session's headline: score, three banded metrics and one thing to improve."""
 
-    session_id: str
+    href: str  # the session's analysis page
     title: str
     score: int | None
-    provider: str  # "local" or "openai"
+    provider: str  # "Local rubric" or "AI coach"
     metrics: list[MetricView]
     improvement: str
     quote: str
@@ -131,8 +132,8 @@ def _latest_feedback(row) -> LatestFeedback:
     first = improvements[0] if improvements else {}
     metrics = [m for m in metric_views(summary) if m.key in HOME_METRICS]
     return LatestFeedback(
-        session_id=str(row.id), title=row.title, score=row.overall_score,
-        provider=str(summary.get("provider") or "local"), metrics=metrics,
+        href=routes.practice_session(str(row.id)), title=row.title, score=row.overall_score,
+        provider=provider_label(str(summary.get("provider") or "local")), metrics=metrics,
         improvement=str(first.get("text") or ""), quote=str(first.get("quote") or ""),
     )
 

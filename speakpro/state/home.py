@@ -35,8 +35,8 @@ class HomeState(AuthState):
     modules: list[ModuleCard] = []
     quests: list[quests.QuestView] = []
     recent: list[RecentPractice] = []
-    # The newest analysed session's feedback ("" session id: none yet).
-    feedback_session_id: str = ""
+    # The newest analysed session's feedback ("" href: none yet).
+    feedback_href: str = ""
     feedback_title: str = ""
     feedback_score: str = ""
     feedback_provider: str = ""
@@ -66,11 +66,10 @@ class HomeState(AuthState):
         self.milestone_threshold = dashboard.milestone_threshold
         self.modules, self.quests, self.recent = dashboard.modules, dashboard.quests, dashboard.recent
         latest = dashboard.latest_feedback
-        self.feedback_session_id = latest.session_id if latest else ""
+        self.feedback_href = latest.href if latest else ""
         self.feedback_title = latest.title if latest else ""
         self.feedback_score = "" if latest is None or latest.score is None else str(latest.score)
-        self.feedback_provider = "" if latest is None else ("AI coach" if latest.provider == "openai"
-                                                              else "Local rubric")
+        self.feedback_provider = latest.provider if latest else ""
         self.feedback_metrics = [metric_row(m) for m in latest.metrics] if latest else []
         self.feedback_improvement = latest.improvement if latest else ""
         self.feedback_quote = latest.quote if latest else ""

@@ -276,10 +276,10 @@ def test_the_analysis_reaches_the_learners_home(session):
 
     outcome = analyse_session(session=session, practice_session_id=practice.id)
     feedback = get_home_dashboard(session=session, user_id=practice.user_id, today=today).latest_feedback
-    assert feedback.session_id == str(practice.id) and feedback.score == outcome.coach.overall
+    assert feedback.href == f"/practice/session/{practice.id}" and feedback.score == outcome.coach.overall
     metrics = {m.key: m for m in feedback.metrics}
     assert list(metrics) == ["pace_wpm", "filler_rate_per_100", "talk_time_ratio"]
     assert metrics["filler_rate_per_100"].value == outcome.metrics.filler_rate_per_100 > 3
     assert metrics["filler_rate_per_100"].assessment == "high"
     assert metrics["talk_time_ratio"].value == outcome.metrics.talk_time_ratio
-    assert feedback.improvement == outcome.coach.improvements[0].text and feedback.provider == "local"
+    assert feedback.improvement == outcome.coach.improvements[0].text and feedback.provider == "Local rubric"

@@ -75,7 +75,7 @@ async def test_home_shows_the_latest_feedback_of_the_demo_learner(session):
     run_seed(session)
     state = _signed_in(HomeState, session, "learner@example.com")
     await run(state.load)
-    assert state.feedback_session_id and state.feedback_title
+    assert state.feedback_href.startswith("/practice/session/") and state.feedback_title
     assert 0 <= int(state.feedback_score) <= 100 and state.feedback_provider == "Local rubric"
     assert [m.label for m in state.feedback_metrics] == ["Pace", "Fillers per 100 words", "Your talk time"]
     assert all(m.verdict in ("Healthy", "Low", "High") for m in state.feedback_metrics)
