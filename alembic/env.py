@@ -22,11 +22,21 @@ def _url() -> str:
     return database_url()
 
 
+# The job queue's own tables (procrastinate, created by revision 0005) are not SQLModel tables: autogenerate
+# and `alembic check` leave them alone.
+JOB_QUEUE_PREFIX = "procrastinate_"
+
+
+def _include_name(name, type_, _parent_names) -> bool:
+    return not (type_ == "table" and name and name.startswith(JOB_QUEUE_PREFIX))
+
+
 def _configure(**kwargs) -> None:
     context.configure(
         target_metadata=target_metadata,
         compare_type=True,
         compare_server_default=False,
+        include_name=_include_name,
         **kwargs,
     )
 
