@@ -13,7 +13,7 @@ from speakpro.pages.history import history_page, session_page
 from speakpro.pages.home import home
 from speakpro.pages.landing import landing
 from speakpro.pages.lesson import lesson
-from speakpro.pages.login import auth_complete, login, signup
+from speakpro.pages.login import login, signup
 from speakpro.pages.milestone import milestone
 from speakpro.pages.not_found import not_found
 from speakpro.pages.onboarding import onboarding
@@ -30,7 +30,7 @@ from speakpro.state.history import HistoryState, SessionDetailState
 from speakpro.state.home import HomeState
 from speakpro.state.landing import LandingState
 from speakpro.state.lesson import LessonState
-from speakpro.state.login import AuthCompleteState, LoginState, SignupState
+from speakpro.state.login import LoginState, SignupState
 from speakpro.state.milestone import MilestoneState
 from speakpro.state.onboarding import OnboardingState
 from speakpro.state.practice_live import PracticeLiveState, PracticeState
@@ -50,7 +50,6 @@ app.add_page(
 )
 app.add_page(login, route=routes.LOGIN, title="Log in · SpeakPro", on_load=LoginState.load)
 app.add_page(signup, route=routes.SIGNUP, title="Sign up · SpeakPro", on_load=SignupState.load)
-app.add_page(auth_complete, route=routes.AUTH_COMPLETE, title="Signing in · SpeakPro", on_load=AuthCompleteState.load)
 app.add_page(onboarding, route=routes.ONBOARDING, title="Welcome · SpeakPro", on_load=OnboardingState.load)
 app.add_page(home, route=routes.HOME, title="Home · SpeakPro", on_load=HomeState.load)
 app.add_page(account, route=routes.ACCOUNT, title="Account · SpeakPro", on_load=AccountState.load)
