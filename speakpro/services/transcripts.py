@@ -16,11 +16,12 @@ The guarantees, whatever the order, duplication or batching of deliveries:
   stored never move: the one that arrives later yields, and within a batch the lower sequence wins.
   Partials are not clamped (they are replaced anyway), and the two speakers may overlap (cross-talk).
 
-Hot path: a batch costs three statements on the caller's session (lock the session row with its
-transcript id, read the stored neighbours when the batch has finals, then ONE
-`INSERT ... SELECT FROM unnest(...) ON CONFLICT (transcript_id, sequence) DO UPDATE ... WHERE NOT
-transcript_segments.is_final`). The upsert's WHERE clause is the database-level guard for the
-"finals are immutable" rule; the read is only needed to clamp. No ORM objects are built per row.
+Hot path: a batch is ONE call of the database function `speakpro_ingest_segments` (migration 0006),
+which signs the learner in from their token's keyed hash (or takes a user id the caller checked), locks
+their active session, clamps new finals against the stored neighbours and upserts each segment with
+`ON CONFLICT (transcript_id, sequence) DO UPDATE ... WHERE NOT transcript_segments.is_final` (the
+database-level guard for "finals are immutable"). The live page calls it in autocommit (`ingest_batch`),
+so a batch costs one round trip and its answer means committed; no ORM object is built per row.
 
 Concurrency: ingestion locks the practice session row (FOR NO KEY UPDATE), so batches of one session
 apply one after the other and `end_practice` (which takes the same lock) sees every accepted word.
@@ -31,16 +32,15 @@ ownership checks in `services/practice_access.py`; this module re-exports their 
 
 from __future__ import annotations
 
-import bisect
 import re
 import uuid
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass
 
-from sqlalchemy import CursorResult, bindparam, select, text, update
+from sqlalchemy import Connection, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session
 
+from speakpro.db import autocommit_connection
 from speakpro.models import PracticeSession, Transcript, TranscriptSegment, utcnow
 from speakpro.services.practice_access import CAP, NOT_ACTIVE, NOT_FOUND, OVER_CAP, over_cap, parse_session_id
 from speakpro.services.segments import (
@@ -54,13 +54,14 @@ from speakpro.services.segments import (
     Segment,
     validate_segments,
 )
+from speakpro.services.sessions import IDLE_TIMEOUT, TOUCH_EVERY, hash_token
 from speakpro.services.validation import ValidationError
 
 __all__ = [
     "CAP", "MAX_BATCH", "MAX_SEGMENT_CHARS", "MAX_SEGMENT_MS", "MAX_SEQUENCE", "NOT_ACTIVE", "NOT_FOUND", "OVER_CAP",
     "SPEAKER_LABELS", "TAIL_DEFAULT", "TAIL_MAX", "UNFINISHED_MARK", "FinalTranscript", "IngestResult", "LiveSegment",
-    "Segment", "finalize_transcript", "guess_language", "ingest_segments", "lock_active_session", "over_cap",
-    "parse_session_id", "transcript_tail", "upsert_segments", "validate_segments",
+    "BatchOutcome", "Segment", "finalize_transcript", "guess_language", "ingest_batch", "ingest_segments", "over_cap",
+    "parse_session_id", "transcript_tail", "validate_segments",
 ]
 
 TAIL_DEFAULT, TAIL_MAX = 30, 200
@@ -73,7 +74,7 @@ _practice = PracticeSession.__table__
 _transcripts = Transcript.__table__
 
 
-# --- the guard every handler shares -------------------------------------------------------------------
+# --- ingestion ----------------------------------------------------------------------------------------
 
 
 def _ensure_transcript(session: Session, practice_session_id: uuid.UUID) -> uuid.UUID:
@@ -88,42 +89,6 @@ def _ensure_transcript(session: Session, practice_session_id: uuid.UUID) -> uuid
     ).scalar_one()
 
 
-# Built once: the hot path only binds parameters (no statement construction, no ORM entity loading).
-_LOCK_ACTIVE = (
-    select(_practice.c.user_id, _practice.c.status, _practice.c.started_at, _practice.c.deleted_at,
-           _transcripts.c.id.label("transcript_id"))
-    .select_from(_practice.outerjoin(_transcripts, _transcripts.c.session_id == _practice.c.id))
-    .where(_practice.c.id == bindparam("session_id"))
-    .with_for_update(of=_practice, key_share=True)
-)
-
-
-def lock_active_session(
-    *, session: Session, user_id: uuid.UUID, practice_session_id: object, now: datetime | None = None
-) -> tuple[uuid.UUID, uuid.UUID]:
-    """Lock the learner's own active session (under the cap) and return (session id, transcript id).
-
-    Refuses without changing anything: the sweep (`practice.enforce_cap`) or the learner ending the
-    session is what records an over-cap session as failed.
-
-    Raises:
-        ValidationError: Not found (unknown, someone else's or deleted), not active, or past the cap.
-    """
-    session_uuid = parse_session_id(practice_session_id)
-    row = session.connection().execute(_LOCK_ACTIVE, {"session_id": session_uuid}).first()
-    if row is None or row.user_id != user_id or row.deleted_at is not None:
-        raise ValidationError("session", NOT_FOUND)
-    if row.status != "active":
-        raise ValidationError("session", NOT_ACTIVE)
-    if over_cap(row.started_at, now or utcnow()):
-        raise ValidationError("session", OVER_CAP)
-    transcript_id = row.transcript_id or _ensure_transcript(session, session_uuid)
-    return session_uuid, transcript_id
-
-
-# --- ingestion ----------------------------------------------------------------------------------------
-
-
 def _collapse(batch: list[Segment]) -> dict[int, Segment]:
     """One segment per sequence: the first final delivered, else the last partial."""
     chosen: dict[int, Segment] = {}
@@ -134,122 +99,64 @@ def _collapse(batch: list[Segment]) -> dict[int, Segment]:
     return chosen
 
 
-# The stored rows of a batch's sequences and the stored finals that clamping needs: every final between
-# the batch's lowest and highest sequence, and per speaker with a final in the batch the nearest final
-# below and above that range. A constant text: psycopg2 inlines the parameters, so the planner sees
-# `false AND ...` for a speaker not needed and skips that branch.
-_NEIGHBOURS = text(
+_OUTCOME_ERRORS = {"not_found": NOT_FOUND, "not_active": NOT_ACTIVE, "over_cap": OVER_CAP}
+
+# The whole batch in one call of `speakpro_ingest_segments` (migration 0006): sign-in, the session's owner /
+# active / cap checks under its row lock, the transcript row, the clamp against stored neighbours and the
+# upsert. A constant SQL text with array parameters, so neither the server nor SQLAlchemy sees a new shape.
+_INGEST = text(
     """
-    SELECT sequence, speaker, start_ms, end_ms, is_final, text FROM transcript_segments
-    WHERE transcript_id = :transcript_id AND sequence BETWEEN :low AND :high
-      AND (is_final OR sequence = ANY(CAST(:sequences AS integer[])))
-    UNION ALL (
-        SELECT sequence, speaker, start_ms, end_ms, is_final, text FROM transcript_segments
-        WHERE :user_finals AND transcript_id = :transcript_id AND is_final AND speaker = 'user' AND sequence < :low
-        ORDER BY sequence DESC LIMIT 1)
-    UNION ALL (
-        SELECT sequence, speaker, start_ms, end_ms, is_final, text FROM transcript_segments
-        WHERE :user_finals AND transcript_id = :transcript_id AND is_final AND speaker = 'user' AND sequence > :high
-        ORDER BY sequence LIMIT 1)
-    UNION ALL (
-        SELECT sequence, speaker, start_ms, end_ms, is_final, text FROM transcript_segments
-        WHERE :ai_finals AND transcript_id = :transcript_id AND is_final AND speaker = 'ai' AND sequence < :low
-        ORDER BY sequence DESC LIMIT 1)
-    UNION ALL (
-        SELECT sequence, speaker, start_ms, end_ms, is_final, text FROM transcript_segments
-        WHERE :ai_finals AND transcript_id = :transcript_id AND is_final AND speaker = 'ai' AND sequence > :high
-        ORDER BY sequence LIMIT 1)
+    SELECT outcome, user_id, inserted, updated, clamped, conflicts FROM speakpro_ingest_segments(
+        CAST(:token_hash AS text), CAST(:user_id AS uuid), CAST(:session_id AS uuid), CAST(:now AS timestamptz),
+        CAST(:idle AS interval), CAST(:touch AS interval), CAST(:cap AS interval),
+        CAST(:sequences AS integer[]), CAST(:speakers AS text[]), CAST(:texts AS text[]),
+        CAST(:starts AS integer[]), CAST(:ends AS integer[]), CAST(:finals AS boolean[]), :max_ms)
     """
 )
 
 
-def _stored_rows(session: Session, transcript_id: uuid.UUID, chosen: dict[int, Segment]) -> list[Any]:
-    """See `_NEIGHBOURS`."""
-    sequences = sorted(chosen)
-    final_speakers = {s.speaker for s in chosen.values() if s.is_final}
-    return session.connection().execute(_NEIGHBOURS, {
-        "transcript_id": transcript_id, "low": sequences[0], "high": sequences[-1], "sequences": sequences,
-        "user_finals": "user" in final_speakers, "ai_finals": "ai" in final_speakers,
-    }).all()
+@dataclass(frozen=True)
+class BatchOutcome:
+    """What the database said of one batch: "ok" (committed, with its figures), or why it was refused.
 
-
-def _plan(chosen: dict[int, Segment], stored_rows: list[Any]) -> tuple[list[Segment], list[int], list[int]]:
-    """The segments to upsert (finals clamped), the clamped sequences and the conflicting ones."""
-    stored = {row.sequence: row for row in stored_rows}
-    # Per speaker, the finals that bound a new final: (sequence, start_ms, end_ms), sorted by sequence.
-    finals: dict[str, list[tuple[int, int, int]]] = {}
-    for row in stored.values():
-        if row.is_final:
-            finals.setdefault(row.speaker, []).append((row.sequence, row.start_ms, row.end_ms))
-    for bounds in finals.values():
-        bounds.sort()
-    writes, clamped, conflicts = [], [], []
-    for sequence in sorted(chosen):
-        segment = chosen[sequence]
-        before = stored.get(sequence)
-        if before is not None and before.is_final:
-            if segment.is_final and (segment.speaker, segment.text) != (before.speaker, before.text):
-                conflicts.append(sequence)
-            continue
-        if segment.is_final:
-            bounds = finals.setdefault(segment.speaker, [])
-            position = bisect.bisect_left(bounds, (sequence,))
-            low = bounds[position - 1][2] if position > 0 else 0
-            high = bounds[position][1] if position < len(bounds) else MAX_SEGMENT_MS
-            # Stored finals of one speaker never overlap, so low <= high and the result fits between them.
-            start = min(max(segment.start_ms, low), high)
-            end = min(max(segment.end_ms, start), high)
-            if (start, end) != (segment.start_ms, segment.end_ms):
-                clamped.append(sequence)
-                segment = Segment(sequence, segment.speaker, segment.text, start, end, True)
-            bounds.insert(position, (sequence, start, end))
-        writes.append(segment)
-    return writes, clamped, conflicts
-
-
-# One statement per batch, whatever its size: seven array parameters and a constant SQL text (so the
-# server and SQLAlchemy never see a new statement shape). DO UPDATE only touches a stored row that is
-# not final, and only when something differs, so re-deliveries write nothing.
-_UPSERT = text(
+    Attributes:
+        outcome: ok | signed_out | not_found | not_active | over_cap.
+        user_id: The learner the batch was stored for (None when signed out).
+        result: The figures of an accepted batch.
+        sequences: Every sequence of the batch; all of them are durable once an "ok" batch committed
+            (written now, or already stored in a form that supersedes what was sent).
     """
-    INSERT INTO transcript_segments AS s
-        (id, transcript_id, sequence, speaker, text, start_ms, end_ms, is_final, created_at, updated_at)
-    SELECT gen_random_uuid(), :transcript_id, b.sequence, b.speaker, b.text, b.start_ms, b.end_ms, b.is_final,
-           :now, :now
-    FROM unnest(CAST(:sequences AS integer[]), CAST(:speakers AS varchar[]), CAST(:texts AS text[]),
-                CAST(:starts AS integer[]), CAST(:ends AS integer[]), CAST(:finals AS boolean[]))
-         AS b(sequence, speaker, text, start_ms, end_ms, is_final)
-    ON CONFLICT (transcript_id, sequence) DO UPDATE
-        SET speaker = excluded.speaker, text = excluded.text, start_ms = excluded.start_ms,
-            end_ms = excluded.end_ms, is_final = excluded.is_final, updated_at = excluded.updated_at
-        WHERE NOT s.is_final
-          AND (s.speaker, s.text, s.start_ms, s.end_ms, s.is_final)
-              IS DISTINCT FROM (excluded.speaker, excluded.text, excluded.start_ms, excluded.end_ms, excluded.is_final)
-    RETURNING s.sequence, (s.xmax = 0) AS inserted
-    """
-)
+
+    outcome: str
+    user_id: uuid.UUID | None
+    result: IngestResult | None
+    sequences: tuple[int, ...]
+
+    @property
+    def message(self) -> str:
+        """The learner-facing reason of a refusal ("" when accepted)."""
+        if self.outcome == "signed_out":
+            return "You are signed out: sign in again in another tab, and your words will be sent."
+        return _OUTCOME_ERRORS.get(self.outcome, "")
 
 
-def upsert_segments(session: Session, transcript_id: uuid.UUID, segments: list[Segment]) -> tuple[int, int]:
-    """Write planned segments in one statement; returns (inserted, updated). Sequences must be unique."""
-    if not segments:
-        return 0, 0
-    result: CursorResult = session.connection().execute(
-        _UPSERT,
-        {
-            "transcript_id": transcript_id,
-            "now": utcnow(),
-            "sequences": [s.sequence for s in segments],
-            "speakers": [s.speaker for s in segments],
-            "texts": [s.text for s in segments],
-            "starts": [s.start_ms for s in segments],
-            "ends": [s.end_ms for s in segments],
-            "finals": [s.is_final for s in segments],
-        },
-    )
-    flags = [row.inserted for row in result]
-    inserted = sum(1 for flag in flags if flag)
-    return inserted, len(flags) - inserted
+def _call(connection: Connection, *, token_hash: str | None, user_id: uuid.UUID | None,
+          session_id: uuid.UUID, batch: list[Segment]) -> BatchOutcome:
+    chosen = _collapse(batch)
+    ordered = [chosen[sequence] for sequence in sorted(chosen)]
+    row = connection.execute(_INGEST, {
+        "token_hash": token_hash, "user_id": user_id, "session_id": session_id, "now": utcnow(),
+        "idle": IDLE_TIMEOUT, "touch": TOUCH_EVERY, "cap": CAP,
+        "sequences": [s.sequence for s in ordered], "speakers": [s.speaker for s in ordered],
+        "texts": [s.text for s in ordered], "starts": [s.start_ms for s in ordered],
+        "ends": [s.end_ms for s in ordered], "finals": [s.is_final for s in ordered], "max_ms": MAX_SEGMENT_MS,
+    }).one()
+    if row.outcome != "ok":
+        return BatchOutcome(row.outcome, row.user_id, None, tuple(sorted(chosen)))
+    result = IngestResult(received=len(batch), inserted=row.inserted, updated=row.updated,
+                          ignored=len(batch) - row.inserted - row.updated, clamped=tuple(row.clamped),
+                          conflicts=tuple(row.conflicts))
+    return BatchOutcome("ok", row.user_id, result, tuple(sorted(chosen)))
 
 
 def ingest_segments(
@@ -271,24 +178,27 @@ def ingest_segments(
             active or past its 15-minute cap. Nothing is stored then.
     """
     batch = validate_segments(segments)
-    _, transcript_id = lock_active_session(session=session, user_id=user_id,
-                                           practice_session_id=practice_session_id)
-    if not batch:
-        return IngestResult(received=0, inserted=0, updated=0, ignored=0)
-    chosen = _collapse(batch)
-    has_finals = any(s.is_final for s in chosen.values())
-    # Without a final there is nothing to clamp: the upsert's WHERE alone keeps finals from partials.
-    stored = _stored_rows(session, transcript_id, chosen) if has_finals else []
-    writes, clamped, conflicts = _plan(chosen, stored)
-    inserted, updated = upsert_segments(session, transcript_id, writes)
-    return IngestResult(
-        received=len(batch),
-        inserted=inserted,
-        updated=updated,
-        ignored=len(batch) - inserted - updated,
-        clamped=tuple(clamped),
-        conflicts=tuple(conflicts),
-    )
+    session_uuid = parse_session_id(practice_session_id)
+    answer = _call(session.connection(), token_hash=None, user_id=user_id, session_id=session_uuid, batch=batch)
+    if answer.outcome != "ok":
+        raise ValidationError("session", answer.message)
+    return answer.result
+
+
+def ingest_batch(*, token: str, practice_session_id: object, segments: object) -> BatchOutcome:
+    """The live page's hot path: sign the learner in from their session token and store a batch, committed,
+    in one round trip to the database (autocommit; see `db.autocommit_connection`).
+
+    Raises:
+        ValidationError: For a malformed or oversized batch, or a session id that is not one.
+        DatabaseUnavailable: When the database cannot be reached (nothing was stored).
+    """
+    batch = validate_segments(segments)
+    session_uuid = parse_session_id(practice_session_id)
+    if not token or len(token) > 200:
+        return BatchOutcome("signed_out", None, None, tuple(sorted({s.sequence for s in batch})))
+    with autocommit_connection() as connection:
+        return _call(connection, token_hash=hash_token(token), user_id=None, session_id=session_uuid, batch=batch)
 
 
 # --- reading and finalizing -----------------------------------------------------------------------------
