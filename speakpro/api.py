@@ -12,6 +12,7 @@ from speakpro import routes
 from speakpro.auth_routes import auth_routes, session_middleware
 from speakpro.db import check_database
 from speakpro.integrations.oauth import ProviderRegistry
+from speakpro.session_cookie import session_routes
 from speakpro.uploads import upload_routes
 
 
@@ -94,6 +95,7 @@ def build_api(oauth_registry: ProviderRegistry | None = None) -> Starlette:
     return Starlette(
         routes=[
             Route(routes.API_HEALTH, health, methods=["GET"]),
+            *session_routes(),
             *auth_routes(oauth_registry),
             *upload_routes(),
             Route(routes.API_COMPANY_EXPORT, export_company_csv, methods=["GET"], name="company_export"),

@@ -2,8 +2,8 @@
 
 `GET /auth/{provider}/login` sends the browser to the provider (authorization code flow, PKCE S256, state,
 and a nonce for OpenID providers; authlib keeps them in a short-lived signed cookie scoped to `/auth`).
-`GET /auth/{provider}/callback` checks all of that, finds or creates the account, and sends the browser to
-the frontend's `/auth/complete?code=...` with a one-time hand-off code, which the page trades for a session.
+`GET /auth/{provider}/callback` checks all of that, finds or creates the account, starts its session, sets
+the HttpOnly session cookie (`session_cookie.py`) and sends the browser to the frontend's home page.
 Every failure lands on `/login?error=...` with a short message; tokens never reach a URL or a log line.
 """
 
@@ -28,17 +28,18 @@ from speakpro import routes
 from speakpro.db import session_scope
 from speakpro.integrations.oauth import Identity, ProviderRegistry, get_registry
 from speakpro.services.accounts import login_with_identity
-from speakpro.services.sessions import create_handoff
+from speakpro.services.sessions import create_session
 from speakpro.services.telemetry import record_event
 from speakpro.services.validation import ValidationError
+from speakpro.session_cookie import set_session_cookie
 from speakpro.settings import Settings, settings
+from speakpro.urls import backend_url, frontend_url
 
 log = logging.getLogger(__name__)
 
 LOGIN_PATH = "/auth/{provider}/login"  # = routes.oauth_login(provider), which the login page links to
 CALLBACK_PATH = "/auth/{provider}/callback"
-COMPLETE_PAGE = routes.AUTH_COMPLETE  # the frontend page that redeems the hand-off code
-SESSION_COOKIE = "speakpro_oauth"
+FLOW_COOKIE = "speakpro_oauth"
 SESSION_MAX_AGE = 600  # seconds a user may spend at the provider before the flow's state expires
 
 CANCELLED = "Sign-in was cancelled."
@@ -49,31 +50,6 @@ PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"
 def login_path(provider: str) -> str:
     """The backend path that starts a login with a provider (the login page links to api_url + this)."""
     return routes.oauth_login(provider)
-
-
-def _reflex_url(attribute: str) -> str | None:
-    # Why Reflex's config rather than `settings`: rxconfig.py sets api_url/deploy_url from settings, so in a
-    # deployment they are the same public URLs (and, unlike the request's Host header, cannot be spoofed or
-    # broken by a proxy). AppHarness, though, binds random ports and rewrites config.api_url/deploy_url in
-    # place after start-up; reading the config per request follows it, so redirect_uri and the post-login
-    # redirect point at the servers that actually run.
-    try:
-        from reflex.config import get_config
-
-        value = getattr(get_config(), attribute, None)
-    except Exception:  # noqa: BLE001 - no Reflex config (e.g. a bare Starlette test app): use settings
-        return None
-    return str(value).rstrip("/") if value else None
-
-
-def backend_url() -> str:
-    """The public URL of this backend, as the browser and the provider see it."""
-    return _reflex_url("api_url") or settings.api_url
-
-
-def frontend_url() -> str:
-    """The public URL of the frontend."""
-    return _reflex_url("deploy_url") or settings.app_url
 
 
 def callback_url(provider: str) -> str:
@@ -96,7 +72,7 @@ def session_middleware(current: Settings | None = None) -> Middleware:
     return Middleware(
         SessionMiddleware,
         secret_key=_session_key(current.secret_key),
-        session_cookie=SESSION_COOKIE,
+        session_cookie=FLOW_COOKIE,
         max_age=SESSION_MAX_AGE,
         path=urlsplit(current.api_url).path.rstrip("/") + "/auth",
         same_site="lax",
@@ -122,8 +98,8 @@ def _failed(label: str) -> str:
     return f"Sign-in with {label} didn't work. Please try again."
 
 
-def _complete_login(identity: Identity) -> str:
-    """Find or create the account, record the login, and mint the hand-off code (one transaction)."""
+def _complete_login(identity: Identity, user_agent: str) -> str:
+    """Find or create the account, record the login, and start its session (one transaction)."""
     with session_scope() as session:
         user = login_with_identity(
             session=session,
@@ -134,7 +110,7 @@ def _complete_login(identity: Identity) -> str:
             name=identity.name,
         )
         record_event(session=session, event_type="login", user_id=user.id, data={"method": identity.provider})
-        return create_handoff(session=session, user_id=user.id)
+        return create_session(session=session, user_id=user.id, user_agent=user_agent[:300])
 
 
 def auth_routes(registry: ProviderRegistry | None = None) -> list[Route]:
@@ -185,16 +161,16 @@ def auth_routes(registry: ProviderRegistry | None = None) -> list[Route]:
             log.warning("oauth callback for %s failed: %s", name, type(error).__name__)
             return _to_login(_failed(label))
         try:
-            code = await run_in_threadpool(_complete_login, identity)
+            token = await run_in_threadpool(_complete_login, identity, request.headers.get("user-agent", ""))
         except ValidationError as error:
             log.info("oauth login for %s refused (%s)", name, error.field)
             return _to_login(error.message)
         except Exception as error:  # noqa: BLE001
             log.exception("oauth login for %s could not be completed: %s", name, type(error).__name__)
             return _to_login(_failed(label))
-        return RedirectResponse(
-            f"{frontend_url()}{COMPLETE_PAGE}?{urlencode({'code': code})}", status_code=303, headers=PRIVATE_HEADERS
-        )
+        response = RedirectResponse(f"{frontend_url()}{routes.HOME}", status_code=303, headers=PRIVATE_HEADERS)
+        set_session_cookie(response, token)
+        return response
 
     return [
         Route(LOGIN_PATH, login, methods=["GET"], name="oauth_login"),

@@ -3,7 +3,6 @@
 LANDING = "/"
 LOGIN = "/login"
 SIGNUP = "/signup"
-AUTH_COMPLETE = "/auth/complete"
 ONBOARDING = "/onboarding"
 HOME = "/home"
 ACCOUNT = "/account"

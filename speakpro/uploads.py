@@ -1,10 +1,10 @@
 """Audio uploads and local media playback over plain HTTP on the Reflex backend.
 
 `POST /api/audio?purpose=milestone|lesson|practice` takes the raw recording as the request body (audio goes
-over HTTP, never the websocket). The caller proves who they are with `Authorization: Bearer <session token>`
-(the browser's recorder reads the `speakpro_session` cookie); the token is resolved against the database
-like every page guard does. The body is capped at `MAX_UPLOAD_MB` (by Content-Length up front and again
-while it streams), identified by its magic bytes (never by file name or Content-Type header), stored under
+over HTTP, never the websocket). The caller proves who they are with the HttpOnly session cookie (from
+pages of SpeakPro's own origins only) or, for API clients, `Authorization: Bearer <session token>`; the
+token is resolved against the database like every page guard does. The body is capped at `MAX_UPLOAD_MB`
+(by Content-Length up front and again while it streams), identified by its magic bytes (never by file name or Content-Type header), stored under
 a fresh key `audio/<user_id>/<uuid>.<ext>` and answered with `{"key", "mime", "size"}`.
 
 `GET /api/media/{key}?exp=&sig=` serves local files only, for URLs minted by `LocalStorage.open_url`.
@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
@@ -32,7 +33,9 @@ from speakpro.integrations.storage import (
 )
 from speakpro.services.ratelimit import RateLimiter
 from speakpro.services.sessions import Viewer, resolve_session
+from speakpro.session_cookie import token_from_cookie_header
 from speakpro.settings import settings
+from speakpro.urls import backend_url, frontend_url
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +131,30 @@ def _bearer_token(request: Request) -> str | None:
     return token if scheme.lower() == "bearer" and token else None
 
 
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _request_token(request: Request) -> tuple[str | None, str]:
+    """(token, problem): the Bearer token of an API client, or the session cookie of a page of ours.
+
+    A cookie rides along with any cross-site request, so it counts only when the request comes from
+    SpeakPro's own frontend or backend origin (the browser sets `Origin` on every cross-origin POST and
+    page scripts cannot forge it).
+    """
+    bearer = _bearer_token(request)
+    if bearer is not None:
+        return bearer, ""
+    token = token_from_cookie_header(request.headers.get("cookie"))
+    if not token:
+        return None, ""
+    origin = (request.headers.get("origin") or "").lower()
+    if origin not in {_origin(frontend_url()), _origin(backend_url())}:
+        return None, "This upload did not come from a SpeakPro page."
+    return token, ""
+
+
 def _resolve(token: str) -> Viewer | None:
     with session_scope() as session:
         return resolve_session(session=session, token=token)
@@ -153,7 +180,9 @@ async def _read_capped(request: Request, cap: int) -> bytes:
 
 async def upload_audio(request: Request) -> Response:
     """`POST /api/audio`: store one recording of the signed-in user."""
-    token = _bearer_token(request)
+    token, problem = _request_token(request)
+    if problem:
+        return _error(403, problem)
     if token is None:
         return _error(401, "Please sign in to upload a recording.", {"WWW-Authenticate": "Bearer"})
     viewer = await run_in_threadpool(_resolve, token)

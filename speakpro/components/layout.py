@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from speakpro import routes, styles
+from speakpro.components.navigation import full_navigation
 from speakpro.state.auth import AuthState
 
 
@@ -126,6 +127,7 @@ def footer() -> rx.Component:
 def page_frame(*children: rx.Component) -> rx.Component:
     """Navigation, the page's content and the footer, stacked full height."""
     return rx.flex(
+        full_navigation(AuthState.navigate_to),
         navbar(),
         rx.box(*children, as_="main", width="100%", flex="1"),
         footer(),

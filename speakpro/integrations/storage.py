@@ -109,7 +109,7 @@ def _default_base_url() -> str:
     # Imported here, not at module level: the storage layer must not pull in the web routes on import.
     # backend_url() follows Reflex's live config, so under AppHarness (random ports) URLs point at the
     # backend that actually runs.
-    from speakpro.auth_routes import backend_url
+    from speakpro.urls import backend_url
 
     return backend_url()
 

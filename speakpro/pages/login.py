@@ -1,4 +1,4 @@
-"""Login, sign-up and the end of an OpenID login."""
+"""Login and sign-up."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import reflex as rx
 from speakpro import routes
 from speakpro.components.forms import centered_card, error_callout, field, submit_button
 from speakpro.components.layout import page_frame
-from speakpro.state.login import AuthCompleteState, LoginState, SignupState
+from speakpro.state.login import LoginState, SignupState
 
 
 def _provider_button(provider: dict) -> rx.Component:
@@ -82,21 +82,5 @@ def signup() -> rx.Component:
                 id="signup-form",
             ),
             rx.text("Already have an account? ", rx.link("Log in", href=routes.LOGIN), size="2"),
-        )
-    )
-
-
-def auth_complete() -> rx.Component:
-    """Shown for a moment while an OpenID login is turned into a session."""
-    return page_frame(
-        centered_card(
-            rx.cond(
-                AuthCompleteState.error != "",
-                rx.vstack(
-                    error_callout(AuthCompleteState.error),
-                    rx.link(rx.button("Back to login"), href=routes.LOGIN),
-                ),
-                rx.hstack(rx.spinner(), rx.text("Signing you in..."), align="center"),
-            )
         )
     )

@@ -8,6 +8,7 @@ from speakpro import routes
 from speakpro.services import accounts, companies
 from speakpro.services.sessions import revoke_user_sessions
 from speakpro.services.validation import ValidationError
+from speakpro.session_cookie import signed_out_path
 from speakpro.state.auth import AuthState, run_db
 
 MAX_FIELD = 1000
@@ -57,7 +58,7 @@ class AccountState(AuthState):
         if new != str(form.get("confirm_password", "")):
             self.password_error = "The new passwords don't match."
             return
-        token = self.session_token
+        token = self._token()
 
         def change(session):
             accounts.change_password(session=session, user_id=viewer.user_id, current=current, new=new)
@@ -81,9 +82,8 @@ class AccountState(AuthState):
         if viewer is None:
             return self._login_redirect()
         await run_db(lambda s: revoke_user_sessions(session=s, user_id=viewer.user_id))
-        self.session_token = ""
         self._set_viewer(None)
-        return [rx.toast.success("You are logged out on every device."), rx.redirect(routes.LOGIN)]
+        self.navigate_to = signed_out_path(routes.LOGIN)
 
     @rx.event
     async def join_company(self, form: dict):

@@ -1,35 +1,34 @@
-"""The base state of every signed-in page: the session cookie, who the viewer is, and the guards.
+"""The base state of every signed-in page: who the viewer is, and the guards.
 
-Page states subclass `AuthState`. Guards run on every page load and every privileged handler resolves
-the token against the database again, so a revoked session or a disabled user stops at once.
+Page states subclass `AuthState`. The session token is never a state var: it lives in the HttpOnly cookie
+(`session_cookie.py`) and every handler reads it from the websocket handshake's headers, so a state lost to a
+restart, a new worker or a flushed Redis still knows who is asking. Guards run on every page load and every
+privileged handler resolves the token against the database again, so a revoked session or a disabled user
+stops at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 import reflex as rx
 
 from speakpro import routes
-from speakpro.db import session_scope
-from speakpro.services.sessions import ABSOLUTE_LIFETIME, Viewer, resolve_session, revoke_session
-from speakpro.settings import settings
+from speakpro.db import POOL_SIZE, session_scope
+from speakpro.services.sessions import Viewer, resolve_session, revoke_session
+from speakpro.session_cookie import signed_out_path, token_from_cookie_header
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-SESSION_COOKIE = "speakpro_session"
-
-
-def safe_next(target: str | None) -> str:
-    """A same-site path to go to after login; anything else falls back to home."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target or len(target) > 300:
-        return routes.HOME
-    return target
+# Blocking database work runs here: one thread per pooled connection (see `db.POOL_SIZE`).
+_DB_THREADS = ThreadPoolExecutor(max_workers=POOL_SIZE, thread_name_prefix="speakpro-db")
 
 
 async def run_db(work: Callable[..., T], *args: Any) -> T:
@@ -39,20 +38,20 @@ async def run_db(work: Callable[..., T], *args: Any) -> T:
         with session_scope() as session:
             return work(session, *args)
 
-    return await asyncio.to_thread(call)
+    return await run_db_call(call)
+
+
+async def run_db_call(work: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """Run a blocking call that manages its own database access (e.g. one autocommit statement) off the
+    event loop, on the database threads."""
+    context = contextvars.copy_context()
+    return await asyncio.get_running_loop().run_in_executor(
+        _DB_THREADS, lambda: context.run(work, *args, **kwargs))
 
 
 class AuthState(rx.State):
     """Who is signed in, as far as the page needs to know."""
 
-    session_token: str = rx.Cookie(
-        "",
-        name=SESSION_COOKIE,
-        path="/",
-        max_age=int(ABSOLUTE_LIFETIME.total_seconds()),
-        same_site="lax",
-        secure=settings.app_url.startswith("https://"),
-    )
     signed_in: bool = False
     viewer_name: str = ""
     viewer_email: str = ""
@@ -60,6 +59,12 @@ class AuthState(rx.State):
     viewer_role: str = ""
     viewer_company_name: str = ""
     viewer_company_slug: str = ""
+    # A backend path the page loads in full (`components/navigation.py`): sign-in and sign-out end there.
+    navigate_to: str = ""
+
+    def _token(self) -> str:
+        """The session token from the HttpOnly cookie of this connection's handshake ("" when none)."""
+        return token_from_cookie_header(self.router.headers.cookie)
 
     def _set_viewer(self, viewer: Viewer | None) -> None:
         self.signed_in = viewer is not None
@@ -72,13 +77,11 @@ class AuthState(rx.State):
 
     async def _viewer(self) -> Viewer | None:
         """Resolve the cookie's token against the database (every call: revocation is immediate)."""
-        token = self.session_token
+        token = self._token()
         if not token:
             self._set_viewer(None)
             return None
         viewer = await run_db(lambda s: resolve_session(session=s, token=token))
-        if viewer is None:
-            self.session_token = ""
         self._set_viewer(viewer)
         return viewer
 
@@ -102,10 +105,9 @@ class AuthState(rx.State):
 
     @rx.event
     async def logout(self):
-        """End this session on the server and forget the cookie."""
-        token = self.session_token
+        """End this session on the server, then let the backend drop the cookie and open the login page."""
+        token = self._token()
         if token:
             await run_db(lambda s: revoke_session(session=s, token=token))
-        self.session_token = ""
         self._set_viewer(None)
-        return [rx.toast.success("You are logged out."), rx.redirect(routes.LOGIN)]
+        self.navigate_to = signed_out_path(routes.LOGIN)

@@ -1,4 +1,4 @@
-"""Sign-up, password login (throttled) and the end of an OpenID login."""
+"""Sign-up and password login (throttled); both end with a full page load that sets the session cookie."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from speakpro import routes
 from speakpro.services import accounts, sessions, throttle
 from speakpro.services.telemetry import record_event
 from speakpro.services.validation import ValidationError
+from speakpro.session_cookie import session_start_path
 from speakpro.settings import settings
-from speakpro.state.auth import AuthState, run_db, safe_next
+from speakpro.state.auth import AuthState, run_db
+from speakpro.urls import safe_next
 
 MAX_FIELD = 1000  # anything longer is refused before any work is done
 
@@ -61,7 +63,6 @@ class LoginState(AuthState):
             return
         if decision.delay_seconds:
             await asyncio.sleep(decision.delay_seconds)
-        user_agent = self.router.headers.user_agent
 
         def attempt(session):
             user = accounts.authenticate(session=session, email=email, password=password)
@@ -70,18 +71,16 @@ class LoginState(AuthState):
                 return None
             throttle.reset(session=session, key=keys[0])
             record_event(session=session, event_type="login", user_id=user.id, data={"method": "password"})
-            return sessions.create_session(session=session, user_id=user.id, user_agent=user_agent)
+            return sessions.create_handoff(session=session, user_id=user.id)
 
-        token = await run_db(attempt)
-        self.submitting = False
-        if token is None:
+        code = await run_db(attempt)
+        if code is None:
+            self.submitting = False
             self.error = accounts.LOGIN_FAILED
             return
-        self.session_token = token
-        viewer = await self._viewer()
-        target = routes.ONBOARDING if viewer and not viewer.onboarding_completed else safe_next(
-            self.router.url.query_parameters.get("next"))
-        yield rx.redirect(target)
+        # Still "submitting" while the browser loads the page that sets the cookie (home sends a learner who
+        # has not onboarded yet to onboarding).
+        self.navigate_to = session_start_path(code, self.router.url.query_parameters.get("next"))
 
 
 class SignupState(AuthState):
@@ -119,31 +118,11 @@ class SignupState(AuthState):
                 display_name=str(form.get("display_name", "")), join_code=str(form.get("join_code", "")),
                 user_agent=user_agent,
             )
-            return sessions.create_session(session=session, user_id=user.id, user_agent=user_agent)
+            return sessions.create_handoff(session=session, user_id=user.id)
 
         try:
-            token = await run_db(create)
+            code = await run_db(create)
         except ValidationError as error:
             self.error, self.error_field, self.submitting = error.message, error.field, False
             return
-        self.submitting = False
-        self.session_token = token
-        yield rx.redirect(routes.ONBOARDING)
-
-
-class AuthCompleteState(AuthState):
-    """Where an OpenID login lands: trade the one-time code for a session."""
-
-    error: str = ""
-
-    @rx.event
-    async def load(self):
-        code = self.router.url.query_parameters.get("code", "")
-        user_agent = self.router.headers.user_agent
-        token = await run_db(lambda s: sessions.redeem_handoff(session=s, code=code, user_agent=user_agent))
-        if token is None:
-            self.error = "That sign-in link has expired or was already used. Please sign in again."
-            return
-        self.session_token = token
-        viewer = await self._viewer()
-        return rx.redirect(routes.ONBOARDING if viewer and not viewer.onboarding_completed else routes.HOME)
+        self.navigate_to = session_start_path(code, routes.ONBOARDING)

@@ -22,10 +22,12 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from speakpro.api import build_api
-from speakpro.auth_routes import CANCELLED, COMPLETE_PAGE, EXPIRED, SESSION_COOKIE, callback_url, frontend_url
+from speakpro.auth_routes import CANCELLED, EXPIRED, FLOW_COOKIE, callback_url
+from speakpro.session_cookie import SESSION_COOKIE
+from speakpro.urls import frontend_url
 from speakpro.integrations.oauth import ProviderRegistry
 from speakpro.models import AnalyticsEvent, OAuthIdentity, User
-from speakpro.services.sessions import redeem_handoff, resolve_session
+from speakpro.services.sessions import resolve_session
 from speakpro.settings import OAuthProvider
 from tests.factories import make_user
 
@@ -109,11 +111,15 @@ def _login_error(response) -> str:
     return parse_qs(urlsplit(location).query)["error"][0]
 
 
-def _handoff_code(response) -> str:
-    location = _location(response)
+def _session_token(response) -> str:
+    """The new session's token, from the HttpOnly cookie the callback set on its redirect home."""
     assert response.status_code == 303
-    assert location.startswith(f"{frontend_url()}{COMPLETE_PAGE}?")
-    return parse_qs(urlsplit(location).query)["code"][0]
+    assert _location(response) == f"{frontend_url()}/home"
+    cookie = next(value for value in response.headers.get_list("set-cookie")
+                  if value.startswith(f"{SESSION_COOKIE}="))
+    for flag in ("httponly", "samesite=lax", "path=/"):
+        assert flag in cookie.lower()
+    return cookie.split(";", 1)[0].split("=", 1)[1]
 
 
 def _login_name(prefix: str = "learner") -> str:
@@ -130,14 +136,14 @@ def test_login_redirects_to_the_provider_with_pkce_state_and_nonce(api, provider
     assert query["redirect_uri"] == [callback_url("oidc")]
     assert set(query["scope"][0].split()) == {"openid", "email", "profile"}
     cookie = response.headers["set-cookie"]
-    assert cookie.startswith(f"{SESSION_COOKIE}=")
+    assert cookie.startswith(f"{FLOW_COOKIE}=")
     for flag in ("path=/auth", "max-age=600", "httponly", "samesite=lax"):
         assert flag in cookie.lower()
 
 
-def test_a_new_user_signs_in_and_gets_a_one_time_handoff_code(api, session):
+def test_a_new_user_signs_in_and_gets_an_httponly_session_cookie(api, session):
     login = _login_name()
-    code = _handoff_code(_sign_in(api, login))
+    token = _session_token(_sign_in(api, login))
 
     user = session.execute(select(User).where(User.email == f"{login}@example.com")).scalar_one()
     assert user.email_verified is True and user.display_name == f"Test {login}"
@@ -148,15 +154,13 @@ def test_a_new_user_signs_in_and_gets_a_one_time_handoff_code(api, session):
     ).scalars().all()
     assert [event.event_data for event in events] == [{"method": "oidc"}]
 
-    token = redeem_handoff(session=session, code=code)
     assert token and resolve_session(session=session, token=token).user_id == user.id
-    assert redeem_handoff(session=session, code=code) is None  # one time only
 
 
 def test_the_same_subject_signs_in_to_the_same_account(api, session):
     login = _login_name()
-    first = redeem_handoff(session=session, code=_handoff_code(_sign_in(api, login)))
-    second = redeem_handoff(session=session, code=_handoff_code(_sign_in(api, login)))
+    first = _session_token(_sign_in(api, login))
+    second = _session_token(_sign_in(api, login))
     assert resolve_session(session=session, token=first).user_id == resolve_session(
         session=session, token=second
     ).user_id
@@ -169,7 +173,7 @@ def test_an_existing_account_is_linked_through_a_verified_email(api, session):
     user = make_user(session)
     user.email = f"{login}@example.com"
     session.flush()
-    token = redeem_handoff(session=session, code=_handoff_code(_sign_in(api, login)))
+    token = _session_token(_sign_in(api, login))
     assert resolve_session(session=session, token=token).user_id == user.id
 
 
@@ -204,7 +208,7 @@ def test_a_tampered_state_is_refused(api, session):
     assert _login_error(api.get(back.path, params=query)) == EXPIRED
     # The genuine state still works once, and only once.
     genuine = api.get(f"{back.path}?{back.query}")
-    assert _handoff_code(genuine)
+    assert _session_token(genuine)
     assert _login_error(api.get(f"{back.path}?{back.query}")) == EXPIRED
 
 
@@ -258,13 +262,12 @@ def test_github_login_runs_pkce_and_reads_the_verified_primary_email(session):
         assert "nonce" not in query  # plain OAuth 2: no ID token to carry one
         assert query["redirect_uri"] == [callback_url("github")]
         back = client.get("/auth/github/callback", params={"code": "gh-code", "state": query["state"][0]})
-        code = _handoff_code(back)
+        token = _session_token(back)
 
     [sent] = token_requests
     verifier = sent["code_verifier"][0]
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
     assert challenge == query["code_challenge"][0] and sent["code"] == ["gh-code"]
-    token = redeem_handoff(session=session, code=code)
     user = session.execute(select(User).where(User.email == email)).scalar_one()
     assert resolve_session(session=session, token=token).user_id == user.id
     assert user.email_verified and user.display_name == "Octo Cat"

@@ -13,6 +13,7 @@ from speakpro.state.home import HomeState
 from speakpro.state.login import LoginState, SignupState
 from speakpro.state.onboarding import OnboardingState
 from tests.factories import make_company, make_user
+from tests.signin import handoff_code, sign_in, token_of
 
 GOOD = "a sturdy passphrase"
 
@@ -46,25 +47,26 @@ def redirects(events) -> list[str]:
 
 
 def _signed_in(state_cls, session, user):
-    state = state_cls()
-    state.session_token = sessions.create_session(session=session, user_id=user.id)
-    return state
+    return sign_in(state_cls(), sessions.create_session(session=session, user_id=user.id))
 
 
 async def test_signup_starts_a_session_and_goes_to_onboarding(session):
     state = SignupState()
     events = await run(state.signup, {"email": "fresh@example.com", "password": GOOD, "display_name": "Fresh"})
-    assert state.error == ""
-    assert state.session_token and sessions.resolve_session(session=session, token=state.session_token)
-    assert any(routes.ONBOARDING in r for r in redirects(events))
+    assert state.error == "" and redirects(events) == []
+    # The page loads the backend route that sets the HttpOnly cookie, then onboarding.
+    assert state.navigate_to.startswith("/auth/session?") and "next=%2Fonboarding" in state.navigate_to
+    token = sessions.redeem_handoff(session=session, code=handoff_code(state))
+    assert token and sessions.resolve_session(session=session, token=token).email == "fresh@example.com"
+    assert sessions.redeem_handoff(session=session, code=handoff_code(state)) is None  # once only
 
 
 async def test_signup_with_bad_input_shows_the_message_and_creates_nothing(session):
     state = SignupState()
     await run(state.signup, {"email": "bad", "password": GOOD})
-    assert "valid email" in state.error and state.session_token == ""
+    assert "valid email" in state.error and state.navigate_to == ""
     await run(state.signup, {"email": "ok@example.com", "password": "x" * 2_000_000})
-    assert state.error and state.session_token == ""
+    assert state.error and state.navigate_to == ""
     assert accounts.get_user_by_email(session=session, email="ok@example.com") is None
 
 
@@ -72,7 +74,7 @@ async def test_wrong_password_message_then_lockout(session):
     accounts.signup(session=session, email="target@example.com", password=GOOD)
     state = LoginState()
     await run(state.login, {"email": "target@example.com", "password": "wrong password"})
-    assert state.error == accounts.LOGIN_FAILED and state.session_token == ""
+    assert state.error == accounts.LOGIN_FAILED and state.navigate_to == ""
     unknown = LoginState()
     await run(unknown.login, {"email": "nobody@example.com", "password": "wrong password"})
     assert unknown.error == accounts.LOGIN_FAILED  # the same message whether the account exists or not
@@ -82,15 +84,16 @@ async def test_wrong_password_message_then_lockout(session):
         throttle.record_failure(session=session, keys=[throttle.account_key("target@example.com")])
     locked = LoginState()
     await run(locked.login, {"email": "target@example.com", "password": GOOD})
-    assert "Too many failed attempts" in locked.error and locked.session_token == ""
+    assert "Too many failed attempts" in locked.error and locked.navigate_to == ""
 
 
 async def test_correct_password_logs_in(session):
     accounts.signup(session=session, email="right@example.com", password=GOOD)
     state = LoginState()
-    events = await run(state.login, {"email": "right@example.com", "password": GOOD})
-    assert state.error == "" and state.session_token
-    assert any(routes.ONBOARDING in r for r in redirects(events))
+    await run(state.login, {"email": "right@example.com", "password": GOOD})
+    assert state.error == "" and state.navigate_to.startswith("/auth/session?code=")
+    token = sessions.redeem_handoff(session=session, code=handoff_code(state))
+    assert sessions.resolve_session(session=session, token=token).email == "right@example.com"
 
 
 async def test_protected_pages_send_visitors_to_login(session):
@@ -138,8 +141,8 @@ async def test_logout_everywhere_ends_every_session(session):
     user = make_user(session, onboarding_completed=True)
     state = _signed_in(AccountState, session, user)
     other = sessions.create_session(session=session, user_id=user.id)
-    token = state.session_token
+    token = token_of(state)
     await run(state.logout_everywhere)
-    assert state.session_token == ""
+    assert state.navigate_to.startswith("/auth/signed-out") and not state.signed_in
     assert sessions.resolve_session(session=session, token=token) is None
     assert sessions.resolve_session(session=session, token=other) is None

@@ -9,13 +9,14 @@ from speakpro.seed import run_seed
 from speakpro.services import sessions
 from speakpro.state.dashboard import DashboardState
 from speakpro.state.progress import ProgressState
+from tests.signin import sign_in
 from tests.state.test_auth_states import run
 
 
 def _signed_in(state_cls, session, email):
     user_id = session.execute(select(User.id).where(User.email == email)).scalar_one()
     state = state_cls()
-    state.session_token = sessions.create_session(session=session, user_id=user_id)
+    sign_in(state, sessions.create_session(session=session, user_id=user_id))
     return state
 
 

@@ -6,7 +6,6 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from reflex.istate.data import ReflexURL, RouterData
 from sqlalchemy import func, select
 
 from speakpro import routes
@@ -16,6 +15,7 @@ from speakpro.services import accounts, amphitheatre, onboarding, sessions
 from speakpro.state.amphitheatre import AmphitheatreHistoryState, AmphitheatreState
 from speakpro.state.history import HistoryState, SessionDetailState
 from tests.factories import make_practice_session, make_topic, make_transcript
+from tests.signin import at_url, sign_in
 from tests.state.test_auth_states import redirects, run
 
 PERSONA = {"job_role": "Account executive", "audience": "Prospective customers",
@@ -40,8 +40,8 @@ def _learner(session):
 
 def _signed_in(state_cls, session, user, path: str = "/"):
     state = state_cls()
-    state.session_token = sessions.create_session(session=session, user_id=user.id)
-    state.router = RouterData(url=ReflexURL(f"http://localhost:3000{path}"))
+    sign_in(state, sessions.create_session(session=session, user_id=user.id))
+    at_url(state, f"http://localhost:3000{path}")
     return state
 
 
@@ -107,7 +107,7 @@ async def test_a_running_session_links_to_its_live_page(session):
 
 async def test_history_needs_a_session(session):
     state = HistoryState()
-    state.router = RouterData(url=ReflexURL("http://localhost:3000/history"))
+    at_url(state, "http://localhost:3000/history")
     events = await run(state.load)
     assert any(routes.LOGIN in r for r in redirects(events)) and state.rows == []
 
@@ -145,14 +145,14 @@ async def test_someone_elses_session_shows_not_found_and_no_data(session, storag
     state = _signed_in(SessionDetailState, session, stranger, routes.practice_session(str(mine.id)))
     await run(state.load)
     assert state.segments and state.title
-    state.router = RouterData(url=ReflexURL("http://localhost:3000" + routes.practice_session(str(practice.id))))
+    at_url(state, "http://localhost:3000" + routes.practice_session(str(practice.id)))
     await run(state.load)
 
     assert state.not_found and state.loaded
     assert state.segments == [] and state.title == "" and state.topic == "" and state.session_id == ""
     assert state.audio_url == "" and state.metrics == []
     for ref in ("not-a-uuid", str(uuid.uuid4()), "x" * 5000):
-        state.router = RouterData(url=ReflexURL("http://localhost:3000/practice/session/" + ref))
+        at_url(state, "http://localhost:3000/practice/session/" + ref)
         await run(state.load)
         assert state.not_found and state.segments == []
 

@@ -16,6 +16,7 @@ from speakpro.state.admin import AdminState
 from speakpro.state.login import LoginState, SignupState
 from speakpro.state.onboarding import OnboardingState
 from tests.factories import make_user
+from tests.signin import sign_in
 from tests.state.test_auth_states import run
 
 HOSTILE = {
@@ -64,7 +65,7 @@ async def test_hostile_values_never_crash_and_are_refused_or_stored_as_text(sess
     state_cls, handler, fields = FORMS[form]
     state = state_cls()
     if state_cls not in (SignupState, LoginState):
-        state.session_token = sessions.create_session(session=session, user_id=user.id)
+        sign_in(state, sessions.create_session(session=session, user_id=user.id))
     value = HOSTILE[kind]
     before = _counts(session)
     await run(getattr(state, handler), {**fields, field: value})

@@ -13,6 +13,7 @@ from speakpro.state.home import HomeState
 from speakpro.state.lesson import LessonState
 from speakpro.state.milestone import MilestoneState
 from speakpro.state.world import MapState, VenueState
+from tests.signin import sign_in, token_of
 from tests.state.test_auth_states import run
 
 PERSONA = {"job_role": "Account executive", "audience": "Prospective customers",
@@ -29,7 +30,7 @@ def _learner(session):
 
 def _signed_in(state_cls, session, user):
     state = state_cls()
-    state.session_token = sessions.create_session(session=session, user_id=user.id)
+    sign_in(state, sessions.create_session(session=session, user_id=user.id))
     return state
 
 
@@ -136,7 +137,7 @@ async def test_home_loads_quests_and_refuses_an_early_claim(session):
 
 
 def state_user(session, state) -> uuid.UUID:
-    return sessions.resolve_session(session=session, token=state.session_token).user_id
+    return sessions.resolve_session(session=session, token=token_of(state)).user_id
 
 
 async def test_stakes_are_chosen_once_and_personalise_the_exercise(session, monkeypatch):
