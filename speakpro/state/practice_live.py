@@ -2,21 +2,29 @@
 
 The browser side (`components/realtime.py`) talks to the AI partner directly over WebRTC with a short-lived
 client secret that `connect` mints; this state only ever holds that secret until the browser reports
-"live", then clears it. Transcript segments arrive in small batches and go straight to the database
-(`services.transcripts.ingest_segments`); the state keeps only the bounded tail it loaded with the page.
+"live", then clears it. Transcript segments arrive in small batches and go straight to the database in one
+round trip (`services.transcripts.ingest_batch`); the state keeps only the bounded tail it loaded with the page.
+
+Nothing here depends on in-memory state for correctness. Every batch carries the browser's batch id and the
+session id; the answer (`acks`, a short window of the latest answers) lists the sequences the database
+committed, or says why it refused, and whether to retry. The browser keeps every unacknowledged segment and
+sends it again. When this state is empty (a restart, another backend, a flushed Redis), the segments, end and
+status handlers find the session again from the page's route and the signed-in user (the session cookie
+comes with every event), and log that they did.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 
 import reflex as rx
 from sqlmodel import Session
 
 from speakpro import routes
-from speakpro.db import session_scope
+from speakpro.db import DatabaseUnavailable, session_scope
 from speakpro.integrations.openai_client import get_openai_client
 from speakpro.models import utcnow
 from speakpro.models.practice import MAX_SESSION_SECONDS
@@ -24,13 +32,16 @@ from speakpro.services import practice, transcripts
 from speakpro.services.sessions import resolve_session
 from speakpro.services.validation import ValidationError
 from speakpro.settings import settings
-from speakpro.state.auth import AuthState, run_db
+from speakpro.state.auth import AuthState, run_db, run_db_call
 
 log = logging.getLogger(__name__)
 
 TARGET_SECONDS = (120, 300)
 TAIL_LINES = 30
 MAX_BATCH = 50  # the component sends at most 20; anything bigger is not from it
+ACK_WINDOW = 16  # answers kept in `acks`: the browser reads them by batch id, so a merged update loses none
+MAX_BATCH_ID = 64
+PAUSED = "Saving paused: we can't reach our database. Your words are kept in this tab and sent again."
 DIFFICULTY_COLORS = {"beginner": "green", "intermediate": "amber", "advanced": "red"}
 REASONS = {
     "microphone denied": "the microphone was blocked. Allow it for this site and start a new session.",
@@ -138,6 +149,9 @@ class PracticeLiveState(AuthState):
     tail: list[dict] = []
     next_sequence: int = 0
     elapsed_offset: int = 0
+    # The latest answers to transcript batches, oldest first:
+    # {"batch_id", "stored": [sequence, ...], "refused": plain text or "", "retry": bool}.
+    acks: list[dict] = []
     _minting: bool = False
 
     def _ref(self) -> str:
@@ -151,7 +165,15 @@ class PracticeLiveState(AuthState):
         self.session_id = self.mode = self.topic_title = self.partner_role = self.prompt_hint = ""
         self.difficulty, self.difficulty_color = "", "gray"
         self.live_status = self.status_text = self.error = self.failed_reason = self.client_secret = ""
-        self.tail, self.next_sequence, self.elapsed_offset = [], 0, 0
+        self.tail, self.next_sequence, self.elapsed_offset, self.acks = [], 0, 0, []
+
+    def _live_ref(self) -> str:
+        """The session this page shows: from state, or (state lost) from the page's route."""
+        if self.session_id:
+            return self.session_id
+        ref = self._ref()
+        log.info("live practice state was empty: session %s taken from the route", ref)
+        return ref
 
     async def _owner_db(self, work):
         """Resolve the session cookie and run `work(db_session, viewer)` in one trip to the database.
@@ -159,7 +181,7 @@ class PracticeLiveState(AuthState):
         Returns:
             (viewer, result); viewer None (and no work done) when the cookie no longer signs anyone in.
         """
-        token = self.session_token
+        token = self._token()
 
         def call(session: Session):
             viewer = resolve_session(session=session, token=token)
@@ -215,7 +237,7 @@ class PracticeLiveState(AuthState):
             if self.mode != "realtime" or stopped or self._minting or (renewal and self.live_status != "reconnecting"):
                 return
             self._minting = True
-            token, session_id = self.session_token, self.session_id
+            token, session_id = self._token(), self.session_id
 
         def mint():
             with session_scope() as session:
@@ -259,8 +281,10 @@ class PracticeLiveState(AuthState):
         payload = payload if isinstance(payload, dict) else {}
         status = str(payload.get("status", ""))[:20]
         reason = str(payload.get("reason", ""))[:40]
-        if status not in STATUS_TEXT or not self.session_id or self.live_status in ("ended", "failed"):
+        if status not in STATUS_TEXT or self.live_status in ("ended", "failed"):
             return
+        if not self.session_id and status not in ("ended", "failed"):
+            return  # a progress report to a state that lost the page: nothing to record
         if status in ("live", "reconnecting", "ending"):
             self.client_secret = ""
         if status in ("connecting", "live", "reconnecting", "ending"):
@@ -272,11 +296,21 @@ class PracticeLiveState(AuthState):
             return
         failed = status == "failed"
         reason = reason if reason in REASONS else (FALLBACK_REASON if failed else "")
-        session_id = self.session_id
-        viewer, view = await self._owner_db(lambda s, v: practice.end_practice(
-            session=s, user_id=v.user_id, practice_session_id=session_id, reason=reason or None, failed=failed))
+        session_id = self._live_ref()
+        try:
+            viewer, view = await self._owner_db(lambda s, v: practice.end_practice(
+                session=s, user_id=v.user_id, practice_session_id=session_id, reason=reason or None,
+                failed=failed))
+        except ValidationError as error:
+            self.error, self.ending = error.message, False
+            return
+        except DatabaseUnavailable as error:
+            # The browser reports again when End is pressed again; the session stays active meanwhile.
+            self.error, self.ending = f"{error.message} Your session is still open: press End again.", False
+            return
         if viewer is None:
             return self._login_redirect()
+        self.session_id = view.id
         self.client_secret, self.live_status, self.ending = "", view.status, False
         if view.status == "failed":
             self.failed_reason = view.failure_reason or reason
@@ -286,39 +320,60 @@ class PracticeLiveState(AuthState):
         self.status_text = self._texts()["ended"]
         return [rx.toast.success("Session saved."), rx.redirect(routes.practice_session(view.id))]
 
+    def _answer(self, batch_id: str, *, stored: tuple[int, ...] = (), refused: str = "", retry: bool = False):
+        self.acks = [*self.acks[-(ACK_WINDOW - 1):],
+                     {"batch_id": batch_id, "stored": list(stored), "refused": refused, "retry": retry}]
+
     @rx.event
     async def segments(self, payload: dict):
-        """A batch of transcript segments from the browser, validated and stored by the service."""
-        batch = payload.get("segments") if isinstance(payload, dict) else None
-        if not isinstance(batch, list) or not self.session_id:
+        """A batch of transcript segments: stored in one committed round trip, then acknowledged by batch id.
+
+        `payload` is `{"batch_id", "session_id", "segments": [...]}` (see `components/realtime.py`). Every
+        batch gets an answer in `acks`: the sequences committed, or a refusal that says whether to retry.
+        """
+        payload = payload if isinstance(payload, dict) else {}
+        batch_id = payload.get("batch_id")
+        if not isinstance(batch_id, str) or not 0 < len(batch_id) <= MAX_BATCH_ID:
+            log.warning("transcript batch without a usable batch id: refused")
             return
-        if len(batch) > MAX_BATCH:
-            self.error = "Part of the transcript was not saved: the update was too large."
+        batch = payload.get("segments")
+        session_ref = self._live_ref()
+        claimed = payload.get("session_id")
+        if isinstance(claimed, str) and claimed and claimed != session_ref:
+            self._answer(batch_id, refused="This transcript belongs to another practice session.")
             return
-        session_id = self.session_id
+        if isinstance(batch, list) and len(batch) > MAX_BATCH:
+            self._answer(batch_id, refused="Part of the transcript was not saved: the update was too large.")
+            return
+        token = self._token()
         try:
-            viewer, _ = await self._owner_db(lambda s, v: transcripts.ingest_segments(
-                session=s, user_id=v.user_id, practice_session_id=session_id, segments=batch))
+            outcome = await run_db_call(transcripts.ingest_batch, token=token, practice_session_id=session_ref,
+                                        segments=batch)
         except ValidationError as error:
-            self.error = f"Part of the transcript was not saved: {error.message}"
+            self._answer(batch_id, refused=f"Part of the transcript was not saved: {error.message}")
             return
-        if viewer is None:
-            return self._login_redirect()
+        except DatabaseUnavailable:
+            log.warning("transcript batch %s not stored: database unavailable", batch_id)
+            self._answer(batch_id, refused=PAUSED, retry=True)
+            return
+        if outcome.outcome == "ok":
+            self._answer(batch_id, stored=outcome.sequences)
+            return
+        # Signed out: kept in the browser until the learner signs in again. Otherwise final for this batch.
+        self._answer(batch_id, refused=outcome.message, retry=outcome.outcome == "signed_out")
 
     @rx.event
     async def recorded(self, payload: dict):
         """The session's recording was uploaded: make it the session's recording."""
         payload = payload if isinstance(payload, dict) else {}
-        if not self.session_id:
-            return
-        session_id = self.session_id
+        session_id = self._live_ref()
         key, mime = str(payload.get("key", ""))[:300], str(payload.get("mime", ""))[:100]
         size, duration = payload.get("size"), payload.get("duration_seconds")
         try:
             viewer, _ = await self._owner_db(lambda s, v: practice.attach_recording(
                 session=s, user_id=v.user_id, practice_session_id=session_id, key=key, mime=mime, size=size,
                 duration_seconds=duration))
-        except ValidationError as error:
+        except (ValidationError, DatabaseUnavailable) as error:
             self.error = f"The recording was not saved: {error.message}"
             return
         if viewer is None:
@@ -330,10 +385,17 @@ class PracticeLiveState(AuthState):
 
     @rx.event
     def end(self):
-        """End the session: the browser sends its last segments and the recording, then reports "ended"."""
-        if self.ending or not self.session_id:
+        """End the session: the browser sends its last segments and the recording, then reports "ended".
+
+        Works on a state that lost the page too: the browser's own end token is then 0 or more, and any
+        change of `end_token` makes it finish.
+        """
+        if self.ending:
             return
         if self.live_status in ("ended", "failed"):
-            return rx.redirect(routes.practice_session(self.session_id))
-        self.ending, self.end_token = True, self.end_token + 1
-        self.status_text = self._texts()["ending"]
+            return rx.redirect(routes.practice_session(self._live_ref()))
+        if not self.session_id:
+            self.session_id = self._live_ref()
+        # Time-based, so the token moves forward even when this state was lost and restarted from 0.
+        self.ending, self.end_token = True, max(self.end_token + 1, int(time.time()))
+        self.status_text = (SOLO_STATUS_TEXT if self.mode == "solo" else STATUS_TEXT)["ending"]
