@@ -5,6 +5,8 @@ own `db_url` stays unset: it would make `reflex run` autogenerate a second schem
 `REDIS_URL` is translated, so Reflex's state manager goes to Redis when one is configured.
 """
 
+import sys
+
 import reflex as rx
 
 from speakpro.settings import settings
@@ -12,7 +14,8 @@ from speakpro.styles import THEME
 
 config = rx.Config(
     app_name="speakpro",
-    frontend_port=settings.frontend_port,
+    # A backend started on its own (`reflex run --backend-only`) must not name a frontend port: Reflex refuses.
+    frontend_port=None if "--backend-only" in sys.argv else settings.frontend_port,
     backend_port=settings.backend_port,
     api_url=settings.api_url,
     deploy_url=settings.app_url,
