@@ -4,8 +4,9 @@
 over HTTP, never the websocket). The caller proves who they are with the HttpOnly session cookie (from
 pages of SpeakPro's own origins only) or, for API clients, `Authorization: Bearer <session token>`; the
 token is resolved against the database like every page guard does. The body is capped at `MAX_UPLOAD_MB`
-(by Content-Length up front and again while it streams), identified by its magic bytes (never by file name or Content-Type header), stored under
-a fresh key `audio/<user_id>/<uuid>.<ext>` and answered with `{"key", "mime", "size"}`.
+(by Content-Length up front and again while it streams), identified by its magic bytes (never by file name
+or Content-Type header), stored under a fresh key `audio/<user_id>/<uuid>.<ext>` and answered with
+`{"key", "mime", "size"}`.
 
 `GET /api/media/{key}?exp=&sig=` serves local files only, for URLs minted by `LocalStorage.open_url`.
 """

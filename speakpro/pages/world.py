@@ -82,7 +82,8 @@ def map_page() -> rx.Component:
             rx.hstack(
                 rx.heading("The city", size="7"),
                 rx.spacer(),
-                rx.badge(rx.icon("ticket", size=14), MapState.tickets, " tickets", size="3", id="map-tickets"),
+                rx.cond(MapState.loaded,
+                        rx.badge(rx.icon("ticket", size=14), MapState.tickets, " tickets", size="3", id="map-tickets")),
                 width="100%",
                 align="center",
             ),

@@ -20,7 +20,7 @@ from urllib.parse import quote
 import reflex as rx
 
 from speakpro import routes
-from speakpro.db import POOL_SIZE, session_scope
+from speakpro.db import POOL_SIZE, DatabaseUnavailable, session_scope
 from speakpro.services.sessions import Viewer, resolve_session, revoke_session
 from speakpro.session_cookie import signed_out_path, token_from_cookie_header
 
@@ -61,6 +61,9 @@ class AuthState(rx.State):
     viewer_company_slug: str = ""
     # A backend path the page loads in full (`components/navigation.py`): sign-in and sign-out end there.
     navigate_to: str = ""
+    # The database could not be reached when this page asked who is signed in: the frame shows a notice
+    # instead of the page, so no number that was not read is shown.
+    db_unavailable: bool = False
 
     def _token(self) -> str:
         """The session token from the HttpOnly cookie of this connection's handshake ("" when none)."""
@@ -81,7 +84,12 @@ class AuthState(rx.State):
         if not token:
             self._set_viewer(None)
             return None
-        viewer = await run_db(lambda s: resolve_session(session=s, token=token))
+        try:
+            viewer = await run_db(lambda s: resolve_session(session=s, token=token))
+        except DatabaseUnavailable:
+            self.db_unavailable = True
+            raise
+        self.db_unavailable = False
         self._set_viewer(viewer)
         return viewer
 

@@ -79,6 +79,7 @@ class HomeState(AuthState):
 
     @rx.event
     async def load(self):
+        self.loaded = False  # nothing is shown that this load did not read
         viewer, redirect = await self._guard()
         if redirect is not None:
             return redirect

@@ -23,12 +23,12 @@ from starlette.testclient import TestClient
 
 from speakpro.api import build_api
 from speakpro.auth_routes import CANCELLED, EXPIRED, FLOW_COOKIE, callback_url
-from speakpro.session_cookie import SESSION_COOKIE
-from speakpro.urls import frontend_url
 from speakpro.integrations.oauth import ProviderRegistry
 from speakpro.models import AnalyticsEvent, OAuthIdentity, User
 from speakpro.services.sessions import resolve_session
+from speakpro.session_cookie import SESSION_COOKIE
 from speakpro.settings import OAuthProvider
+from speakpro.urls import frontend_url
 from tests.factories import make_user
 
 try:  # authlib's HTTP client is httpx2 when installed, else httpx; mock whichever it uses.
