@@ -1,0 +1,65 @@
+"""A database that does not answer: handlers say so plainly, keep nothing they did not store, and show no number
+they did not read. The engine points at a port where nothing listens, so every connection is really refused."""
+
+from __future__ import annotations
+
+import logging
+import socket
+
+import pytest
+from sqlalchemy import create_engine
+
+from speakpro import db
+from speakpro.db import DatabaseUnavailable
+from speakpro.errors import backend_exception_handler
+from speakpro.state.home import HomeState
+from speakpro.state.practice_live import PAUSED, PracticeLiveState
+from speakpro.state.world import MapState
+from tests.signin import at_url, sign_in
+from tests.state.test_auth_states import run
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # closed again when the block ends: connections are refused
+
+
+@pytest.fixture
+def no_database():
+    engine = create_engine(f"postgresql+psycopg2://postgres@127.0.0.1:{_closed_port()}/speakpro",
+                           connect_args={"connect_timeout": 2})
+    previous = db._engine
+    db.set_engine(engine)
+    yield
+    db.set_engine(previous)
+    engine.dispose()
+
+
+@pytest.mark.parametrize("state_cls", [HomeState, MapState])
+async def test_a_page_load_shows_the_notice_and_no_numbers(no_database, state_cls):
+    state = sign_in(state_cls(), "a-token-the-database-never-sees")
+    state.loaded = True  # as after an earlier visit
+    with pytest.raises(DatabaseUnavailable):
+        await run(state.load)
+    assert state.db_unavailable and not state.loaded
+
+
+async def test_a_transcript_batch_is_refused_with_retry_and_nothing_is_lost(no_database):
+    state = at_url(sign_in(PracticeLiveState(), "a-token"), "http://localhost:3000/practice/live/"
+                   "5f1e8d4c-1111-4222-8333-444455556666")
+    segment = {"sequence": 0, "speaker": "user", "text": "hello", "start_ms": 0, "end_ms": 500, "is_final": True}
+    await run(state.segments, {"batch_id": "b-1", "session_id": "5f1e8d4c-1111-4222-8333-444455556666",
+                               "segments": [segment]})
+    assert state.acks == [{"batch_id": "b-1", "stored": [], "refused": PAUSED, "retry": True}]
+
+
+def test_the_toast_never_shows_exception_text(caplog):
+    toast = backend_exception_handler(DatabaseUnavailable())
+    assert "can't reach our database" in str(toast)
+    with caplog.at_level(logging.ERROR, logger="speakpro.errors"):
+        toast = str(backend_exception_handler(AttributeError("'str' object has no attribute 'get'")))
+    assert "AttributeError" not in toast and "object has no attribute" not in toast
+    [record] = [r for r in caplog.records if r.name == "speakpro.errors" and r.levelno == logging.ERROR]
+    error_id = record.getMessage().rsplit(" ", 1)[-1]
+    assert len(error_id) == 8 and f"quote error {error_id}" in toast and record.exc_info
