@@ -13,9 +13,19 @@ Lifecycle of `PracticeSession.processing_status`: "pending" (set by `end_practic
    least `FILLER_QUEST_MIN_WORDS` learner words) on the session's UTC date, and a `practice_analyzed`
    event. Complete is never claimed again, so the quest is fed once.
 4. Any exception after the claim: the work is rolled back and the session is set "failed" with the reason
-   in `analytics_summary["analysis"]` (attempts counted); `analyse_pending` retries it up to
-   `MAX_ATTEMPTS`. A worker killed mid-analysis leaves "processing" behind: `analyse_pending` first returns
-   rows processing for longer than `STALE_AFTER` to "failed" ("stale"), so nothing stays stuck.
+   in `analytics_summary["analysis"]` (attempts counted); it is retried up to `MAX_ATTEMPTS`. A worker killed
+   mid-analysis leaves "processing" behind: `release_stale` returns it to "failed" ("stale"), so nothing
+   stays stuck: at once when the job queue finds the job stalled (its worker stopped sending heartbeats,
+   `speakpro/jobs.py`), and after `STALE_AFTER` for a claim without a job (a killed `analyse` command).
+
+The job queue (procrastinate, `speakpro/jobs.py`) runs the analysis: `queue_analysis` defers the job of a
+session in the caller's transaction (`end_practice` calls it, so a rolled-back end queues nothing and a
+committed one always has its job). Each session has one job key (`analysis_job_key`), used both as the
+job's queueing lock (at most one waiting job per session) and its lock (at most one running).
+`queue_waiting` is the safety net: it queues the sessions waiting for analysis ("pending", or "failed" with
+attempts left) that have no job waiting or running, which is also how a failed analysis is retried.
+`analyse_pending` (the `python -m speakpro analyse` command) analyses the queue by hand, without jobs; the
+claim keeps it and the workers from doing one session twice.
 
 The segments analysed are the transcript's non-empty segments in sequence order, final or not (an
 unfinished segment's words were said; the finalized transcript content keeps them too).
@@ -23,17 +33,19 @@ unfinished segment's words were said; the finalized transcript content keeps the
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, Integer, cast, func, select, update
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, cast, exists, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from speakpro.models import PracticeSession, Topic, Transcript, TranscriptSegment, utcnow
@@ -51,6 +63,22 @@ FILLER_QUEST_MIN_WORDS = 30
 MAX_ATTEMPTS = 3
 STALE_AFTER = timedelta(minutes=10)
 _DEFAULT_CLIENT: Any = object()
+
+# The analysis job on the job queue (`speakpro/jobs.py` registers the task under these names).
+ANALYSIS_TASK = "analyse_session"
+ANALYSIS_QUEUE = "analysis"
+QUEUE_SWEEP_LIMIT = 200
+
+# procrastinate's job table (created by migration 0005), as far as this module reads it. Its own MetaData:
+# it is not a SQLModel table, and Alembic never sees it.
+_jobs = Table("procrastinate_jobs", MetaData(), Column("id", Integer, primary_key=True),
+              Column("queueing_lock", String), Column("lock", String), Column("status", String))
+_JOB_WAITING_OR_RUNNING = ("todo", "doing")
+_QUEUEING_LOCK_INDEX = "procrastinate_jobs_queueing_lock_idx_v1"
+_DEFER = text(
+    "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, 0, :key, :key, CAST(:args AS jsonb), "
+    "NULL)]::procrastinate_job_to_defer_v1[]))"
+)
 
 
 @dataclass(frozen=True)
@@ -295,12 +323,25 @@ def analyse_session(
     return AnalysisOutcome(session_id, "complete", "complete", None, metrics, coach, elapsed)
 
 
-def release_stale(session: Session, *, older_than: timedelta = STALE_AFTER) -> int:
-    """Return sessions "processing" for longer than `older_than` (a crashed worker) to "failed"; commits."""
+def release_stale(session: Session, *, older_than: timedelta = STALE_AFTER,
+                  session_ids: Iterable[uuid.UUID | str] = ()) -> int:
+    """Return sessions left "processing" by a worker that died to "failed" ("stale", attempts counted); commits.
+
+    Args:
+        session: A database session (committed here).
+        older_than: Release any session processing for longer than this (a claim whose holder vanished).
+        session_ids: Also release these at once, whatever their age: sessions whose analysis job the job
+            queue found stalled (its worker stopped sending heartbeats), so the retried job can claim them.
+
+    Returns:
+        How many sessions were released.
+    """
+    ids = [i for i in (_uuid(v) for v in session_ids) if i is not None]
+    stale = PracticeSession.updated_at < func.now() - older_than
     rows = session.execute(
         select(PracticeSession.id, PracticeSession.analytics_summary)
         .where(PracticeSession.processing_status == "processing",
-               PracticeSession.updated_at < func.now() - older_than)
+               (stale | PracticeSession.id.in_(ids)) if ids else stale)
         .with_for_update(skip_locked=True)
     ).all()
     for row in rows:
@@ -313,6 +354,70 @@ def release_stale(session: Session, *, older_than: timedelta = STALE_AFTER) -> i
         )
     session.commit()
     return len(rows)
+
+
+def analysis_job_key(practice_session_id: uuid.UUID | str) -> str:
+    """The job key of a session's analysis: its job's queueing lock and lock."""
+    return f"analysis:{practice_session_id}"
+
+
+def _has_job(key):
+    """EXISTS a job waiting or running under `key` (a string, or a SQL expression per session row)."""
+    return exists().where(_jobs.c.queueing_lock == key, _jobs.c.status.in_(_JOB_WAITING_OR_RUNNING))
+
+
+def queue_analysis(*, session: Session, practice_session_id: uuid.UUID | str) -> int | None:
+    """Defer the analysis job of a session, in the caller's transaction (nothing is committed here).
+
+    The job becomes visible to the workers when the caller commits (and they are woken by the
+    queue's NOTIFY, sent at commit); a rollback removes it with the rest. A session that already has a
+    job waiting or running gets no second one.
+
+    Args:
+        session: The caller's session, inside its transaction.
+        practice_session_id: The session to analyse.
+
+    Returns:
+        The new job's id, or None when the session already had a job.
+    """
+    key = analysis_job_key(practice_session_id)
+    if session.execute(select(_has_job(key))).scalar():
+        return None
+    try:
+        # A savepoint: a job deferred concurrently (the queueing lock's unique index) must not abort the
+        # caller's transaction.
+        with session.begin_nested():
+            return session.execute(_DEFER, {"queue": ANALYSIS_QUEUE, "task": ANALYSIS_TASK, "key": key,
+                                            "args": json.dumps({"session_id": str(practice_session_id)})}
+                                   ).scalar_one()
+    except IntegrityError as error:
+        if getattr(getattr(error.orig, "diag", None), "constraint_name", None) != _QUEUEING_LOCK_INDEX:
+            raise
+        return None
+
+
+def queue_waiting(*, session: Session, limit: int = QUEUE_SWEEP_LIMIT) -> int:
+    """The safety net: queue the sessions waiting for analysis that have no job, oldest first.
+
+    Waiting means ended, not deleted, and "pending" or "failed" with fewer than `MAX_ATTEMPTS` attempts
+    (so this is also how a failed analysis is retried); no job means none waiting or running under the
+    session's job key. Runs in the caller's transaction (commits nothing).
+
+    Returns:
+        How many jobs were deferred.
+    """
+    attempts = func.coalesce(PracticeSession.analytics_summary.op("#>>")("{analysis,attempts}"), "0")
+    ids = session.execute(
+        select(PracticeSession.id)
+        .where(PracticeSession.status == "ended", PracticeSession.deleted_at.is_(None),
+               (PracticeSession.processing_status == "pending")
+               | ((PracticeSession.processing_status == "failed") & (cast(attempts, Integer) < MAX_ATTEMPTS)),
+               ~_has_job(func.concat("analysis:", cast(PracticeSession.id, String))))
+        .order_by(PracticeSession.ended_at)
+        .limit(max(0, int(limit)))
+    ).scalars().all()
+    return sum(1 for session_id in ids
+               if queue_analysis(session=session, practice_session_id=session_id) is not None)
 
 
 def _open(engine_or_session_factory: Engine | Callable[[], Session]) -> Session:

@@ -29,6 +29,7 @@ from sqlmodel import Session
 
 from speakpro.models import PracticeSession, Topic, Transcript, UserProfile, utcnow
 from speakpro.models.practice import MAX_SESSION_SECONDS
+from speakpro.services.analysis import queue_analysis
 from speakpro.services.economy import apply_reward
 from speakpro.services.practice_access import CAP, check_live, owned_session
 from speakpro.services.quests import record_quest_progress, utc_today
@@ -348,7 +349,8 @@ def end_practice(
 
     An active session becomes "ended" (or "failed" with `failure_reason` = `reason`) with `ended_at`,
     `duration_seconds` = min(actual, 900), `minute_cost` = duration / 60 (4 places). An ended session is
-    queued for analysis (`processing_status` "pending"); a failed one is not ("failed"). A session ended
+    queued for analysis (`processing_status` "pending", and its job deferred on the job queue in this same
+    transaction, see `services/analysis.queue_analysis`); a failed one is not ("failed"). A session ended
     after its cap (the sweep had not run yet) is ended normally with 900 seconds: the learner did practise.
 
     An ended session of at least 30 seconds counts the daily quest "practice_session" and pays 10 XP
@@ -392,6 +394,9 @@ def end_practice(
                      source_key=str(row.id))
     record_event(session=session, event_type="practice_ended", user_id=user_id, company_id=row.company_id,
                  data={"status": row.status, "mode": row.mode, "duration_seconds": duration, "rewarded": rewarded})
+    if not failed:
+        # The analysis job commits (or rolls back) with the end itself; a worker picks it up at commit.
+        queue_analysis(session=session, practice_session_id=row.id)
     return _view(session, row)
 
 
