@@ -101,6 +101,20 @@ def _cmd_analyse(_args) -> int:
     return 0
 
 
+def _cmd_worker(args) -> int:
+    import logging
+
+    from speakpro.jobs import run_worker_process
+    from speakpro.settings import settings
+
+    if args.concurrency < 1:
+        print("--concurrency must be at least 1", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    run_worker_process(concurrency=args.concurrency)
+    return 0
+
+
 def _cmd_health(_args) -> int:
     from speakpro.db import check_database
 
@@ -122,10 +136,14 @@ def build_parser() -> argparse.ArgumentParser:
         ("prepare", _cmd_prepare, "db-up, migrate, seed and print the demo logins (what `make run` does)"),
         ("analyse", _cmd_analyse, "analyse the ended practice sessions waiting in the queue"),
         ("health", _cmd_health, "check that the database answers"),
+        ("worker", _cmd_worker, "run a background job worker (session analysis, periodic sweeps) until stopped"),
     ):
         sub = commands.add_parser(name, help=text, description=text)
         sub.set_defaults(handler=handler)
         sub.add_argument("-v", "--verbose", action="store_true", help="print row counts")
+        if name == "worker":
+            sub.add_argument("-c", "--concurrency", type=int, default=4, metavar="N",
+                             help="jobs run at once by this worker (default 4)")
     return parser
 
 

@@ -141,6 +141,9 @@ class Settings:
     max_upload_bytes: int
     oauth_providers: tuple[OAuthProvider, ...]
     log_level: str
+    # Run one job-queue worker inside the app's backend process (`make run`); false when workers run on
+    # their own (`python -m speakpro worker`).
+    worker_in_process: bool = True
 
     @property
     def uses_embedded_database(self) -> bool:
@@ -275,6 +278,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_upload_bytes=_int("MAX_UPLOAD_MB", get("MAX_UPLOAD_MB", "25"), 1, 500) * 1024 * 1024,
         oauth_providers=_oauth_providers(env),
         log_level=log_level,
+        worker_in_process=_bool("WORKER_IN_PROCESS", get("WORKER_IN_PROCESS") or "true"),
     )
 
 

@@ -5,6 +5,7 @@ import reflex as rx
 from speakpro import routes
 from speakpro.api import build_api
 from speakpro.errors import backend_exception_handler, configure_logging
+from speakpro.jobs import in_process_worker
 from speakpro.pages.account import account, join
 from speakpro.pages.admin import admin
 from speakpro.pages.amphitheatre import amphitheatre_history_page, amphitheatre_page
@@ -37,11 +38,10 @@ from speakpro.state.onboarding import OnboardingState
 from speakpro.state.practice_live import PracticeLiveState, PracticeState
 from speakpro.state.progress import ProgressState
 from speakpro.state.world import MapState, VenueState
-from speakpro.tasks import analysis_loop
 
 configure_logging()
 app = rx.App(api_transformer=build_api(), backend_exception_handler=backend_exception_handler)
-app.register_lifespan_task(analysis_loop)
+app.register_lifespan_task(in_process_worker)
 
 app.add_page(
     landing,
