@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make test`: install the test dependencies, then run the whole suite in three pytest processes:
+# `make test`: install the test dependencies, then run the whole suite: `bun test` for the browser-side
+# modules, then three pytest processes:
 #   1. unit, database and state tests;  2. browser tests (AppHarness + Playwright on Debian's Chromium);
 #   3. live practice browser tests (the app online against a local fake Realtime peer; Chromium's fake
 #      microphone plays speech made with Debian's espeak-ng).
@@ -31,6 +32,8 @@ command -v espeak-ng >/dev/null || apt_install espeak-ng
 require espeak-ng "the live practice browser tests"
 
 status=0
+echo "==> browser-side unit tests (bun test: the live transcript assembly and outbox)"
+bun test tests/js || status=$?
 echo "==> unit, database and state tests"
 python -m pytest --ignore=tests/e2e --ignore=tests/e2e_live "$@" || status=$?
 echo "==> browser tests"

@@ -11,6 +11,7 @@ it. `GET /auth/signed-out` clears it after the session was revoked on the server
 from __future__ import annotations
 
 import logging
+import secrets
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import urlencode
 
@@ -56,8 +57,8 @@ def session_start_path(code: str, next_path: str | None = None) -> str:
 
 
 def signed_out_path(next_path: str = routes.LOGIN) -> str:
-    """Where the browser goes after a logout, to drop the cookie."""
-    return f"{SIGNED_OUT}?{urlencode({'next': safe_next(next_path)})}"
+    """Where the browser goes after a logout, to drop the cookie (unique, so each logout is followed once)."""
+    return f"{SIGNED_OUT}?{urlencode({'next': safe_next(next_path), 'n': secrets.token_hex(4)})}"
 
 
 def _secure() -> bool:

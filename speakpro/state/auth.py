@@ -80,6 +80,7 @@ class AuthState(rx.State):
 
     async def _viewer(self) -> Viewer | None:
         """Resolve the cookie's token against the database (every call: revocation is immediate)."""
+        self.navigate_to = ""  # a page that asks who is signed in has finished any sign-in navigation
         token = self._token()
         if not token:
             self._set_viewer(None)
