@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+import uuid
 from dataclasses import dataclass
 from typing import Literal
 
@@ -32,14 +33,19 @@ TOP_BLOCKS = 3
 MAX_ANSWER_CHARS = 4000
 EVENT_TYPE = "chatbot_message"
 
-# Per client: enough for a real conversation, too few to use the landing page as a free LLM.
+# Per visitor (the signed-in user, else the network address): enough for a real conversation, too few to
+# use the landing page as a free LLM. Never per client token: a new tab, a cleared cookie or a bot choosing
+# its own token gets a new one for free, so a token-keyed limit is no limit at all.
 CHAT_LIMITS: tuple[RateLimiter, ...] = (
     RateLimiter("chatbot:minute", 10, 60),
     RateLimiter("chatbot:hour", 60, 3600),
 )
-# A ceiling per network address too: a bot that opens a new tab (a new client token) each time still
-# shares its address. Generous, since offices and schools share one address.
-CHAT_ADDRESS_LIMITS: tuple[RateLimiter, ...] = (RateLimiter("chatbot:address-hour", 300, 3600),)
+# A ceiling per network address, whoever asks from it (signed in or not): offices and schools share one
+# address, so it is a few visitors' worth; accounts created to get more quota still share it.
+CHAT_ADDRESS_LIMITS: tuple[RateLimiter, ...] = (
+    RateLimiter("chatbot:address-minute", 30, 60),
+    RateLimiter("chatbot:address-hour", 300, 3600),
+)
 
 SPEAKPRO_DESCRIPTION = (
     "SpeakPro is a web app where people practise speaking out loud. Learners follow a gamified curriculum: "
@@ -124,17 +130,26 @@ def clean_question(raw: str | None) -> str:
     return question
 
 
-def check_chat_rate(client_key: str, limiters: tuple[RateLimiter, ...] | None = None) -> RateDecision:
-    """Count one message against the per-client chatbot limits (per minute, then per hour).
+def check_chat_rate(*, address: str | None, user_id: uuid.UUID | None = None) -> RateDecision:
+    """Count one message against the visitor's limits, then against their address's ceiling.
+
+    The visitor is the signed-in user when there is one, else the address; the client token plays no
+    part, so rotating it gains nothing. The visitor's own limits come first: a visitor who keeps knocking
+    after being refused uses up nothing of the address's quota that others behind it share.
 
     Args:
-        client_key: Identifies the visitor (client token, else address).
-        limiters: The limits to apply; `CHAT_LIMITS` when omitted.
+        address: The client's network address (as Reflex resolved it, trusted proxies included).
+        user_id: The signed-in user, or None for an anonymous visitor.
 
     Returns:
-        The decision; refused messages are not counted.
+        The first refusal, else an allowance; refused messages are not counted by the limit that refused.
     """
-    return hit_all(client_key, *(limiters if limiters is not None else CHAT_LIMITS))
+    address_key = f"ip:{address or 'unknown'}"
+    visitor_key = f"user:{user_id}" if user_id is not None else address_key
+    decision = hit_all(visitor_key, *CHAT_LIMITS)
+    if decision.allowed:
+        decision = hit_all(address_key, *CHAT_ADDRESS_LIMITS)
+    return decision
 
 
 def search_knowledge(*, session: Session, question: str, limit: int = TOP_BLOCKS) -> list[KnowledgeHit]:

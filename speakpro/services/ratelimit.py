@@ -212,7 +212,7 @@ class RateLimiter:
         self._clock = clock
 
     def _bucket(self, key: str) -> str:
-        # Hash the caller's key (a client token, an address, an id): bounded length, and no raw
+        # Hash the caller's key (an address, a user or company id): bounded length, and no raw
         # addresses in the Redis key space.
         return f"{self.name}:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
 
@@ -220,7 +220,7 @@ class RateLimiter:
         """Count one hit for `key` if the window has room.
 
         Args:
-            key: Who is being limited (a client token, an address, a user or company id).
+            key: Who is being limited (an address, a user or company id).
 
         Returns:
             The decision; a refused hit is not counted.

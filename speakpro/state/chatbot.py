@@ -5,15 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import reflex as rx
 
-from speakpro.db import session_scope
+from speakpro.db import DatabaseUnavailable, session_scope
 from speakpro.integrations.openai_client import get_openai_client
 from speakpro.services.chatbot import (
-    CHAT_ADDRESS_LIMITS,
     ChatAnswer,
     KnowledgeHit,
     check_chat_rate,
@@ -22,8 +22,10 @@ from speakpro.services.chatbot import (
     record_chat_message,
     search_knowledge,
 )
+from speakpro.services.sessions import resolve_session
 from speakpro.services.validation import ValidationError
 from speakpro.settings import settings
+from speakpro.state.auth import AuthState, run_db
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +78,7 @@ def _wait_text(seconds: int) -> str:
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
-class ChatbotState(rx.State):
+class ChatbotState(AuthState):
     """The visitor's conversation with the landing-page assistant (kept in the browser session only)."""
 
     messages: list[dict[str, str]] = []
@@ -92,17 +94,20 @@ class ChatbotState(rx.State):
         """Keep the input's text as the visitor types."""
         self.draft = (value or "")[:MAX_DRAFT_CHARS]
 
-    def _client_key(self) -> str:
-        # The client token is per browser tab and survives reloads; the address is the fallback.
-        session = self.router.session
-        return f"token:{session.client_token}" if session.client_token else f"ip:{session.client_ip or 'unknown'}"
+    async def _signed_in_user_id(self) -> uuid.UUID | None:
+        """The signed-in user asking, from the session cookie (no database work for anonymous visitors)."""
+        token = self._token()
+        if not token:
+            return None
+        viewer = await run_db(lambda s: resolve_session(session=s, token=token))
+        return viewer.user_id if viewer is not None else None
 
     def _append(self, message: dict[str, str]) -> None:
         self.messages = [*self.messages, message][-MAX_MESSAGES:]
 
     @rx.event
-    def send(self, form_data: dict[str, Any] | None = None):
-        """Check the question and the visitor's rate limit, then answer it in the background.
+    async def send(self, form_data: dict[str, Any] | None = None):
+        """Check the question and the visitor's rate limits, then answer it in the background.
 
         Args:
             form_data: The chat form's fields (`question`); the draft when called without a form.
@@ -115,11 +120,15 @@ class ChatbotState(rx.State):
         except ValidationError as invalid:
             self.error = invalid.message
             return None
-        # After validation, so a mistyped question costs no quota. In memory, or one Redis round trip
-        # (sub-millisecond, 0.5 s ceiling): cheap enough for the event loop.
-        decision = check_chat_rate(self._client_key())
-        if decision.allowed and self.router.session.client_ip:
-            decision = check_chat_rate(f"ip:{self.router.session.client_ip}", CHAT_ADDRESS_LIMITS)
+        # After validation, so a mistyped question costs no quota. Keyed on the signed-in user and the
+        # address, never the client token (which the browser chooses). In memory, or one Redis round trip
+        # per limit (sub-millisecond, 0.5 s ceiling): cheap enough for the event loop.
+        try:
+            user_id = await self._signed_in_user_id()
+        except DatabaseUnavailable:
+            self.error = UNAVAILABLE
+            return None
+        decision = check_chat_rate(address=self.router.session.client_ip, user_id=user_id)
         if not decision.allowed:
             self.error = (
                 "You're sending messages faster than the assistant can take them. "
