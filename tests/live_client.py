@@ -18,7 +18,9 @@ unacknowledged segment with a revision number; batches of at most 20 with a fres
 `batch_interval` s; the answers in `acks` (read from the state deltas) drop a sequence only when the revision
 sent in that batch is still the latest; a transient refusal (`retry: true`) keeps everything; a permanent one
 drops that batch's versions and is recorded (the tests expect none). Whatever waited `resend_after` s for its
-answer is sent again, and everything unacknowledged is sent again after every reconnect. A dropped socket is
+answer is sent again (the delay doubling with each resend round, up to `max_resend_after`, back to the start
+once something is stored, as the browser's outbox does), and everything unacknowledged is sent again after
+every reconnect. A dropped socket is
 reconnected with backoff (0.2 s, 0.4 s, ... up to 2 s), re-hydrating on the live page's route, as the
 browser does.
 
@@ -241,7 +243,8 @@ class LiveClient:
     """One learner's live page (see the module docstring)."""
 
     def __init__(self, base_url: str | Callable[[], str], *, session_id: str, session_token: str,
-                 batch_interval: float = 0.5, resend_after: float = 2.0, max_batch: int = MAX_BATCH,
+                 batch_interval: float = 0.5, resend_after: float = 2.0, max_resend_after: float = 12.0,
+                 max_batch: int = MAX_BATCH,
                  origin: str = "http://localhost:3000", name: str = "learner"):
         self._base_url = base_url
         self.session_id = session_id
@@ -249,6 +252,8 @@ class LiveClient:
         self.tab_token = str(uuid.uuid4())
         self.batch_interval = batch_interval
         self.resend_after = resend_after
+        self.max_resend_after = max_resend_after
+        self.misses = 0  # resend rounds since something was last stored: the resend delay doubles with each
         self.max_batch = max_batch
         self.origin = origin
         self.name = name
@@ -290,11 +295,19 @@ class LiveClient:
     def pending(self) -> int:
         return len(self.entries)
 
+    def resend_delay(self) -> float:
+        return min(self.max_resend_after, self.resend_after * 2 ** self.misses)
+
     def _take(self, force: bool) -> list[dict]:
         now = time.monotonic()
+        delay = self.resend_delay()
         due = [e for e in self.entries.values()
-               if e.sent_revision != e.revision or force or now - e.sent_at >= self.resend_after]
+               if e.sent_revision != e.revision or force or now - e.sent_at >= delay]
         resends = sum(1 for e in due if e.sent_revision == e.revision)
+        if force:
+            self.misses = 0
+        elif resends:
+            self.misses = min(self.misses + 1, 16)
         due.sort(key=lambda e: e.segment["sequence"])
         out = []
         for start in range(0, len(due), self.max_batch):
@@ -328,6 +341,7 @@ class LiveClient:
             refused = str(answer.get("refused") or "").strip()
             if stored:
                 self.stats.stored_answers += 1
+                self.misses = 0
                 self.latencies.append(now - sent_at)
                 for sequence in stored:
                     entry = self.entries.get(sequence)

@@ -253,8 +253,10 @@ def postgres_bin() -> Path:
 class PrivatePostgres:
     """A PostgreSQL cluster of our own (initdb + pg_ctl on a free port), which the test may stop and start."""
 
-    def __init__(self, port: int | None = None):
+    def __init__(self, port: int | None = None, *, durable: bool = False, max_connections: int = 200):
         self.port = port or free_port()
+        self.durable = durable
+        self.max_connections = max_connections
         self.bin = postgres_bin()
         self.root = Path(tempfile.mkdtemp(prefix="speakpro-pg-"))
         self.pgdata = self.root / "data"
@@ -262,14 +264,15 @@ class PrivatePostgres:
         self.log_path = self.root / "postgres.log"
         self.user: str | None = None
         if hasattr(os, "geteuid") and os.geteuid() == 0:
-            import pwd
-
             try:
-                entry = pwd.getpwnam(PG_SYSTEM_USER)
-            except KeyError as error:
+                # The user the embedded PostgreSQL runs as (pgserver creates it the same way on first use).
+                from pgserver.utils import ensure_user_exists
+
+                entry = ensure_user_exists(PG_SYSTEM_USER)
+            except (ImportError, OSError, subprocess.CalledProcessError, KeyError) as error:
                 shutil.rmtree(self.root, ignore_errors=True)
-                raise PostgresUnavailable(f"running as root and there is no '{PG_SYSTEM_USER}' user to run "
-                                          "PostgreSQL as (pgserver creates it on first use)") from error
+                raise PostgresUnavailable(f"running as root and no '{PG_SYSTEM_USER}' user to run PostgreSQL as: "
+                                          f"{error}") from error
             self.user = PG_SYSTEM_USER
             os.chown(self.root, entry.pw_uid, entry.pw_gid)
         self.root.chmod(0o755)
@@ -295,8 +298,10 @@ class PrivatePostgres:
         return self
 
     def start(self) -> None:
-        options = (f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        options = (f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1 "
+                   f"-c max_connections={self.max_connections}")
+        if not self.durable:  # tests: what is committed is all that matters, not surviving a power cut
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run("pg_ctl", "-D", str(self.pgdata), "-l", str(self.log_path), "-o", options, "-w", "-t", "60", "start",
                   timeout=90)
 

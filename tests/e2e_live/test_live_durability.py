@@ -223,9 +223,10 @@ def test_backend_killed_mid_session(database, app_settings):
             report["first_ready_s"] = time.monotonic() - started
 
             async def chaos():
-                downtimes = []
+                downtimes, in_flight = [], []
                 for i in range(kills):
                     await asyncio.sleep(4.0)
+                    in_flight.append(client.pending())
                     backends[i].kill()  # SIGKILL to its group: its sockets die with it
                     relay.point_at(None)
                     down = time.monotonic()
@@ -233,7 +234,7 @@ def test_backend_killed_mid_session(database, app_settings):
                     await backends[i + 1].wait_ready_async(120)
                     relay.point_at(backends[i + 1].port)
                     downtimes.append(round(time.monotonic() - down, 2))
-                report["downtimes_s"] = downtimes
+                report["downtimes_s"], report["unacknowledged_at_kills"] = downtimes, in_flight
 
             session_started = time.monotonic()
             chaos_task = asyncio.create_task(chaos())
@@ -258,6 +259,7 @@ def test_backend_killed_mid_session(database, app_settings):
             backend.close()
     print(f"\n[chaos] {report} stats={client.stats}")
     assert client.stats.reconnects >= kills, client.stats
+    assert sum(report["unacknowledged_at_kills"]) > 0, "no kill hit words in flight"
     assert not client.stats.refusals, client.stats.refusals
     assert_every_final_stored_once(database, learner.session_id, script.finals)
     tracebacks = sum(text.count("Traceback") for text in logs)
@@ -326,6 +328,7 @@ def test_postgres_outage(app_settings):
             assert all(text.startswith(PAUSED_PREFIX) for text in client.stats.retry_texts), client.stats.retry_texts
             assert not client.stats.refusals, client.stats.refusals
             assert client.stats.reconnects == 0, "the websocket should have stayed up"
+            assert client.stats.answers == client.stats.batches_sent, "a batch went unanswered"
             assert_every_final_stored_once(database, learner.session_id, script.finals)
         finally:
             backend.close()
@@ -378,6 +381,7 @@ def test_redis_state_flushed(database, app_settings):
     assert report["keys_flushed"] > 0, "the state was not in Redis"
     assert report["stored_answers_after_flush"] > 0
     assert client.stats.reconnects == 0
+    assert client.stats.answers == client.stats.batches_sent, "a batch went unanswered"
     assert not client.stats.refusals, client.stats.refusals
     assert_every_final_stored_once(database, learner.session_id, {**before.finals, **after.finals})
     assert "taken from the route" in log_text, "the handlers never ran on an empty state: was it flushed?"
