@@ -1,14 +1,16 @@
 // SpeakPro's microphone recorder (wrapped by speakpro/components/recorder.py).
 //
 // Records with getUserMedia + MediaRecorder (Opus in WebM when the browser can), shows a timer and a level
-// meter, and on stop POSTs the blob to the backend (`${uploadUrl}?purpose=...`) with the session token from
-// the `speakpro_session` cookie as a Bearer header. Audio never goes over Reflex's websocket; only the
-// stored key and a few numbers reach the state, through `onRecorded({key, mime, size, duration_seconds})`.
+// meter, and on stop POSTs the blob to the backend (`${uploadUrl}?purpose=...`) through the shared upload
+// module (assets/live/upload.js: the browser's cookies, plus the session token as a Bearer header while it
+// is in a readable cookie). Audio never goes over Reflex's websocket; only the stored key and a few numbers
+// reach the state, through `onRecorded({key, mime, size, duration_seconds})`.
 import React, { useCallback, useEffect, useRef, useState } from "react";
-import env from "$/env.json";
-import { getBackendURL } from "$/utils/state";
+import { resolveUploadUrl, uploadRecording } from "$/public/live/upload.js";
 
-const SESSION_COOKIE = "speakpro_session";
+// Kept for pages that imported it from here.
+export { resolveUploadUrl };
+
 const PREFERRED_TYPES = [
   "audio/webm;codecs=opus",
   "audio/webm",
@@ -19,31 +21,6 @@ const PREFERRED_TYPES = [
 const formatTime = (seconds) => {
   const whole = Math.max(0, Math.floor(seconds));
   return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
-};
-
-const readCookie = (name) => {
-  for (const part of (document.cookie || "").split(";")) {
-    const [rawKey, ...rest] = part.trim().split("=");
-    if (rawKey === name) {
-      try {
-        return decodeURIComponent(rest.join("="));
-      } catch {
-        return rest.join("=");
-      }
-    }
-  }
-  return "";
-};
-
-// A path is resolved against Reflex's backend URL (env.json, rewritten for whatever ports the backend
-// runs on, with Reflex's same-host rules applied); an absolute URL is used as it is.
-export const resolveUploadUrl = (uploadUrl, purpose) => {
-  const raw = uploadUrl || "/api/audio";
-  const url = /^https?:\/\//i.test(raw)
-    ? new URL(raw)
-    : new URL(raw.replace(/^\/+/, ""), getBackendURL(env.UPLOAD));
-  url.searchParams.set("purpose", purpose || "practice");
-  return url.toString();
 };
 
 const pickMimeType = () => {
@@ -153,35 +130,11 @@ export function AudioRecorder({
 
   const upload = async (blob, durationSeconds) => {
     const { uploadUrl: target, purpose: why, onRecorded: callback } = propsRef.current;
-    const token = readCookie(SESSION_COOKIE);
-    if (!token) {
-      fail("You are signed out. Please sign in again to save recordings.");
-      return;
-    }
     setPhase("uploading");
     setMessage("Uploading...");
-    let response;
-    try {
-      response = await fetch(resolveUploadUrl(target, why), {
-        method: "POST",
-        headers: {
-          Authorization: `Bearer ${token}`,
-          "Content-Type": blob.type || "application/octet-stream",
-        },
-        body: blob,
-      });
-    } catch {
-      fail("The recording could not be uploaded: the server did not answer. Check your connection and try again.");
-      return;
-    }
-    let body = {};
-    try {
-      body = await response.json();
-    } catch {
-      body = {};
-    }
-    if (!response.ok) {
-      fail(`Upload refused: ${body.error || `the server answered ${response.status}`}`);
+    const answer = await uploadRecording({ blob, uploadUrl: target, purpose: why });
+    if (!answer.ok) {
+      fail(answer.message);
       return;
     }
     if (!mountedRef.current) {
@@ -191,9 +144,9 @@ export function AudioRecorder({
     setMessage(`Recording saved (${formatTime(durationSeconds)})`);
     if (typeof callback === "function") {
       callback({
-        key: body.key,
-        mime: body.mime,
-        size: body.size,
+        key: answer.key,
+        mime: answer.mime,
+        size: answer.size,
         duration_seconds: durationSeconds,
       });
     }
