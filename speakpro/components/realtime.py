@@ -1,27 +1,57 @@
 """The live practice client: WebRTC to the Realtime API (or solo recording), live transcript, recording upload.
 
-The browser side is `assets/realtime.jsx` (React, no npm packages). What goes where:
+The browser side is `assets/realtime.jsx` (React, no npm packages), split by responsibility under
+`assets/live/`: `transcript.js` (events into segments) and `outbox.js` (the acknowledged outbox) are pure
+modules with bun tests in `tests/js/`; `usePeer.js`, `useRecording.js` and `useSpeechRecognition.js` are the
+React hooks for the WebRTC call, the microphone and its recording, and the browser's speech recognition;
+`upload.js` is the one recording upload (shared with `assets/recorder.jsx`); `view.jsx` draws it. What goes
+where:
 
 - The page's state mints a short-lived client secret and puts it in `client_secret`; the component opens
   the WebRTC call itself (`POST {calls_url}?model=...` with the SDP offer and `Authorization: Bearer <secret>`)
   and reports `live`, after which the state clears the secret. The OpenAI key never reaches the browser.
-- Transcript segments `{sequence, speaker, text, start_ms, end_ms, is_final}` arrive in small batches
-  (every 500 ms and at once on every final) as `on_segments({"segments": [...]})`.
-- The microphone is recorded for the whole session; when it ends the recording is POSTed to
-  `/api/audio?purpose=practice` (like `recorder.py`, over HTTP, never the websocket) and reported as
+- Transcript segments `{sequence, speaker, text, start_ms, end_ms, is_final}` go through an acknowledged
+  outbox: batches of at most 20 arrive as `on_segments({"batch_id", "session_id", "segments": [...]})`
+  (every 500 ms and at once on every final), each with a new unique `batch_id` and the `session_id` prop.
+  The state answers in the `acks` prop, a bounded window (at most ~16, newest last) of
+  `{"batch_id", "stored": [sequence, ...], "refused": str, "retry": bool}`; the browser consumes it per
+  batch id, so the same entry seen again, or several new ones merged into one render, is fine.
+  - `stored`: the sequences committed for that batch (every sequence of it that is durable, including
+    those already stored in a form that supersedes what was sent). A sequence leaves the outbox only if
+    the version sent in that batch is still its latest.
+  - `refused` with `retry: true` (the database is unreachable, or the learner could not be signed in just
+    then): nothing is dropped, everything is sent again later, and the learner sees the `refused` text (or,
+    when it is empty, "Saving paused: we can't reach the server. Your words are kept and will be sent
+    again.") until an answer with stored sequences arrives.
+  - `refused` with `retry: false` (the session is no longer active, a malformed segment): the learner sees
+    the `refused` text (plain, user-facing) and that batch's versions are given up.
+  Unacknowledged segments are sent again 3 s after they were sent (doubling while unanswered, up to 12 s),
+  at once when the browser comes back online or Reflex's websocket reconnects, and after a reload: the
+  outbox is mirrored to sessionStorage under `speakpro.outbox.<session_id>` (memory only where that is
+  unavailable or full) and restored on mount, when numbering resumes at
+  `max(sequence_start, highest restored sequence + 1)`. The root element's `data-pending` is the number of
+  unacknowledged segments.
+- The microphone is recorded for the whole session; when it ends (End, the time cap, a failed connection)
+  open utterances are closed and sent, and the component waits until the outbox is empty ("Saving the last
+  words…"; after 15 s it says the last words are not saved yet and offers `practice-end-anyway`, "End
+  without them", while it keeps trying). Then the recording is POSTed to `/api/audio?purpose=practice`
+  (like `recorder.py`, over HTTP with the browser's cookies, never the websocket) and reported as
   `on_recorded({"key", "mime", "size", "duration_seconds"})`.
 - Status changes arrive as `on_status({"status", "reason", "elapsed_seconds"})` with status `connecting`,
   `live`, `reconnecting` (reason `network dropped` or `secret expired`: mint a new secret), `ending`
-  (saving the transcript and the recording), then `ended` or `failed` (reason `microphone denied`,
-  `microphone unavailable`, `network dropped`, `secret expired`, `webrtc unavailable`); `ended` may carry
-  `time limit`. `ended`/`failed` always come after the last segments and the recording.
+  (sent when the wait for the last acknowledgements starts), then `ended` or `failed` (reason `microphone
+  denied`, `microphone unavailable`, `network dropped`, `secret expired`, `webrtc unavailable`); `ended` may
+  carry `time limit`. `ended`/`failed` always come after the last segments and the recording.
 
-    realtime_client(mode=State.mode, client_secret=State.client_secret, calls_url=State.calls_url,
-                    model=State.model, muted=State.muted, end_token=State.end_token,
+    realtime_client(mode=State.mode, session_id=State.session_id, acks=State.acks,
+                    client_secret=State.client_secret, calls_url=State.calls_url, model=State.model,
+                    muted=State.muted, end_token=State.end_token,
                     on_segments=State.segments, on_recorded=State.recorded, on_status=State.status)
 
 Ids rendered: `live-transcript` (lines with class `transcript-line`, `data-speaker` user|ai and `data-final`),
-`practice-timer`, `partner-audio`, `realtime-message`, and in solo mode `solo-transcript` (the typed text).
+`practice-timer`, `partner-audio`, `realtime-message`, `transcript-notice` (saving paused),
+`transcript-refused` (permanent refusals), `practice-end-anyway`, and in solo mode `solo-transcript` (the
+typed text) and `solo-recognition`. The root carries `data-phase`, `data-mode` and `data-pending`.
 """
 
 from __future__ import annotations
@@ -65,6 +95,10 @@ class RealtimeClient(rx.Component):
     initial_segments: rx.Var[list[dict]]
     # How the partner is labelled in the live transcript.
     partner_name: rx.Var[str]
+    # The practice session's id: sent with every batch, and part of the outbox's sessionStorage key.
+    session_id: rx.Var[str]
+    # The server's latest answers to batches (a bounded window, newest last), see the module docstring.
+    acks: rx.Var[list[dict]]
     on_segments: rx.EventHandler[rx.event.passthrough_event_spec(dict)]
     on_recorded: rx.EventHandler[rx.event.passthrough_event_spec(dict)]
     on_status: rx.EventHandler[rx.event.passthrough_event_spec(dict)]
@@ -85,6 +119,8 @@ def realtime_client(
     elapsed_offset_seconds: rx.Var | int = 0,
     initial_segments: rx.Var | list[dict] | None = None,
     partner_name: rx.Var | str = "Partner",
+    session_id: rx.Var | str = "",
+    acks: rx.Var | list[dict] | None = None,
     upload_url: rx.Var | str = UPLOAD_PATH,
     max_seconds: int = MAX_SECONDS,
     target_seconds: tuple[int, int] = (120, 300),
@@ -95,7 +131,8 @@ def realtime_client(
 
     Args:
         mode: "realtime" or "solo" (a state var, or one of those strings).
-        on_segments: Called with `{"segments": [...]}` (at most 20 per call).
+        on_segments: Called with `{"batch_id", "session_id", "segments": [...]}` (at most 20 segments per
+            call, a new batch id each time, resent until acknowledged through `acks`).
         on_recorded: Called with `{"key", "mime", "size", "duration_seconds"}` once the recording is stored.
         on_status: Called with `{"status", "reason", "elapsed_seconds"}` on every status change.
         client_secret: The short-lived Realtime client secret (realtime mode).
@@ -107,6 +144,9 @@ def realtime_client(
         elapsed_offset_seconds: Seconds since the session started when the page opened.
         initial_segments: Stored tail lines ({sequence, speaker, text, is_final}) to show first.
         partner_name: The partner's label in the transcript.
+        session_id: The practice session's id (sent with every batch; keys the outbox in sessionStorage).
+        acks: The server's answers `{"batch_id", "stored", "refused", "retry"}`, newest last (a bounded
+            window; entries may repeat across renders).
         upload_url: Where to POST the recording.
         max_seconds: The hard stop (1 to 900 seconds).
         target_seconds: The target band (low, high) drawn on the timer bar.
@@ -141,6 +181,8 @@ def realtime_client(
         elapsed_offset_seconds=elapsed_offset_seconds,
         initial_segments=initial_segments if initial_segments is not None else [],
         partner_name=partner_name,
+        session_id=session_id,
+        acks=acks if acks is not None else [],
         on_segments=on_segments,
         on_recorded=on_recorded,
         on_status=on_status,
