@@ -53,15 +53,15 @@ class BrokenStorage {
   }
 }
 
-// A deterministic outbox: a fake clock and batch ids b1, b2, ...
-const make = ({ storage = new FakeStorage(), sessionId = SESSION, ...rest } = {}) => {
+// A deterministic outbox: a fake clock and batch ids b1, b2, ... (page 2 of a reload: p2-b1, p2-b2, ...).
+const make = ({ storage = new FakeStorage(), sessionId = SESSION, prefix = "", ...rest } = {}) => {
   const clock = { t: 1_000_000 };
   let ids = 0;
   const outbox = createOutbox({
     sessionId,
     storage,
     now: () => clock.t,
-    batchId: () => `b${++ids}`,
+    batchId: () => `${prefix}b${++ids}`,
     ...rest,
   });
   return { outbox, clock, storage };
@@ -341,12 +341,13 @@ describe("persistence", () => {
     expect(JSON.parse(raw)).toMatchObject({ v: 1, session: SESSION });
 
     // The tab reloads: the new page's outbox has the same versions, due at once.
-    const { outbox: reloaded } = make({ storage });
+    const { outbox: reloaded } = make({ storage, prefix: "p2-" });
     expect(reloaded.restored).toEqual([segment(7, "still open", { final: false }), segment(8, "said and done")]);
     expect(reloaded.segments()).toEqual(reloaded.restored);
     expect(reloaded.pending()).toBe(2);
     expect(reloaded.highestSequence()).toBe(8);
     const [resent] = reloaded.take();
+    expect(resent.batch_id).toBe("p2-b1");
     expect(resent.segments.map((s) => s.sequence)).toEqual([7, 8]);
     // The answer to the batch sent before the reload still counts (the ack window outlives the page).
     expect(reloaded.ack([stored(batch)]).stored).toBe(2);
@@ -359,7 +360,7 @@ describe("persistence", () => {
     const { outbox } = make({ storage });
     outbox.put(segment(1, "one", { final: false }));
     const [before] = outbox.take();
-    const { outbox: reloaded } = make({ storage });
+    const { outbox: reloaded } = make({ storage, prefix: "p2-" });
     reloaded.put(segment(1, "one, finished"));
     reloaded.ack([stored(before)]);
     expect(reloaded.segments()).toEqual([segment(1, "one, finished")]);
