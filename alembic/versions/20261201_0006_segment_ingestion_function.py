@@ -92,7 +92,8 @@ BEGIN
 
     SELECT t.id INTO v_transcript FROM transcripts t WHERE t.session_id = p_session_id;
     IF v_transcript IS NULL THEN
-        INSERT INTO transcripts (id, session_id) VALUES (gen_random_uuid(), p_session_id)
+        INSERT INTO transcripts (id, session_id, finalized, content, language, word_count, is_anonymized)
+        VALUES (gen_random_uuid(), p_session_id, false, '', 'en', 0, false)
         ON CONFLICT (session_id) DO NOTHING;
         SELECT t.id INTO v_transcript FROM transcripts t WHERE t.session_id = p_session_id;
     END IF;

@@ -271,3 +271,14 @@ def test_the_tail_is_bounded_and_oldest_first(session, learner, live):
     assert [t.sequence for t in tail] == list(range(20, 50))
     assert [t.text for t in short] == ["line 47", "line 48", "line 49"]
     assert len(huge) == 50  # at most TAIL_MAX (200)
+
+
+def test_a_session_without_a_transcript_row_gets_one_from_its_first_batch(session, learner, live):
+    from sqlalchemy import delete
+
+    session.execute(delete(Transcript).where(Transcript.session_id == live.id))
+    assert ingest(session, learner, live, seg(0)).inserted == 1
+    transcript = session.execute(select(Transcript).where(Transcript.session_id == live.id)).scalar_one()
+    assert (transcript.finalized, transcript.word_count, transcript.language) == (False, 0, "en")
+    texts = session.execute(select(TranscriptSegment.text).where(TranscriptSegment.transcript_id == transcript.id))
+    assert texts.scalars().all() == ["hello"]
