@@ -154,6 +154,8 @@ def _live() -> rx.Component:
             _failed(),
             realtime_client(
                 mode=PracticeLiveState.mode,
+                session_id=PracticeLiveState.session_id,
+                acks=PracticeLiveState.acks,
                 client_secret=PracticeLiveState.client_secret,
                 calls_url=PracticeLiveState.calls_url,
                 model=PracticeLiveState.model,
