@@ -23,6 +23,7 @@ from speakpro.models.practice import (
     Transcript,
     TranscriptSegment,
 )
+from speakpro.models.privacy import PrivacyConsent, StorageDeletion, Upload
 from speakpro.models.progress import DailyQuest, ExerciseAttempt, ExerciseSubmission, MilestoneAttempt, UserProgress
 from speakpro.models.telemetry import AnalyticsEvent, AuditLog, TelemetryEvent
 from speakpro.models.world import District, UserVenueUnlock, Venue, VenueEntry, VenueTaskSheet
@@ -54,13 +55,16 @@ __all__ = [
     "Module",
     "OAuthIdentity",
     "PracticeSession",
+    "PrivacyConsent",
     "RewardLedger",
     "SessionAnalytics",
     "StakesMap",
+    "StorageDeletion",
     "TelemetryEvent",
     "Topic",
     "Transcript",
     "TranscriptSegment",
+    "Upload",
     "User",
     "UserProfile",
     "UserProgress",
