@@ -123,6 +123,54 @@ def _cmd_health(_args) -> int:
     return 0 if reachable else 1
 
 
+def _cmd_export_user(args) -> int:
+    from pathlib import Path
+
+    from speakpro.db import session_scope
+    from speakpro.services import accounts, privacy
+
+    out = Path(args.out)
+    partial = out.with_name(out.name + ".part")
+    with session_scope() as session:
+        user = accounts.get_user_by_email(session=session, email=args.email)
+        if user is None:
+            print(f"no account with the email {args.email.strip().lower()}", file=sys.stderr)
+            return 1
+        try:
+            with partial.open("wb") as handle:
+                summary = privacy.export_user_data(session=session, user_id=user.id, out=handle)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+    partial.replace(out)
+    print(f"wrote {out}: {len(summary.tables)} tables, {summary.recordings} recordings"
+          + (f" ({summary.missing_recordings} missing from storage)" if summary.missing_recordings else ""))
+    return 0
+
+
+def _cmd_erase_user(args) -> int:
+    from speakpro.db import session_scope
+    from speakpro.services import accounts, privacy
+
+    email = args.email.strip().lower()
+    if not args.yes:
+        print(f"erasing {email} deletes the account and everything in it for good: add --yes to go ahead",
+              file=sys.stderr)
+        return 2
+    with session_scope() as session:
+        user = accounts.get_user_by_email(session=session, email=email)
+        if user is None:
+            print(f"no account with the email {email}: nothing to erase")
+            return 0
+        report = privacy.erase_user(session=session, user_id=user.id, via="admin")
+    print(f"erased {email}: {sum(report.rows.values())} rows in {len(report.rows)} tables, "
+          f"{report.objects_deleted} recordings deleted, {report.sessions_kept_anonymised} analysed sessions kept "
+          "anonymised for company totals"
+          + (f"; {report.objects_pending} recordings will be deleted when storage answers" if report.objects_pending
+             else ""))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, with one sub-command per task."""
     parser = argparse.ArgumentParser(prog="python -m speakpro", description="SpeakPro administration commands.")
@@ -137,6 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
         ("analyse", _cmd_analyse, "analyse the ended practice sessions waiting in the queue"),
         ("health", _cmd_health, "check that the database answers"),
         ("worker", _cmd_worker, "run a background job worker (session analysis, periodic sweeps) until stopped"),
+        ("export-user", _cmd_export_user, "write a zip of everything about one user (rows and recordings)"),
+        ("erase-user", _cmd_erase_user, "erase one user for good: rows, recordings, identities (needs --yes)"),
     ):
         sub = commands.add_parser(name, help=text, description=text)
         sub.set_defaults(handler=handler)
@@ -144,6 +194,12 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "worker":
             sub.add_argument("-c", "--concurrency", type=int, default=4, metavar="N",
                              help="jobs run at once by this worker (default 4)")
+        if name in ("export-user", "erase-user"):
+            sub.add_argument("email", help="the account's email address")
+        if name == "export-user":
+            sub.add_argument("--out", required=True, metavar="FILE.zip", help="where to write the zip")
+        if name == "erase-user":
+            sub.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
     return parser
 
 
