@@ -12,6 +12,79 @@ def _section(title: str, *children: rx.Component) -> rx.Component:
     return rx.vstack(rx.heading(title, size="4"), *children, style=styles.card, spacing="3", width="100%")
 
 
+def _delete_dialog() -> rx.Component:
+    """"Delete my account": confirmed by typing the password (or the email, for an account without one)."""
+    return rx.dialog.root(
+        rx.dialog.trigger(
+            rx.button(rx.icon("trash-2", size=16), "Delete my account", color_scheme="red", variant="soft",
+                      id="delete-account"),
+        ),
+        rx.dialog.content(
+            rx.dialog.title("Delete your account?"),
+            rx.dialog.description(
+                "Your profile, progress, rewards, answers, transcripts and every recording are deleted for good, "
+                "and you are signed out everywhere. Your company keeps its anonymous totals (your scores count "
+                "in them, with no name attached). This cannot be undone.",
+                size="2",
+            ),
+            error_callout(AccountState.delete_error, "delete-account-error"),
+            rx.form(
+                rx.vstack(
+                    rx.cond(
+                        AccountState.privacy_needs_password,
+                        field("Type your password to confirm", "confirmation", type_="password",
+                              auto_complete="current-password"),
+                        field("Type your email address to confirm", "confirmation", max_length=254,
+                              placeholder=AccountState.viewer_email),
+                    ),
+                    rx.hstack(
+                        rx.dialog.close(rx.button("Keep my account", variant="soft", color_scheme="gray",
+                                                  type="button", id="cancel-delete-account")),
+                        rx.button("Delete everything", color_scheme="red", type="submit",
+                                  loading=AccountState.deleting, id="confirm-delete-account"),
+                        spacing="3",
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="3",
+                    width="100%",
+                    margin_top="1rem",
+                ),
+                on_submit=AccountState.delete_account,
+                reset_on_submit=True,
+            ),
+        ),
+    )
+
+
+def _privacy() -> rx.Component:
+    return _section(
+        "Privacy",
+        rx.cond(
+            AccountState.consent_notice != "",
+            rx.vstack(
+                rx.text(AccountState.consent_notice, size="2", id="consent-notice"),
+                rx.text("Recordings: ", AccountState.consent_recording, size="2", id="consent-recording"),
+                rx.cond(AccountState.consent_outdated,
+                        rx.text("The privacy notice has changed since you accepted it.", size="1",
+                                color_scheme="amber")),
+                spacing="1",
+            ),
+            rx.text("No privacy consent is on record for your account yet.", size="2", color_scheme="gray",
+                    id="consent-notice"),
+        ),
+        rx.text("Download a zip of everything SpeakPro holds about you (one JSON file per table) and your "
+                "recordings.", size="2"),
+        rx.hstack(
+            rx.button(rx.icon("download", size=16), "Download my data", variant="soft",
+                      loading=AccountState.downloading, on_click=AccountState.download_data, id="download-data"),
+            _delete_dialog(),
+            spacing="3",
+            wrap="wrap",
+        ),
+    )
+
+
 def account() -> rx.Component:
     """The account page."""
     return page_frame(
@@ -74,6 +147,7 @@ def account() -> rx.Component:
                 rx.button("Log out everywhere", color_scheme="red", variant="soft",
                           on_click=AccountState.logout_everywhere, id="logout-everywhere"),
             ),
+            _privacy(),
             spacing="4",
             style=styles.page,
             max_width="720px",

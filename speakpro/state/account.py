@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import json
+
 import reflex as rx
+from reflex.config import get_config
 
 from speakpro import routes
-from speakpro.services import accounts, companies
+from speakpro.privacy_routes import EXPORT_PATH
+from speakpro.services import accounts, companies, privacy
 from speakpro.services.sessions import revoke_user_sessions
 from speakpro.services.validation import ValidationError
 from speakpro.session_cookie import signed_out_path
 from speakpro.state.auth import AuthState, run_db
 
 MAX_FIELD = 1000
+
+
+def _day(value) -> str:
+    return value.strftime("%d %b %Y")
 
 
 class AccountState(AuthState):
@@ -21,6 +29,14 @@ class AccountState(AuthState):
     password_error: str = ""
     company_error: str = ""
     busy: bool = False
+    # The privacy section: the consent on record, "Download my data", "Delete my account".
+    consent_notice: str = ""
+    consent_recording: str = ""
+    consent_outdated: bool = False
+    privacy_needs_password: bool = True
+    delete_error: str = ""
+    deleting: bool = False
+    downloading: bool = False
 
     @rx.event
     async def load(self):
@@ -29,6 +45,70 @@ class AccountState(AuthState):
             return redirect
         self.profile_error = self.password_error = self.company_error = ""
         self.busy = False
+        self.delete_error, self.deleting, self.downloading = "", False, False
+        overview = await run_db(lambda s: privacy.privacy_overview(session=s, user_id=viewer.user_id))
+        consent = overview.consent
+        self.privacy_needs_password = overview.confirm_with_password
+        self.consent_notice = (f"Privacy notice of {consent.notice_version}, accepted on {_day(consent.accepted_at)}."
+                               if consent else "")
+        self.consent_recording = "" if consent is None else (
+            f"{'Allowed' if consent.recording else 'Not allowed'} since {_day(consent.recording_since)}.")
+        self.consent_outdated = consent is not None and not consent.current
+
+    @rx.event
+    async def download_data(self):
+        """Start the download of the zip (a plain link: the backend reads the session cookie itself)."""
+        if self.downloading:
+            return
+        self.downloading = True
+        yield
+        viewer = await self._viewer()
+        self.downloading = False
+        if viewer is None:
+            yield self._login_redirect()
+            return
+        url = f"{get_config().api_url.rstrip('/')}{EXPORT_PATH}"
+        yield rx.call_script(
+            "(() => { const a = document.createElement('a'); a.href = " + json.dumps(url) + ";"
+            " a.download = ''; document.body.appendChild(a); a.click(); a.remove(); })()"
+        )
+        yield rx.toast.info("Your download starts in a moment: a zip of your data and your recordings.")
+
+    @rx.event
+    async def delete_account(self, form: dict):
+        """Erase the account once confirmed with the password (or the email, for an account without one),
+        then sign out."""
+        if self.deleting:
+            return
+        viewer = await self._viewer()
+        if viewer is None:
+            yield self._login_redirect()
+            return
+        confirmation = str((form or {}).get("confirmation", ""))[: MAX_FIELD + 1]
+        self.deleting, self.delete_error = True, ""
+        yield
+
+        def erase(session):
+            problem = privacy.check_erasure_confirmation(session=session, user_id=viewer.user_id,
+                                                         confirmation=confirmation)
+            if problem:
+                return problem
+            privacy.erase_user(session=session, user_id=viewer.user_id, via="self")
+            return ""
+
+        try:
+            problem = await run_db(erase)
+        except Exception:
+            self.deleting = False
+            raise
+        if problem:
+            self.delete_error, self.deleting = problem, False
+            yield rx.toast.error(problem)
+            return
+        self.deleting = False
+        self._set_viewer(None)
+        self.navigate_to = signed_out_path(routes.LANDING)
+        yield rx.toast.success("Your account and everything in it were deleted.")
 
     @rx.event
     async def save_name(self, form: dict):
