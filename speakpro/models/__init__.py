@@ -25,6 +25,7 @@ from speakpro.models.practice import (
 )
 from speakpro.models.privacy import PrivacyConsent, StorageDeletion, Upload
 from speakpro.models.progress import DailyQuest, ExerciseAttempt, ExerciseSubmission, MilestoneAttempt, UserProgress
+from speakpro.models.security import EmailOutbox, UsedDownloadToken
 from speakpro.models.telemetry import AnalyticsEvent, AuditLog, TelemetryEvent
 from speakpro.models.world import District, UserVenueUnlock, Venue, VenueEntry, VenueTaskSheet
 
@@ -42,6 +43,7 @@ __all__ = [
     "CompanyDailyTotals",
     "DailyQuest",
     "District",
+    "EmailOutbox",
     "ExerciseAttempt",
     "ExerciseSubmission",
     "KnowledgeBlock",
@@ -65,6 +67,7 @@ __all__ = [
     "Transcript",
     "TranscriptSegment",
     "Upload",
+    "UsedDownloadToken",
     "User",
     "UserProfile",
     "UserProgress",

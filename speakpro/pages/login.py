@@ -55,6 +55,59 @@ def login() -> rx.Component:
     )
 
 
+def _consent_box(name: str, label: str, hint: str, *, required: bool) -> rx.Component:
+    return rx.vstack(
+        rx.checkbox(label, name=name, id=name, required=required, size="2"),
+        rx.text(hint, size="1", color_scheme="gray", padding_left="1.5rem"),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _signup_form() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            field("Your name", "display_name", placeholder="Sam Rivera", required=False, max_length=80,
+                  auto_complete="name"),
+            field("Email", "email", type_="email", placeholder="you@company.com", auto_complete="email"),
+            field("Password", "password", type_="password", auto_complete="new-password",
+                  hint="At least 8 characters; a long phrase is best."),
+            field("Company code (optional)", "join_code", required=False, max_length=48,
+                  default_value=SignupState.prefilled_code,
+                  hint="If your company enrolled you, enter the code your manager sent."),
+            _consent_box("privacy_notice", "I have read the privacy notice",
+                         "Required: how SpeakPro keeps and uses your data.", required=True),
+            _consent_box("recording_consent", "I agree that my practice sessions are recorded",
+                         "Needed before you can practise: every session is recorded, transcribed and analysed.",
+                         required=False),
+            submit_button("Create account", SignupState.submitting, "signup-submit"),
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=SignupState.signup,
+        reset_on_submit=False,
+        width="100%",
+        id="signup-form",
+    )
+
+
+def _signup_done() -> rx.Component:
+    # The same words whether the email was new or already had an account: the page must not tell.
+    return rx.vstack(
+        rx.callout("Sign-up received", icon="mail", color_scheme="green", width="100%"),
+        rx.text("We've received your sign-up for ", rx.text(SignupState.done_email, as_="span", weight="bold"),
+                ".", size="2"),
+        rx.text("If this email is new to SpeakPro, your account is ready: log in with the password you just "
+                "chose. If you already have an account, we've sent a notice to that address instead; log in "
+                "with your existing password.", size="2"),
+        rx.link(rx.button("Log in", size="3", width="100%"), href=routes.LOGIN, id="signup-login", width="100%",
+                underline="none"),
+        spacing="3",
+        width="100%",
+        id="signup-done",
+    )
+
+
 def signup() -> rx.Component:
     """The sign-up page."""
     return page_frame(
@@ -62,25 +115,7 @@ def signup() -> rx.Component:
             rx.heading("Create your SpeakPro account", size="6"),
             rx.text("Practise speaking out loud, a few minutes a day.", color_scheme="gray", size="2"),
             error_callout(SignupState.error),
-            rx.form(
-                rx.vstack(
-                    field("Your name", "display_name", placeholder="Sam Rivera", required=False, max_length=80,
-                          auto_complete="name"),
-                    field("Email", "email", type_="email", placeholder="you@company.com", auto_complete="email"),
-                    field("Password", "password", type_="password", auto_complete="new-password",
-                          hint="At least 8 characters; a long phrase is best."),
-                    field("Company code (optional)", "join_code", required=False, max_length=48,
-                          default_value=SignupState.prefilled_code,
-                          hint="If your company enrolled you, enter the code your manager sent."),
-                    submit_button("Create account", SignupState.submitting, "signup-submit"),
-                    spacing="3",
-                    width="100%",
-                ),
-                on_submit=SignupState.signup,
-                reset_on_submit=False,
-                width="100%",
-                id="signup-form",
-            ),
+            rx.cond(SignupState.done, _signup_done(), _signup_form()),
             rx.text("Already have an account? ", rx.link("Log in", href=routes.LOGIN), size="2"),
         )
     )

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from speakpro.models import Company, OAuthIdentity, User, UserProfile, utcnow
-from speakpro.services import companies
+from speakpro.models import Company, EmailOutbox, OAuthIdentity, User, UserProfile, utcnow
+from speakpro.services import companies, privacy
 from speakpro.services.passwords import hash_password, needs_rehash, verify_password
 from speakpro.services.telemetry import audit, record_event
 from speakpro.services.validation import ValidationError, check_password, clean_email, clean_text
@@ -23,30 +25,36 @@ def get_user_by_email(*, session: Session, email: str) -> User | None:
     return session.execute(select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
 
 
-def signup(
-    *, session: Session, email: str, password: str, display_name: str = "", join_code: str = "",
-    user_agent: str = "",
-) -> User:
-    """Create a learner account (optionally joining a company by code).
+class EmailTaken(ValidationError):
+    """The email belongs to an account already. Never shown to a visitor: `register` answers as for a new one."""
 
-    Raises:
-        ValidationError: For bad input, a company code that matches no company, or a taken email.
-    """
-    email = clean_email(email)
-    password = check_password(password, email)
-    name = clean_text("display_name", display_name, label="Your name", max_length=80, required=False)
-    company, role = (None, "learner")
-    if join_code.strip():
-        company, role = companies.find_by_code(session=session, code=join_code)
-    if get_user_by_email(session=session, email=email) is not None:
-        raise ValidationError("email", "An account with this email already exists. Log in instead.")
-    user = User(email=email, display_name=name, password_hash=hash_password(password), password_changed_at=utcnow())
+    def __init__(self) -> None:
+        super().__init__("email", "An account with this email already exists.")
+
+
+# The notice a mail sender delivers to an account's owner when someone signs up with their email.
+EXISTING_ACCOUNT_NOTICE = "signup_existing_account"
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What a sign-up did. The visitor sees the same answer either way; only the server knows which."""
+
+    user_id: uuid.UUID | None  # the new account; None when the email had one (its owner gets a notice)
+
+
+def _create_learner(
+    *, session: Session, email: str, password_hash: str, name: str, company: Company | None, role: str,
+    user_agent: str,
+) -> User:
+    user = User(email=email, display_name=name, password_hash=password_hash, password_changed_at=utcnow())
     session.add(user)
     try:
         with session.begin_nested():
             session.flush()
     except IntegrityError:
-        raise ValidationError("email", "An account with this email already exists. Log in instead.") from None
+        session.expunge(user)
+        raise EmailTaken() from None
     session.add(UserProfile(user_id=user.id, company_id=company.id if company else None, role=role))
     session.flush()
     record_event(session=session, event_type="user_signup", user_id=user.id,
@@ -56,6 +64,107 @@ def signup(
         audit(session=session, action="company.joined", target_type="company", actor_user_id=user.id,
               subject_user_id=user.id, company_id=company.id, details={"role": role})
     return user
+
+
+def _signup_fields(*, session: Session, email: str, password: str, display_name: str, join_code: str,
+                   ) -> tuple[str, str, str, Company | None, str]:
+    email = clean_email(email)
+    password = check_password(password, email)
+    name = clean_text("display_name", display_name, label="Your name", max_length=80, required=False)
+    company, role = (None, "learner")
+    if join_code.strip():
+        company, role = companies.find_by_code(session=session, code=join_code)
+    return email, password, name, company, role
+
+
+def signup(
+    *, session: Session, email: str, password: str, display_name: str = "", join_code: str = "",
+    user_agent: str = "",
+) -> User:
+    """Create a learner account (optionally joining a company by code), for scripts, commands and tests.
+
+    The sign-up form goes through `register`, which never says whether an email is taken.
+
+    Raises:
+        EmailTaken: When the email has an account already.
+        ValidationError: For bad input or a company code that matches no company.
+    """
+    email, password, name, company, role = _signup_fields(session=session, email=email, password=password,
+                                                          display_name=display_name, join_code=join_code)
+    if get_user_by_email(session=session, email=email) is not None:
+        raise EmailTaken()
+    return _create_learner(session=session, email=email, password_hash=hash_password(password), name=name,
+                           company=company, role=role, user_agent=user_agent)
+
+
+def queue_existing_account_notice(*, session: Session, user: User) -> bool:
+    """Queue the "someone tried to sign up with your email" notice for an account's owner.
+
+    Stored in `email_outbox` for a mail sender to deliver (SpeakPro has no mail server of its own). At most
+    one unsent notice per owner: repeated attempts add nothing until it has been sent.
+
+    Returns:
+        Whether a new notice was queued.
+    """
+    if user.disabled or user.deleted_at is not None:
+        return False
+    statement = (
+        insert(EmailOutbox)
+        .values(id=uuid.uuid4(), user_id=user.id, template=EXISTING_ACCOUNT_NOTICE, attempts=0,
+                details={"has_password": bool(user.password_hash)})
+        .on_conflict_do_nothing(index_elements=["user_id", "template"], index_where=text("sent_at IS NULL"))
+    )
+    return bool(session.execute(statement).rowcount)
+
+
+def register(
+    *, session: Session, email: str, password: str, accepted_privacy_notice: bool, recording_consent: bool,
+    display_name: str = "", join_code: str = "", user_agent: str = "",
+) -> Registration:
+    """The sign-up form: create a learner account, answering the same whether or not the email is taken.
+
+    A new account records the consent given on the form (`privacy.record_consent`, the current notice
+    version) in the same transaction. A taken email changes nothing of its account: its owner gets a notice
+    (`email_outbox`) and the visitor the same answer as for a new account. Both ways do the same password
+    hashing, so the time taken does not tell them apart either.
+
+    Args:
+        session: An open database session.
+        email: The email as typed.
+        password: The chosen password.
+        accepted_privacy_notice: The "I have read the privacy notice" box; required.
+        recording_consent: The "my practice sessions are recorded" box (needed before practising).
+        display_name: The name as typed (optional).
+        join_code: A company join or invite code (optional).
+        user_agent: The browser's user agent, for the sign-up event.
+
+    Returns:
+        The registration (the new user's id, or None when the email was taken).
+
+    Raises:
+        ValidationError: For bad input, an unchecked privacy notice or a company code that matches nothing;
+            never for a taken email.
+    """
+    email, password, name, company, role = _signup_fields(session=session, email=email, password=password,
+                                                          display_name=display_name, join_code=join_code)
+    if not accepted_privacy_notice:
+        raise ValidationError("privacy_notice", "Please confirm that you have read the privacy notice.")
+    # Hashed before looking the email up: the same argon2 work whether the account is new or not.
+    password_hash = hash_password(password)
+    existing = get_user_by_email(session=session, email=email)
+    if existing is None:
+        try:
+            user = _create_learner(session=session, email=email, password_hash=password_hash, name=name,
+                                   company=company, role=role, user_agent=user_agent)
+        except EmailTaken:  # created by a concurrent sign-up since the lookup
+            existing = get_user_by_email(session=session, email=email)
+        else:
+            privacy.record_consent(session=session, user_id=user.id, notice_version=privacy.PRIVACY_NOTICE_VERSION,
+                                   recording=recording_consent)
+            return Registration(user_id=user.id)
+    if existing is not None:
+        queue_existing_account_notice(session=session, user=existing)
+    return Registration(user_id=None)
 
 
 def authenticate(*, session: Session, email: str, password: str) -> User | None:

@@ -1,6 +1,8 @@
-"""Login throttling per account and per client: slowed after a few failures, refused after more.
+"""Throttling per account and per client: slowed after a few attempts, refused after more.
 
-Keys are keyed hashes of the normalised email or the client address, so the table holds neither.
+Logins count their failures, per account and per client address. Sign-ups count every attempt per client
+address (a sign-up that succeeds is still one more account, or one more probe of an email). Keys are keyed
+hashes of the normalised email or the client address, so the table holds neither.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ class Limit:
 
 ACCOUNT_LIMIT = Limit(slow_after=3, lock_after=8)
 CLIENT_LIMIT = Limit(slow_after=10, lock_after=30)
+# Sign-ups per address in a window: a team enrolling together from one office fits, a script does not.
+SIGNUP_LIMIT = Limit(slow_after=10, lock_after=20)
 MAX_DELAY_SECONDS = 4.0
 
 
@@ -54,8 +58,15 @@ def client_key(client: str) -> str:
     return _key("client", client or "unknown")
 
 
+def signup_key(client: str) -> str:
+    """The key sign-ups from one client address are counted under (apart from its failed logins)."""
+    return _key("signup", client or "unknown")
+
+
 def _limit(key: str) -> Limit:
-    return ACCOUNT_LIMIT if key.startswith("account:") else CLIENT_LIMIT
+    if key.startswith("account:"):
+        return ACCOUNT_LIMIT
+    return SIGNUP_LIMIT if key.startswith("signup:") else CLIENT_LIMIT
 
 
 def check(*, session: Session, keys: list[str], now: datetime | None = None) -> ThrottleDecision:
@@ -78,7 +89,10 @@ def check(*, session: Session, keys: list[str], now: datetime | None = None) -> 
 
 
 def record_failure(*, session: Session, keys: list[str], now: datetime | None = None) -> None:
-    """Count a failed attempt against each key (atomically), locking keys that pass their limit."""
+    """Count an attempt against each key (atomically), locking keys that pass their limit.
+
+    Logins call it for a failure; `check_signup` for every sign-up.
+    """
     now = now or utcnow()
     for key in keys:
         limit = _limit(key)
@@ -96,6 +110,25 @@ def record_failure(*, session: Session, keys: list[str], now: datetime | None = 
                 },
             )
         )
+
+
+def check_signup(*, session: Session, client: str, now: datetime | None = None) -> ThrottleDecision:
+    """Decide on a sign-up from this client address, and count it when it may go ahead.
+
+    Args:
+        session: An open database session; the count commits with it, so run this in its own
+            transaction (a refused or failed sign-up must still have counted).
+        client: The client's network address.
+        now: The current time (tests).
+
+    Returns:
+        The decision: refused while the address is locked, else allowed with the delay to wait first.
+    """
+    keys = [signup_key(client)]
+    decision = check(session=session, keys=keys, now=now)
+    if decision.allowed:
+        record_failure(session=session, keys=keys, now=now)
+    return decision
 
 
 def reset(*, session: Session, key: str) -> None:

@@ -1,4 +1,8 @@
-"""Sign-up and password login (throttled); both end with a full page load that sets the session cookie."""
+"""Sign-up and password login, both throttled.
+
+A login ends with a full page load that sets the session cookie; a sign-up ends with a "what next" panel
+that reads the same whether the email was new or taken, and signs nobody in.
+"""
 
 from __future__ import annotations
 
@@ -83,13 +87,40 @@ class LoginState(AuthState):
         self.navigate_to = session_start_path(code, self.router.url.query_parameters.get("next"))
 
 
+_TICKED = (True, "on", "true")
+_UNTICKED = (None, False, "", "off", "false")
+
+
+def _checkbox(form: dict, name: str) -> bool | None:
+    """Whether a form checkbox was ticked (the page sends a boolean; a plain form "on" or nothing), or None
+    for a value no browser sends."""
+    value = form.get(name)
+    value = value.strip().lower() if isinstance(value, str) else value
+    if value in _TICKED:
+        return True
+    return False if value in _UNTICKED else None
+
+
+def _wait(seconds: int) -> str:
+    minutes = max(1, round(seconds / 60))
+    return f"about {minutes} minute{'s' if minutes > 1 else ''}"
+
+
 class SignupState(AuthState):
-    """The sign-up form."""
+    """The sign-up form, and what to do next once it was accepted.
+
+    An accepted form always ends on the same "what next" panel, whether the email was new (the account is
+    ready) or already had an account (its owner gets a notice, nothing else changes): the page never tells
+    a visitor whether someone has an account. So nobody is signed in by a sign-up; the new learner logs in
+    with the password they just chose.
+    """
 
     error: str = ""
     error_field: str = ""
     submitting: bool = False
     prefilled_code: str = ""
+    done: bool = False
+    done_email: str = ""
 
     @rx.event
     async def load(self):
@@ -97,32 +128,50 @@ class SignupState(AuthState):
         if viewer is not None:
             return rx.redirect(routes.HOME)
         self.error, self.error_field, self.submitting = "", "", False
+        self.done, self.done_email = False, ""
         self.prefilled_code = self.router.url.query_parameters.get("code", "")[:48]
 
     @rx.event
     async def signup(self, form: dict):
-        """Create the account, start a session, go to onboarding."""
-        if self.submitting:
+        """Check the form and the address's sign-up throttle, then register (the same answer for any email)."""
+        if self.submitting or self.done:
             return
         self.error, self.error_field = "", ""
         if _too_long(form):
             self.error, self.error_field = "One of the fields is far too long.", "form"
             return
+        privacy_notice, recording = _checkbox(form, "privacy_notice"), _checkbox(form, "recording_consent")
+        if privacy_notice is None or recording is None:
+            self.error, self.error_field = "The form was not sent as expected. Please reload the page.", "form"
+            return
+        if not privacy_notice:
+            self.error, self.error_field = "Please confirm that you have read the privacy notice.", "privacy_notice"
+            return
         self.submitting = True
         yield
+        client = self.router.session.client_ip
+        # Its own transaction, so that the attempt counts even when the sign-up itself is refused.
+        decision = await run_db(lambda s: throttle.check_signup(session=s, client=client))
+        if not decision.allowed:
+            self.error = (f"Too many sign-ups from your network. Try again in {_wait(decision.retry_after_seconds)}.")
+            self.error_field, self.submitting = "form", False
+            return
+        if decision.delay_seconds:
+            await asyncio.sleep(decision.delay_seconds)
         user_agent = self.router.headers.user_agent
+        email = str(form.get("email", ""))
 
-        def create(session):
-            user = accounts.signup(
-                session=session, email=str(form.get("email", "")), password=str(form.get("password", "")),
+        def register(session):
+            return accounts.register(
+                session=session, email=email, password=str(form.get("password", "")),
                 display_name=str(form.get("display_name", "")), join_code=str(form.get("join_code", "")),
+                accepted_privacy_notice=True, recording_consent=recording,
                 user_agent=user_agent,
             )
-            return sessions.create_handoff(session=session, user_id=user.id)
 
         try:
-            code = await run_db(create)
+            await run_db(register)
         except ValidationError as error:
             self.error, self.error_field, self.submitting = error.message, error.field, False
             return
-        self.navigate_to = session_start_path(code, routes.ONBOARDING)
+        self.done, self.done_email, self.submitting = True, email.strip().lower(), False

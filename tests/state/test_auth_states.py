@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import inspect
 
+from sqlalchemy import select
+
 from speakpro import routes
 from speakpro.services import accounts, sessions
 from speakpro.state.account import AccountState
@@ -50,22 +52,83 @@ def _signed_in(state_cls, session, user):
     return sign_in(state_cls(), sessions.create_session(session=session, user_id=user.id))
 
 
-async def test_signup_starts_a_session_and_goes_to_onboarding(session):
+CONSENT = {"privacy_notice": True, "recording_consent": True}
+
+
+def _answer(state: SignupState) -> tuple:
+    """Everything a sign-up shows the browser."""
+    return (state.done, state.done_email, state.error, state.error_field, state.submitting, state.navigate_to,
+            state.signed_in)
+
+
+async def test_signup_shows_the_next_step_and_signs_nobody_in(session):
     state = SignupState()
-    events = await run(state.signup, {"email": "fresh@example.com", "password": GOOD, "display_name": "Fresh"})
+    events = await run(state.signup, {"email": "Fresh@example.com", "password": GOOD, "display_name": "Fresh",
+                                      **CONSENT})
     assert state.error == "" and redirects(events) == []
-    # The page loads the backend route that sets the HttpOnly cookie, then onboarding.
-    assert state.navigate_to.startswith("/auth/session?") and "next=%2Fonboarding" in state.navigate_to
-    token = sessions.redeem_handoff(session=session, code=handoff_code(state))
-    assert token and sessions.resolve_session(session=session, token=token).email == "fresh@example.com"
-    assert sessions.redeem_handoff(session=session, code=handoff_code(state)) is None  # once only
+    assert state.done and state.done_email == "fresh@example.com"
+    assert state.navigate_to == "" and token_of(state) == ""  # no session: the answer must not depend on the email
+    assert accounts.get_user_by_email(session=session, email="fresh@example.com").display_name == "Fresh"
+    # The next step is logging in with the password just chosen; home then sends the learner to onboarding.
+    login = LoginState()
+    await run(login.login, {"email": "fresh@example.com", "password": GOOD})
+    assert login.error == "" and login.navigate_to.startswith("/auth/session?code=")
+
+
+async def test_signup_with_a_taken_email_answers_exactly_as_for_a_new_one(session):
+    from speakpro.models import EmailOutbox
+
+    owner = accounts.signup(session=session, email="owner@example.com", password=GOOD)
+    new, taken = SignupState(), SignupState()
+    await run(new.signup, {"email": "newcomer@example.com", "password": "a different phrase", **CONSENT})
+    await run(taken.signup, {"email": "owner@example.com", "password": "a different phrase", **CONSENT})
+    assert new.done and new.done_email == "newcomer@example.com"
+    assert _answer(taken) == (True, "owner@example.com", *_answer(new)[2:])
+    [notice] = session.execute(select(EmailOutbox).where(EmailOutbox.user_id == owner.id)).scalars().all()
+    assert notice.template == accounts.EXISTING_ACCOUNT_NOTICE
+    # The owner's password is unchanged.
+    assert accounts.authenticate(session=session, email="owner@example.com", password=GOOD) is not None
+
+
+async def test_signup_needs_the_privacy_notice_box(session):
+    from speakpro.models import LoginThrottle
+
+    state = SignupState()
+    await run(state.signup, {"email": "unticked@example.com", "password": GOOD, "privacy_notice": False,
+                             "recording_consent": True})
+    assert "privacy notice" in state.error and state.error_field == "privacy_notice" and not state.done
+    assert accounts.get_user_by_email(session=session, email="unticked@example.com") is None
+    assert session.execute(select(LoginThrottle)).first() is None  # refused before anything was counted
+    # The recording box is optional at sign-up (it is needed before practising).
+    await run(state.signup, {"email": "unticked@example.com", "password": GOOD, "privacy_notice": "on"})
+    assert state.done and accounts.get_user_by_email(session=session, email="unticked@example.com")
+
+
+async def test_signups_are_throttled_per_client_address(session):
+    from dataclasses import replace
+
+    from reflex.istate.data import SessionData
+
+    from speakpro.services import throttle
+
+    for _ in range(throttle.SIGNUP_LIMIT.lock_after):
+        throttle.check_signup(session=session, client="203.0.113.77")
+    state = SignupState()
+    state.router = replace(state.router, session=SessionData(client_ip="203.0.113.77"))
+    await run(state.signup, {"email": "bot-21@example.com", "password": GOOD, **CONSENT})
+    assert state.error.startswith("Too many sign-ups from your network") and not state.done
+    assert accounts.get_user_by_email(session=session, email="bot-21@example.com") is None
+    elsewhere = SignupState()
+    elsewhere.router = replace(elsewhere.router, session=SessionData(client_ip="198.51.100.77"))
+    await run(elsewhere.signup, {"email": "bot-21@example.com", "password": GOOD, **CONSENT})
+    assert elsewhere.done and elsewhere.error == ""
 
 
 async def test_signup_with_bad_input_shows_the_message_and_creates_nothing(session):
     state = SignupState()
-    await run(state.signup, {"email": "bad", "password": GOOD})
-    assert "valid email" in state.error and state.navigate_to == ""
-    await run(state.signup, {"email": "ok@example.com", "password": "x" * 2_000_000})
+    await run(state.signup, {"email": "bad", "password": GOOD, **CONSENT})
+    assert "valid email" in state.error and state.navigate_to == "" and not state.done
+    await run(state.signup, {"email": "ok@example.com", "password": "x" * 2_000_000, **CONSENT})
     assert state.error and state.navigate_to == ""
     assert accounts.get_user_by_email(session=session, email="ok@example.com") is None
 

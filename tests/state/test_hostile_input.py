@@ -34,7 +34,8 @@ ONBOARDING = {"job_role": "Account executive", "audience": "Prospective customer
 
 FORMS = {
     "signup": (SignupState, "signup", {"email": "hostile@example.com", "password": "a sturdy passphrase",
-                                       "display_name": "Hostile", "join_code": ""}),
+                                       "display_name": "Hostile", "join_code": "", "privacy_notice": "on",
+                                       "recording_consent": "on"}),
     "login": (LoginState, "login", {"email": "hostile@example.com", "password": "a sturdy passphrase"}),
     "onboarding": (OnboardingState, "submit", ONBOARDING),
     "account-name": (AccountState, "save_name", {"display_name": "Someone"}),
@@ -95,7 +96,9 @@ def test_every_field_of_every_form_is_covered():
 
 async def test_analytics_never_store_the_submitted_password(session):
     state = SignupState()
-    await run(state.signup, {"email": "secret@example.com", "password": "my very secret phrase"})
+    await run(state.signup, {"email": "keeper@example.com", "password": "my very secret phrase",
+                             "privacy_notice": True})
+    assert state.done
     blobs = session.execute(select(AnalyticsEvent.event_data)).scalars().all()
     assert all("my very secret phrase" not in str(blob) for blob in blobs)
     make_user(session)
