@@ -23,28 +23,29 @@ async def health(_request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=200 if reachable else 503, headers={"Cache-Control": "no-store"})
 
 
-def _export_csv(slug: str, token: str | None, bearer: str | None, date_from, date_to) -> tuple[int, str]:
-    """(status, body): the CSV for an allowed viewer, 403 with a message otherwise."""
+def _export_csv(slug: str, token: str | None, bearer: str | None, date_from, date_to) -> tuple[int, str, str]:
+    """(status, body, file name): the CSV for an allowed viewer (audited), 403 with a message otherwise."""
     from speakpro.db import session_scope
     from speakpro.services import companies, dashboards
     from speakpro.services.sessions import resolve_session
 
-    refused = (403, "This download link is invalid or has expired. Open the dashboard and try again.")
+    refused = (403, "This download link is invalid, expired or already used. Open the dashboard and try again.", "")
     with session_scope() as session:
         company = companies.get_company_by_slug(session=session, slug=slug)
         if company is None:
             return refused
-        user_id = None
+        user_id, via = None, "bearer" if bearer else "download_token"
         if bearer:
             viewer = resolve_session(session=session, token=bearer)
             user_id = viewer.user_id if viewer is not None else None
         elif token:
-            user_id = dashboards.verify_download_token(token, company_id=company.id)
+            user_id = dashboards.redeem_download_token(session=session, token=token, company_id=company.id)
         if user_id is None or not dashboards.can_view_company(session=session, user_id=user_id,
                                                               company_id=company.id):
             return refused
-        return 200, dashboards.company_csv(session=session, company_id=company.id, date_from=date_from,
-                                           date_to=date_to)
+        export = dashboards.export_company_csv(session=session, company=company, actor_user_id=user_id,
+                                               date_from=date_from, date_to=date_to, via=via)
+        return 200, export.body, export.filename
 
 
 def _query_date(value: str | None):
@@ -60,25 +61,25 @@ async def export_company_csv(request: Request) -> Response:
     """`GET /api/company/{slug}/export.csv?from=&to=&token=`: the per-learner table as a CSV attachment.
 
     Authenticated by `Authorization: Bearer <session token>` or, for a plain browser link, by `token=`, a
-    two-minute HMAC download token bound to the user and the company (minted by the dashboard state, see
-    `services.dashboards`). Either way the user must be a manager of that very company or an admin, checked
-    in the database at download time; anything else is 403 with no data.
+    two-minute, single-use download token bound to the user, the company and the login session that
+    minted it (see `services.dashboard_access`). Either way the user must be a manager of that very company
+    or an admin, checked in the database at download time; anything else is 403 with no data. Every export
+    writes an audit row; the file is named `<slug>-learners-<from>-to-<to>.csv`.
     """
     slug = request.path_params["slug"]
     scheme, _, bearer = request.headers.get("authorization", "").partition(" ")
     bearer = bearer.strip() if scheme.lower() == "bearer" else ""
     date_from = _query_date(request.query_params.get("from"))
     date_to = _query_date(request.query_params.get("to"))
-    status, body = await run_in_threadpool(_export_csv, slug, request.query_params.get("token"), bearer or None,
-                                           date_from, date_to)
+    status, body, filename = await run_in_threadpool(_export_csv, slug, request.query_params.get("token"),
+                                                     bearer or None, date_from, date_to)
     if status != 200:
         return JSONResponse({"error": body}, status_code=status, headers={"Cache-Control": "no-store"})
-    safe_slug = "".join(ch for ch in slug if ch.isalnum() or ch == "-")[:64] or "company"
     return Response(
         body,
         media_type="text/csv; charset=utf-8",
         headers={
-            "Content-Disposition": f'attachment; filename="{safe_slug}-learners.csv"',
+            "Content-Disposition": f'attachment; filename="{filename}"',
             "Cache-Control": "no-store",
             "X-Content-Type-Options": "nosniff",
         },

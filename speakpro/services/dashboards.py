@@ -14,11 +14,11 @@ The KPI and per-learner queries follow seed 001's `company_session_metrics` and 
 views, but on the denormalised `session_analytics` rows (one per analysed session) and on an explicit
 date range instead of "the last 30 / 90 days".
 
-CSV download tokens (`mint_download_token` / `verify_download_token`): a browser link cannot send an
-Authorization header, so the dashboard state mints `<user id hex>.<expires>.<hmac>`: the HMAC-SHA-256 (keyed with
-`settings.secret_key`) covers "csv-export", the user id, the company id and the expiry (UTC epoch seconds,
-`DOWNLOAD_TOKEN_SECONDS` ahead). The export route verifies the signature and expiry, then checks again in
-the database that the user is still allowed to see that company (`can_view_company`).
+CSV exports (`export_company_csv`) write an audit row each (who, which company, which dates; nothing about
+the learners), and the file is named after the company's slug and the date range. A browser link cannot
+send the session cookie to the backend's origin, so the dashboard state mints a single-use, two-minute
+download token bound to the user, the company and the login session (`services/dashboard_access.py`); the
+export route redeems it and checks again in the database that the user may still see that company.
 """
 
 from __future__ import annotations
@@ -39,9 +39,12 @@ from speakpro.models import Company, CompanyDailyTotals, SessionAnalytics, User,
 from speakpro.services.dashboard_access import (  # noqa: F401
     DOWNLOAD_TOKEN_SECONDS,
     can_view_company,
+    login_session_id,
     mint_download_token,
+    redeem_download_token,
     verify_download_token,
 )
+from speakpro.services.telemetry import audit
 
 SA = SessionAnalytics
 SKILL_LABELS = {
@@ -356,18 +359,60 @@ def _cell(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def company_csv(*, session: Session, company_id: uuid.UUID, date_from: date | None, date_to: date | None) -> str:
-    """The per-learner table of `company_dashboard` as CSV text with a header row (1 query)."""
-    date_from, date_to = clamp_range(date_from, date_to)
+def _csv_text(rows: list[LearnerRow]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
-    for row in _learner_table(session, company_id, date_from, date_to):
+    for row in rows:
         writer.writerow([_cell(v) for v in (
             row.name, row.email, row.sessions, row.average_score, row.first_score, row.latest_score, row.trend,
             row.minutes, row.last_session.isoformat() if row.last_session else "",
         )])
     return out.getvalue()
+
+
+def company_csv(*, session: Session, company_id: uuid.UUID, date_from: date | None, date_to: date | None) -> str:
+    """The per-learner table of `company_dashboard` as CSV text with a header row (1 query)."""
+    date_from, date_to = clamp_range(date_from, date_to)
+    return _csv_text(_learner_table(session, company_id, date_from, date_to))
+
+
+@dataclass(frozen=True)
+class CsvExport:
+    """A company's learner table as a file: its name and its text."""
+
+    filename: str
+    body: str
+
+
+def export_company_csv(
+    *, session: Session, company: Company, actor_user_id: uuid.UUID, date_from: date | None,
+    date_to: date | None, via: str,
+) -> CsvExport:
+    """The CSV of a company's learners (names and emails) for a date range, and the audit row of the export.
+
+    The caller has checked that the actor may see the company. The audit row says who exported which
+    company for which dates and how many learners the file lists; nothing about the learners themselves.
+
+    Args:
+        session: An open database session (the audit row joins its transaction).
+        company: The company exported.
+        actor_user_id: Who asked.
+        date_from: The range's first day; 30 days before `date_to` when None.
+        date_to: The range's last day; today when None.
+        via: How the request was authenticated (`download_token` or `bearer`).
+
+    Returns:
+        The file: `<slug>-learners-<from>-to-<to>.csv` and its text (2 statements: the table and the audit row).
+    """
+    date_from, date_to = clamp_range(date_from, date_to)
+    rows = _learner_table(session, company.id, date_from, date_to)
+    audit(session=session, action="company.csv_exported", target_type="company", actor_user_id=actor_user_id,
+          company_id=company.id, target_id=company.id,
+          details={"date_from": date_from.isoformat(), "date_to": date_to.isoformat(), "learners": len(rows),
+                   "via": via})
+    return CsvExport(filename=f"{company.slug}-learners-{date_from.isoformat()}-to-{date_to.isoformat()}.csv",
+                     body=_csv_text(rows))
 
 
 # ----------------------------------------------------------------------------------------------- admin
@@ -426,6 +471,7 @@ def admin_overview(*, session: Session) -> list[CompanyTotals]:
 
 __all__ = [
     "CompanyDashboard", "CompanyTotals", "DayPoint", "LearnerProgress", "LearnerRow", "SessionPoint",
-    "admin_overview", "can_view_company", "clamp_range", "company_csv", "company_dashboard", "learner_progress",
-    "mint_download_token", "verify_download_token", "trend_of",
+    "CsvExport", "admin_overview", "can_view_company", "clamp_range", "company_csv", "company_dashboard",
+    "export_company_csv", "learner_progress", "login_session_id", "mint_download_token", "redeem_download_token",
+    "verify_download_token", "trend_of",
 ]

@@ -144,7 +144,8 @@ class DashboardState(AuthState):
 
     @rx.event
     async def download_csv(self):
-        """Mint a two-minute download token for this viewer and company, and let the browser fetch the CSV."""
+        """Mint a single-use, two-minute download token for this viewer, company and login session, and let
+        the browser fetch the CSV."""
         viewer = await self._viewer()
         if viewer is None:
             return self._login_redirect()
@@ -152,14 +153,22 @@ class DashboardState(AuthState):
         if not company_id or self.forbidden:
             self.forbidden = True
             return None
-        allowed = await run_db(lambda s: dashboards.can_view_company(session=s, user_id=viewer.user_id,
-                                                                     company_id=uuid.UUID(company_id)))
-        if not allowed:
+        token = self._token()
+
+        def check(session):
+            if not dashboards.can_view_company(session=session, user_id=viewer.user_id,
+                                               company_id=uuid.UUID(company_id)):
+                return None
+            return dashboards.login_session_id(session=session, token=token)
+
+        login_id = await run_db(check)
+        if login_id is None:
             self.forbidden = True
             self._clear()
             return None
-        token = dashboards.mint_download_token(user_id=viewer.user_id, company_id=uuid.UUID(company_id))
-        query = urlencode({"from": self.date_from, "to": self.date_to, "token": token})
+        download = dashboards.mint_download_token(user_id=viewer.user_id, company_id=uuid.UUID(company_id),
+                                                  login_session_id=login_id)
+        query = urlencode({"from": self.date_from, "to": self.date_to, "token": download})
         url = f"{get_config().api_url.rstrip('/')}{routes.company_export(self.slug)}?{query}"
         return rx.call_script(
             "(() => { const a = document.createElement('a'); a.href = " + json.dumps(url) + ";"

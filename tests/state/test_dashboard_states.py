@@ -80,3 +80,27 @@ async def test_home_shows_the_latest_feedback_of_the_demo_learner(session):
     assert 0 <= int(state.feedback_score) <= 100 and state.feedback_provider == "Local rubric"
     assert [m.label for m in state.feedback_metrics] == ["Pace", "Fillers per 100 words", "Your talk time"]
     assert all(m.verdict in ("Healthy", "Low", "High") for m in state.feedback_metrics)
+
+
+async def test_the_csv_download_token_belongs_to_this_login_and_works_once(session):
+    import re
+
+    from speakpro.services import dashboards
+    from tests.factories import make_company, make_user
+
+    company = make_company(session)
+    manager = make_user(session, company, role="manager", onboarding_completed=True)
+    login = sessions.create_session(session=session, user_id=manager.id)
+
+    async def mint() -> str:
+        state = sign_in(DashboardState(), login)
+        state._company_id, state.slug = str(company.id), company.slug
+        [script] = await run(state.download_csv)
+        return re.search(r"token=([0-9a-f.]+)", str(script)).group(1)
+
+    token = await mint()
+    assert dashboards.redeem_download_token(session=session, token=token, company_id=company.id) == manager.id
+    assert dashboards.redeem_download_token(session=session, token=token, company_id=company.id) is None
+    unused = await mint()
+    sessions.revoke_session(session=session, token=login)  # logout
+    assert dashboards.redeem_download_token(session=session, token=unused, company_id=company.id) is None
