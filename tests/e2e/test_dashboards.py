@@ -42,7 +42,8 @@ def test_manager_sees_kpis_and_downloads_the_csv(page, base_url):
     with page.expect_download() as info:
         page.locator("#download-csv").click()
     download = info.value
-    assert download.suggested_filename == "northwind-learners.csv"
+    # Named after the company and the dashboard's date range (the last 30 days by default).
+    assert re.fullmatch(r"northwind-learners-\d{4}-\d{2}-\d{2}-to-\d{4}-\d{2}-\d{2}\.csv", download.suggested_filename)
     text = open(download.path(), encoding="utf-8").read()
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0][:3] == ["learner", "email", "sessions"]
