@@ -156,14 +156,47 @@ def account() -> rx.Component:
     )
 
 
+def _join_offer() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Join ", JoinState.company_name, "?", size="6", id="join-company-name"),
+        rx.cond(
+            JoinState.role == "manager",
+            rx.text("This invite makes you a manager of ", JoinState.company_name, ": you will see its team "
+                    "dashboards and its learners' practice figures.", size="2"),
+            rx.text("Your practice figures (scores, minutes, progress) will be visible to ", JoinState.company_name,
+                    "'s managers. Your recordings and transcripts stay yours.", size="2"),
+        ),
+        rx.hstack(
+            rx.button(rx.cond(JoinState.joining, rx.spinner(size="2"), rx.fragment()), "Join ",
+                      JoinState.company_name, size="3", on_click=JoinState.join, disabled=JoinState.joining,
+                      id="join-confirm"),
+            rx.link(rx.button("Not now", variant="soft", size="3"), href="/home", underline="none",
+                    id="join-cancel"),
+            spacing="3",
+        ),
+        spacing="4",
+        max_width="480px",
+    )
+
+
 def join() -> rx.Component:
-    """Shown while a join link is used, or with the reason it could not be."""
+    """Which company a join link is for, with a "Join <company>" button; nothing changes until it is pressed."""
     return page_frame(
         rx.center(
             rx.cond(
                 JoinState.error != "",
-                rx.vstack(error_callout(JoinState.error), rx.link("Go to your account", href="/account")),
-                rx.hstack(rx.spinner(), rx.text("Joining your company...")),
+                rx.vstack(error_callout(JoinState.error, "join-error"),
+                          rx.link("Go to your account", href="/account")),
+                rx.cond(
+                    ~JoinState.checked,
+                    rx.hstack(rx.spinner(), rx.text("Checking your invitation...")),
+                    rx.cond(
+                        JoinState.already_member,
+                        rx.vstack(rx.text("You're already in ", JoinState.company_name, ".", id="join-member"),
+                                  rx.link("Go to your home page", href="/home")),
+                        _join_offer(),
+                    ),
+                ),
             ),
             padding_y="4rem",
         )

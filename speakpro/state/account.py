@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 import reflex as rx
 from reflex.config import get_config
@@ -183,22 +184,64 @@ class AccountState(AuthState):
 
 
 class JoinState(AuthState):
-    """`/join/<code>`: join right away when signed in, else sign up with the code filled in."""
+    """`/join/<code>`: say which company the link is for and join only when the learner presses "Join";
+    a visitor who is not signed in signs up with the code filled in.
+
+    Opening the link changes nothing (a link can be opened by a preview, a prefetch or someone else's
+    page); the code is read from the address again when the button is pressed.
+    """
 
     error: str = ""
+    company_name: str = ""
+    role: str = ""  # the role the code grants: learner, or manager for an invite code
+    already_member: bool = False
+    joining: bool = False
+    checked: bool = False
+
+    def _code(self) -> str:
+        return self.router.url.path.rstrip("/").rsplit("/", 1)[-1][:48]
 
     @rx.event
     async def load(self):
-        code = self.router.url.path.rstrip("/").rsplit("/", 1)[-1][:48]
+        """Look the code up and show its company; no membership changes here."""
+        self.error, self.company_name, self.role = "", "", ""
+        self.already_member, self.joining, self.checked = False, False, False
+        code = self._code()
         viewer = await self._viewer()
         if viewer is None:
-            return rx.redirect(f"{routes.SIGNUP}?code={code}")
+            return rx.redirect(f"{routes.SIGNUP}?{urlencode({'code': code})}")
+        try:
+            company, role = await run_db(lambda s: companies.find_by_code(session=s, code=code))
+        except ValidationError as error:
+            self.error, self.checked = error.message, True
+            return None
+        if viewer.company_id is not None and viewer.company_id != company.id:
+            self.error, self.checked = "You already belong to another company.", True
+            return None
+        self.company_name, self.role = company.name, role
+        self.already_member = viewer.company_id == company.id and viewer.role in (role, "manager")
+        self.checked = True
+        return None
+
+    @rx.event
+    async def join(self):
+        """The learner pressed "Join <company>": join with the code of this page's address."""
+        if self.joining:
+            return
+        viewer = await self._viewer()
+        if viewer is None:
+            yield self._login_redirect()
+            return
+        code = self._code()
+        self.joining = True
+        yield
         try:
             company, role = await run_db(lambda s: companies.join_company(session=s, user_id=viewer.user_id,
                                                                           code=code))
         except ValidationError as error:
-            self.error = error.message
+            self.error, self.joining = error.message, False
             return
         await self._viewer()
         target = routes.company(company.slug) if role == "manager" else routes.HOME
-        return [rx.toast.success(f"You joined {company.name} as {role}."), rx.redirect(target)]
+        yield rx.toast.success(f"You joined {company.name} as {role}.")
+        yield rx.redirect(target)
