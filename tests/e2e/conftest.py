@@ -65,12 +65,34 @@ def seeded_database():
     return E2E_DATABASE_URL
 
 
+class _LocalhostSocket:
+    """A listening socket whose name says localhost instead of 127.0.0.1."""
+
+    def __init__(self, sock):
+        self._sock = sock
+
+    def getsockname(self):
+        host, port = self._sock.getsockname()[:2]
+        return ("localhost" if host == "127.0.0.1" else host, port)
+
+    def __getattr__(self, name):
+        return getattr(self._sock, name)
+
+
 @pytest.fixture(scope="session")
 def app(seeded_database):
     """SpeakPro running under AppHarness (backend in-process, frontend dev server)."""
     from reflex.testing import AppHarness
 
-    with AppHarness.create(root=PROJECT_ROOT, app_name="speakpro") as harness:
+    class SameSiteHarness(AppHarness):
+        """The harness publishes its backend as 127.0.0.1 while pages open on localhost: two sites, so the
+        browser would keep the SameSite=Lax session cookie off the websocket. Publish it as localhost, as
+        `make run` and a deployment (one site) do."""
+
+        def _poll_for_servers(self, timeout=None):
+            return _LocalhostSocket(super()._poll_for_servers(timeout))
+
+    with SameSiteHarness.create(root=PROJECT_ROOT, app_name="speakpro") as harness:
         yield harness
 
 
