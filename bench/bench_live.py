@@ -105,11 +105,15 @@ class CpuMeter:
         for pid in self.roots:
             try:
                 root = psutil.Process(pid)
-                for process in [root, *root.children(recursive=True)]:
-                    times = process.cpu_times()
-                    seen[process.pid] = times.user + times.system
+                processes = [root, *root.children(recursive=True)]
             except psutil.NoSuchProcess:
                 continue
+            for process in processes:
+                try:  # a child may exit while we look (a connection closing, an autovacuum worker)
+                    times = process.cpu_times()
+                except (psutil.NoSuchProcess, psutil.AccessDenied):
+                    continue
+                seen[process.pid] = times.user + times.system
         return seen
 
     def start(self) -> None:

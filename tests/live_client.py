@@ -295,6 +295,21 @@ class LiveClient:
     def pending(self) -> int:
         return len(self.entries)
 
+    def in_flight(self, within: float, *, finals: bool = False) -> int:
+        """Batches sent in the last `within` seconds and not answered yet (with `finals`: only those carrying
+        a final that is still the latest version of its sequence)."""
+        now = time.monotonic()
+        count = 0
+        for sent, sent_at in self.batches.values():
+            if now - sent_at >= within:
+                continue
+            if finals and not any(
+                (entry := self.entries.get(sequence)) is not None and entry.revision == revision
+                and entry.segment["is_final"] for sequence, revision in sent.items()):
+                continue
+            count += 1
+        return count
+
     def resend_delay(self) -> float:
         return min(self.max_resend_after, self.resend_after * 2 ** self.misses)
 
