@@ -19,6 +19,11 @@ digests, ...): a task here with `@app.periodic` runs wherever a worker runs.
   analysis with no job get one; this is also how a failed analysis is retried (up to its attempts).
 - `remove_old_jobs`, daily at 03:17: finished jobs older than `FINISHED_JOBS_KEPT_HOURS` are deleted
   (successful ones are deleted when they finish; failed and aborted ones are kept that long to look at).
+- Privacy retention (`services/retention.py`): `sweep_unattached_uploads` hourly (uploads nothing referenced
+  after 24 h), `sweep_expired_logins` hourly (expired, revoked or idle auth sessions, used or expired OpenID
+  hand-off codes, spent download tokens past expiry, stale throttle counters), `sweep_recording_retention`
+  daily at 03:37 (recordings older than their company's `recording_retention_days`), and
+  `retry_storage_deletions` every 10 minutes (stored objects whose deletion failed before).
 
 Workers: `python -m speakpro worker` (any number, on any machine that reaches the database), and one inside
 the app's backend process (`in_process_worker`, a Reflex lifespan task) unless `WORKER_IN_PROCESS=false`.
@@ -55,6 +60,11 @@ STALLED_JOBS_CRON = "* * * * * */15"
 QUEUE_SWEEP_CRON = "* * * * *"
 RETENTION_CRON = "17 3 * * *"
 FINISHED_JOBS_KEPT_HOURS = 14 * 24
+UNATTACHED_UPLOADS_CRON = "23 * * * *"
+EXPIRED_LOGINS_CRON = "41 * * * *"
+RECORDING_RETENTION_CRON = "37 3 * * *"
+STORAGE_DELETIONS_CRON = "*/10 * * * *"
+RETENTION_BATCHES_PER_RUN = 40
 # How long a stopping in-process worker waits for its running job (Reflex gives lifespan tasks 5 s). A job
 # cut off is retried by another worker once this one's heartbeats stop.
 IN_PROCESS_SHUTDOWN_SECONDS = 3.0
@@ -168,6 +178,56 @@ async def remove_old_jobs(context: procrastinate.JobContext, timestamp: int) -> 
     """Delete the finished jobs (failed, aborted, cancelled too) older than `FINISHED_JOBS_KEPT_HOURS`."""
     await context.app.job_manager.delete_old_jobs(nb_hours=FINISHED_JOBS_KEPT_HOURS, include_failed=True,
                                                   include_cancelled=True, include_aborted=True)
+
+
+@app.periodic(cron=UNATTACHED_UPLOADS_CRON)
+@app.task(name="sweep_unattached_uploads", queue=MAINTENANCE_QUEUE, queueing_lock="sweep_unattached_uploads")
+def sweep_unattached_uploads(timestamp: int) -> int:
+    """Delete the uploads nothing references 24 hours after they were made; returns how many."""
+    from speakpro.db import session_scope
+    from speakpro.services import retention
+
+    with session_scope() as session:
+        return retention.sweep_unattached_uploads(session=session)
+
+
+@app.periodic(cron=EXPIRED_LOGINS_CRON)
+@app.task(name="sweep_expired_logins", queue=MAINTENANCE_QUEUE, queueing_lock="sweep_expired_logins")
+def sweep_expired_logins(timestamp: int) -> int:
+    """Delete login sessions, hand-off codes, download tokens and throttle counters that can no longer be used."""
+    from speakpro.db import session_scope
+    from speakpro.services import retention
+
+    with session_scope() as session:
+        return sum(retention.sweep_expired_logins(session=session).values())
+
+
+@app.periodic(cron=RECORDING_RETENTION_CRON)
+@app.task(name="sweep_recording_retention", queue=MAINTENANCE_QUEUE, queueing_lock="sweep_recording_retention")
+def sweep_recording_retention(timestamp: int) -> int:
+    """Delete the recordings older than their learners' company keeps them; returns how many (in batches)."""
+    from speakpro.db import session_scope
+    from speakpro.services import retention
+
+    total = 0
+    for _ in range(RETENTION_BATCHES_PER_RUN):  # the rest waits for tomorrow's run
+        with session_scope() as session:
+            done = retention.sweep_recording_retention(session=session)
+        total += done
+        if done < retention.BATCH:
+            break
+    return total
+
+
+@app.periodic(cron=STORAGE_DELETIONS_CRON)
+@app.task(name="retry_storage_deletions", queue=MAINTENANCE_QUEUE, queueing_lock="retry_storage_deletions")
+def retry_storage_deletions(timestamp: int) -> int:
+    """Delete again the stored objects whose deletion failed before; returns how many are gone now."""
+    from speakpro.db import session_scope
+    from speakpro.services import retention
+
+    with session_scope() as session:
+        return retention.retry_storage_deletions(session=session).deleted
 
 
 def _worker_options(concurrency: int, name: str) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 import reflex as rx
 
 from speakpro import styles
+from speakpro.components.forms import error_callout
 from speakpro.components.guards import forbidden_notice
 from speakpro.components.layout import page_frame
 from speakpro.services.companies import Member
@@ -15,6 +16,36 @@ def _member(member: Member) -> rx.Component:
         rx.table.cell(member.email),
         rx.table.cell(rx.badge(member.role, color_scheme=rx.cond(member.role == "manager", "violet", "gray"))),
         rx.table.cell(rx.cond(member.onboarded, "yes", "not yet")),
+    )
+
+
+def _retention() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Recordings", size="5"),
+        rx.text("How long your learners' recordings are kept. Older ones are deleted every night (their "
+                "transcripts and scores stay). Leave it empty to keep recordings until each learner deletes them.",
+                size="2", color_scheme="gray"),
+        error_callout(CompanyState.retention_error, "retention-error"),
+        rx.form(
+            rx.hstack(
+                rx.vstack(
+                    rx.text("Keep recordings for (days)", as_="label", html_for="retention_days", size="2",
+                            weight="medium"),
+                    rx.input(name="retention_days", id="retention_days", type="number", min=1, max=3650,
+                             placeholder="no limit", default_value=CompanyState.retention_days,
+                             key=CompanyState.retention_days, width="12rem"),
+                    spacing="1",
+                ),
+                rx.button("Save", type="submit", loading=CompanyState.retention_saving, id="save-retention"),
+                align="end",
+            ),
+            on_submit=CompanyState.save_retention,
+            reset_on_submit=False,
+        ),
+        style=styles.card,
+        width="100%",
+        spacing="3",
+        id="retention-card",
     )
 
 
@@ -48,6 +79,7 @@ def company() -> rx.Component:
                     width="100%",
                     id="member-table",
                 ),
+                _retention(),
                 spacing="4",
                 style=styles.page,
                 padding_y="2rem",

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
+
 import reflex as rx
 from reflex.config import get_config
 
-from speakpro.services import companies
+from speakpro.services import companies, dashboards, retention
+from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState, run_db
+
+NOT_ALLOWED = "Only this company's managers can change this."
 
 
 class CompanyState(AuthState):
@@ -18,10 +23,16 @@ class CompanyState(AuthState):
     manager_invite_code: str = ""
     members: list[companies.Member] = []
     app_base: str = ""
+    # How long the company keeps its learners' recordings ("" = until the learner deletes them).
+    retention_days: str = ""
+    retention_error: str = ""
+    retention_saving: bool = False
+    _company_id: str = ""
 
     def _clear(self) -> None:
         self.company_name = self.join_code = self.manager_invite_code = ""
         self.members = []
+        self.retention_days, self.retention_error, self.retention_saving, self._company_id = "", "", False, ""
 
     @rx.event
     async def load(self):
@@ -37,17 +48,59 @@ class CompanyState(AuthState):
             # Unknown and forbidden companies look the same, so slugs cannot be probed.
             if company is None or not (viewer.manages(company.id) or viewer.is_admin):
                 return None
-            return company, companies.list_members(session=session, company_id=company.id)
+            return (company, companies.list_members(session=session, company_id=company.id),
+                    retention.recording_retention(session=session, company_id=company.id))
 
         found = await run_db(read)
         if found is None:
             self.forbidden = True
             self._clear()
             return
-        company, members = found
+        company, members, days = found
         self.forbidden = False
+        self._company_id = str(company.id)
+        self.retention_days = "" if days is None else str(days)
+        self.retention_error, self.retention_saving = "", False
         self.company_name = company.name
         self.join_code = company.join_code
         self.manager_invite_code = company.manager_invite_code or ""
         self.members = members
         self.app_base = (get_config().deploy_url or "").rstrip("/")
+
+    @rx.event
+    async def save_retention(self, form: dict):
+        """Set how many days the company keeps recordings (empty: no limit); managers of this company only."""
+        if self.retention_saving:
+            return
+        viewer = await self._viewer()
+        if viewer is None:
+            yield self._login_redirect()
+            return
+        if not self._company_id:
+            self.retention_error = NOT_ALLOWED
+            return
+        company_id = uuid.UUID(self._company_id)
+        raw = str((form or {}).get("retention_days", ""))[:20]
+        self.retention_saving, self.retention_error = True, ""
+        yield
+
+        def save(session):
+            if not dashboards.can_view_company(session=session, user_id=viewer.user_id, company_id=company_id):
+                return None, NOT_ALLOWED
+            return retention.set_recording_retention(session=session, company_id=company_id, days=raw,
+                                                     actor_user_id=viewer.user_id), ""
+
+        try:
+            days, problem = await run_db(save)
+        except ValidationError as error:
+            self.retention_error, self.retention_saving = error.message, False
+            yield rx.toast.error(error.message)
+            return
+        self.retention_saving = False
+        if problem:
+            self.retention_error = problem
+            yield rx.toast.error(problem)
+            return
+        self.retention_days = "" if days is None else str(days)
+        yield rx.toast.success(f"Recordings are now kept for {days} days." if days is not None
+                               else "Recordings are now kept until each learner deletes them.")
