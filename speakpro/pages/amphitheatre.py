@@ -8,6 +8,7 @@ from speakpro import routes, styles
 from speakpro.components.forms import error_callout
 from speakpro.components.layout import page_frame
 from speakpro.components.recorder import audio_recorder
+from speakpro.pages.history import delete_recording_button
 from speakpro.services.amphitheatre import REFLECTION_MAX, ExerciseView
 from speakpro.state.amphitheatre import AmphitheatreHistoryState, AmphitheatreState, MarkerOption, TimelineRow
 
@@ -65,8 +66,15 @@ def _exercise(exercise: ExerciseView) -> rx.Component:
         rx.cond(
             exercise.done,
             rx.vstack(
-                rx.text("Score ", exercise.score, "/100", rx.cond(exercise.has_audio, " · recorded", ""),
-                        size="1", color_scheme="gray"),
+                rx.hstack(
+                    rx.text("Score ", exercise.score, "/100", rx.cond(exercise.has_audio, " · recorded", ""),
+                            size="1", color_scheme="gray"),
+                    rx.cond(exercise.has_audio,
+                            delete_recording_button(AmphitheatreState, exercise.audio_ref,
+                                                    "this exercise's recording")),
+                    align="center",
+                    spacing="3",
+                ),
                 rx.text(exercise.reflection, size="2", font_style="italic", white_space="pre-wrap"),
                 spacing="1",
             ),

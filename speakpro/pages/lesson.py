@@ -6,6 +6,7 @@ from speakpro import routes, styles
 from speakpro.components.forms import error_callout
 from speakpro.components.layout import page_frame
 from speakpro.components.recorder import audio_recorder
+from speakpro.pages.history import recordings_section
 from speakpro.state.lesson import LessonState
 
 
@@ -189,6 +190,8 @@ def lesson() -> rx.Component:
                         spacing="4",
                     ),
                 ),
+                rx.cond(LessonState.recordings.length() > 0,
+                        recordings_section(LessonState, "Your recordings in this lesson", "", "lesson-recordings")),
                 spacing="3",
                 style=styles.page,
                 max_width="820px",

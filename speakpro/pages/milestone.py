@@ -6,6 +6,7 @@ from speakpro import routes, styles
 from speakpro.components.forms import error_callout
 from speakpro.components.layout import page_frame
 from speakpro.components.recorder import audio_recorder
+from speakpro.pages.history import recordings_section
 from speakpro.state.milestone import MilestoneState
 
 
@@ -65,6 +66,9 @@ def milestone() -> rx.Component:
                         width="100%",
                     ),
                     _result(),
+                    rx.cond(MilestoneState.recordings.length() > 0,
+                            recordings_section(MilestoneState, "Your milestone recordings", "",
+                                               "milestone-recordings")),
                     width="100%",
                     spacing="3",
                 ),

@@ -105,6 +105,7 @@ class ExerciseView:
     has_audio: bool
     reflection: str
     markers: list[str]
+    audio_ref: str = ""  # the recording's key, for its delete button
 
 
 @dataclass(frozen=True)
@@ -212,6 +213,7 @@ def _view(visit: Any, records: list[Any], *, xp_paid: int = 0, coins_paid: int =
             max_points=int(planned.get("max_points", 0)), done=record is not None, current=current,
             score=int(scores.get("total", 0)), points=int(scores.get("points", 0)),
             has_audio=bool(record and record.audio_refs),
+            audio_ref=str(record.audio_refs[0]) if record and record.audio_refs else "",
             reflection=str(((record.reflections or {}) if record else {}).get("text", "")),
             markers=[str(m) for m in (record.markers if record else [])],
         ))
@@ -271,6 +273,20 @@ def open_visit(*, session: Session, user_id: uuid.UUID) -> VisitView:
             return _view(visit, [])
         # Another request of this learner numbered a visit at the same moment: use theirs.
     raise ValidationError("visit", "The amphitheatre is busy. Please reload the page.")
+
+
+def visit_view(*, session: Session, user_id: uuid.UUID, visit_id: uuid.UUID | str) -> VisitView:
+    """One of the learner's visits as the hub shows it (e.g. again after one of its recordings was deleted).
+
+    Raises:
+        ValidationError: For an unknown visit or someone else's.
+    """
+    visit = session.execute(
+        select(AmphitheatreSession).where(AmphitheatreSession.id == _visit_uuid(visit_id))
+    ).scalar_one_or_none()
+    if visit is None or visit.user_id != user_id:
+        raise ValidationError("visit", _NO_VISIT)
+    return _view(visit, _records(session, visit.id))
 
 
 def submit_exercise(

@@ -10,7 +10,7 @@ from speakpro.services import amphitheatre
 from speakpro.services.economy import EconomyError
 from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState, run_db
-from speakpro.state.history import when
+from speakpro.state.history import OwnRecordingsMixin, when
 from speakpro.state.recording import RecorderMixin
 
 MAX_REFLECTION_INPUT = amphitheatre.REFLECTION_MAX * 4  # cut before it travels further; the service says why
@@ -42,8 +42,9 @@ class TimelineRow:
 MARKER_OPTIONS = [MarkerOption(key=m, label=amphitheatre.MARKER_LABELS[m]) for m in amphitheatre.MARKERS]
 
 
-class AmphitheatreState(RecorderMixin, AuthState):
-    """The learner's current visit: its three exercises in order, the recorder, reflections, points."""
+class AmphitheatreState(RecorderMixin, OwnRecordingsMixin, AuthState):
+    """The learner's current visit: its three exercises in order, the recorder, reflections, points; a done
+    exercise's recording can be deleted (`delete_recording`)."""
 
     loaded: bool = False
     visit_id: str = ""
@@ -99,6 +100,18 @@ class AmphitheatreState(RecorderMixin, AuthState):
             yield rx.toast.success(f"Visit {visit.visit_number} complete: {self.rewards}.")
         else:
             yield rx.toast.success("Exercise saved.")
+
+    async def _recording_deleted(self, viewer) -> None:
+        """The exercise shows "recorded" no more."""
+        if not self.visit_id:
+            return
+        visit_id = self.visit_id
+        try:
+            visit = await run_db(lambda s: amphitheatre.visit_view(session=s, user_id=viewer.user_id,
+                                                                   visit_id=visit_id))
+        except ValidationError:
+            return
+        self._show(visit)
 
     @rx.event
     async def next_visit(self):

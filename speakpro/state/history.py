@@ -1,4 +1,5 @@
-"""The practice history: the paginated list and one session (transcript, recording, delete)."""
+"""The practice history: the paginated list, the learner's other recordings (lessons, venues, the milestone, the
+amphitheatre) with a delete button each, and one session (transcript, recording, delete)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from datetime import datetime
 import reflex as rx
 
 from speakpro import routes
-from speakpro.services import history
+from speakpro.services import history, privacy
+from speakpro.services.sessions import Viewer
 from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState, run_db
 
@@ -125,8 +127,80 @@ def _page_number(raw: str | None) -> int:
     return int(value) if value.isdigit() and len(value) <= 6 else 1
 
 
-class HistoryState(AuthState):
-    """The learner's own practice sessions, one page at a time (`/history?page=N`)."""
+@dataclass(frozen=True)
+class RecordingRow:
+    """One of the learner's own recordings (not a practice session's), formatted for a list with delete."""
+
+    key: str
+    kind: str
+    kind_label: str
+    title: str
+    created: str
+    url: str
+
+
+MAX_KEY_INPUT = 600  # longer than any storage key; the service checks the rest
+
+
+class OwnRecordingsMixin(rx.State, mixin=True):
+    """A list of the learner's lesson, venue, milestone or amphitheatre recordings, each deletable.
+
+    Page states mix it in before `AuthState` and call `_load_recordings` from their `load`; deleting one
+    (`delete_recording`, after the page's confirmation) reloads the list and calls `_recording_deleted`, which a
+    page overrides to refresh what shows the recording elsewhere.
+    """
+
+    recordings: list[RecordingRow] = []
+    recording_deleting: str = ""  # the key being deleted, for its button's working state
+    recordings_error: str = ""
+    _recording_kinds: list[str] = []
+    _recording_lesson: str = ""
+
+    async def _load_recordings(self, viewer: Viewer, kinds: tuple[str, ...] = privacy.DELETABLE_KINDS,
+                               lesson_id: uuid.UUID | None = None) -> None:
+        self._recording_kinds, self._recording_lesson = list(kinds), str(lesson_id or "")
+        await self._reload_recordings(viewer)
+
+    async def _reload_recordings(self, viewer: Viewer) -> None:
+        kinds = tuple(self._recording_kinds)
+        if not kinds:
+            self.recordings = []
+            return
+        lesson_id = uuid.UUID(self._recording_lesson) if self._recording_lesson else None
+        items = await run_db(lambda s: privacy.list_recordings(session=s, user_id=viewer.user_id, kinds=kinds,
+                                                               lesson_id=lesson_id))
+        self.recordings = [RecordingRow(key=i.key, kind=i.kind, kind_label=i.kind_label, title=i.title,
+                                        created=when(i.created_at), url=i.url) for i in items]
+
+    async def _recording_deleted(self, viewer: Viewer) -> None:
+        """Called after a deletion; the page refreshes whatever else shows the recording."""
+
+    @rx.event
+    async def delete_recording(self, key: str):
+        """Delete one of the viewer's recordings (the object and its references); the page confirmed first."""
+        if self.recording_deleting:
+            return
+        viewer = await self._viewer()
+        if viewer is None:
+            yield self._login_redirect()
+            return
+        key = key[:MAX_KEY_INPUT] if isinstance(key, str) else ""
+        self.recording_deleting, self.recordings_error = key or "-", ""
+        yield
+        try:
+            await run_db(lambda s: privacy.delete_recording(session=s, user_id=viewer.user_id, key=key))
+        except ValidationError as error:
+            self.recordings_error, self.recording_deleting = error.message, ""
+            yield rx.toast.error(error.message)
+            return
+        await self._reload_recordings(viewer)
+        await self._recording_deleted(viewer)
+        self.recording_deleting = ""
+        yield rx.toast.success("The recording was deleted.")
+
+
+class HistoryState(OwnRecordingsMixin, AuthState):
+    """The learner's own practice sessions, one page at a time (`/history?page=N`), and their other recordings."""
 
     rows: list[HistoryRow] = []
     page: int = 1
@@ -163,6 +237,8 @@ class HistoryState(AuthState):
             for item in result.items
         ]
         self.page, self.pages, self.total, self.loaded = result.page, result.pages, result.total, True
+        self.recordings_error, self.recording_deleting = "", ""
+        await self._load_recordings(viewer)
 
 
 class SessionDetailState(AuthState):

@@ -11,13 +11,15 @@ from speakpro.integrations.openai_client import get_openai_client
 from speakpro.services import lessons, quests, stakes
 from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState, run_db
+from speakpro.state.history import OwnRecordingsMixin
 from speakpro.state.recording import RecorderMixin
 
 MAX_TEXT = 1_000_001  # anything longer is refused by the service; cut before it travels further
 
 
-class LessonState(RecorderMixin, AuthState):
-    """The current step of the learner's run of one lesson, and the feedback on the last answer."""
+class LessonState(RecorderMixin, OwnRecordingsMixin, AuthState):
+    """The current step of the learner's run of one lesson, the feedback on the last answer, and the learner's
+    recordings in this lesson (each deletable)."""
 
     not_found: str = ""
     run_id: str = ""
@@ -104,6 +106,8 @@ class LessonState(RecorderMixin, AuthState):
             return
         self.not_found, self.stakes_error = "", ""
         self._show(view, chosen)
+        self.recordings_error, self.recording_deleting = "", ""
+        await self._load_recordings(viewer, ("lesson",), lesson_id)
 
     @rx.event
     async def choose_stakes(self, form: dict):
@@ -176,6 +180,8 @@ class LessonState(RecorderMixin, AuthState):
         self.busy = False
         if result.passed:
             self.audio_key = ""
+        if kind == "speaking" and payload.get("audio_ref"):
+            await self._reload_recordings(viewer)
         self.xp_awarded = result.xp_awarded or self.xp_awarded
         self.module_completed = result.module_completed or self.module_completed
         if result.completed:

@@ -11,11 +11,13 @@ from speakpro.services import milestones, progress
 from speakpro.services.catalog import get_milestone_prompt
 from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState, run_db
+from speakpro.state.history import OwnRecordingsMixin
 from speakpro.state.recording import RecorderMixin
 
 
-class MilestoneState(RecorderMixin, AuthState):
-    """The milestone brief, the attempt form and the latest result."""
+class MilestoneState(RecorderMixin, OwnRecordingsMixin, AuthState):
+    """The milestone brief, the attempt form, the latest result, and the learner's milestone recordings (each
+    deletable)."""
 
     unlocked: bool = False
     passed_before: bool = False
@@ -45,6 +47,8 @@ class MilestoneState(RecorderMixin, AuthState):
         self.score, self.feedback_notes, self.error, self.busy, self.retry_after = -1, [], "", False, ""
         self.audio_key, self.audio_seconds = "", 0
         self._request_key = uuid.uuid4().hex  # one attempt per page visit, however often the form is sent
+        self.recordings_error, self.recording_deleting = "", ""
+        await self._load_recordings(viewer, ("milestone",))
         if level is None:
             self.unlocked = False
             return
@@ -79,6 +83,8 @@ class MilestoneState(RecorderMixin, AuthState):
         self.feedback_notes = [str(n) for n in notes][:6]
         self.retry_after = result.retry_after.strftime("%H:%M UTC") if result.retry_after else ""
         self._request_key = uuid.uuid4().hex
+        if audio:
+            await self._reload_recordings(viewer)
         if result.passed:
             self.passed_before = True
             paid = ", ".join(f"+{v} {k}" for k, v in (result.rewards or {}).items() if v)

@@ -63,7 +63,7 @@ from speakpro.state.account import AccountState
 from tests.factories import make_company, make_level, make_practice_session, make_topic, make_transcript
 from tests.factories_learning import GOOD_SPEECH, make_path
 from tests.factories_world import make_world_venue
-from tests.signin import at_url, sign_in
+from tests.signin import at_url, sign_in, token_of
 from tests.state.test_auth_states import run
 
 PASSWORD = "a sturdy passphrase"
@@ -605,3 +605,54 @@ def test_learner_deletes_lesson_milestone_and_amphitheatre_recordings(session, l
     with pytest.raises(ValidationError, match="practice session"):
         privacy.delete_recording(session=session, user_id=user.id, key=practice_key)
     assert local_storage.exists(practice_key)
+
+
+async def test_history_lists_other_recordings_and_the_amphitheatre_deletes_its_own(session, local_storage):
+    from speakpro.state.amphitheatre import AmphitheatreState
+    from speakpro.state.history import HistoryState
+
+    user = _rich_learner(session, make_company(session), local_storage)
+    page = _account_state(session, user)  # a signed-in state, to borrow its cookie
+    history = sign_in(HistoryState(), token_of(page))
+    at_url(history, "http://localhost:3000/history")
+    await run(history.load)
+    assert sorted(row.kind for row in history.recordings) == ["amphitheatre", "lesson", "milestone", "venue"]
+    milestone = next(row for row in history.recordings if row.kind == "milestone")
+    events = await run(history.delete_recording, milestone.key)
+    assert not local_storage.exists(milestone.key) and history.recording_deleting == ""
+    assert "milestone" not in [row.kind for row in history.recordings]
+    assert any("deleted" in str(event) for event in events)
+    await run(history.delete_recording, "audio/not-mine/x.ogg")
+    assert history.recordings_error == privacy.RECORDING_NOT_FOUND
+
+    hub = sign_in(AmphitheatreState(), token_of(page))
+    at_url(hub, "http://localhost:3000/amphitheatre")
+    await run(hub.load)
+    [done] = [e for e in hub.exercises if e.done]
+    key = done.audio_ref
+    assert done.has_audio and key.startswith(f"audio/{user.id}/") and local_storage.exists(key)
+    await run(hub.delete_recording, key)
+    [done] = [e for e in hub.exercises if e.done]
+    assert not done.has_audio and done.audio_ref == "" and not local_storage.exists(key)
+
+
+@pytest.mark.parametrize("kind", ["empty", "megabyte", "unicode", "bidi-override", "script", "sql"])
+async def test_hostile_confirmations_and_keys_change_nothing(session, local_storage, kind):
+    from tests.state.test_hostile_input import HOSTILE
+
+    user = _learner(session)
+    key = _put(local_storage, user.id)
+    session.add(MilestoneAttempt(user_id=user.id, level_id=make_level(session).id, audio_ref=key, score=1))
+    session.flush()
+    state = _account_state(session, user)
+    await run(state.delete_account, {"confirmation": HOSTILE[kind]})
+    assert state.delete_error and not state.deleting and session.get(User, user.id) is not None
+    await run(state.delete_account, {"confirmation": [HOSTILE[kind]]})  # not even a string
+    assert state.delete_error and session.get(User, user.id) is not None
+
+    from speakpro.state.history import HistoryState
+
+    history = sign_in(HistoryState(), token_of(state))
+    await run(history.delete_recording, HOSTILE[kind])
+    await run(history.delete_recording, {"key": key})
+    assert history.recordings_error == privacy.RECORDING_NOT_FOUND and local_storage.exists(key)
