@@ -54,10 +54,33 @@ def _cmd_migrate(_args) -> int:
     return 0
 
 
+def _demo_refused() -> bool:
+    """Whether the demo seed must not run here (production); says so in one line."""
+    from speakpro.seed import SeedRefused, check_demo_allowed
+    from speakpro.settings import settings
+
+    try:
+        check_demo_allowed(settings.environment)
+    except SeedRefused as refused:
+        print(refused, file=sys.stderr)
+        return True
+    return False
+
+
 def _cmd_seed(args) -> int:
     from speakpro.db import session_scope
-    from speakpro.seed import run_seed
+    from speakpro.seed import run_catalog, run_seed
 
+    if getattr(args, "catalog_only", False):
+        with session_scope() as session:
+            report = run_catalog(session)
+        print("catalogue loaded (lessons, knowledge blocks, districts, topics); no accounts created")
+        if args.verbose:
+            for table, count in report.counts.items():
+                print(f"  {table:<22} {count}")
+        return 0
+    if _demo_refused():
+        return 2
     with session_scope() as session:
         report = run_seed(session)
     if report.created_users:
@@ -86,6 +109,8 @@ Demo logins (password for all: {DEMO_PASSWORD})
 
 
 def _cmd_prepare(args) -> int:
+    if _demo_refused():  # before anything starts: `prepare` is the development set-up
+        return 2
     for step in (_cmd_db_up, _cmd_migrate, _cmd_seed, _cmd_logins):
         code = step(args)
         if code:
@@ -121,6 +146,51 @@ def _cmd_health(_args) -> int:
     reachable, detail = check_database()
     print(f"database: {detail}")
     return 0 if reachable else 1
+
+
+def _read_new_password(args) -> str | None:
+    """The new admin's password: one line of standard input with --password-stdin, else asked twice."""
+    import getpass
+
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        print("create-admin: no terminal to ask for the password; pipe it in with --password-stdin", file=sys.stderr)
+        return None
+    first = getpass.getpass("Password for the new admin: ")
+    if first != getpass.getpass("Repeat the password: "):
+        print("create-admin: the passwords don't match; nothing was created", file=sys.stderr)
+        return None
+    return first
+
+
+def _cmd_create_admin(args) -> int:
+    from speakpro.db import session_scope
+    from speakpro.services import accounts
+    from speakpro.services.validation import ValidationError
+
+    password = None
+    if not args.promote:
+        password = _read_new_password(args)
+        if password is None:
+            return 1
+    try:
+        with session_scope() as session:
+            if args.promote:
+                user = accounts.promote_to_admin(session=session, email=args.email)
+            else:
+                user = accounts.create_admin(session=session, email=args.email, password=password,
+                                             display_name=args.name or "")
+    except accounts.EmailTaken:
+        print("create-admin: an account with this email already exists; add --promote to make it an admin",
+              file=sys.stderr)
+        return 1
+    except ValidationError as error:
+        print(f"create-admin: {error.message}", file=sys.stderr)
+        return 1
+    verb = "is now an admin" if args.promote else "created as an admin"
+    print(f"{user.email} {verb}; log in at /login")
+    return 0
 
 
 def _cmd_export_user(args) -> int:
@@ -179,12 +249,14 @@ def build_parser() -> argparse.ArgumentParser:
         ("db-up", _cmd_db_up, "start the embedded PostgreSQL (unless DATABASE_URL is set) and create the database"),
         ("db-stop", _cmd_db_stop, "stop the embedded PostgreSQL"),
         ("migrate", _cmd_migrate, "apply the Alembic migrations (alembic upgrade head)"),
-        ("seed", _cmd_seed, "load the catalogue and demo data (idempotent)"),
+        ("seed", _cmd_seed, "load the catalogue and demo data (idempotent; refused in production, except "
+                            "--catalog-only)"),
         ("logins", _cmd_logins, "print the demo logins"),
         ("prepare", _cmd_prepare, "db-up, migrate, seed and print the demo logins (what `make run` does)"),
         ("analyse", _cmd_analyse, "analyse the ended practice sessions waiting in the queue"),
         ("health", _cmd_health, "check that the database answers"),
         ("worker", _cmd_worker, "run a background job worker (session analysis, periodic sweeps) until stopped"),
+        ("create-admin", _cmd_create_admin, "create an instance admin (password asked twice, or --password-stdin)"),
         ("export-user", _cmd_export_user, "write a zip of everything about one user (rows and recordings)"),
         ("erase-user", _cmd_erase_user, "erase one user for good: rows, recordings, identities (needs --yes)"),
     ):
@@ -194,6 +266,16 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "worker":
             sub.add_argument("-c", "--concurrency", type=int, default=4, metavar="N",
                              help="jobs run at once by this worker (default 4)")
+        if name == "seed":
+            sub.add_argument("--catalog-only", action="store_true",
+                             help="load the teaching content only, no demo accounts (allowed in production)")
+        if name == "create-admin":
+            sub.add_argument("email", help="the admin's email address")
+            sub.add_argument("--password-stdin", action="store_true",
+                             help="read the password from the first line of standard input")
+            sub.add_argument("--name", default="", help="the admin's display name")
+            sub.add_argument("--promote", action="store_true",
+                             help="make an existing account an admin instead (its password is kept)")
         if name in ("export-user", "erase-user"):
             sub.add_argument("email", help="the account's email address")
         if name == "export-user":

@@ -127,7 +127,14 @@ def seed_demo(session: Session, module_ids: dict[str, uuid.UUID], today: date | 
 
     Returns:
         The users created by this run (empty on a second run).
+
+    Raises:
+        SeedRefused: When `SPEAKPRO_ENV=production`, before anything is written.
     """
+    from speakpro.seed import check_demo_allowed
+    from speakpro.settings import settings
+
+    check_demo_allowed(settings.environment)
     today = today or datetime.now(UTC).date()
     company_ids = _seed_companies(session)
     existing = set(session.execute(select(User.email)).scalars())

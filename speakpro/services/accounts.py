@@ -167,6 +167,39 @@ def register(
     return Registration(user_id=None)
 
 
+def create_admin(*, session: Session, email: str, password: str, display_name: str = "") -> User:
+    """Create an instance admin (`python -m speakpro create-admin`), with the same password rules as anyone.
+
+    Raises:
+        EmailTaken: When the email has an account already (`promote_to_admin` makes it an admin).
+        ValidationError: For a bad email, password or name.
+    """
+    user = signup(session=session, email=email, password=password, display_name=display_name)
+    user.is_admin = True
+    user.email_verified = True  # typed by the operator who runs the instance
+    session.flush()
+    audit(session=session, action="admin.created", target_type="user", subject_user_id=user.id, target_id=user.id,
+          details={"via": "command_line"})
+    return user
+
+
+def promote_to_admin(*, session: Session, email: str) -> User:
+    """Make an existing, active account an instance admin (its password and sessions are kept).
+
+    Raises:
+        ValidationError: When no active account has this email.
+    """
+    user = get_user_by_email(session=session, email=clean_email(email))
+    if user is None or user.disabled or user.deleted_at is not None:
+        raise ValidationError("email", "No active account has this email.")
+    if not user.is_admin:
+        user.is_admin = True
+        session.flush()
+        audit(session=session, action="admin.promoted", target_type="user", subject_user_id=user.id,
+              target_id=user.id, details={"via": "command_line"})
+    return user
+
+
 def authenticate(*, session: Session, email: str, password: str) -> User | None:
     """The user whose email and password these are, or None (same work either way)."""
     try:
