@@ -6,8 +6,10 @@ Deleting a session (`delete_session`) follows the privacy rules of the data mode
   The recording row is marked `deleted_at` (so nothing claims the audio exists any more) together with
   the rest of the tombstone, and that is committed *before* storage is touched; then the object is
   deleted and the row removed. A storage failure therefore leaves a row with `deleted_at` set: the UI
-  shows no audio, and the row is the to-do item a retry (calling `delete_session` again) purges. The
-  reverse order could leave the database claiming audio whose object is already gone.
+  shows no audio, and the row is the to-do item a retry (calling `delete_session` again) purges. The key is
+  also put on the durable to-delete list (`retention.forget_objects`) in the same transaction, so the
+  periodic `retry_storage_deletions` job deletes the object even if nobody calls again. The reverse order
+  could leave the database claiming audio whose object is already gone.
 - **Transcript**: anonymised, not deleted: content becomes "[deleted by the learner]", its segments are
   deleted, `is_anonymized`/`anonymized_at` are set. The 1:1 row stays as the record that a transcript
   existed and when it was erased (accountability), and code that expects one transcript per session
@@ -38,8 +40,17 @@ from sqlalchemy import delete, func, select, update
 from sqlmodel import Session
 
 from speakpro.integrations.storage import StorageError, get_storage
-from speakpro.models import AnalysisResult, AudioRecording, PracticeSession, Transcript, TranscriptSegment, utcnow
+from speakpro.models import (
+    AnalysisResult,
+    AudioRecording,
+    PracticeSession,
+    StorageDeletion,
+    Transcript,
+    TranscriptSegment,
+    utcnow,
+)
 from speakpro.models.practice import MAX_SESSION_SECONDS
+from speakpro.services.retention import forget_objects
 from speakpro.services.telemetry import audit
 from speakpro.services.validation import ValidationError
 
@@ -119,8 +130,9 @@ def _tombstone(session: Session, practice: PracticeSession, now: datetime) -> No
         update(AudioRecording)
         .where(AudioRecording.session_id == practice.id, AudioRecording.deleted_at.is_(None))
         .values(deleted_at=now)
-        .returning(AudioRecording.id)
+        .returning(AudioRecording.id, AudioRecording.storage_key)
     ).all()
+    forget_objects(session=session, keys=[key for _, key in recordings], reason="session")
     transcript_ids = select(Transcript.id).where(Transcript.session_id == practice.id).scalar_subquery()
     segments = session.execute(delete(TranscriptSegment).where(TranscriptSegment.transcript_id == transcript_ids))
     session.execute(
@@ -157,7 +169,7 @@ def _purge_recordings(session: Session, session_id: uuid.UUID) -> None:
         select(AudioRecording.id, AudioRecording.storage_key).where(AudioRecording.session_id == session_id)
     ).all()
     storage = get_storage()
-    purged = []
+    purged, keys = [], []
     for recording_id, key in pending:
         try:
             storage.delete(key)
@@ -165,6 +177,8 @@ def _purge_recordings(session: Session, session_id: uuid.UUID) -> None:
             log.warning("recording object not deleted yet (will retry): %s", type(error).__name__)
             continue
         purged.append(recording_id)
+        keys.append(key)
     if purged:
         session.execute(delete(AudioRecording).where(AudioRecording.id.in_(purged)))
+        session.execute(delete(StorageDeletion).where(StorageDeletion.key.in_(keys)))
         session.flush()

@@ -118,6 +118,31 @@ def test_a_failed_object_deletion_is_retried_later(session, storage):
     assert not storage.exists(key) and session.get(StorageDeletion, key) is None
 
 
+def test_a_deleted_sessions_recording_is_purged_by_the_retry_job_when_storage_failed(session, storage):
+    from speakpro.services import history
+
+    user = make_user(session)
+    practice = make_practice_session(session, user, make_topic(session), status="analyzed", started_at=utcnow() -
+                                     timedelta(hours=1), ended_at=utcnow(), duration_seconds=60)
+    key = _put(storage, user.id)
+    session.add(AudioRecording(session_id=practice.id, user_id=user.id, storage_key=key, mime_type="audio/ogg",
+                               size_bytes=len(OGG)))
+    session.flush()
+
+    class Down(LocalStorage):
+        def delete(self, key):
+            raise StorageError("down")
+
+    set_storage(Down(storage.root, secret_key="x" * 40, base_url=lambda: "http://backend.test"))
+    history.delete_session(session=session, user_id=user.id, practice_session_id=practice.id)
+    set_storage(storage)
+    assert storage.exists(key) and session.get(StorageDeletion, key).reason == "session"
+
+    retention.retry_storage_deletions(session=session)
+    session.expire_all()
+    assert not storage.exists(key) and session.get(StorageDeletion, key) is None
+
+
 # -------------------------------------------------------------------------------------------------- logins
 def test_expired_logins_sweep_deletes_exactly_the_dead_ones(session):
     user = make_user(session)
