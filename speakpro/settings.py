@@ -8,13 +8,14 @@ PostgreSQL under `.speakpro/`, and without `OPENAI_API_KEY` it runs in offline (
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,17 +33,47 @@ class SettingsError(ValueError):
         self.problem = problem
 
 
-def normalize_database_url(name: str, raw: str) -> str:
-    """Validate a PostgreSQL URL and pin it to the psycopg2 driver.
+def _is_local_host(host: str) -> bool:
+    """Whether a libpq host is this machine: localhost, a loopback address or a Unix socket directory."""
+    host = unquote(host).strip().strip("[]").lower()
+    if not host or host.startswith("/") or host.startswith("@") or host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
-    SQLAlchemy 2.1 maps a bare `postgresql://` to psycopg 3, which SpeakPro does not ship.
+
+def _with_default_sslmode(value: str, parts, pgsslmode: str | None) -> str:
+    """`value` with an sslmode added when its server is not local and the URL names none: `PGSSLMODE`'s when
+    set (written into the URL, so it holds even when it only came from `.env`), else `require`."""
+    query = parse_qs(parts.query, keep_blank_values=True)
+    if "sslmode" in query:
+        return value
+    # A `host` parameter overrides the URL's host for libpq (a Unix socket is often given that way), and a
+    # `hostaddr` is where libpq really connects.
+    hosts = [*(query.get("host") or [parts.hostname or ""]), *query.get("hostaddr", [])]
+    if all(_is_local_host(host) for listed in hosts for host in listed.split(",")):
+        return value
+    mode = (pgsslmode or "").strip() or "require"
+    return value + ("&" if parts.query else "?") + urlencode({"sslmode": mode})
+
+
+def normalize_database_url(name: str, raw: str, *, pgsslmode: str | None = None) -> str:
+    """Validate a PostgreSQL URL, pin it to the psycopg2 driver and require TLS to servers elsewhere.
+
+    SQLAlchemy 2.1 maps a bare `postgresql://` to psycopg 3, which SpeakPro does not ship. A server that is
+    not on this machine (not localhost, a loopback address or a Unix socket) gets `sslmode=require`, so
+    passwords and learners' data never cross a network in clear text, unless the URL names an `sslmode`
+    (e.g. `verify-full`, or `disable` on purpose); a `PGSSLMODE` variable is used instead of `require`.
 
     Args:
         name: The variable the URL came from, for the error message.
         raw: The URL as written.
+        pgsslmode: The `PGSSLMODE` variable: the sslmode to add instead of `require`.
 
     Returns:
-        The URL with the `postgresql+psycopg2://` scheme.
+        The URL with the `postgresql+psycopg2://` scheme (and `sslmode=require` where it applies).
 
     Raises:
         SettingsError: When the URL is not a PostgreSQL URL with a database name.
@@ -68,7 +99,7 @@ def normalize_database_url(name: str, raw: str) -> str:
         raise SettingsError(name, "names no database; expected postgresql://user:password@host:5432/dbname")
     if not parts.hostname and "host=" not in parts.query:
         raise SettingsError(name, "names no host; expected postgresql://user:password@host:5432/dbname")
-    return value
+    return _with_default_sslmode(value, parts, pgsslmode)
 
 
 def _url(name: str, raw: str, schemes: tuple[str, ...]) -> str:
@@ -250,9 +281,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     return Settings(
         environment=environment,
         data_dir=data_dir,
-        database_url=normalize_database_url("DATABASE_URL", database_url) if database_url else None,
+        database_url=(
+            normalize_database_url("DATABASE_URL", database_url, pgsslmode=get("PGSSLMODE")) if database_url else None
+        ),
         test_database_url=(
-            normalize_database_url("TEST_DATABASE_URL", test_database_url) if test_database_url else None
+            normalize_database_url("TEST_DATABASE_URL", test_database_url, pgsslmode=get("PGSSLMODE"))
+            if test_database_url else None
         ),
         redis_url=_url("REDIS_URL", redis_url, ("redis", "rediss")) if redis_url else None,
         secret_key=_secret_key(env, environment, data_dir),

@@ -26,8 +26,62 @@ def test_defaults_point_at_no_real_server(tmp_path):
 
 
 def test_postgres_urls_are_pinned_to_psycopg2():
-    assert normalize_database_url("DATABASE_URL", "postgresql://u:p@db:5432/app") == "postgresql+psycopg2://u:p@db:5432/app"
-    assert normalize_database_url("DATABASE_URL", "postgres://u@db/app") == "postgresql+psycopg2://u@db/app"
+    # A server elsewhere also gets TLS (below); the scheme is pinned either way.
+    assert normalize_database_url("DATABASE_URL", "postgresql://u:p@db:5432/app") == (
+        "postgresql+psycopg2://u:p@db:5432/app?sslmode=require")
+    assert normalize_database_url("DATABASE_URL", "postgres://u@localhost/app") == "postgresql+psycopg2://u@localhost/app"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://u:p@localhost:5432/app",
+        "postgresql://u:p@LOCALHOST/app",
+        "postgresql://u:p@127.0.0.1:5432/app",
+        "postgresql://u:p@127.0.0.2/app",
+        "postgresql://u:p@[::1]:5432/app",
+        "postgresql://u@/app?host=/var/run/postgresql",
+        "postgresql://u@%2Fvar%2Frun%2Fpostgresql/app",
+        "postgresql://u@localhost/app?host=/tmp&application_name=speakpro",
+    ],
+)
+def test_local_servers_get_no_sslmode(url):
+    assert "sslmode" not in normalize_database_url("DATABASE_URL", url)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://u:p@db.internal:5432/app", "postgresql+psycopg2://u:p@db.internal:5432/app?sslmode=require"),
+        ("postgresql://u:p@10.0.0.5/app", "postgresql+psycopg2://u:p@10.0.0.5/app?sslmode=require"),
+        ("postgresql://u:p@[2001:db8::1]:5432/app", "postgresql+psycopg2://u:p@[2001:db8::1]:5432/app?sslmode=require"),
+        ("postgresql://u:p@db.example.com/app?application_name=speakpro",
+         "postgresql+psycopg2://u:p@db.example.com/app?application_name=speakpro&sslmode=require"),
+        # The URL's host says local, but libpq connects to the `host` / `hostaddr` parameter.
+        ("postgresql://u@localhost/app?host=db.example.com",
+         "postgresql+psycopg2://u@localhost/app?host=db.example.com&sslmode=require"),
+        ("postgresql://u@localhost/app?hostaddr=192.0.2.7",
+         "postgresql+psycopg2://u@localhost/app?hostaddr=192.0.2.7&sslmode=require"),
+    ],
+)
+def test_servers_elsewhere_require_tls(url, expected):
+    assert normalize_database_url("DATABASE_URL", url) == expected
+
+
+@pytest.mark.parametrize("mode", ["disable", "verify-full", "prefer", "require"])
+def test_an_sslmode_in_the_url_is_kept(mode):
+    url = f"postgresql://u:p@db.example.com/app?sslmode={mode}"
+    assert normalize_database_url("DATABASE_URL", url) == url.replace("postgresql://", "postgresql+psycopg2://")
+
+
+def test_pgsslmode_replaces_the_default(tmp_path):
+    settings = load_settings({"SPEAKPRO_DATA_DIR": str(tmp_path), "PGSSLMODE": "verify-full",
+                              "DATABASE_URL": "postgresql://u:p@db.example.com/app",
+                              "TEST_DATABASE_URL": "postgresql://u:p@127.0.0.1/app"})
+    assert settings.database_url == "postgresql+psycopg2://u:p@db.example.com/app?sslmode=verify-full"
+    assert settings.test_database_url == "postgresql+psycopg2://u:p@127.0.0.1/app"
+    remote = load_settings({"SPEAKPRO_DATA_DIR": str(tmp_path), "DATABASE_URL": "postgresql://u:p@db/app"})
+    assert remote.database_url.endswith("?sslmode=require")
 
 
 @pytest.mark.parametrize(
