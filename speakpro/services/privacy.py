@@ -202,8 +202,10 @@ def _related_queries(session: Session) -> dict[str, str]:
     mine = "SELECT id FROM practice_sessions WHERE user_id = :uid"
     return {
         "users": "SELECT * FROM users WHERE id = :uid",
-        "audit_log": "SELECT * FROM audit_log WHERE subject_user_id = :uid OR actor_user_id = :uid "
-                     "ORDER BY created_at",
+        # What was done to their data, and what they did that concerns no one else (a manager's action on
+        # another learner is that learner's row).
+        "audit_log": "SELECT * FROM audit_log WHERE subject_user_id = :uid "
+                     "OR (actor_user_id = :uid AND subject_user_id IS NULL) ORDER BY created_at",
         "transcripts": f"SELECT * FROM transcripts WHERE session_id IN ({mine})",
         "transcript_segments": "SELECT * FROM transcript_segments WHERE transcript_id IN "
                                f"(SELECT id FROM transcripts WHERE session_id IN ({mine})) "

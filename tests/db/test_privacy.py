@@ -329,6 +329,16 @@ def test_export_leaves_out_someone_elses_key_stored_on_the_users_rows(session, l
     assert not any(name.startswith("recordings/") for name in archive.namelist())
 
 
+def test_export_leaves_out_what_the_user_did_to_someone_else(session, local_storage):
+    company = make_company(session)
+    manager, learner = _learner(session, company), _learner(session, company)
+    accounts.set_disabled(session=session, actor_id=manager.id, user_id=learner.id, disabled=True)
+    session.flush()
+    raw = _export_bytes(session, manager.id)
+    assert str(learner.id).encode() not in raw
+    assert str(learner.id) in _zip(_export_bytes(session, learner.id)).read("data/audit_log.json").decode()
+
+
 def _export_bytes(session, user_id) -> bytes:
     out = io.BytesIO()
     privacy.export_user_data(session=session, user_id=user_id, out=out)
