@@ -11,9 +11,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests import pg
 from tests.fakes import oidc
+
+# A sign-in is a full page load through the backend (the HttpOnly session cookie): give assertions that
+# wait for a page a little more room than Playwright's 5 s default on this 2-core machine.
+expect.set_options(timeout=15_000)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = [
@@ -111,8 +116,20 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def warm_app(browser, app):
+    """Open the landing and login pages once, unhurried: the dev server compiles each module on its first
+    request, which on a loaded 2-core machine can take longer than a test's own waits."""
+    context = browser.new_context()
+    page = context.new_page()
+    for path in ("/", "/login"):
+        page.goto(app.frontend_url.rstrip("/") + path, timeout=180_000, wait_until="networkidle")
+    context.close()
+    return app
+
+
 @pytest.fixture
-def page(browser, app):
+def page(browser, warm_app):
     """A fresh browser context (no cookies, no storage) on the running app."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()

@@ -61,7 +61,8 @@ def test_solo_session_with_a_typed_transcript(page, base_url):
 
     with session_scope() as session:
         practice = session.get(PracticeSession, session_id)
-        assert practice.user_id == user_id and practice.mode == "solo" and practice.status == "ended"
+        # Ended, and by now usually analysed already: the job queue picks the session up within a second.
+        assert practice.user_id == user_id and practice.mode == "solo" and practice.status in ("ended", "analyzed")
         assert practice.duration_seconds is not None and practice.ended_at is not None
         segments = session.execute(
             select(TranscriptSegment.speaker, TranscriptSegment.text, TranscriptSegment.is_final)
