@@ -29,6 +29,7 @@ from speakpro.models import (
     Company,
     District,
     PracticeSession,
+    PrivacyConsent,
     SessionAnalytics,
     Transcript,
     TranscriptSegment,
@@ -44,6 +45,7 @@ from speakpro.services.analysis import analytics_values, result_rows, session_su
 from speakpro.services.coach import local_coach
 from speakpro.services.economy import apply_reward
 from speakpro.services.passwords import hash_password
+from speakpro.services.privacy import PRIVACY_NOTICE_VERSION
 from speakpro.services.speech_metrics import Utterance, compute_speech_metrics
 
 DEMO_PASSWORD = "speakpro-demo"  # a documented demo login, printed by `make run`; not a secret
@@ -183,6 +185,13 @@ def seed_demo(session: Session, module_ids: dict[str, uuid.UUID], today: date | 
             insert(AnalyticsEvent).values(
                 id=uuid.uuid4(), user_id=user_id, company_id=company_id, event_type="user_signup",
                 event_data={"source": "seed"}, created_at=joined,
+            )
+        )
+        # As at sign-up: the privacy notice read and recordings allowed (every demo learner has practised).
+        session.execute(
+            insert(PrivacyConsent).values(
+                id=uuid.uuid4(), user_id=user_id, notice_version=PRIVACY_NOTICE_VERSION, recording=True,
+                created_at=joined,
             )
         )
         if demo.role == "learner" and not demo.is_admin:

@@ -105,3 +105,19 @@ def test_the_catalogue_loads_in_production_without_accounts(session, production,
     assert main(["seed", "--catalog-only"]) == 0
     assert "no accounts created" in capsys.readouterr().out
     assert session.execute(select(func.count()).select_from(User)).scalar_one() == users
+
+
+def test_demo_accounts_have_the_consent_a_sign_up_records(session):
+    from speakpro.models import PrivacyConsent
+    from speakpro.seed.demo import demo_users
+    from speakpro.services.privacy import PRIVACY_NOTICE_VERSION
+
+    run_seed(session)
+    run_seed(session)  # a second run adds nothing
+    emails = [demo.email for demo in demo_users()]
+    rows = session.execute(
+        select(User.email, PrivacyConsent.notice_version, PrivacyConsent.recording)
+        .join(PrivacyConsent, PrivacyConsent.user_id == User.id).where(User.email.in_(emails))
+    ).all()
+    assert sorted(email for email, _, _ in rows) == sorted(emails)
+    assert {(version, recording) for _, version, recording in rows} == {(PRIVACY_NOTICE_VERSION, True)}
