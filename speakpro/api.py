@@ -12,6 +12,7 @@ from speakpro import routes
 from speakpro.auth_routes import auth_routes, session_middleware
 from speakpro.db import check_database
 from speakpro.integrations.oauth import ProviderRegistry
+from speakpro.privacy_routes import privacy_routes
 from speakpro.session_cookie import session_routes
 from speakpro.uploads import upload_routes
 
@@ -99,6 +100,7 @@ def build_api(oauth_registry: ProviderRegistry | None = None) -> Starlette:
             *session_routes(),
             *auth_routes(oauth_registry),
             *upload_routes(),
+            *privacy_routes(),
             Route(routes.API_COMPANY_EXPORT, export_company_csv, methods=["GET"], name="company_export"),
         ],
         middleware=[session_middleware()],

@@ -161,6 +161,13 @@ def _resolve(token: str) -> Viewer | None:
         return resolve_session(session=session, token=token)
 
 
+def _record_upload(viewer: Viewer, key: str) -> None:
+    from speakpro.services.retention import record_upload  # here: retention imports this module
+
+    with session_scope() as session:
+        record_upload(session=session, user_id=viewer.user_id, key=key)
+
+
 def _mb(size: int) -> str:
     return f"{size / (1024 * 1024):g} MB"
 
@@ -232,6 +239,15 @@ async def upload_audio(request: Request) -> Response:
         log.error("audio upload could not be stored: %s", type(error).__name__)
         return _error(503, "The recording could not be saved right now. Please try again.")
     log.info("audio stored: purpose=%s mime=%s size=%d", purpose, audio.mime, len(data))
+    # Recorded after the object is stored: an account erased meanwhile makes this fail, and the object goes.
+    try:
+        await run_in_threadpool(_record_upload, viewer, key)
+    except Exception:  # noqa: BLE001 - account erased meanwhile (foreign key), or the database did not answer
+        try:
+            await run_in_threadpool(get_storage().delete, key)
+        except (StorageError, OSError):
+            log.warning("an unrecorded upload could not be removed; the retention sweep cannot see it")
+        return _error(503, "The recording could not be saved right now. Please try again.")
     return JSONResponse({"key": key, "mime": audio.mime, "size": len(data)}, status_code=201,
                         headers=PRIVATE_HEADERS)
 

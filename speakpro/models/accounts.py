@@ -27,7 +27,11 @@ class Company(SQLModel, table=True):
     """A tenant: a company that enrols learners and whose managers see its dashboards."""
 
     __tablename__ = "companies"
-    __table_args__ = (CheckConstraint("slug ~ '^[a-z0-9][a-z0-9-]{1,62}$'", name="slug_format"),)
+    __table_args__ = (
+        CheckConstraint("slug ~ '^[a-z0-9][a-z0-9-]{1,62}$'", name="slug_format"),
+        CheckConstraint("recording_retention_days IS NULL OR recording_retention_days BETWEEN 1 AND 3650",
+                        name="recording_retention_days_range"),
+    )
 
     id: uuid.UUID = uuid_pk()
     name: str = Field(max_length=120)
@@ -35,6 +39,8 @@ class Company(SQLModel, table=True):
     join_code: str = Field(max_length=32, unique=True)
     manager_invite_code: str | None = Field(default=None, max_length=48, unique=True)
     is_active: bool = True
+    # Days the company keeps its learners' recordings (the retention sweep deletes older ones); None: no limit.
+    recording_retention_days: int | None = None
     created_at: datetime = now_column()
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Integer
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from speakpro.models.accounts import Company
@@ -54,9 +54,5 @@ class StorageDeletion(SQLModel, table=True):
     last_attempt_at: datetime | None = timestamp()
 
 
-# `companies.recording_retention_days` (migration 0007): days a company keeps its learners' recordings, NULL for
-# no limit. Its home is `Company` in models/accounts.py; until that model declares it, the column is added to
-# the table here so the metadata (and `alembic check`) match the database. Code reads it as this column.
-if "recording_retention_days" not in Company.__table__.c:
-    Company.__table__.append_column(Column("recording_retention_days", Integer, nullable=True))
+# `companies.recording_retention_days` (migration 0007, declared on `Company`), as a column for the sweep's SQL.
 COMPANY_RECORDING_RETENTION_DAYS = Company.__table__.c.recording_retention_days
