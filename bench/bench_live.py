@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import os
 import random
 import secrets
@@ -55,6 +56,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 # Settings are read at import: a data folder and a key of this run's own, shared with the backends.
 os.environ["SPEAKPRO_ENV"] = "test"
 os.environ["SPEAKPRO_DATA_DIR"] = tempfile.mkdtemp(prefix="speakpro-bench-live-")
+atexit.register(lambda: __import__("shutil").rmtree(os.environ["SPEAKPRO_DATA_DIR"], ignore_errors=True))
 os.environ["SECRET_KEY"] = secrets.token_urlsafe(48)
 for _name in ("OPENAI_API_KEY", "REDIS_URL", "DATABASE_URL"):
     os.environ.pop(_name, None)
