@@ -47,15 +47,25 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+def _as_system(connection) -> None:
+    # A migration sees every row: under Row-Level Security (revision 0009), an owner that is not a superuser
+    # would otherwise see none, and a data fix would silently change nothing.
+    connection.exec_driver_sql("SELECT set_config('app.role', 'system', false)")
+    if not connection.in_nested_transaction() and config.attributes.get("connection") is None:
+        connection.commit()  # our own connection: end the implicit transaction; the setting stays
+
+
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
+        _as_system(connection)
         _configure(connection=connection)
         with context.begin_transaction():
             context.run_migrations()
         return
     engine = create_engine(_url(), poolclass=pool.NullPool)
     with engine.connect() as connection:
+        _as_system(connection)
         _configure(connection=connection)
         with context.begin_transaction():
             context.run_migrations()

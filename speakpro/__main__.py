@@ -288,7 +288,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run one command; settings errors stop with a one-line message (exit 2)."""
     args = build_parser().parse_args(argv)
-    return args.handler(args)
+    from speakpro.db import SYSTEM, use_context
+
+    # Commands are run by the operator: they work on every row (Row-Level Security, migration 0009).
+    with use_context(SYSTEM):
+        return args.handler(args)
 
 
 if __name__ == "__main__":

@@ -26,12 +26,13 @@ async def health(_request: Request) -> JSONResponse:
 
 def _export_csv(slug: str, token: str | None, bearer: str | None, date_from, date_to) -> tuple[int, str, str]:
     """(status, body, file name): the CSV for an allowed viewer (audited), 403 with a message otherwise."""
-    from speakpro.db import session_scope
+    from speakpro.db import SYSTEM, session_scope, use_context
     from speakpro.services import companies, dashboards
     from speakpro.services.sessions import resolve_session
 
     refused = (403, "This download link is invalid, expired or already used. Open the dashboard and try again.", "")
-    with session_scope() as session:
+    # Who may download is checked below (can_view_company): the lookups themselves run as the system.
+    with use_context(SYSTEM), session_scope() as session:
         company = companies.get_company_by_slug(session=session, slug=slug)
         if company is None:
             return refused

@@ -25,7 +25,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from speakpro import routes
-from speakpro.db import session_scope
+from speakpro.db import SYSTEM, session_scope, use_context
 from speakpro.integrations.oauth import Identity, ProviderRegistry, get_registry
 from speakpro.services.accounts import login_with_identity
 from speakpro.services.sessions import create_session
@@ -100,7 +100,7 @@ def _failed(label: str) -> str:
 
 def _complete_login(identity: Identity, user_agent: str) -> str:
     """Find or create the account, record the login, and start its session (one transaction)."""
-    with session_scope() as session:
+    with use_context(SYSTEM), session_scope() as session:  # nobody is signed in yet
         user = login_with_identity(
             session=session,
             provider=identity.provider,

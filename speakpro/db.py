@@ -1,17 +1,27 @@
-"""Database engine, session scope and the embedded PostgreSQL.
+"""Database engine, session scope, the tenant context and the embedded PostgreSQL.
 
 Services take a `Session` argument; states and commands open one with `session_scope()`, which
 commits on success and rolls back on any error.
+
+Two roles: migrations run as the owner (`DATABASE_URL`); the app connects as `speakpro_app`
+(`app_database_url()`), which is neither superuser nor owner and cannot bypass Row-Level Security
+(migration 0009). Every transaction of the app's engine starts by setting the tenant context of
+`current_context()` (`app.user_id`, `app.company_id`, `app.role`, local to the transaction), which the
+policies read: no context, no rows. The signed-in viewer's context is set by `state.auth.AuthState._viewer`;
+background jobs, sign-in flows and commands use `SYSTEM` explicitly (`use_context`).
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
@@ -22,6 +32,7 @@ from speakpro.settings import settings
 log = logging.getLogger(__name__)
 
 APP_DATABASE = "speakpro"
+APP_ROLE = "speakpro_app"  # created by migration 0009
 # Connections a process keeps, and the threads its blocking work runs on (`state.auth.run_db`): one thread
 # per connection, so a thread never queues for a connection while holding the event loop's work.
 POOL_SIZE = 16
@@ -72,16 +83,94 @@ def job_queue_url(url: str | None = None) -> str:
     return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+def app_database_url() -> str:
+    """The URL the app connects with: `APP_DATABASE_URL`, else the owner's URL as the `speakpro_app` role
+    with no password (local servers and the embedded one trust local connections)."""
+    if settings.app_database_url:
+        return settings.app_database_url
+    return make_url(database_url()).set(username=APP_ROLE, password=None).render_as_string(hide_password=False)
+
+
+@dataclass(frozen=True)
+class DbContext:
+    """Who the database should think is asking (read by the Row-Level Security policies).
+
+    Attributes:
+        user_id: The signed-in user (None: nobody).
+        company_id: The viewer's company (managers see its rows).
+        role: learner | manager | admin | system ("" : nobody).
+    """
+
+    user_id: uuid.UUID | None = None
+    company_id: uuid.UUID | None = None
+    role: str = ""
+
+
+NOBODY = DbContext()
+SYSTEM = DbContext(role="system")
+_context: ContextVar[DbContext] = ContextVar("speakpro_db_context", default=NOBODY)
+
+
+def current_context() -> DbContext:
+    """The context the next transaction of this task or thread starts with."""
+    return _context.get()
+
+
+def set_context(context: DbContext) -> None:
+    """Set the context for the rest of this task or thread (an event handler, after it knows its viewer)."""
+    _context.set(context)
+
+
+@contextmanager
+def use_context(context: DbContext) -> Iterator[None]:
+    """Run a block with `context` (the system's, for jobs, sign-in flows and commands), then restore."""
+    token = _context.set(context)
+    try:
+        yield
+    finally:
+        _context.reset(token)
+
+
+def enter_context(session: Session, context: DbContext) -> None:
+    """Switch the session's open transaction, and the rest of this task or thread, to `context` (a handler
+    that signs its viewer in and does its work in one transaction)."""
+    _context.set(context)
+    session.execute(text("SELECT set_config('app.user_id', :user_id, true), "
+                         "set_config('app.company_id', :company_id, true), set_config('app.role', :role, true)"),
+                    {"user_id": str(context.user_id or ""), "company_id": str(context.company_id or ""),
+                     "role": context.role})
+
+
+_SET_CONTEXT = ("SELECT set_config('app.user_id', %s, true), set_config('app.company_id', %s, true), "
+                "set_config('app.role', %s, true)")
+
+
+def _apply_context(connection: Connection) -> None:
+    dbapi = connection.connection.dbapi_connection
+    if getattr(dbapi, "autocommit", False):
+        return  # one statement per transaction: functions called that way carry their own context
+    context = _context.get()
+    with dbapi.cursor() as cursor:
+        cursor.execute(_SET_CONTEXT, (str(context.user_id or ""), str(context.company_id or ""), context.role))
+
+
+def create_app_engine(url: str, **options) -> Engine:
+    """An engine whose every transaction starts with the current tenant context."""
+    engine = create_engine(url, **options)
+    event.listen(engine, "begin", _apply_context)
+    return engine
+
+
 _engine: Engine | None = None
 _bind: Engine | Connection | None = None
 
 
 def get_engine() -> Engine:
-    """The process-wide engine (created on first use)."""
+    """The process-wide engine of the app role (created on first use)."""
     global _engine
     if _engine is None:
-        _engine = create_engine(
-            database_url(),
+        _engine = create_app_engine(
+            app_database_url(),
             pool_size=POOL_SIZE,
             max_overflow=POOL_OVERFLOW,
             pool_recycle=POOL_RECYCLE_SECONDS,

@@ -92,11 +92,11 @@ app = procrastinate.App(connector=make_connector())
 @app.task(name=ANALYSIS_TASK, queue=ANALYSIS_QUEUE)
 def analyse_session(session_id: str) -> str:
     """Analyse one ended practice session (skipped when already analysed or being analysed)."""
-    from speakpro.db import session_scope
+    from speakpro.db import SYSTEM, session_scope, use_context
     from speakpro.integrations.openai_client import get_openai_client
     from speakpro.services import analysis
 
-    with session_scope() as session:
+    with use_context(SYSTEM), session_scope() as session:
         outcome = analysis.analyse_session(session=session, practice_session_id=session_id,
                                            client=get_openai_client())
     # A "failed" analysis is recorded on the session and retried by `queue_waiting_sessions`: the job ends.
@@ -107,10 +107,10 @@ def analyse_session(session_id: str) -> str:
 @app.task(name="enforce_practice_cap", queue=MAINTENANCE_QUEUE, queueing_lock="enforce_practice_cap")
 def enforce_practice_cap(timestamp: int) -> int:
     """Fail the active sessions past the 15-minute cap; returns how many."""
-    from speakpro.db import session_scope
+    from speakpro.db import SYSTEM, session_scope, use_context
     from speakpro.services.practice import enforce_cap
 
-    with session_scope() as session:
+    with use_context(SYSTEM), session_scope() as session:
         return enforce_cap(session=session)
 
 
@@ -118,10 +118,10 @@ def enforce_practice_cap(timestamp: int) -> int:
 @app.task(name="queue_waiting_sessions", queue=MAINTENANCE_QUEUE, queueing_lock="queue_waiting_sessions")
 def queue_waiting_sessions(timestamp: int) -> int:
     """Give every session waiting for analysis without a job its job; returns how many were queued."""
-    from speakpro.db import session_scope
+    from speakpro.db import SYSTEM, session_scope, use_context
     from speakpro.services.analysis import queue_waiting
 
-    with session_scope() as session:
+    with use_context(SYSTEM), session_scope() as session:
         queued = queue_waiting(session=session)
     if queued:
         log.info("job queue: queued %d session(s) waiting for analysis without a job", queued)
@@ -129,10 +129,10 @@ def queue_waiting_sessions(timestamp: int) -> int:
 
 
 def _release_sessions(session_ids: list[str]) -> int:
-    from speakpro.db import session_scope
+    from speakpro.db import SYSTEM, session_scope, use_context
     from speakpro.services.analysis import release_stale
 
-    with session_scope() as session:
+    with use_context(SYSTEM), session_scope() as session:
         return release_stale(session, session_ids=session_ids)
 
 

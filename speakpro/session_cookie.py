@@ -21,7 +21,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from speakpro import routes
-from speakpro.db import DatabaseUnavailable, session_scope
+from speakpro.db import SYSTEM, DatabaseUnavailable, session_scope, use_context
 from speakpro.services.sessions import ABSOLUTE_LIFETIME, redeem_handoff
 from speakpro.settings import settings
 from speakpro.urls import frontend_url, safe_next
@@ -77,7 +77,7 @@ def clear_session_cookie(response: Response) -> None:
 
 
 def _redeem(code: str, user_agent: str) -> str | None:
-    with session_scope() as session:
+    with use_context(SYSTEM), session_scope() as session:  # the code is the credential
         return redeem_handoff(session=session, code=code, user_agent=user_agent)
 
 

@@ -151,6 +151,7 @@ class Settings:
     environment: str
     data_dir: Path
     database_url: str | None
+    app_database_url: str | None
     test_database_url: str | None
     redis_url: str | None
     secret_key: str = field(repr=False)
@@ -268,6 +269,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 
     data_dir = Path(get("SPEAKPRO_DATA_DIR") or PROJECT_ROOT / ".speakpro").resolve()
     database_url = get("DATABASE_URL")
+    app_database_url = get("APP_DATABASE_URL")
     test_database_url = get("TEST_DATABASE_URL")
     redis_url = get("REDIS_URL")
     frontend_port = _int("FRONTEND_PORT", get("FRONTEND_PORT", "3000"), 1, 65535)
@@ -283,6 +285,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         data_dir=data_dir,
         database_url=(
             normalize_database_url("DATABASE_URL", database_url, pgsslmode=get("PGSSLMODE")) if database_url else None
+        ),
+        app_database_url=(
+            normalize_database_url("APP_DATABASE_URL", app_database_url, pgsslmode=get("PGSSLMODE"))
+            if app_database_url else None
         ),
         test_database_url=(
             normalize_database_url("TEST_DATABASE_URL", test_database_url, pgsslmode=get("PGSSLMODE"))

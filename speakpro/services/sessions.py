@@ -13,10 +13,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlmodel import Session
 
-from speakpro.models import AuthHandoff, AuthSession, Company, User, UserProfile, utcnow
+from speakpro.db import NOBODY, DbContext
+from speakpro.models import AuthHandoff, AuthSession, User, utcnow
 from speakpro.settings import settings
 
 TOKEN_BYTES = 32  # 256 bits
@@ -69,43 +70,42 @@ def create_session(*, session: Session, user_id: uuid.UUID, user_agent: str = ""
     return token
 
 
+# The rules below, in one database function that runs as the system (nobody is signed in yet): migration 0009.
+_RESOLVE = text(
+    "SELECT user_id, email, display_name, is_admin, role, company_id, company_slug, company_name, "
+    "onboarding_completed, ab_variant FROM speakpro_resolve_session(:token_hash, :now, :idle, :touch)"
+)
+
+
 def resolve_session(*, session: Session, token: str | None, now: datetime | None = None) -> Viewer | None:
     """The viewer behind a token, or None when the token is unknown, revoked, expired or idle too
     long, or its user is disabled or deleted. Keeps `last_seen_at` fresh (at most every few minutes)."""
     if not token or len(token) > 200:
         return None
-    now = now or utcnow()
-    row = session.execute(
-        select(AuthSession.id, AuthSession.last_seen_at, User, UserProfile, Company.slug, Company.name)
-        .join(User, User.id == AuthSession.user_id)
-        .join(UserProfile, UserProfile.user_id == User.id)
-        .outerjoin(Company, Company.id == UserProfile.company_id)
-        .where(
-            AuthSession.token_hash == hash_token(token),
-            AuthSession.revoked_at.is_(None),
-            AuthSession.expires_at > now,
-            AuthSession.last_seen_at > now - IDLE_TIMEOUT,
-            User.disabled.is_(False),
-            User.deleted_at.is_(None),
-        )
-    ).first()
+    row = session.execute(_RESOLVE, {"token_hash": hash_token(token), "now": now or utcnow(),
+                                     "idle": IDLE_TIMEOUT, "touch": TOUCH_EVERY}).first()
     if row is None:
         return None
-    session_id, last_seen, user, profile, company_slug, company_name = row
-    if now - last_seen > TOUCH_EVERY:
-        session.execute(update(AuthSession).where(AuthSession.id == session_id).values(last_seen_at=now))
     return Viewer(
-        user_id=user.id,
-        email=user.email,
-        display_name=user.display_name or user.email.split("@")[0],
-        is_admin=user.is_admin,
-        role=profile.role,
-        company_id=profile.company_id,
-        company_slug=company_slug or "",
-        company_name=company_name or "",
-        onboarding_completed=profile.onboarding_completed,
-        ab_variant=profile.ab_variant or "",
+        user_id=row.user_id,
+        email=row.email,
+        display_name=row.display_name or row.email.split("@")[0],
+        is_admin=row.is_admin,
+        role=row.role,
+        company_id=row.company_id,
+        company_slug=row.company_slug or "",
+        company_name=row.company_name or "",
+        onboarding_completed=row.onboarding_completed,
+        ab_variant=row.ab_variant or "",
     )
+
+
+def viewer_context(viewer: Viewer | None) -> DbContext:
+    """The database context of a viewer (see `db.DbContext`): admins are admins whatever their profile says."""
+    if viewer is None:
+        return NOBODY
+    return DbContext(user_id=viewer.user_id, company_id=viewer.company_id,
+                     role="admin" if viewer.is_admin else viewer.role)
 
 
 def revoke_session(*, session: Session, token: str | None) -> None:

@@ -20,8 +20,8 @@ from urllib.parse import quote
 import reflex as rx
 
 from speakpro import routes
-from speakpro.db import POOL_SIZE, DatabaseUnavailable, session_scope
-from speakpro.services.sessions import Viewer, resolve_session, revoke_session
+from speakpro.db import POOL_SIZE, SYSTEM, DatabaseUnavailable, DbContext, session_scope, set_context, use_context
+from speakpro.services.sessions import Viewer, resolve_session, revoke_session, viewer_context
 from speakpro.session_cookie import signed_out_path, token_from_cookie_header
 
 log = logging.getLogger(__name__)
@@ -31,11 +31,18 @@ T = TypeVar("T")
 _DB_THREADS = ThreadPoolExecutor(max_workers=POOL_SIZE, thread_name_prefix="speakpro-db")
 
 
-async def run_db(work: Callable[..., T], *args: Any) -> T:
-    """Run blocking database work off the event loop, in its own committed session."""
+async def run_db(work: Callable[..., T], *args: Any, context: DbContext | None = None) -> T:
+    """Run blocking database work off the event loop, in its own committed session.
+
+    It runs as this event's viewer (set by `AuthState._viewer`), or as `context` when given (the system's,
+    for work that must happen before anyone is signed in, such as checking a password).
+    """
 
     def call() -> T:
-        with session_scope() as session:
+        if context is None:
+            with session_scope() as session:
+                return work(session, *args)
+        with use_context(context), session_scope() as session:
             return work(session, *args)
 
     return await run_db_call(call)
@@ -83,6 +90,7 @@ class AuthState(rx.State):
         self.navigate_to = ""  # a page that asks who is signed in has finished any sign-in navigation
         token = self._token()
         if not token:
+            set_context(viewer_context(None))
             self._set_viewer(None)
             return None
         try:
@@ -91,6 +99,8 @@ class AuthState(rx.State):
             self.db_unavailable = True
             raise
         self.db_unavailable = False
+        # The rest of this event's database work runs as this viewer (Row-Level Security, migration 0009).
+        set_context(viewer_context(viewer))
         self._set_viewer(viewer)
         return viewer
 
@@ -117,6 +127,7 @@ class AuthState(rx.State):
         """End this session on the server, then let the backend drop the cookie and open the login page."""
         token = self._token()
         if token:
-            await run_db(lambda s: revoke_session(session=s, token=token))
+            # The token is the credential: revoking it needs no signed-in viewer.
+            await run_db(lambda s: revoke_session(session=s, token=token), context=SYSTEM)
         self._set_viewer(None)
         self.navigate_to = signed_out_path(routes.LOGIN)

@@ -12,6 +12,7 @@ import reflex as rx
 from reflex.config import get_config
 
 from speakpro import routes
+from speakpro.db import SYSTEM
 from speakpro.services import accounts, sessions, throttle
 from speakpro.services.telemetry import record_event
 from speakpro.services.validation import ValidationError
@@ -77,7 +78,8 @@ class LoginState(AuthState):
             record_event(session=session, event_type="login", user_id=user.id, data={"method": "password"})
             return sessions.create_handoff(session=session, user_id=user.id)
 
-        code = await run_db(attempt)
+        # Nobody is signed in while a password is checked: this work runs as the system.
+        code = await run_db(attempt, context=SYSTEM)
         if code is None:
             self.submitting = False
             self.error = accounts.LOGIN_FAILED
@@ -170,7 +172,7 @@ class SignupState(AuthState):
             )
 
         try:
-            await run_db(register)
+            await run_db(register, context=SYSTEM)  # nobody is signed in yet: the system creates the account
         except ValidationError as error:
             self.error, self.error_field, self.submitting = error.message, error.field, False
             return

@@ -24,12 +24,12 @@ import reflex as rx
 from sqlmodel import Session
 
 from speakpro import routes
-from speakpro.db import DatabaseUnavailable, session_scope
+from speakpro.db import DatabaseUnavailable, enter_context, session_scope
 from speakpro.integrations.openai_client import get_openai_client
 from speakpro.models import utcnow
 from speakpro.models.practice import MAX_SESSION_SECONDS
 from speakpro.services import practice, transcripts
-from speakpro.services.sessions import resolve_session
+from speakpro.services.sessions import resolve_session, viewer_context
 from speakpro.services.validation import ValidationError
 from speakpro.settings import settings
 from speakpro.state.auth import AuthState, run_db, run_db_call
@@ -185,7 +185,10 @@ class PracticeLiveState(AuthState):
 
         def call(session: Session):
             viewer = resolve_session(session=session, token=token)
-            return (viewer, work(session, viewer)) if viewer is not None else (None, None)
+            if viewer is None:
+                return None, None
+            enter_context(session, viewer_context(viewer))
+            return viewer, work(session, viewer)
 
         return await run_db(call)
 
@@ -244,6 +247,7 @@ class PracticeLiveState(AuthState):
                 viewer = resolve_session(session=session, token=token)
                 if viewer is None:
                     return None
+                enter_context(session, viewer_context(viewer))
                 return practice.mint_client_secret(
                     session=session, user_id=viewer.user_id, practice_session_id=session_id,
                     client=get_openai_client(), model=settings.openai_realtime_model,

@@ -44,6 +44,12 @@ os.environ["OIDC_NAME"] = oidc.LABEL
 _server, _origin = pg.server_url()
 E2E_DATABASE_URL = pg.create_database(_server, prefix="speakpro_e2e")
 os.environ["DATABASE_URL"] = E2E_DATABASE_URL
+
+from speakpro.db import SYSTEM, set_context  # noqa: E402  (after DATABASE_URL: settings read it at import)
+
+# The tests' own setup (seed, factories) runs on this thread as the system; the app under test runs on the
+# harness's threads, whose context starts empty, so it is held to its viewers by Row-Level Security.
+set_context(SYSTEM)
 os.environ["PATH"] = f"{PROJECT_ROOT / '.tools' / 'node_modules' / '.bin'}{os.pathsep}{os.environ['PATH']}"
 os.environ.setdefault("REFLEX_USE_SYSTEM_BUN", "1")
 os.environ.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
