@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0006"  # TEMP: 0008 once it lands
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -39,6 +39,8 @@ OWNED = (
     "daily_quests", "exercise_attempts", "exercise_submissions", "lesson_session_contexts", "lesson_sessions",
     "lesson_step_responses", "milestone_attempts", "oauth_identities", "practice_sessions", "reward_ledger",
     "stakes_maps", "user_progress", "user_venue_unlocks", "venue_entries",
+    # 0007 and 0008
+    "privacy_consents", "uploads", "email_outbox", "used_download_tokens",
 )
 # Events may be written before anyone signs in (user_id NULL); read back only by their user or the system.
 EVENTS = ("analytics_events", "telemetry_events")
