@@ -9,6 +9,7 @@ import reflex as rx
 from reflex.config import get_config
 
 from speakpro import routes
+from speakpro.db import SYSTEM
 from speakpro.privacy_routes import EXPORT_PATH
 from speakpro.services import accounts, companies, privacy
 from speakpro.services.sessions import revoke_user_sessions
@@ -173,8 +174,9 @@ class AccountState(AuthState):
             return self._login_redirect()
         code = str(form.get("join_code", ""))[: MAX_FIELD + 1]
         try:
+            # The code is the credential: finding its company (not yet the viewer's) runs as the system.
             company, role = await run_db(lambda s: companies.join_company(session=s, user_id=viewer.user_id,
-                                                                          code=code))
+                                                                          code=code), context=SYSTEM)
         except ValidationError as error:
             self.company_error = error.message
             return
@@ -211,7 +213,8 @@ class JoinState(AuthState):
         if viewer is None:
             return rx.redirect(f"{routes.SIGNUP}?{urlencode({'code': code})}")
         try:
-            company, role = await run_db(lambda s: companies.find_by_code(session=s, code=code))
+            company, role = await run_db(lambda s: companies.find_by_code(session=s, code=code),
+                                             context=SYSTEM)  # the code is the credential
         except ValidationError as error:
             self.error, self.checked = error.message, True
             return None
@@ -236,8 +239,9 @@ class JoinState(AuthState):
         self.joining = True
         yield
         try:
+            # The code is the credential: finding its company (not yet the viewer's) runs as the system.
             company, role = await run_db(lambda s: companies.join_company(session=s, user_id=viewer.user_id,
-                                                                          code=code))
+                                                                          code=code), context=SYSTEM)
         except ValidationError as error:
             self.error, self.joining = error.message, False
             return
