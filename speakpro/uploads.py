@@ -23,7 +23,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from speakpro.db import session_scope
+from speakpro.db import session_scope, use_context
 from speakpro.integrations.storage import (
     MEDIA_ROUTE_PREFIX,
     LocalStorage,
@@ -33,7 +33,7 @@ from speakpro.integrations.storage import (
     new_audio_key,
 )
 from speakpro.services.ratelimit import RateLimiter
-from speakpro.services.sessions import Viewer, resolve_session
+from speakpro.services.sessions import Viewer, resolve_session, viewer_context
 from speakpro.session_cookie import token_from_cookie_header
 from speakpro.settings import settings
 from speakpro.urls import backend_url, frontend_url
@@ -164,7 +164,7 @@ def _resolve(token: str) -> Viewer | None:
 def _record_upload(viewer: Viewer, key: str) -> None:
     from speakpro.services.retention import record_upload  # here: retention imports this module
 
-    with session_scope() as session:
+    with use_context(viewer_context(viewer)), session_scope() as session:
         record_upload(session=session, user_id=viewer.user_id, key=key)
 
 
