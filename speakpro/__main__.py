@@ -29,8 +29,10 @@ def _cmd_db_stop(_args) -> int:
         return 0
     from pgserver._commands import POSTGRES_BIN_PATH
 
-    user = ["sudo", "-u", "pgserver"] if _is_root() else []
-    subprocess.run([*user, str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(pgdata), "stop", "-m", "fast"], check=False)
+    # As root, pgserver runs the server as its own "pgserver" user: pg_ctl must run as that user too (no sudo
+    # needed, and none is installed on every machine).
+    subprocess.run([str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(pgdata), "stop", "-m", "fast"], check=False,
+                   user="pgserver" if _is_root() else None)
     return 0
 
 
