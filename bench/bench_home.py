@@ -63,6 +63,7 @@ def _heavy_learner(session: Session) -> uuid.UUID:
 
 
 def _measure(engine, user_id: uuid.UUID, iterations: int) -> tuple[int, float, float]:
+    """Queries per load and p50/p95 ms, one transaction per load (as the app runs it)."""
     from speakpro.services.home import get_home_dashboard
     from speakpro.services.quests import utc_today
 
@@ -76,15 +77,22 @@ def _measure(engine, user_id: uuid.UUID, iterations: int) -> tuple[int, float, f
     with Session(engine) as session:
         get_home_dashboard(session=session, user_id=user_id, today=utc_today())  # warm-up, creates quests
         session.commit()
-        event.listen(engine, "before_cursor_execute", count)
-        for _ in range(iterations):
-            started = time.perf_counter()
+    event.listen(engine, "before_cursor_execute", count)
+    for _ in range(iterations):
+        started = time.perf_counter()
+        with Session(engine) as session:
             get_home_dashboard(session=session, user_id=user_id, today=utc_today())
-            timings.append((time.perf_counter() - started) * 1000)
-        event.remove(engine, "before_cursor_execute", count)
-        session.rollback()
+            session.rollback()
+        timings.append((time.perf_counter() - started) * 1000)
+    event.remove(engine, "before_cursor_execute", count)
     timings.sort()
     return queries // iterations, statistics.median(timings), timings[int(0.95 * len(timings)) - 1]
+
+
+def _as_learner(user_id: uuid.UUID):
+    from speakpro.db import DbContext, use_context
+
+    return use_context(DbContext(user_id=user_id, role="learner"))
 
 
 def main(iterations: int = 200) -> None:
@@ -101,11 +109,24 @@ def main(iterations: int = 200) -> None:
             demo = session.execute(select(User.id).where(User.email == "learner@example.com")).scalar_one()
             heavy = _heavy_learner(session)
             session.commit()
-        print(f"database: {origin}; {iterations} loads each")
+        from sqlalchemy.engine import make_url
+
+        from speakpro.db import APP_ROLE, create_app_engine
+
+        # The app's own engine: the app role under Row-Level Security, its context set per transaction.
+        app_engine = create_app_engine(make_url(url).set(username=APP_ROLE, password=None))
+        print(f"database: {origin}; {iterations} loads each, one transaction per load")
         for label, user_id in (("demo learner (60 days of history)", demo),
                                ("learner with 1,000 completed submissions", heavy)):
-            queries, p50, p95 = _measure(engine, user_id, iterations)
-            print(f"home dashboard, {label}: {queries} queries, p50 {p50:.2f} ms, p95 {p95:.2f} ms")
+            owner = _measure(engine, user_id, iterations)
+            with _as_learner(user_id):
+                rls = _measure(app_engine, user_id, iterations)
+            owner_again = _measure(engine, user_id, iterations)  # the owner twice: how much the machine drifts
+            print(f"home dashboard, {label}: owner (no RLS) {owner[0]} queries, p50 {owner[1]:.2f} ms, "
+                  f"p95 {owner[2]:.2f} ms (again: p50 {owner_again[1]:.2f} ms); app role with RLS {rls[0]} "
+                  f"queries, p50 {rls[1]:.2f} ms, p95 {rls[2]:.2f} ms: RLS costs "
+                  f"{rls[1] / min(owner[1], owner_again[1]) - 1:+.0%} at p50")
+        app_engine.dispose()
         engine.dispose()
     finally:
         pg.drop_database(url)

@@ -54,11 +54,10 @@ CREATE FUNCTION speakpro_ctx_company() RETURNS uuid LANGUAGE sql STABLE
     AS $$ SELECT nullif(current_setting('app.company_id', true), '')::uuid $$;
 CREATE FUNCTION speakpro_ctx_privileged() RETURNS boolean LANGUAGE sql STABLE
     AS $$ SELECT coalesce(current_setting('app.role', true), '') IN ('admin', 'system') $$;
-CREATE FUNCTION speakpro_ctx_manages(p_company uuid) RETURNS boolean LANGUAGE sql STABLE
-    AS $$ SELECT p_company IS NOT NULL AND coalesce(current_setting('app.role', true), '') = 'manager'
-                 AND p_company = speakpro_ctx_company() $$;
-CREATE FUNCTION speakpro_ctx_sees_user(p_user uuid) RETURNS boolean LANGUAGE sql STABLE
-    AS $$ SELECT p_user = speakpro_ctx_user() OR speakpro_ctx_privileged() $$;
+-- The company a manager manages (NULL for anyone else).
+CREATE FUNCTION speakpro_ctx_managed_company() RETURNS uuid LANGUAGE sql STABLE
+    AS $$ SELECT CASE WHEN coalesce(current_setting('app.role', true), '') = 'manager'
+                      THEN nullif(current_setting('app.company_id', true), '')::uuid END $$;
 
 -- The viewer behind a session token's keyed hash (the rules of services/sessions.resolve_session), with
 -- last_seen_at kept fresh. Runs as the system: nobody is signed in yet when it is asked.
@@ -109,38 +108,49 @@ def _policy(table: str, name: str, using: str, *, command: str = "ALL", check: s
     return f"CREATE POLICY {name} ON {table} AS PERMISSIVE FOR {command} TO PUBLIC {clause}{with_check};"
 
 
+# Each context function is wrapped in a scalar subquery, so a query evaluates it once (an InitPlan), not once
+# per row it looks at.
+ME = "(SELECT speakpro_ctx_user())"
+PRIVILEGED = "(SELECT speakpro_ctx_privileged())"
+MANAGED = "(SELECT speakpro_ctx_managed_company())"
+
+
+def _sees_user(column: str) -> str:
+    return f"{column} = {ME} OR {PRIVILEGED}"
+
+
 def _policies() -> list[str]:
     sql = []
     for table in OWNED:
-        sql.append(_policy(table, f"{table}_owner", "speakpro_ctx_sees_user(user_id)"))
+        sql.append(_policy(table, f"{table}_owner", _sees_user("user_id")))
     for table in EVENTS:
-        sql.append(_policy(table, f"{table}_read", "speakpro_ctx_sees_user(user_id)", command="SELECT"))
-        sql.append(_policy(table, f"{table}_write", "speakpro_ctx_sees_user(user_id)", command="UPDATE"))
-        sql.append(_policy(table, f"{table}_delete", "speakpro_ctx_sees_user(user_id)", command="DELETE"))
+        sql.append(_policy(table, f"{table}_read", _sees_user("user_id"), command="SELECT"))
+        sql.append(_policy(table, f"{table}_write", _sees_user("user_id"), command="UPDATE"))
+        sql.append(_policy(table, f"{table}_delete", _sees_user("user_id"), command="DELETE"))
         sql.append(_policy(table, f"{table}_insert", "", command="INSERT",
-                           check="user_id IS NULL OR speakpro_ctx_sees_user(user_id)"))
+                           check=f"user_id IS NULL OR {_sees_user('user_id')}"))
     for table in BY_SESSION:
         sql.append(_policy(table, f"{table}_by_session",
-                           "EXISTS (SELECT 1 FROM practice_sessions p WHERE p.id = session_id)"))
+                           f"{PRIVILEGED} OR EXISTS (SELECT 1 FROM practice_sessions p WHERE p.id = session_id "
+                           f"AND p.user_id = {ME})"))
     sql.append(_policy("transcript_segments", "transcript_segments_by_transcript",
-                       "EXISTS (SELECT 1 FROM transcripts t WHERE t.id = transcript_id)"))
+                       f"{PRIVILEGED} OR EXISTS (SELECT 1 FROM transcripts t JOIN practice_sessions p "
+                       f"ON p.id = t.session_id WHERE t.id = transcript_id AND p.user_id = {ME})"))
     sql.append(_policy("session_analytics", "session_analytics_visible",
-                       "speakpro_ctx_sees_user(user_id) OR speakpro_ctx_manages(company_id)"))
+                       f"{_sees_user('user_id')} OR company_id = {MANAGED}"))
     sql.append(_policy("user_profiles", "user_profiles_visible",
-                       "speakpro_ctx_sees_user(user_id) OR speakpro_ctx_manages(company_id)"))
+                       f"{_sees_user('user_id')} OR company_id = {MANAGED}"))
     sql.append(_policy("users", "users_visible",
-                       "speakpro_ctx_sees_user(id) OR speakpro_ctx_manages("
-                       "(SELECT p.company_id FROM user_profiles p WHERE p.user_id = users.id))"))
+                       f"{_sees_user('id')} OR id IN (SELECT p.user_id FROM user_profiles p "
+                       f"WHERE p.company_id = {MANAGED})"))
     sql.append(_policy("companies", "companies_visible",
-                       "id = speakpro_ctx_company() OR speakpro_ctx_privileged()"))
+                       f"id = (SELECT speakpro_ctx_company()) OR {PRIVILEGED}"))
     sql.append(_policy("company_daily_totals", "company_daily_totals_visible",
-                       "speakpro_ctx_manages(company_id) OR speakpro_ctx_privileged()"))
+                       f"company_id = {MANAGED} OR {PRIVILEGED}"))
     sql.append(_policy("audit_log", "audit_log_read",
-                       "speakpro_ctx_privileged() OR speakpro_ctx_manages(company_id) "
-                       "OR actor_user_id = speakpro_ctx_user()", command="SELECT"))
+                       f"{PRIVILEGED} OR company_id = {MANAGED} OR actor_user_id = {ME}", command="SELECT"))
     sql.append(_policy("audit_log", "audit_log_insert", "", command="INSERT",
-                       check="speakpro_ctx_privileged() OR actor_user_id = speakpro_ctx_user() "
-                             "OR speakpro_ctx_manages(company_id)"))
+                       check=f"{PRIVILEGED} OR actor_user_id = {ME} OR company_id = {MANAGED}"))
     return sql
 
 
@@ -191,8 +201,8 @@ def downgrade() -> None:
     for signature in SYSTEM_FUNCTIONS:
         op.execute(f"ALTER FUNCTION {signature} RESET app.role")
     op.execute("DROP FUNCTION speakpro_resolve_session(text, timestamptz, interval, interval)")
-    for name in ("speakpro_ctx_sees_user(uuid)", "speakpro_ctx_manages(uuid)", "speakpro_ctx_privileged()",
-                 "speakpro_ctx_company()", "speakpro_ctx_user()"):
+    for name in ("speakpro_ctx_managed_company()", "speakpro_ctx_privileged()", "speakpro_ctx_company()",
+                 "speakpro_ctx_user()"):
         op.execute(f"DROP FUNCTION {name}")
     op.execute(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {APP_ROLE}")
     op.execute(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {APP_ROLE}")
