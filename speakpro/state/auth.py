@@ -109,8 +109,13 @@ class AuthState(rx.State):
         return rx.redirect(f"{routes.LOGIN}?next={quote(path)}")
 
     async def _guard(self, *, onboarded: bool = True) -> tuple[Viewer | None, Any]:
-        """The viewer, or the redirect to send instead (to login, or to onboarding when it is not done)."""
-        viewer = await self._viewer()
+        """The viewer, or the event to send instead: the redirect to login or to onboarding, or, when the
+        database does not answer, the calm toast (the frame then shows its notice instead of the page)."""
+        try:
+            viewer = await self._viewer()
+        except DatabaseUnavailable as error:
+            # Returned, not raised: the page's state (db_unavailable, loaded) must reach the browser.
+            return None, rx.toast.error(error.message, id="database-unavailable")
         if viewer is None:
             return None, self._login_redirect()
         if onboarded and not viewer.onboarding_completed:
