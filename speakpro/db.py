@@ -150,8 +150,17 @@ def _apply_context(connection: Connection) -> None:
     if getattr(dbapi, "autocommit", False):
         return  # one statement per transaction: functions called that way carry their own context
     context = _context.get()
-    with dbapi.cursor() as cursor:
-        cursor.execute(_SET_CONTEXT, (str(context.user_id or ""), str(context.company_id or ""), context.role))
+    try:
+        with dbapi.cursor() as cursor:
+            cursor.execute(_SET_CONTEXT, (str(context.user_id or ""), str(context.company_id or ""), context.role))
+    except connection.dialect.loaded_dbapi.Error as error:
+        # Straight on the driver's cursor, so wrap as SQLAlchemy would: a lost connection is invalidated (the
+        # pool replaces it) and surfaces as a DBAPIError, which `session_scope` turns into DatabaseUnavailable.
+        lost = connection.dialect.is_disconnect(error, dbapi, None)
+        if lost:
+            connection.invalidate(error)
+        raise DBAPIError.instance(_SET_CONTEXT, None, error, connection.dialect.loaded_dbapi.Error,
+                                  connection_invalidated=lost, dialect=connection.dialect) from error
 
 
 def create_app_engine(url: str, **options) -> Engine:
