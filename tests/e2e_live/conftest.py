@@ -37,6 +37,7 @@ from tests.e2e.conftest import (  # noqa: E402, F401  (fixtures and the hook tha
     page,
     pytest_sessionfinish,
     seeded_database,
+    warm_app,
 )
 
 SPOKEN_LINE = "Hi, I'm calling about your delivery routes for next quarter."
