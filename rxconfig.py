@@ -9,6 +9,7 @@ import sys
 
 import reflex as rx
 
+from speakpro.security_headers import SecurityHeadersPlugin, allowed_origins
 from speakpro.settings import settings
 from speakpro.styles import THEME
 
@@ -20,11 +21,13 @@ config = rx.Config(
     api_url=settings.api_url,
     deploy_url=settings.app_url,
     redis_url=settings.redis_url,
+    # Credentialed calls and the websocket only from the app's own pages (Reflex's default is any origin).
+    cors_allowed_origins=allowed_origins(),
     # One backend keeps UI state in memory (the disk manager writes every event's state to a file and scans
     # them all); several share it in Redis. Handlers never need it to survive a restart: they find their
     # data again from the route and the session cookie.
     state_manager_mode="redis" if settings.redis_url else "memory",
     telemetry_enabled=False,
     show_built_with_reflex=False,
-    plugins=[rx.plugins.SitemapPlugin(), rx.plugins.RadixThemesPlugin(theme=THEME)],
+    plugins=[rx.plugins.SitemapPlugin(), rx.plugins.RadixThemesPlugin(theme=THEME), SecurityHeadersPlugin()],
 )

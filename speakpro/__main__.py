@@ -243,6 +243,19 @@ def _cmd_erase_user(args) -> int:
     return 0
 
 
+def _cmd_security_headers(args) -> int:
+    from pathlib import Path
+
+    from speakpro.security_headers import exported_page_headers, nginx_lines
+
+    frontend = Path(args.frontend)
+    if not frontend.is_dir() or not any(frontend.rglob("*.html")):
+        print(f"{frontend}: no exported pages (*.html) found", file=sys.stderr)
+        return 1
+    print(nginx_lines(exported_page_headers(frontend)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, with one sub-command per task."""
     parser = argparse.ArgumentParser(prog="python -m speakpro", description="SpeakPro administration commands.")
@@ -261,6 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
         ("create-admin", _cmd_create_admin, "create an instance admin (password asked twice, or --password-stdin)"),
         ("export-user", _cmd_export_user, "write a zip of everything about one user (rows and recordings)"),
         ("erase-user", _cmd_erase_user, "erase one user for good: rows, recordings, identities (needs --yes)"),
+        ("security-headers", _cmd_security_headers,
+         "print nginx add_header lines for a static frontend export (its inline scripts hashed)"),
     ):
         sub = commands.add_parser(name, help=text, description=text)
         sub.set_defaults(handler=handler)
@@ -282,6 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("email", help="the account's email address")
         if name == "export-user":
             sub.add_argument("--out", required=True, metavar="FILE.zip", help="where to write the zip")
+        if name == "security-headers":
+            sub.add_argument("--frontend", required=True, metavar="DIR", help="the unzipped `reflex export`")
         if name == "erase-user":
             sub.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
     return parser

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -13,6 +14,7 @@ from speakpro.auth_routes import auth_routes, session_middleware
 from speakpro.db import check_database
 from speakpro.integrations.oauth import ProviderRegistry
 from speakpro.privacy_routes import privacy_routes
+from speakpro.security_headers import SecurityHeadersMiddleware
 from speakpro.session_cookie import session_routes
 from speakpro.uploads import upload_routes
 
@@ -104,5 +106,5 @@ def build_api(oauth_registry: ProviderRegistry | None = None) -> Starlette:
             *privacy_routes(),
             Route(routes.API_COMPANY_EXPORT, export_company_csv, methods=["GET"], name="company_export"),
         ],
-        middleware=[session_middleware()],
+        middleware=[Middleware(SecurityHeadersMiddleware), session_middleware()],
     )

@@ -43,7 +43,7 @@ PG_SYSTEM_USER = "pgserver"
 # Variables of the pytest process that must not reach a backend (a fake OpenAI key points at a fake peer
 # that is not running here; OIDC settings point at a provider that is not either).
 _DROPPED_PREFIXES = ("OPENAI_", "OIDC_", "GITHUB_", "GOOGLE_", "S3_", "REDIS_URL", "REFLEX_REDIS_URL", "DATABASE_URL",
-                     "TEST_DATABASE_URL", "PYTEST_")
+                     "TEST_DATABASE_URL", "PYTEST_", "APP_URL", "API_URL")
 
 
 def free_port() -> int:

@@ -41,6 +41,12 @@ os.environ["OIDC_CLIENT_ID"] = oidc.CLIENT_ID
 os.environ["OIDC_CLIENT_SECRET"] = oidc.CLIENT_SECRET
 os.environ["OIDC_NAME"] = oidc.LABEL
 
+# The app's allowed origins (CORS, the websocket) and its pages' Content-Security-Policy name the public URLs
+# of both servers, read from settings at import: pick the ports now and run the harness's servers on them.
+FRONTEND_PORT, BACKEND_PORT = oidc.free_port(), oidc.free_port()
+os.environ["APP_URL"] = f"http://localhost:{FRONTEND_PORT}"
+os.environ["API_URL"] = f"http://localhost:{BACKEND_PORT}"
+
 _server, _origin = pg.server_url()
 E2E_DATABASE_URL = pg.create_database(_server, prefix="speakpro_e2e")
 os.environ["DATABASE_URL"] = E2E_DATABASE_URL
@@ -98,10 +104,29 @@ def app(seeded_database):
     class SameSiteHarness(AppHarness):
         """The harness publishes its backend as 127.0.0.1 while pages open on localhost: two sites, so the
         browser would keep the SameSite=Lax session cookie off the websocket. Publish it as localhost, as
-        `make run` and a deployment (one site) do."""
+        `make run` and a deployment (one site) do, on the ports that APP_URL and API_URL name."""
 
         def _poll_for_servers(self, timeout=None):
             return _LocalhostSocket(super()._poll_for_servers(timeout))
+
+        def _start_backend(self, port: int = 0):
+            super()._start_backend(port=BACKEND_PORT)
+
+        def _start_frontend(self):
+            # The harness starts the dev server with PORT=0 (any port): give it the one APP_URL names.
+            import reflex.utils.processes as processes
+
+            start = processes.new_process
+
+            def on_app_port(args, **kwargs):
+                kwargs["env"] = {**kwargs.get("env", {}), "PORT": str(FRONTEND_PORT)}
+                return start(args, **kwargs)
+
+            processes.new_process = on_app_port
+            try:
+                super()._start_frontend()
+            finally:
+                processes.new_process = start
 
     with SameSiteHarness.create(root=PROJECT_ROOT, app_name="speakpro") as harness:
         yield harness
@@ -136,12 +161,23 @@ def warm_app(browser, app):
 
 @pytest.fixture
 def page(browser, warm_app):
-    """A fresh browser context (no cookies, no storage) on the running app."""
+    """A fresh browser context (no cookies, no storage) on the running app.
+
+    Every browser test runs under the pages' Content-Security-Policy: one that the browser reports breaking
+    (a refused script, style, connection or media load) fails the test that caused it.
+    """
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(30_000)
+    violations: list[str] = []
+    page.on("console", lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    page.csp_violations = violations
     yield page
     context.close()
+    unexpected = [text for text in violations if not getattr(page, "csp_violation_expected", False)]
+    if unexpected:
+        pytest.fail("the page broke its Content-Security-Policy:\n" + "\n".join(unexpected[:5]))
 
 
 @pytest.fixture
