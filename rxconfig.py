@@ -23,6 +23,8 @@ config = rx.Config(
     redis_url=settings.redis_url,
     # Credentialed calls and the websocket only from the app's own pages (Reflex's default is any origin).
     cors_allowed_origins=allowed_origins(),
+    # Behind nginx (README), the client's address for throttles is the one the proxy saw.
+    trusted_proxy_hops=settings.trusted_proxy_hops,
     # One backend keeps UI state in memory (the disk manager writes every event's state to a file and scans
     # them all); several share it in Redis. Handlers never need it to survive a restart: they find their
     # data again from the route and the session cookie.

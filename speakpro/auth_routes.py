@@ -98,7 +98,16 @@ def _failed(label: str) -> str:
     return f"Sign-in with {label} didn't work. Please try again."
 
 
-def _complete_login(identity: Identity, user_agent: str) -> str:
+def client_address(request: Request) -> str:
+    """The browser's address: the connection's peer, or, behind `TRUSTED_PROXY_HOPS` proxies, the address
+    the outermost trusted one saw (the same rule Reflex applies to events)."""
+    address = request.client.host if request.client else "0.0.0.0"  # noqa: S104 - a label, not a bind
+    hops = settings.trusted_proxy_hops
+    forwarded = [part.strip() for part in request.headers.get("x-forwarded-for", "").split(",") if part.strip()]
+    return forwarded[-hops] if hops and len(forwarded) >= hops else address
+
+
+def _complete_login(identity: Identity, user_agent: str, client: str) -> str:
     """Find or create the account, record the login, and start its session (one transaction)."""
     with use_context(SYSTEM), session_scope() as session:  # nobody is signed in yet
         user = login_with_identity(
@@ -108,6 +117,7 @@ def _complete_login(identity: Identity, user_agent: str) -> str:
             email=identity.email,
             email_verified=identity.email_verified,
             name=identity.name,
+            client=client,
         )
         record_event(session=session, event_type="login", user_id=user.id, data={"method": identity.provider})
         return create_session(session=session, user_id=user.id, user_agent=user_agent[:300])
@@ -161,7 +171,8 @@ def auth_routes(registry: ProviderRegistry | None = None) -> list[Route]:
             log.warning("oauth callback for %s failed: %s", name, type(error).__name__)
             return _to_login(_failed(label))
         try:
-            token = await run_in_threadpool(_complete_login, identity, request.headers.get("user-agent", ""))
+            token = await run_in_threadpool(_complete_login, identity, request.headers.get("user-agent", ""),
+                                            client_address(request))
         except ValidationError as error:
             log.info("oauth login for %s refused (%s)", name, error.field)
             return _to_login(error.message)

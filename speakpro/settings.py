@@ -176,6 +176,9 @@ class Settings:
     # Run one job-queue worker inside the app's backend process (`make run`); false when workers run on
     # their own (`python -m speakpro worker`).
     worker_in_process: bool = True
+    # Reverse proxies in front of the backends whose X-Forwarded-For is trusted for the client's address
+    # (throttles and rate limits key on it); 0 trusts none.
+    trusted_proxy_hops: int = 0
 
     @property
     def uses_embedded_database(self) -> bool:
@@ -319,6 +322,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         oauth_providers=_oauth_providers(env),
         log_level=log_level,
         worker_in_process=_bool("WORKER_IN_PROCESS", get("WORKER_IN_PROCESS") or "true"),
+        trusted_proxy_hops=_int("TRUSTED_PROXY_HOPS", get("TRUSTED_PROXY_HOPS", "0"), 0, 10),
     )
 
 

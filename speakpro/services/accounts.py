@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from speakpro.models import Company, EmailOutbox, OAuthIdentity, User, UserProfile, utcnow
-from speakpro.services import companies, privacy
+from speakpro.services import companies, privacy, throttle
 from speakpro.services.passwords import hash_password, needs_rehash, verify_password
 from speakpro.services.telemetry import audit, record_event
 from speakpro.services.validation import ValidationError, check_password, clean_email, clean_text
@@ -251,13 +251,16 @@ def set_disabled(*, session: Session, actor_id: uuid.UUID, user_id: uuid.UUID, d
 
 def login_with_identity(
     *, session: Session, provider: str, subject: str, email: str | None, email_verified: bool, name: str = "",
+    client: str | None = None,
 ) -> User:
     """The user behind an OpenID identity: known (provider, subject), else an existing account with the same
-    verified email (linked now), else a new learner account.
+    verified email (linked now), else a new learner account, counted against the sign-up throttle of the
+    `client` address like a password sign-up. A new account has no consent on record yet: onboarding asks.
 
     Raises:
-        ValidationError: When the provider gives no usable subject, or an existing account's email matches but
-            the provider does not vouch for it (linking would let anyone take over that account).
+        ValidationError: When the provider gives no usable subject, an existing account's email matches but
+            the provider does not vouch for it (linking would let anyone take over that account), or the
+            address has made too many new accounts.
     """
     if not subject or len(subject) > 255:
         raise ValidationError("provider", "The sign-in provider did not identify the account.")
@@ -286,6 +289,8 @@ def login_with_identity(
         if user.disabled or user.deleted_at is not None:
             raise ValidationError("provider", "This account is disabled.")
     else:
+        if client is not None and not throttle.check_signup(session=session, client=client).allowed:
+            raise ValidationError("provider", "Too many sign-ups from your network. Try again in 15 minutes.")
         if not clean:
             clean = f"{provider}-{uuid.uuid5(uuid.NAMESPACE_URL, provider + ':' + subject).hex[:16]}@users.invalid"
         user = User(email=clean, display_name=(name or "")[:80], email_verified=email_verified)

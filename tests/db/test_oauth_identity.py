@@ -127,3 +127,22 @@ def test_a_missing_subject_is_refused(session):
         with pytest.raises(ValidationError, match="did not identify"):
             login_with_identity(session=session, provider="oidc", subject=subject, email=_email(),
                                 email_verified=True)
+
+
+def test_new_accounts_count_against_the_sign_up_throttle_of_the_address_but_returning_ones_do_not(session):
+    client = f"198.51.100.{secrets.randbelow(250)}-{secrets.token_hex(3)}"
+    known = login_with_identity(session=session, provider="oidc", subject=_subject(), email=_email(),
+                                email_verified=True, client=client)
+    for _ in range(19):  # 20 new accounts in all lock the address (SIGNUP_LIMIT)
+        login_with_identity(session=session, provider="oidc", subject=_subject(), email=_email(),
+                            email_verified=True, client=client)
+    users_before = session.execute(select(User.id)).all()
+    with pytest.raises(ValidationError, match="Too many sign-ups"):
+        login_with_identity(session=session, provider="oidc", subject=_subject(), email=_email(),
+                            email_verified=True, client=client)
+    assert session.execute(select(User.id)).all() == users_before
+    # A returning identity signs in whatever the address's count.
+    [identity] = _identities(session, known.id)
+    again = login_with_identity(session=session, provider="oidc", subject=identity.subject, email=None,
+                                email_verified=False, client=client)
+    assert again.id == known.id
