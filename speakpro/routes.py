@@ -3,6 +3,7 @@
 LANDING = "/"
 LOGIN = "/login"
 SIGNUP = "/signup"
+PRIVACY = "/privacy"
 ONBOARDING = "/onboarding"
 HOME = "/home"
 ACCOUNT = "/account"

@@ -20,6 +20,7 @@ from speakpro.pages.milestone import milestone
 from speakpro.pages.not_found import not_found
 from speakpro.pages.onboarding import onboarding
 from speakpro.pages.practice_live import practice_live_page, practice_page
+from speakpro.pages.privacy import privacy_page
 from speakpro.pages.progress import progress_page
 from speakpro.pages.world import map_page, venue_page
 from speakpro.state.account import AccountState, JoinState
@@ -52,6 +53,7 @@ app.add_page(
 )
 app.add_page(login, route=routes.LOGIN, title="Log in · SpeakPro", on_load=LoginState.load)
 app.add_page(signup, route=routes.SIGNUP, title="Sign up · SpeakPro", on_load=SignupState.load)
+app.add_page(privacy_page, route=routes.PRIVACY, title="Privacy notice · SpeakPro", on_load=AuthState.check_session)
 app.add_page(onboarding, route=routes.ONBOARDING, title="Welcome · SpeakPro", on_load=OnboardingState.load)
 app.add_page(home, route=routes.HOME, title="Home · SpeakPro", on_load=HomeState.load)
 app.add_page(account, route=routes.ACCOUNT, title="Account · SpeakPro", on_load=AccountState.load)

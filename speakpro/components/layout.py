@@ -103,6 +103,7 @@ def footer() -> rx.Component:
     return rx.box(
         rx.hstack(
             rx.text("SpeakPro: practise speaking out loud, every day.", size="2", color_scheme="gray"),
+            rx.link("Privacy", href=routes.PRIVACY, size="2", color_scheme="gray", id="footer-privacy"),
             rx.cond(
                 AuthState.signed_in,
                 rx.link("Account", href=routes.ACCOUNT, size="2", color_scheme="gray"),

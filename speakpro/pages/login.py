@@ -55,7 +55,7 @@ def login() -> rx.Component:
     )
 
 
-def _consent_box(name: str, label: str, hint: str, *, required: bool) -> rx.Component:
+def _consent_box(name: str, label: str, hint: str | rx.Component, *, required: bool) -> rx.Component:
     return rx.vstack(
         rx.checkbox(label, name=name, id=name, required=required, size="2"),
         rx.text(hint, size="1", color_scheme="gray", padding_left="1.5rem"),
@@ -76,7 +76,10 @@ def _signup_form() -> rx.Component:
                   default_value=SignupState.prefilled_code,
                   hint="If your company enrolled you, enter the code your manager sent."),
             _consent_box("privacy_notice", "I have read the privacy notice",
-                         "Required: how SpeakPro keeps and uses your data.", required=True),
+                         rx.fragment("Required: ",
+                                     rx.link("how SpeakPro keeps and uses your data", href=routes.PRIVACY,
+                                             is_external=True, id="signup-privacy-link"), "."),
+                         required=True),
             _consent_box("recording_consent", "I agree that my practice sessions are recorded",
                          "Needed before you can practise: every session is recorded, transcribed and analysed.",
                          required=False),

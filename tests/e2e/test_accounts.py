@@ -141,3 +141,19 @@ def test_empty_login_is_refused_with_a_message(page, base_url):
     page.locator("#email").fill("   ")
     page.locator("#login-submit").click()
     expect(page.locator("#form-error")).to_have_text("Enter your email and password.")
+
+
+def test_the_privacy_notice_is_one_click_from_sign_up_and_from_every_footer(page, base_url):
+    from speakpro.services.privacy import PRIVACY_NOTICE_VERSION
+
+    page.goto(base_url + "/signup")
+    with page.context.expect_page() as opened:
+        page.locator("#signup-privacy-link").click()
+    notice = opened.value
+    expect(notice.locator("#privacy-version")).to_contain_text(PRIVACY_NOTICE_VERSION)
+    expect(notice.get_by_role("heading", name="Your rights")).to_be_visible()
+    notice.close()
+    page.goto(base_url + "/")
+    page.locator("#footer-privacy").click()
+    expect(page).to_have_url(re.compile(r"/privacy$"))
+    expect(page.locator("#privacy-notice")).to_be_visible()
