@@ -122,6 +122,19 @@ def record_consent(*, session: Session, user_id: uuid.UUID, notice_version: str 
     return consent
 
 
+RECORDING_OFF = ("Recording is off for your account: allow recordings on your account page to practise out loud. "
+                 "Lessons can still be answered in writing.")
+
+
+def recording_allowed(*, session: Session, user_id: uuid.UUID) -> bool:
+    """True when the user's newest consent allows recordings; never without a consent on record (1 query)."""
+    allowed = session.execute(
+        select(PrivacyConsent.recording).where(PrivacyConsent.user_id == user_id)
+        .order_by(PrivacyConsent.created_at.desc(), PrivacyConsent.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    return bool(allowed)
+
+
 def current_consent(*, session: Session, user_id: uuid.UUID) -> ConsentView | None:
     """The user's consent now (the newest record), None when they never gave one (1 query)."""
     rows = session.execute(
@@ -555,7 +568,8 @@ def delete_recording(*, session: Session, user_id: uuid.UUID, key: object) -> in
 
 
 __all__ = [
-    "ConsentView", "ErasureReport", "ExportSummary", "PRIVACY_NOTICE_VERSION", "PrivacyOverview", "RecordingItem",
-    "check_erasure_confirmation", "current_consent", "delete_recording", "erase_user", "export_user_data",
-    "list_recordings", "privacy_overview", "record_consent", "user_rows", "user_tables",
+    "ConsentView", "ErasureReport", "ExportSummary", "PRIVACY_NOTICE_VERSION", "PrivacyOverview", "RECORDING_OFF",
+    "RecordingItem", "check_erasure_confirmation", "current_consent", "delete_recording", "erase_user",
+    "export_user_data", "list_recordings", "privacy_overview", "record_consent", "recording_allowed", "user_rows",
+    "user_tables",
 ]

@@ -581,6 +581,15 @@ def test_consent_is_recorded_with_its_version_and_history(session):
         privacy.record_consent(session=session, user_id=user.id, notice_version=" ")
 
 
+def test_recordings_are_allowed_only_by_the_newest_consent(session):
+    user = _learner(session)
+    assert privacy.recording_allowed(session=session, user_id=user.id) is False  # none on record
+    privacy.record_consent(session=session, user_id=user.id, recording=True)
+    assert privacy.recording_allowed(session=session, user_id=user.id) is True
+    privacy.record_consent(session=session, user_id=user.id, recording=False)
+    assert privacy.recording_allowed(session=session, user_id=user.id) is False
+
+
 # ------------------------------------------------------------------------------------ own recordings
 def test_learner_deletes_lesson_milestone_and_amphitheatre_recordings(session, local_storage):
     company = make_company(session)
