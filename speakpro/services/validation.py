@@ -23,6 +23,18 @@ class ValidationError(ValueError):
         self.message = message
 
 
+def storable(value: str) -> bool:
+    """Whether PostgreSQL can take this text as a value: no NUL (it cannot store one) and no lone surrogate
+    (which cannot be encoded). Browsers can send both."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def clean_email(raw: str | None) -> str:
     """A trimmed, lower-cased email address, or ValidationError."""
     value = (raw or "").strip().lower()
