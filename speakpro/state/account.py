@@ -13,11 +13,10 @@ from speakpro.db import SYSTEM
 from speakpro.privacy_routes import EXPORT_PATH
 from speakpro.services import accounts, companies, privacy
 from speakpro.services.sessions import revoke_user_sessions
-from speakpro.services.validation import ValidationError
+from speakpro.services.validation import ValidationError, storable
 from speakpro.session_cookie import signed_out_path
 from speakpro.state.auth import AuthState, run_db
-
-MAX_FIELD = 1000
+from speakpro.state.edge import Form, Text, accepts
 
 
 def _day(value) -> str:
@@ -41,6 +40,7 @@ class AccountState(AuthState):
     downloading: bool = False
 
     @rx.event
+    @accepts()
     async def load(self):
         viewer, redirect = await self._guard(onboarded=False)
         if redirect is not None:
@@ -58,6 +58,7 @@ class AccountState(AuthState):
         self.consent_outdated = consent is not None and not consent.current
 
     @rx.event
+    @accepts()
     async def download_data(self):
         """Start the download of the zip (a plain link: the backend reads the session cookie itself)."""
         if self.downloading:
@@ -77,6 +78,7 @@ class AccountState(AuthState):
         yield rx.toast.info("Your download starts in a moment: a zip of your data and your recordings.")
 
     @rx.event
+    @accepts(form=Form(confirmation=Text()))
     async def delete_account(self, form: dict):
         """Erase the account once confirmed with the password (or the email, for an account without one),
         then sign out."""
@@ -86,7 +88,7 @@ class AccountState(AuthState):
         if viewer is None:
             yield self._login_redirect()
             return
-        confirmation = str((form or {}).get("confirmation", ""))[: MAX_FIELD + 1]
+        confirmation = form.get("confirmation", "")
         self.deleting, self.delete_error = True, ""
         yield
 
@@ -113,11 +115,12 @@ class AccountState(AuthState):
         yield rx.toast.success("Your account and everything in it were deleted.")
 
     @rx.event
+    @accepts(form=Form(display_name=Text()))
     async def save_name(self, form: dict):
         viewer = await self._viewer()
         if viewer is None:
             return self._login_redirect()
-        name = str(form.get("display_name", ""))[: MAX_FIELD + 1]
+        name = form.get("display_name", "")
         try:
             saved = await run_db(lambda s: accounts.update_display_name(session=s, user_id=viewer.user_id,
                                                                        display_name=name))
@@ -129,15 +132,15 @@ class AccountState(AuthState):
         return rx.toast.success("Your name is saved.")
 
     @rx.event
+    @accepts(form=Form(current_password=Text(), new_password=Text(), confirm_password=Text()))
     async def change_password(self, form: dict):
         """Change the password; every other session of this user ends, this one stays."""
         viewer = await self._viewer()
         if viewer is None:
             yield self._login_redirect()
             return
-        current = str(form.get("current_password", ""))[: MAX_FIELD + 1]
-        new = str(form.get("new_password", ""))[: MAX_FIELD + 1]
-        if new != str(form.get("confirm_password", "")):
+        current, new = form.get("current_password", ""), form.get("new_password", "")
+        if new != form.get("confirm_password", ""):
             self.password_error = "The new passwords don't match."
             return
         token = self._token()
@@ -158,6 +161,7 @@ class AccountState(AuthState):
         yield rx.toast.success("Password changed." + others)
 
     @rx.event
+    @accepts()
     async def logout_everywhere(self):
         """End every session of this user, this one included."""
         viewer = await self._viewer()
@@ -168,11 +172,12 @@ class AccountState(AuthState):
         self.navigate_to = signed_out_path(routes.LOGIN)
 
     @rx.event
+    @accepts(form=Form(join_code=Text()))
     async def join_company(self, form: dict):
         viewer = await self._viewer()
         if viewer is None:
             return self._login_redirect()
-        code = str(form.get("join_code", ""))[: MAX_FIELD + 1]
+        code = form.get("join_code", "")
         try:
             # The code is the credential: finding its company (not yet the viewer's) runs as the system.
             company, role = await run_db(lambda s: companies.join_company(session=s, user_id=viewer.user_id,
@@ -201,9 +206,11 @@ class JoinState(AuthState):
     checked: bool = False
 
     def _code(self) -> str:
-        return self.router.url.path.rstrip("/").rsplit("/", 1)[-1][:48]
+        code = self.router.url.path.rstrip("/").rsplit("/", 1)[-1][:48]
+        return code if storable(code) else ""  # the address comes from the browser
 
     @rx.event
+    @accepts()
     async def load(self):
         """Look the code up and show its company; no membership changes here."""
         self.error, self.company_name, self.role = "", "", ""
@@ -227,6 +234,7 @@ class JoinState(AuthState):
         return None
 
     @rx.event
+    @accepts()
     async def join(self):
         """The learner pressed "Join <company>": join with the code of this page's address."""
         if self.joining:

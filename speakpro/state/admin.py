@@ -8,6 +8,7 @@ from reflex.config import get_config
 from speakpro.services import companies
 from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState, run_db
+from speakpro.state.edge import Form, Text, accepts
 
 
 class AdminState(AuthState):
@@ -19,6 +20,7 @@ class AdminState(AuthState):
     app_base: str = ""
 
     @rx.event
+    @accepts()
     async def load(self):
         viewer, redirect = await self._guard()
         if redirect is not None:
@@ -31,12 +33,13 @@ class AdminState(AuthState):
         self.company_list = await run_db(lambda s: companies.list_companies(session=s))
 
     @rx.event
+    @accepts(form=Form(company_name=Text()))
     async def create_company(self, form: dict):
         viewer = await self._viewer()
         if viewer is None or not viewer.is_admin:
             self.forbidden = True
             return
-        name = str(form.get("company_name", ""))[:1001]
+        name = form.get("company_name", "")
         try:
             company = await run_db(lambda s: companies.create_company(session=s, actor_id=viewer.user_id, name=name))
         except ValidationError as error:

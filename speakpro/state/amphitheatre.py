@@ -10,10 +10,9 @@ from speakpro.services import amphitheatre
 from speakpro.services.economy import EconomyError
 from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState, run_db
+from speakpro.state.edge import LONG, Flag, Form, Text, accepts
 from speakpro.state.history import OwnRecordingsMixin, when
 from speakpro.state.recording import RecorderMixin
-
-MAX_REFLECTION_INPUT = amphitheatre.REFLECTION_MAX * 4  # cut before it travels further; the service says why
 
 
 @dataclass(frozen=True)
@@ -62,6 +61,7 @@ class AmphitheatreState(RecorderMixin, OwnRecordingsMixin, AuthState):
         self.points, self.exercises, self.next_key = visit.points, visit.exercises, visit.next_key
 
     @rx.event
+    @accepts()
     async def load(self):
         viewer, redirect = await self._guard()
         if redirect is not None:
@@ -72,6 +72,8 @@ class AmphitheatreState(RecorderMixin, OwnRecordingsMixin, AuthState):
         self.loaded = True
 
     @rx.event
+    @accepts(form=Form(reflection=Text(LONG), **{f"marker_{m}": Flag() for m in amphitheatre.MARKERS}),
+             loaded=("visit_id",))
     async def submit(self, form: dict):
         if self.busy:
             return
@@ -79,9 +81,7 @@ class AmphitheatreState(RecorderMixin, OwnRecordingsMixin, AuthState):
         if viewer is None:
             yield self._login_redirect()
             return
-        form = form if isinstance(form, dict) else {}
         reflection = form.get("reflection", "")
-        reflection = reflection[:MAX_REFLECTION_INPUT] if isinstance(reflection, str) else reflection
         chosen = [m for m in amphitheatre.MARKERS if form.get(f"marker_{m}") not in (None, "", False, "off")]
         visit_id, key, audio = self.visit_id, self.next_key, self.audio_key or None
         self.busy, self.error = True, ""
@@ -114,6 +114,7 @@ class AmphitheatreState(RecorderMixin, OwnRecordingsMixin, AuthState):
         self._show(visit)
 
     @rx.event
+    @accepts()
     async def next_visit(self):
         """After a finished visit: open the next one."""
         viewer, redirect = await self._guard()
@@ -131,6 +132,7 @@ class AmphitheatreHistoryState(AuthState):
     visits: list[TimelineRow] = []
 
     @rx.event
+    @accepts()
     async def load(self):
         viewer, redirect = await self._guard()
         if redirect is not None:

@@ -22,7 +22,9 @@ import reflex as rx
 from speakpro import routes
 from speakpro.db import POOL_SIZE, SYSTEM, DatabaseUnavailable, DbContext, session_scope, set_context, use_context
 from speakpro.services.sessions import Viewer, resolve_session, revoke_session, viewer_context
+from speakpro.services.validation import storable
 from speakpro.session_cookie import signed_out_path, token_from_cookie_header
+from speakpro.state.edge import CheckedSetvar, accepts
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -56,7 +58,7 @@ async def run_db_call(work: Callable[..., T], /, *args: Any, **kwargs: Any) -> T
         _DB_THREADS, lambda: context.run(work, *args, **kwargs))
 
 
-class AuthState(rx.State):
+class AuthState(CheckedSetvar, rx.State):
     """Who is signed in, as far as the page needs to know."""
 
     signed_in: bool = False
@@ -106,7 +108,8 @@ class AuthState(rx.State):
 
     def _login_redirect(self):
         path = self.router.url.path or routes.HOME
-        return rx.redirect(f"{routes.LOGIN}?next={quote(path)}")
+        # The address comes from the browser: one that cannot be encoded is not worth coming back to.
+        return rx.redirect(f"{routes.LOGIN}?next={quote(path if storable(path) else routes.HOME)}")
 
     async def _guard(self, *, onboarded: bool = True) -> tuple[Viewer | None, Any]:
         """The viewer, or the event to send instead: the redirect to login or to onboarding, or, when the
@@ -123,11 +126,13 @@ class AuthState(rx.State):
         return viewer, None
 
     @rx.event
+    @accepts()
     async def check_session(self):
         """For public pages: show the signed-in navigation when there is a valid session."""
         await self._viewer()
 
     @rx.event
+    @accepts()
     async def logout(self):
         """End this session on the server, then let the backend drop the cookie and open the login page."""
         token = self._token()

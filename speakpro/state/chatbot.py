@@ -26,6 +26,7 @@ from speakpro.services.sessions import resolve_session
 from speakpro.services.validation import ValidationError
 from speakpro.settings import settings
 from speakpro.state.auth import AuthState, run_db
+from speakpro.state.edge import LONG, Form, Maybe, Text, accepts
 
 log = logging.getLogger(__name__)
 
@@ -90,9 +91,10 @@ class ChatbotState(AuthState):
     _sending_since: float = 0.0
 
     @rx.event
+    @accepts(value=Text(LONG))
     def set_draft(self, value: str):
         """Keep the input's text as the visitor types."""
-        self.draft = (value or "")[:MAX_DRAFT_CHARS]
+        self.draft = value[:MAX_DRAFT_CHARS]
 
     async def _signed_in_user_id(self) -> uuid.UUID | None:
         """The signed-in user asking, from the session cookie (no database work for anonymous visitors)."""
@@ -106,6 +108,7 @@ class ChatbotState(AuthState):
         self.messages = [*self.messages, message][-MAX_MESSAGES:]
 
     @rx.event
+    @accepts(form_data=Maybe(Form(question=Text(LONG))))
     async def send(self, form_data: dict[str, Any] | None = None):
         """Check the question and the visitor's rate limits, then answer it in the background.
 
@@ -116,7 +119,7 @@ class ChatbotState(AuthState):
             return None
         raw = (form_data or {}).get("question")
         try:
-            question = clean_question(raw if isinstance(raw, str) else self.draft)
+            question = clean_question(self.draft if raw is None else raw)
         except ValidationError as invalid:
             self.error = invalid.message
             return None
@@ -144,6 +147,7 @@ class ChatbotState(AuthState):
         return ChatbotState.reply
 
     @rx.event(background=True)
+    @accepts()
     async def reply(self):
         """Answer the pending question; the slow part runs outside the state lock."""
         async with self:

@@ -10,6 +10,7 @@ from reflex.config import get_config
 from speakpro.services import companies, dashboards, retention
 from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState, run_db
+from speakpro.state.edge import Form, Text, accepts
 
 NOT_ALLOWED = "Only this company's managers can change this."
 
@@ -35,6 +36,7 @@ class CompanyState(AuthState):
         self.retention_days, self.retention_error, self.retention_saving, self._company_id = "", "", False, ""
 
     @rx.event
+    @accepts()
     async def load(self):
         return await self._load_company(self.router.url.path.rstrip("/").rsplit("/", 1)[-1])
 
@@ -68,6 +70,7 @@ class CompanyState(AuthState):
         self.app_base = (get_config().deploy_url or "").rstrip("/")
 
     @rx.event
+    @accepts(form=Form(retention_days=Text()))
     async def save_retention(self, form: dict):
         """Set how many days the company keeps recordings (empty: no limit); managers of this company only."""
         if self.retention_saving:
@@ -80,7 +83,7 @@ class CompanyState(AuthState):
             self.retention_error = NOT_ALLOWED
             return
         company_id = uuid.UUID(self._company_id)
-        raw = str((form or {}).get("retention_days", ""))[:20]
+        raw = form.get("retention_days", "")
         self.retention_saving, self.retention_error = True, ""
         yield
 

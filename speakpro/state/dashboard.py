@@ -15,6 +15,7 @@ from speakpro import routes
 from speakpro.components import charts
 from speakpro.services import companies, dashboards
 from speakpro.state.auth import AuthState, run_db
+from speakpro.state.edge import Form, Text, accepts
 
 TREND_ARROWS = {"up": "▲ up", "down": "▼ down", "flat": "– flat"}
 
@@ -117,6 +118,7 @@ class DashboardState(AuthState):
         ]
 
     @rx.event
+    @accepts()
     async def load(self):
         self.loading = True
         self.error = ""
@@ -128,8 +130,9 @@ class DashboardState(AuthState):
             yield result
 
     @rx.event
+    @accepts(form=Form(date_from=Text(), date_to=Text()))
     async def apply_range(self, form: dict):
-        raw_from, raw_to = str(form.get("date_from", ""))[:20], str(form.get("date_to", ""))[:20]
+        raw_from, raw_to = form.get("date_from", ""), form.get("date_to", "")
         if (raw_from and _parse(raw_from) is None) or (raw_to and _parse(raw_to) is None):
             self.error = "Please enter dates as YYYY-MM-DD."
             return
@@ -143,6 +146,7 @@ class DashboardState(AuthState):
             yield result
 
     @rx.event
+    @accepts()
     async def download_csv(self):
         """Mint a single-use, two-minute download token for this viewer, company and login session, and let
         the browser fetch the CSV."""
@@ -185,6 +189,7 @@ class AdminOverviewState(AuthState):
     sessions_fig: go.Figure = charts.empty_figure()
 
     @rx.event
+    @accepts()
     async def load(self):
         viewer, redirect = await self._guard()
         if redirect is not None:

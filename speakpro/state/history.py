@@ -14,6 +14,7 @@ from speakpro.services import history, privacy
 from speakpro.services.sessions import Viewer
 from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState, run_db
+from speakpro.state.edge import Text, accepts
 
 PAGE_SIZE = 20
 SPEAKER_LABELS = {"user": "You", "ai": "Partner"}
@@ -124,7 +125,8 @@ def size_label(size_bytes: int) -> str:
 
 def _page_number(raw: str | None) -> int:
     value = (raw or "1").strip()
-    return int(value) if value.isdigit() and len(value) <= 6 else 1
+    # isdigit() alone also takes "²" and other digits that int() refuses.
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 6 else 1
 
 
 @dataclass(frozen=True)
@@ -137,9 +139,6 @@ class RecordingRow:
     title: str
     created: str
     url: str
-
-
-MAX_KEY_INPUT = 600  # longer than any storage key; the service checks the rest
 
 
 class OwnRecordingsMixin(rx.State, mixin=True):
@@ -176,6 +175,7 @@ class OwnRecordingsMixin(rx.State, mixin=True):
         """Called after a deletion; the page refreshes whatever else shows the recording."""
 
     @rx.event
+    @accepts(key=Text())
     async def delete_recording(self, key: str):
         """Delete one of the viewer's recordings (the object and its references); the page confirmed first."""
         if self.recording_deleting:
@@ -184,7 +184,6 @@ class OwnRecordingsMixin(rx.State, mixin=True):
         if viewer is None:
             yield self._login_redirect()
             return
-        key = key[:MAX_KEY_INPUT] if isinstance(key, str) else ""
         self.recording_deleting, self.recordings_error = key or "-", ""
         yield
         try:
@@ -217,6 +216,7 @@ class HistoryState(OwnRecordingsMixin, AuthState):
         return routes.history(self.page + 1) if self.page < self.pages else ""
 
     @rx.event
+    @accepts()
     async def load(self):
         viewer, redirect = await self._guard()
         if redirect is not None:
@@ -333,6 +333,7 @@ class SessionDetailState(AuthState):
         ]
 
     @rx.event
+    @accepts()
     async def load(self):
         self._clear()
         self.loaded, self.not_found = False, False
@@ -350,6 +351,7 @@ class SessionDetailState(AuthState):
         self.loaded = True
 
     @rx.event
+    @accepts()
     async def delete_session(self):
         if self.busy:
             return

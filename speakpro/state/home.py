@@ -10,6 +10,7 @@ from speakpro.services.home import ModuleCard, RecentPractice, get_home_dashboar
 from speakpro.services.telemetry import record_event
 from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState, run_db
+from speakpro.state.edge import Text, accepts
 from speakpro.state.history import MetricRow, metric_row
 
 
@@ -78,6 +79,7 @@ class HomeState(AuthState):
         self.loaded = True
 
     @rx.event
+    @accepts()
     async def load(self):
         self.loaded = False  # nothing is shown that this load did not read
         viewer, redirect = await self._guard()
@@ -86,6 +88,7 @@ class HomeState(AuthState):
         await self._load_dashboard(viewer)
 
     @rx.event
+    @accepts(quest_id=Text())
     async def claim(self, quest_id: str):
         """Claim a completed quest's reward (pays once, however often it is clicked)."""
         viewer = await self._viewer()
@@ -93,7 +96,7 @@ class HomeState(AuthState):
             return self._login_redirect()
         try:
             result = await run_db(lambda s: quests.claim_quest(session=s, user_id=viewer.user_id,
-                                                              quest_id=str(quest_id)[:64]))
+                                                              quest_id=quest_id))
         except (ValidationError, EconomyError) as error:
             return rx.toast.error(getattr(error, "message", str(error)))
         await self._load_dashboard(viewer)

@@ -8,11 +8,12 @@ import reflex as rx
 
 from speakpro.db import session_scope
 from speakpro.services.catalog import ModuleSummary, get_catalog_overview
+from speakpro.state.edge import CheckedSetvar, accepts
 
 log = logging.getLogger(__name__)
 
 
-class LandingState(rx.State):
+class LandingState(CheckedSetvar, rx.State):
     """The curriculum preview and catalogue figures shown to visitors."""
 
     level_title: str = ""
@@ -24,6 +25,7 @@ class LandingState(rx.State):
     load_failed: bool = False
 
     @rx.event
+    @accepts()
     def load(self):
         """Read the catalogue overview; a database outage shows a notice instead of crashing."""
         try:

@@ -11,10 +11,9 @@ from speakpro.integrations.openai_client import get_openai_client
 from speakpro.services import lessons, quests, stakes
 from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState, run_db
+from speakpro.state.edge import LONG, Form, Text, accepts
 from speakpro.state.history import OwnRecordingsMixin
 from speakpro.state.recording import RecorderMixin
-
-MAX_TEXT = 1_000_001  # anything longer is refused by the service; cut before it travels further
 
 
 class LessonState(RecorderMixin, OwnRecordingsMixin, AuthState):
@@ -86,6 +85,7 @@ class LessonState(RecorderMixin, OwnRecordingsMixin, AuthState):
         self.feedback_notes = [str(n) for n in notes][:6]
 
     @rx.event
+    @accepts()
     async def load(self):
         viewer, redirect = await self._guard()
         if redirect is not None:
@@ -110,13 +110,14 @@ class LessonState(RecorderMixin, OwnRecordingsMixin, AuthState):
         await self._load_recordings(viewer, ("lesson",), lesson_id)
 
     @rx.event
+    @accepts(form=Form(scenario=Text(), audience=Text(), stakes=Text()), loaded=("run_id", "_module_id"))
     async def choose_stakes(self, form: dict):
         """Keep the learner's own high-stakes scenario for this module (once); exercises then use it."""
         viewer = await self._viewer()
         if viewer is None:
             return self._login_redirect()
         module_id, run_id = uuid.UUID(self._module_id), uuid.UUID(self.run_id)
-        fields = {k: str(form.get(k, ""))[:2001] for k in ("scenario", "audience", "stakes")}
+        fields = {k: form.get(k, "") for k in ("scenario", "audience", "stakes")}
 
         def choose(session):
             chosen = stakes.get_or_choose_stakes(session=session, user_id=viewer.user_id, module_id=module_id,
@@ -134,6 +135,7 @@ class LessonState(RecorderMixin, OwnRecordingsMixin, AuthState):
         return rx.toast.success("Your scenario is saved: the exercises of this module will use it.")
 
     @rx.event
+    @accepts(form=Form(text=Text(LONG)), loaded=("run_id",))
     async def answer(self, form: dict):
         """Send the current step's answer; the service validates it, scores it and moves the run on."""
         if self.busy:
@@ -146,11 +148,11 @@ class LessonState(RecorderMixin, OwnRecordingsMixin, AuthState):
         if kind in ("reading", "feedback"):
             payload: dict = {"acknowledged": True}
         elif kind == "speaking":
-            payload = {"transcript": str(form.get("text", ""))[:MAX_TEXT]}
+            payload = {"transcript": form.get("text", "")}
             if self.audio_key:
                 payload["audio_ref"] = self.audio_key
         else:
-            payload = {"text": str(form.get("text", ""))[:MAX_TEXT]}
+            payload = {"text": form.get("text", "")}
         run_id, index = uuid.UUID(self.run_id), self.step_index
         duration_ms = min(3_600_000, int((time.monotonic() - self._shown_at) * 1000))
         self.busy, self.error = True, ""

@@ -19,13 +19,8 @@ from speakpro.services.validation import ValidationError
 from speakpro.session_cookie import session_start_path
 from speakpro.settings import settings
 from speakpro.state.auth import AuthState, run_db
+from speakpro.state.edge import Flag, Form, Text, accepts
 from speakpro.urls import safe_next
-
-MAX_FIELD = 1000  # anything longer is refused before any work is done
-
-
-def _too_long(form: dict) -> bool:
-    return any(isinstance(v, str) and len(v) > MAX_FIELD for v in form.values())
 
 
 class LoginState(AuthState):
@@ -37,6 +32,7 @@ class LoginState(AuthState):
     api_base: str = ""
 
     @rx.event
+    @accepts()
     async def load(self):
         """Already signed in: go on. Otherwise list the configured sign-in providers and any error."""
         viewer = await self._viewer()
@@ -48,14 +44,15 @@ class LoginState(AuthState):
         self.submitting = False
 
     @rx.event
+    @accepts(form=Form(email=Text(), password=Text()))
     async def login(self, form: dict):
         """Check the password, with throttling per account and per client."""
         if self.submitting:
             return
         self.error = ""
-        email, password = str(form.get("email", "")), str(form.get("password", ""))
-        if _too_long(form) or not email.strip() or not password:
-            self.error = "Enter your email and password." if not _too_long(form) else accounts.LOGIN_FAILED
+        email, password = form.get("email", ""), form.get("password", "")
+        if not email.strip() or not password:
+            self.error = "Enter your email and password."
             return
         self.submitting = True
         yield
@@ -125,6 +122,7 @@ class SignupState(AuthState):
     done_email: str = ""
 
     @rx.event
+    @accepts()
     async def load(self):
         viewer = await self._viewer()
         if viewer is not None:
@@ -134,14 +132,13 @@ class SignupState(AuthState):
         self.prefilled_code = self.router.url.query_parameters.get("code", "")[:48]
 
     @rx.event
+    @accepts(form=Form(email=Text(), password=Text(), display_name=Text(), join_code=Text(),
+                       privacy_notice=Flag(), recording_consent=Flag()))
     async def signup(self, form: dict):
         """Check the form and the address's sign-up throttle, then register (the same answer for any email)."""
         if self.submitting or self.done:
             return
         self.error, self.error_field = "", ""
-        if _too_long(form):
-            self.error, self.error_field = "One of the fields is far too long.", "form"
-            return
         privacy_notice, recording = _checkbox(form, "privacy_notice"), _checkbox(form, "recording_consent")
         if privacy_notice is None or recording is None:
             self.error, self.error_field = "The form was not sent as expected. Please reload the page.", "form"
@@ -161,12 +158,12 @@ class SignupState(AuthState):
         if decision.delay_seconds:
             await asyncio.sleep(decision.delay_seconds)
         user_agent = self.router.headers.user_agent
-        email = str(form.get("email", ""))
+        email = form.get("email", "")
 
         def register(session):
             return accounts.register(
-                session=session, email=email, password=str(form.get("password", "")),
-                display_name=str(form.get("display_name", "")), join_code=str(form.get("join_code", "")),
+                session=session, email=email, password=form.get("password", ""),
+                display_name=form.get("display_name", ""), join_code=form.get("join_code", ""),
                 accepted_privacy_notice=True, recording_consent=recording,
                 user_agent=user_agent,
             )

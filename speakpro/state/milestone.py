@@ -11,6 +11,7 @@ from speakpro.services import milestones, progress
 from speakpro.services.catalog import get_milestone_prompt
 from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState, run_db
+from speakpro.state.edge import LONG, Form, Text, accepts
 from speakpro.state.history import OwnRecordingsMixin
 from speakpro.state.recording import RecorderMixin
 
@@ -33,6 +34,7 @@ class MilestoneState(RecorderMixin, OwnRecordingsMixin, AuthState):
     _request_key: str = ""
 
     @rx.event
+    @accepts()
     async def load(self):
         viewer, redirect = await self._guard()
         if redirect is not None:
@@ -57,6 +59,7 @@ class MilestoneState(RecorderMixin, OwnRecordingsMixin, AuthState):
         self.unlocked, self.passed_before = level.milestone_unlocked, level.milestone_passed
 
     @rx.event
+    @accepts(form=Form(text=Text(LONG)), loaded=("_level_id",))
     async def submit(self, form: dict):
         if self.busy:
             return
@@ -64,7 +67,7 @@ class MilestoneState(RecorderMixin, OwnRecordingsMixin, AuthState):
         if viewer is None:
             yield self._login_redirect()
             return
-        transcript = str(form.get("text", ""))[:1_000_001]
+        transcript = form.get("text", "")
         level_id, key, audio = uuid.UUID(self._level_id), self._request_key, self.audio_key or None
         self.busy, self.error = True, ""
         yield

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import reflex as rx
 
 from speakpro import routes
-from speakpro.services.onboarding import complete_onboarding, validate_persona
+from speakpro.services.onboarding import Persona, complete_onboarding, validate_persona
 from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState, run_db
+from speakpro.state.edge import Form, Text, accepts
 
 
 class OnboardingState(AuthState):
@@ -17,6 +20,7 @@ class OnboardingState(AuthState):
     submitting: bool = False
 
     @rx.event
+    @accepts()
     async def load(self):
         viewer, redirect = await self._guard(onboarded=False)
         if redirect is not None:
@@ -26,6 +30,7 @@ class OnboardingState(AuthState):
         self.error, self.submitting = "", False
 
     @rx.event
+    @accepts(form=Form(**{field.name: Text() for field in dataclasses.fields(Persona)}))
     async def submit(self, form: dict):
         """Validate and save the persona; bad input shows a message and saves nothing."""
         viewer = await self._viewer()

@@ -33,6 +33,7 @@ from speakpro.services.sessions import resolve_session, viewer_context
 from speakpro.services.validation import ValidationError
 from speakpro.settings import settings
 from speakpro.state.auth import AuthState, run_db, run_db_call
+from speakpro.state.edge import Form, Maybe, Number, Text, Unchecked, accepts
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,7 @@ class PracticeState(AuthState):
     starting: str = ""
 
     @rx.event
+    @accepts()
     async def load(self):
         viewer, redirect = await self._guard()
         if redirect is not None:
@@ -99,6 +101,7 @@ class PracticeState(AuthState):
         self.solo_mode, self.loaded, self.error, self.starting = settings.offline, True, "", ""
 
     @rx.event
+    @accepts(topic_id=Text())
     async def start(self, topic_id: str):
         """Start a session on a topic (or go back to the one in progress) and open the live page."""
         if self.starting:
@@ -107,10 +110,10 @@ class PracticeState(AuthState):
         if viewer is None:
             return self._login_redirect()
         mode = "solo" if settings.offline else "realtime"
-        self.starting = str(topic_id)[:64]
+        self.starting = topic_id
         try:
             view = await run_db(lambda s: practice.start_practice(session=s, user_id=viewer.user_id,
-                                                                  topic_id=str(topic_id)[:64], mode=mode))
+                                                                  topic_id=topic_id, mode=mode))
         except ValidationError as error:
             self.error, self.starting = error.message, ""
             return
@@ -193,6 +196,7 @@ class PracticeLiveState(AuthState):
         return await run_db(call)
 
     @rx.event
+    @accepts()
     async def load(self):
         self._reset()
         viewer, redirect = await self._guard()
@@ -270,21 +274,22 @@ class PracticeLiveState(AuthState):
             self.client_secret, self.calls_url = minted.value, minted.calls_url
 
     @rx.event(background=True)
+    @accepts()
     async def connect(self):
         """Mint the first client secret of this page's connection to the partner."""
         return await self._mint(renewal=False)
 
     @rx.event(background=True)
+    @accepts()
     async def renew(self):
         """Mint a fresh client secret while the browser reconnects (a dropped network or an expired secret)."""
         return await self._mint(renewal=True)
 
     @rx.event
+    @accepts(payload=Form(status=Text(), reason=Text()))
     async def status(self, payload: dict):
         """The browser's status reports: connecting, live, reconnecting, ending, then ended or failed."""
-        payload = payload if isinstance(payload, dict) else {}
-        status = str(payload.get("status", ""))[:20]
-        reason = str(payload.get("reason", ""))[:40]
+        status, reason = payload.get("status", ""), payload.get("reason", "")
         if status not in STATUS_TEXT or self.live_status in ("ended", "failed"):
             return
         if not self.session_id and status not in ("ended", "failed"):
@@ -329,21 +334,22 @@ class PracticeLiveState(AuthState):
                      {"batch_id": batch_id, "stored": list(stored), "refused": refused, "retry": retry}]
 
     @rx.event
+    @accepts(payload=Form(batch_id=Text(), session_id=Text(),
+                          segments=Unchecked("services.segments.validate_segments; refusals are acknowledged")))
     async def segments(self, payload: dict):
         """A batch of transcript segments: stored in one committed round trip, then acknowledged by batch id.
 
         `payload` is `{"batch_id", "session_id", "segments": [...]}` (see `components/realtime.py`). Every
         batch gets an answer in `acks`: the sequences committed, or a refusal that says whether to retry.
         """
-        payload = payload if isinstance(payload, dict) else {}
-        batch_id = payload.get("batch_id")
-        if not isinstance(batch_id, str) or not 0 < len(batch_id) <= MAX_BATCH_ID:
+        batch_id = payload.get("batch_id", "")
+        if not 0 < len(batch_id) <= MAX_BATCH_ID:
             log.warning("transcript batch without a usable batch id: refused")
             return
         batch = payload.get("segments")
         session_ref = self._live_ref()
-        claimed = payload.get("session_id")
-        if isinstance(claimed, str) and claimed and claimed != session_ref:
+        claimed = payload.get("session_id", "")
+        if claimed and claimed != session_ref:
             self._answer(batch_id, refused="This transcript belongs to another practice session.")
             return
         if isinstance(batch, list) and len(batch) > MAX_BATCH:
@@ -367,11 +373,12 @@ class PracticeLiveState(AuthState):
         self._answer(batch_id, refused=outcome.message, retry=outcome.outcome == "signed_out")
 
     @rx.event
+    @accepts(payload=Form(key=Text(), mime=Text(), size=Maybe(Number(0, 2**53)),
+                          duration_seconds=Maybe(Number(0, 2**53))))
     async def recorded(self, payload: dict):
         """The session's recording was uploaded: make it the session's recording."""
-        payload = payload if isinstance(payload, dict) else {}
         session_id = self._live_ref()
-        key, mime = str(payload.get("key", ""))[:300], str(payload.get("mime", ""))[:100]
+        key, mime = payload.get("key", ""), payload.get("mime", "")
         size, duration = payload.get("size"), payload.get("duration_seconds")
         try:
             viewer, _ = await self._owner_db(lambda s, v: practice.attach_recording(
@@ -384,10 +391,12 @@ class PracticeLiveState(AuthState):
             return self._login_redirect()
 
     @rx.event
+    @accepts()
     def toggle_mute(self):
         self.muted = not self.muted
 
     @rx.event
+    @accepts()
     def end(self):
         """End the session: the browser sends its last segments and the recording, then reports "ended".
 

@@ -9,6 +9,7 @@ from speakpro.components import charts
 from speakpro.services import dashboards
 from speakpro.services.speech_metrics import FILLER_RATE_HEALTHY_MAX, PACE_HEALTHY_WPM, TALK_RATIO_HEALTHY
 from speakpro.state.auth import AuthState, run_db
+from speakpro.state.edge import Text, accepts
 
 # The same healthy ranges as the metrics engine, so the charts and the session page agree.
 PACE_BAND = PACE_HEALTHY_WPM
@@ -42,6 +43,7 @@ class ProgressState(AuthState):
     calendar_fig: go.Figure = charts.empty_figure()
 
     @rx.event
+    @accepts()
     async def load(self):
         viewer, redirect = await self._guard()
         if redirect is not None:
@@ -55,6 +57,7 @@ class ProgressState(AuthState):
         self.loading = False
 
     @rx.event
+    @accepts(value=Text())
     async def set_window(self, value: str):
         self.window = value if value in WINDOWS else "90"
         async for update in self.load():

@@ -12,6 +12,7 @@ import asyncio
 import reflex as rx
 
 from speakpro.services.sessions import Viewer
+from speakpro.state.edge import Form, Maybe, Number, Text, accepts
 from speakpro.uploads import check_audio_ref
 
 RECORDING_MISSING = "That recording could not be found. Please record again."
@@ -26,6 +27,8 @@ class RecorderMixin(rx.State, mixin=True):
     error: str = ""
 
     @rx.event
+    @accepts(payload=Form(key=Text(), mime=Text(), size=Maybe(Number(0, 2**53)),
+                          duration_seconds=Maybe(Number(0, 2**53))))
     async def recorded(self, payload: dict):
         """Keep the take the recorder uploaded, once it is known to be this learner's."""
         viewer = await self._viewer()
@@ -37,18 +40,13 @@ class RecorderMixin(rx.State, mixin=True):
             return
         (self.audio_key, self.audio_seconds), self.error = take, ""
 
-    async def _own_recording(self, viewer: Viewer, payload: object) -> tuple[str, int] | None:
+    async def _own_recording(self, viewer: Viewer, payload: dict) -> tuple[str, int] | None:
         """The key and length (s) of a take the recorder uploaded, when it is this viewer's and stored.
 
         The browser reports the key, so it is checked against its owner and the store (a file stat or an S3
         HEAD), off the event loop.
         """
-        payload = payload if isinstance(payload, dict) else {}
-        key = str(payload.get("key", ""))[:300]
+        key = payload.get("key", "")
         if not await asyncio.to_thread(check_audio_ref, viewer.user_id, key, must_exist=True):
             return None
-        try:
-            seconds = max(0, min(MAX_RECORDING_SECONDS, int(float(payload.get("duration_seconds") or 0))))
-        except (TypeError, ValueError):
-            seconds = 0
-        return key, seconds
+        return key, int(min(MAX_RECORDING_SECONDS, payload.get("duration_seconds") or 0))

@@ -10,6 +10,7 @@ from speakpro.services import venues, world
 from speakpro.services.economy import EconomyError
 from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState, run_db
+from speakpro.state.edge import LONG, Form, Text, accepts
 
 
 class MapState(AuthState):
@@ -21,6 +22,7 @@ class MapState(AuthState):
     loaded: bool = False
 
     @rx.event
+    @accepts()
     async def load(self):
         self.loaded = False  # nothing is shown that this load did not read
         viewer, redirect = await self._guard()
@@ -76,6 +78,7 @@ class VenueState(AuthState):
         self._show(detail)
 
     @rx.event
+    @accepts()
     async def load(self):
         viewer, redirect = await self._guard()
         if redirect is not None:
@@ -90,6 +93,7 @@ class VenueState(AuthState):
             self.not_found = True
 
     @rx.event
+    @accepts(loaded=("venue_id",))
     async def enter(self):
         viewer = await self._viewer()
         if viewer is None:
@@ -107,12 +111,13 @@ class VenueState(AuthState):
             return rx.toast.success(f"You spent {entry.tickets_spent} ticket(s). Welcome to {entry.venue_name}!")
 
     @rx.event
+    @accepts(form=Form(text=Text(LONG)), loaded=("venue_id",))
     async def submit_exercise(self, form: dict):
         viewer = await self._viewer()
         if viewer is None:
             return self._login_redirect()
         entry_id, order = self.entry_id, self.next_order
-        response = {"text": str(form.get("text", ""))[:1_000_001]}
+        response = {"text": form.get("text", "")}
         try:
             await run_db(lambda s: venues.submit_venue_exercise(
                 session=s, user_id=viewer.user_id, entry_id=entry_id, exercise_order=order, response=response,
@@ -125,6 +130,7 @@ class VenueState(AuthState):
         return rx.toast.success("Exercise saved.")
 
     @rx.event
+    @accepts(loaded=("venue_id",))
     async def finish(self):
         viewer = await self._viewer()
         if viewer is None:

@@ -59,6 +59,7 @@ from speakpro.services import (
 from speakpro.services.telemetry import record_telemetry
 from speakpro.services.validation import ValidationError
 from speakpro.session_cookie import SESSION_COOKIE
+from speakpro.state import edge
 from speakpro.state.account import AccountState
 from tests.factories import make_company, make_level, make_practice_session, make_topic, make_transcript
 from tests.factories_learning import GOOD_SPEECH, make_path
@@ -664,14 +665,19 @@ async def test_hostile_confirmations_and_keys_change_nothing(session, local_stor
     session.add(MilestoneAttempt(user_id=user.id, level_id=make_level(session).id, audio_ref=key, score=1))
     session.flush()
     state = _account_state(session, user)
-    await run(state.delete_account, {"confirmation": HOSTILE[kind]})
-    assert state.delete_error and not state.deleting and session.get(User, user.id) is not None
-    await run(state.delete_account, {"confirmation": [HOSTILE[kind]]})  # not even a string
-    assert state.delete_error and session.get(User, user.id) is not None
+    events = await run(state.delete_account, {"confirmation": HOSTILE[kind]})
+    if kind == "megabyte":  # refused whole at the edge, before any work
+        assert any(edge.TOO_LONG in str(event) for event in events) and state.delete_error == ""
+    else:
+        assert state.delete_error and not state.deleting
+    assert session.get(User, user.id) is not None
+    events = await run(state.delete_account, {"confirmation": [HOSTILE[kind]]})  # not even a string
+    assert any(edge.FORM_UNREADABLE in str(event) for event in events) and session.get(User, user.id) is not None
 
     from speakpro.state.history import HistoryState
 
     history = sign_in(HistoryState(), token_of(state))
     await run(history.delete_recording, HOSTILE[kind])
-    await run(history.delete_recording, {"key": key})
-    assert history.recordings_error == privacy.RECORDING_NOT_FOUND and local_storage.exists(key)
+    assert history.recordings_error == ("" if kind == "megabyte" else privacy.RECORDING_NOT_FOUND)
+    events = await run(history.delete_recording, {"key": key})  # a key inside an object: refused at the edge
+    assert any(edge.REFUSED_TOAST_ID in str(event) for event in events) and local_storage.exists(key)

@@ -18,6 +18,7 @@ from speakpro.services import chatbot, sessions
 from speakpro.services.ratelimit import MemoryBackend, RateLimiter
 from speakpro.session_cookie import SESSION_COOKIE
 from speakpro.state import chatbot as chatbot_state
+from speakpro.state import edge
 from speakpro.state.chatbot import MAX_MESSAGES, UNAVAILABLE, ChatbotState
 from tests.factories import make_module, make_user
 from tests.fakes.openai_server import FakeOpenAIServer
@@ -140,7 +141,7 @@ def test_api_failure_shows_the_offline_fallback_not_an_error(session, block, fak
 
 @pytest.mark.parametrize(
     ("question", "message"),
-    [("", "Type a question first."), ("\x00\x1b\x7f", "Type a question first."),
+    [("", "Type a question first."), ("\x1b\x7f", "Type a question first."),
      ("z" * 600, "Your question is 600 characters long; please keep it to 500 or fewer.")],
 )
 def test_bad_input_shows_a_message_and_changes_nothing(session, block, question, message):
@@ -150,6 +151,15 @@ def test_bad_input_shows_a_message_and_changes_nothing(session, block, question,
     assert state.error == message
     assert state.messages == [] and not state.sending
     assert state.draft == question  # kept, so the visitor can fix it
+    assert _events(session) == []
+
+
+def test_a_nul_byte_is_refused_at_the_edge_and_changes_nothing(session, block):
+    state = _state()
+    state.set_draft("what about um")
+    refusal = _send(state, "um\x00")
+    assert edge.REFUSED_TOAST_ID in str(refusal) and edge.BAD_CHARACTERS in str(refusal)
+    assert state.error == "" and state.messages == [] and not state.sending and state.draft == "what about um"
     assert _events(session) == []
 
 

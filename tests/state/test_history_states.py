@@ -203,7 +203,7 @@ async def test_the_hub_opens_a_visit_and_takes_exercises_in_order(session, stora
     assert state.audio_key == "" and "could not be found" in state.error
     key = f"audio/{user.id}/{uuid.uuid4().hex}.webm"
     storage.put(key, b"\x1a\x45\xdf\xa3webm", "audio/webm")
-    await run(state.recorded, {"key": key, "duration_seconds": "2.6"})
+    await run(state.recorded, {"key": key, "duration_seconds": 2.6})
     assert state.audio_key == key and state.audio_seconds == 2 and state.error == ""
 
     await run(state.submit, {"reflection": "", "marker_pace": "on"})
