@@ -205,7 +205,7 @@ async def upload_audio(request: Request) -> Response:
     too_big = f"The recording is larger than {_mb(cap)}. Please record a shorter take."
     declared = request.headers.get("content-length")
     if declared is not None:
-        if not declared.isdigit():
+        if not (declared.isascii() and declared.isdigit()):  # isdigit() alone also takes "²"
             return _error(400, "Invalid Content-Length.")
         if int(declared) > cap:
             return _error(413, too_big)

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from speakpro.models import Company, User, UserProfile
 from speakpro.services.telemetry import audit
-from speakpro.services.validation import ValidationError, clean_text
+from speakpro.services.validation import ValidationError, clean_text, storable
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
@@ -59,6 +59,8 @@ def find_by_code(*, session: Session, code: str) -> tuple[Company, str]:
     clean = (code or "").strip().upper()
     if not clean or len(clean) > 48:
         raise ValidationError("join_code", "Enter the company code you were given.")
+    if not storable(clean):  # a code from a link's address can hold anything
+        raise ValidationError("join_code", "That company code is not valid. Check it with your manager.")
     company = session.execute(
         select(Company).where(or_(Company.join_code == clean, Company.manager_invite_code == clean),
                               Company.is_active.is_(True))
@@ -85,7 +87,8 @@ def join_company(*, session: Session, user_id: uuid.UUID, code: str) -> tuple[Co
 
 
 def get_company_by_slug(*, session: Session, slug: str) -> Company | None:
-    if not slug or len(slug) > 64:
+    """The company of a slug from an address (a page's or the CSV export's), or None for any other text."""
+    if not isinstance(slug, str) or not slug or len(slug) > 64 or not storable(slug):
         return None
     return session.execute(select(Company).where(Company.slug == slug)).scalar_one_or_none()
 

@@ -54,6 +54,7 @@ SKILL_LABELS = {
     "closing": "Closing",
 }
 MAX_RANGE_DAYS = 366
+EARLIEST_DAY = date(2000, 1, 1)
 MAX_SERIES_POINTS = 400
 TREND_THRESHOLD = 3
 
@@ -241,10 +242,17 @@ class CompanyDashboard:
 
 
 def clamp_range(date_from: date | None, date_to: date | None, *, today: date | None = None) -> tuple[date, date]:
-    """A valid range: defaults to the last 30 days, `from <= to`, at most 366 days long."""
+    """A valid range: defaults to the last 30 days, `from <= to`, at most 366 days long, within 2000-01-01 and a
+    year from today (no session lies outside, and the date arithmetic below stays within what a date can hold:
+    an address may ask for 0001-01-01 or 9999-12-31)."""
     today = today or datetime.now(UTC).date()
-    date_to = date_to or today
-    date_from = date_from or date_to - timedelta(days=29)
+    latest = today + timedelta(days=MAX_RANGE_DAYS)
+
+    def bounded(day: date) -> date:
+        return min(max(day, EARLIEST_DAY), latest)
+
+    date_to = bounded(date_to or today)
+    date_from = bounded(date_from or date_to - timedelta(days=29))
     if date_from > date_to:
         date_from, date_to = date_to, date_from
     if (date_to - date_from).days >= MAX_RANGE_DAYS:
