@@ -29,6 +29,7 @@ from speakpro.state.amphitheatre import AmphitheatreHistoryState, AmphitheatreSt
 from speakpro.state.auth import AuthState
 from speakpro.state.company import CompanyState
 from speakpro.state.dashboard import AdminOverviewState, DashboardState
+from speakpro.state.edge import EventShapeMiddleware
 from speakpro.state.history import HistoryState, SessionDetailState
 from speakpro.state.home import HomeState
 from speakpro.state.landing import LandingState
@@ -43,6 +44,8 @@ from speakpro.state.world import MapState, VenueState
 configure_logging()
 app = rx.App(api_transformer=build_api(), backend_exception_handler=backend_exception_handler)
 app.register_lifespan_task(in_process_worker)
+# Payloads Reflex itself cannot unpack are refused before any handler (the handlers check their own: edge.py).
+app.add_middleware(EventShapeMiddleware())
 
 app.add_page(
     landing,

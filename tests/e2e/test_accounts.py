@@ -113,8 +113,10 @@ def test_huge_input_is_refused_with_a_message(page, base_url):
     _fill_past_maxlength(page, "#display_name", 900_000)
     page.locator("#privacy_notice").click()  # required: the browser would not send the form without it
     page.locator("#signup-submit").click()
-    expect(page.locator("#form-error")).to_contain_text("far too long")
+    # Refused whole at the handler's edge (state/edge.py), with a plain toast; the form stays.
+    expect(page.get_by_text("What you sent is far too long")).to_be_visible()
     expect(page).to_have_url(re.compile(r"/signup$"))
+    expect(page.locator("#signup-form")).to_be_visible()
 
 
 def test_a_one_megabyte_field_changes_nothing_and_the_app_recovers(page, base_url):
