@@ -161,6 +161,14 @@ def _resolve(token: str) -> Viewer | None:
         return resolve_session(session=session, token=token)
 
 
+def _consent_refusal(viewer: Viewer) -> str | None:
+    """Why this user may not upload a recording (their consent does not allow recordings), or None."""
+    from speakpro.services import privacy  # here: privacy imports retention, which imports this module
+
+    with use_context(viewer_context(viewer)), session_scope() as session:
+        return None if privacy.recording_allowed(session=session, user_id=viewer.user_id) else privacy.RECORDING_OFF
+
+
 def _record_upload(viewer: Viewer, key: str) -> None:
     from speakpro.services.retention import record_upload  # here: retention imports this module
 
@@ -196,6 +204,10 @@ async def upload_audio(request: Request) -> Response:
     viewer = await run_in_threadpool(_resolve, token)
     if viewer is None:
         return _error(401, "Your session has ended. Please sign in again.", {"WWW-Authenticate": "Bearer"})
+
+    refusal = await run_in_threadpool(_consent_refusal, viewer)
+    if refusal:
+        return _error(403, refusal)
 
     purpose = request.query_params.get("purpose", "")
     if purpose not in PURPOSES:

@@ -14,12 +14,14 @@ from speakpro.models import (
     Level,
     Module,
     PracticeSession,
+    PrivacyConsent,
     Topic,
     Transcript,
     User,
     UserProfile,
     Venue,
 )
+from speakpro.services.privacy import PRIVACY_NOTICE_VERSION
 
 
 def _token() -> str:
@@ -34,11 +36,17 @@ def make_company(session: Session, **values) -> Company:
     return company
 
 
-def make_user(session: Session, company: Company | None = None, role: str = "learner", **profile) -> User:
+def make_user(session: Session, company: Company | None = None, role: str = "learner", *,
+              recording_consent: bool | None = True, **profile) -> User:
+    """A user with a profile and, as after sign-up, a consent on record (recordings allowed unless
+    `recording_consent` is False; None records no consent at all)."""
     user = User(email=f"user-{_token()}@example.com", display_name="Test User")
     session.add(user)
     session.flush()
     session.add(UserProfile(user_id=user.id, company_id=company.id if company else None, role=role, **profile))
+    if recording_consent is not None:
+        session.add(PrivacyConsent(user_id=user.id, notice_version=PRIVACY_NOTICE_VERSION,
+                                   recording=recording_consent))
     session.flush()
     return user
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from speakpro import routes
+
 UPLOAD_PATH = "/api/audio"  # = speakpro.uploads.AUDIO_PATH (not imported: keeps page code free of the DB)
 PURPOSES = ("milestone", "lesson", "practice")
 
@@ -42,12 +44,23 @@ class AudioRecorder(rx.Component):
     on_recorded: rx.EventHandler[rx.event.passthrough_event_spec(dict)]
 
 
+def recording_off_notice(id: str = "recording-off",
+                         then: str = " to record yourself; you can still answer in writing.") -> rx.Component:
+    """Why there is no recorder: the learner's consent does not allow recordings (and how to change it)."""
+    return rx.callout(
+        rx.fragment("Recording is off for your account. ",
+                    rx.link("Allow recordings on your account page", href=routes.ACCOUNT, id=f"{id}-link"), then),
+        icon="mic-off", color_scheme="amber", width="100%", id=id,
+    )
+
+
 def audio_recorder(
     on_recorded: rx.EventHandler | rx.EventSpec | None = None,
     upload_url: rx.Var | str = UPLOAD_PATH,
     purpose: str = "practice",
     max_seconds: int = 300,
     id: str = "recorder",
+    allowed: rx.Var[bool] | None = None,
     **props,
 ) -> rx.Component:
     """A record/stop button with a timer and a level meter that uploads the take when it stops.
@@ -61,6 +74,8 @@ def audio_recorder(
         max_seconds: Stops and uploads by itself after this long (1 to 900).
         id: The root element's id. The buttons and status line always have the ids `recorder-start`,
             `recorder-stop` and `recorder-status`, so keep one recorder per page.
+        allowed: A state var saying whether the learner's consent allows recordings; when it is false the
+            page shows `recording_off_notice()` instead of the recorder.
         **props: Other props of the root element (style, class_name...).
 
     Returns:
@@ -75,4 +90,5 @@ def audio_recorder(
         raise ValueError("max_seconds must be between 1 and 900")
     if on_recorded is not None:
         props["on_recorded"] = on_recorded
-    return AudioRecorder.create(upload_url=upload_url, purpose=purpose, max_seconds=max_seconds, id=id, **props)
+    recorder = AudioRecorder.create(upload_url=upload_url, purpose=purpose, max_seconds=max_seconds, id=id, **props)
+    return recorder if allowed is None else rx.cond(allowed, recorder, recording_off_notice(f"{id}-off"))

@@ -28,7 +28,8 @@ def _exercise_form() -> rx.Component:
     return rx.form(
         rx.vstack(
             audio_recorder(on_recorded=AmphitheatreState.recorded, purpose="practice", max_seconds=180,
-                           id="amphitheatre-recorder"),
+                           id="amphitheatre-recorder",
+                           allowed=AmphitheatreState.recording_allowed),
             rx.cond(AmphitheatreState.audio_key != "",
                     rx.text("Your recording is attached (", AmphitheatreState.audio_seconds, " s).", size="2",
                             color_scheme="green", id="amphitheatre-audio")),

@@ -9,6 +9,7 @@ from speakpro.components.forms import error_callout
 from speakpro.components.guards import not_found_notice
 from speakpro.components.layout import page_frame
 from speakpro.components.realtime import realtime_client
+from speakpro.components.recorder import recording_off_notice
 from speakpro.state.practice_live import TARGET_SECONDS, PracticeLiveState, PracticeState, TopicRow
 
 
@@ -61,8 +62,14 @@ def practice_page() -> rx.Component:
             error_callout(PracticeState.error, "practice-error"),
             rx.cond(
                 PracticeState.loaded,
-                rx.grid(rx.foreach(PracticeState.topics, _topic), columns=rx.breakpoints(initial="1", sm="2", md="3"),
-                        spacing="4", width="100%", id="topics"),
+                rx.cond(
+                    PracticeState.recording_allowed,
+                    rx.grid(rx.foreach(PracticeState.topics, _topic),
+                            columns=rx.breakpoints(initial="1", sm="2", md="3"), spacing="4", width="100%",
+                            id="topics"),
+                    recording_off_notice("practice-recording-off",
+                                         " to practise: every session is recorded, transcribed and analysed."),
+                ),
                 rx.skeleton(width="100%", height="360px"),
             ),
             rx.link("See your practice history →", href=routes.HISTORY, size="2"),

@@ -29,6 +29,7 @@ from sqlmodel import Session
 
 from speakpro.models import PracticeSession, Topic, Transcript, UserProfile, utcnow
 from speakpro.models.practice import MAX_SESSION_SECONDS
+from speakpro.services import privacy
 from speakpro.services.analysis import queue_analysis
 from speakpro.services.economy import apply_reward
 from speakpro.services.practice_access import CAP, check_live, owned_session
@@ -220,8 +221,11 @@ def start_practice(
         The session.
 
     Raises:
-        ValidationError: An unknown mode or topic, or a user without a profile; nothing changes.
+        ValidationError: An unknown mode or topic, a user without a profile, or one whose consent does not
+            allow recordings (every session is recorded); nothing changes.
     """
+    if not privacy.recording_allowed(session=session, user_id=user_id):
+        raise ValidationError("recording", privacy.RECORDING_OFF)
     if mode not in MODES:
         raise ValidationError("mode", "Choose live practice with the AI partner or solo practice.")
     try:

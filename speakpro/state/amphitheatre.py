@@ -69,6 +69,7 @@ class AmphitheatreState(RecorderMixin, OwnRecordingsMixin, AuthState):
         self.error, self.rewards, self.busy, self.audio_key, self.audio_seconds = "", "", False, "", 0
         visit = await run_db(lambda s: amphitheatre.open_visit(session=s, user_id=viewer.user_id))
         self._show(visit)
+        await self._load_recording_consent(viewer)
         self.loaded = True
 
     @rx.event

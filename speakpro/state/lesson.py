@@ -108,6 +108,7 @@ class LessonState(RecorderMixin, OwnRecordingsMixin, AuthState):
         self._show(view, chosen)
         self.recordings_error, self.recording_deleting = "", ""
         await self._load_recordings(viewer, ("lesson",), lesson_id)
+        await self._load_recording_consent(viewer)
 
     @rx.event
     @accepts(form=Form(scenario=Text(), audience=Text(), stakes=Text()), loaded=("run_id", "_module_id"))

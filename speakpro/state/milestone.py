@@ -51,6 +51,7 @@ class MilestoneState(RecorderMixin, OwnRecordingsMixin, AuthState):
         self._request_key = uuid.uuid4().hex  # one attempt per page visit, however often the form is sent
         self.recordings_error, self.recording_deleting = "", ""
         await self._load_recordings(viewer, ("milestone",))
+        await self._load_recording_consent(viewer)
         if level is None:
             self.unlocked = False
             return

@@ -28,7 +28,7 @@ from speakpro.db import DatabaseUnavailable, enter_context, session_scope
 from speakpro.integrations.openai_client import get_openai_client
 from speakpro.models import utcnow
 from speakpro.models.practice import MAX_SESSION_SECONDS
-from speakpro.services import practice, transcripts
+from speakpro.services import practice, privacy, transcripts
 from speakpro.services.sessions import resolve_session, viewer_context
 from speakpro.services.validation import ValidationError
 from speakpro.settings import settings
@@ -85,6 +85,8 @@ class PracticeState(AuthState):
     loaded: bool = False
     error: str = ""
     starting: str = ""
+    # Every session is recorded: without a consent that allows it, the page says so instead of offering topics.
+    recording_allowed: bool = True
 
     @rx.event
     @accepts()
@@ -92,7 +94,9 @@ class PracticeState(AuthState):
         viewer, redirect = await self._guard()
         if redirect is not None:
             return redirect
-        views = await run_db(lambda s: practice.list_topics(session=s))
+        views, allowed = await run_db(lambda s: (practice.list_topics(session=s),
+                                                 privacy.recording_allowed(session=s, user_id=viewer.user_id)))
+        self.recording_allowed = allowed
         self.topics = [
             TopicRow(id=t.id, slug=t.slug, title=t.title, difficulty=t.difficulty,
                      color=DIFFICULTY_COLORS.get(t.difficulty, "gray"), category=t.category, hint=t.prompt_hint)

@@ -1,8 +1,9 @@
 """The take a page's recorder uploaded (lesson answers, the milestone, amphitheatre exercises).
 
 Page states that hold a recorder mix `RecorderMixin` in before `AuthState`:
-`class LessonState(RecorderMixin, AuthState)`. It adds `audio_key`, `audio_seconds` and `error`, and the
-`recorded` handler the recorder component calls once its upload is stored.
+`class LessonState(RecorderMixin, AuthState)`. It adds `audio_key`, `audio_seconds` and `error`, the
+`recorded` handler the recorder component calls once its upload is stored, and `recording_allowed`, which
+the page's load sets with `_load_recording_consent` (the page then shows the recorder, or why it cannot).
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ import asyncio
 
 import reflex as rx
 
+from speakpro.services import privacy
 from speakpro.services.sessions import Viewer
+from speakpro.state.auth import run_db
 from speakpro.state.edge import Form, Maybe, Number, Text, accepts
 from speakpro.uploads import check_audio_ref
 
@@ -25,6 +28,12 @@ class RecorderMixin(rx.State, mixin=True):
     audio_key: str = ""
     audio_seconds: int = 0
     error: str = ""
+    # Whether the learner's consent allows recordings; the upload route checks it again.
+    recording_allowed: bool = True
+
+    async def _load_recording_consent(self, viewer: Viewer) -> None:
+        self.recording_allowed = await run_db(
+            lambda s: privacy.recording_allowed(session=s, user_id=viewer.user_id))
 
     @rx.event
     @accepts(payload=Form(key=Text(), mime=Text(), size=Maybe(Number(0, 2**53)),

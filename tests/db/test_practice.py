@@ -106,6 +106,20 @@ def _start(session, user, mode="realtime", topic=None):
     return start_practice(session=session, user_id=user.id, topic_id=topic.id, mode=mode)
 
 
+def test_practice_needs_a_consent_that_allows_recordings_and_nothing_starts_without_one(session):
+    from speakpro.services.privacy import RECORDING_OFF, record_consent
+
+    topic = _topic(session)
+    for consent in (None, False):
+        user = make_user(session, recording_consent=consent)
+        with pytest.raises(ValidationError, match="Recording is off") as refused:
+            start_practice(session=session, user_id=user.id, topic_id=topic.id, mode="solo")
+        assert refused.value.message == RECORDING_OFF
+        assert session.execute(select(PracticeSession).where(PracticeSession.user_id == user.id)).first() is None
+    record_consent(session=session, user_id=user.id, recording=True)  # allowed again on the account page
+    assert start_practice(session=session, user_id=user.id, topic_id=topic.id, mode="solo").status == "active"
+
+
 def _backdate(session, practice_id, seconds: float) -> None:
     """Make a session look as if it started `seconds` earlier."""
     shift = timedelta(seconds=seconds)

@@ -80,6 +80,17 @@ def test_a_good_webm_is_stored_under_the_users_prefix(session, client, media_roo
     assert _post(client, token=token).json()["key"] != body["key"]
 
 
+def test_an_upload_without_recording_consent_is_403_and_nothing_is_stored(session, client, media_root):
+    from speakpro.services.privacy import RECORDING_OFF
+
+    for consent in (None, False):
+        user = make_user(session, recording_consent=consent)
+        token = create_session(session=session, user_id=user.id)
+        response = _post(client, token=token)
+        assert response.status_code == 403 and response.json()["error"] == RECORDING_OFF
+        assert not (media_root.root / "audio" / str(user.id)).exists()
+
+
 def test_an_unknown_purpose_is_400(session, client):
     _user, token = _learner(session)
     for purpose in ("", "avatar", "../etc"):

@@ -34,11 +34,12 @@ def _login(page, base_url, email, password):
 
 def _fresh_learner() -> str:
     from speakpro.db import session_scope
-    from speakpro.services import accounts, onboarding
+    from speakpro.services import accounts, onboarding, privacy
 
     email = f"history-{secrets.token_hex(4)}@example.com"
     with session_scope() as session:
         user = accounts.signup(session=session, email=email, password=PASSWORD, display_name="Other Learner")
+        privacy.record_consent(session=session, user_id=user.id)  # as the sign-up form does
         onboarding.complete_onboarding(session=session, user_id=user.id,
                                        persona=onboarding.validate_persona(PERSONA))
     return email

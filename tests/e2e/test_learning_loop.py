@@ -24,11 +24,12 @@ def _learner_with_two_lessons_done() -> tuple[str, str]:
 
     from speakpro.db import session_scope
     from speakpro.models import Lesson, LessonSession, Level, Module
-    from speakpro.services import accounts, onboarding
+    from speakpro.services import accounts, onboarding, privacy
 
     email = f"loop-{secrets.token_hex(4)}@example.com"
     with session_scope() as session:
         user = accounts.signup(session=session, email=email, password=PASSWORD, display_name="Loop Learner")
+        privacy.record_consent(session=session, user_id=user.id)  # as the sign-up form does
         onboarding.complete_onboarding(session=session, user_id=user.id, persona=onboarding.validate_persona({
             "job_role": "Account executive", "audience": "Prospective customers",
             "main_goal": "Run confident discovery calls", "practice_for": "Sales conversations",

@@ -18,11 +18,12 @@ SAID = "Yesterday I finished the onboarding checklist. Today I am pairing with S
 
 def _learner() -> tuple[str, object]:
     from speakpro.db import session_scope
-    from speakpro.services import accounts, onboarding
+    from speakpro.services import accounts, onboarding, privacy
 
     email = f"solo-{secrets.token_hex(4)}@example.com"
     with session_scope() as session:
         user = accounts.signup(session=session, email=email, password=PASSWORD, display_name="Solo Learner")
+        privacy.record_consent(session=session, user_id=user.id)  # as the sign-up form does
         onboarding.complete_onboarding(session=session, user_id=user.id, persona=onboarding.validate_persona({
             "job_role": "Account executive", "audience": "Prospective customers",
             "main_goal": "Run confident discovery calls", "practice_for": "Sales conversations",
