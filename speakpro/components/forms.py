@@ -75,3 +75,13 @@ def submit_button(label: str, busy: rx.Var, element_id: str) -> rx.Component:
         disabled=busy,
         id=element_id,
     )
+
+
+def consent_box(name: str, label: str, hint: str | rx.Component, *, required: bool) -> rx.Component:
+    """A consent checkbox with its explanation underneath."""
+    return rx.vstack(
+        rx.checkbox(label, name=name, id=name, required=required, size="2"),
+        rx.text(hint, size="1", color_scheme="gray", padding_left="1.5rem"),
+        spacing="1",
+        width="100%",
+    )

@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from speakpro import styles
+from speakpro import routes, styles
 from speakpro.components.forms import error_callout, field, submit_button
 from speakpro.components.layout import page_frame
 from speakpro.state.account import AccountState, JoinState
@@ -57,6 +57,26 @@ def _delete_dialog() -> rx.Component:
     )
 
 
+def _consent_form() -> rx.Component:
+    """Accept today's notice and allow or stop recordings; keyed, so it starts from what is on record."""
+    return rx.form(
+        rx.vstack(
+            rx.checkbox("I have read the privacy notice", name="privacy_notice", id="consent-privacy-notice",
+                        default_checked=AccountState.consent_current, size="2"),
+            rx.link("Read the privacy notice", href=routes.PRIVACY, size="1", is_external=True,
+                    padding_left="1.5rem"),
+            rx.checkbox("Allow my practice sessions and answers to be recorded", name="recording_consent",
+                        id="consent-recording-allowed", default_checked=AccountState.recording_allowed, size="2"),
+            rx.button("Save privacy choices", type="submit", variant="soft", id="save-consent"),
+            spacing="2",
+        ),
+        on_submit=AccountState.save_consent,
+        reset_on_submit=False,
+        key=AccountState.consent_form_key,
+        id="consent-form",
+    )
+
+
 def _privacy() -> rx.Component:
     return _section(
         "Privacy",
@@ -73,6 +93,7 @@ def _privacy() -> rx.Component:
             rx.text("No privacy consent is on record for your account yet.", size="2", color_scheme="gray",
                     id="consent-notice"),
         ),
+        _consent_form(),
         rx.text("Download a zip of everything SpeakPro holds about you (one JSON file per table) and your "
                 "recordings.", size="2"),
         rx.hstack(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from speakpro import routes
-from speakpro.components.forms import centered_card, error_callout, field, submit_button
+from speakpro.components.forms import centered_card, consent_box, error_callout, field, submit_button
 from speakpro.components.layout import page_frame
 from speakpro.state.login import LoginState, SignupState
 
@@ -55,15 +55,6 @@ def login() -> rx.Component:
     )
 
 
-def _consent_box(name: str, label: str, hint: str | rx.Component, *, required: bool) -> rx.Component:
-    return rx.vstack(
-        rx.checkbox(label, name=name, id=name, required=required, size="2"),
-        rx.text(hint, size="1", color_scheme="gray", padding_left="1.5rem"),
-        spacing="1",
-        width="100%",
-    )
-
-
 def _signup_form() -> rx.Component:
     return rx.form(
         rx.vstack(
@@ -75,12 +66,12 @@ def _signup_form() -> rx.Component:
             field("Company code (optional)", "join_code", required=False, max_length=48,
                   default_value=SignupState.prefilled_code,
                   hint="If your company enrolled you, enter the code your manager sent."),
-            _consent_box("privacy_notice", "I have read the privacy notice",
+            consent_box("privacy_notice", "I have read the privacy notice",
                          rx.fragment("Required: ",
                                      rx.link("how SpeakPro keeps and uses your data", href=routes.PRIVACY,
                                              is_external=True, id="signup-privacy-link"), "."),
                          required=True),
-            _consent_box("recording_consent", "I agree that my practice sessions are recorded",
+            consent_box("recording_consent", "I agree that my practice sessions are recorded",
                          "Needed before you can practise: every session is recorded, transcribed and analysed.",
                          required=False),
             submit_button("Create account", SignupState.submitting, "signup-submit"),

@@ -2,7 +2,8 @@
 
 import reflex as rx
 
-from speakpro.components.forms import centered_card, error_callout, field, select_field, submit_button
+from speakpro import routes
+from speakpro.components.forms import centered_card, consent_box, error_callout, field, select_field, submit_button
 from speakpro.components.layout import page_frame
 from speakpro.services.onboarding import AUDIENCES, GOALS, PRACTICE_FOR
 from speakpro.state.onboarding import OnboardingState
@@ -34,6 +35,22 @@ def onboarding() -> rx.Component:
                     select_field("What you practise for", "practice_for", PRACTICE_FOR),
                     _comfort("How comfortable are you speaking in public?", "comfort_speaking"),
                     _comfort("How comfortable are you in sales conversations?", "comfort_selling"),
+                    rx.cond(
+                        OnboardingState.needs_consent,
+                        rx.vstack(
+                            consent_box("privacy_notice", "I have read the privacy notice",
+                                        rx.fragment("Required: ",
+                                                    rx.link("how SpeakPro keeps and uses your data",
+                                                            href=routes.PRIVACY, is_external=True), "."),
+                                        required=True),
+                            consent_box("recording_consent", "I agree that my practice sessions are recorded",
+                                        "Needed before you can practise out loud: every session is recorded, "
+                                        "transcribed and analysed.", required=False),
+                            spacing="3",
+                            width="100%",
+                            id="onboarding-consent",
+                        ),
+                    ),
                     submit_button("Start my plan", OnboardingState.submitting, "onboarding-submit"),
                     spacing="4",
                     width="100%",

@@ -16,7 +16,7 @@ from speakpro.services.sessions import revoke_user_sessions
 from speakpro.services.validation import ValidationError, storable
 from speakpro.session_cookie import signed_out_path
 from speakpro.state.auth import AuthState, run_db
-from speakpro.state.edge import Form, Text, accepts
+from speakpro.state.edge import FORM_UNREADABLE, Flag, Form, Text, accepts, ticked
 
 
 def _day(value) -> str:
@@ -34,6 +34,9 @@ class AccountState(AuthState):
     consent_notice: str = ""
     consent_recording: str = ""
     consent_outdated: bool = False
+    recording_allowed: bool = False
+    consent_current: bool = False  # the newest consent is of today's notice
+    consent_form_key: int = 0
     privacy_needs_password: bool = True
     delete_error: str = ""
     deleting: bool = False
@@ -49,13 +52,40 @@ class AccountState(AuthState):
         self.busy = False
         self.delete_error, self.deleting, self.downloading = "", False, False
         overview = await run_db(lambda s: privacy.privacy_overview(session=s, user_id=viewer.user_id))
-        consent = overview.consent
         self.privacy_needs_password = overview.confirm_with_password
+        self._show_consent(overview.consent)
+
+    def _show_consent(self, consent: privacy.ConsentView | None) -> None:
         self.consent_notice = (f"Privacy notice of {consent.notice_version}, accepted on {_day(consent.accepted_at)}."
                                if consent else "")
         self.consent_recording = "" if consent is None else (
             f"{'Allowed' if consent.recording else 'Not allowed'} since {_day(consent.recording_since)}.")
         self.consent_outdated = consent is not None and not consent.current
+        self.recording_allowed = consent is not None and consent.recording
+        self.consent_current = consent is not None and consent.current
+        self.consent_form_key += 1  # the form's checkboxes start again from what is on record
+
+    @rx.event
+    @accepts(form=Form(privacy_notice=Flag(), recording_consent=Flag()))
+    async def save_consent(self, form: dict):
+        """Record the current privacy notice as read and recordings allowed or not, as ticked (a new consent row;
+        the history stays)."""
+        viewer = await self._viewer()
+        if viewer is None:
+            return self._login_redirect()
+        notice, recording = ticked(form, "privacy_notice"), ticked(form, "recording_consent")
+        if notice is None or recording is None:
+            return rx.toast.error(FORM_UNREADABLE)
+        if not notice:
+            return rx.toast.error("Please confirm that you have read the privacy notice.")
+
+        def save(session):
+            privacy.record_consent(session=session, user_id=viewer.user_id, recording=recording)
+            return privacy.current_consent(session=session, user_id=viewer.user_id)
+
+        self._show_consent(await run_db(save))
+        return rx.toast.success("Recordings are allowed." if recording else
+                                "Recordings are off: nothing new is recorded.")
 
     @rx.event
     @accepts()

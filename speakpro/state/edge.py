@@ -99,6 +99,20 @@ class Flag:
         return value if isinstance(value, bool) else Text(16).check(value)
 
 
+_TICKED = (True, "on", "true")
+_UNTICKED = (None, False, "", "off", "false")
+
+
+def ticked(form: Mapping[str, Any], name: str) -> bool | None:
+    """Whether a `Flag` field of a form was ticked (the page sends a boolean; a plain form "on" or nothing),
+    or None for a value no browser sends."""
+    value = form.get(name)
+    value = value.strip().lower() if isinstance(value, str) else value
+    if value in _TICKED:
+        return True
+    return False if value in _UNTICKED else None
+
+
 @dataclass(frozen=True)
 class Number:
     """An int or a float (not a bool), finite, from `low` to `high`."""

@@ -19,7 +19,7 @@ from speakpro.services.validation import ValidationError
 from speakpro.session_cookie import session_start_path
 from speakpro.settings import settings
 from speakpro.state.auth import AuthState, run_db
-from speakpro.state.edge import Flag, Form, Text, accepts
+from speakpro.state.edge import Flag, Form, Text, accepts, ticked
 from speakpro.urls import safe_next
 
 
@@ -86,20 +86,6 @@ class LoginState(AuthState):
         self.navigate_to = session_start_path(code, self.router.url.query_parameters.get("next"))
 
 
-_TICKED = (True, "on", "true")
-_UNTICKED = (None, False, "", "off", "false")
-
-
-def _checkbox(form: dict, name: str) -> bool | None:
-    """Whether a form checkbox was ticked (the page sends a boolean; a plain form "on" or nothing), or None
-    for a value no browser sends."""
-    value = form.get(name)
-    value = value.strip().lower() if isinstance(value, str) else value
-    if value in _TICKED:
-        return True
-    return False if value in _UNTICKED else None
-
-
 def _wait(seconds: int) -> str:
     minutes = max(1, round(seconds / 60))
     return f"about {minutes} minute{'s' if minutes > 1 else ''}"
@@ -139,7 +125,7 @@ class SignupState(AuthState):
         if self.submitting or self.done:
             return
         self.error, self.error_field = "", ""
-        privacy_notice, recording = _checkbox(form, "privacy_notice"), _checkbox(form, "recording_consent")
+        privacy_notice, recording = ticked(form, "privacy_notice"), ticked(form, "recording_consent")
         if privacy_notice is None or recording is None:
             self.error, self.error_field = "The form was not sent as expected. Please reload the page.", "form"
             return

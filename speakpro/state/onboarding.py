@@ -7,17 +7,22 @@ import dataclasses
 import reflex as rx
 
 from speakpro import routes
+from speakpro.services import privacy
 from speakpro.services.onboarding import Persona, complete_onboarding, validate_persona
 from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState, run_db
-from speakpro.state.edge import Form, Text, accepts
+from speakpro.state.edge import FORM_UNREADABLE, Flag, Form, Maybe, Text, accepts, ticked
+
+PERSONA_FIELDS = tuple(field.name for field in dataclasses.fields(Persona))
 
 
 class OnboardingState(AuthState):
-    """The persona form."""
+    """The persona form, and the privacy consent for an account that has none yet (made by an OpenID
+    sign-in, which has no sign-up form)."""
 
     error: str = ""
     submitting: bool = False
+    needs_consent: bool = False
 
     @rx.event
     @accepts()
@@ -28,20 +33,39 @@ class OnboardingState(AuthState):
         if viewer.onboarding_completed:
             return rx.redirect(routes.HOME)
         self.error, self.submitting = "", False
+        self.needs_consent = await run_db(
+            lambda s: privacy.current_consent(session=s, user_id=viewer.user_id) is None)
 
     @rx.event
-    @accepts(form=Form(**{field.name: Text() for field in dataclasses.fields(Persona)}))
+    # The consent boxes are sent as null when the page did not render them (a consent is on record).
+    @accepts(form=Form(**{name: Text() for name in PERSONA_FIELDS},
+                       privacy_notice=Maybe(Flag()), recording_consent=Maybe(Flag())))
     async def submit(self, form: dict):
-        """Validate and save the persona; bad input shows a message and saves nothing."""
+        """Validate and save the persona (and the consent, when none is on record); bad input shows a message
+        and saves nothing."""
         viewer = await self._viewer()
         if viewer is None:
             return self._login_redirect()
+        notice, recording = ticked(form, "privacy_notice"), ticked(form, "recording_consent")
+        if notice is None or recording is None:
+            self.error = FORM_UNREADABLE
+            return
+        if self.needs_consent and not notice:
+            self.error = "Please confirm that you have read the privacy notice."
+            return
         try:
             persona = validate_persona(form)
         except ValidationError as error:
             self.error = error.message
             return
         self.submitting = True
-        await run_db(lambda s: complete_onboarding(session=s, user_id=viewer.user_id, persona=persona))
+        needs_consent = self.needs_consent
+
+        def save(session):
+            if needs_consent:
+                privacy.record_consent(session=session, user_id=viewer.user_id, recording=recording)
+            complete_onboarding(session=session, user_id=viewer.user_id, persona=persona)
+
+        await run_db(save)
         self.submitting = False
         return [rx.toast.success("You're all set. Welcome to SpeakPro!"), rx.redirect(routes.HOME)]

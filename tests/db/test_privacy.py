@@ -34,10 +34,12 @@ from speakpro.models import (
     MilestoneAttempt,
     OAuthIdentity,
     PracticeSession,
+    PrivacyConsent,
     SessionAnalytics,
     StorageDeletion,
     TranscriptSegment,
     User,
+    UserProfile,
     UserVenueUnlock,
     VenueEntry,
     utcnow,
@@ -563,6 +565,46 @@ async def test_account_page_shows_the_consent_and_offers_the_download(session, l
     assert state.consent_recording.startswith("Not allowed")
     events = await run(state.download_data)
     assert any(EXPORT_PATH in str(event) for event in events)
+
+
+async def test_the_account_page_records_a_new_consent_as_ticked_and_keeps_the_history(session):
+    user = _learner(session)
+    state = _account_state(session, user)
+    await run(state.load)
+    assert state.consent_notice == "" and not state.recording_allowed and not state.consent_current
+    refused = await run(state.save_consent, {"recording_consent": True})  # the notice box left unticked
+    assert "privacy notice" in str(refused) and privacy.current_consent(session=session, user_id=user.id) is None
+    await run(state.save_consent, {"privacy_notice": True, "recording_consent": True})
+    assert state.recording_allowed and state.consent_current and state.consent_recording.startswith("Allowed")
+    assert privacy.recording_allowed(session=session, user_id=user.id)
+    key = state.consent_form_key
+    await run(state.save_consent, {"privacy_notice": "on"})  # recordings unticked: stopped
+    assert not privacy.recording_allowed(session=session, user_id=user.id)
+    assert state.consent_recording.startswith("Not allowed") and state.consent_form_key == key + 1
+    rows = session.execute(select(func.count()).select_from(PrivacyConsent)
+                           .where(PrivacyConsent.user_id == user.id)).scalar_one()
+    assert rows == 2
+
+
+async def test_onboarding_asks_an_account_without_consent_for_it_and_records_it_with_the_persona(session):
+    from speakpro.state.onboarding import OnboardingState
+    from tests.factories import make_user
+    from tests.state.test_hostile_input import ONBOARDING
+
+    user = make_user(session, recording_consent=None)  # as an OpenID sign-in leaves it
+    state = OnboardingState()
+    sign_in(state, sessions.create_session(session=session, user_id=user.id))
+    at_url(state, "http://localhost:3000/onboarding")
+    await run(state.load)
+    assert state.needs_consent
+    await run(state.submit, dict(ONBOARDING))
+    assert "privacy notice" in state.error and privacy.current_consent(session=session, user_id=user.id) is None
+    await run(state.submit, {**ONBOARDING, "privacy_notice": True, "recording_consent": False})
+    consent = privacy.current_consent(session=session, user_id=user.id)
+    assert consent is not None and consent.current and not consent.recording
+    profile = session.execute(select(UserProfile).where(UserProfile.user_id == user.id)).scalar_one()
+    session.refresh(profile)
+    assert profile.onboarding_completed
 
 
 # ----------------------------------------------------------------------------------------------- consent

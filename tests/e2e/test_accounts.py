@@ -22,6 +22,15 @@ def _choose(page, trigger_id: str, option: str):
     page.get_by_role("option", name=option).click()
 
 
+def fill_onboarding(page):
+    page.locator("#job_role").fill("Sales development rep")
+    _choose(page, "audience", "Prospective customers")
+    _choose(page, "main_goal", "Cut filler words")
+    _choose(page, "practice_for", "Sales conversations")
+    page.locator("#comfort_speaking").get_by_text("2", exact=True).click()
+    page.locator("#comfort_selling").get_by_text("4", exact=True).click()
+
+
 def test_signup_onboarding_home(page, base_url):
     email = f"new-{secrets.token_hex(4)}@example.com"
     page.goto(base_url + "/signup")
@@ -38,12 +47,9 @@ def test_signup_onboarding_home(page, base_url):
     _login(page, base_url, email, "a long enough passphrase")
     expect(page).to_have_url(re.compile(r"/onboarding$"))
 
-    page.locator("#job_role").fill("Sales development rep")
-    _choose(page, "audience", "Prospective customers")
-    _choose(page, "main_goal", "Cut filler words")
-    _choose(page, "practice_for", "Sales conversations")
-    page.locator("#comfort_speaking").get_by_text("2", exact=True).click()
-    page.locator("#comfort_selling").get_by_text("4", exact=True).click()
+    expect(page.locator("#onboarding-form")).to_be_visible()
+    expect(page.locator("#onboarding-consent")).to_have_count(0)  # given at sign-up
+    fill_onboarding(page)
     page.locator("#onboarding-submit").click()
 
     expect(page).to_have_url(re.compile(r"/home$"))
@@ -159,3 +165,34 @@ def test_the_privacy_notice_is_one_click_from_sign_up_and_from_every_footer(page
     page.locator("#footer-privacy").click()
     expect(page).to_have_url(re.compile(r"/privacy$"))
     expect(page.locator("#privacy-notice")).to_be_visible()
+
+
+def test_recordings_follow_the_consent_chosen_on_the_account_page(page, base_url):
+    from speakpro.db import session_scope
+    from speakpro.services.accounts import signup
+    from speakpro.services.onboarding import Persona, complete_onboarding
+
+    email = f"consent-{secrets.token_hex(4)}@example.com"
+    with session_scope() as session:  # an account with no consent on record yet
+        user = signup(session=session, email=email, password="a long enough passphrase")
+        complete_onboarding(session=session, user_id=user.id, persona=Persona(
+            job_role="Account executive", audience="Prospective customers", main_goal="Cut filler words",
+            practice_for="Sales conversations", comfort_speaking=3, comfort_selling=3))
+    _login(page, base_url, email, "a long enough passphrase")
+    expect(page).to_have_url(re.compile(r"/home$"))
+
+    page.goto(base_url + "/practice")
+    expect(page.locator("#practice-recording-off")).to_contain_text("Recording is off for your account")
+    expect(page.locator("#topics")).to_have_count(0)
+    page.locator("#practice-recording-off-link").click()
+    expect(page).to_have_url(re.compile(r"/account$"))
+    expect(page.locator("#consent-notice")).to_contain_text("No privacy consent is on record")
+
+    page.locator("#consent-privacy-notice").click()
+    page.locator("#consent-recording-allowed").click()
+    page.locator("#save-consent").click()
+    expect(page.get_by_text("Recordings are allowed.")).to_be_visible()
+    expect(page.locator("#consent-recording")).to_contain_text("Allowed since")
+    page.goto(base_url + "/practice")
+    expect(page.locator("#topics")).to_be_visible()
+    expect(page.locator("#practice-recording-off")).to_have_count(0)

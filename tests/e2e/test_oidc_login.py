@@ -7,6 +7,8 @@ import secrets
 
 from playwright.sync_api import Page, expect
 
+from tests.e2e.test_accounts import fill_onboarding
+
 
 def _sign_in_at_provider(page: Page, base_url: str, issuer: str, login: str) -> None:
     # The provider's development pages import a web font; there is no internet here, so fail that fast.
@@ -32,15 +34,28 @@ def test_a_new_user_signs_in_with_the_openid_provider(page, base_url, oidc_provi
     expect(page.locator("#onboarding-form")).to_be_visible()
     assert "code=" not in page.url
 
+    # No sign-up form came first: onboarding asks for the privacy consent, and needs the notice ticked.
+    expect(page.locator("#onboarding-consent")).to_be_visible()
+    fill_onboarding(page)
+    page.locator("#recording_consent").click()
+    page.locator("#onboarding-submit").click()
+    expect(page).to_have_url(re.compile(r"/onboarding/?$"))  # the browser holds back the required box
+    page.locator("#privacy_notice").click()
+    page.locator("#onboarding-submit").click()
+    expect(page).to_have_url(re.compile(r"/home$"))
+
     from sqlalchemy import select
 
     from speakpro.db import session_scope
     from speakpro.models import OAuthIdentity, User
+    from speakpro.services.privacy import current_consent
 
     with session_scope() as session:
         user = session.execute(select(User).where(User.email == f"{login}@example.com")).scalar_one()
         identity = session.execute(select(OAuthIdentity).where(OAuthIdentity.user_id == user.id)).scalar_one()
         assert (identity.provider, identity.subject, user.email_verified) == ("oidc", login, True)
+        consent = current_consent(session=session, user_id=user.id)
+        assert consent is not None and consent.current and consent.recording
 
 
 def test_an_unverified_email_cannot_take_over_an_existing_account(page, base_url, oidc_provider):
