@@ -6,7 +6,9 @@ large run only the rest of the table grows, and the probe's figures show whether
 learner's progress page and one learner's history page depend on the total number of sessions (they must not).
 
 For context it also times company 7, an average company whose own data grows with the total (about 100
-sessions at N = 10k, 10,000 at N = 1M), and the admin overview across all companies.
+sessions at N = 10k, 10,000 at N = 1M), and the admin overview across all companies. At the large size it
+also measures what Row-Level Security costs: the probe dashboard as its manager and a history page as its
+learner through the app role, against the owner role (no RLS).
 
 Data is generated with `INSERT ... SELECT generate_series` (practice_sessions + session_analytics), then
 VACUUM ANALYZE.
@@ -200,6 +202,40 @@ def _measure(engine, iterations: int) -> dict[str, tuple[int, float, float]]:
     }
 
 
+def _rls_cost(url: str, engine, iterations: int) -> None:
+    """The probe company's dashboard as its manager and the probe learner's history as that learner, through
+    the app's engine (the app role under Row-Level Security, context per transaction) against the owner's
+    engine (no RLS), owner timed before and after to show the machine's drift."""
+    from sqlalchemy.engine import make_url
+
+    from speakpro.db import APP_ROLE, DbContext, create_app_engine, use_context
+    from speakpro.services.dashboards import company_dashboard
+    from speakpro.services.history import list_history
+
+    with engine.connect() as conn:
+        company_id = conn.execute(text("SELECT id FROM bench_companies WHERE n = 0")).scalar_one()
+        user_id = conn.execute(text("SELECT id FROM bench_users WHERE n = 42")).scalar_one()
+        today = conn.execute(text("SELECT (now() AT TIME ZONE 'UTC')::date")).scalar_one()
+    app_engine = create_app_engine(make_url(url).set(username=APP_ROLE, password=None))
+    cases = (
+        ("company_dashboard (probe company, 90 days) as its manager",
+         DbContext(user_id=user_id, company_id=company_id, role="manager"),
+         lambda s: company_dashboard(session=s, company_id=company_id, date_from=today - timedelta(days=89),
+                                     date_to=today)),
+        ("list_history (probe learner, page 1) as the learner", DbContext(user_id=user_id, role="learner"),
+         lambda s: list_history(session=s, user_id=user_id, page=1)),
+    )
+    for label, context, work in cases:
+        owner = _time(engine, work, iterations)
+        with use_context(context):
+            rls = _time(app_engine, work, iterations)
+        owner_again = _time(engine, work, iterations)
+        print(f"  RLS, {label}: owner p50 {owner[1]:.2f} ms (again {owner_again[1]:.2f}), app role "
+              f"p50 {rls[1]:.2f} ms ({rls[0]} queries): {rls[1] / min(owner[1], owner_again[1]) - 1:+.0%}",
+              flush=True)
+    app_engine.dispose()
+
+
 def main(small: int = 10_000, large: int = 1_000_000, iterations: int = 50) -> None:
     server, origin = pg.server_url()
     url = pg.create_database(server, prefix="speakpro_bench")
@@ -220,6 +256,8 @@ def main(small: int = 10_000, large: int = 1_000_000, iterations: int = 50) -> N
         print(f"ratio N={large:,} / N={small:,} (p50):")
         for label in results[small]:
             print(f"  {label}: {results[large][label][1] / results[small][label][1]:.2f}x")
+        print(f"Row-Level Security at N = {large:,}:")
+        _rls_cost(url, engine, iterations)
         engine.dispose()
     finally:
         pg.drop_database(url)
