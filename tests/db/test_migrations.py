@@ -52,7 +52,9 @@ def test_0003_moves_stored_keys_and_resolves_duplicate_active_visits():
         config = pg.alembic_config(url)
         command.upgrade(config, "0002")
         with Session(engine, expire_on_commit=False) as session:
-            user, other, level, venue = make_user(session), make_user(session), make_level(session), make_venue(session)
+            # No consent rows: privacy_consents does not exist at 0002.
+            user, other = make_user(session, recording_consent=None), make_user(session, recording_consent=None)
+            level, venue = make_level(session), make_venue(session)
             ids = {name: uuid.uuid4() for name in ("kept", "long", "dup1", "dup2", "old", "new", "done")}
             attempt = text("INSERT INTO milestone_attempts (id, user_id, level_id, transcript, rubric_scores, score, "
                            "passed) VALUES (:id, :user_id, :level_id, '', CAST(:scores AS jsonb), 50, false)")
