@@ -1,11 +1,14 @@
 # SpeakPro: the two commands a new developer needs (see README.md).
-.PHONY: run test lint bench clean-db
+.PHONY: run test test-fast lint bench clean-db
 
 run:  ## install what is missing, start the embedded PostgreSQL, migrate, seed, run the app on :3000
 	@bash scripts/run.sh
 
 test:  ## install test dependencies and run the whole suite (unit, database, state, browser)
 	@bash scripts/test.sh
+
+test-fast:  ## the same without the browser: bun test, then unit, database and state tests (about 6 minutes)
+	@bash scripts/test.sh --fast
 
 lint:  ## static checks
 	@.venv/bin/ruff check speakpro tests alembic bench

@@ -5,10 +5,22 @@
 #   3. live practice browser tests (the app online against a local fake Realtime peer; Chromium's fake
 #      microphone plays speech made with Debian's espeak-ng).
 # With CI=true a missing browser, espeak-ng or database fails the run instead of skipping.
+# `--fast` (`make test-fast`): only `bun test` and step 1, no browser. Other arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+fast=false
+if [ "${1:-}" = "--fast" ]; then fast=true; shift; fi
 scripts/bootstrap.sh test
 source scripts/env.sh
+
+if [ "$fast" = true ]; then
+  status=0
+  echo "==> browser-side unit tests (bun test: the live transcript assembly and outbox)"
+  bun test tests/js || status=$?
+  echo "==> unit, database and state tests"
+  python -m pytest --ignore=tests/e2e --ignore=tests/e2e_live "$@" || status=$?
+  exit $status
+fi
 
 # Install Debian packages the tests need when a command is missing and apt is usable.
 apt_install() {
