@@ -1,8 +1,10 @@
-"""Sign a directly-called state in, as the websocket handshake's cookie header would."""
+"""Calling state handlers directly: sign a state in (as the websocket handshake's cookie header would), put it
+on a page, run a handler and read what it answered."""
 
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from urllib.parse import parse_qs, urlsplit
 
 from reflex.istate.data import HeaderData, ReflexURL
@@ -33,3 +35,31 @@ def handoff_code(state) -> str:
     """The one-time code of the full page load a sign-in ended with ("" when none)."""
     query = parse_qs(urlsplit(state.navigate_to).query)
     return (query.get("code") or [""])[0]
+
+
+async def run(handler, *args):
+    """Call an event handler (plain, coroutine or async generator) and collect what it returns or yields."""
+    result = handler(*args)
+    out = []
+    if inspect.isasyncgen(result):
+        async for item in result:
+            out.append(item)
+    elif inspect.iscoroutine(result):
+        out.append(await result)
+    else:
+        out.append(result)
+    flat = []
+    for item in out:
+        flat.extend(item if isinstance(item, list) else [item])
+    return [i for i in flat if i is not None]
+
+
+def redirects(events) -> list[str]:
+    """The paths of the redirect events among `events`."""
+    paths = []
+    for event in events:
+        text = str(event)
+        if "_redirect" in text:
+            args = dict(getattr(event, "args", ()) or ())
+            paths.append(str(args.get("path", text)) if args else text)
+    return paths

@@ -66,8 +66,7 @@ from speakpro.state.account import AccountState
 from tests.factories import make_company, make_level, make_practice_session, make_topic, make_transcript
 from tests.factories_learning import GOOD_SPEECH, make_path
 from tests.factories_world import make_world_venue
-from tests.signin import at_url, sign_in, token_of
-from tests.state.test_auth_states import run
+from tests.signin import at_url, run, sign_in, token_of
 
 PASSWORD = "a sturdy passphrase"
 OGG = b"OggS\x00\x02" + bytes(range(256)) * 8

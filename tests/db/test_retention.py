@@ -36,8 +36,7 @@ from speakpro.services.validation import ValidationError
 from speakpro.state import edge
 from speakpro.state.company import CompanyState
 from tests.factories import make_company, make_level, make_practice_session, make_topic, make_transcript, make_user
-from tests.signin import sign_in
-from tests.state.test_auth_states import run
+from tests.signin import run, sign_in
 
 OGG = b"OggS\x00\x02" + bytes(range(256)) * 4
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
-
 from sqlalchemy import select
 
 from speakpro import routes
@@ -16,37 +14,9 @@ from speakpro.state.home import HomeState
 from speakpro.state.login import LoginState, SignupState
 from speakpro.state.onboarding import OnboardingState
 from tests.factories import make_company, make_user
-from tests.signin import handoff_code, sign_in, token_of
+from tests.signin import handoff_code, redirects, run, sign_in, token_of
 
 GOOD = "a sturdy passphrase"
-
-
-async def run(handler, *args):
-    """Call an event handler (plain, coroutine or async generator) and collect what it returns or yields."""
-    result = handler(*args)
-    out = []
-    if inspect.isasyncgen(result):
-        async for item in result:
-            out.append(item)
-    elif inspect.iscoroutine(result):
-        out.append(await result)
-    else:
-        out.append(result)
-    flat = []
-    for item in out:
-        flat.extend(item if isinstance(item, list) else [item])
-    return [i for i in flat if i is not None]
-
-
-def redirects(events) -> list[str]:
-    """The paths of the redirect events among `events`."""
-    paths = []
-    for event in events:
-        text = str(event)
-        if "_redirect" in text:
-            args = dict(getattr(event, "args", ()) or ())
-            paths.append(str(args.get("path", text)) if args else text)
-    return paths
 
 
 def _signed_in(state_cls, session, user):

@@ -9,8 +9,7 @@ from speakpro.seed import run_seed
 from speakpro.services import sessions
 from speakpro.state.dashboard import DashboardState
 from speakpro.state.progress import ProgressState
-from tests.signin import sign_in
-from tests.state.test_auth_states import run
+from tests.signin import run, sign_in
 
 
 def _signed_in(state_cls, session, email):
@@ -44,7 +43,7 @@ async def test_company_dashboard_only_for_that_companys_managers(session, monkey
 
 async def test_admin_overview_lists_every_company_for_admins_only(session):
     from speakpro.state.dashboard import AdminOverviewState
-    from tests.state.test_auth_states import redirects
+    from tests.signin import redirects
 
     run_seed(session)
     admin = _signed_in(AdminOverviewState, session, "admin@example.com")

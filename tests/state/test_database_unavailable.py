@@ -15,8 +15,7 @@ from speakpro.errors import backend_exception_handler
 from speakpro.state.home import HomeState
 from speakpro.state.practice_live import PAUSED, PracticeLiveState
 from speakpro.state.world import MapState
-from tests.signin import at_url, sign_in
-from tests.state.test_auth_states import run
+from tests.signin import at_url, run, sign_in
 
 
 def _closed_port() -> int:

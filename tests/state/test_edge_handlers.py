@@ -20,8 +20,8 @@ from speakpro.state.login import LoginState
 from speakpro.state.milestone import MilestoneState
 from speakpro.state.progress import ProgressState
 from tests.factories import make_company, make_user
-from tests.signin import at_url
-from tests.state.test_auth_states import GOOD, _signed_in, run
+from tests.signin import at_url, run
+from tests.state.test_auth_states import GOOD, _signed_in
 
 
 def _refused(events, message: str = "") -> bool:

@@ -57,8 +57,7 @@ from speakpro.state import edge
 from speakpro.state.edge import Flag, Form, Maybe, Number, Text, Unchecked
 from tests.factories import days_ago, make_company, make_practice_session, make_topic
 from tests.factories_world import grant, unlock
-from tests.signin import at_url, sign_in
-from tests.state.test_auth_states import run
+from tests.signin import at_url, run, sign_in
 
 SEED = 20_260_401
 MEGABYTE = "x" * (1024 * 1024)

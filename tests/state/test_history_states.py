@@ -15,8 +15,7 @@ from speakpro.services import accounts, amphitheatre, onboarding, sessions
 from speakpro.state.amphitheatre import AmphitheatreHistoryState, AmphitheatreState
 from speakpro.state.history import HistoryState, SessionDetailState
 from tests.factories import make_practice_session, make_topic, make_transcript
-from tests.signin import at_url, sign_in
-from tests.state.test_auth_states import redirects, run
+from tests.signin import at_url, redirects, run, sign_in
 
 PERSONA = {"job_role": "Account executive", "audience": "Prospective customers",
            "main_goal": "Run confident discovery calls", "practice_for": "Sales conversations",

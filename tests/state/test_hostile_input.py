@@ -18,8 +18,7 @@ from speakpro.state.admin import AdminState
 from speakpro.state.login import LoginState, SignupState
 from speakpro.state.onboarding import OnboardingState
 from tests.factories import make_user
-from tests.signin import sign_in
-from tests.state.test_auth_states import run
+from tests.signin import run, sign_in
 
 HOSTILE = {
     "empty": "",

@@ -10,8 +10,7 @@ from speakpro.models import AuditLog, UserProfile
 from speakpro.services import sessions
 from speakpro.state.account import JoinState
 from tests.factories import make_company, make_user
-from tests.signin import at_url, sign_in
-from tests.state.test_auth_states import redirects, run
+from tests.signin import at_url, redirects, run, sign_in
 
 
 def _page(session, user, code: str) -> JoinState:

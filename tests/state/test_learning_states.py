@@ -13,8 +13,7 @@ from speakpro.state.home import HomeState
 from speakpro.state.lesson import LessonState
 from speakpro.state.milestone import MilestoneState
 from speakpro.state.world import MapState, VenueState
-from tests.signin import sign_in, token_of
-from tests.state.test_auth_states import run
+from tests.signin import run, sign_in, token_of
 
 PERSONA = {"job_role": "Account executive", "audience": "Prospective customers",
            "main_goal": "Run confident discovery calls", "practice_for": "Sales conversations",
