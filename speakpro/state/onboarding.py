@@ -14,6 +14,7 @@ from speakpro.state.auth import AuthState, run_db
 from speakpro.state.edge import FORM_UNREADABLE, Flag, Form, Maybe, Text, accepts, ticked
 
 PERSONA_FIELDS = tuple(field.name for field in dataclasses.fields(Persona))
+NOTICE_REQUIRED = "Please confirm that you have read the privacy notice."
 
 
 class OnboardingState(AuthState):
@@ -50,22 +51,25 @@ class OnboardingState(AuthState):
         if notice is None or recording is None:
             self.error = FORM_UNREADABLE
             return
-        if self.needs_consent and not notice:
-            self.error = "Please confirm that you have read the privacy notice."
-            return
         try:
             persona = validate_persona(form)
         except ValidationError as error:
             self.error = error.message
             return
         self.submitting = True
-        needs_consent = self.needs_consent
 
         def save(session):
-            if needs_consent:
+            # Whether a consent is needed is read here, not from `needs_consent`: the page's state may be lost.
+            if privacy.current_consent(session=session, user_id=viewer.user_id) is None:
+                if not notice:
+                    raise ValidationError("privacy_notice", NOTICE_REQUIRED)
                 privacy.record_consent(session=session, user_id=viewer.user_id, recording=recording)
             complete_onboarding(session=session, user_id=viewer.user_id, persona=persona)
 
-        await run_db(save)
+        try:
+            await run_db(save)
+        except ValidationError as error:
+            self.error, self.submitting, self.needs_consent = error.message, False, True
+            return
         self.submitting = False
         return [rx.toast.success("You're all set. Welcome to SpeakPro!"), rx.redirect(routes.HOME)]
