@@ -6,9 +6,10 @@ commits on success and rolls back on any error.
 Two roles: migrations run as the owner (`DATABASE_URL`); the app connects as `speakpro_app`
 (`app_database_url()`), which is neither superuser nor owner and cannot bypass Row-Level Security
 (migration 0009). Every transaction of the app's engine starts by setting the tenant context of
-`current_context()` (`app.user_id`, `app.company_id`, `app.role`, local to the transaction), which the
-policies read: no context, no rows. The signed-in viewer's context is set by `state.auth.AuthState._viewer`;
-background jobs, sign-in flows and commands use `SYSTEM` explicitly (`use_context`).
+`current_context()` (`app.user_id`, `app.company_id`, `app.role`, local to the transaction, sent with the
+transaction's first statement), which the policies read: no context, no rows. The signed-in viewer's
+context is set by `state.auth.AuthState._viewer`; background jobs, sign-in flows and commands use `SYSTEM`
+explicitly (`use_context`).
 """
 
 from __future__ import annotations
@@ -142,31 +143,39 @@ def enter_context(session: Session, context: DbContext) -> None:
 
 
 _SET_CONTEXT = ("SELECT set_config('app.user_id', %s, true), set_config('app.company_id', %s, true), "
-                "set_config('app.role', %s, true)")
+                "set_config('app.role', %s, true); ")
+_PENDING = "speakpro_pending_context"
 
 
-def _apply_context(connection: Connection) -> None:
-    dbapi = connection.connection.dbapi_connection
-    if getattr(dbapi, "autocommit", False):
+def _begin(connection: Connection) -> None:
+    """A transaction begins: its context rides on its first statement (no round trip of its own)."""
+    if getattr(connection.connection.dbapi_connection, "autocommit", False):
         return  # one statement per transaction: functions called that way carry their own context
-    context = _context.get()
-    try:
-        with dbapi.cursor() as cursor:
-            cursor.execute(_SET_CONTEXT, (str(context.user_id or ""), str(context.company_id or ""), context.role))
-    except connection.dialect.loaded_dbapi.Error as error:
-        # Straight on the driver's cursor, so wrap as SQLAlchemy would: a lost connection is invalidated (the
-        # pool replaces it) and surfaces as a DBAPIError, which `session_scope` turns into DatabaseUnavailable.
-        lost = connection.dialect.is_disconnect(error, dbapi, None)
-        if lost:
-            connection.invalidate(error)
-        raise DBAPIError.instance(_SET_CONTEXT, None, error, connection.dialect.loaded_dbapi.Error,
-                                  connection_invalidated=lost, dialect=connection.dialect) from error
+    connection.info[_PENDING] = _context.get()
+
+
+def _with_context(connection: Connection, cursor, statement: str, parameters, _context_, _executemany):
+    """Prefix the transaction's first statement with the `set_config` calls of its context.
+
+    psycopg2 sends both in one simple-query message and returns the last one's rows and row count, so the
+    statement behaves as before. The prefix is rendered by the driver (`mogrify`) from a UUID, a UUID and a
+    role name; the statement's own placeholders are left alone.
+    """
+    context = connection.info.pop(_PENDING, None)
+    if context is None:
+        return statement, parameters
+    prefix = cursor.mogrify(_SET_CONTEXT, (str(context.user_id or ""), str(context.company_id or ""),
+                                           context.role)).decode()
+    if parameters is not None:  # the driver formats the whole string: keep any `%` of the prefix literal
+        prefix = prefix.replace("%", "%%")
+    return prefix + statement, parameters
 
 
 def create_app_engine(url: str, **options) -> Engine:
     """An engine whose every transaction starts with the current tenant context."""
     engine = create_engine(url, **options)
-    event.listen(engine, "begin", _apply_context)
+    event.listen(engine, "begin", _begin)
+    event.listen(engine, "before_cursor_execute", _with_context, retval=True)
     return engine
 
 

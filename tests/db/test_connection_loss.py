@@ -29,7 +29,7 @@ def test_a_dropped_connection_is_unavailable_once_then_replaced(app_engine, data
     with owner.connect() as conn:
         assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar_one()
     owner.dispose()
-    # The pooled connection is dead: the context statement at BEGIN is the first to find out.
+    # The pooled connection is dead: the first statement (which carries the context) finds out.
     with pytest.raises(DatabaseUnavailable), session_scope() as session:
         session.execute(text("SELECT 1"))
     with session_scope() as session:
