@@ -33,6 +33,7 @@ os.environ.setdefault("SPEAKPRO_DATA_DIR", tempfile.mkdtemp(prefix="speakpro-ben
 from sqlalchemy import create_engine, event, text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
+from bench.rls_cost import rls_cost  # noqa: E402
 from tests import pg  # noqa: E402
 
 COMPANIES = 100
@@ -205,7 +206,7 @@ def _measure(engine, iterations: int) -> dict[str, tuple[int, float, float]]:
 def _rls_cost(url: str, engine, iterations: int) -> None:
     """The probe company's dashboard as its manager and the probe learner's history as that learner, through
     the app's engine (the app role under Row-Level Security, context per transaction) against the owner's
-    engine (no RLS), owner timed before and after to show the machine's drift."""
+    engine (no RLS), alternating call by call (`bench/rls_cost.py`)."""
     from sqlalchemy.engine import make_url
 
     from speakpro.db import APP_ROLE, DbContext, create_app_engine, use_context
@@ -226,13 +227,8 @@ def _rls_cost(url: str, engine, iterations: int) -> None:
          lambda s: list_history(session=s, user_id=user_id, page=1)),
     )
     for label, context, work in cases:
-        owner = _time(engine, work, iterations)
         with use_context(context):
-            rls = _time(app_engine, work, iterations)
-        owner_again = _time(engine, work, iterations)
-        print(f"  RLS, {label}: owner p50 {owner[1]:.2f} ms (again {owner_again[1]:.2f}), app role "
-              f"p50 {rls[1]:.2f} ms ({rls[0]} queries): {rls[1] / min(owner[1], owner_again[1]) - 1:+.0%}",
-              flush=True)
+            print(f"  RLS, {label}: {rls_cost(engine, app_engine, work, iterations)}", flush=True)
     app_engine.dispose()
 
 

@@ -21,6 +21,7 @@ os.environ.setdefault("SPEAKPRO_DATA_DIR", tempfile.mkdtemp(prefix="speakpro-ben
 from sqlalchemy import create_engine, event, insert, select  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
+from bench.rls_cost import rls_cost  # noqa: E402
 from tests import pg  # noqa: E402
 
 
@@ -112,6 +113,8 @@ def main(iterations: int = 200) -> None:
         from sqlalchemy.engine import make_url
 
         from speakpro.db import APP_ROLE, create_app_engine
+        from speakpro.services.home import get_home_dashboard
+        from speakpro.services.quests import utc_today
 
         # The app's own engine: the app role under Row-Level Security, its context set per transaction.
         app_engine = create_app_engine(make_url(url).set(username=APP_ROLE, password=None))
@@ -121,11 +124,11 @@ def main(iterations: int = 200) -> None:
             owner = _measure(engine, user_id, iterations)
             with _as_learner(user_id):
                 rls = _measure(app_engine, user_id, iterations)
-            owner_again = _measure(engine, user_id, iterations)  # the owner twice: how much the machine drifts
+                cost = rls_cost(engine, app_engine, lambda session, user_id=user_id: get_home_dashboard(
+                    session=session, user_id=user_id, today=utc_today()), iterations)
             print(f"home dashboard, {label}: owner (no RLS) {owner[0]} queries, p50 {owner[1]:.2f} ms, "
-                  f"p95 {owner[2]:.2f} ms (again: p50 {owner_again[1]:.2f} ms); app role with RLS {rls[0]} "
-                  f"queries, p50 {rls[1]:.2f} ms, p95 {rls[2]:.2f} ms: RLS costs "
-                  f"{rls[1] / min(owner[1], owner_again[1]) - 1:+.0%} at p50")
+                  f"p95 {owner[2]:.2f} ms; app role {rls[0]} queries (+ the context, sent with the first); "
+                  f"alternating: {cost}")
         app_engine.dispose()
         engine.dispose()
     finally:
