@@ -163,8 +163,8 @@ def _per_query(engine, work, iterations: int = 20) -> list[tuple[str, float]]:
 
 
 def _measure(engine, iterations: int) -> dict[str, tuple[int, float, float]]:
-    from speakpro.services.dashboards import admin_overview, company_dashboard, learner_progress
-    from speakpro.services.history import list_history
+    from speakpro.services.dashboards.dashboards import admin_overview, company_dashboard, learner_progress
+    from speakpro.services.practice.history import list_history
 
     with engine.connect() as conn:
         company_id = conn.execute(text("SELECT id FROM bench_companies WHERE n = 0")).scalar_one()
@@ -210,8 +210,8 @@ def _rls_cost(url: str, engine, iterations: int) -> None:
     from sqlalchemy.engine import make_url
 
     from speakpro.db import APP_ROLE, DbContext, create_app_engine, use_context
-    from speakpro.services.dashboards import company_dashboard
-    from speakpro.services.history import list_history
+    from speakpro.services.dashboards.dashboards import company_dashboard
+    from speakpro.services.practice.history import list_history
 
     with engine.connect() as conn:
         company_id = conn.execute(text("SELECT id FROM bench_companies WHERE n = 0")).scalar_one()

@@ -65,8 +65,8 @@ def _heavy_learner(session: Session) -> uuid.UUID:
 
 def _measure(engine, user_id: uuid.UUID, iterations: int) -> tuple[int, float, float]:
     """Queries per load and p50/p95 ms, one transaction per load (as the app runs it)."""
-    from speakpro.services.home import get_home_dashboard
-    from speakpro.services.quests import utc_today
+    from speakpro.services.learning.home import get_home_dashboard
+    from speakpro.services.learning.quests import utc_today
 
     queries = 0
 
@@ -113,8 +113,8 @@ def main(iterations: int = 200) -> None:
         from sqlalchemy.engine import make_url
 
         from speakpro.db import APP_ROLE, create_app_engine
-        from speakpro.services.home import get_home_dashboard
-        from speakpro.services.quests import utc_today
+        from speakpro.services.learning.home import get_home_dashboard
+        from speakpro.services.learning.quests import utc_today
 
         # The app's own engine: the app role under Row-Level Security, its context set per transaction.
         app_engine = create_app_engine(make_url(url).set(username=APP_ROLE, password=None))

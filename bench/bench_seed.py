@@ -28,7 +28,7 @@ def main(iterations: int = 200) -> None:
         pg.migrate(url)
         engine = create_engine(url)
         from speakpro.seed import run_seed
-        from speakpro.services.catalog import get_catalog_overview
+        from speakpro.services.learning.catalog import get_catalog_overview
 
         started = time.perf_counter()
         with Session(engine) as session:

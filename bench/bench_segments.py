@@ -60,7 +60,7 @@ def _deliveries(total: int, live: bool) -> list[dict]:
 def _new_session(engine) -> tuple[uuid.UUID, str]:
     """A learner with an active practice session, committed."""
     from speakpro.models import Topic, User, UserProfile
-    from speakpro.services.practice import start_practice
+    from speakpro.services.practice.practice import start_practice
 
     with Session(engine) as session:
         user = User(email=f"bench-{uuid.uuid4().hex[:10]}@example.com")
@@ -76,7 +76,7 @@ def _new_session(engine) -> tuple[uuid.UUID, str]:
 
 
 def _service(engine, rows: list[dict], batch: int, reuse: bool) -> float:
-    from speakpro.services.transcripts import ingest_segments
+    from speakpro.services.practice.transcripts import ingest_segments
 
     user_id, practice_id = _new_session(engine)
     batches = [rows[i:i + batch] for i in range(0, len(rows), batch)]

@@ -121,7 +121,7 @@ def _cmd_prepare(args) -> int:
 
 
 def _cmd_analyse(_args) -> int:
-    from speakpro.services.analysis import run_pending_analysis
+    from speakpro.services.analysis.analysis import run_pending_analysis
 
     done = run_pending_analysis()
     print(f"analysed {done} session(s)")
@@ -168,7 +168,7 @@ def _read_new_password(args) -> str | None:
 
 def _cmd_create_admin(args) -> int:
     from speakpro.db import session_scope
-    from speakpro.services import accounts
+    from speakpro.services.accounts import accounts
     from speakpro.services.validation import ValidationError
 
     password = None
@@ -199,7 +199,7 @@ def _cmd_export_user(args) -> int:
     from pathlib import Path
 
     from speakpro.db import session_scope
-    from speakpro.services import accounts, privacy
+    from speakpro.services.accounts import accounts, privacy
 
     out = Path(args.out)
     partial = out.with_name(out.name + ".part")
@@ -222,7 +222,7 @@ def _cmd_export_user(args) -> int:
 
 def _cmd_erase_user(args) -> int:
     from speakpro.db import session_scope
-    from speakpro.services import accounts, privacy
+    from speakpro.services.accounts import accounts, privacy
 
     email = args.email.strip().lower()
     if not args.yes:

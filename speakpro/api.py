@@ -15,6 +15,7 @@ from speakpro.db import check_database
 from speakpro.integrations.oauth import ProviderRegistry
 from speakpro.privacy_routes import privacy_routes
 from speakpro.security_headers import SecurityHeadersMiddleware
+from speakpro.services.dashboards.dashboard_access import can_view_company, redeem_download_token
 from speakpro.session_cookie import session_routes
 from speakpro.uploads import upload_routes
 
@@ -29,8 +30,9 @@ async def health(_request: Request) -> JSONResponse:
 def _export_csv(slug: str, token: str | None, bearer: str | None, date_from, date_to) -> tuple[int, str, str]:
     """(status, body, file name): the CSV for an allowed viewer (audited), 403 with a message otherwise."""
     from speakpro.db import SYSTEM, session_scope, use_context
-    from speakpro.services import companies, dashboards
-    from speakpro.services.sessions import resolve_session
+    from speakpro.services.accounts import companies
+    from speakpro.services.accounts.sessions import resolve_session
+    from speakpro.services.dashboards import dashboards
 
     refused = (403, "This download link is invalid, expired or already used. Open the dashboard and try again.", "")
     # Who may download is checked below (can_view_company): the lookups themselves run as the system.
@@ -43,9 +45,9 @@ def _export_csv(slug: str, token: str | None, bearer: str | None, date_from, dat
             viewer = resolve_session(session=session, token=bearer)
             user_id = viewer.user_id if viewer is not None else None
         elif token:
-            user_id = dashboards.redeem_download_token(session=session, token=token, company_id=company.id)
-        if user_id is None or not dashboards.can_view_company(session=session, user_id=user_id,
-                                                              company_id=company.id):
+            user_id = redeem_download_token(session=session, token=token, company_id=company.id)
+        if user_id is None or not can_view_company(session=session, user_id=user_id,
+                                                   company_id=company.id):
             return refused
         export = dashboards.export_company_csv(session=session, company=company, actor_user_id=user_id,
                                                date_from=date_from, date_to=date_to, via=via)
@@ -66,7 +68,7 @@ async def export_company_csv(request: Request) -> Response:
 
     Authenticated by `Authorization: Bearer <session token>` or, for a plain browser link, by `token=`, a
     two-minute, single-use download token bound to the user, the company and the login session that
-    minted it (see `services.dashboard_access`). Either way the user must be a manager of that very company
+    minted it (see `services.dashboards.dashboard_access`). Either way the user must be a manager of that very company
     or an admin, checked in the database at download time; anything else is 403 with no data. Every export
     writes an audit row; the file is named `<slug>-learners-<from>-to-<to>.csv`.
     """

@@ -27,8 +27,8 @@ from starlette.routing import Route
 from speakpro import routes
 from speakpro.db import SYSTEM, session_scope, use_context
 from speakpro.integrations.oauth import Identity, ProviderRegistry, get_registry
-from speakpro.services.accounts import login_with_identity
-from speakpro.services.sessions import create_session
+from speakpro.services.accounts.accounts import login_with_identity
+from speakpro.services.accounts.sessions import create_session
 from speakpro.services.telemetry import record_event
 from speakpro.services.validation import ValidationError
 from speakpro.session_cookie import set_session_cookie

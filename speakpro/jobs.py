@@ -19,7 +19,7 @@ digests, ...): a task here with `@app.periodic` runs wherever a worker runs.
   analysis with no job get one; this is also how a failed analysis is retried (up to its attempts).
 - `remove_old_jobs`, daily at 03:17: finished jobs older than `FINISHED_JOBS_KEPT_HOURS` are deleted
   (successful ones are deleted when they finish; failed and aborted ones are kept that long to look at).
-- Privacy retention (`services/retention.py`): `sweep_unattached_uploads` hourly (uploads nothing referenced
+- Privacy retention (`services/accounts/retention.py`): `sweep_unattached_uploads` hourly (uploads nothing referenced
   after 24 h), `sweep_expired_logins` hourly (expired, revoked or idle auth sessions, used or expired OpenID
   hand-off codes, spent download tokens past expiry, stale throttle counters), `sweep_recording_retention`
   daily at 03:37 (recordings older than their company's `recording_retention_days`), and
@@ -44,7 +44,7 @@ import procrastinate
 from procrastinate import exceptions as job_errors
 from procrastinate import jobs as job_states
 
-from speakpro.services.analysis import ANALYSIS_QUEUE, ANALYSIS_TASK
+from speakpro.services.analysis.analysis import ANALYSIS_QUEUE, ANALYSIS_TASK
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def analyse_session(session_id: str) -> str:
     """Analyse one ended practice session (skipped when already analysed or being analysed)."""
     from speakpro.db import SYSTEM, session_scope, use_context
     from speakpro.integrations.openai_client import get_openai_client
-    from speakpro.services import analysis
+    from speakpro.services.analysis import analysis
 
     with use_context(SYSTEM), session_scope() as session:
         outcome = analysis.analyse_session(session=session, practice_session_id=session_id,
@@ -108,7 +108,7 @@ def analyse_session(session_id: str) -> str:
 def enforce_practice_cap(timestamp: int) -> int:
     """Fail the active sessions past the 15-minute cap; returns how many."""
     from speakpro.db import SYSTEM, session_scope, use_context
-    from speakpro.services.practice import enforce_cap
+    from speakpro.services.practice.practice import enforce_cap
 
     with use_context(SYSTEM), session_scope() as session:
         return enforce_cap(session=session)
@@ -119,7 +119,7 @@ def enforce_practice_cap(timestamp: int) -> int:
 def queue_waiting_sessions(timestamp: int) -> int:
     """Give every session waiting for analysis without a job its job; returns how many were queued."""
     from speakpro.db import SYSTEM, session_scope, use_context
-    from speakpro.services.analysis import queue_waiting
+    from speakpro.services.analysis.analysis import queue_waiting
 
     with use_context(SYSTEM), session_scope() as session:
         queued = queue_waiting(session=session)
@@ -130,7 +130,7 @@ def queue_waiting_sessions(timestamp: int) -> int:
 
 def _release_sessions(session_ids: list[str]) -> int:
     from speakpro.db import SYSTEM, session_scope, use_context
-    from speakpro.services.analysis import release_stale
+    from speakpro.services.analysis.analysis import release_stale
 
     with use_context(SYSTEM), session_scope() as session:
         return release_stale(session, session_ids=session_ids)
@@ -185,7 +185,7 @@ async def remove_old_jobs(context: procrastinate.JobContext, timestamp: int) -> 
 def sweep_unattached_uploads(timestamp: int) -> int:
     """Delete the uploads nothing references 24 hours after they were made; returns how many."""
     from speakpro.db import session_scope
-    from speakpro.services import retention
+    from speakpro.services.accounts import retention
 
     with session_scope() as session:
         return retention.sweep_unattached_uploads(session=session)
@@ -196,7 +196,7 @@ def sweep_unattached_uploads(timestamp: int) -> int:
 def sweep_expired_logins(timestamp: int) -> int:
     """Delete login sessions, hand-off codes, download tokens and throttle counters that can no longer be used."""
     from speakpro.db import session_scope
-    from speakpro.services import retention
+    from speakpro.services.accounts import retention
 
     with session_scope() as session:
         return sum(retention.sweep_expired_logins(session=session).values())
@@ -207,7 +207,7 @@ def sweep_expired_logins(timestamp: int) -> int:
 def sweep_recording_retention(timestamp: int) -> int:
     """Delete the recordings older than their learners' company keeps them; returns how many (in batches)."""
     from speakpro.db import session_scope
-    from speakpro.services import retention
+    from speakpro.services.accounts import retention
 
     total = 0
     for _ in range(RETENTION_BATCHES_PER_RUN):  # the rest waits for tomorrow's run
@@ -224,7 +224,7 @@ def sweep_recording_retention(timestamp: int) -> int:
 def retry_storage_deletions(timestamp: int) -> int:
     """Delete again the stored objects whose deletion failed before; returns how many are gone now."""
     from speakpro.db import session_scope
-    from speakpro.services import retention
+    from speakpro.services.accounts import retention
 
     with session_scope() as session:
         return retention.retry_storage_deletions(session=session).deleted

@@ -1,4 +1,4 @@
-"""`GET /api/privacy/export`: "Download my data" as a zip (see `services/privacy.py` for what it holds).
+"""`GET /api/privacy/export`: "Download my data" as a zip (see `services/accounts/privacy.py` for what it holds).
 
 The signed-in user is the holder of the HttpOnly session cookie, resolved against the database like every
 guard. A plain GET link is enough: the cookie is SameSite=Lax, so another site can at most make the browser
@@ -20,9 +20,9 @@ from starlette.routing import Route
 
 from speakpro.db import DatabaseUnavailable, session_scope, use_context
 from speakpro.models import utcnow
-from speakpro.services import privacy
+from speakpro.services.accounts import privacy
+from speakpro.services.accounts.sessions import Viewer, resolve_session, viewer_context
 from speakpro.services.ratelimit import RateLimiter
-from speakpro.services.sessions import Viewer, resolve_session, viewer_context
 from speakpro.session_cookie import token_from_cookie_header
 
 log = logging.getLogger(__name__)

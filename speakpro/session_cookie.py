@@ -4,7 +4,7 @@ Page scripts can neither read nor write it, and it is never a state var: the bac
 request, the websocket handshake included (Reflex hands the handshake's headers to every event as
 `router.headers`, and never sends the cookie header to the browser). A sign-in therefore ends with a full page
 load through `GET /auth/session?code=...`, which trades a one-time, two-minute hand-off code
-(`services.sessions.create_handoff`) for a new session and sets the cookie; the new page's websocket carries
+(`services.accounts.sessions.create_handoff`) for a new session and sets the cookie; the new page's websocket carries
 it. `GET /auth/signed-out` clears it after the session was revoked on the server.
 """
 
@@ -22,7 +22,7 @@ from starlette.routing import Route
 
 from speakpro import routes
 from speakpro.db import SYSTEM, DatabaseUnavailable, session_scope, use_context
-from speakpro.services.sessions import ABSOLUTE_LIFETIME, redeem_handoff
+from speakpro.services.accounts.sessions import ABSOLUTE_LIFETIME, redeem_handoff
 from speakpro.settings import settings
 from speakpro.urls import frontend_url, safe_next
 

@@ -32,8 +32,8 @@ from speakpro.integrations.storage import (
     is_valid_key,
     new_audio_key,
 )
+from speakpro.services.accounts.sessions import Viewer, resolve_session, viewer_context
 from speakpro.services.ratelimit import RateLimiter
-from speakpro.services.sessions import Viewer, resolve_session, viewer_context
 from speakpro.session_cookie import token_from_cookie_header
 from speakpro.settings import settings
 from speakpro.urls import backend_url, frontend_url
@@ -163,14 +163,14 @@ def _resolve(token: str) -> Viewer | None:
 
 def _consent_refusal(viewer: Viewer) -> str | None:
     """Why this user may not upload a recording (their consent does not allow recordings), or None."""
-    from speakpro.services import privacy  # here: privacy imports retention, which imports this module
+    from speakpro.services.accounts import privacy  # here: privacy imports retention, which imports this module
 
     with use_context(viewer_context(viewer)), session_scope() as session:
         return None if privacy.recording_allowed(session=session, user_id=viewer.user_id) else privacy.RECORDING_OFF
 
 
 def _record_upload(viewer: Viewer, key: str) -> None:
-    from speakpro.services.retention import record_upload  # here: retention imports this module
+    from speakpro.services.accounts.retention import record_upload  # here: retention imports this module
 
     with use_context(viewer_context(viewer)), session_scope() as session:
         record_upload(session=session, user_id=viewer.user_id, key=key)

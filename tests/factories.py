@@ -21,7 +21,7 @@ from speakpro.models import (
     UserProfile,
     Venue,
 )
-from speakpro.services.privacy import PRIVACY_NOTICE_VERSION
+from speakpro.services.accounts.privacy import PRIVACY_NOTICE_VERSION
 
 
 def _token() -> str:

@@ -22,7 +22,7 @@ from speakpro.models import (
     Venue,
     VenueTaskSheet,
 )
-from speakpro.services.economy import apply_reward
+from speakpro.services.learning.economy import apply_reward
 
 _SKIPPED = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
 

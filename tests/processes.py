@@ -466,8 +466,8 @@ def create_learners(database_url: str, count: int) -> list[Learner]:
     from sqlalchemy import create_engine
     from sqlmodel import Session
 
-    from speakpro.services import practice
-    from speakpro.services.sessions import create_session
+    from speakpro.services.accounts.sessions import create_session
+    from speakpro.services.practice import practice
     from tests.factories import make_topic, make_user
 
     engine = create_engine(database_url)

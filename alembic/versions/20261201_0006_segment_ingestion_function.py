@@ -3,7 +3,7 @@
 One call signs the learner in (from the keyed hash of their session token, or a user id the caller has
 already checked), locks the learner's own active practice session, clamps new finals against their stored
 neighbours and upserts the batch. Called in autocommit, a batch costs one round trip to the database and
-its answer means "committed". The rules are those of `services/transcripts.py` (its module docstring).
+its answer means "committed". The rules are those of `services/practice/transcripts.py` (its module docstring).
 
 Revision ID: 0006
 Revises: 0005

@@ -6,7 +6,7 @@ from speakpro import styles
 from speakpro.components.forms import error_callout, field
 from speakpro.components.guards import forbidden_notice
 from speakpro.components.layout import page_frame
-from speakpro.services.companies import CompanySummary
+from speakpro.services.accounts.companies import CompanySummary
 from speakpro.state.admin import AdminState
 
 

@@ -6,7 +6,7 @@ from speakpro import styles
 from speakpro.components.forms import error_callout
 from speakpro.components.guards import forbidden_notice
 from speakpro.components.layout import page_frame
-from speakpro.services.companies import Member
+from speakpro.services.accounts.companies import Member
 from speakpro.state.company import CompanyState
 
 

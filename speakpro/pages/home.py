@@ -5,8 +5,8 @@ import reflex as rx
 from speakpro import routes, styles
 from speakpro.components.layout import page_frame
 from speakpro.components.metrics import speech_metric
-from speakpro.services.home import ModuleCard, RecentPractice
-from speakpro.services.quests import QuestView
+from speakpro.services.learning.home import ModuleCard, RecentPractice
+from speakpro.services.learning.quests import QuestView
 from speakpro.state.home import HomeState
 
 

@@ -7,7 +7,7 @@ import reflex as rx
 from speakpro import routes, styles
 from speakpro.components.chatbot import chatbot_panel
 from speakpro.components.layout import page_frame
-from speakpro.services.catalog import ModuleSummary
+from speakpro.services.learning.catalog import ModuleSummary
 from speakpro.state.landing import LandingState
 
 

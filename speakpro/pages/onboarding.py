@@ -5,7 +5,7 @@ import reflex as rx
 from speakpro import routes
 from speakpro.components.forms import centered_card, consent_box, error_callout, field, select_field, submit_button
 from speakpro.components.layout import page_frame
-from speakpro.services.onboarding import AUDIENCES, GOALS, PRACTICE_FOR
+from speakpro.services.accounts.onboarding import AUDIENCES, GOALS, PRACTICE_FOR
 from speakpro.state.onboarding import OnboardingState
 
 

@@ -4,7 +4,7 @@ import reflex as rx
 
 from speakpro import routes, styles
 from speakpro.components.layout import page_frame
-from speakpro.services.speech_metrics import FILLER_RATE_HEALTHY_MAX, PACE_HEALTHY_WPM, TALK_RATIO_HEALTHY
+from speakpro.services.analysis.speech_metrics import FILLER_RATE_HEALTHY_MAX, PACE_HEALTHY_WPM, TALK_RATIO_HEALTHY
 from speakpro.state.progress import WINDOWS, ProgressState
 
 

@@ -7,7 +7,7 @@ import reflex as rx
 from speakpro import styles
 from speakpro.components.forms import error_callout
 from speakpro.components.layout import page_frame
-from speakpro.services.world import DistrictView, ExerciseView, VenueView
+from speakpro.services.world.world import DistrictView, ExerciseView, VenueView
 from speakpro.state.world import MapState, VenueState
 
 

@@ -4,8 +4,8 @@ Each demo user is created whole (profile, progress, rewards, sessions, transcrip
 seed's transaction, and only when that user does not exist yet: a second run changes nothing.
 Each seeded session is analysed by the product's own engine: `compute_speech_metrics` over its timed segments
 and the local coaching rubric (`local_coach`, labelled as such), written in the same shape
-`services/analysis.py` writes. The history improves the way practice does: early sessions draw the dialogues the
-rubric scores lower and carry more filler words ("um", "you know") and a slower pace; later ones draw the
+`services/analysis/analysis.py` writes. The history improves the way practice does: early sessions draw the
+dialogues the rubric scores lower and carry more filler words ("um", "you know") and a slower pace; later ones draw the
 stronger dialogues, cleaner and at a steady pace.
 """
 
@@ -41,12 +41,12 @@ from speakpro.models import (
 )
 from speakpro.seed import content
 from speakpro.seed.catalog import stable_id
-from speakpro.services.analysis import analytics_values, result_rows, session_summary
-from speakpro.services.coach import local_coach
-from speakpro.services.economy import apply_reward
-from speakpro.services.passwords import hash_password
-from speakpro.services.privacy import PRIVACY_NOTICE_VERSION
-from speakpro.services.speech_metrics import Utterance, compute_speech_metrics
+from speakpro.services.accounts.passwords import hash_password
+from speakpro.services.accounts.privacy import PRIVACY_NOTICE_VERSION
+from speakpro.services.analysis.analysis import analytics_values, result_rows, session_summary
+from speakpro.services.analysis.coach import local_coach
+from speakpro.services.analysis.speech_metrics import Utterance, compute_speech_metrics
+from speakpro.services.learning.economy import apply_reward
 
 DEMO_PASSWORD = "speakpro-demo"  # a documented demo login, printed by `make run`; not a secret
 HISTORY_DAYS = 60

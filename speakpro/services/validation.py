@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import uuid
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,6 +22,30 @@ class ValidationError(ValueError):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+def id_or_none(value: object) -> uuid.UUID | None:
+    """An id as a UUID (a UUID, or its text form with surrounding blanks), or None for anything else.
+
+    The one id parser: every service that takes an id from a caller goes through it or `parse_id`.
+    """
+    if isinstance(value, uuid.UUID):
+        return value
+    if not isinstance(value, str):
+        return None
+    try:
+        return uuid.UUID(value.strip())
+    except ValueError:
+        return None
+
+
+def parse_id(value: object, *, field: str, message: str) -> uuid.UUID:
+    """An id as a UUID, or a ValidationError on `field` with `message` (what the user is shown: for a
+    protected object, the same words as "not found", so ids cannot be probed)."""
+    parsed = id_or_none(value)
+    if parsed is None:
+        raise ValidationError(field, message)
+    return parsed
 
 
 def storable(value: str) -> bool:

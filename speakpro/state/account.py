@@ -11,8 +11,8 @@ from reflex.config import get_config
 from speakpro import routes
 from speakpro.db import SYSTEM
 from speakpro.privacy_routes import EXPORT_PATH
-from speakpro.services import accounts, companies, privacy
-from speakpro.services.sessions import revoke_user_sessions
+from speakpro.services.accounts import accounts, companies, privacy
+from speakpro.services.accounts.sessions import revoke_user_sessions
 from speakpro.services.validation import ValidationError, storable
 from speakpro.session_cookie import signed_out_path
 from speakpro.state.auth import AuthState, run_db

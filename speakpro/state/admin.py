@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.config import get_config
 
-from speakpro.services import companies
+from speakpro.services.accounts import companies
 from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState, run_db
 from speakpro.state.edge import Form, Text, accepts

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import reflex as rx
 
-from speakpro.services import amphitheatre
-from speakpro.services.economy import EconomyError
+from speakpro.services.learning.economy import EconomyError
 from speakpro.services.validation import ValidationError
+from speakpro.services.world import amphitheatre
 from speakpro.state.auth import AuthState, run_db
 from speakpro.state.edge import LONG, Flag, Form, Text, accepts
 from speakpro.state.history import OwnRecordingsMixin, when

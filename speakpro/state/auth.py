@@ -21,7 +21,7 @@ import reflex as rx
 
 from speakpro import routes
 from speakpro.db import POOL_SIZE, SYSTEM, DatabaseUnavailable, DbContext, session_scope, set_context, use_context
-from speakpro.services.sessions import Viewer, resolve_session, revoke_session, viewer_context
+from speakpro.services.accounts.sessions import Viewer, resolve_session, revoke_session, viewer_context
 from speakpro.services.validation import storable
 from speakpro.session_cookie import signed_out_path, token_from_cookie_header
 from speakpro.state.edge import CheckedSetvar, accepts

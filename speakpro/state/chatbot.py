@@ -13,6 +13,7 @@ import reflex as rx
 
 from speakpro.db import DatabaseUnavailable, session_scope
 from speakpro.integrations.openai_client import get_openai_client
+from speakpro.services.accounts.sessions import resolve_session
 from speakpro.services.chatbot import (
     ChatAnswer,
     KnowledgeHit,
@@ -22,7 +23,6 @@ from speakpro.services.chatbot import (
     record_chat_message,
     search_knowledge,
 )
-from speakpro.services.sessions import resolve_session
 from speakpro.services.validation import ValidationError
 from speakpro.settings import settings
 from speakpro.state.auth import AuthState, run_db

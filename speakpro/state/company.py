@@ -7,7 +7,8 @@ import uuid
 import reflex as rx
 from reflex.config import get_config
 
-from speakpro.services import companies, dashboards, retention
+from speakpro.services.accounts import companies, retention
+from speakpro.services.dashboards.dashboard_access import can_view_company
 from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState, run_db
 from speakpro.state.edge import Form, Text, accepts
@@ -88,7 +89,7 @@ class CompanyState(AuthState):
         yield
 
         def save(session):
-            if not dashboards.can_view_company(session=session, user_id=viewer.user_id, company_id=company_id):
+            if not can_view_company(session=session, user_id=viewer.user_id, company_id=company_id):
                 return None, NOT_ALLOWED
             return retention.set_recording_retention(session=session, company_id=company_id, days=raw,
                                                      actor_user_id=viewer.user_id), ""

@@ -13,7 +13,9 @@ from reflex.config import get_config
 
 from speakpro import routes
 from speakpro.components import charts
-from speakpro.services import companies, dashboards
+from speakpro.services.accounts import companies
+from speakpro.services.dashboards import dashboards
+from speakpro.services.dashboards.dashboard_access import can_view_company, login_session_id, mint_download_token
 from speakpro.state.auth import AuthState, run_db
 from speakpro.state.edge import Form, Text, accepts
 
@@ -160,18 +162,18 @@ class DashboardState(AuthState):
         token = self._token()
 
         def check(session):
-            if not dashboards.can_view_company(session=session, user_id=viewer.user_id,
-                                               company_id=uuid.UUID(company_id)):
+            if not can_view_company(session=session, user_id=viewer.user_id,
+                                    company_id=uuid.UUID(company_id)):
                 return None
-            return dashboards.login_session_id(session=session, token=token)
+            return login_session_id(session=session, token=token)
 
         login_id = await run_db(check)
         if login_id is None:
             self.forbidden = True
             self._clear()
             return None
-        download = dashboards.mint_download_token(user_id=viewer.user_id, company_id=uuid.UUID(company_id),
-                                                  login_session_id=login_id)
+        download = mint_download_token(user_id=viewer.user_id, company_id=uuid.UUID(company_id),
+                                       login_session_id=login_id)
         query = urlencode({"from": self.date_from, "to": self.date_to, "token": download})
         url = f"{get_config().api_url.rstrip('/')}{routes.company_export(self.slug)}?{query}"
         return rx.call_script(

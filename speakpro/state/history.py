@@ -10,8 +10,9 @@ from datetime import datetime
 import reflex as rx
 
 from speakpro import routes
-from speakpro.services import history, privacy
-from speakpro.services.sessions import Viewer
+from speakpro.services.accounts import privacy
+from speakpro.services.accounts.sessions import Viewer
+from speakpro.services.practice import history, session_deletion
 from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState, run_db
 from speakpro.state.edge import Text, accepts
@@ -361,12 +362,12 @@ class SessionDetailState(AuthState):
         try:
             target = uuid.UUID(self.session_id)
         except ValueError:
-            self.error = history.NOT_FOUND
+            self.error = session_deletion.NOT_FOUND
             return
         self.busy = True
         try:
-            await run_db(lambda s: history.delete_session(session=s, user_id=viewer.user_id,
-                                                          practice_session_id=target))
+            await run_db(lambda s: session_deletion.delete_session(session=s, user_id=viewer.user_id,
+                                                                   practice_session_id=target))
         except ValidationError as error:
             self.error, self.busy = error.message, False
             return rx.toast.error(error.message)

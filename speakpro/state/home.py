@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from speakpro.services import quests
-from speakpro.services.economy import EconomyError
-from speakpro.services.home import ModuleCard, RecentPractice, get_home_dashboard
+from speakpro.services.learning import quests
+from speakpro.services.learning.economy import EconomyError
+from speakpro.services.learning.home import ModuleCard, RecentPractice, get_home_dashboard
 from speakpro.services.telemetry import record_event
 from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState, run_db

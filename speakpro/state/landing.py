@@ -7,7 +7,7 @@ import logging
 import reflex as rx
 
 from speakpro.db import session_scope
-from speakpro.services.catalog import ModuleSummary, get_catalog_overview
+from speakpro.services.learning.catalog import ModuleSummary, get_catalog_overview
 from speakpro.state.edge import CheckedSetvar, accepts
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,8 @@ import uuid
 import reflex as rx
 
 from speakpro.integrations.openai_client import get_openai_client
-from speakpro.services import lessons, quests, stakes
+from speakpro.services.learning import lessons, quests, stakes
+from speakpro.services.learning.lesson_views import LessonView
 from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState, run_db
 from speakpro.state.edge import LONG, Form, Text, accepts
@@ -52,7 +53,7 @@ class LessonState(RecorderMixin, OwnRecordingsMixin, AuthState):
     def _lesson_id(self) -> str:
         return self.router.url.path.rstrip("/").rsplit("/", 1)[-1][:64]
 
-    def _show(self, view: lessons.LessonView, chosen: str | None = None) -> None:
+    def _show(self, view: LessonView, chosen: str | None = None) -> None:
         self.run_id = str(view.lesson_session_id)
         self._module_id = str(view.module_id)
         if chosen is not None:

@@ -13,7 +13,7 @@ from reflex.config import get_config
 
 from speakpro import routes
 from speakpro.db import SYSTEM
-from speakpro.services import accounts, sessions, throttle
+from speakpro.services.accounts import accounts, sessions, throttle
 from speakpro.services.telemetry import record_event
 from speakpro.services.validation import ValidationError
 from speakpro.session_cookie import session_start_path

@@ -7,8 +7,8 @@ import uuid
 import reflex as rx
 
 from speakpro.integrations.openai_client import get_openai_client
-from speakpro.services import milestones, progress
-from speakpro.services.catalog import get_milestone_prompt
+from speakpro.services.learning import milestones, progress
+from speakpro.services.learning.catalog import get_milestone_prompt
 from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState, run_db
 from speakpro.state.edge import LONG, Form, Text, accepts

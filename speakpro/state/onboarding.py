@@ -7,8 +7,8 @@ import dataclasses
 import reflex as rx
 
 from speakpro import routes
-from speakpro.services import privacy
-from speakpro.services.onboarding import Persona, complete_onboarding, validate_persona
+from speakpro.services.accounts import privacy
+from speakpro.services.accounts.onboarding import Persona, complete_onboarding, validate_persona
 from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState, run_db
 from speakpro.state.edge import FORM_UNREADABLE, Flag, Form, Maybe, Text, accepts, ticked

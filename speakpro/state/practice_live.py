@@ -3,7 +3,8 @@
 The browser side (`components/realtime.py`) talks to the AI partner directly over WebRTC with a short-lived
 client secret that `connect` mints; this state only ever holds that secret until the browser reports
 "live", then clears it. Transcript segments arrive in small batches and go straight to the database in one
-round trip (`services.transcripts.ingest_batch`); the state keeps only the bounded tail it loaded with the page.
+round trip (`services.practice.transcripts.ingest_batch`); the state keeps only the bounded tail it loaded
+with the page.
 
 Nothing here depends on in-memory state for correctness. Every batch carries the browser's batch id and the
 session id; the answer (`acks`, a short window of the latest answers) lists the sequences the database
@@ -28,8 +29,10 @@ from speakpro.db import DatabaseUnavailable, enter_context, session_scope
 from speakpro.integrations.openai_client import get_openai_client
 from speakpro.models import utcnow
 from speakpro.models.practice import MAX_SESSION_SECONDS
-from speakpro.services import practice, privacy, transcripts
-from speakpro.services.sessions import resolve_session, viewer_context
+from speakpro.services.accounts import privacy
+from speakpro.services.accounts.sessions import resolve_session, viewer_context
+from speakpro.services.practice import practice, transcripts
+from speakpro.services.practice.recordings import attach_recording
 from speakpro.services.validation import ValidationError
 from speakpro.settings import settings
 from speakpro.state.auth import AuthState, run_db, run_db_call
@@ -338,8 +341,8 @@ class PracticeLiveState(AuthState):
                      {"batch_id": batch_id, "stored": list(stored), "refused": refused, "retry": retry}]
 
     @rx.event
-    @accepts(payload=Form(batch_id=Text(), session_id=Text(),
-                          segments=Unchecked("services.segments.validate_segments; refusals are acknowledged")))
+    @accepts(payload=Form(batch_id=Text(), session_id=Text(), segments=Unchecked(
+        "services.practice.segments.validate_segments; refusals are acknowledged")))
     async def segments(self, payload: dict):
         """A batch of transcript segments: stored in one committed round trip, then acknowledged by batch id.
 
@@ -385,7 +388,7 @@ class PracticeLiveState(AuthState):
         key, mime = payload.get("key", ""), payload.get("mime", "")
         size, duration = payload.get("size"), payload.get("duration_seconds")
         try:
-            viewer, _ = await self._owner_db(lambda s, v: practice.attach_recording(
+            viewer, _ = await self._owner_db(lambda s, v: attach_recording(
                 session=s, user_id=v.user_id, practice_session_id=session_id, key=key, mime=mime, size=size,
                 duration_seconds=duration))
         except (ValidationError, DatabaseUnavailable) as error:

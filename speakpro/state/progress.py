@@ -6,8 +6,8 @@ import plotly.graph_objects as go
 import reflex as rx
 
 from speakpro.components import charts
-from speakpro.services import dashboards
-from speakpro.services.speech_metrics import FILLER_RATE_HEALTHY_MAX, PACE_HEALTHY_WPM, TALK_RATIO_HEALTHY
+from speakpro.services.analysis.speech_metrics import FILLER_RATE_HEALTHY_MAX, PACE_HEALTHY_WPM, TALK_RATIO_HEALTHY
+from speakpro.services.dashboards import dashboards
 from speakpro.state.auth import AuthState, run_db
 from speakpro.state.edge import Text, accepts
 

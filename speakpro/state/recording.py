@@ -12,8 +12,8 @@ import asyncio
 
 import reflex as rx
 
-from speakpro.services import privacy
-from speakpro.services.sessions import Viewer
+from speakpro.services.accounts import privacy
+from speakpro.services.accounts.sessions import Viewer
 from speakpro.state.auth import run_db
 from speakpro.state.edge import Form, Maybe, Number, Text, accepts
 from speakpro.uploads import check_audio_ref

@@ -6,9 +6,9 @@ import uuid
 
 import reflex as rx
 
-from speakpro.services import venues, world
-from speakpro.services.economy import EconomyError
+from speakpro.services.learning.economy import EconomyError
 from speakpro.services.validation import ValidationError
+from speakpro.services.world import venues, world
 from speakpro.state.auth import AuthState, run_db
 from speakpro.state.edge import LONG, Form, Text, accepts
 

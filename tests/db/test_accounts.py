@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from speakpro.models import AnalyticsEvent, User, UserProfile
-from speakpro.services import accounts
+from speakpro.services.accounts import accounts
+from speakpro.services.accounts.passwords import verify_password
 from speakpro.services.validation import ValidationError
 from tests.factories import make_company
 
@@ -82,7 +83,7 @@ def test_signup_with_a_company_code(session):
 def test_authenticate_gives_the_same_answer_and_work_for_unknown_emails(session, monkeypatch):
     accounts.signup(session=session, email="known@example.com", password=GOOD)
     calls = []
-    real = accounts.verify_password
+    real = verify_password
     monkeypatch.setattr(accounts, "verify_password", lambda h, p: calls.append(h) or real(h, p))
     assert accounts.authenticate(session=session, email="known@example.com", password="wrong password!") is None
     assert accounts.authenticate(session=session, email="unknown@example.com", password="wrong password!") is None

@@ -12,7 +12,7 @@ from speakpro import settings as settings_module
 from speakpro.__main__ import main
 from speakpro.models import AuditLog, User
 from speakpro.seed import PRODUCTION_REFUSAL, SeedRefused, run_seed
-from speakpro.services import accounts
+from speakpro.services.accounts import accounts
 
 GOOD = "a sturdy admin passphrase"
 
@@ -110,7 +110,7 @@ def test_the_catalogue_loads_in_production_without_accounts(session, production,
 def test_demo_accounts_have_the_consent_a_sign_up_records(session):
     from speakpro.models import PrivacyConsent
     from speakpro.seed.demo import demo_users
-    from speakpro.services.privacy import PRIVACY_NOTICE_VERSION
+    from speakpro.services.accounts.privacy import PRIVACY_NOTICE_VERSION
 
     run_seed(session)
     run_seed(session)  # a second run adds nothing

@@ -11,9 +11,9 @@ from sqlmodel import Session
 
 from speakpro.integrations.storage import LocalStorage, set_storage
 from speakpro.models import AmphitheatreExerciseRecord, AmphitheatreSession, AnalyticsEvent, RewardLedger, User
-from speakpro.services import amphitheatre
-from speakpro.services.economy import ledger_totals
+from speakpro.services.learning.economy import ledger_totals
 from speakpro.services.validation import ValidationError
+from speakpro.services.world import amphitheatre
 from tests.factories import make_user
 from tests.factories_world import balances, count
 

@@ -17,8 +17,8 @@ from sqlmodel import Session
 from speakpro.integrations.openai_client import make_openai_client
 from speakpro.models import AnalyticsEvent, Company, DailyQuest, PracticeSession, Topic, TranscriptSegment, User
 from speakpro.models.analysis import AnalysisResult, SessionAnalytics
-from speakpro.services import analysis
-from speakpro.services.analysis import analyse_pending, analyse_session, release_stale
+from speakpro.services.analysis import analysis
+from speakpro.services.analysis.analysis import analyse_pending, analyse_session, release_stale
 from tests.factories import days_ago, make_company, make_practice_session, make_transcript, make_user
 from tests.fakes.openai_server import FakeOpenAIServer, Outcome
 
@@ -266,7 +266,7 @@ def test_two_concurrent_analyses_do_the_work_once(engine, fake_openai):
 
 
 def test_the_analysis_reaches_the_learners_home(session):
-    from speakpro.services.home import get_home_dashboard
+    from speakpro.services.learning.home import get_home_dashboard
 
     rambling = ("user", "Um, so, like, basically we, uh, you know, help teams, um, sell more.", 34000, 40000)
     practice = _ended(session, CLEAN + [rambling])

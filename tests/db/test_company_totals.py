@@ -12,7 +12,7 @@ from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from speakpro.models import Company, CompanyDailyTotals, SessionAnalytics
-from speakpro.services import dashboards
+from speakpro.services.dashboards import dashboards
 from tests.factories import days_ago, make_company, make_practice_session, make_user, today
 
 SA = SessionAnalytics
@@ -85,7 +85,7 @@ def test_bulk_insert_and_the_analysis_upsert(session, two_companies):
         for i, p in enumerate(practices)
     ])
     assert _rollup(session, (a.id, b.id)) == _truth(session, (a.id, b.id))
-    # Re-analysis writes INSERT ... ON CONFLICT (session_id) DO UPDATE, as services/analysis.py does.
+    # Re-analysis writes INSERT ... ON CONFLICT (session_id) DO UPDATE, as services/analysis/analysis.py does.
     values = {"overall_score": 100, "duration_seconds": 5, "company_id": a.id, "session_date": t}
     for p in practices[:10]:
         session.execute(pg_insert(SA).values(id=uuid.uuid4(), session_id=p.id, user_id=p.user_id, session_hour=0,

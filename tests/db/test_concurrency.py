@@ -31,10 +31,10 @@ from speakpro.models import (
     UserProfile,
     UserVenueUnlock,
 )
-from speakpro.services.economy import apply_reward
-from speakpro.services.lessons import answer_step, start_or_resume_lesson
-from speakpro.services.milestones import MILESTONE_XP, submit_milestone
-from speakpro.services.progress import complete_module_if_done
+from speakpro.services.learning.economy import apply_reward
+from speakpro.services.learning.lessons import answer_step, start_or_resume_lesson
+from speakpro.services.learning.milestones import MILESTONE_XP, submit_milestone
+from speakpro.services.learning.progress import complete_module_if_done
 from tests.factories import make_module, make_user, make_venue
 from tests.factories_learning import finish_lesson, make_lesson
 

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import event
 
 from speakpro.models import SessionAnalytics
-from speakpro.services import dashboards
+from speakpro.services.dashboards import dashboards
+from speakpro.services.dashboards.dashboard_access import mint_download_token, verify_download_token
 from tests.factories import make_company, make_practice_session, make_user, today
 
 
@@ -178,14 +179,14 @@ def test_fixed_query_counts(session, world, engine):
 
 def test_download_tokens():
     user, company, login = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    token = dashboards.mint_download_token(user_id=user, company_id=company, login_session_id=login, now=1_000_000)
-    claim = dashboards.verify_download_token(token, company_id=company, now=1_000_000)
+    token = mint_download_token(user_id=user, company_id=company, login_session_id=login, now=1_000_000)
+    claim = verify_download_token(token, company_id=company, now=1_000_000)
     assert (claim.user_id, claim.login_session_id, claim.expires) == (user, login, 1_000_120)
-    other = dashboards.mint_download_token(user_id=user, company_id=company, login_session_id=login, now=1_000_000)
-    assert dashboards.verify_download_token(other, company_id=company, now=1_000_000).token_id != claim.token_id
-    assert dashboards.verify_download_token(token, company_id=company, now=1_000_000 + 121) is None
-    assert dashboards.verify_download_token(token, company_id=uuid.uuid4(), now=1_000_000) is None
+    other = mint_download_token(user_id=user, company_id=company, login_session_id=login, now=1_000_000)
+    assert verify_download_token(other, company_id=company, now=1_000_000).token_id != claim.token_id
+    assert verify_download_token(token, company_id=company, now=1_000_000 + 121) is None
+    assert verify_download_token(token, company_id=uuid.uuid4(), now=1_000_000) is None
     forged = uuid.uuid4().hex + token[32:]  # another token id: the signature covers it
-    assert dashboards.verify_download_token(forged, company_id=company, now=1_000_000) is None
+    assert verify_download_token(forged, company_id=company, now=1_000_000) is None
     for bad in ("", "x", "a.b.c", "a.b.c.d.e", token + "0", "." * 300, None):
-        assert dashboards.verify_download_token(bad, company_id=company, now=1_000_000) is None
+        assert verify_download_token(bad, company_id=company, now=1_000_000) is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from speakpro.models import UserProfile
-from speakpro.services.economy import EconomyError, InsufficientBalance, apply_reward, ledger_totals
+from speakpro.services.learning.economy import EconomyError, InsufficientBalance, apply_reward, ledger_totals
 from tests.factories import make_user
 
 

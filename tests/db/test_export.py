@@ -15,8 +15,9 @@ from starlette.testclient import TestClient
 from speakpro import routes
 from speakpro.api import build_api
 from speakpro.models import AuditLog
-from speakpro.services import dashboards
-from speakpro.services.sessions import create_session, revoke_session, revoke_user_sessions
+from speakpro.services.accounts.sessions import create_session, revoke_session, revoke_user_sessions
+from speakpro.services.dashboards import dashboards
+from speakpro.services.dashboards.dashboard_access import login_session_id, mint_download_token
 from tests.db.test_dashboards import _analysed
 from tests.factories import make_company, make_user, today
 
@@ -54,9 +55,9 @@ def _login(session, user) -> str:
 
 def _token(session, user, company, now=None, login=None):
     """A download token as the dashboard mints it: in a login session of `user` (a new one unless given)."""
-    login_id = dashboards.login_session_id(session=session, token=login or _login(session, user))
-    return dashboards.mint_download_token(user_id=user.id, company_id=company.id, login_session_id=login_id,
-                                          now=now)
+    login_id = login_session_id(session=session, token=login or _login(session, user))
+    return mint_download_token(user_id=user.id, company_id=company.id, login_session_id=login_id,
+                               now=now)
 
 
 def _range(days_back: int = 29):
@@ -104,7 +105,7 @@ def _swap(token: str, index: int, value: str) -> str:
                                   "other_login", "old_format"])
 def test_bad_tokens_are_403(session, client, setup, kind):
     good = _token(session, setup["manager"], setup["mine"])
-    learner_login = dashboards.login_session_id(session=session, token=_login(session, setup["learner"]))
+    learner_login = login_session_id(session=session, token=_login(session, setup["learner"]))
     token = {
         "missing": None,
         "garbage": "not-a-token",

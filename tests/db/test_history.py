@@ -21,7 +21,14 @@ from speakpro.models import (
     TranscriptSegment,
     utcnow,
 )
-from speakpro.services import history
+from speakpro.services.practice import history
+from speakpro.services.practice.session_deletion import (
+    DELETED_CONTENT,
+    DELETED_TITLE,
+    NOT_FOUND,
+    delete_session,
+    scrub_personal,
+)
 from speakpro.services.validation import ValidationError
 from tests.factories import make_practice_session, make_topic, make_transcript, make_user
 
@@ -278,7 +285,7 @@ def test_someone_elses_unknown_malformed_or_deleted_session_is_not_found_and_min
                              (owner.id, "")):
             with pytest.raises(ValidationError) as error:
                 history.get_session_detail(session=session, user_id=user_id, practice_session_id=ref)
-            assert error.value.message == history.NOT_FOUND
+            assert error.value.message == NOT_FOUND
         assert minted == []
         history.get_session_detail(session=session, user_id=owner.id, practice_session_id=practice.id)
         assert len(minted) == 1
@@ -313,12 +320,12 @@ def test_deleting_a_session_removes_audio_and_transcript_and_keeps_the_numbers(s
     user, practice, transcript, recording = _deletable(session, storage)
     assert storage.exists(recording.storage_key)
 
-    history.delete_session(session=session, user_id=user.id, practice_session_id=str(practice.id))
+    delete_session(session=session, user_id=user.id, practice_session_id=str(practice.id))
 
     assert not storage.exists(recording.storage_key)
     assert session.execute(select(AudioRecording).where(AudioRecording.session_id == practice.id)).first() is None
     session.refresh(transcript)
-    assert transcript.content == history.DELETED_CONTENT and transcript.is_anonymized
+    assert transcript.content == DELETED_CONTENT and transcript.is_anonymized
     assert transcript.anonymized_at is not None
     assert session.execute(select(func.count()).select_from(TranscriptSegment)
                            .where(TranscriptSegment.transcript_id == transcript.id)).scalar_one() == 0
@@ -330,7 +337,7 @@ def test_deleting_a_session_removes_audio_and_transcript_and_keeps_the_numbers(s
     assert stats.overall_score == 70 and stats.filler_words_count == 3
     session.refresh(practice)
     assert practice.deleted_at is not None and practice.status == "archived"
-    assert practice.title == history.DELETED_TITLE
+    assert practice.title == DELETED_TITLE
     assert practice.analytics_summary == {"overall_score": 70, "pace_wpm": 140, "personal_context_removed": True}
     assert history.list_history(session=session, user_id=user.id, page=1).total == 0
     with pytest.raises(ValidationError):
@@ -345,10 +352,10 @@ def test_deleting_a_session_removes_audio_and_transcript_and_keeps_the_numbers(s
 
 def test_deleting_twice_is_harmless_and_audited_once(session, storage):
     user, practice, _, _ = _deletable(session, storage)
-    history.delete_session(session=session, user_id=user.id, practice_session_id=practice.id)
+    delete_session(session=session, user_id=user.id, practice_session_id=practice.id)
     first = session.execute(select(PracticeSession.deleted_at).where(PracticeSession.id == practice.id)).scalar_one()
 
-    history.delete_session(session=session, user_id=user.id, practice_session_id=practice.id)
+    delete_session(session=session, user_id=user.id, practice_session_id=practice.id)
 
     again = session.execute(select(PracticeSession.deleted_at).where(PracticeSession.id == practice.id)).scalar_one()
     assert again == first
@@ -362,8 +369,8 @@ def test_someone_else_cannot_delete_a_session_and_nothing_changes(session, stora
 
     for ref in (practice.id, uuid.uuid4(), "garbage"):
         with pytest.raises(ValidationError) as error:
-            history.delete_session(session=session, user_id=stranger.id, practice_session_id=ref)
-        assert error.value.message == history.NOT_FOUND
+            delete_session(session=session, user_id=stranger.id, practice_session_id=ref)
+        assert error.value.message == NOT_FOUND
 
     assert storage.exists(recording.storage_key)
     session.refresh(practice)
@@ -378,7 +385,7 @@ def test_a_storage_failure_leaves_no_claim_of_audio_and_a_retry_purges_it(sessio
     user, practice, _, recording = _deletable(session, storage)
     set_storage(BrokenDeletes(storage.root, secret_key="x" * 40, base_url=lambda: "http://backend.test"))
 
-    history.delete_session(session=session, user_id=user.id, practice_session_id=practice.id)
+    delete_session(session=session, user_id=user.id, practice_session_id=practice.id)
 
     assert storage.exists(recording.storage_key)  # the object could not be deleted...
     pending = session.execute(select(AudioRecording).where(AudioRecording.id == recording.id)).scalar_one()
@@ -386,7 +393,7 @@ def test_a_storage_failure_leaves_no_claim_of_audio_and_a_retry_purges_it(sessio
     assert history.list_history(session=session, user_id=user.id, page=1).total == 0
 
     set_storage(storage)
-    history.delete_session(session=session, user_id=user.id, practice_session_id=practice.id)
+    delete_session(session=session, user_id=user.id, practice_session_id=practice.id)
 
     assert not storage.exists(recording.storage_key)
     assert session.execute(select(AudioRecording).where(AudioRecording.id == recording.id)).first() is None
@@ -397,20 +404,20 @@ def test_a_running_session_cannot_be_deleted(session, storage):
     practice = make_practice_session(session, user, status="active", started_at=utcnow() - timedelta(minutes=2))
 
     with pytest.raises(ValidationError, match="still running"):
-        history.delete_session(session=session, user_id=user.id, practice_session_id=practice.id)
+        delete_session(session=session, user_id=user.id, practice_session_id=practice.id)
     session.refresh(practice)
     assert practice.deleted_at is None
 
     # A session left active past the cap (its owner closed the tab) is ended and deleted.
     other = make_user(session)
     stale = make_practice_session(session, other, status="active", started_at=utcnow() - timedelta(hours=2))
-    history.delete_session(session=session, user_id=other.id, practice_session_id=stale.id)
+    delete_session(session=session, user_id=other.id, practice_session_id=stale.id)
     session.refresh(stale)
     assert stale.deleted_at is not None and stale.status == "archived" and stale.ended_at is not None
 
 
 def test_scrub_keeps_numbers_only():
-    assert history.scrub_personal({"a": 1, "b": "text", "c": [1, 2.5], "d": [1, "x"], "e": {"f": "g"},
-                                   "h": True, "i": None, "j": {"k": 3}}) == {"a": 1, "c": [1, 2.5], "h": True,
-                                                                             "j": {"k": 3}}
-    assert history.scrub_personal("quote") is None
+    assert scrub_personal({"a": 1, "b": "text", "c": [1, 2.5], "d": [1, "x"], "e": {"f": "g"},
+                           "h": True, "i": None, "j": {"k": 3}}) == {"a": 1, "c": [1, 2.5], "h": True,
+                                                                     "j": {"k": 3}}
+    assert scrub_personal("quote") is None

@@ -22,9 +22,9 @@ from alembic import command
 from speakpro import jobs
 from speakpro.db import job_queue_url
 from speakpro.models import AnalyticsEvent, Company, PracticeSession, Topic, TranscriptSegment, User, utcnow
-from speakpro.services import analysis
-from speakpro.services.analysis import analysis_job_key, queue_analysis, queue_waiting, release_stale
-from speakpro.services.practice import end_practice
+from speakpro.services.analysis import analysis
+from speakpro.services.analysis.analysis import analysis_job_key, queue_analysis, queue_waiting, release_stale
+from speakpro.services.practice.practice import end_practice
 from tests import pg
 from tests.factories import days_ago, make_company, make_practice_session, make_transcript, make_user
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from speakpro.models import UserProfile
-from speakpro.services.economy import InsufficientBalance, apply_reward, ledger_totals
+from speakpro.services.learning.economy import InsufficientBalance, apply_reward, ledger_totals
 from tests.factories import make_user
 
 CURRENCIES = ("xp", "coins", "tickets")

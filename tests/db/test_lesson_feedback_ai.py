@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from speakpro.integrations.openai_client import make_openai_client
 from speakpro.models import ExerciseSubmission, MilestoneAttempt
-from speakpro.services.feedback import find_grounding, score_locally
-from speakpro.services.lessons import answer_step, start_or_resume_lesson
-from speakpro.services.milestones import submit_milestone
+from speakpro.services.analysis.rubric import score_locally
+from speakpro.services.learning.feedback import find_grounding
+from speakpro.services.learning.lessons import answer_step, start_or_resume_lesson
+from speakpro.services.learning.milestones import submit_milestone
 from tests.factories import make_level, make_module, make_user
 from tests.factories_learning import GOOD_SPEECH, finish_lesson, make_block, make_lesson, make_path
 from tests.fakes.openai_server import FakeOpenAIServer, Outcome

@@ -24,17 +24,16 @@ from speakpro.models import (
     utcnow,
 )
 from speakpro.seed import run_seed
-from speakpro.services.economy import ledger_totals
-from speakpro.services.lessons import (
+from speakpro.services.learning.economy import ledger_totals
+from speakpro.services.learning.lessons import (
     PASS_MARK,
     RETRY_COOLDOWN_SECONDS,
     IllegalTransition,
     abandon_lesson,
     answer_step,
-    get_or_choose_stakes,
-    get_stakes,
     start_or_resume_lesson,
 )
+from speakpro.services.learning.stakes import get_or_choose_stakes, get_stakes
 from speakpro.services.validation import ValidationError
 from tests.factories import make_module, make_user
 from tests.factories_learning import (

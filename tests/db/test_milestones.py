@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import func, select, update
 
 from speakpro.models import AnalyticsEvent, MilestoneAttempt, RewardLedger, UserProfile
-from speakpro.services import milestones
-from speakpro.services.economy import ledger_totals
-from speakpro.services.feedback import score_locally
-from speakpro.services.milestones import (
+from speakpro.services.analysis.rubric import score_locally
+from speakpro.services.learning import milestones
+from speakpro.services.learning.economy import ledger_totals
+from speakpro.services.learning.milestones import (
     MILESTONE_COINS,
     MILESTONE_RUBRIC,
     MILESTONE_TARGET_SECONDS,
@@ -19,7 +19,7 @@ from speakpro.services.milestones import (
     MILESTONE_XP,
     submit_milestone,
 )
-from speakpro.services.progress import level_progress
+from speakpro.services.learning.progress import level_progress
 from speakpro.services.validation import ValidationError
 from tests.factories import make_user
 from tests.factories_learning import finish_lesson, make_path

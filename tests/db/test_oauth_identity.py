@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from speakpro.models import AnalyticsEvent, OAuthIdentity, User, UserProfile, utcnow
-from speakpro.services.accounts import login_with_identity
+from speakpro.services.accounts.accounts import login_with_identity
 from speakpro.services.validation import ValidationError
 from tests.factories import make_user
 

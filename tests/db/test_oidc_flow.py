@@ -25,7 +25,7 @@ from speakpro.api import build_api
 from speakpro.auth_routes import CANCELLED, EXPIRED, FLOW_COOKIE, callback_url
 from speakpro.integrations.oauth import ProviderRegistry
 from speakpro.models import AnalyticsEvent, OAuthIdentity, User
-from speakpro.services.sessions import resolve_session
+from speakpro.services.accounts.sessions import resolve_session
 from speakpro.session_cookie import SESSION_COOKIE
 from speakpro.settings import OAuthProvider
 from speakpro.urls import frontend_url

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from speakpro.models import AnalyticsEvent, UserProfile
-from speakpro.services import companies, onboarding
+from speakpro.services.accounts import companies, onboarding
 from speakpro.services.validation import ValidationError
 from tests.factories import make_company, make_user
 

@@ -31,23 +31,22 @@ from speakpro.models import (
     TranscriptSegment,
     User,
 )
-from speakpro.services import practice
-from speakpro.services.economy import ledger_totals
-from speakpro.services.practice import (
-    TRANSCRIPTION_PROMPT,
-    UNAVAILABLE,
-    attach_recording,
+from speakpro.services.learning.economy import ledger_totals
+from speakpro.services.learning.quests import utc_today
+from speakpro.services.learning.stakes import get_or_choose_stakes
+from speakpro.services.practice import practice
+from speakpro.services.practice.practice import (
     end_practice,
     enforce_cap,
     list_topics,
     mint_client_secret,
-    realtime_instructions,
     start_practice,
 )
-from speakpro.services.quests import utc_today
+from speakpro.services.practice.practice_access import NOT_ACTIVE, NOT_FOUND, OVER_CAP
+from speakpro.services.practice.realtime_secrets import TRANSCRIPTION_PROMPT, UNAVAILABLE, realtime_instructions
+from speakpro.services.practice.recordings import attach_recording
+from speakpro.services.practice.transcripts import ingest_segments
 from speakpro.services.ratelimit import MemoryBackend, RateLimiter
-from speakpro.services.stakes import get_or_choose_stakes
-from speakpro.services.transcripts import NOT_ACTIVE, NOT_FOUND, OVER_CAP, ingest_segments
 from speakpro.services.validation import ValidationError
 from speakpro.settings import settings
 from tests.factories import make_company, make_module, make_practice_session, make_user
@@ -107,7 +106,7 @@ def _start(session, user, mode="realtime", topic=None):
 
 
 def test_practice_needs_a_consent_that_allows_recordings_and_nothing_starts_without_one(session):
-    from speakpro.services.privacy import RECORDING_OFF, record_consent
+    from speakpro.services.accounts.privacy import RECORDING_OFF, record_consent
 
     topic = _topic(session)
     for consent in (None, False):

@@ -45,21 +45,13 @@ from speakpro.models import (
     utcnow,
 )
 from speakpro.privacy_routes import EXPORT_PATH, privacy_routes
-from speakpro.services import (
-    accounts,
-    amphitheatre,
-    analysis,
-    dashboards,
-    economy,
-    lessons,
-    onboarding,
-    privacy,
-    retention,
-    sessions,
-    stakes,
-)
+from speakpro.services.accounts import accounts, onboarding, privacy, retention, sessions
+from speakpro.services.analysis import analysis
+from speakpro.services.dashboards import dashboards
+from speakpro.services.learning import economy, lessons, stakes
 from speakpro.services.telemetry import record_telemetry
 from speakpro.services.validation import ValidationError
+from speakpro.services.world import amphitheatre
 from speakpro.session_cookie import SESSION_COOKIE
 from speakpro.state import edge
 from speakpro.state.account import AccountState
@@ -158,7 +150,7 @@ def _learner(session, company=None, *, name: str | None = None, password: str | 
         user = accounts.login_with_identity(session=session, provider="github", subject=f"gh-{token}", email=email,
                                             email_verified=True, name=name)
         if company is not None:
-            from speakpro.services import companies
+            from speakpro.services.accounts import companies
             companies.join_company(session=session, user_id=user.id, code=company.join_code)
     onboarding.complete_onboarding(session=session, user_id=user.id, persona=onboarding.validate_persona(PERSONA))
     session.flush()

@@ -15,8 +15,8 @@ from speakpro.models import (
     UserVenueUnlock,
     Venue,
 )
-from speakpro.services.economy import ledger_totals
-from speakpro.services.progress import complete_module_if_done, level_progress, module_statuses
+from speakpro.services.learning.economy import ledger_totals
+from speakpro.services.learning.progress import complete_module_if_done, level_progress, module_statuses
 from tests.factories import make_level, make_module, make_user
 from tests.factories_learning import finish_lesson, make_lesson, make_path
 

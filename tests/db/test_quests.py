@@ -9,8 +9,8 @@ import pytest
 
 from speakpro.models import DailyQuest, RewardLedger
 from speakpro.seed.content import QUEST_TYPES
-from speakpro.services.economy import ledger_totals
-from speakpro.services.quests import claim_quest, ensure_daily_quests, record_quest_progress, utc_today
+from speakpro.services.learning.economy import ledger_totals
+from speakpro.services.learning.quests import claim_quest, ensure_daily_quests, record_quest_progress, utc_today
 from speakpro.services.validation import ValidationError
 from tests.factories import make_user
 from tests.factories_world import balances, count

@@ -30,9 +30,11 @@ from speakpro.models import (
     utcnow,
 )
 from speakpro.models.privacy import COMPANY_RECORDING_RETENTION_DAYS
-from speakpro.services import amphitheatre, retention, sessions
-from speakpro.services.sessions import IDLE_TIMEOUT
+from speakpro.services.accounts import retention, sessions
+from speakpro.services.accounts.sessions import IDLE_TIMEOUT
+from speakpro.services.practice.session_deletion import delete_session
 from speakpro.services.validation import ValidationError
+from speakpro.services.world import amphitheatre
 from speakpro.state import edge
 from speakpro.state.company import CompanyState
 from tests.factories import make_company, make_level, make_practice_session, make_topic, make_transcript, make_user
@@ -119,7 +121,6 @@ def test_a_failed_object_deletion_is_retried_later(session, storage):
 
 
 def test_a_deleted_sessions_recording_is_purged_by_the_retry_job_when_storage_failed(session, storage):
-    from speakpro.services import history
 
     user = make_user(session)
     practice = make_practice_session(session, user, make_topic(session), status="analyzed", started_at=utcnow() -
@@ -134,7 +135,7 @@ def test_a_deleted_sessions_recording_is_purged_by_the_retry_job_when_storage_fa
             raise StorageError("down")
 
     set_storage(Down(storage.root, secret_key="x" * 40, base_url=lambda: "http://backend.test"))
-    history.delete_session(session=session, user_id=user.id, practice_session_id=practice.id)
+    delete_session(session=session, user_id=user.id, practice_session_id=practice.id)
     set_storage(storage)
     assert storage.exists(key) and session.get(StorageDeletion, key).reason == "session"
 

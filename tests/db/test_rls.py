@@ -19,8 +19,9 @@ from sqlalchemy.exc import ProgrammingError
 from speakpro.db import APP_ROLE, SYSTEM, DbContext, enter_context
 from speakpro.models import AudioRecording, TranscriptSegment, utcnow
 from speakpro.models.analysis import SessionAnalytics
-from speakpro.services import dashboards, history, transcripts
-from speakpro.services.sessions import create_session, resolve_session, viewer_context
+from speakpro.services.accounts.sessions import create_session, resolve_session, viewer_context
+from speakpro.services.dashboards import dashboards
+from speakpro.services.practice import history, transcripts
 from tests.factories import days_ago, make_company, make_practice_session, make_transcript, make_user
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import func, select, text
 
 from speakpro.models import KnowledgeBlock, Level, Module, PracticeSession, Topic, UserProfile, Venue, VenueTaskSheet
 from speakpro.seed import run_seed
-from speakpro.services.economy import ledger_totals
+from speakpro.services.learning.economy import ledger_totals
 
 
 def _all_counts(session) -> dict[str, int]:
@@ -70,9 +70,9 @@ def test_seeded_history_is_what_the_analysis_engine_computes(session):
     """Every seeded session carries the analysis service's shape, and its figures are the engine's own on its
     stored segments; the learners' scores improve over the 60 days."""
     from speakpro.models import AnalysisResult, SessionAnalytics
-    from speakpro.services.analysis import load_utterances
-    from speakpro.services.coach import local_coach
-    from speakpro.services.speech_metrics import compute_speech_metrics
+    from speakpro.services.analysis.analysis import load_utterances
+    from speakpro.services.analysis.coach import local_coach
+    from speakpro.services.analysis.speech_metrics import compute_speech_metrics
 
     run_seed(session)
     kinds = session.execute(

@@ -1,14 +1,14 @@
 """The session page's analysis: speech metrics with healthy bands, the coach's rubric, and fillers marked
-in the learner's lines, for a session analysed by `services.analysis.analyse_session`."""
+in the learner's lines, for a session analysed by `services.analysis.analysis.analyse_session`."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from speakpro.models import TranscriptSegment
-from speakpro.services import history
-from speakpro.services import speech_metrics as sm
-from speakpro.services.analysis import analyse_session
+from speakpro.services.analysis import speech_metrics as sm
+from speakpro.services.analysis.analysis import analyse_session
+from speakpro.services.practice import history
 from tests.db.test_history import count_queries
 from tests.factories import days_ago, make_practice_session, make_transcript, make_user
 

@@ -12,7 +12,7 @@ from speakpro import uploads
 from speakpro.api import build_api
 from speakpro.integrations import storage as storage_module
 from speakpro.integrations.storage import LocalStorage
-from speakpro.services.sessions import create_handoff, create_session, resolve_session
+from speakpro.services.accounts.sessions import create_handoff, create_session, resolve_session
 from speakpro.session_cookie import SESSION_COOKIE, session_start_path, signed_out_path, token_from_cookie_header
 from speakpro.urls import frontend_url, safe_next
 from tests.factories import make_user

@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from speakpro.models import AuthHandoff, AuthSession, utcnow
-from speakpro.services import accounts
-from speakpro.services.sessions import (
+from speakpro.services.accounts import accounts
+from speakpro.services.accounts.sessions import (
     ABSOLUTE_LIFETIME,
     IDLE_TIMEOUT,
     create_handoff,

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from speakpro.models import AnalyticsEvent, EmailOutbox, LoginThrottle, PrivacyConsent, User, UserProfile, utcnow
-from speakpro.services import accounts, privacy, throttle
+from speakpro.services.accounts import accounts, privacy, throttle
+from speakpro.services.accounts.passwords import hash_password
 from speakpro.services.validation import ValidationError
 from tests.factories import make_company
 
@@ -92,7 +93,7 @@ def test_a_disabled_owner_gets_the_same_answer_and_no_notice(session):
 
 def test_both_answers_do_the_same_password_work(session, monkeypatch):
     hashed: list[str] = []
-    real = accounts.hash_password
+    real = hash_password
     monkeypatch.setattr(accounts, "hash_password", lambda password: hashed.append(password) or real(password))
     accounts.signup(session=session, email="taken3@example.com", password=GOOD)
     hashed.clear()

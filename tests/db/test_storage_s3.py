@@ -107,7 +107,7 @@ def test_uploads_go_to_the_bucket_and_media_route_stays_closed(session, s3):
     from starlette.testclient import TestClient
 
     from speakpro.api import build_api
-    from speakpro.services.sessions import create_session
+    from speakpro.services.accounts.sessions import create_session
     from speakpro.uploads import check_audio_ref
     from tests.factories import make_user
 

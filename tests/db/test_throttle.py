@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from speakpro.models import LoginThrottle, utcnow
-from speakpro.services import throttle
+from speakpro.services.accounts import throttle
 
 
 def test_failures_slow_then_lock_an_account(session):

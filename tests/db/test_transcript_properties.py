@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from speakpro.models import Topic, TranscriptSegment
-from speakpro.services.practice import start_practice
-from speakpro.services.transcripts import ingest_segments, transcript_tail
+from speakpro.services.practice.practice import start_practice
+from speakpro.services.practice.transcripts import ingest_segments, transcript_tail
 from tests.factories import make_user
 
 WORDS = st.sampled_from(["um", "so", "we", "ship", "like", "you know", "price", "Monday", "okay", "über", "?"])

@@ -14,8 +14,8 @@ from speakpro import uploads
 from speakpro.api import build_api
 from speakpro.integrations import storage as storage_module
 from speakpro.integrations.storage import LocalStorage, StorageError, new_audio_key
+from speakpro.services.accounts.sessions import create_session
 from speakpro.services.ratelimit import MemoryBackend, RateLimiter
-from speakpro.services.sessions import create_session
 from speakpro.settings import settings
 from tests.factories import make_user
 
@@ -57,7 +57,7 @@ def test_no_token_is_401(client):
 
 
 def test_a_bad_or_revoked_token_is_401(session, client):
-    from speakpro.services.sessions import revoke_session
+    from speakpro.services.accounts.sessions import revoke_session
 
     assert _post(client, token="not-a-real-token").status_code == 401
     assert _post(client, headers={"Authorization": "Basic dXNlcjpwYXNz"}).status_code == 401
@@ -81,7 +81,7 @@ def test_a_good_webm_is_stored_under_the_users_prefix(session, client, media_roo
 
 
 def test_an_upload_without_recording_consent_is_403_and_nothing_is_stored(session, client, media_root):
-    from speakpro.services.privacy import RECORDING_OFF
+    from speakpro.services.accounts.privacy import RECORDING_OFF
 
     for consent in (None, False):
         user = make_user(session, recording_consent=consent)

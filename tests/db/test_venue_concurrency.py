@@ -15,9 +15,9 @@ import pytest
 from sqlmodel import Session
 
 from speakpro.models import District, RewardLedger, User, UserProfile, VenueEntry
-from speakpro.services.economy import InsufficientBalance, ledger_totals
-from speakpro.services.quests import claim_quest, record_quest_progress
-from speakpro.services.venues import enter_venue
+from speakpro.services.learning.economy import InsufficientBalance, ledger_totals
+from speakpro.services.learning.quests import claim_quest, record_quest_progress
+from speakpro.services.world.venues import enter_venue
 from tests.factories import make_module, make_user
 from tests.factories_world import balances, count, delete_committed, grant, make_district, make_world_venue, unlock
 

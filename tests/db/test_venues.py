@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from speakpro.models import AnalyticsEvent, DailyQuest, ExerciseSubmission, RewardLedger, TelemetryEvent, VenueEntry
-from speakpro.services.economy import InsufficientBalance, ledger_totals
+from speakpro.services.learning.economy import InsufficientBalance, ledger_totals
 from speakpro.services.validation import ValidationError
-from speakpro.services.venues import enter_venue, finish_venue, submit_venue_exercise
+from speakpro.services.world.venues import enter_venue, finish_venue, submit_venue_exercise
 from tests.factories import make_module, make_user
 from tests.factories_world import answer, balances, count, grant, make_world_venue, unlock
 

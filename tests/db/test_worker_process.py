@@ -20,8 +20,8 @@ from sqlmodel import Session
 
 from speakpro import jobs
 from speakpro.models import TranscriptSegment, utcnow
-from speakpro.services.analysis import analysis_job_key
-from speakpro.services.practice import end_practice
+from speakpro.services.analysis.analysis import analysis_job_key
+from speakpro.services.practice.practice import end_practice
 from tests.db.test_jobs import LINES, _cleanup
 from tests.factories import make_company, make_practice_session, make_transcript, make_user
 from tests.fakes.openai_server import FakeOpenAIServer

@@ -8,8 +8,8 @@ from speakpro.models import UserProfile
 from speakpro.seed import content
 from speakpro.seed.catalog import seed_catalog
 from speakpro.services.validation import ValidationError
-from speakpro.services.venues import enter_venue
-from speakpro.services.world import get_venue, get_world_map
+from speakpro.services.world.venues import enter_venue
+from speakpro.services.world.world import get_venue, get_world_map
 from tests.factories import make_module, make_user
 from tests.factories_world import count_queries, grant, make_district, make_world_venue, unlock
 

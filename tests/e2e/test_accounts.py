@@ -152,7 +152,7 @@ def test_empty_login_is_refused_with_a_message(page, base_url):
 
 
 def test_the_privacy_notice_is_one_click_from_sign_up_and_from_every_footer(page, base_url):
-    from speakpro.services.privacy import PRIVACY_NOTICE_VERSION
+    from speakpro.services.accounts.privacy import PRIVACY_NOTICE_VERSION
 
     page.goto(base_url + "/signup")
     with page.context.expect_page() as opened:
@@ -169,8 +169,8 @@ def test_the_privacy_notice_is_one_click_from_sign_up_and_from_every_footer(page
 
 def test_recordings_follow_the_consent_chosen_on_the_account_page(page, base_url):
     from speakpro.db import session_scope
-    from speakpro.services.accounts import signup
-    from speakpro.services.onboarding import Persona, complete_onboarding
+    from speakpro.services.accounts.accounts import signup
+    from speakpro.services.accounts.onboarding import Persona, complete_onboarding
 
     email = f"consent-{secrets.token_hex(4)}@example.com"
     with session_scope() as session:  # an account with no consent on record yet

@@ -34,7 +34,7 @@ def _login(page, base_url, email, password):
 
 def _fresh_learner() -> str:
     from speakpro.db import session_scope
-    from speakpro.services import accounts, onboarding, privacy
+    from speakpro.services.accounts import accounts, onboarding, privacy
 
     email = f"history-{secrets.token_hex(4)}@example.com"
     with session_scope() as session:

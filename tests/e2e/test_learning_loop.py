@@ -24,7 +24,7 @@ def _learner_with_two_lessons_done() -> tuple[str, str]:
 
     from speakpro.db import session_scope
     from speakpro.models import Lesson, LessonSession, Level, Module
-    from speakpro.services import accounts, onboarding, privacy
+    from speakpro.services.accounts import accounts, onboarding, privacy
 
     email = f"loop-{secrets.token_hex(4)}@example.com"
     with session_scope() as session:

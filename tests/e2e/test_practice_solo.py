@@ -18,7 +18,7 @@ SAID = "Yesterday I finished the onboarding checklist. Today I am pairing with S
 
 def _learner() -> tuple[str, object]:
     from speakpro.db import session_scope
-    from speakpro.services import accounts, onboarding, privacy
+    from speakpro.services.accounts import accounts, onboarding, privacy
 
     email = f"solo-{secrets.token_hex(4)}@example.com"
     with session_scope() as session:

@@ -21,7 +21,7 @@ def _learner_with_level_one_done():
 
     from speakpro.db import session_scope
     from speakpro.models import Level, Module, UserProgress, utcnow
-    from speakpro.services import accounts, onboarding, privacy
+    from speakpro.services.accounts import accounts, onboarding, privacy
 
     email = f"recorder-{secrets.token_hex(4)}@example.com"
     with session_scope() as session:

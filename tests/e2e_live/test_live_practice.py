@@ -24,7 +24,7 @@ EBML_MAGIC = b"\x1a\x45\xdf\xa3"
 def _learner() -> tuple[str, object]:
     """A fresh, onboarded learner; returns (email, user id)."""
     from speakpro.db import session_scope
-    from speakpro.services import accounts, onboarding, privacy
+    from speakpro.services.accounts import accounts, onboarding, privacy
 
     email = f"live-{secrets.token_hex(4)}@example.com"
     with session_scope() as session:
@@ -195,7 +195,7 @@ def test_an_ended_session_and_someone_elses_are_not_live(page, base_url, realtim
 
     from speakpro.db import session_scope
     from speakpro.models import Topic
-    from speakpro.services import practice
+    from speakpro.services.practice import practice
 
     owner_email, owner_id = _learner()
     other_email, _ = _learner()

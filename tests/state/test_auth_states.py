@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from speakpro import routes
-from speakpro.services import accounts, sessions
+from speakpro.services.accounts import accounts, sessions
 from speakpro.state import edge
 from speakpro.state.account import AccountState
 from speakpro.state.admin import AdminState
@@ -80,7 +80,7 @@ async def test_signups_are_throttled_per_client_address(session):
 
     from reflex.istate.data import SessionData
 
-    from speakpro.services import throttle
+    from speakpro.services.accounts import throttle
 
     for _ in range(throttle.SIGNUP_LIMIT.lock_after):
         throttle.check_signup(session=session, client="203.0.113.77")
@@ -112,7 +112,7 @@ async def test_wrong_password_message_then_lockout(session):
     unknown = LoginState()
     await run(unknown.login, {"email": "nobody@example.com", "password": "wrong password"})
     assert unknown.error == accounts.LOGIN_FAILED  # the same message whether the account exists or not
-    from speakpro.services import throttle
+    from speakpro.services.accounts import throttle
 
     for _ in range(throttle.ACCOUNT_LIMIT.lock_after):
         throttle.record_failure(session=session, keys=[throttle.account_key("target@example.com")])

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from speakpro.components.chatbot import chatbot_panel
 from speakpro.integrations import openai_client
 from speakpro.models import AnalyticsEvent, KnowledgeBlock
-from speakpro.services import chatbot, sessions
+from speakpro.services import chatbot
+from speakpro.services.accounts import sessions
 from speakpro.services.ratelimit import MemoryBackend, RateLimiter
 from speakpro.session_cookie import SESSION_COOKIE
 from speakpro.state import chatbot as chatbot_state

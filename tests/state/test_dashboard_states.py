@@ -6,7 +6,8 @@ from sqlalchemy import select, text
 
 from speakpro.models import User
 from speakpro.seed import run_seed
-from speakpro.services import sessions
+from speakpro.services.accounts import sessions
+from speakpro.services.dashboards.dashboard_access import redeem_download_token
 from speakpro.state.dashboard import DashboardState
 from speakpro.state.progress import ProgressState
 from tests.signin import run, sign_in
@@ -84,7 +85,6 @@ async def test_home_shows_the_latest_feedback_of_the_demo_learner(session):
 async def test_the_csv_download_token_belongs_to_this_login_and_works_once(session):
     import re
 
-    from speakpro.services import dashboards
     from tests.factories import make_company, make_user
 
     company = make_company(session)
@@ -98,8 +98,8 @@ async def test_the_csv_download_token_belongs_to_this_login_and_works_once(sessi
         return re.search(r"token=([0-9a-f.]+)", str(script)).group(1)
 
     token = await mint()
-    assert dashboards.redeem_download_token(session=session, token=token, company_id=company.id) == manager.id
-    assert dashboards.redeem_download_token(session=session, token=token, company_id=company.id) is None
+    assert redeem_download_token(session=session, token=token, company_id=company.id) == manager.id
+    assert redeem_download_token(session=session, token=token, company_id=company.id) is None
     unused = await mint()
     sessions.revoke_session(session=session, token=login)  # logout
-    assert dashboards.redeem_download_token(session=session, token=unused, company_id=company.id) is None
+    assert redeem_download_token(session=session, token=unused, company_id=company.id) is None

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from speakpro import routes
 from speakpro.models import Company, LoginThrottle
-from speakpro.services import accounts, retention
+from speakpro.services.accounts import accounts, retention
 from speakpro.state import edge
 from speakpro.state.account import AccountState
 from speakpro.state.admin import AdminState

@@ -51,8 +51,9 @@ import speakpro.state
 from speakpro import routes
 from speakpro.models import Venue
 from speakpro.seed.catalog import seed_catalog
-from speakpro.services import accounts, onboarding, sessions, throttle, venues
+from speakpro.services.accounts import accounts, onboarding, sessions, throttle
 from speakpro.services.validation import storable
+from speakpro.services.world import venues
 from speakpro.state import edge
 from speakpro.state.edge import Flag, Form, Maybe, Number, Text, Unchecked
 from tests.factories import days_ago, make_company, make_practice_session, make_topic
@@ -63,7 +64,7 @@ SEED = 20_260_401
 MEGABYTE = "x" * (1024 * 1024)
 
 # Tables that count attempts by design, so a refused well-typed value may change them: failed logins,
-# sign-ups and account-deletion confirmations count against the login throttle (`services/throttle.py`).
+# sign-ups and account-deletion confirmations count against the login throttle (`services/accounts/throttle.py`).
 ATTEMPT_TABLES = frozenset({"login_throttles"})
 # Columns that any signed-in request may touch: `last_seen_at` keeps the idle timeout (at most every few minutes).
 VOLATILE_COLUMNS = ("last_seen_at",)

@@ -29,7 +29,7 @@ from speakpro import routes
 from speakpro.api import build_api
 from speakpro.integrations import storage as storage_module
 from speakpro.integrations.oauth import ProviderRegistry
-from speakpro.services import sessions
+from speakpro.services.accounts import sessions
 from speakpro.settings import OAuthProvider
 from speakpro.urls import frontend_url
 from tests.factories import make_company, make_user

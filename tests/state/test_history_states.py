@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from speakpro import routes
 from speakpro.integrations.storage import LocalStorage, set_storage
 from speakpro.models import AmphitheatreExerciseRecord, AudioRecording, PracticeSession, TranscriptSegment, utcnow
-from speakpro.services import accounts, amphitheatre, onboarding, sessions
+from speakpro.services.accounts import accounts, onboarding, sessions
+from speakpro.services.world import amphitheatre
 from speakpro.state.amphitheatre import AmphitheatreHistoryState, AmphitheatreState
 from speakpro.state.history import HistoryState, SessionDetailState
 from tests.factories import make_practice_session, make_topic, make_transcript

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from speakpro.models import AnalyticsEvent, Company, User, UserProfile
-from speakpro.services import sessions
+from speakpro.services.accounts import sessions
 from speakpro.state import edge
 from speakpro.state.account import AccountState
 from speakpro.state.admin import AdminState
@@ -57,7 +57,7 @@ def _counts(session) -> tuple[int, ...]:
 
 @pytest.mark.parametrize(("form", "field", "kind"), CASES, ids=[f"{f}-{fl}-{k}" for f, fl, k in CASES])
 async def test_hostile_values_never_crash_and_are_refused_or_stored_as_text(session, form, field, kind):
-    from speakpro.services import accounts
+    from speakpro.services.accounts import accounts
 
     user = accounts.signup(session=session, email="owner@example.com", password="a sturdy passphrase")
     user.is_admin = True

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from speakpro import routes
 from speakpro.models import AuditLog, UserProfile
-from speakpro.services import sessions
+from speakpro.services.accounts import sessions
 from speakpro.state.account import JoinState
 from tests.factories import make_company, make_user
 from tests.signin import at_url, redirects, run, sign_in

@@ -8,7 +8,8 @@ from sqlalchemy import func, insert, select
 
 from speakpro.models import ExerciseSubmission, Lesson, LessonSession, Module, RewardLedger, UserProgress
 from speakpro.seed.catalog import seed_catalog as run_seed
-from speakpro.services import accounts, economy, onboarding, sessions
+from speakpro.services.accounts import accounts, onboarding, sessions
+from speakpro.services.learning import economy
 from speakpro.state.home import HomeState
 from speakpro.state.lesson import LessonState
 from speakpro.state.milestone import MilestoneState
@@ -52,7 +53,7 @@ async def test_entering_a_venue_twice_from_one_page_spends_once(session, monkeyp
     for lesson_id, module_id in _module_lessons(session, "A"):
         session.execute(insert(LessonSession).values(user_id=user.id, lesson_id=lesson_id, module_id=module_id,
                                                      state="completed"))
-    from speakpro.services.progress import complete_module_if_done
+    from speakpro.services.learning.progress import complete_module_if_done
 
     complete_module_if_done(session=session, user_id=user.id, module_id=_module_lessons(session, "A")[0][1])
     tickets_before = economy.ledger_totals(session=session, user_id=user.id)["tickets"]

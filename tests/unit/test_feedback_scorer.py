@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from speakpro.services.feedback import (
+from speakpro.services.analysis.rubric import (
     count_fillers,
     count_sentences,
-    parse_ai_feedback,
     rubric_keywords,
     score_locally,
     target_words_for,
 )
+from speakpro.services.learning.feedback import parse_ai_feedback
 
 
 def test_a_short_hook_scores_27():

@@ -7,16 +7,9 @@ import itertools
 import pytest
 
 from speakpro.models.lessons import LESSON_STATES
-from speakpro.services.lessons import (
-    EVENTS,
-    NEW,
-    TRANSITIONS,
-    IllegalTransition,
-    check_answer,
-    check_duration,
-    exercise_prompt,
-    next_state,
-)
+from speakpro.services.learning.lesson_answers import check_answer, check_duration
+from speakpro.services.learning.lessons import EVENTS, NEW, TRANSITIONS, IllegalTransition, next_state
+from speakpro.services.learning.stakes import exercise_prompt
 from speakpro.services.validation import ValidationError
 
 LEGAL = {

@@ -2,7 +2,7 @@
 
 from argon2 import extract_parameters
 
-from speakpro.services.passwords import hash_password, needs_rehash, verify_password
+from speakpro.services.accounts.passwords import hash_password, needs_rehash, verify_password
 
 
 def test_hash_uses_argon2id_with_owasp_parameters():

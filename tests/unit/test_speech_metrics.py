@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from speakpro.services.speech_metrics import (
+from speakpro.services.analysis.speech_metrics import (
     FILLER_RATE_HEALTHY_MAX,
     Utterance,
     _mattr,
@@ -168,7 +168,7 @@ def test_vocabulary_variety():
 def test_local_coach_rubric_by_hand():
     from decimal import Decimal
 
-    from speakpro.services.coach import cost_of, local_rubric, quote_in
+    from speakpro.services.analysis.coach import cost_of, local_rubric, quote_in
 
     segments = [
         # 11 words (8-14: +15); hooks greeting "hi", intro "i'm", purpose "calling"/"because"/"help": 3 x 15 -> 40

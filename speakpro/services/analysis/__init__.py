@@ -1,0 +1,1 @@
+"""Analysis of practice: speech metrics, the local rubric and the AI coach."""

@@ -1,0 +1,477 @@
+"""Analysis of ended practice sessions: speech metrics, AI (or local) coaching, one analytics row per session.
+
+Lifecycle of `PracticeSession.processing_status`: "pending" (set by `end_practice`) -> "processing" ->
+"complete" (and the session's status becomes "analyzed") or "failed" (retryable).
+
+1. CLAIM: one committed `UPDATE practice_sessions SET processing_status = 'processing' WHERE id = :id AND
+   status = 'ended' AND deleted_at IS NULL AND processing_status IN ('pending', 'failed') RETURNING ...`.
+   Row locking makes it atomic: of two workers, exactly one gets the row back; the other returns "skipped".
+2. WORK, outside any lock: read the segments, compute `speech_metrics`, call the coach (network).
+3. WRITE, in one transaction: two `AnalysisResult` rows (speech_metrics / local, coach / openai|local), the
+   `SessionAnalytics` row (INSERT ... ON CONFLICT (session_id) DO UPDATE), the session's `analytics_summary`
+   and status "analyzed" / "complete", the daily quest "filler_free" (under 3 fillers per 100 words, at
+   least `FILLER_QUEST_MIN_WORDS` learner words) on the session's UTC date, and a `practice_analyzed`
+   event. Complete is never claimed again, so the quest is fed once.
+4. Any exception after the claim: the work is rolled back and the session is set "failed" with the reason
+   in `analytics_summary["analysis"]` (attempts counted); it is retried up to `MAX_ATTEMPTS`. A worker killed
+   mid-analysis leaves "processing" behind: `release_stale` returns it to "failed" ("stale"), so nothing
+   stays stuck: at once when the job queue finds the job stalled (its worker stopped sending heartbeats,
+   `speakpro/jobs.py`), and after `STALE_AFTER` for a claim without a job (a killed `analyse` command).
+
+The job queue (procrastinate, `speakpro/jobs.py`) runs the analysis: `queue_analysis` defers the job of a
+session in the caller's transaction (`end_practice` calls it, so a rolled-back end queues nothing and a
+committed one always has its job). Each session has one job key (`analysis_job_key`), used both as the
+job's queueing lock (at most one waiting job per session) and its lock (at most one running).
+`queue_waiting` is the safety net: it queues the sessions waiting for analysis ("pending", or "failed" with
+attempts left) that have no job waiting or running, which is also how a failed analysis is retried.
+`analyse_pending` (the `python -m speakpro analyse` command) analyses the queue by hand, without jobs; the
+claim keeps it and the workers from doing one session twice.
+
+The segments analysed are the transcript's non-empty segments in sequence order, final or not (an
+unfinished segment's words were said; the finalized transcript content keeps them too).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, cast, exists, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from speakpro.models import PracticeSession, Topic, Transcript, TranscriptSegment, utcnow
+from speakpro.models.analysis import AnalysisResult, SessionAnalytics
+from speakpro.services.analysis.coach import CoachResult, coach_session
+from speakpro.services.analysis.speech_metrics import SpeechMetrics, Utterance, compute_speech_metrics
+from speakpro.services.learning.quests import record_quest_progress
+from speakpro.services.telemetry import record_event
+from speakpro.services.validation import id_or_none
+
+log = logging.getLogger(__name__)
+
+VERSION = "analysis-1"
+FILLER_QUEST = "filler_free"
+FILLER_QUEST_MIN_WORDS = 30
+MAX_ATTEMPTS = 3
+STALE_AFTER = timedelta(minutes=10)
+_DEFAULT_CLIENT: Any = object()
+
+# The analysis job on the job queue (`speakpro/jobs.py` registers the task under these names).
+ANALYSIS_TASK = "analyse_session"
+ANALYSIS_QUEUE = "analysis"
+QUEUE_SWEEP_LIMIT = 200
+
+# procrastinate's job table (created by migration 0005), as far as this module reads it. Its own MetaData:
+# it is not a SQLModel table, and Alembic never sees it.
+_jobs = Table("procrastinate_jobs", MetaData(), Column("id", Integer, primary_key=True),
+              Column("queueing_lock", String), Column("lock", String), Column("status", String))
+_JOB_WAITING_OR_RUNNING = ("todo", "doing")
+_QUEUEING_LOCK_INDEX = "procrastinate_jobs_queueing_lock_idx_v1"
+_DEFER = text(
+    "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, 0, :key, :key, CAST(:args AS jsonb), "
+    "NULL)]::procrastinate_job_to_defer_v1[]))"
+)
+
+
+@dataclass(frozen=True)
+class AnalysisOutcome:
+    """What one call did: "complete", "failed" (retryable) or "skipped" (not claimable, with why)."""
+
+    session_id: uuid.UUID
+    status: str
+    processing_status: str | None
+    reason: str | None = None
+    metrics: SpeechMetrics | None = None
+    coach: CoachResult | None = None
+    processing_time_ms: int = 0
+
+
+
+def _claim(session: Session, session_id: uuid.UUID):
+    row = session.execute(
+        update(PracticeSession)
+        .where(PracticeSession.id == session_id, PracticeSession.status == "ended",
+               PracticeSession.deleted_at.is_(None),
+               PracticeSession.processing_status.in_(("pending", "failed")))
+        .values(processing_status="processing", updated_at=func.now())
+        .returning(PracticeSession.id, PracticeSession.user_id, PracticeSession.company_id,
+                   PracticeSession.topic_id, PracticeSession.started_at, PracticeSession.ended_at,
+                   PracticeSession.duration_seconds, PracticeSession.analytics_summary)
+        .execution_options(synchronize_session=False)
+    ).first()
+    session.commit()
+    return row
+
+
+def _skip_reason(session: Session, session_id: uuid.UUID) -> tuple[str, str | None]:
+    row = session.execute(
+        select(PracticeSession.status, PracticeSession.processing_status, PracticeSession.deleted_at)
+        .where(PracticeSession.id == session_id)
+    ).first()
+    session.commit()
+    if row is None:
+        return "not found", None
+    if row.deleted_at is not None:
+        return "deleted", row.processing_status
+    if row.processing_status == "processing":
+        return "already being analysed", row.processing_status
+    if row.processing_status == "complete":
+        return "already analysed", row.processing_status
+    return f"session is {row.status}", row.processing_status
+
+
+def load_utterances(session: Session, session_id: uuid.UUID) -> list[Utterance]:
+    """The session's non-empty transcript segments in sequence order."""
+    rows = session.execute(
+        select(TranscriptSegment.speaker, TranscriptSegment.text, TranscriptSegment.start_ms, TranscriptSegment.end_ms)
+        .join(Transcript, Transcript.id == TranscriptSegment.transcript_id)
+        .where(Transcript.session_id == session_id, TranscriptSegment.text != "")
+        .order_by(TranscriptSegment.sequence)
+    ).all()
+    return [Utterance(r.speaker, r.text, r.start_ms, r.end_ms) for r in rows]
+
+
+def _dec(value: float | None, places: str) -> Decimal | None:
+    return None if value is None else Decimal(str(value)).quantize(Decimal(places))
+
+
+def session_summary(metrics: SpeechMetrics, coach: CoachResult, attempts: int) -> dict[str, Any]:
+    """The `analytics_summary` an analysed session carries (what the session page and history read)."""
+    return {
+        "overall_score": coach.overall,
+        "scores": coach.scores,
+        "provider": coach.provider,
+        "label": coach.label,
+        "pace_wpm": metrics.pace_wpm,
+        "filler_count": metrics.filler_count,
+        "filler_rate_per_100": metrics.filler_rate_per_100,
+        "talk_time_ratio": metrics.talk_time_ratio,
+        "longest_monologue_seconds": metrics.longest_monologue_seconds,
+        "questions_asked": metrics.questions_asked,
+        "pause_count": metrics.pause_count,
+        "sentiment": metrics.sentiment,
+        "vocabulary_variety": metrics.vocabulary_variety,
+        "learner_words": metrics.learner_words,
+        "assessments": metrics.assessments(),
+        "strengths": [i.text for i in coach.strengths],
+        "improvements": [{"text": i.text, "quote": i.quote} for i in coach.improvements],
+        "analysis": {"status": "complete", "attempts": attempts, "version": VERSION,
+                     "analysed_at": utcnow().isoformat()},
+    }
+
+
+def result_rows(session_id: uuid.UUID, metrics: SpeechMetrics, coach: CoachResult, *, metrics_ms: int,
+                coach_ms: int, created_at: datetime | None = None) -> list[dict[str, Any]]:
+    """The two `AnalysisResult` rows of one analysis (speech metrics, coaching), as insertable values."""
+    created_at = created_at or utcnow()
+    metrics_confidence = Decimal(min(1.0, metrics.learner_words / 50)).quantize(Decimal("0.0001"))
+    return [
+        {"id": uuid.uuid4(), "session_id": session_id, "analysis_type": "speech_metrics", "provider": "local",
+         "version": metrics.version, "results": metrics.to_json(), "confidence": metrics_confidence,
+         "processing_time_ms": metrics_ms, "api_cost_usd": Decimal("0"), "created_at": created_at},
+        {"id": uuid.uuid4(), "session_id": session_id, "analysis_type": "coach", "provider": coach.provider,
+         "version": coach.version, "results": coach.to_json(), "confidence": coach.confidence,
+         "processing_time_ms": coach_ms, "api_cost_usd": coach.cost_usd, "created_at": created_at},
+    ]
+
+
+def analytics_values(*, user_id: uuid.UUID, company_id: uuid.UUID | None, started_at: datetime,
+                     duration_seconds: int | None, metrics: SpeechMetrics, coach: CoachResult) -> dict[str, Any]:
+    """The `SessionAnalytics` columns of one analysed session (all but its id, session and creation time)."""
+    started = started_at.astimezone(UTC)
+    return {
+        "user_id": user_id,
+        "company_id": company_id,
+        "overall_score": coach.overall,
+        "talk_time_ratio": _dec(metrics.talk_time_ratio, "0.0001"),
+        "filler_words_count": metrics.filler_count or 0,
+        "filler_rate_per_100": _dec(metrics.filler_rate_per_100, "0.01"),
+        "speaking_pace_wpm": None if metrics.pace_wpm is None else int(round(metrics.pace_wpm)),
+        "sentiment_score": _dec(metrics.sentiment, "0.0001"),
+        "longest_monologue_seconds": int(round(metrics.longest_monologue_seconds)),
+        "questions_asked": metrics.questions_asked,
+        "opening_score": coach.scores["opening"],
+        "questioning_score": coach.scores["questioning"],
+        "objection_handling_score": coach.scores["objection_handling"],
+        "closing_score": coach.scores["closing"],
+        "duration_seconds": duration_seconds or 0,
+        "session_date": started.date(),
+        "session_hour": started.hour,
+    }
+
+
+def _write(session: Session, claim, metrics: SpeechMetrics, coach: CoachResult, *, attempts: int,
+           metrics_ms: int, coach_ms: int) -> bool:
+    locked = session.execute(
+        select(PracticeSession.id).where(PracticeSession.id == claim.id,
+                                         PracticeSession.processing_status == "processing")
+        .with_for_update(key_share=True)  # FOR NO KEY UPDATE, as services/practice/practice.py locks it
+    ).first()
+    if locked is None:  # the stale sweep took it back; whoever claims it next will do the work
+        session.rollback()
+        return False
+    session.execute(insert(AnalysisResult),
+                    result_rows(claim.id, metrics, coach, metrics_ms=metrics_ms, coach_ms=coach_ms))
+    values = analytics_values(user_id=claim.user_id, company_id=claim.company_id,
+                              started_at=claim.started_at or utcnow(), duration_seconds=claim.duration_seconds,
+                              metrics=metrics, coach=coach)
+    session.execute(
+        insert(SessionAnalytics)
+        .values(id=uuid.uuid4(), session_id=claim.id, created_at=utcnow(), **values)
+        .on_conflict_do_update(index_elements=["session_id"], set_=values)
+    )
+    now = utcnow()
+    session.execute(
+        update(PracticeSession).where(PracticeSession.id == claim.id)
+        .values(status="analyzed", processing_status="complete",
+                analytics_summary=session_summary(metrics, coach, attempts), updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if metrics.filler_free and metrics.learner_words >= FILLER_QUEST_MIN_WORDS:
+        day = (claim.ended_at or now).astimezone(UTC).date()
+        record_quest_progress(session=session, user_id=claim.user_id, quest_type=FILLER_QUEST, day=day)
+    record_event(session=session, event_type="practice_analyzed", user_id=claim.user_id, company_id=claim.company_id,
+                 data={"session_id": str(claim.id), "provider": coach.provider, "overall_score": coach.overall,
+                       "fallback_reason": coach.fallback_reason})
+    session.commit()
+    return True
+
+
+def _mark_failed(session: Session, session_id: uuid.UUID, reason: str, attempts: int) -> None:
+    try:
+        session.rollback()
+        session.execute(
+            update(PracticeSession)
+            .where(PracticeSession.id == session_id, PracticeSession.processing_status == "processing")
+            .values(processing_status="failed", updated_at=func.now(),
+                    analytics_summary={"analysis": {"status": "failed", "reason": reason[:200], "attempts": attempts,
+                                                    "failed_at": utcnow().isoformat()}})
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+    except Exception:  # noqa: BLE001 - the stale sweep of analyse_pending will release it
+        log.exception("analysis: could not record the failure of session %s", session_id)
+        session.rollback()
+
+
+def analyse_session(
+    *,
+    session: Session,
+    practice_session_id: uuid.UUID | str,
+    client: Any = None,
+    model: str | None = None,
+) -> AnalysisOutcome:
+    """Analyse one ended session, at most once at a time (see the module docstring).
+
+    COMMITS on `session` (the claim, then the results or the failure): give it a session of its own.
+
+    Args:
+        session: A database session.
+        practice_session_id: The session to analyse.
+        client: An `openai.OpenAI` client for the coach, or None for the local rubric.
+        model: The coach's model (`OPENAI_TEXT_MODEL` when omitted).
+
+    Returns:
+        "complete" with the metrics and coaching; "failed" with the reason (retryable; the session is left
+        "failed", never "processing"); or "skipped" when it was not claimable (with why).
+    """
+    session_id = id_or_none(practice_session_id)
+    if session_id is None:
+        return AnalysisOutcome(uuid.UUID(int=0), "skipped", None, "not found")
+    claim = _claim(session, session_id)
+    if claim is None:
+        reason, processing = _skip_reason(session, session_id)
+        return AnalysisOutcome(session_id, "skipped", processing, reason)
+    attempts = int(((claim.analytics_summary or {}).get("analysis") or {}).get("attempts") or 0) + 1
+    started = time.monotonic()
+    try:
+        utterances = load_utterances(session, session_id)
+        topic = session.execute(select(Topic.title, Topic.prompt_hint).where(Topic.id == claim.topic_id)).first()
+        language = session.execute(select(Transcript.language).where(Transcript.session_id == session_id)).scalar()
+        t0 = time.monotonic()
+        metrics = compute_speech_metrics(utterances, language=language or None)
+        metrics_ms = int((time.monotonic() - t0) * 1000)
+        t1 = time.monotonic()
+        coach = coach_session(session=session, segments=utterances, metrics=metrics,
+                              topic=" ".join(filter(None, topic or ())), client=client, model=model)
+        coach_ms = int((time.monotonic() - t1) * 1000)
+        session.commit()  # end the read transaction before the write one
+        if not _write(session, claim, metrics, coach, attempts=attempts, metrics_ms=metrics_ms, coach_ms=coach_ms):
+            return AnalysisOutcome(session_id, "skipped", None, "claim lost (stale)")
+    except Exception as error:  # noqa: BLE001 - any failure must release the claim
+        reason = f"{type(error).__name__}"
+        log.exception("analysis of session %s failed (attempt %d)", session_id, attempts)
+        _mark_failed(session, session_id, reason, attempts)
+        return AnalysisOutcome(session_id, "failed", "failed", reason,
+                               processing_time_ms=int((time.monotonic() - started) * 1000))
+    elapsed = int((time.monotonic() - started) * 1000)
+    log.info("analysis of session %s complete (%s, %d ms)", session_id, coach.provider, elapsed)
+    return AnalysisOutcome(session_id, "complete", "complete", None, metrics, coach, elapsed)
+
+
+def release_stale(session: Session, *, older_than: timedelta = STALE_AFTER,
+                  session_ids: Iterable[uuid.UUID | str] = ()) -> int:
+    """Return sessions left "processing" by a worker that died to "failed" ("stale", attempts counted); commits.
+
+    Args:
+        session: A database session (committed here).
+        older_than: Release any session processing for longer than this (a claim whose holder vanished).
+        session_ids: Also release these at once, whatever their age: sessions whose analysis job the job
+            queue found stalled (its worker stopped sending heartbeats), so the retried job can claim them.
+
+    Returns:
+        How many sessions were released.
+    """
+    ids = [i for i in (id_or_none(v) for v in session_ids) if i is not None]
+    stale = PracticeSession.updated_at < func.now() - older_than
+    rows = session.execute(
+        select(PracticeSession.id, PracticeSession.analytics_summary)
+        .where(PracticeSession.processing_status == "processing",
+               (stale | PracticeSession.id.in_(ids)) if ids else stale)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for row in rows:
+        attempts = int(((row.analytics_summary or {}).get("analysis") or {}).get("attempts") or 0) + 1
+        session.execute(
+            update(PracticeSession).where(PracticeSession.id == row.id)
+            .values(processing_status="failed", updated_at=func.now(),
+                    analytics_summary={"analysis": {"status": "failed", "reason": "stale", "attempts": attempts}})
+            .execution_options(synchronize_session=False)
+        )
+    session.commit()
+    return len(rows)
+
+
+def analysis_job_key(practice_session_id: uuid.UUID | str) -> str:
+    """The job key of a session's analysis: its job's queueing lock and lock."""
+    return f"analysis:{practice_session_id}"
+
+
+def _has_job(key):
+    """EXISTS a job waiting or running under `key` (a string, or a SQL expression per session row)."""
+    return exists().where(_jobs.c.queueing_lock == key, _jobs.c.status.in_(_JOB_WAITING_OR_RUNNING))
+
+
+def queue_analysis(*, session: Session, practice_session_id: uuid.UUID | str) -> int | None:
+    """Defer the analysis job of a session, in the caller's transaction (nothing is committed here).
+
+    The job becomes visible to the workers when the caller commits (and they are woken by the
+    queue's NOTIFY, sent at commit); a rollback removes it with the rest. A session that already has a
+    job waiting or running gets no second one.
+
+    Args:
+        session: The caller's session, inside its transaction.
+        practice_session_id: The session to analyse.
+
+    Returns:
+        The new job's id, or None when the session already had a job.
+    """
+    key = analysis_job_key(practice_session_id)
+    if session.execute(select(_has_job(key))).scalar():
+        return None
+    try:
+        # A savepoint: a job deferred concurrently (the queueing lock's unique index) must not abort the
+        # caller's transaction.
+        with session.begin_nested():
+            return session.execute(_DEFER, {"queue": ANALYSIS_QUEUE, "task": ANALYSIS_TASK, "key": key,
+                                            "args": json.dumps({"session_id": str(practice_session_id)})}
+                                   ).scalar_one()
+    except IntegrityError as error:
+        if getattr(getattr(error.orig, "diag", None), "constraint_name", None) != _QUEUEING_LOCK_INDEX:
+            raise
+        return None
+
+
+def queue_waiting(*, session: Session, limit: int = QUEUE_SWEEP_LIMIT) -> int:
+    """The safety net: queue the sessions waiting for analysis that have no job, oldest first.
+
+    Waiting means ended, not deleted, and "pending" or "failed" with fewer than `MAX_ATTEMPTS` attempts
+    (so this is also how a failed analysis is retried); no job means none waiting or running under the
+    session's job key. Runs in the caller's transaction (commits nothing).
+
+    Returns:
+        How many jobs were deferred.
+    """
+    attempts = func.coalesce(PracticeSession.analytics_summary.op("#>>")("{analysis,attempts}"), "0")
+    ids = session.execute(
+        select(PracticeSession.id)
+        .where(PracticeSession.status == "ended", PracticeSession.deleted_at.is_(None),
+               (PracticeSession.processing_status == "pending")
+               | ((PracticeSession.processing_status == "failed") & (cast(attempts, Integer) < MAX_ATTEMPTS)),
+               ~_has_job(func.concat("analysis:", cast(PracticeSession.id, String))))
+        .order_by(PracticeSession.ended_at)
+        .limit(max(0, int(limit)))
+    ).scalars().all()
+    return sum(1 for session_id in ids
+               if queue_analysis(session=session, practice_session_id=session_id) is not None)
+
+
+def _open(engine_or_session_factory: Engine | Callable[[], Session]) -> Session:
+    if isinstance(engine_or_session_factory, Engine):
+        return Session(engine_or_session_factory, expire_on_commit=False)
+    return engine_or_session_factory()
+
+
+def analyse_pending(
+    *,
+    engine_or_session_factory: Engine | Callable[[], Session],
+    limit: int = 20,
+    client: Any = _DEFAULT_CLIENT,
+    model: str | None = None,
+) -> list[AnalysisOutcome]:
+    """Analyse up to `limit` queued sessions, oldest first: "pending" ones, then "failed" ones with fewer
+    than `MAX_ATTEMPTS` attempts; stale "processing" ones are released first. Each session gets its own
+    database session, so one failure never affects the next.
+
+    Args:
+        engine_or_session_factory: An Engine, or a callable returning a new Session.
+        limit: How many sessions at most.
+        client: The coach's client; the configured one (`get_openai_client()`, None offline) when omitted.
+        model: The coach's model.
+    """
+    if client is _DEFAULT_CLIENT:
+        from speakpro.integrations.openai_client import get_openai_client
+
+        client = get_openai_client()
+    with _open(engine_or_session_factory) as session:
+        released = release_stale(session)
+        if released:
+            log.warning("analysis: released %d stale session(s)", released)
+        attempts = func.coalesce(PracticeSession.analytics_summary.op("#>>")("{analysis,attempts}"), "0")
+        ids = session.execute(
+            select(PracticeSession.id)
+            .where(PracticeSession.status == "ended", PracticeSession.deleted_at.is_(None),
+                   (PracticeSession.processing_status == "pending")
+                   | ((PracticeSession.processing_status == "failed")
+                      & (cast(attempts, Integer) < MAX_ATTEMPTS)))
+            .order_by((PracticeSession.processing_status != "pending"), PracticeSession.ended_at)
+            .limit(max(0, int(limit)))
+        ).scalars().all()
+        session.commit()
+    outcomes = []
+    for session_id in ids:
+        with _open(engine_or_session_factory) as session:
+            outcomes.append(analyse_session(session=session, practice_session_id=session_id, client=client,
+                                            model=model))
+    return outcomes
+
+
+def run_pending_analysis(limit: int = 20) -> int:
+    """The CLI hook: analyse queued sessions with the app's engine and configured client; returns how many
+    completed (0 means nothing to do, or everything failed and will be retried)."""
+    from speakpro.db import get_engine
+
+    outcomes = analyse_pending(engine_or_session_factory=get_engine(), limit=limit)
+    done = sum(1 for o in outcomes if o.status == "complete")
+    log.info("analysis: %d complete, %d failed, %d skipped", done,
+             sum(1 for o in outcomes if o.status == "failed"), sum(1 for o in outcomes if o.status == "skipped"))
+    return done

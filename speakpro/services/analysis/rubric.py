@@ -1,0 +1,206 @@
+"""SpeakPro's local rubric: a deterministic 0-100 score of one transcript or written answer.
+
+It needs nothing but the text (length against a target, filler words, sentence structure, rubric points
+mentioned), so every answer gets a score and concrete tips even offline; `services.learning.feedback` adds the AI
+coach on top of it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+WORDS_PER_MINUTE = 140  # the middle of the 130-160 wpm range Module B teaches
+DEFAULT_TARGET_SECONDS = 60
+WEIGHTS = {"length": 35, "fillers": 25, "structure": 15, "rubric": 25}
+FILLER_RATE_ZERO_POINTS = 10.0  # fillers per 100 words at which the filler criterion scores nothing
+FULL_STRUCTURE_SENTENCES = 3
+
+_WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
+_SENTENCE = re.compile(r"([^.!?]*)([.!?]+|$)")
+_STOPWORDS = frozenset(
+    "about above after again also audible before being between both does doing each every from have into just "
+    "more most never only other over same should than that their them then there these they this those under "
+    "very what when where which while will with without would your yours".split()
+)
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One part of the local score."""
+
+    name: str
+    points: float
+    max_points: int
+    note: str
+
+
+@dataclass(frozen=True)
+class LocalScore:
+    """The local rubric score of one text, with what it measured."""
+
+    score: int
+    words: int
+    target_words: int
+    fillers: int
+    filler_rate: float
+    sentences: int
+    questions: int
+    rubric_covered: tuple[bool, ...]
+    criteria: tuple[Criterion, ...]
+    tips: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (for the submission's scores)."""
+        data = asdict(self)
+        data["criteria"] = {c.name: {"points": round(c.points, 2), "max": c.max_points, "note": c.note}
+                            for c in self.criteria}
+        data["rubric_covered"] = list(self.rubric_covered)
+        data["tips"] = list(self.tips)
+        return data
+
+
+def words_of(text: str) -> list[str]:
+    """The lower-cased words of a text in any script (letters and digits; "don't" is one word, "check-in" two)."""
+    return [w.lower().replace("\u2019", "'") for w in _WORD.findall(text)]
+
+
+def count_fillers(text: str) -> dict[str, int]:
+    """Filler words and phrases by kind, by the same rules as the analysis of practice sessions
+    (`speech_metrics.filler_tokens`: "umm" counts as "um"; "like", "you know" and "I mean" only when used as
+    fillers), so a lesson, the milestone and a practice session count a learner's fillers alike."""
+    from speakpro.services.analysis.speech_metrics import filler_tokens  # speech_metrics imports this module
+
+    return filler_tokens(text)
+
+
+def count_sentences(text: str) -> tuple[int, int]:
+    """(sentences, questions): runs of text ending in . ! ? (or the end) that hold a word; `?` makes a question."""
+    sentences = questions = 0
+    for match in _SENTENCE.finditer(text):
+        if not _WORD.search(match.group(1)):
+            continue
+        sentences += 1
+        if "?" in match.group(2):
+            questions += 1
+    return sentences, questions
+
+
+def rubric_keywords(item: str) -> list[str]:
+    """The content words of a rubric item: 4+ letters, not a common function word."""
+    return [w for w in words_of(item) if len(w) >= 4 and w not in _STOPWORDS and not w.isdigit()]
+
+
+def _matches(keyword: str, word: str) -> bool:
+    if len(keyword) >= 5 and len(word) >= 5:
+        return keyword[:5] == word[:5]
+    return keyword == word
+
+
+def target_words_for(kind: str, *, target_seconds: int | None = None, min_words: int | None = None) -> int:
+    """The length an answer aims at: spoken seconds x 140 wpm, or a writing task's minimum words."""
+    if kind == "writing":
+        return max(int(min_words or 1), 1)
+    seconds = int(target_seconds or DEFAULT_TARGET_SECONDS)
+    return max(round(seconds * WORDS_PER_MINUTE / 60), 1)
+
+
+def score_locally(
+    text: str,
+    *,
+    kind: str = "speaking",
+    rubric: Sequence[str] = (),
+    target_seconds: int | None = None,
+    min_words: int | None = None,
+    prompt: str = "",
+) -> LocalScore:
+    """Score a transcript or written answer with SpeakPro's deterministic rubric (0-100).
+
+    With W the number of words, T the target words (speaking: target_seconds x 140 / 60, default 60 s;
+    writing: min_words), f the filler count (`count_fillers`: the session analysis rules),
+    r = 100 f / W the fillers per 100 words, S the sentences (runs ending in . ! ? or the end of the text),
+    and c / n the rubric items covered (an item is covered when one of its content words, 4+ letters, appears
+    in the answer; words of 5+ letters match on their first five letters, so "hooks" matches "hook..."):
+
+        length    = 35 x min(W, T) / T
+        fillers   = 25 x max(0, 10 - r) / 10
+        structure = 15 x min(S, 3) / 3
+        rubric    = 25 x c / n            (25 when the rubric has no content words)
+        score     = floor(length + fillers + structure + rubric + 0.5), at most 100
+
+    Questions asked are counted and reported (a tip when the rubric or prompt asks for questions) but do
+    not change the score. Tips: one per criterion that lost at least half a point, the biggest loss first,
+    at most three; a single "keep going" tip when nothing was lost.
+
+    Args:
+        text: The answer.
+        kind: "speaking" or "writing" (others are scored like speaking).
+        rubric: The step's rubric items.
+        target_seconds: The speaking target.
+        min_words: The writing minimum.
+        prompt: The exercise prompt (only used to decide whether questions were asked for).
+
+    Returns:
+        The score with its criteria and tips.
+    """
+    words = words_of(text)
+    total = len(words)
+    target = target_words_for(kind, target_seconds=target_seconds, min_words=min_words)
+    fillers_by_kind = count_fillers(text)
+    fillers = sum(fillers_by_kind.values())
+    rate = 100.0 * fillers / total if total else 0.0
+    sentences, questions = count_sentences(text)
+    items = [(item, rubric_keywords(item)) for item in rubric]
+    counted = [(item, keys) for item, keys in items if keys]
+    covered = tuple(any(_matches(k, w) for k in keys for w in words) for _, keys in counted)
+
+    length = WEIGHTS["length"] * min(total, target) / target
+    filler_points = WEIGHTS["fillers"] * max(0.0, FILLER_RATE_ZERO_POINTS - rate) / FILLER_RATE_ZERO_POINTS
+    if not total:
+        filler_points = 0.0
+    structure = WEIGHTS["structure"] * min(sentences, FULL_STRUCTURE_SENTENCES) / FULL_STRUCTURE_SENTENCES
+    rubric_points = WEIGHTS["rubric"] * (sum(covered) / len(covered) if covered else 1.0)
+    score = min(100, int(length + filler_points + structure + rubric_points + 0.5)) if total else 0
+
+    seconds = target_seconds or DEFAULT_TARGET_SECONDS
+    unit = "words" if kind == "writing" else f"words (about {seconds} seconds)"
+    criteria = (
+        Criterion("length", length, WEIGHTS["length"], f"{total} of {target} target {unit}"),
+        Criterion("fillers", filler_points, WEIGHTS["fillers"], f"{fillers} filler words ({rate:.1f} per 100 words)"),
+        Criterion("structure", structure, WEIGHTS["structure"], f"{sentences} sentences, {questions} questions"),
+        Criterion("rubric", rubric_points, WEIGHTS["rubric"],
+                  f"{sum(covered)} of {len(covered)} rubric points mentioned" if covered else "no rubric keywords"),
+    )
+    uncovered = [item for (item, _), hit in zip(counted, covered, strict=True) if not hit]
+    tips = _tips(criteria, kind=kind, words=total, target=target, fillers_by_kind=fillers_by_kind,
+                 target_seconds=target_seconds, uncovered=uncovered)
+    asks_questions = any("question" in s.lower() for s in (*rubric, prompt))
+    if asks_questions and questions == 0 and len(tips) < 3:
+        tips.append("Ask your listener at least one open question, and end it with a question mark.")
+    if not tips:
+        tips = ["Every criterion is met: record it once more and focus on sounding natural, not scripted."]
+    return LocalScore(score=score, words=total, target_words=target, fillers=fillers, filler_rate=round(rate, 2),
+                      sentences=sentences, questions=questions, rubric_covered=covered, criteria=criteria,
+                      tips=tuple(tips[:3]))
+
+
+def _tips(criteria, *, kind, words, target, fillers_by_kind, target_seconds, uncovered) -> list[str]:
+    lost = sorted(((c.max_points - c.points, i, c) for i, c in enumerate(criteria)), key=lambda t: (-t[0], t[1]))
+    tips = []
+    for missing, _, criterion in lost:
+        if missing < 0.5:
+            continue
+        if criterion.name == "length":
+            tips.append(f"Write at least {target} words; you wrote {words}." if kind == "writing" else
+                        f"Say more: aim for about {target} words (~{target_seconds or DEFAULT_TARGET_SECONDS} "
+                        f"seconds); you used {words}.")
+        elif criterion.name == "fillers":
+            worst = ", ".join(f"“{k}” x{v}" for k, v in sorted(fillers_by_kind.items(), key=lambda kv: -kv[1])[:3])
+            tips.append(f"Replace filler words ({worst}) with a one-second silent pause.")
+        elif criterion.name == "structure":
+            tips.append("Use at least three short sentences: make your point, support it, then restate it.")
+        elif criterion.name == "rubric" and uncovered:
+            tips.append(f"Cover this rubric point: “{uncovered[0]}”.")
+    return tips[:3]

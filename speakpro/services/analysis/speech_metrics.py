@@ -1,0 +1,375 @@
+"""Speech metrics of one practice session: a deterministic engine over its transcript segments.
+
+Input: the session's transcript segments in sequence order, each with `speaker` ("user" is the learner,
+anything else is the partner), `text`, `start_ms` and `end_ms`. Segments with no word are ignored. No
+database, no network: the same segments always give the same numbers.
+
+Metric definitions (and where the healthy range comes from):
+
+- **pace_wpm** = learner words / learner speaking minutes. Learner speaking time is the sum of the learner's
+  segment durations (merged as an interval union, which equals the sum because `services.practice.transcripts`
+  clamps overlapping segments of one speaker). Healthy 130-160 wpm: the conversational range Module B
+  teaches (and `services.analysis.rubric.WORDS_PER_MINUTE`). None when the learner has no speaking time.
+- **filler_count / filler_rate_per_100** = English fillers in the learner's words, and per 100 learner words.
+  Vocal fillers: um, uh, er, ah, hmm, also lengthened ("ummm", "uhh", "errm", "aah", "hm", "hmmm").
+  Lexical fillers: "basically" (always); "you know" and "I mean" when set off by punctuation (followed by
+  a comma / sentence end / end of the utterance, or preceded by a comma) and not preceded by what, do,
+  does, did, don't, doesn't, didn't, if, that ("Do you know the price?", "I mean it", "that's what I
+  mean" are not fillers); "like" by the LIKE RULE below. Healthy: under 3 per 100 words (SpeakPro's
+  target, used by the daily quest "filler_free").
+  LIKE RULE: "like" is NOT a filler after a verb/preposition context word (I, you, we, they, I'd, you'd,
+  we'd, they'd, would, 'd, do, don't, does, did, didn't, to, really, also, just, feel(s), look(s), looks,
+  sound(s), seem(s), something, more, much, not); otherwise it IS a filler when it is followed by a comma,
+  preceded by a comma, starts a sentence / utterance, or follows a form of "be" (was, is, it's, i'm,
+  he's, she's, that's, we're, they're, were, am, are, be) — the discourse "I was like..." / "it's
+  like...". Any other "like" ("a tool like Slack") is not a filler. Known limits: "It's like a CRM"
+  (comparison) counts; "Like most teams, ..." (preposition at sentence start) counts.
+  Fillers are English-only: when the transcript's language is not English, fillers are not counted
+  (filler_count / filler_rate None): "um" is Portuguese for "a", "er" German for "he". The rate is None
+  when the learner said no word.
+- **talk_time_ratio** = learner speaking time / all speaking time, where all speaking time is the union
+  of every segment's interval (overlapping speech is counted once). Healthy 0.35-0.55; top sales reps
+  talk about 43% of the time (Gong Labs). None when nobody spoke.
+- **longest_monologue_seconds** = the longest run of consecutive learner segments with no partner segment
+  between them, from the first segment's start to the last one's end. Healthy under 90 s.
+- **questions_asked** = learner sentences ending with "?" (`services.analysis.rubric.count_sentences` per segment).
+- **pause_count / longest_pause_seconds** = silences of at least 2 s between consecutive learner segments
+  of one run (the learner holds the floor; a gap in which the partner spoke is a turn, not a pause).
+- **sentiment** = VADER (vaderSentiment) compound score of the learner's text, -1..1; above 0.05 reads as
+  positive (VADER's own threshold). English lexicon: None for other languages and without words.
+- **vocabulary_variety** = MATTR (moving-average type-token ratio) over 50-word windows of the learner's
+  lower-cased words; the plain type-token ratio when there are fewer than 50 words. 0..1; around 0.7
+  and above reads as varied for conversational speech. None without words.
+
+Words are Unicode `\\w` runs (letters and digits of any script, "don't" is one word), so word counts,
+pace, talk time, monologues, questions and pauses work for any language.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from typing import Any, Protocol
+
+from speakpro.services.analysis.rubric import count_sentences
+
+__all__ = [
+    "FILLER_RATE_HEALTHY_MAX", "LEARNER", "MATTR_WINDOW", "MONOLOGUE_HEALTHY_MAX_SECONDS", "PACE_HEALTHY_WPM",
+    "PAUSE_MIN_MS", "SENTIMENT_POSITIVE_MIN", "TALK_RATIO_HEALTHY", "TALK_RATIO_TOP_REPS",
+    "VOCABULARY_VARIETY_HEALTHY_MIN", "VERSION", "SpeechMetrics", "Utterance", "compute_speech_metrics",
+    "filler_parts", "filler_tokens", "tokens_of",
+]
+
+VERSION = "speech-metrics-1"
+LEARNER = "user"
+
+PACE_HEALTHY_WPM = (130, 160)  # Module B's conversational range
+FILLER_RATE_HEALTHY_MAX = 3.0  # fillers per 100 learner words; also the "filler_free" quest threshold
+TALK_RATIO_HEALTHY = (0.35, 0.55)
+TALK_RATIO_TOP_REPS = 0.43  # Gong Labs: top-performing sales reps talk about 43% of a call
+MONOLOGUE_HEALTHY_MAX_SECONDS = 90
+PAUSE_MIN_MS = 2000
+SENTIMENT_POSITIVE_MIN = 0.05  # VADER's threshold for a positive compound score
+MATTR_WINDOW = 50
+VOCABULARY_VARIETY_HEALTHY_MIN = 0.7
+
+_TOKEN = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*|[,.!?;:\u2026\u2014]")
+_SENTENCE_END = frozenset(".!?;:\u2026\u2014")
+_VOCAL = (
+    (re.compile(r"^u+m+$"), "um"), (re.compile(r"^u+h+$"), "uh"), (re.compile(r"^e+r+m*$"), "er"),
+    (re.compile(r"^a+h+$"), "ah"), (re.compile(r"^h+m+$"), "hmm"),
+)
+_PHRASES = (("you", "know"), ("i", "mean"))
+_PHRASE_NOT_AFTER = frozenset({"what", "do", "does", "did", "don't", "doesn't", "didn't", "if", "that"})
+_LIKE_NOT_AFTER = frozenset({
+    "i", "you", "we", "they", "i'd", "you'd", "we'd", "they'd", "would", "d", "do", "don't", "does", "did",
+    "didn't", "to", "really", "also", "just", "feel", "feels", "look", "looks", "sound", "sounds", "seem",
+    "seems", "something", "more", "much", "not",
+})
+_BE = frozenset({"was", "is", "it's", "i'm", "he's", "she's", "that's", "we're", "they're", "were", "am", "are",
+                 "be"})
+
+
+class SegmentLike(Protocol):
+    speaker: str
+    text: str
+    start_ms: int
+    end_ms: int
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One transcript segment as the engine reads it."""
+
+    speaker: str
+    text: str
+    start_ms: int
+    end_ms: int
+
+
+@dataclass(frozen=True)
+class SpeechMetrics:
+    """The figures of one session (None where a figure cannot be measured; see the module docstring)."""
+
+    learner_words: int
+    partner_words: int
+    learner_speaking_seconds: float
+    total_speaking_seconds: float
+    pace_wpm: float | None
+    filler_count: int | None
+    filler_rate_per_100: float | None
+    fillers: dict[str, int]
+    talk_time_ratio: float | None
+    longest_monologue_seconds: float
+    questions_asked: int
+    pause_count: int
+    longest_pause_seconds: float
+    sentiment: float | None
+    vocabulary_variety: float | None
+    language: str
+    version: str = VERSION
+
+    @property
+    def filler_free(self) -> bool:
+        """Under 3 fillers per 100 words (False when fillers were not measured or nothing was said)."""
+        return self.filler_rate_per_100 is not None and self.learner_words > 0 and \
+            self.filler_rate_per_100 < FILLER_RATE_HEALTHY_MAX
+
+    def assessments(self) -> dict[str, str | None]:
+        """Each headline metric against its healthy range: "ok", "low", "high", or None when not measured."""
+        def band(value: float | None, low: float | None, high: float | None) -> str | None:
+            if value is None:
+                return None
+            if low is not None and value < low:
+                return "low"
+            if high is not None and value > high:
+                return "high"
+            return "ok"
+
+        return {
+            "pace_wpm": band(self.pace_wpm, *PACE_HEALTHY_WPM),
+            "filler_rate_per_100": None if self.filler_rate_per_100 is None else
+            ("ok" if self.filler_rate_per_100 < FILLER_RATE_HEALTHY_MAX else "high"),
+            "talk_time_ratio": band(self.talk_time_ratio, *TALK_RATIO_HEALTHY),
+            "longest_monologue_seconds": band(self.longest_monologue_seconds, None, MONOLOGUE_HEALTHY_MAX_SECONDS),
+            "sentiment": band(self.sentiment, SENTIMENT_POSITIVE_MIN, None),
+            "vocabulary_variety": band(self.vocabulary_variety, VOCABULARY_VARIETY_HEALTHY_MIN, None),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "assessments": self.assessments()}
+
+
+def tokens_of(text: str) -> list[str]:
+    """Lower-cased words (Unicode letters/digits, apostrophes kept) and the punctuation marks , . ! ? ; : … —."""
+    return [t.lower().replace("\u2019", "'") for t in _TOKEN.findall(text or "")]
+
+
+def _is_word(token: str) -> bool:
+    return token not in _SENTENCE_END and token != ","
+
+
+def _vocal_form(word: str) -> str | None:
+    for pattern, form in _VOCAL:
+        if pattern.match(word):
+            return form
+    return None
+
+
+def _filler_hits(tokens: list[str]) -> list[tuple[str, int, int]]:
+    """(kind, first token index, last token index) of each filler, by the rules of the module docstring."""
+    hits: list[tuple[str, int, int]] = []
+
+    def before(i: int) -> str | None:  # the token before i, None at the start of the utterance
+        return tokens[i - 1] if i > 0 else None
+
+    def after(i: int) -> str | None:
+        return tokens[i + 1] if i + 1 < len(tokens) else None
+
+    for i, token in enumerate(tokens):
+        if not _is_word(token):
+            continue
+        vocal = _vocal_form(token)
+        if vocal:
+            hits.append((vocal, i, i))
+        elif token == "basically":
+            hits.append(("basically", i, i))
+        elif token == "like":
+            prev, nxt = before(i), after(i)
+            if prev in _LIKE_NOT_AFTER:
+                continue
+            if nxt == "," or prev == "," or prev is None or prev in _SENTENCE_END or prev in _BE:
+                hits.append(("like", i, i))
+        for first, second in _PHRASES:
+            if token == first and after(i) == second:
+                prev, nxt = before(i), after(i + 1)
+                if prev in _PHRASE_NOT_AFTER:
+                    continue
+                if nxt is None or nxt == "," or nxt in _SENTENCE_END or prev == ",":
+                    hits.append((f"{first} {second}", i, i + 1))
+    return hits
+
+
+def filler_tokens(text: str) -> dict[str, int]:
+    """The English fillers of one utterance by kind, by the rules of the module docstring."""
+    found: dict[str, int] = {}
+    for kind, _, _ in _filler_hits(tokens_of(text)):
+        found[kind] = found.get(kind, 0) + 1
+    return found
+
+
+def filler_parts(text: str) -> list[dict[str, Any]]:
+    """One utterance split into consecutive parts `{"text", "filler"}` that join back to `text` exactly.
+
+    The filler parts are the fillers `filler_tokens` counts (a phrase such as "you know" is one part,
+    including the space between its words); everything else, punctuation included, is plain.
+    """
+    text = text or ""
+    matches = list(_TOKEN.finditer(text))
+    tokens = [m.group(0).lower().replace("\u2019", "'") for m in matches]
+    spans = sorted((matches[first].start(), matches[last].end()) for _, first, last in _filler_hits(tokens))
+    parts: list[dict[str, Any]] = []
+    cursor = 0
+    for start, end in spans:
+        if start < cursor:  # overlapping hits cannot happen today; never emit text twice
+            continue
+        if start > cursor:
+            parts.append({"text": text[cursor:start], "filler": False})
+        parts.append({"text": text[start:end], "filler": True})
+        cursor = end
+    if cursor < len(text) or not parts:
+        parts.append({"text": text[cursor:], "filler": False})
+    return parts
+
+
+def _union_ms(intervals: Iterable[tuple[int, int]]) -> int:
+    total, current_start, current_end = 0, None, None
+    for start, end in sorted(intervals):
+        if end <= start:
+            continue
+        if current_end is None or start > current_end:
+            if current_end is not None:
+                total += current_end - current_start
+            current_start, current_end = start, end
+        else:
+            current_end = max(current_end, end)
+    if current_end is not None:
+        total += current_end - current_start
+    return total
+
+
+def _mattr(words: Sequence[str], window: int = MATTR_WINDOW) -> float | None:
+    if not words:
+        return None
+    if len(words) < window:
+        return len(set(words)) / len(words)
+    counts: dict[str, int] = {}
+    for w in words[:window]:
+        counts[w] = counts.get(w, 0) + 1
+    ratios = [len(counts) / window]
+    for i in range(window, len(words)):
+        out, into = words[i - window], words[i]
+        counts[out] -= 1
+        if counts[out] == 0:
+            del counts[out]
+        counts[into] = counts.get(into, 0) + 1
+        ratios.append(len(counts) / window)
+    return sum(ratios) / len(ratios)
+
+
+@lru_cache(maxsize=1)
+def _vader():
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return SentimentIntensityAnalyzer()
+
+
+def _guess_language(words: list[str]) -> str:
+    from speakpro.services.practice.transcripts import guess_language
+
+    return guess_language(words)
+
+
+def compute_speech_metrics(segments: Iterable[SegmentLike], *, language: str | None = None) -> SpeechMetrics:
+    """The metrics of one session's segments (in sequence order); never raises on empty input.
+
+    Args:
+        segments: Objects with speaker, text, start_ms, end_ms (e.g. `TranscriptSegment` rows, `Utterance`).
+        language: The transcript's language code; guessed from the words (`transcripts.guess_language`)
+            when None. Fillers and sentiment are measured for English ("en", "en-US", ...) only.
+    """
+    utterances = [Utterance(s.speaker, s.text or "", int(s.start_ms), max(int(s.end_ms), int(s.start_ms)))
+                  for s in segments]
+    learner_words: list[str] = []
+    partner_words = 0
+    spoken: list[tuple[Utterance, list[str]]] = []
+    for u in utterances:
+        words = [t for t in tokens_of(u.text) if _is_word(t)]
+        if not words:
+            continue
+        spoken.append((u, words))
+        if u.speaker == LEARNER:
+            learner_words.extend(words)
+        else:
+            partner_words += len(words)
+    learner = [u for u, _ in spoken if u.speaker == LEARNER]
+    language = language or _guess_language(learner_words + [w for u, ws in spoken if u.speaker != LEARNER
+                                                            for w in ws])
+    english = language.lower().startswith("en")
+
+    learner_ms = _union_ms((u.start_ms, u.end_ms) for u in learner)
+    total_ms = _union_ms((u.start_ms, u.end_ms) for u, _ in spoken)
+    n_words = len(learner_words)
+    pace = round(n_words / (learner_ms / 60000), 1) if learner_ms > 0 else None
+
+    fillers: dict[str, int] = {}
+    if english:
+        for u in learner:
+            for kind, count in filler_tokens(u.text).items():
+                fillers[kind] = fillers.get(kind, 0) + count
+    filler_count = sum(fillers.values()) if english else None
+    filler_rate = round(100 * filler_count / n_words, 2) if english and n_words else None
+
+    longest_run_ms = pause_count = longest_pause_ms = 0
+    run_start: int | None = None
+    run_end = 0
+    for u, _ in spoken:
+        if u.speaker != LEARNER:
+            run_start = None
+            continue
+        if run_start is None:
+            run_start, run_end = u.start_ms, u.end_ms
+        else:
+            gap = u.start_ms - run_end
+            if gap >= PAUSE_MIN_MS:
+                pause_count += 1
+                longest_pause_ms = max(longest_pause_ms, gap)
+            run_end = max(run_end, u.end_ms)
+        longest_run_ms = max(longest_run_ms, run_end - run_start)
+
+    questions = sum(count_sentences(u.text)[1] for u in learner)
+    sentiment = None
+    if english and n_words:
+        sentiment = round(_vader().polarity_scores(" ".join(u.text for u in learner))["compound"], 4)
+    variety = _mattr(learner_words)
+
+    return SpeechMetrics(
+        learner_words=n_words,
+        partner_words=partner_words,
+        learner_speaking_seconds=round(learner_ms / 1000, 1),
+        total_speaking_seconds=round(total_ms / 1000, 1),
+        pace_wpm=pace,
+        filler_count=filler_count,
+        filler_rate_per_100=filler_rate,
+        fillers=dict(sorted(fillers.items())),
+        talk_time_ratio=round(learner_ms / total_ms, 4) if total_ms > 0 else None,
+        longest_monologue_seconds=round(longest_run_ms / 1000, 1),
+        questions_asked=questions,
+        pause_count=pause_count,
+        longest_pause_seconds=round(longest_pause_ms / 1000, 1),
+        sentiment=sentiment,
+        vocabulary_variety=round(variety, 4) if variety is not None else None,
+        language=language,
+    )

@@ -1,0 +1,1 @@
+"""Dashboards: learners' progress and companies' team figures, and who may see them."""

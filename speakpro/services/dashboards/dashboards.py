@@ -1,0 +1,474 @@
+"""Progress and team dashboards: every figure is an aggregate over `session_analytics`.
+
+Each function issues a fixed number of queries whatever the data size:
+
+- `learner_progress`: 3 (per-session series, skill averages, per-day totals), through the
+  `(user_id, session_date)` index.
+- `company_dashboard`: 4 (KPIs, daily series, per-learner table, skill breakdown), through the
+  `(company_id, session_date)` covering index (KPIs and daily series are index-only scans).
+- `company_csv`: 1 (the per-learner table).
+- `admin_overview`: 1, on the `company_daily_totals` rollup (kept exact by triggers, migration 0004), so it
+  reads companies x days rows, never the sessions themselves.
+
+The KPI and per-learner queries follow seed 001's `company_session_metrics` and `user_progress_metrics`
+views, but on the denormalised `session_analytics` rows (one per analysed session) and on an explicit
+date range instead of "the last 30 / 90 days".
+
+CSV exports (`export_company_csv`) write an audit row each (who, which company, which dates; nothing about
+the learners), and the file is named after the company's slug and the date range. A browser link cannot
+send the session cookie to the backend's origin, so the dashboard state mints a single-use, two-minute
+download token bound to the user, the company and the login session (`services/dashboards/dashboard_access.py`); the
+export route redeems it and checks again in the database that the user may still see that company.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import ARRAY, Integer, and_, func, or_, select, type_coerce
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlmodel import Session
+
+from speakpro.models import Company, CompanyDailyTotals, SessionAnalytics, User, UserProfile
+from speakpro.services.telemetry import audit
+
+SA = SessionAnalytics
+SKILL_LABELS = {
+    "opening": "Opening",
+    "questioning": "Questioning",
+    "objection_handling": "Objection handling",
+    "closing": "Closing",
+}
+MAX_RANGE_DAYS = 366
+EARLIEST_DAY = date(2000, 1, 1)
+MAX_SERIES_POINTS = 400
+TREND_THRESHOLD = 3
+
+
+def _num(value, digits: int = 1) -> float | None:
+    return None if value is None else round(float(value), digits)
+
+
+def trend_of(first: int | None, latest: int | None) -> str:
+    """`up`, `down` or `flat` from the first and latest score (a change under 3 points is flat)."""
+    if first is None or latest is None:
+        return "flat"
+    if latest - first >= TREND_THRESHOLD:
+        return "up"
+    if first - latest >= TREND_THRESHOLD:
+        return "down"
+    return "flat"
+
+
+# --------------------------------------------------------------------------------------------- learner
+@dataclass
+class SessionPoint:
+    """One analysed session of a learner, in date order."""
+
+    day: date
+    overall_score: int | None
+    pace_wpm: int | None
+    fillers: int
+    talk_ratio: float | None
+    filler_rate: float | None = None  # fillers per 100 learner words
+
+
+@dataclass
+class LearnerProgress:
+    """What `/progress` charts."""
+
+    since: date
+    until: date
+    sessions: int = 0
+    points: list[SessionPoint] = field(default_factory=list)
+    first_score: int | None = None
+    latest_score: int | None = None
+    average_score: float | None = None
+    skills: dict[str, float | None] = field(default_factory=dict)
+    weekly_minutes: list[tuple[date, float]] = field(default_factory=list)  # (monday, minutes)
+    practice_days: dict[date, int] = field(default_factory=dict)  # day -> sessions
+    total_minutes: float = 0.0
+    current_streak: int = 0
+
+
+def _streak(days: set[date], today: date) -> int:
+    """Consecutive practice days ending today (or yesterday, so an unfinished today does not break it)."""
+    day = today if today in days else today - timedelta(days=1)
+    count = 0
+    while day in days:
+        count += 1
+        day -= timedelta(days=1)
+    return count
+
+
+def learner_progress(
+    *, session: Session, user_id: uuid.UUID, days: int = 90, today: date | None = None
+) -> LearnerProgress:
+    """One learner's progress over the last `days` days (3 queries, all on `(user_id, session_date)`).
+
+    Args:
+        session: A database session.
+        user_id: The learner; only their own rows are read.
+        days: The window, 7 to 366 days ending today (UTC).
+        today: Override for tests.
+    """
+    today = today or datetime.now(UTC).date()
+    days = max(7, min(MAX_RANGE_DAYS, int(days)))
+    since = today - timedelta(days=days - 1)
+    mine = and_(SA.user_id == user_id, SA.session_date >= since, SA.session_date <= today)
+    result = LearnerProgress(since=since, until=today)
+
+    # 1. The per-session series (newest MAX_SERIES_POINTS, returned oldest first).
+    rows = session.execute(
+        select(SA.session_date, SA.overall_score, SA.speaking_pace_wpm, SA.filler_words_count,
+               SA.talk_time_ratio, SA.filler_rate_per_100)
+        .where(mine)
+        .order_by(SA.session_date.desc(), SA.session_hour.desc(), SA.created_at.desc())
+        .limit(MAX_SERIES_POINTS)
+    ).all()
+    result.points = [
+        SessionPoint(day=r.session_date, overall_score=r.overall_score, pace_wpm=r.speaking_pace_wpm,
+                     fillers=r.filler_words_count or 0, talk_ratio=_num(r.talk_time_ratio, 3),
+                     filler_rate=_num(r.filler_rate_per_100, 2))
+        for r in reversed(rows)
+    ]
+
+    # 2. Averages and first vs latest score over the whole window.
+    agg = session.execute(
+        select(
+            func.count().label("sessions"),
+            func.avg(SA.overall_score).label("avg_score"),
+            func.avg(SA.opening_score).label("opening"),
+            func.avg(SA.questioning_score).label("questioning"),
+            func.avg(SA.objection_handling_score).label("objection_handling"),
+            func.avg(SA.closing_score).label("closing"),
+            _score_at(asc=True).label("first_score"),
+            _score_at(asc=False).label("latest_score"),
+        ).where(mine)
+    ).one()
+    result.sessions = agg.sessions
+    result.average_score = _num(agg.avg_score)
+    result.first_score = agg.first_score
+    result.latest_score = agg.latest_score
+    result.skills = {name: _num(getattr(agg, name)) for name in SKILL_LABELS}
+
+    # 3. Per-day totals: the streak calendar and the minutes per week.
+    per_day = session.execute(
+        select(SA.session_date, func.count().label("n"), func.sum(SA.duration_seconds).label("seconds"))
+        .where(mine)
+        .group_by(SA.session_date)
+        .order_by(SA.session_date)
+    ).all()
+    weeks: dict[date, float] = {}
+    for r in per_day:
+        result.practice_days[r.session_date] = r.n
+        monday = r.session_date - timedelta(days=r.session_date.weekday())
+        weeks[monday] = weeks.get(monday, 0.0) + (r.seconds or 0) / 60
+    first_monday = since - timedelta(days=since.weekday())
+    monday = first_monday
+    while monday <= today:
+        result.weekly_minutes.append((monday, round(weeks.get(monday, 0.0), 1)))
+        monday += timedelta(days=7)
+    result.total_minutes = round(sum(weeks.values()), 1)
+    result.current_streak = _streak(set(result.practice_days), today)
+    return result
+
+
+def _score_at(*, asc: bool):
+    """The first (or latest) overall score: `(array_agg(overall_score ORDER BY date, hour, created)
+    FILTER (WHERE overall_score IS NOT NULL))[1]`."""
+    order = (SA.session_date, SA.session_hour, SA.created_at)
+    if not asc:
+        order = tuple(column.desc() for column in order)
+    aggregated = func.array_agg(aggregate_order_by(SA.overall_score, *order)).filter(SA.overall_score.is_not(None))
+    return type_coerce(aggregated, ARRAY(Integer))[1]
+
+
+# --------------------------------------------------------------------------------------------- company
+@dataclass
+class DayPoint:
+    """One day of a company's activity."""
+
+    day: date
+    sessions: int
+    average_score: float | None
+    minutes: float
+    active_learners: int
+
+
+@dataclass
+class LearnerRow:
+    """One learner of the per-learner table."""
+
+    user_id: str
+    name: str
+    email: str
+    sessions: int
+    average_score: float | None
+    first_score: int | None
+    latest_score: int | None
+    trend: str
+    minutes: float
+    last_session: date | None
+
+
+@dataclass
+class CompanyDashboard:
+    """What `/company/[slug]/dashboard` shows for one date range."""
+
+    date_from: date
+    date_to: date
+    sessions: int = 0
+    average_score: float | None = None
+    total_seconds: int = 0
+    active_learners: int = 0
+    daily: list[DayPoint] = field(default_factory=list)
+    learners: list[LearnerRow] = field(default_factory=list)
+    skills: dict[str, float | None] = field(default_factory=dict)
+
+
+def clamp_range(date_from: date | None, date_to: date | None, *, today: date | None = None) -> tuple[date, date]:
+    """A valid range: defaults to the last 30 days, `from <= to`, at most 366 days long, within 2000-01-01 and a
+    year from today (no session lies outside, and the date arithmetic below stays within what a date can hold:
+    an address may ask for 0001-01-01 or 9999-12-31)."""
+    today = today or datetime.now(UTC).date()
+    latest = today + timedelta(days=MAX_RANGE_DAYS)
+
+    def bounded(day: date) -> date:
+        return min(max(day, EARLIEST_DAY), latest)
+
+    date_to = bounded(date_to or today)
+    date_from = bounded(date_from or date_to - timedelta(days=29))
+    if date_from > date_to:
+        date_from, date_to = date_to, date_from
+    if (date_to - date_from).days >= MAX_RANGE_DAYS:
+        date_from = date_to - timedelta(days=MAX_RANGE_DAYS - 1)
+    return date_from, date_to
+
+
+def _company_rows(company_id: uuid.UUID, date_from: date, date_to: date):
+    return and_(SA.company_id == company_id, SA.session_date >= date_from, SA.session_date <= date_to)
+
+
+def _learner_table(session: Session, company_id: uuid.UUID, date_from: date, date_to: date) -> list[LearnerRow]:
+    """The per-learner table (1 query): learners with sessions in the range, then the company's other
+    learners with none, each with first vs latest score in the range."""
+    in_range = _company_rows(company_id, date_from, date_to)
+    agg = (
+        select(
+            SA.user_id.label("user_id"),
+            func.count().label("sessions"),
+            func.avg(SA.overall_score).label("avg_score"),
+            func.sum(SA.duration_seconds).label("seconds"),
+            func.max(SA.session_date).label("last_session"),
+            _score_at(asc=True).label("first_score"),
+            _score_at(asc=False).label("latest_score"),
+        )
+        .where(in_range)
+        .group_by(SA.user_id)
+        .subquery("agg")
+    )
+    members = (
+        select(UserProfile.user_id.label("user_id"))
+        .where(UserProfile.company_id == company_id, UserProfile.role == "learner")
+        .subquery("members")
+    )
+    people = func.coalesce(agg.c.user_id, members.c.user_id)
+    rows = session.execute(
+        select(
+            User.id, User.display_name, User.email, agg.c.sessions, agg.c.avg_score, agg.c.seconds,
+            agg.c.last_session, agg.c.first_score, agg.c.latest_score,
+        )
+        .select_from(agg.join(members, agg.c.user_id == members.c.user_id, full=True))
+        .join(User, User.id == people)
+        .where(or_(agg.c.user_id.is_not(None), User.deleted_at.is_(None)))
+        .order_by(func.coalesce(agg.c.sessions, 0).desc(), User.display_name, User.email)
+    ).all()
+    return [
+        LearnerRow(
+            user_id=str(r.id), name=r.display_name or r.email.split("@")[0], email=r.email,
+            sessions=r.sessions or 0, average_score=_num(r.avg_score), first_score=r.first_score,
+            latest_score=r.latest_score, trend=trend_of(r.first_score, r.latest_score),
+            minutes=round((r.seconds or 0) / 60, 1), last_session=r.last_session,
+        )
+        for r in rows
+    ]
+
+
+def company_dashboard(
+    *, session: Session, company_id: uuid.UUID, date_from: date | None, date_to: date | None
+) -> CompanyDashboard:
+    """A company's figures for a date range (4 queries; only rows whose `company_id` is this company).
+
+    Args:
+        session: A database session.
+        company_id: The company; the caller has already checked the viewer may see it.
+        date_from: First day included (UTC dates); defaults per `clamp_range`.
+        date_to: Last day included.
+    """
+    date_from, date_to = clamp_range(date_from, date_to)
+    in_range = _company_rows(company_id, date_from, date_to)
+    board = CompanyDashboard(date_from=date_from, date_to=date_to)
+
+    # 1. KPIs (seed 001's company_session_metrics): index-only on (company_id, session_date) INCLUDE (...).
+    kpi = session.execute(
+        select(func.count(), func.avg(SA.overall_score), func.coalesce(func.sum(SA.duration_seconds), 0),
+               func.count(SA.user_id.distinct())).where(in_range)
+    ).one()
+    board.sessions, board.average_score, board.total_seconds, board.active_learners = (
+        kpi[0], _num(kpi[1]), int(kpi[2]), kpi[3])
+
+    # 2. The daily series, same index.
+    board.daily = [
+        DayPoint(day=r.session_date, sessions=r.n, average_score=_num(r.avg), minutes=round((r.s or 0) / 60, 1),
+                 active_learners=r.users)
+        for r in session.execute(
+            select(SA.session_date, func.count().label("n"), func.avg(SA.overall_score).label("avg"),
+                   func.sum(SA.duration_seconds).label("s"), func.count(SA.user_id.distinct()).label("users"))
+            .where(in_range)
+            .group_by(SA.session_date)
+            .order_by(SA.session_date)
+        ).all()
+    ]
+
+    # 3. Per learner (seed 001's user_progress_metrics).
+    board.learners = _learner_table(session, company_id, date_from, date_to)
+
+    # 4. Skill breakdown.
+    skills = session.execute(
+        select(func.avg(SA.opening_score), func.avg(SA.questioning_score), func.avg(SA.objection_handling_score),
+               func.avg(SA.closing_score)).where(in_range)
+    ).one()
+    board.skills = {name: _num(value) for name, value in zip(SKILL_LABELS, skills, strict=True)}
+    return board
+
+
+CSV_HEADER = ("learner", "email", "sessions", "average_score", "first_score", "latest_score", "trend",
+              "practice_minutes", "last_session")
+
+
+def _cell(value) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _csv_text(rows: list[LearnerRow]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for row in rows:
+        writer.writerow([_cell(v) for v in (
+            row.name, row.email, row.sessions, row.average_score, row.first_score, row.latest_score, row.trend,
+            row.minutes, row.last_session.isoformat() if row.last_session else "",
+        )])
+    return out.getvalue()
+
+
+def company_csv(*, session: Session, company_id: uuid.UUID, date_from: date | None, date_to: date | None) -> str:
+    """The per-learner table of `company_dashboard` as CSV text with a header row (1 query)."""
+    date_from, date_to = clamp_range(date_from, date_to)
+    return _csv_text(_learner_table(session, company_id, date_from, date_to))
+
+
+@dataclass(frozen=True)
+class CsvExport:
+    """A company's learner table as a file: its name and its text."""
+
+    filename: str
+    body: str
+
+
+def export_company_csv(
+    *, session: Session, company: Company, actor_user_id: uuid.UUID, date_from: date | None,
+    date_to: date | None, via: str,
+) -> CsvExport:
+    """The CSV of a company's learners (names and emails) for a date range, and the audit row of the export.
+
+    The caller has checked that the actor may see the company. The audit row says who exported which
+    company for which dates and how many learners the file lists; nothing about the learners themselves.
+
+    Args:
+        session: An open database session (the audit row joins its transaction).
+        company: The company exported.
+        actor_user_id: Who asked.
+        date_from: The range's first day; 30 days before `date_to` when None.
+        date_to: The range's last day; today when None.
+        via: How the request was authenticated (`download_token` or `bearer`).
+
+    Returns:
+        The file: `<slug>-learners-<from>-to-<to>.csv` and its text (2 statements: the table and the audit row).
+    """
+    date_from, date_to = clamp_range(date_from, date_to)
+    rows = _learner_table(session, company.id, date_from, date_to)
+    audit(session=session, action="company.csv_exported", target_type="company", actor_user_id=actor_user_id,
+          company_id=company.id, target_id=company.id,
+          details={"date_from": date_from.isoformat(), "date_to": date_to.isoformat(), "learners": len(rows),
+                   "via": via})
+    return CsvExport(filename=f"{company.slug}-learners-{date_from.isoformat()}-to-{date_to.isoformat()}.csv",
+                     body=_csv_text(rows))
+
+
+# ----------------------------------------------------------------------------------------------- admin
+@dataclass
+class CompanyTotals:
+    """One company's totals for the admin overview."""
+
+    name: str
+    slug: str
+    learners: int
+    managers: int
+    sessions: int
+    average_score: float | None
+    minutes: float
+    last_session: date | None
+
+
+def admin_overview(*, session: Session) -> list[CompanyTotals]:
+    """Totals per company over all time (1 query; sessions, scores and minutes from the daily rollup)."""
+    people = (
+        select(
+            UserProfile.company_id.label("company_id"),
+            func.count().filter(UserProfile.role == "learner").label("learners"),
+            func.count().filter(UserProfile.role == "manager").label("managers"),
+        )
+        .where(UserProfile.company_id.is_not(None))
+        .group_by(UserProfile.company_id)
+        .subquery("people")
+    )
+    totals = CompanyDailyTotals
+    stats = (
+        select(
+            totals.company_id.label("company_id"),
+            func.sum(totals.sessions).label("sessions"),
+            (func.sum(totals.score_sum) / func.nullif(func.sum(totals.scored_sessions), 0)).label("avg_score"),
+            func.sum(totals.seconds).label("seconds"),
+            func.max(totals.day).filter(totals.sessions > 0).label("last_session"),
+        )
+        .group_by(totals.company_id)
+        .subquery("stats")
+    )
+    rows = session.execute(
+        select(Company.name, Company.slug, people.c.learners, people.c.managers, stats.c.sessions,
+               stats.c.avg_score, stats.c.seconds, stats.c.last_session)
+        .outerjoin(people, people.c.company_id == Company.id)
+        .outerjoin(stats, stats.c.company_id == Company.id)
+        .order_by(Company.name)
+    ).all()
+    return [
+        CompanyTotals(name=r.name, slug=r.slug, learners=r.learners or 0, managers=r.managers or 0,
+                      sessions=r.sessions or 0, average_score=_num(r.avg_score),
+                      minutes=round((r.seconds or 0) / 60, 1), last_session=r.last_session)
+        for r in rows
+    ]
+
+
+__all__ = [
+    "CompanyDashboard", "CompanyTotals", "DayPoint", "LearnerProgress", "LearnerRow", "SessionPoint", "CsvExport",
+    "admin_overview", "clamp_range", "company_csv", "company_dashboard", "export_company_csv", "learner_progress",
+    "trend_of",
+]

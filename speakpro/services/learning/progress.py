@@ -1,0 +1,334 @@
+"""Module status rules and module completion: what is locked, what is open, and what completing pays.
+
+A module is completed when every one of its lessons has a completed run by the learner (or its
+`UserProgress` row says so, as for imported history). The first module of a level is available; each
+next one unlocks when the one before it is completed. Completing a module pays its rewards once through
+the ledger, unlocks its venues once, and opens the next module.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import and_, case, exists, func, literal, select, update
+from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlmodel import Session
+
+from speakpro.models import (
+    District,
+    Lesson,
+    LessonSession,
+    Level,
+    MilestoneAttempt,
+    Module,
+    UserProfile,
+    UserProgress,
+    UserVenueUnlock,
+    Venue,
+    utcnow,
+)
+from speakpro.services.learning.economy import apply_reward
+from speakpro.services.telemetry import record_event, record_telemetry
+
+MODULE_COMPLETED_REASON = "module_completed"
+
+
+@dataclass(frozen=True)
+class LessonStatus:
+    """One lesson of a module, for one learner."""
+
+    lesson_id: uuid.UUID
+    order: int
+    title: str
+    xp_reward: int
+    completed: bool
+    in_progress: bool
+
+
+@dataclass(frozen=True)
+class ModuleStatus:
+    """One module of a level, for one learner: locked, available, in_progress or completed."""
+
+    module_id: uuid.UUID
+    code: str
+    order: int
+    title: str
+    description: str
+    status: str
+    lessons_total: int
+    lessons_completed: int
+    xp_reward: int
+    coin_reward: int
+    ticket_reward: int
+    lessons: tuple[LessonStatus, ...]
+
+    @property
+    def next_lesson_id(self) -> uuid.UUID | None:
+        """The first lesson not completed yet (None when all are)."""
+        return next((lesson.lesson_id for lesson in self.lessons if not lesson.completed), None)
+
+
+@dataclass(frozen=True)
+class CompletionResult:
+    """What `complete_module_if_done` did."""
+
+    module_id: uuid.UUID
+    completed: bool
+    newly_completed: bool = False
+    rewards: dict[str, int] | None = None  # paid by this call
+    unlocked_venue_ids: tuple[uuid.UUID, ...] = ()  # unlocked by this call
+    full_access_districts: tuple[str, ...] = ()  # districts fully unlocked by this call
+    next_module_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class LevelProgress:
+    """Completed modules of a level and where the milestone stands, for the home page."""
+
+    level_id: uuid.UUID
+    number: int
+    title: str
+    modules_completed: int
+    modules_total: int
+    milestone_threshold: int
+    milestone_unlocked: bool
+    milestone_passed: bool
+    best_milestone_score: int | None
+
+    @property
+    def percent(self) -> int:
+        """Completed modules as a whole percentage."""
+        return round(100 * self.modules_completed / self.modules_total) if self.modules_total else 0
+
+
+def _first_level_id():
+    return select(Level.id).order_by(Level.number).limit(1).scalar_subquery()
+
+
+def module_statuses(*, session: Session, user_id: uuid.UUID, level_id: uuid.UUID | None = None) -> list[ModuleStatus]:
+    """The status of every module of a level for one learner, in two queries whatever the size of the level.
+
+    Args:
+        session: An open database session.
+        user_id: The learner.
+        level_id: The level; the first level (lowest number) when omitted.
+
+    Returns:
+        The modules in order; empty when the level does not exist or has no modules.
+    """
+    level = level_id if level_id is not None else _first_level_id()
+    modules = session.execute(
+        select(Module.id, Module.code, Module.order, Module.title, Module.description, Module.xp_reward,
+               Module.coin_reward, Module.ticket_reward, UserProgress.status)
+        .outerjoin(UserProgress, and_(UserProgress.module_id == Module.id, UserProgress.user_id == user_id))
+        .where(Module.level_id == level)
+        .order_by(Module.order)
+    ).all()
+    if not modules:
+        return []
+    run_of = (LessonSession.lesson_id == Lesson.id) & (LessonSession.user_id == user_id)
+    lessons = session.execute(
+        select(Lesson.id, Lesson.module_id, Lesson.order, Lesson.title, Lesson.xp_reward,
+               exists().where(run_of, LessonSession.state == "completed"),
+               exists().where(run_of, LessonSession.state == "in_progress"))
+        .join(Module, Module.id == Lesson.module_id)
+        .where(Module.level_id == level)
+        .order_by(Lesson.order)
+    ).all()
+    by_module: dict[uuid.UUID, list[LessonStatus]] = {}
+    for lesson_id, module_id, order, title, xp, completed, open_run in lessons:
+        by_module.setdefault(module_id, []).append(LessonStatus(lesson_id, order, title, xp, completed, open_run))
+
+    statuses: list[ModuleStatus] = []
+    previous_completed = True
+    for row in modules:
+        own = tuple(by_module.get(row.id, ()))
+        done = sum(1 for lesson in own if lesson.completed)
+        if row.status == "completed" or (own and done == len(own)):
+            status = "completed"
+        elif not previous_completed:
+            status = "locked"
+        elif done or any(lesson.in_progress for lesson in own) or row.status == "in_progress":
+            status = "in_progress"
+        else:
+            status = "available"
+        statuses.append(ModuleStatus(
+            module_id=row.id, code=row.code, order=row.order, title=row.title, description=row.description,
+            status=status, lessons_total=len(own), lessons_completed=done, xp_reward=row.xp_reward,
+            coin_reward=row.coin_reward, ticket_reward=row.ticket_reward, lessons=own,
+        ))
+        previous_completed = status == "completed"
+    return statuses
+
+
+def module_status(*, session: Session, user_id: uuid.UUID, module_id: uuid.UUID) -> ModuleStatus | None:
+    """The status of one module for one learner (None when the module does not exist)."""
+    level_id = session.execute(select(Module.level_id).where(Module.id == module_id)).scalar_one_or_none()
+    if level_id is None:
+        return None
+    statuses = module_statuses(session=session, user_id=user_id, level_id=level_id)
+    return next((s for s in statuses if s.module_id == module_id), None)
+
+
+def note_lesson_started(*, session: Session, user_id: uuid.UUID, module_id: uuid.UUID, lesson_id: uuid.UUID) -> None:
+    """Mark the module in progress at this lesson (a completed module stays completed)."""
+    now = utcnow()
+    stmt = insert(UserProgress).values(id=uuid.uuid4(), user_id=user_id, module_id=module_id, status="in_progress",
+                                       current_lesson_id=lesson_id, started_at=now, updated_at=now)
+    table = UserProgress.__table__
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=["user_id", "module_id"],
+        set_={"status": case((table.c.status == "completed", table.c.status), else_=literal("in_progress")),
+              "current_lesson_id": lesson_id, "updated_at": now},
+    ))
+
+
+def complete_module_if_done(*, session: Session, user_id: uuid.UUID, module_id: uuid.UUID) -> CompletionResult:
+    """Complete a module when all its lessons are done: progress, rewards, venues, districts, next module.
+
+    Safe to call any number of times, also concurrently: rewards are ledger rows keyed on
+    (reason "module_completed", the module id), unlocks and progress rows are upserts, and the analytics
+    event is written only by the call that moved the progress row to completed.
+
+    Args:
+        session: The caller's session; everything commits with the caller's transaction.
+        user_id: The learner.
+        module_id: The module whose lesson just completed.
+
+    Returns:
+        `completed=False` when lessons remain; otherwise what this call changed.
+    """
+    module = session.execute(select(Module).where(Module.id == module_id)).scalar_one_or_none()
+    if module is None:
+        return CompletionResult(module_id=module_id, completed=False)
+    completed_run = exists().where(LessonSession.lesson_id == Lesson.id, LessonSession.user_id == user_id,
+                                   LessonSession.state == "completed")
+    total, done, progress_done = session.execute(
+        select(func.count(Lesson.id), func.count(Lesson.id).filter(completed_run),
+               exists().where(UserProgress.user_id == user_id, UserProgress.module_id == module_id,
+                              UserProgress.status == "completed"))
+        .where(Lesson.module_id == module_id)
+    ).one()
+    if not progress_done and (total == 0 or done < total):
+        return CompletionResult(module_id=module_id, completed=False)
+
+    now = utcnow()
+    table = UserProgress.__table__
+    stmt = insert(UserProgress).values(id=uuid.uuid4(), user_id=user_id, module_id=module_id, status="completed",
+                                       completed_at=now, updated_at=now)
+    newly = session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["user_id", "module_id"],
+            set_={"status": "completed", "completed_at": now, "updated_at": now},
+            where=table.c.status != "completed",
+        ).returning(table.c.id)
+    ).first() is not None
+
+    rewards: dict[str, int] = {}
+    for currency, amount in (("xp", module.xp_reward), ("coins", module.coin_reward),
+                             ("tickets", module.ticket_reward)):
+        if amount > 0 and apply_reward(session=session, user_id=user_id, currency=currency, amount=amount,
+                                       reason=MODULE_COMPLETED_REASON, source_key=str(module_id)).applied:
+            rewards[currency] = amount
+
+    unlocked = _unlock_venues(session, user_id, module_id)
+    full = _grant_full_districts(session, user_id)
+    next_id = _open_next_module(session, user_id, module, now)
+
+    if newly:
+        company_id = session.execute(
+            select(UserProfile.company_id).where(UserProfile.user_id == user_id)
+        ).scalar_one_or_none()
+        data = {"module_id": str(module_id), "module_code": module.code, "rewards": rewards,
+                "venues_unlocked": len(unlocked)}
+        record_event(session=session, event_type="module_completed", user_id=user_id, company_id=company_id,
+                     data=data)
+        record_telemetry(session=session, name="module_completed", user_id=user_id, module_code=module.code,
+                         properties=data)
+        session.flush()
+    return CompletionResult(module_id=module_id, completed=True, newly_completed=newly, rewards=rewards,
+                            unlocked_venue_ids=unlocked, full_access_districts=full, next_module_id=next_id)
+
+
+def _unlock_venues(session: Session, user_id: uuid.UUID, module_id: uuid.UUID) -> tuple[uuid.UUID, ...]:
+    venue_ids = session.execute(select(Venue.id).where(Venue.unlock_module_id == module_id)).scalars().all()
+    if not venue_ids:
+        return ()
+    rows = [{"id": uuid.uuid4(), "user_id": user_id, "venue_id": v, "source": "module"} for v in venue_ids]
+    inserted = session.execute(
+        insert(UserVenueUnlock).values(rows)
+        .on_conflict_do_nothing(index_elements=["user_id", "venue_id"])
+        .returning(UserVenueUnlock.venue_id)
+    ).scalars().all()
+    return tuple(inserted)
+
+
+def _grant_full_districts(session: Session, user_id: uuid.UUID) -> tuple[str, ...]:
+    """Set `district_full_access[slug] = true` for every district whose venues are all unlocked."""
+    unlock = UserVenueUnlock.__table__
+    full = session.execute(
+        select(District.slug)
+        .join(Venue, Venue.district_id == District.id)
+        .outerjoin(unlock, and_(unlock.c.venue_id == Venue.id, unlock.c.user_id == user_id))
+        .group_by(District.id, District.slug)
+        .having(func.count(Venue.id) == func.count(unlock.c.id))
+    ).scalars().all()
+    current = session.execute(
+        select(UserProfile.district_full_access).where(UserProfile.user_id == user_id)
+    ).scalar_one_or_none() or {}
+    new = tuple(sorted(slug for slug in full if current.get(slug) is not True))
+    if new:
+        patch = literal({slug: True for slug in new}, JSONB)
+        session.execute(
+            update(UserProfile).where(UserProfile.user_id == user_id)
+            .values(district_full_access=UserProfile.district_full_access.op("||")(patch))
+        )
+    return new
+
+
+def _open_next_module(session: Session, user_id: uuid.UUID, module: Module, now) -> uuid.UUID | None:
+    next_id = session.execute(
+        select(Module.id).where(Module.level_id == module.level_id, Module.order > module.order)
+        .order_by(Module.order).limit(1)
+    ).scalar_one_or_none()
+    if next_id is None:
+        return None
+    table = UserProgress.__table__
+    session.execute(
+        insert(UserProgress).values(id=uuid.uuid4(), user_id=user_id, module_id=next_id, status="available",
+                                    updated_at=now)
+        .on_conflict_do_update(index_elements=["user_id", "module_id"],
+                               set_={"status": "available", "updated_at": now}, where=table.c.status == "locked")
+    )
+    return next_id
+
+
+def level_progress(*, session: Session, user_id: uuid.UUID, level_id: uuid.UUID | None = None) -> LevelProgress | None:
+    """Completed modules of a level and the milestone's state, in four queries.
+
+    Args:
+        session: An open database session.
+        user_id: The learner.
+        level_id: The level; the first level when omitted.
+
+    Returns:
+        The progress, or None when there is no such level.
+    """
+    query = select(Level)
+    query = query.where(Level.id == level_id) if level_id is not None else query.order_by(Level.number).limit(1)
+    level = session.execute(query).scalar_one_or_none()
+    if level is None:
+        return None
+    statuses = module_statuses(session=session, user_id=user_id, level_id=level.id)
+    completed = sum(1 for s in statuses if s.status == "completed")
+    passed, best = session.execute(
+        select(func.bool_or(MilestoneAttempt.passed), func.max(MilestoneAttempt.score))
+        .where(MilestoneAttempt.user_id == user_id, MilestoneAttempt.level_id == level.id)
+    ).one()
+    return LevelProgress(
+        level_id=level.id, number=level.number, title=level.title, modules_completed=completed,
+        modules_total=len(statuses), milestone_threshold=level.milestone_threshold,
+        milestone_unlocked=bool(statuses) and completed == len(statuses), milestone_passed=bool(passed),
+        best_milestone_score=best,
+    )

@@ -1,0 +1,437 @@
+"""A learner's practice history: the paginated list, one session in full, and deleting a session.
+
+Reads return plain dataclasses (ids as strings), never ORM rows. A learner only ever sees their own
+sessions: someone else's session and an unknown one give the same "not found" error, so ids cannot be
+probed. The list costs two queries per page (count + page, flags as EXISTS subqueries) and the detail
+three (the session with its 1:1 rows, the segments, then its analysis results), however long the history is.
+
+The detail also carries the analysis next to the transcript: the speech metrics with their healthy
+bands (`services.analysis.speech_metrics` constants), the coach's rubric with strengths and improvements, and each
+learner line split into plain and filler parts (`speech_metrics.filler_parts`, English only).
+
+Deleting a session lives in `services.practice.session_deletion`; its docstring gives the privacy rules.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, exists, func, select
+from sqlmodel import Session
+
+from speakpro.integrations.storage import StorageError, get_storage
+from speakpro.models import (
+    AnalysisResult,
+    AudioRecording,
+    PracticeSession,
+    SessionAnalytics,
+    Topic,
+    Transcript,
+    TranscriptSegment,
+)
+from speakpro.services.analysis import speech_metrics as sm
+
+# Deletion is its own module; its public names stay importable from here.
+from speakpro.services.practice.session_deletion import (
+    not_found_error,
+    session_uuid,
+)
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE_DEFAULT = 20
+PAGE_SIZE_MAX = 100
+MAX_SEGMENTS = 2_000  # a 15-minute session has a few hundred; the cap keeps the page state small
+PLAYBACK_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    """One row of the history list (seed 002's History view, plus the score when analysed)."""
+
+    id: str
+    topic_title: str
+    title: str
+    started_at: datetime
+    duration_seconds: int | None
+    status: str
+    privacy: str
+    mode: str
+    has_audio: bool
+    has_transcript: bool
+    overall_score: int | None
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    """One page of the history, newest first; `pages` is at least 1 so "page 1 of 1" reads right."""
+
+    items: list[HistoryItem]
+    page: int
+    pages: int
+    total: int
+    page_size: int = PAGE_SIZE_DEFAULT
+
+
+@dataclass(frozen=True)
+class SegmentView:
+    """One final utterance of the transcript."""
+
+    sequence: int
+    speaker: str
+    text: str
+    start_ms: int
+    end_ms: int
+    parts: list[dict[str, Any]] = field(default_factory=list)  # [{"text", "filler": bool}]; learner lines only
+
+
+@dataclass(frozen=True)
+class MetricView:
+    """One speech metric against its healthy band (`low`/`high` None when open-ended).
+
+    `assessment` is "ok", "low", "high", or None when the metric was not measured.
+    """
+
+    key: str
+    value: float | None
+    low: float | None
+    high: float | None
+    assessment: str | None
+
+
+@dataclass(frozen=True)
+class CoachView:
+    """The coach's rubric: scores 0-100, the overall score, strengths and improvements with quotes."""
+
+    provider: str  # "openai" or "local"
+    provider_label: str  # "AI coach" or "Local rubric"
+    note: str
+    scores: dict[str, int | None]
+    overall: int | None
+    strengths: list[dict[str, str]]  # [{"text", "quote"}]
+    improvements: list[dict[str, str]]
+
+
+@dataclass(frozen=True)
+class RecordingView:
+    """The session's primary recording, with a playback URL valid for `PLAYBACK_SECONDS`."""
+
+    mime_type: str
+    size_bytes: int
+    duration_seconds: float | None
+    url: str
+
+
+@dataclass(frozen=True)
+class AnalyticsView:
+    """The headline figures of an analysed session."""
+
+    overall_score: int | None
+    talk_time_ratio: float | None
+    filler_words_count: int
+    speaking_pace_wpm: int | None
+    questions_asked: int
+    longest_monologue_seconds: int | None
+    skills: dict[str, int | None]
+
+
+@dataclass(frozen=True)
+class SessionDetail:
+    """One session as its owner sees it."""
+
+    id: str
+    title: str
+    topic_title: str
+    mode: str
+    status: str
+    privacy: str
+    processing_status: str
+    started_at: datetime
+    ended_at: datetime | None
+    duration_seconds: int | None
+    has_transcript: bool
+    transcript_anonymized: bool
+    transcript_language: str
+    word_count: int
+    segments: list[SegmentView]
+    transcript_text: str  # the plain content, only when there are no final segments to show
+    recording: RecordingView | None
+    analytics: AnalyticsView | None
+    summary: dict[str, Any] = field(default_factory=dict)
+    speech_metrics: list[MetricView] = field(default_factory=list)
+    coach: CoachView | None = None
+
+
+def _has_audio(session_id_column) -> Any:
+    return exists().where(
+        AudioRecording.session_id == session_id_column,
+        AudioRecording.is_primary.is_(True),
+        AudioRecording.deleted_at.is_(None),
+    )
+
+
+def _has_transcript(session_id_column) -> Any:
+    """A finalized, not anonymised transcript with some text (its content, or a non-empty final segment)."""
+    final_text = exists().where(
+        TranscriptSegment.transcript_id == Transcript.id,
+        TranscriptSegment.is_final.is_(True),
+        func.btrim(TranscriptSegment.text) != "",
+    )
+    return exists().where(
+        Transcript.session_id == session_id_column,
+        Transcript.finalized.is_(True),
+        Transcript.is_anonymized.is_(False),
+        (func.btrim(Transcript.content) != "") | final_text,
+    )
+
+
+def list_history(
+    *, session: Session, user_id: uuid.UUID, page: int, page_size: int = PAGE_SIZE_DEFAULT
+) -> HistoryPage:
+    """The learner's own practice sessions, newest first, one page at a time.
+
+    Two queries whatever the page size: the count, then the page, whose flags and score come from
+    EXISTS subqueries and an outer join on the 1:1 analytics row. The page is read through the
+    `(user_id, started_at)` index.
+
+    Args:
+        session: A database session.
+        user_id: The learner; only their sessions, and never deleted ones, are listed.
+        page: 1-based; out-of-range values are clamped to the first or last page.
+        page_size: 1 to `PAGE_SIZE_MAX` rows per page.
+
+    Returns:
+        The page, with the clamped page number, the number of pages and the total.
+    """
+    page_size = max(1, min(PAGE_SIZE_MAX, int(page_size)))
+    owned = and_(PracticeSession.user_id == user_id, PracticeSession.deleted_at.is_(None))
+    total = session.execute(select(func.count()).select_from(PracticeSession).where(owned)).scalar_one()
+    pages = max(1, math.ceil(total / page_size))
+    page = max(1, min(pages, int(page)))
+    rows = session.execute(
+        select(
+            PracticeSession.id,
+            Topic.title.label("topic_title"),
+            PracticeSession.title,
+            PracticeSession.started_at,
+            PracticeSession.duration_seconds,
+            PracticeSession.status,
+            PracticeSession.privacy,
+            PracticeSession.mode,
+            _has_audio(PracticeSession.id).label("has_audio"),
+            _has_transcript(PracticeSession.id).label("has_transcript"),
+            SessionAnalytics.overall_score,
+        )
+        .join(Topic, Topic.id == PracticeSession.topic_id)
+        .outerjoin(SessionAnalytics, SessionAnalytics.session_id == PracticeSession.id)
+        .where(owned)
+        .order_by(PracticeSession.started_at.desc(), PracticeSession.id.desc())
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    ).all()
+    items = [
+        HistoryItem(
+            id=str(r.id), topic_title=r.topic_title, title=r.title, started_at=r.started_at,
+            duration_seconds=r.duration_seconds, status=r.status, privacy=r.privacy, mode=r.mode,
+            has_audio=bool(r.has_audio), has_transcript=bool(r.has_transcript), overall_score=r.overall_score,
+        )
+        for r in rows
+    ]
+    return HistoryPage(items=items, page=page, pages=pages, total=total, page_size=page_size)
+
+
+def _float(value: Decimal | float | None) -> float | None:
+    return None if value is None else float(value)
+
+
+# (key, low, high) of each metric with a healthy band, in display order (see services.analysis.speech_metrics).
+METRIC_BANDS: tuple[tuple[str, float | None, float | None], ...] = (
+    ("pace_wpm", *sm.PACE_HEALTHY_WPM),
+    ("filler_rate_per_100", 0, sm.FILLER_RATE_HEALTHY_MAX),
+    ("talk_time_ratio", *sm.TALK_RATIO_HEALTHY),
+    ("longest_monologue_seconds", 0, sm.MONOLOGUE_HEALTHY_MAX_SECONDS),
+    ("vocabulary_variety", sm.VOCABULARY_VARIETY_HEALTHY_MIN, 1),
+    ("sentiment", sm.SENTIMENT_POSITIVE_MIN, 1),
+)
+COACH_SKILLS = ("opening", "questioning", "objection_handling", "closing")
+
+
+def provider_label(provider: str) -> str:
+    """How the coaching is labelled for learners: "Local rubric" or "AI coach"."""
+    return "Local rubric" if provider == "local" else "AI coach"
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _assess(key: str, value: float | None, low: float | None, high: float | None) -> str | None:
+    if value is None:
+        return None
+    if key == "filler_rate_per_100":  # healthy is strictly under the maximum (the quest's rule)
+        return "ok" if value < sm.FILLER_RATE_HEALTHY_MAX else "high"
+    if key in ("vocabulary_variety", "sentiment"):  # open-ended above
+        return "low" if value < low else "ok"
+    if low is not None and value < low:
+        return "low"
+    if high is not None and value > high:
+        return "high"
+    return "ok"
+
+
+def metric_views(figures: dict[str, Any]) -> list[MetricView]:
+    """The banded metrics of the speech_metrics result (or the analytics row), [] when nothing was measured."""
+    views = []
+    for key, low, high in METRIC_BANDS:
+        value = _number(figures.get(key))
+        views.append(MetricView(key=key, value=value, low=low, high=high, assessment=_assess(key, value, low, high)))
+    return views if any(v.value is not None for v in views) else []
+
+
+def _coach_view(provider: str, results: dict[str, Any], stats: SessionAnalytics | None) -> CoachView | None:
+    raw_scores = results.get("scores") if isinstance(results.get("scores"), dict) else {}
+    scores: dict[str, int | None] = {}
+    for skill in COACH_SKILLS:
+        value = _number(raw_scores.get(skill))
+        if value is None and stats is not None:
+            value = _number(getattr(stats, f"{skill}_score", None))
+        scores[skill] = None if value is None else int(round(value))
+    overall = _number(results.get("overall"))
+    if overall is None and stats is not None:
+        overall = _number(stats.overall_score)
+    if not results and all(v is None for v in scores.values()) and overall is None:
+        return None
+
+    def items(name: str) -> list[dict[str, str]]:
+        value = results.get(name)
+        return [{"text": str(i.get("text") or ""), "quote": str(i.get("quote") or "")}
+                for i in (value if isinstance(value, list) else []) if isinstance(i, dict) and i.get("text")]
+
+    provider = provider or str(results.get("provider") or "local")
+    return CoachView(
+        provider=provider, provider_label=provider_label(provider),
+        note=str(results.get("label") or ""), scores=scores, overall=None if overall is None else int(round(overall)),
+        strengths=items("strengths"), improvements=items("improvements"),
+    )
+
+
+def _english(language: str | None) -> bool:
+    return not language or language.lower().startswith("en")
+
+
+def get_session_detail(*, session: Session, user_id: uuid.UUID, practice_session_id: uuid.UUID | str) -> SessionDetail:
+    """One of the learner's sessions: transcript segments, recording with a playback URL, analytics.
+
+    Three queries: the session with its transcript, primary recording and analytics (all 1:1), the
+    final segments in sequence order, then the newest "speech_metrics" and "coach" analysis results.
+    Learner lines carry `parts` (fillers marked) when the transcript is English. The playback URL is
+    minted only after ownership is established.
+
+    Raises:
+        ValidationError: "not found" for an unknown id, someone else's session or a deleted one.
+    """
+    session_id = session_uuid(practice_session_id)
+    row = session.execute(
+        select(
+            PracticeSession,
+            Topic.title.label("topic_title"),
+            Transcript.id.label("transcript_id"),
+            Transcript.finalized,
+            Transcript.content.label("transcript_content"),
+            Transcript.is_anonymized,
+            Transcript.language,
+            Transcript.word_count,
+            AudioRecording.storage_key,
+            AudioRecording.mime_type,
+            AudioRecording.size_bytes,
+            AudioRecording.duration_seconds.label("audio_seconds"),
+            SessionAnalytics,
+        )
+        .join(Topic, Topic.id == PracticeSession.topic_id)
+        .outerjoin(Transcript, Transcript.session_id == PracticeSession.id)
+        .outerjoin(
+            AudioRecording,
+            and_(AudioRecording.session_id == PracticeSession.id, AudioRecording.is_primary.is_(True),
+                 AudioRecording.deleted_at.is_(None)),
+        )
+        .outerjoin(SessionAnalytics, SessionAnalytics.session_id == PracticeSession.id)
+        .where(PracticeSession.id == session_id, PracticeSession.user_id == user_id,
+               PracticeSession.deleted_at.is_(None))
+    ).first()
+    if row is None:
+        raise not_found_error()
+    practice: PracticeSession = row.PracticeSession
+    readable = row.transcript_id is not None and not row.is_anonymized
+    segments: list[SegmentView] = []
+    if readable:
+        segments = [
+            SegmentView(sequence=s.sequence, speaker=s.speaker, text=s.text, start_ms=s.start_ms, end_ms=s.end_ms)
+            for s in session.execute(
+                select(TranscriptSegment.sequence, TranscriptSegment.speaker, TranscriptSegment.text,
+                       TranscriptSegment.start_ms, TranscriptSegment.end_ms)
+                .where(TranscriptSegment.transcript_id == row.transcript_id, TranscriptSegment.is_final.is_(True))
+                .order_by(TranscriptSegment.sequence)
+                .limit(MAX_SEGMENTS)
+            ).all()
+        ]
+    results: dict[str, tuple[str, dict[str, Any]]] = {}
+    for analysis_type, provider, payload in session.execute(
+        select(AnalysisResult.analysis_type, AnalysisResult.provider, AnalysisResult.results)
+        .where(AnalysisResult.session_id == session_id, AnalysisResult.analysis_type.in_(("speech_metrics", "coach")))
+        .order_by(AnalysisResult.created_at.desc(), AnalysisResult.id.desc())
+    ).all():
+        results.setdefault(analysis_type, (provider, payload if isinstance(payload, dict) else {}))
+    stats: SessionAnalytics | None = row.SessionAnalytics
+    figures = results.get("speech_metrics", ("", {}))[1]
+    if not figures and stats is not None:
+        figures = {"pace_wpm": stats.speaking_pace_wpm, "filler_rate_per_100": stats.filler_rate_per_100,
+                   "talk_time_ratio": stats.talk_time_ratio,
+                   "longest_monologue_seconds": stats.longest_monologue_seconds, "sentiment": stats.sentiment_score}
+    coach = None
+    if "coach" in results or stats is not None:
+        coach = _coach_view(*results.get("coach", ("", {})), stats)
+    if _english(figures.get("language") or row.language):
+        segments = [
+            replace(s, parts=sm.filler_parts(s.text)) if s.speaker == sm.LEARNER else s for s in segments
+        ]
+    text = (row.transcript_content or "").strip() if readable else ""
+    recording = None
+    if row.storage_key is not None:
+        try:
+            url = get_storage().open_url(row.storage_key, PLAYBACK_SECONDS)
+        except StorageError as error:
+            log.warning("playback URL unavailable: %s", type(error).__name__)
+            url = ""
+        recording = RecordingView(mime_type=row.mime_type, size_bytes=row.size_bytes,
+                                  duration_seconds=row.audio_seconds, url=url)
+    analytics = None
+    if stats is not None:
+        analytics = AnalyticsView(
+            overall_score=stats.overall_score, talk_time_ratio=_float(stats.talk_time_ratio),
+            filler_words_count=stats.filler_words_count, speaking_pace_wpm=stats.speaking_pace_wpm,
+            questions_asked=stats.questions_asked, longest_monologue_seconds=stats.longest_monologue_seconds,
+            skills={"opening": stats.opening_score, "questioning": stats.questioning_score,
+                    "objection_handling": stats.objection_handling_score, "closing": stats.closing_score},
+        )
+    return SessionDetail(
+        id=str(practice.id), title=practice.title, topic_title=row.topic_title, mode=practice.mode,
+        status=practice.status, privacy=practice.privacy, processing_status=practice.processing_status,
+        started_at=practice.started_at, ended_at=practice.ended_at, duration_seconds=practice.duration_seconds,
+        has_transcript=bool(readable and row.finalized and (segments or text)),
+        transcript_anonymized=bool(row.is_anonymized), transcript_language=row.language or "",
+        word_count=row.word_count or 0, segments=segments, transcript_text=text if not segments else "",
+        recording=recording, analytics=analytics, summary=dict(practice.analytics_summary or {}),
+        speech_metrics=metric_views(figures), coach=coach,
+    )

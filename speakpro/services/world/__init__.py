@@ -1,0 +1,1 @@
+"""The world: the district map, venue runs and the amphitheatre."""
