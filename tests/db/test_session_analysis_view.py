@@ -9,6 +9,7 @@ from speakpro.models import TranscriptSegment
 from speakpro.services.analysis import speech_metrics as sm
 from speakpro.services.analysis.analysis import analyse_session
 from speakpro.services.practice import history
+from speakpro.services.text import filler_parts
 from tests.db.test_history import count_queries
 from tests.factories import days_ago, make_practice_session, make_transcript, make_user
 
@@ -80,7 +81,7 @@ def test_detail_without_analysis_has_no_metrics_or_coach(session):
 
 
 def test_filler_parts_join_back_and_mark_only_fillers():
-    assert sm.filler_parts("") == [{"text": "", "filler": False}]
-    parts = sm.filler_parts("I was like, hmm… a tool like Slack, I mean.")
+    assert filler_parts("") == [{"text": "", "filler": False}]
+    parts = filler_parts("I was like, hmm… a tool like Slack, I mean.")
     assert "".join(p["text"] for p in parts) == "I was like, hmm… a tool like Slack, I mean."
     assert [p["text"] for p in parts if p["filler"]] == ["like", "hmm", "I mean"]

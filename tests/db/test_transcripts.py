@@ -12,7 +12,8 @@ from speakpro.models import Topic, Transcript, TranscriptSegment
 from speakpro.services.practice.practice import end_practice, start_practice
 from speakpro.services.practice.practice_access import NOT_ACTIVE, NOT_FOUND
 from speakpro.services.practice.segments import MAX_BATCH, MAX_SEGMENT_CHARS
-from speakpro.services.practice.transcripts import finalize_transcript, guess_language, ingest_segments, transcript_tail
+from speakpro.services.practice.transcripts import finalize_transcript, ingest_segments, transcript_tail
+from speakpro.services.text import guess_language
 from speakpro.services.validation import ValidationError
 from tests.factories import make_user
 

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from speakpro.services.analysis.rubric import (
-    count_fillers,
-    count_sentences,
-    rubric_keywords,
-    score_locally,
-    target_words_for,
-)
+from speakpro.services.analysis.rubric import rubric_keywords, score_locally, target_words_for
 from speakpro.services.learning.feedback import parse_ai_feedback
+from speakpro.services.text import count_fillers, count_sentences
 
 
 def test_a_short_hook_scores_27():

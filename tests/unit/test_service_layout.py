@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ROOT / "speakpro" / "services"
 DOMAINS = {"accounts", "learning", "world", "practice", "analysis", "dashboards"}
-SHARED = {"validation", "telemetry", "ratelimit", "chatbot"}
+SHARED = {"validation", "telemetry", "ratelimit", "chatbot", "text"}
 
 
 def _module_name(path: Path) -> str:
@@ -82,3 +82,35 @@ def test_no_service_lists_an_imported_name_as_its_own():
                 listed = {element.value for element in node.value.elts}
                 offences += sorted(f"{_module_name(path)}: {name}" for name in listed & imported)
     assert offences == []
+
+
+def test_services_import_each_other_without_cycles():
+    """Lazy imports included: a cycle between two services means one of them holds the other's half."""
+    graph: dict[str, set[str]] = {}
+    for path in SERVICES.rglob("*.py"):
+        if path.name == "__init__.py":
+            continue
+        deps = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                for alias in node.names:
+                    full = f"{node.module}.{alias.name}"
+                    deps.add(full if full in SERVICE_MODULES else node.module)
+        graph[_module_name(path)] = (deps & set(SERVICE_MODULES)) - {_module_name(path)}
+    cycles, state = [], {}
+
+    def visit(module: str, stack: list[str]) -> None:
+        state[module] = "open"
+        stack.append(module)
+        for dep in sorted(graph[module]):
+            if state.get(dep) == "open":
+                cycles.append(" -> ".join([*stack[stack.index(dep):], dep]))
+            elif dep not in state:
+                visit(dep, stack)
+        stack.pop()
+        state[module] = "done"
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [])
+    assert cycles == []

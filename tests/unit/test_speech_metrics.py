@@ -9,8 +9,8 @@ from speakpro.services.analysis.speech_metrics import (
     Utterance,
     _mattr,
     compute_speech_metrics,
-    filler_tokens,
 )
+from speakpro.services.text import count_fillers
 
 U, A = "user", "ai"
 
@@ -144,7 +144,7 @@ def test_non_english_text():
     ("Basically it works.", {"basically": 1}),
 ])
 def test_filler_rule(text, expected):
-    assert filler_tokens(text) == expected
+    assert count_fillers(text) == expected
 
 
 def test_filler_like_vs_verb_in_a_session():

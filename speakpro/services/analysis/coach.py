@@ -52,8 +52,8 @@ from speakpro.services.analysis.speech_metrics import (
     TALK_RATIO_HEALTHY,
     SegmentLike,
     SpeechMetrics,
-    tokens_of,
 )
+from speakpro.services.text import tokens_of
 
 log = logging.getLogger(__name__)
 

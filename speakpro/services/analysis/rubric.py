@@ -7,10 +7,11 @@ coach on top of it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
+
+from speakpro.services.text import count_fillers, count_sentences, words_of
 
 WORDS_PER_MINUTE = 140  # the middle of the 130-160 wpm range Module B teaches
 DEFAULT_TARGET_SECONDS = 60
@@ -18,8 +19,6 @@ WEIGHTS = {"length": 35, "fillers": 25, "structure": 15, "rubric": 25}
 FILLER_RATE_ZERO_POINTS = 10.0  # fillers per 100 words at which the filler criterion scores nothing
 FULL_STRUCTURE_SENTENCES = 3
 
-_WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
-_SENTENCE = re.compile(r"([^.!?]*)([.!?]+|$)")
 _STOPWORDS = frozenset(
     "about above after again also audible before being between both does doing each every from have into just "
     "more most never only other over same should than that their them then there these they this those under "
@@ -60,32 +59,6 @@ class LocalScore:
         data["rubric_covered"] = list(self.rubric_covered)
         data["tips"] = list(self.tips)
         return data
-
-
-def words_of(text: str) -> list[str]:
-    """The lower-cased words of a text in any script (letters and digits; "don't" is one word, "check-in" two)."""
-    return [w.lower().replace("\u2019", "'") for w in _WORD.findall(text)]
-
-
-def count_fillers(text: str) -> dict[str, int]:
-    """Filler words and phrases by kind, by the same rules as the analysis of practice sessions
-    (`speech_metrics.filler_tokens`: "umm" counts as "um"; "like", "you know" and "I mean" only when used as
-    fillers), so a lesson, the milestone and a practice session count a learner's fillers alike."""
-    from speakpro.services.analysis.speech_metrics import filler_tokens  # speech_metrics imports this module
-
-    return filler_tokens(text)
-
-
-def count_sentences(text: str) -> tuple[int, int]:
-    """(sentences, questions): runs of text ending in . ! ? (or the end) that hold a word; `?` makes a question."""
-    sentences = questions = 0
-    for match in _SENTENCE.finditer(text):
-        if not _WORD.search(match.group(1)):
-            continue
-        sentences += 1
-        if "?" in match.group(2):
-            questions += 1
-    return sentences, questions
 
 
 def rubric_keywords(item: str) -> list[str]:

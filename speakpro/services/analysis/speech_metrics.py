@@ -11,19 +11,9 @@ Metric definitions (and where the healthy range comes from):
   clamps overlapping segments of one speaker). Healthy 130-160 wpm: the conversational range Module B
   teaches (and `services.analysis.rubric.WORDS_PER_MINUTE`). None when the learner has no speaking time.
 - **filler_count / filler_rate_per_100** = English fillers in the learner's words, and per 100 learner words.
-  Vocal fillers: um, uh, er, ah, hmm, also lengthened ("ummm", "uhh", "errm", "aah", "hm", "hmmm").
-  Lexical fillers: "basically" (always); "you know" and "I mean" when set off by punctuation (followed by
-  a comma / sentence end / end of the utterance, or preceded by a comma) and not preceded by what, do,
-  does, did, don't, doesn't, didn't, if, that ("Do you know the price?", "I mean it", "that's what I
-  mean" are not fillers); "like" by the LIKE RULE below. Healthy: under 3 per 100 words (SpeakPro's
-  target, used by the daily quest "filler_free").
-  LIKE RULE: "like" is NOT a filler after a verb/preposition context word (I, you, we, they, I'd, you'd,
-  we'd, they'd, would, 'd, do, don't, does, did, didn't, to, really, also, just, feel(s), look(s), looks,
-  sound(s), seem(s), something, more, much, not); otherwise it IS a filler when it is followed by a comma,
-  preceded by a comma, starts a sentence / utterance, or follows a form of "be" (was, is, it's, i'm,
-  he's, she's, that's, we're, they're, were, am, are, be) — the discourse "I was like..." / "it's
-  like...". Any other "like" ("a tool like Slack") is not a filler. Known limits: "It's like a CRM"
-  (comparison) counts; "Like most teams, ..." (preposition at sentence start) counts.
+  Fillers by the rules of `services.text` (vocal fillers, "basically", and "like", "you know", "I mean"
+  only where they are used as fillers). Healthy: under 3 per 100 words (SpeakPro's target, used by the
+  daily quest "filler_free").
   Fillers are English-only: when the transcript's language is not English, fillers are not counted
   (filler_count / filler_rate None): "um" is Portuguese for "a", "er" German for "he". The rate is None
   when the learner said no word.
@@ -32,7 +22,7 @@ Metric definitions (and where the healthy range comes from):
   talk about 43% of the time (Gong Labs). None when nobody spoke.
 - **longest_monologue_seconds** = the longest run of consecutive learner segments with no partner segment
   between them, from the first segment's start to the last one's end. Healthy under 90 s.
-- **questions_asked** = learner sentences ending with "?" (`services.analysis.rubric.count_sentences` per segment).
+- **questions_asked** = learner sentences ending with "?" (`services.text.count_sentences` per segment).
 - **pause_count / longest_pause_seconds** = silences of at least 2 s between consecutive learner segments
   of one run (the learner holds the floor; a gap in which the partner spoke is a turn, not a pause).
 - **sentiment** = VADER (vaderSentiment) compound score of the learner's text, -1..1; above 0.05 reads as
@@ -47,19 +37,17 @@ pace, talk time, monologues, questions and pauses work for any language.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any, Protocol
 
-from speakpro.services.analysis.rubric import count_sentences
+from speakpro.services.text import count_fillers, count_sentences, guess_language, is_word, tokens_of
 
 __all__ = [
     "FILLER_RATE_HEALTHY_MAX", "LEARNER", "MATTR_WINDOW", "MONOLOGUE_HEALTHY_MAX_SECONDS", "PACE_HEALTHY_WPM",
     "PAUSE_MIN_MS", "SENTIMENT_POSITIVE_MIN", "TALK_RATIO_HEALTHY", "TALK_RATIO_TOP_REPS",
     "VOCABULARY_VARIETY_HEALTHY_MIN", "VERSION", "SpeechMetrics", "Utterance", "compute_speech_metrics",
-    "filler_parts", "filler_tokens", "tokens_of",
 ]
 
 VERSION = "speech-metrics-1"
@@ -74,23 +62,6 @@ PAUSE_MIN_MS = 2000
 SENTIMENT_POSITIVE_MIN = 0.05  # VADER's threshold for a positive compound score
 MATTR_WINDOW = 50
 VOCABULARY_VARIETY_HEALTHY_MIN = 0.7
-
-_TOKEN = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*|[,.!?;:\u2026\u2014]")
-_SENTENCE_END = frozenset(".!?;:\u2026\u2014")
-_VOCAL = (
-    (re.compile(r"^u+m+$"), "um"), (re.compile(r"^u+h+$"), "uh"), (re.compile(r"^e+r+m*$"), "er"),
-    (re.compile(r"^a+h+$"), "ah"), (re.compile(r"^h+m+$"), "hmm"),
-)
-_PHRASES = (("you", "know"), ("i", "mean"))
-_PHRASE_NOT_AFTER = frozenset({"what", "do", "does", "did", "don't", "doesn't", "didn't", "if", "that"})
-_LIKE_NOT_AFTER = frozenset({
-    "i", "you", "we", "they", "i'd", "you'd", "we'd", "they'd", "would", "d", "do", "don't", "does", "did",
-    "didn't", "to", "really", "also", "just", "feel", "feels", "look", "looks", "sound", "sounds", "seem",
-    "seems", "something", "more", "much", "not",
-})
-_BE = frozenset({"was", "is", "it's", "i'm", "he's", "she's", "that's", "we're", "they're", "were", "am", "are",
-                 "be"})
-
 
 class SegmentLike(Protocol):
     speaker: str
@@ -162,88 +133,6 @@ class SpeechMetrics:
         return {**asdict(self), "assessments": self.assessments()}
 
 
-def tokens_of(text: str) -> list[str]:
-    """Lower-cased words (Unicode letters/digits, apostrophes kept) and the punctuation marks , . ! ? ; : … —."""
-    return [t.lower().replace("\u2019", "'") for t in _TOKEN.findall(text or "")]
-
-
-def _is_word(token: str) -> bool:
-    return token not in _SENTENCE_END and token != ","
-
-
-def _vocal_form(word: str) -> str | None:
-    for pattern, form in _VOCAL:
-        if pattern.match(word):
-            return form
-    return None
-
-
-def _filler_hits(tokens: list[str]) -> list[tuple[str, int, int]]:
-    """(kind, first token index, last token index) of each filler, by the rules of the module docstring."""
-    hits: list[tuple[str, int, int]] = []
-
-    def before(i: int) -> str | None:  # the token before i, None at the start of the utterance
-        return tokens[i - 1] if i > 0 else None
-
-    def after(i: int) -> str | None:
-        return tokens[i + 1] if i + 1 < len(tokens) else None
-
-    for i, token in enumerate(tokens):
-        if not _is_word(token):
-            continue
-        vocal = _vocal_form(token)
-        if vocal:
-            hits.append((vocal, i, i))
-        elif token == "basically":
-            hits.append(("basically", i, i))
-        elif token == "like":
-            prev, nxt = before(i), after(i)
-            if prev in _LIKE_NOT_AFTER:
-                continue
-            if nxt == "," or prev == "," or prev is None or prev in _SENTENCE_END or prev in _BE:
-                hits.append(("like", i, i))
-        for first, second in _PHRASES:
-            if token == first and after(i) == second:
-                prev, nxt = before(i), after(i + 1)
-                if prev in _PHRASE_NOT_AFTER:
-                    continue
-                if nxt is None or nxt == "," or nxt in _SENTENCE_END or prev == ",":
-                    hits.append((f"{first} {second}", i, i + 1))
-    return hits
-
-
-def filler_tokens(text: str) -> dict[str, int]:
-    """The English fillers of one utterance by kind, by the rules of the module docstring."""
-    found: dict[str, int] = {}
-    for kind, _, _ in _filler_hits(tokens_of(text)):
-        found[kind] = found.get(kind, 0) + 1
-    return found
-
-
-def filler_parts(text: str) -> list[dict[str, Any]]:
-    """One utterance split into consecutive parts `{"text", "filler"}` that join back to `text` exactly.
-
-    The filler parts are the fillers `filler_tokens` counts (a phrase such as "you know" is one part,
-    including the space between its words); everything else, punctuation included, is plain.
-    """
-    text = text or ""
-    matches = list(_TOKEN.finditer(text))
-    tokens = [m.group(0).lower().replace("\u2019", "'") for m in matches]
-    spans = sorted((matches[first].start(), matches[last].end()) for _, first, last in _filler_hits(tokens))
-    parts: list[dict[str, Any]] = []
-    cursor = 0
-    for start, end in spans:
-        if start < cursor:  # overlapping hits cannot happen today; never emit text twice
-            continue
-        if start > cursor:
-            parts.append({"text": text[cursor:start], "filler": False})
-        parts.append({"text": text[start:end], "filler": True})
-        cursor = end
-    if cursor < len(text) or not parts:
-        parts.append({"text": text[cursor:], "filler": False})
-    return parts
-
-
 def _union_ms(intervals: Iterable[tuple[int, int]]) -> int:
     total, current_start, current_end = 0, None, None
     for start, end in sorted(intervals):
@@ -286,12 +175,6 @@ def _vader():
     return SentimentIntensityAnalyzer()
 
 
-def _guess_language(words: list[str]) -> str:
-    from speakpro.services.practice.transcripts import guess_language
-
-    return guess_language(words)
-
-
 def compute_speech_metrics(segments: Iterable[SegmentLike], *, language: str | None = None) -> SpeechMetrics:
     """The metrics of one session's segments (in sequence order); never raises on empty input.
 
@@ -306,7 +189,7 @@ def compute_speech_metrics(segments: Iterable[SegmentLike], *, language: str | N
     partner_words = 0
     spoken: list[tuple[Utterance, list[str]]] = []
     for u in utterances:
-        words = [t for t in tokens_of(u.text) if _is_word(t)]
+        words = [t for t in tokens_of(u.text) if is_word(t)]
         if not words:
             continue
         spoken.append((u, words))
@@ -315,7 +198,7 @@ def compute_speech_metrics(segments: Iterable[SegmentLike], *, language: str | N
         else:
             partner_words += len(words)
     learner = [u for u, _ in spoken if u.speaker == LEARNER]
-    language = language or _guess_language(learner_words + [w for u, ws in spoken if u.speaker != LEARNER
+    language = language or guess_language(learner_words + [w for u, ws in spoken if u.speaker != LEARNER
                                                             for w in ws])
     english = language.lower().startswith("en")
 
@@ -327,7 +210,7 @@ def compute_speech_metrics(segments: Iterable[SegmentLike], *, language: str | N
     fillers: dict[str, int] = {}
     if english:
         for u in learner:
-            for kind, count in filler_tokens(u.text).items():
+            for kind, count in count_fillers(u.text).items():
                 fillers[kind] = fillers.get(kind, 0) + count
     filler_count = sum(fillers.values()) if english else None
     filler_rate = round(100 * filler_count / n_words, 2) if english and n_words else None

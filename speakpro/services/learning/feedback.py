@@ -23,11 +23,8 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from speakpro.models import KnowledgeBlock
-from speakpro.services.analysis.rubric import (
-    LocalScore,
-    score_locally,
-    words_of,
-)
+from speakpro.services.analysis.rubric import LocalScore, score_locally
+from speakpro.services.text import words_of
 
 __all__ = [
     "GROUNDING_BLOCKS", "MAX_AI_ITEMS", "MAX_AI_ITEM_CHARS", "MAX_RAW_CHARS", "ExerciseFeedback", "GroundingBlock",

@@ -9,7 +9,7 @@ import json
 import re
 from typing import Any
 
-from speakpro.services.analysis.rubric import words_of
+from speakpro.services.text import words_of
 from speakpro.services.validation import ValidationError, clean_answer_text
 
 MAX_ANSWER_BYTES = 1_000_000

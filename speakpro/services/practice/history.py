@@ -7,7 +7,7 @@ three (the session with its 1:1 rows, the segments, then its analysis results), 
 
 The detail also carries the analysis next to the transcript: the speech metrics with their healthy
 bands (`services.analysis.speech_metrics` constants), the coach's rubric with strengths and improvements, and each
-learner line split into plain and filler parts (`speech_metrics.filler_parts`, English only).
+learner line split into plain and filler parts (`text.filler_parts`, English only).
 
 Deleting a session lives in `services.practice.session_deletion`; its docstring gives the privacy rules.
 """
@@ -42,6 +42,7 @@ from speakpro.services.practice.session_deletion import (
     not_found_error,
     session_uuid,
 )
+from speakpro.services.text import filler_parts
 
 log = logging.getLogger(__name__)
 
@@ -404,7 +405,7 @@ def get_session_detail(*, session: Session, user_id: uuid.UUID, practice_session
         coach = _coach_view(*results.get("coach", ("", {})), stats)
     if _english(figures.get("language") or row.language):
         segments = [
-            replace(s, parts=sm.filler_parts(s.text)) if s.speaker == sm.LEARNER else s for s in segments
+            replace(s, parts=filler_parts(s.text)) if s.speaker == sm.LEARNER else s for s in segments
         ]
     text = (row.transcript_content or "").strip() if readable else ""
     recording = None

@@ -32,7 +32,6 @@ ownership checks in `services/practice/practice_access.py`.
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
 
@@ -52,18 +51,18 @@ from speakpro.services.practice.segments import (
     Segment,
     validate_segments,
 )
+from speakpro.services.text import guess_language, words_of
 from speakpro.services.validation import ValidationError
 
 __all__ = [
     "SPEAKER_LABELS", "TAIL_DEFAULT", "TAIL_MAX", "UNFINISHED_MARK", "BatchOutcome", "finalize_transcript",
-    "guess_language", "ingest_batch", "ingest_segments", "transcript_tail",
+    "ingest_batch", "ingest_segments", "transcript_tail",
 ]
 
 TAIL_DEFAULT, TAIL_MAX = 30, 200
 SPEAKER_LABELS = {"user": "Learner", "ai": "Partner"}
 UNFINISHED_MARK = "[unfinished]"
 
-_WORD = re.compile(r"\w+(?:['’-]\w+)*")
 _segments = TranscriptSegment.__table__
 _practice = PracticeSession.__table__
 _transcripts = Transcript.__table__
@@ -227,28 +226,6 @@ def transcript_tail(
     return [LiveSegment(r.sequence, r.speaker, r.text, r.start_ms, r.end_ms, r.is_final) for r in reversed(rows)]
 
 
-_STOPWORDS = {
-    "en": {"the", "and", "you", "that", "is", "to", "of", "it", "we", "for", "this", "with", "what", "have"},
-    "es": {"el", "la", "que", "de", "los", "las", "y", "es", "por", "para", "con", "una", "pero", "muy"},
-    "fr": {"le", "la", "les", "et", "est", "que", "des", "une", "pour", "pas", "vous", "nous", "avec", "dans"},
-    "de": {"der", "die", "das", "und", "ist", "nicht", "ich", "sie", "wir", "mit", "ein", "eine", "auch", "für"},
-    "pt": {"o", "os", "que", "de", "não", "uma", "para", "com", "você", "mas", "muito", "isso", "está", "em"},
-    "it": {"il", "che", "di", "non", "una", "per", "con", "sono", "della", "anche", "questo", "ma", "è", "gli"},
-    "nl": {"de", "het", "een", "en", "niet", "ik", "je", "wij", "met", "voor", "maar", "ook", "dat", "zijn"},
-}
-
-
-def guess_language(words: list[str]) -> str:
-    """A rough language code from common function words; "en" unless another language clearly leads."""
-    lowered = [w.lower() for w in words]
-    scores = {code: sum(1 for w in lowered if w in stop) for code, stop in _STOPWORDS.items()}
-    best = max(scores, key=lambda code: scores[code])
-    # Several languages share short words ("de", "que"): demand a clear lead over English.
-    if best != "en" and scores[best] >= 3 and scores[best] >= 2 * scores["en"]:
-        return best
-    return "en"
-
-
 def finalize_transcript(*, session: Session, practice_session_id: uuid.UUID | str) -> FinalTranscript:
     """Write the transcript's content and figures from its segments and mark it finalized.
 
@@ -289,7 +266,7 @@ def finalize_transcript(*, session: Session, practice_session_id: uuid.UUID | st
             continue
         line = f"{SPEAKER_LABELS.get(row.speaker, row.speaker)}: {row.text}"
         lines.append(line if row.is_final else f"{line} {UNFINISHED_MARK}")
-        words.extend(_WORD.findall(row.text))
+        words.extend(words_of(row.text))
     final = FinalTranscript(content="\n".join(lines), word_count=len(words), language=guess_language(words),
                             confidence=None, finalized=True)
     session.execute(
