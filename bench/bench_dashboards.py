@@ -93,17 +93,22 @@ def _grow(engine, total: int, have: int) -> float:
         with engine.begin() as conn:
             for statement in SETUP.split(";\n"):
                 if statement.strip():
-                    conn.execute(text(statement), {"companies": COMPANIES, "learners": LEARNERS,
-                                                   "probe_learners": PROBE_LEARNERS})
-            conn.execute(text(SESSIONS), {"first": 0, "last": PROBE_SESSIONS - 1, "user_offset": 0,
-                                          "user_count": PROBE_LEARNERS})
+                    conn.execute(
+                        text(statement),
+                        {"companies": COMPANIES, "learners": LEARNERS, "probe_learners": PROBE_LEARNERS},
+                    )
+            conn.execute(
+                text(SESSIONS), {"first": 0, "last": PROBE_SESSIONS - 1, "user_offset": 0, "user_count": PROBE_LEARNERS}
+            )
         have = PROBE_SESSIONS
     batch = 250_000
     for first in range(have, total, batch):
         last = min(total, first + batch) - 1
         with engine.begin() as conn:
-            conn.execute(text(SESSIONS), {"first": first, "last": last, "user_offset": PROBE_LEARNERS,
-                                          "user_count": LEARNERS - PROBE_LEARNERS})
+            conn.execute(
+                text(SESSIONS),
+                {"first": first, "last": last, "user_offset": PROBE_LEARNERS, "user_count": LEARNERS - PROBE_LEARNERS},
+            )
         print(f"  generated {last + 1:,} sessions ({time.perf_counter() - started:.1f} s)", flush=True)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE practice_sessions"))
@@ -171,35 +176,64 @@ def _measure(engine, iterations: int) -> dict[str, tuple[int, float, float]]:
         average_company_id = conn.execute(text("SELECT id FROM bench_companies WHERE n = 7")).scalar_one()
         user_id = conn.execute(text("SELECT id FROM bench_users WHERE n = 42")).scalar_one()
         today = conn.execute(text("SELECT (now() AT TIME ZONE 'UTC')::date")).scalar_one()
-        own = conn.execute(text("SELECT count(*) FILTER (WHERE company_id = :p), count(*) FILTER (WHERE company_id"
-                                " = :a), count(*) FROM session_analytics"),
-                           {"p": company_id, "a": average_company_id}).one()
+        own = conn.execute(
+            text(
+                "SELECT count(*) FILTER (WHERE company_id = :p), count(*) FILTER (WHERE company_id"
+                " = :a), count(*) FROM session_analytics"
+            ),
+            {"p": company_id, "a": average_company_id},
+        ).one()
         print(f"  sessions: probe company {own[0]:,}, company 7 {own[1]:,}, all {own[2]:,}")
-        plan = conn.execute(text(
-            "EXPLAIN SELECT count(*), avg(overall_score), sum(duration_seconds), count(DISTINCT user_id) "
-            "FROM session_analytics WHERE company_id = :c AND session_date BETWEEN :a AND :b"),
-            {"c": company_id, "a": today - timedelta(days=89), "b": today}).scalars().all()
+        plan = (
+            conn.execute(
+                text(
+                    "EXPLAIN SELECT count(*), avg(overall_score), sum(duration_seconds), count(DISTINCT user_id) "
+                    "FROM session_analytics WHERE company_id = :c AND session_date BETWEEN :a AND :b"
+                ),
+                {"c": company_id, "a": today - timedelta(days=89), "b": today},
+            )
+            .scalars()
+            .all()
+        )
         print("  KPI plan:", " / ".join(line.strip() for line in plan if "Scan" in line))
-    split = _per_query(engine, lambda s: company_dashboard(
-        session=s, company_id=company_id, date_from=today - timedelta(days=89), date_to=today))
-    print("  company_dashboard per query (KPIs, daily, learners, skills): "
-          + ", ".join(f"{label} {ms:.2f} ms" for label, ms in split))
+    split = _per_query(
+        engine,
+        lambda s: company_dashboard(
+            session=s, company_id=company_id, date_from=today - timedelta(days=89), date_to=today
+        ),
+    )
+    print(
+        "  company_dashboard per query (KPIs, daily, learners, skills): "
+        + ", ".join(f"{label} {ms:.2f} ms" for label, ms in split)
+    )
     split = _per_query(engine, lambda s: list_history(session=s, user_id=user_id, page=1))
     print("  list_history per query (count, page): " + ", ".join(f"{label} {ms:.2f} ms" for label, ms in split))
     split = _per_query(engine, lambda s: admin_overview(session=s), iterations=10)
     print("  admin_overview query: " + ", ".join(f"{label} {ms:.2f} ms" for label, ms in split))
     return {
-        "company_dashboard (probe company, 90 days)": _time(engine, lambda s: company_dashboard(
-            session=s, company_id=company_id, date_from=today - timedelta(days=89), date_to=today), iterations),
-        "learner_progress (probe learner, 90 days)": _time(engine, lambda s: learner_progress(
-            session=s, user_id=user_id, days=90), iterations),
-        "list_history (probe learner, page 1)": _time(engine, lambda s: list_history(
-            session=s, user_id=user_id, page=1), iterations),
-        "company_dashboard (company 7, grows with N)": _time(engine, lambda s: company_dashboard(
-            session=s, company_id=average_company_id, date_from=today - timedelta(days=89), date_to=today),
-            iterations),
-        "admin_overview (100 companies, all time)": _time(engine, lambda s: admin_overview(session=s),
-                                                          max(5, iterations // 5)),
+        "company_dashboard (probe company, 90 days)": _time(
+            engine,
+            lambda s: company_dashboard(
+                session=s, company_id=company_id, date_from=today - timedelta(days=89), date_to=today
+            ),
+            iterations,
+        ),
+        "learner_progress (probe learner, 90 days)": _time(
+            engine, lambda s: learner_progress(session=s, user_id=user_id, days=90), iterations
+        ),
+        "list_history (probe learner, page 1)": _time(
+            engine, lambda s: list_history(session=s, user_id=user_id, page=1), iterations
+        ),
+        "company_dashboard (company 7, grows with N)": _time(
+            engine,
+            lambda s: company_dashboard(
+                session=s, company_id=average_company_id, date_from=today - timedelta(days=89), date_to=today
+            ),
+            iterations,
+        ),
+        "admin_overview (100 companies, all time)": _time(
+            engine, lambda s: admin_overview(session=s), max(5, iterations // 5)
+        ),
     }
 
 
@@ -219,12 +253,18 @@ def _rls_cost(url: str, engine, iterations: int) -> None:
         today = conn.execute(text("SELECT (now() AT TIME ZONE 'UTC')::date")).scalar_one()
     app_engine = create_app_engine(make_url(url).set(username=APP_ROLE, password=None))
     cases = (
-        ("company_dashboard (probe company, 90 days) as its manager",
-         DbContext(user_id=user_id, company_id=company_id, role="manager"),
-         lambda s: company_dashboard(session=s, company_id=company_id, date_from=today - timedelta(days=89),
-                                     date_to=today)),
-        ("list_history (probe learner, page 1) as the learner", DbContext(user_id=user_id, role="learner"),
-         lambda s: list_history(session=s, user_id=user_id, page=1)),
+        (
+            "company_dashboard (probe company, 90 days) as its manager",
+            DbContext(user_id=user_id, company_id=company_id, role="manager"),
+            lambda s: company_dashboard(
+                session=s, company_id=company_id, date_from=today - timedelta(days=89), date_to=today
+            ),
+        ),
+        (
+            "list_history (probe learner, page 1) as the learner",
+            DbContext(user_id=user_id, role="learner"),
+            lambda s: list_history(session=s, user_id=user_id, page=1),
+        ),
     )
     for label, context, work in cases:
         with use_context(context):

@@ -48,15 +48,42 @@ def _heavy_learner(session: Session) -> uuid.UUID:
     for index in range(1000):
         lesson_id, module_id = lessons[index % len(lessons)]
         run_id = uuid.uuid4()
-        runs.append({"id": run_id, "user_id": user_id, "lesson_id": lesson_id, "module_id": module_id,
-                     "state": "completed", "step_index": 4, "completed_at": now - timedelta(minutes=index)})
-        submissions.append({"id": uuid.uuid4(), "user_id": user_id, "module_id": module_id,
-                            "lesson_session_id": run_id, "stage": "speaking", "payload": {"text": "practice"},
-                            "scores": {"score": 70}, "duration_ms": 30_000})
+        runs.append(
+            {
+                "id": run_id,
+                "user_id": user_id,
+                "lesson_id": lesson_id,
+                "module_id": module_id,
+                "state": "completed",
+                "step_index": 4,
+                "completed_at": now - timedelta(minutes=index),
+            }
+        )
+        submissions.append(
+            {
+                "id": uuid.uuid4(),
+                "user_id": user_id,
+                "module_id": module_id,
+                "lesson_session_id": run_id,
+                "stage": "speaking",
+                "payload": {"text": "practice"},
+                "scores": {"score": 70},
+                "duration_ms": 30_000,
+            }
+        )
         started = now - timedelta(hours=index)
-        practice.append({"id": uuid.uuid4(), "user_id": user_id, "topic_id": topic_id, "title": "Practice",
-                         "status": "ended", "started_at": started, "ended_at": started + timedelta(minutes=3),
-                         "duration_seconds": 180})
+        practice.append(
+            {
+                "id": uuid.uuid4(),
+                "user_id": user_id,
+                "topic_id": topic_id,
+                "title": "Practice",
+                "status": "ended",
+                "started_at": started,
+                "ended_at": started + timedelta(minutes=3),
+                "duration_seconds": 180,
+            }
+        )
     session.execute(insert(LessonSession), runs)
     session.execute(insert(ExerciseSubmission), submissions)
     session.execute(insert(PracticeSession), practice)
@@ -119,16 +146,26 @@ def main(iterations: int = 200) -> None:
         # The app's own engine: the app role under Row-Level Security, its context set per transaction.
         app_engine = create_app_engine(make_url(url).set(username=APP_ROLE, password=None))
         print(f"database: {origin}; {iterations} loads each, one transaction per load")
-        for label, user_id in (("demo learner (60 days of history)", demo),
-                               ("learner with 1,000 completed submissions", heavy)):
+        for label, user_id in (
+            ("demo learner (60 days of history)", demo),
+            ("learner with 1,000 completed submissions", heavy),
+        ):
             owner = _measure(engine, user_id, iterations)
             with _as_learner(user_id):
                 rls = _measure(app_engine, user_id, iterations)
-                cost = rls_cost(engine, app_engine, lambda session, user_id=user_id: get_home_dashboard(
-                    session=session, user_id=user_id, today=utc_today()), iterations)
-            print(f"home dashboard, {label}: owner (no RLS) {owner[0]} queries, p50 {owner[1]:.2f} ms, "
-                  f"p95 {owner[2]:.2f} ms; app role {rls[0]} queries (+ the context, sent with the first); "
-                  f"alternating: {cost}")
+                cost = rls_cost(
+                    engine,
+                    app_engine,
+                    lambda session, user_id=user_id: get_home_dashboard(
+                        session=session, user_id=user_id, today=utc_today()
+                    ),
+                    iterations,
+                )
+            print(
+                f"home dashboard, {label}: owner (no RLS) {owner[0]} queries, p50 {owner[1]:.2f} ms, "
+                f"p95 {owner[2]:.2f} ms; app role {rls[0]} queries (+ the context, sent with the first); "
+                f"alternating: {cost}"
+            )
         app_engine.dispose()
         engine.dispose()
     finally:

@@ -82,8 +82,14 @@ WORDS = "so um we could ship on Monday if you know the price works for your team
 def segment(sequence: int) -> dict:
     text = " ".join(WORDS[(sequence + i) % len(WORDS)] for i in range(8))
     start = sequence * 200
-    return {"sequence": sequence, "speaker": "user" if sequence % 3 else "ai", "text": f"{sequence} {text}",
-            "start_ms": start, "end_ms": start + 180, "is_final": True}
+    return {
+        "sequence": sequence,
+        "speaker": "user" if sequence % 3 else "ai",
+        "text": f"{sequence} {text}",
+        "start_ms": start,
+        "end_ms": start + 180,
+        "is_final": True,
+    }
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -142,16 +148,31 @@ async def run_service(config: str, cluster: PrivatePostgres, args) -> dict:
         redis_cm = redis_database() if "redis" in config else None
         redis_url = redis_cm.__enter__() if redis_cm else None
         try:
-            backends = [Backend(database_url=database, secret_key=os.environ["SECRET_KEY"],
-                                data_dir=Path(os.environ["SPEAKPRO_DATA_DIR"]), redis_url=redis_url,
-                                name=f"bench-{config}-{i}") for i in range(count)]
+            backends = [
+                Backend(
+                    database_url=database,
+                    secret_key=os.environ["SECRET_KEY"],
+                    data_dir=Path(os.environ["SPEAKPRO_DATA_DIR"]),
+                    redis_url=redis_url,
+                    name=f"bench-{config}-{i}",
+                )
+                for i in range(count)
+            ]
             for backend in backends:
                 backend.start()
             for backend in backends:
                 await backend.wait_ready_async(240)
-            clients = [LiveClient(backends[i % count].url, session_id=learner.session_id,
-                                  session_token=learner.token, batch_interval=args.batch_ms / 1000,
-                                  resend_after=2.0, name=f"learner{i}") for i, learner in enumerate(learners)]
+            clients = [
+                LiveClient(
+                    backends[i % count].url,
+                    session_id=learner.session_id,
+                    session_token=learner.token,
+                    batch_interval=args.batch_ms / 1000,
+                    resend_after=2.0,
+                    name=f"learner{i}",
+                )
+                for i, learner in enumerate(learners)
+            ]
             ramp = time.monotonic()
             for client in clients:
                 await client.start()
@@ -205,17 +226,37 @@ async def run_service(config: str, cluster: PrivatePostgres, args) -> dict:
         stored = stored_counts(database, [learner.session_id for learner in learners])
         # Lost: produced, not in the database, and no longer held by the client either (dropped). Backlog:
         # not in the database yet but still held (and resent) by the client when the drain ended.
-        lost = sum(len(set(range(produced[i])) - stored.get(learner.session_id, set()) - set(held[i]))
-                   for i, learner in enumerate(learners))
-        backlog = sum(len(set(range(produced[i])) - stored.get(learner.session_id, set()))
-                      for i, learner in enumerate(learners)) - lost
+        lost = sum(
+            len(set(range(produced[i])) - stored.get(learner.session_id, set()) - set(held[i]))
+            for i, learner in enumerate(learners)
+        )
+        backlog = (
+            sum(
+                len(set(range(produced[i])) - stored.get(learner.session_id, set()))
+                for i, learner in enumerate(learners)
+            )
+            - lost
+        )
         return {
-            "config": config, "learners": len(clients), "ramp_s": ramp_s, "window_s": window,
-            "offered": args.learners * args.rate, "acked_rate": acked_window / window,
-            "p50": percentile(latencies, 50), "p95": percentile(latencies, 95), "p99": percentile(latencies, 99),
-            "max": max(latencies) if latencies else float("nan"), "lost": lost, "pending": backlog, "lag": lag,
-            "produced": sum(produced), "resends": resends, "reconnects": reconnects, "refusals": refusals,
-            "mean_batch": segments_sent / batches if batches else float("nan"), "cpu": cpu,
+            "config": config,
+            "learners": len(clients),
+            "ramp_s": ramp_s,
+            "window_s": window,
+            "offered": args.learners * args.rate,
+            "acked_rate": acked_window / window,
+            "p50": percentile(latencies, 50),
+            "p95": percentile(latencies, 95),
+            "p99": percentile(latencies, 99),
+            "max": max(latencies) if latencies else float("nan"),
+            "lost": lost,
+            "pending": backlog,
+            "lag": lag,
+            "produced": sum(produced),
+            "resends": resends,
+            "reconnects": reconnects,
+            "refusals": refusals,
+            "mean_batch": segments_sent / batches if batches else float("nan"),
+            "cpu": cpu,
             "load": (load_before, load_after),
             "ready_s": [round(b.ready_after or 0, 1) for b in backends],
         }
@@ -231,7 +272,8 @@ def stored_counts(database: str, session_ids: list[str]) -> dict[str, set[int]]:
             cursor.execute(
                 "SELECT t.session_id::text, array_agg(s.sequence) FROM transcript_segments s JOIN transcripts t "
                 "ON t.id = s.transcript_id WHERE s.is_final AND t.session_id::text = ANY(%s) GROUP BY 1",
-                (session_ids,))
+                (session_ids,),
+            )
             return {session: set(sequences) for session, sequences in cursor.fetchall()}
     finally:
         connection.close()
@@ -248,8 +290,10 @@ async def loop_lag(stop: asyncio.Event) -> tuple[float, float]:
     return percentile(lags, 50), percentile(lags, 99)
 
 
-INSERT = ("INSERT INTO transcript_segments (id, transcript_id, sequence, speaker, text, start_ms, end_ms, is_final, "
-          "created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, now(), now())")
+INSERT = (
+    "INSERT INTO transcript_segments (id, transcript_id, sequence, speaker, text, start_ms, end_ms, is_final, "
+    "created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, now(), now())"
+)
 
 
 def run_baseline(cluster: PrivatePostgres, args, *, paced: bool, batch_size: float) -> dict:
@@ -288,8 +332,18 @@ def run_baseline(cluster: PrivatePostgres, args, *, paced: bool, batch_size: flo
                     batch = []
                     for _ in range(size):
                         s = segment(sequence)
-                        batch.append((str(uuid.uuid4()), transcript_id, sequence, s["speaker"], s["text"],
-                                      s["start_ms"], s["end_ms"], True))
+                        batch.append(
+                            (
+                                str(uuid.uuid4()),
+                                transcript_id,
+                                sequence,
+                                s["speaker"],
+                                s["text"],
+                                s["start_ms"],
+                                s["end_ms"],
+                                True,
+                            )
+                        )
                         sequence += 1
                     began = time.monotonic()
                     with conn.cursor() as cursor:
@@ -302,8 +356,10 @@ def run_baseline(cluster: PrivatePostgres, args, *, paced: bool, batch_size: flo
                 with lock:
                     results.append((rows, latencies))
 
-        threads = [threading.Thread(target=worker, args=(transcripts[learner.session_id],), daemon=True)
-                   for learner in learners]
+        threads = [
+            threading.Thread(target=worker, args=(transcripts[learner.session_id],), daemon=True)
+            for learner in learners
+        ]
         for thread in threads:
             thread.start()
         pg_cpu, own_cpu = CpuMeter([postmaster_pid(cluster)]), CpuMeter([os.getpid()])
@@ -322,12 +378,26 @@ def run_baseline(cluster: PrivatePostgres, args, *, paced: bool, batch_size: flo
         rows = sum(r for r, _ in results)
         latencies = [x for _, lat in results for x in lat]
         return {
-            "config": "raw executemany" + (" paced" if paced else ""), "learners": args.learners,
-            "window_s": window, "offered": args.learners * args.rate if paced else float("nan"),
-            "acked_rate": rows / window, "p50": percentile(latencies, 50), "p95": percentile(latencies, 95),
-            "p99": percentile(latencies, 99), "max": max(latencies) if latencies else float("nan"), "lost": 0,
-            "pending": 0, "produced": rows, "resends": 0, "reconnects": 0, "refusals": 0, "mean_batch": batch_size,
-            "cpu": cpu, "load": (os.getloadavg()[0],) * 2, "ready_s": [], "lag": None,
+            "config": "raw executemany" + (" paced" if paced else ""),
+            "learners": args.learners,
+            "window_s": window,
+            "offered": args.learners * args.rate if paced else float("nan"),
+            "acked_rate": rows / window,
+            "p50": percentile(latencies, 50),
+            "p95": percentile(latencies, 95),
+            "p99": percentile(latencies, 99),
+            "max": max(latencies) if latencies else float("nan"),
+            "lost": 0,
+            "pending": 0,
+            "produced": rows,
+            "resends": 0,
+            "reconnects": 0,
+            "refusals": 0,
+            "mean_batch": batch_size,
+            "cpu": cpu,
+            "load": (os.getloadavg()[0],) * 2,
+            "ready_s": [],
+            "lag": None,
         }
     finally:
         pg.drop_database(database)
@@ -335,36 +405,48 @@ def run_baseline(cluster: PrivatePostgres, args, *, paced: bool, batch_size: flo
 
 def print_table(rows: list[dict], args, capacity: float | None) -> None:
     print()
-    print(f"live practice bench: {args.learners} learners x {args.rate} segments/s in {args.batch_ms} ms batches, "
-          f"{args.seconds} s each; {os.cpu_count()} cores (shared: figures are noisy)")
-    header = (f"{'configuration':<24} {'offered/s':>9} {'acked/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
-              f"{'max ms':>7} {'lost':>5} {'backlog':>7} {'resent':>6} {'batch':>5} {'backend%':>8} {'pg%':>5} "
-              f"{'client%':>7} {'load':>9}")
+    print(
+        f"live practice bench: {args.learners} learners x {args.rate} segments/s in {args.batch_ms} ms batches, "
+        f"{args.seconds} s each; {os.cpu_count()} cores (shared: figures are noisy)"
+    )
+    header = (
+        f"{'configuration':<24} {'offered/s':>9} {'acked/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
+        f"{'max ms':>7} {'lost':>5} {'backlog':>7} {'resent':>6} {'batch':>5} {'backend%':>8} {'pg%':>5} "
+        f"{'client%':>7} {'load':>9}"
+    )
     print(header)
     print("-" * len(header))
     for row in rows:
         cpu = row["cpu"]
-        print(f"{row['config']:<24} {row['offered']:>9.0f} {row['acked_rate']:>8.0f} {row['p50'] * 1000:>7.1f} "
-              f"{row['p95'] * 1000:>7.1f} {row['p99'] * 1000:>7.1f} {row['max'] * 1000:>7.0f} {row['lost']:>5} "
-              f"{row['pending']:>7} {row['resends']:>6} {row['mean_batch']:>5.1f} {cpu['backend']:>8.0f} "
-              f"{cpu['postgres']:>5.0f} {cpu['client']:>7.0f} {row['load'][0]:>4.1f}/{row['load'][1]:<4.1f}")
+        print(
+            f"{row['config']:<24} {row['offered']:>9.0f} {row['acked_rate']:>8.0f} {row['p50'] * 1000:>7.1f} "
+            f"{row['p95'] * 1000:>7.1f} {row['p99'] * 1000:>7.1f} {row['max'] * 1000:>7.0f} {row['lost']:>5} "
+            f"{row['pending']:>7} {row['resends']:>6} {row['mean_batch']:>5.1f} {cpu['backend']:>8.0f} "
+            f"{cpu['postgres']:>5.0f} {cpu['client']:>7.0f} {row['load'][0]:>4.1f}/{row['load'][1]:<4.1f}"
+        )
     print()
     for row in rows:
         if row.get("ready_s"):
-            print(f"{row['config']}: backends ready after {row['ready_s']} s, pages loaded in {row['ramp_s']:.1f} s, "
-                  f"{row['produced']} finals produced, {row['reconnects']} reconnects, {row['refusals']} refusals, "
-                  f"load generator's loop lag p50 {row['lag'][0] * 1000:.1f} ms / p99 {row['lag'][1] * 1000:.1f} ms")
+            print(
+                f"{row['config']}: backends ready after {row['ready_s']} s, pages loaded in {row['ramp_s']:.1f} s, "
+                f"{row['produced']} finals produced, {row['reconnects']} reconnects, {row['refusals']} refusals, "
+                f"load generator's loop lag p50 {row['lag'][0] * 1000:.1f} ms / p99 {row['lag'][1] * 1000:.1f} ms"
+            )
     paced = next((row for row in rows if row["config"] == "raw executemany paced"), None)
     if capacity:
         for row in rows:
             if row["config"].startswith("raw"):
                 continue
             ratio = row["acked_rate"] / capacity
-            line = (f"{row['config']}: acknowledged rate {row['acked_rate']:.0f}/s = {ratio:.2f} x "
-                    f"raw executemany capacity ({capacity:.0f} rows/s, unpaced)")
+            line = (
+                f"{row['config']}: acknowledged rate {row['acked_rate']:.0f}/s = {ratio:.2f} x "
+                f"raw executemany capacity ({capacity:.0f} rows/s, unpaced)"
+            )
             if paced:
-                line += (f"; {row['acked_rate'] / paced['acked_rate']:.2f} x raw at the same offered load; p50 "
-                         f"{row['p50'] / paced['p50']:.1f} x, p99 {row['p99'] / paced['p99']:.1f} x the raw commit's")
+                line += (
+                    f"; {row['acked_rate'] / paced['acked_rate']:.2f} x raw at the same offered load; p50 "
+                    f"{row['p50'] / paced['p50']:.1f} x, p99 {row['p99'] / paced['p99']:.1f} x the raw commit's"
+                )
             print(line)
 
 

@@ -49,10 +49,14 @@ def main(iterations: int = 200) -> None:
                 get_catalog_overview(session=session)
                 timings.append((time.perf_counter() - t0) * 1000)
         print(f"database: {origin}")
-        print(f"seed: {seed_seconds:.2f} s for {report.counts['practice_sessions']} sessions, "
-              f"{report.counts['transcript_segments']} segments")
-        print(f"catalogue overview: {queries / iterations:.0f} queries per call, "
-              f"p50 {statistics.median(timings):.2f} ms, p95 {sorted(timings)[int(0.95 * len(timings))]:.2f} ms")
+        print(
+            f"seed: {seed_seconds:.2f} s for {report.counts['practice_sessions']} sessions, "
+            f"{report.counts['transcript_segments']} segments"
+        )
+        print(
+            f"catalogue overview: {queries / iterations:.0f} queries per call, "
+            f"p50 {statistics.median(timings):.2f} ms, p95 {sorted(timings)[int(0.95 * len(timings))]:.2f} ms"
+        )
         engine.dispose()
     finally:
         pg.drop_database(url)

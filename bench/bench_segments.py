@@ -49,8 +49,14 @@ def _deliveries(total: int, live: bool) -> list[dict]:
         speaker = "user" if sequence % 3 else "ai"
         text = " ".join(WORDS[(sequence + i) % len(WORDS)] for i in range(8))
         start, end = sequence * step, sequence * step + max(1, step - 10)
-        final = {"sequence": sequence, "speaker": speaker, "text": text, "start_ms": start, "end_ms": end,
-                 "is_final": True}
+        final = {
+            "sequence": sequence,
+            "speaker": speaker,
+            "text": text,
+            "start_ms": start,
+            "end_ms": end,
+            "is_final": True,
+        }
         if live:
             rows.append({**final, "text": text.rsplit(" ", 3)[0], "end_ms": start + step // 2, "is_final": False})
         rows.append(final)
@@ -79,7 +85,7 @@ def _service(engine, rows: list[dict], batch: int, reuse: bool) -> float:
     from speakpro.services.practice.transcripts import ingest_segments
 
     user_id, practice_id = _new_session(engine)
-    batches = [rows[i:i + batch] for i in range(0, len(rows), batch)]
+    batches = [rows[i : i + batch] for i in range(0, len(rows), batch)]
     started = time.perf_counter()
     if reuse:
         with Session(engine, expire_on_commit=False) as session:
@@ -101,26 +107,35 @@ CREATE TABLE IF NOT EXISTS bench_raw_segments (
     start_ms integer NOT NULL, end_ms integer NOT NULL, is_final boolean NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now()
 )"""
-RAW_INSERT = ("INSERT INTO bench_raw_segments (transcript_id, sequence, speaker, text, start_ms, end_ms, is_final) "
-              "VALUES (%s, %s, %s, %s, %s, %s, %s)")
+RAW_INSERT = (
+    "INSERT INTO bench_raw_segments (transcript_id, sequence, speaker, text, start_ms, end_ms, is_final) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s)"
+)
 
 
 def _raw(url: str, rows: list[dict], batch: int) -> float:
     parsed = make_url(url)
-    conn = psycopg2.connect(host=parsed.host, port=parsed.port or 5432, user=parsed.username,
-                            password=parsed.password, dbname=parsed.database)
+    conn = psycopg2.connect(
+        host=parsed.host,
+        port=parsed.port or 5432,
+        user=parsed.username,
+        password=parsed.password,
+        dbname=parsed.database,
+    )
     try:
         with conn.cursor() as cursor:
             cursor.execute(RAW_TABLE)
             cursor.execute("TRUNCATE bench_raw_segments")
         conn.commit()
         transcript_id = str(uuid.uuid4())
-        values = [(transcript_id, r["sequence"], r["speaker"], r["text"], r["start_ms"], r["end_ms"], r["is_final"])
-                  for r in rows]
+        values = [
+            (transcript_id, r["sequence"], r["speaker"], r["text"], r["start_ms"], r["end_ms"], r["is_final"])
+            for r in rows
+        ]
         started = time.perf_counter()
         with conn.cursor() as cursor:
             for i in range(0, len(values), batch):
-                cursor.executemany(RAW_INSERT, values[i:i + batch])
+                cursor.executemany(RAW_INSERT, values[i : i + batch])
                 conn.commit()
         return len(values) / (time.perf_counter() - started)
     finally:
@@ -142,8 +157,10 @@ def main() -> None:
         db.set_engine(engine)
         _service(engine, _deliveries(400, live=True), 50, reuse=True)  # warm-up: imports, caches, connections
         _raw(url, _deliveries(400, live=True), 50)
-        header = (f"{'workload':<8} {'batch':>5} {'service reused':>15} {'service new':>12} "
-                  f"{'raw executemany':>16} {'raw/service':>12}")
+        header = (
+            f"{'workload':<8} {'batch':>5} {'service reused':>15} {'service new':>12} "
+            f"{'raw executemany':>16} {'raw/service':>12}"
+        )
         print(header)
         print("-" * len(header))
         for live in (False, True):
@@ -152,8 +169,10 @@ def main() -> None:
                 reused = max(_service(engine, rows, batch, reuse=True) for _ in range(repeats))
                 fresh = max(_service(engine, rows, batch, reuse=False) for _ in range(repeats))
                 raw = max(_raw(url, rows, batch) for _ in range(repeats))
-                print(f"{'live' if live else 'finals':<8} {batch:>5} {reused:>13,.0f}/s {fresh:>10,.0f}/s "
-                      f"{raw:>14,.0f}/s {raw / reused:>11.2f}x")
+                print(
+                    f"{'live' if live else 'finals':<8} {batch:>5} {reused:>13,.0f}/s {fresh:>10,.0f}/s "
+                    f"{raw:>14,.0f}/s {raw / reused:>11.2f}x"
+                )
     finally:
         if engine is not None:
             engine.dispose()

@@ -26,9 +26,11 @@ class RlsCost:
     spread: tuple[float, float]  # the pair ratios' 25th and 75th percentiles
 
     def __str__(self) -> str:
-        return (f"owner p50 {self.owner_p50:.2f} ms, app role p50 {self.rls_p50:.2f} ms: RLS costs "
-                f"{self.ratio - 1:+.1%} (pairs' interquartile range {self.spread[0] - 1:+.0%} to "
-                f"{self.spread[1] - 1:+.0%})")
+        return (
+            f"owner p50 {self.owner_p50:.2f} ms, app role p50 {self.rls_p50:.2f} ms: RLS costs "
+            f"{self.ratio - 1:+.1%} (pairs' interquartile range {self.spread[0] - 1:+.0%} to "
+            f"{self.spread[1] - 1:+.0%})"
+        )
 
 
 def _call(engine: Engine, work: Callable[[Session], object]) -> float:
@@ -47,8 +49,9 @@ def _fill_pool(engine: Engine) -> None:
         connection.close()
 
 
-def rls_cost(owner: Engine, app: Engine, work: Callable[[Session], object], iterations: int,
-             warmup: int = 10) -> RlsCost:
+def rls_cost(
+    owner: Engine, app: Engine, work: Callable[[Session], object], iterations: int, warmup: int = 10
+) -> RlsCost:
     """Time `work` `iterations` times on each engine, alternating (the caller sets the DbContext)."""
     for engine in (owner, app):
         _fill_pool(engine)
@@ -65,5 +68,6 @@ def rls_cost(owner: Engine, app: Engine, work: Callable[[Session], object], iter
             owner_ms.append(_call(owner, work))
     ratios = sorted(r / o for o, r in zip(owner_ms, rls_ms, strict=True))
     quartiles = statistics.quantiles(ratios, n=4)
-    return RlsCost(statistics.median(owner_ms), statistics.median(rls_ms), statistics.median(ratios),
-                   (quartiles[0], quartiles[2]))
+    return RlsCost(
+        statistics.median(owner_ms), statistics.median(rls_ms), statistics.median(ratios), (quartiles[0], quartiles[2])
+    )

@@ -31,8 +31,11 @@ def _cmd_db_stop(_args) -> int:
 
     # As root, pgserver runs the server as its own "pgserver" user: pg_ctl must run as that user too (no sudo
     # needed, and none is installed on every machine).
-    subprocess.run([str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(pgdata), "stop", "-m", "fast"], check=False,
-                   user="pgserver" if _is_root() else None)
+    subprocess.run(
+        [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(pgdata), "stop", "-m", "fast"],
+        check=False,
+        user="pgserver" if _is_root() else None,
+    )
     return 0
 
 
@@ -181,11 +184,14 @@ def _cmd_create_admin(args) -> int:
             if args.promote:
                 user = accounts.promote_to_admin(session=session, email=args.email)
             else:
-                user = accounts.create_admin(session=session, email=args.email, password=password,
-                                             display_name=args.name or "")
+                user = accounts.create_admin(
+                    session=session, email=args.email, password=password, display_name=args.name or ""
+                )
     except accounts.EmailTaken:
-        print("create-admin: an account with this email already exists; add --promote to make it an admin",
-              file=sys.stderr)
+        print(
+            "create-admin: an account with this email already exists; add --promote to make it an admin",
+            file=sys.stderr,
+        )
         return 1
     except ValidationError as error:
         print(f"create-admin: {error.message}", file=sys.stderr)
@@ -215,8 +221,10 @@ def _cmd_export_user(args) -> int:
             partial.unlink(missing_ok=True)
             raise
     partial.replace(out)
-    print(f"wrote {out}: {len(summary.tables)} tables, {summary.recordings} recordings"
-          + (f" ({summary.missing_recordings} missing from storage)" if summary.missing_recordings else ""))
+    print(
+        f"wrote {out}: {len(summary.tables)} tables, {summary.recordings} recordings"
+        + (f" ({summary.missing_recordings} missing from storage)" if summary.missing_recordings else "")
+    )
     return 0
 
 
@@ -226,8 +234,9 @@ def _cmd_erase_user(args) -> int:
 
     email = args.email.strip().lower()
     if not args.yes:
-        print(f"erasing {email} deletes the account and everything in it for good: add --yes to go ahead",
-              file=sys.stderr)
+        print(
+            f"erasing {email} deletes the account and everything in it for good: add --yes to go ahead", file=sys.stderr
+        )
         return 2
     with session_scope() as session:
         user = accounts.get_user_by_email(session=session, email=email)
@@ -235,11 +244,16 @@ def _cmd_erase_user(args) -> int:
             print(f"no account with the email {email}: nothing to erase")
             return 0
         report = privacy.erase_user(session=session, user_id=user.id, via="admin")
-    print(f"erased {email}: {sum(report.rows.values())} rows in {len(report.rows)} tables, "
-          f"{report.objects_deleted} recordings deleted, {report.sessions_kept_anonymised} analysed sessions kept "
-          "anonymised for company totals"
-          + (f"; {report.objects_pending} recordings will be deleted when storage answers" if report.objects_pending
-             else ""))
+    print(
+        f"erased {email}: {sum(report.rows.values())} rows in {len(report.rows)} tables, "
+        f"{report.objects_deleted} recordings deleted, {report.sessions_kept_anonymised} analysed sessions kept "
+        "anonymised for company totals"
+        + (
+            f"; {report.objects_pending} recordings will be deleted when storage answers"
+            if report.objects_pending
+            else ""
+        )
+    )
     return 0
 
 
@@ -264,8 +278,11 @@ def build_parser() -> argparse.ArgumentParser:
         ("db-up", _cmd_db_up, "start the embedded PostgreSQL (unless DATABASE_URL is set) and create the database"),
         ("db-stop", _cmd_db_stop, "stop the embedded PostgreSQL"),
         ("migrate", _cmd_migrate, "apply the Alembic migrations (alembic upgrade head)"),
-        ("seed", _cmd_seed, "load the catalogue and demo data (idempotent; refused in production, except "
-                            "--catalog-only)"),
+        (
+            "seed",
+            _cmd_seed,
+            "load the catalogue and demo data (idempotent; refused in production, except --catalog-only)",
+        ),
         ("logins", _cmd_logins, "print the demo logins"),
         ("prepare", _cmd_prepare, "db-up, migrate, seed and print the demo logins (what `make run` does)"),
         ("analyse", _cmd_analyse, "analyse the ended practice sessions waiting in the queue"),
@@ -274,25 +291,41 @@ def build_parser() -> argparse.ArgumentParser:
         ("create-admin", _cmd_create_admin, "create an instance admin (password asked twice, or --password-stdin)"),
         ("export-user", _cmd_export_user, "write a zip of everything about one user (rows and recordings)"),
         ("erase-user", _cmd_erase_user, "erase one user for good: rows, recordings, identities (needs --yes)"),
-        ("security-headers", _cmd_security_headers,
-         "print nginx add_header lines for a static frontend export (its inline scripts hashed)"),
+        (
+            "security-headers",
+            _cmd_security_headers,
+            "print nginx add_header lines for a static frontend export (its inline scripts hashed)",
+        ),
     ):
         sub = commands.add_parser(name, help=text, description=text)
         sub.set_defaults(handler=handler)
         sub.add_argument("-v", "--verbose", action="store_true", help="print row counts")
         if name == "worker":
-            sub.add_argument("-c", "--concurrency", type=int, default=4, metavar="N",
-                             help="jobs run at once by this worker (default 4)")
+            sub.add_argument(
+                "-c",
+                "--concurrency",
+                type=int,
+                default=4,
+                metavar="N",
+                help="jobs run at once by this worker (default 4)",
+            )
         if name == "seed":
-            sub.add_argument("--catalog-only", action="store_true",
-                             help="load the teaching content only, no demo accounts (allowed in production)")
+            sub.add_argument(
+                "--catalog-only",
+                action="store_true",
+                help="load the teaching content only, no demo accounts (allowed in production)",
+            )
         if name == "create-admin":
             sub.add_argument("email", help="the admin's email address")
-            sub.add_argument("--password-stdin", action="store_true",
-                             help="read the password from the first line of standard input")
+            sub.add_argument(
+                "--password-stdin", action="store_true", help="read the password from the first line of standard input"
+            )
             sub.add_argument("--name", default="", help="the admin's display name")
-            sub.add_argument("--promote", action="store_true",
-                             help="make an existing account an admin instead (its password is kept)")
+            sub.add_argument(
+                "--promote",
+                action="store_true",
+                help="make an existing account an admin instead (its password is kept)",
+            )
         if name in ("export-user", "erase-user"):
             sub.add_argument("email", help="the account's email address")
         if name == "export-user":

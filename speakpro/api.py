@@ -46,11 +46,11 @@ def _export_csv(slug: str, token: str | None, bearer: str | None, date_from, dat
             user_id = viewer.user_id if viewer is not None else None
         elif token:
             user_id = redeem_download_token(session=session, token=token, company_id=company.id)
-        if user_id is None or not can_view_company(session=session, user_id=user_id,
-                                                   company_id=company.id):
+        if user_id is None or not can_view_company(session=session, user_id=user_id, company_id=company.id):
             return refused
-        export = dashboards.export_company_csv(session=session, company=company, actor_user_id=user_id,
-                                               date_from=date_from, date_to=date_to, via=via)
+        export = dashboards.export_company_csv(
+            session=session, company=company, actor_user_id=user_id, date_from=date_from, date_to=date_to, via=via
+        )
         return 200, export.body, export.filename
 
 
@@ -77,8 +77,9 @@ async def export_company_csv(request: Request) -> Response:
     bearer = bearer.strip() if scheme.lower() == "bearer" else ""
     date_from = _query_date(request.query_params.get("from"))
     date_to = _query_date(request.query_params.get("to"))
-    status, body, filename = await run_in_threadpool(_export_csv, slug, request.query_params.get("token"),
-                                                     bearer or None, date_from, date_to)
+    status, body, filename = await run_in_threadpool(
+        _export_csv, slug, request.query_params.get("token"), bearer or None, date_from, date_to
+    )
     if status != 200:
         return JSONResponse({"error": body}, status_code=status, headers={"Cache-Control": "no-store"})
     return Response(

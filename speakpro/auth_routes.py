@@ -171,8 +171,9 @@ def auth_routes(registry: ProviderRegistry | None = None) -> list[Route]:
             log.warning("oauth callback for %s failed: %s", name, type(error).__name__)
             return _to_login(_failed(label))
         try:
-            token = await run_in_threadpool(_complete_login, identity, request.headers.get("user-agent", ""),
-                                            client_address(request))
+            token = await run_in_threadpool(
+                _complete_login, identity, request.headers.get("user-agent", ""), client_address(request)
+            )
         except ValidationError as error:
             log.info("oauth login for %s refused (%s)", name, error.field)
             return _to_login(error.message)

@@ -136,14 +136,19 @@ def enter_context(session: Session, context: DbContext) -> None:
     """Switch the session's open transaction, and the rest of this task or thread, to `context` (a handler
     that signs its viewer in and does its work in one transaction)."""
     _context.set(context)
-    session.execute(text("SELECT set_config('app.user_id', :user_id, true), "
-                         "set_config('app.company_id', :company_id, true), set_config('app.role', :role, true)"),
-                    {"user_id": str(context.user_id or ""), "company_id": str(context.company_id or ""),
-                     "role": context.role})
+    session.execute(
+        text(
+            "SELECT set_config('app.user_id', :user_id, true), "
+            "set_config('app.company_id', :company_id, true), set_config('app.role', :role, true)"
+        ),
+        {"user_id": str(context.user_id or ""), "company_id": str(context.company_id or ""), "role": context.role},
+    )
 
 
-_SET_CONTEXT = ("SELECT set_config('app.user_id', %s, true), set_config('app.company_id', %s, true), "
-                "set_config('app.role', %s, true); ")
+_SET_CONTEXT = (
+    "SELECT set_config('app.user_id', %s, true), set_config('app.company_id', %s, true), "
+    "set_config('app.role', %s, true); "
+)
 _PENDING = "speakpro_pending_context"
 
 
@@ -164,8 +169,9 @@ def _with_context(connection: Connection, cursor, statement: str, parameters, _c
     context = connection.info.pop(_PENDING, None)
     if context is None:
         return statement, parameters
-    prefix = cursor.mogrify(_SET_CONTEXT, (str(context.user_id or ""), str(context.company_id or ""),
-                                           context.role)).decode()
+    prefix = cursor.mogrify(
+        _SET_CONTEXT, (str(context.user_id or ""), str(context.company_id or ""), context.role)
+    ).decode()
     if parameters is not None:  # the driver formats the whole string: keep any `%` of the prefix literal
         prefix = prefix.replace("%", "%%")
     return prefix + statement, parameters
@@ -207,9 +213,18 @@ def _autocommit_engine() -> Engine:
     global _autocommit
     engine = get_engine()
     if _autocommit is None or _autocommit[0] is not engine:
-        _autocommit = (engine, create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_size=POOL_SIZE // 2,
-                                             max_overflow=POOL_SIZE // 2, pool_recycle=POOL_RECYCLE_SECONDS,
-                                             pool_timeout=10, connect_args={"connect_timeout": 5}))
+        _autocommit = (
+            engine,
+            create_engine(
+                engine.url,
+                isolation_level="AUTOCOMMIT",
+                pool_size=POOL_SIZE // 2,
+                max_overflow=POOL_SIZE // 2,
+                pool_recycle=POOL_RECYCLE_SECONDS,
+                pool_timeout=10,
+                connect_args={"connect_timeout": 5},
+            ),
+        )
     return _autocommit[1]
 
 

@@ -82,8 +82,12 @@ def make_connector(*, url: str | None = None, max_size: int = 3) -> procrastinat
 
     A worker holds one more connection outside the pool, for LISTEN.
     """
-    return procrastinate.PsycopgConnector(conninfo=url or _conninfo, min_size=1, max_size=max(2, max_size),
-                                          kwargs={"connect_timeout": 5, "application_name": "speakpro-jobs"})
+    return procrastinate.PsycopgConnector(
+        conninfo=url or _conninfo,
+        min_size=1,
+        max_size=max(2, max_size),
+        kwargs={"connect_timeout": 5, "application_name": "speakpro-jobs"},
+    )
 
 
 app = procrastinate.App(connector=make_connector())
@@ -97,8 +101,7 @@ def analyse_session(session_id: str) -> str:
     from speakpro.services.analysis import analysis
 
     with use_context(SYSTEM), session_scope() as session:
-        outcome = analysis.analyse_session(session=session, practice_session_id=session_id,
-                                           client=get_openai_client())
+        outcome = analysis.analyse_session(session=session, practice_session_id=session_id, client=get_openai_client())
     # A "failed" analysis is recorded on the session and retried by `queue_waiting_sessions`: the job ends.
     return outcome.status if outcome.reason is None else f"{outcome.status}: {outcome.reason}"
 
@@ -137,8 +140,7 @@ def _release_sessions(session_ids: list[str]) -> int:
 
 
 @app.periodic(cron=STALLED_JOBS_CRON)
-@app.task(name="retry_stalled_jobs", queue=MAINTENANCE_QUEUE, queueing_lock="retry_stalled_jobs",
-          pass_context=True)
+@app.task(name="retry_stalled_jobs", queue=MAINTENANCE_QUEUE, queueing_lock="retry_stalled_jobs", pass_context=True)
 async def retry_stalled_jobs(context: procrastinate.JobContext, timestamp: int) -> int:
     """Send the jobs of dead workers back to the queue, their sessions released first; returns how many."""
     return await retry_stalled(context.app)
@@ -176,8 +178,9 @@ async def retry_stalled(job_app: procrastinate.App, *, stalled_after: float = ST
 @app.task(name="remove_old_jobs", queue=MAINTENANCE_QUEUE, queueing_lock="remove_old_jobs", pass_context=True)
 async def remove_old_jobs(context: procrastinate.JobContext, timestamp: int) -> None:
     """Delete the finished jobs (failed, aborted, cancelled too) older than `FINISHED_JOBS_KEPT_HOURS`."""
-    await context.app.job_manager.delete_old_jobs(nb_hours=FINISHED_JOBS_KEPT_HOURS, include_failed=True,
-                                                  include_cancelled=True, include_aborted=True)
+    await context.app.job_manager.delete_old_jobs(
+        nb_hours=FINISHED_JOBS_KEPT_HOURS, include_failed=True, include_cancelled=True, include_aborted=True
+    )
 
 
 @app.periodic(cron=UNATTACHED_UPLOADS_CRON)
@@ -242,8 +245,13 @@ def _worker_options(concurrency: int, name: str) -> dict[str, Any]:
     }
 
 
-async def run_worker(*, concurrency: int = 1, name: str = "worker", url: str | None = None,
-                     shutdown_graceful_timeout: float | None = None) -> None:
+async def run_worker(
+    *,
+    concurrency: int = 1,
+    name: str = "worker",
+    url: str | None = None,
+    shutdown_graceful_timeout: float | None = None,
+) -> None:
     """Run a worker until cancelled; on cancellation it stops taking jobs and waits for the running ones
     (up to `shutdown_graceful_timeout` seconds). A worker that stops on its own (its database connection
     lost) or cannot start is started again after a growing delay.

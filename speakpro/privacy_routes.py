@@ -69,15 +69,21 @@ async def export_my_data(request: Request) -> Response:
     decision = EXPORT_LIMIT.hit(str(viewer.user_id))
     if not decision.allowed:
         wait = str(decision.retry_after_seconds)
-        return _error(429, f"You downloaded your data several times already. Please wait {wait} seconds.",
-                      {"Retry-After": wait})
+        return _error(
+            429, f"You downloaded your data several times already. Please wait {wait} seconds.", {"Retry-After": wait}
+        )
     try:
         path = await run_in_threadpool(_write_export, viewer)
     except DatabaseUnavailable as error:
         return _error(503, error.message)
     log.info("data export served")
-    return FileResponse(path, media_type="application/zip", filename=f"speakpro-data-{utcnow():%Y-%m-%d}.zip",
-                        headers=PRIVATE_HEADERS, background=BackgroundTask(os.unlink, path))
+    return FileResponse(
+        path,
+        media_type="application/zip",
+        filename=f"speakpro-data-{utcnow():%Y-%m-%d}.zip",
+        headers=PRIVATE_HEADERS,
+        background=BackgroundTask(os.unlink, path),
+    )
 
 
 def privacy_routes() -> list[Route]:

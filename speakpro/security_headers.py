@@ -143,8 +143,9 @@ class SecurityHeadersMiddleware:
 
     def __init__(self, app) -> None:
         self.app = app
-        self.headers = [(name.lower().encode("latin-1"), value.encode("latin-1"))
-                        for name, value in backend_headers().items()]
+        self.headers = [
+            (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in backend_headers().items()
+        ]
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":

@@ -67,8 +67,15 @@ def _secure() -> bool:
 
 def set_session_cookie(response: Response, token: str) -> None:
     """Attach the session cookie (HttpOnly, SameSite=Lax, Secure on https, 30 days) to a response."""
-    response.set_cookie(SESSION_COOKIE, token, max_age=int(ABSOLUTE_LIFETIME.total_seconds()), path="/",
-                        httponly=True, samesite="lax", secure=_secure())
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(ABSOLUTE_LIFETIME.total_seconds()),
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=_secure(),
+    )
 
 
 def clear_session_cookie(response: Response) -> None:

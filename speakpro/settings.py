@@ -291,11 +291,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         app_database_url=(
             normalize_database_url("APP_DATABASE_URL", app_database_url, pgsslmode=get("PGSSLMODE"))
-            if app_database_url else None
+            if app_database_url
+            else None
         ),
         test_database_url=(
             normalize_database_url("TEST_DATABASE_URL", test_database_url, pgsslmode=get("PGSSLMODE"))
-            if test_database_url else None
+            if test_database_url
+            else None
         ),
         redis_url=_url("REDIS_URL", redis_url, ("redis", "rediss")) if redis_url else None,
         secret_key=_secret_key(env, environment, data_dir),

@@ -68,18 +68,27 @@ app.add_page(milestone, route=routes.MILESTONE, title="Milestone · SpeakPro", o
 app.add_page(map_page, route=routes.MAP, title="The city · SpeakPro", on_load=MapState.load)
 app.add_page(venue_page, route=routes.VENUE, title="Venue · SpeakPro", on_load=VenueState.load)
 app.add_page(history_page, route=routes.HISTORY, title="Practice history · SpeakPro", on_load=HistoryState.load)
-app.add_page(session_page, route=routes.PRACTICE_SESSION, title="Practice session · SpeakPro",
-             on_load=SessionDetailState.load)
-app.add_page(amphitheatre_page, route=routes.AMPHITHEATRE, title="Amphitheatre · SpeakPro",
-             on_load=AmphitheatreState.load)
-app.add_page(amphitheatre_history_page, route=routes.AMPHITHEATRE_HISTORY, title="Amphitheatre visits · SpeakPro",
-             on_load=AmphitheatreHistoryState.load)
+app.add_page(
+    session_page, route=routes.PRACTICE_SESSION, title="Practice session · SpeakPro", on_load=SessionDetailState.load
+)
+app.add_page(
+    amphitheatre_page, route=routes.AMPHITHEATRE, title="Amphitheatre · SpeakPro", on_load=AmphitheatreState.load
+)
+app.add_page(
+    amphitheatre_history_page,
+    route=routes.AMPHITHEATRE_HISTORY,
+    title="Amphitheatre visits · SpeakPro",
+    on_load=AmphitheatreHistoryState.load,
+)
 app.add_page(practice_page, route=routes.PRACTICE, title="Live practice · SpeakPro", on_load=PracticeState.load)
-app.add_page(practice_live_page, route=routes.PRACTICE_LIVE, title="Practising · SpeakPro",
-             on_load=PracticeLiveState.load)
+app.add_page(
+    practice_live_page, route=routes.PRACTICE_LIVE, title="Practising · SpeakPro", on_load=PracticeLiveState.load
+)
 app.add_page(progress_page, route=routes.PROGRESS, title="Your progress · SpeakPro", on_load=ProgressState.load)
-app.add_page(company_dashboard, route=routes.COMPANY_DASHBOARD, title="Company dashboard · SpeakPro",
-             on_load=DashboardState.load)
-app.add_page(admin_overview, route=routes.ADMIN_OVERVIEW, title="All companies · SpeakPro",
-             on_load=AdminOverviewState.load)
+app.add_page(
+    company_dashboard, route=routes.COMPANY_DASHBOARD, title="Company dashboard · SpeakPro", on_load=DashboardState.load
+)
+app.add_page(
+    admin_overview, route=routes.ADMIN_OVERVIEW, title="All companies · SpeakPro", on_load=AdminOverviewState.load
+)
 app.add_page(not_found, route=routes.NOT_FOUND, title="Page not found · SpeakPro")

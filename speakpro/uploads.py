@@ -260,8 +260,7 @@ async def upload_audio(request: Request) -> Response:
         except (StorageError, OSError):
             log.warning("an unrecorded upload could not be removed; the retention sweep cannot see it")
         return _error(503, "The recording could not be saved right now. Please try again.")
-    return JSONResponse({"key": key, "mime": audio.mime, "size": len(data)}, status_code=201,
-                        headers=PRIVATE_HEADERS)
+    return JSONResponse({"key": key, "mime": audio.mime, "size": len(data)}, status_code=201, headers=PRIVATE_HEADERS)
 
 
 async def media(request: Request) -> Response:

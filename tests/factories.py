@@ -36,8 +36,14 @@ def make_company(session: Session, **values) -> Company:
     return company
 
 
-def make_user(session: Session, company: Company | None = None, role: str = "learner", *,
-              recording_consent: bool | None = True, **profile) -> User:
+def make_user(
+    session: Session,
+    company: Company | None = None,
+    role: str = "learner",
+    *,
+    recording_consent: bool | None = True,
+    **profile,
+) -> User:
     """A user with a profile and, as after sign-up, a consent on record (recordings allowed unless
     `recording_consent` is False; None records no consent at all)."""
     user = User(email=f"user-{_token()}@example.com", display_name="Test User")
@@ -45,8 +51,7 @@ def make_user(session: Session, company: Company | None = None, role: str = "lea
     session.flush()
     session.add(UserProfile(user_id=user.id, company_id=company.id if company else None, role=role, **profile))
     if recording_consent is not None:
-        session.add(PrivacyConsent(user_id=user.id, notice_version=PRIVACY_NOTICE_VERSION,
-                                   recording=recording_consent))
+        session.add(PrivacyConsent(user_id=user.id, notice_version=PRIVACY_NOTICE_VERSION, recording=recording_consent))
     session.flush()
     return user
 
@@ -60,8 +65,15 @@ def make_level(session: Session, number: int | None = None) -> Level:
 
 def make_module(session: Session, level: Level | None = None, code: str = "A", order: int = 1) -> Module:
     level = level or make_level(session)
-    module = Module(level_id=level.id, code=code, order=order, title=f"Module {code}", xp_reward=100,
-                    coin_reward=50, ticket_reward=2)
+    module = Module(
+        level_id=level.id,
+        code=code,
+        order=order,
+        title=f"Module {code}",
+        xp_reward=100,
+        coin_reward=50,
+        ticket_reward=2,
+    )
     session.add(module)
     session.flush()
     return module

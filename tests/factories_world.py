@@ -33,8 +33,14 @@ def _token() -> str:
 
 def make_district(session: Session, **values) -> District:
     token = _token()
-    defaults = {"slug": f"district-{token}", "name": f"District {token}", "order": 900,
-                "overview_media": {"image": "/districts/test.svg", "alt": "A test district"}, "map_x": 40, "map_y": 60}
+    defaults = {
+        "slug": f"district-{token}",
+        "name": f"District {token}",
+        "order": 900,
+        "overview_media": {"image": "/districts/test.svg", "alt": "A test district"},
+        "map_x": 40,
+        "map_y": 60,
+    }
     district = District(**{**defaults, **values})
     session.add(district)
     session.flush()
@@ -88,8 +94,9 @@ def unlock(session: Session, user: User, venue: Venue) -> None:
 
 def grant(session: Session, user_id: uuid.UUID, currency: str, amount: int) -> None:
     """Give a learner some currency through the ledger, so balances keep equalling the ledger sum."""
-    apply_reward(session=session, user_id=user_id, currency=currency, amount=amount, reason="test_grant",
-                 source_key=_token())
+    apply_reward(
+        session=session, user_id=user_id, currency=currency, amount=amount, reason="test_grant", source_key=_token()
+    )
 
 
 def balances(session: Session, user_id: uuid.UUID) -> dict[str, int]:

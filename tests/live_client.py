@@ -62,7 +62,8 @@ NAMESPACE = "/_event"
 EVENT_PATH = "/_event/"
 ROOT_STATE = "reflex___state____state"
 LIVE_STATE = (
-    "reflex___state____state.speakpro___state___auth____auth_state.speakpro___state___practice_live____practice_live_state"
+    "reflex___state____state.speakpro___state___auth____auth_state"
+    ".speakpro___state___practice_live____practice_live_state"
 )
 SESSION_COOKIE = "speakpro_session"
 MAX_BATCH = 20
@@ -103,8 +104,9 @@ class EngineSocket:
         self.closed = False
 
     @classmethod
-    async def open(cls, base_url: str, *, token: str, cookie: str, auth: dict, origin: str,
-                   timeout: float = 10.0) -> tuple[EngineSocket, str]:
+    async def open(
+        cls, base_url: str, *, token: str, cookie: str, auth: dict, origin: str, timeout: float = 10.0
+    ) -> tuple[EngineSocket, str]:
         """Connect, upgrade, read the open packet, connect the namespace with `auth`. Returns (socket, sid)."""
         parts = urlsplit(base_url)
         host, port = parts.hostname or "127.0.0.1", parts.port or 80
@@ -115,8 +117,16 @@ class EngineSocket:
         version = reflex_version()
         sock = cls(reader, writer, ws)
         try:
-            writer.write(ws.send(Request(host=f"{host}:{port}", target=target, extra_headers=headers,
-                                         subprotocols=[version] if version else [])))
+            writer.write(
+                ws.send(
+                    Request(
+                        host=f"{host}:{port}",
+                        target=target,
+                        extra_headers=headers,
+                        subprotocols=[version] if version else [],
+                    )
+                )
+            )
             await writer.drain()
             accepted = False
             deadline = time.monotonic() + timeout
@@ -146,7 +156,7 @@ class EngineSocket:
                     await sock.send_text("3")
                     continue
                 if packet.startswith(f"40{NAMESPACE},"):
-                    sid = json.loads(packet[len(NAMESPACE) + 3:]).get("sid", "")
+                    sid = json.loads(packet[len(NAMESPACE) + 3 :]).get("sid", "")
                     return sock, sid
                 if packet.startswith(f"44{NAMESPACE},"):
                     raise SocketClosed(f"namespace connect refused: {packet[:200]}")
@@ -242,10 +252,19 @@ class LiveStats:
 class LiveClient:
     """One learner's live page (see the module docstring)."""
 
-    def __init__(self, base_url: str | Callable[[], str], *, session_id: str, session_token: str,
-                 batch_interval: float = 0.5, resend_after: float = 2.0, max_resend_after: float = 12.0,
-                 max_batch: int = MAX_BATCH,
-                 origin: str = "http://localhost:3000", name: str = "learner"):
+    def __init__(
+        self,
+        base_url: str | Callable[[], str],
+        *,
+        session_id: str,
+        session_token: str,
+        batch_interval: float = 0.5,
+        resend_after: float = 2.0,
+        max_resend_after: float = 12.0,
+        max_batch: int = MAX_BATCH,
+        origin: str = "http://localhost:3000",
+        name: str = "learner",
+    ):
         self._base_url = base_url
         self.session_id = session_id
         self.cookie = f"{SESSION_COOKIE}={session_token}"
@@ -304,20 +323,22 @@ class LiveClient:
             if now - sent_at >= within:
                 continue
             if finals and not any(
-                (entry := self.entries.get(sequence)) is not None and entry.revision == revision
-                and entry.segment["is_final"] for sequence, revision in sent.items()):
+                (entry := self.entries.get(sequence)) is not None
+                and entry.revision == revision
+                and entry.segment["is_final"]
+                for sequence, revision in sent.items()
+            ):
                 continue
             count += 1
         return count
 
     def resend_delay(self) -> float:
-        return min(self.max_resend_after, self.resend_after * 2 ** self.misses)
+        return min(self.max_resend_after, self.resend_after * 2**self.misses)
 
     def _take(self, force: bool) -> list[dict]:
         now = time.monotonic()
         delay = self.resend_delay()
-        due = [e for e in self.entries.values()
-               if e.sent_revision != e.revision or force or now - e.sent_at >= delay]
+        due = [e for e in self.entries.values() if e.sent_revision != e.revision or force or now - e.sent_at >= delay]
         resends = sum(1 for e in due if e.sent_revision == e.revision)
         if force:
             self.misses = 0
@@ -326,15 +347,16 @@ class LiveClient:
         due.sort(key=lambda e: e.segment["sequence"])
         out = []
         for start in range(0, len(due), self.max_batch):
-            chunk = due[start:start + self.max_batch]
+            chunk = due[start : start + self.max_batch]
             batch_id = str(uuid.uuid4())
             sent = {}
             for entry in chunk:
                 entry.sent_revision, entry.sent_at = entry.revision, now
                 sent[entry.segment["sequence"]] = entry.revision
             self.batches[batch_id] = (sent, now)
-            out.append({"batch_id": batch_id, "session_id": self.session_id,
-                        "segments": [dict(e.segment) for e in chunk]})
+            out.append(
+                {"batch_id": batch_id, "session_id": self.session_id, "segments": [dict(e.segment) for e in chunk]}
+            )
         if resends:
             self.stats.resent_batches += 1
         while len(self.batches) > 256:
@@ -387,8 +409,10 @@ class LiveClient:
         return {"name": f"{state}.{handler}", "payload": payload, "router_data": self._router_data()}
 
     async def start(self) -> LiveClient:
-        self._tasks = [asyncio.create_task(self._run(), name=f"{self.name}-socket"),
-                       asyncio.create_task(self._sender(), name=f"{self.name}-sender")]
+        self._tasks = [
+            asyncio.create_task(self._run(), name=f"{self.name}-socket"),
+            asyncio.create_task(self._sender(), name=f"{self.name}-sender"),
+        ]
         return self
 
     async def wait_connected(self, timeout: float = 30.0) -> None:
@@ -413,8 +437,9 @@ class LiveClient:
         while not self._closing:
             auth = {"event": self._event("hydrate_and_load", {}, state=ROOT_STATE)}
             try:
-                sock, _sid = await EngineSocket.open(self.base_url, token=self.tab_token, cookie=self.cookie,
-                                                     auth=auth, origin=self.origin)
+                sock, _sid = await EngineSocket.open(
+                    self.base_url, token=self.tab_token, cookie=self.cookie, auth=auth, origin=self.origin
+                )
             except (TimeoutError, SocketClosed, OSError, ValueError) as error:
                 self.stats.connect_failures += 1
                 attempt = min(attempt + 1, 10)
@@ -453,7 +478,7 @@ class LiveClient:
             if not packet.startswith(f"42{NAMESPACE},"):
                 continue
             try:
-                name, *args = json.loads(packet[len(NAMESPACE) + 3:])
+                name, *args = json.loads(packet[len(NAMESPACE) + 3 :])
             except (ValueError, TypeError):
                 continue
             if name == "event" and args and isinstance(args[0], dict):
@@ -491,8 +516,9 @@ class LiveClient:
     async def send_raw_batch(self, segments: list[dict]) -> str | None:
         """A batch sent outside the outbox (a duplicate delivery, as a retrying network would make)."""
         batch_id = str(uuid.uuid4())
-        ok = await self.emit("segments", {"payload": {"batch_id": batch_id, "session_id": self.session_id,
-                                                      "segments": segments}})
+        ok = await self.emit(
+            "segments", {"payload": {"batch_id": batch_id, "session_id": self.session_id, "segments": segments}}
+        )
         return batch_id if ok else None
 
     async def flush(self, force: bool = False) -> None:
@@ -544,8 +570,12 @@ class LiveClient:
             if not await self.emit("end", {}):
                 continue
             moved = time.monotonic() + min(10.0, max(0.1, deadline - time.monotonic()))
-            while self.state.get("end_token") == token_before and not self.state.get("ending") \
-                    and time.monotonic() < moved and self.connected.is_set():
+            while (
+                self.state.get("end_token") == token_before
+                and not self.state.get("ending")
+                and time.monotonic() < moved
+                and self.connected.is_set()
+            ):
                 await self._wait_change(moved, "the end token")
             # The browser finishes once the end token moved: last words (already sent), then "ended".
             await self.flush(force=bool(self.entries))
@@ -557,8 +587,13 @@ class LiveClient:
                     ended = True
                     break
                 await self._wait_change(settle, "the session to end")
-        return {"emptied": emptied, "ended": ended, "pending": len(self.entries),
-                "live_status": self.state.get("live_status"), "error": self.state.get("error", "")}
+        return {
+            "emptied": emptied,
+            "ended": ended,
+            "pending": len(self.entries),
+            "live_status": self.state.get("live_status"),
+            "error": self.state.get("error", ""),
+        }
 
     async def report_status(self, status: str, reason: str = "") -> bool:
         return await self.emit("status", {"payload": {"status": status, "reason": reason}})

@@ -22,8 +22,12 @@ def _answers(url: str) -> bool:
     parsed = make_url(url)
     try:
         psycopg2.connect(
-            host=parsed.host, port=parsed.port or 5432, user=parsed.username, password=parsed.password,
-            dbname=parsed.database or "postgres", connect_timeout=2,
+            host=parsed.host,
+            port=parsed.port or 5432,
+            user=parsed.username,
+            password=parsed.password,
+            dbname=parsed.database or "postgres",
+            connect_timeout=2,
         ).close()
         return True
     except psycopg2.OperationalError:

@@ -42,8 +42,20 @@ DEBIAN_PG_BIN = Path("/usr/lib/postgresql/15/bin")
 PG_SYSTEM_USER = "pgserver"
 # Variables of the pytest process that must not reach a backend (a fake OpenAI key points at a fake peer
 # that is not running here; OIDC settings point at a provider that is not either).
-_DROPPED_PREFIXES = ("OPENAI_", "OIDC_", "GITHUB_", "GOOGLE_", "S3_", "REDIS_URL", "REFLEX_REDIS_URL", "DATABASE_URL",
-                     "TEST_DATABASE_URL", "PYTEST_", "APP_URL", "API_URL")
+_DROPPED_PREFIXES = (
+    "OPENAI_",
+    "OIDC_",
+    "GITHUB_",
+    "GOOGLE_",
+    "S3_",
+    "REDIS_URL",
+    "REFLEX_REDIS_URL",
+    "DATABASE_URL",
+    "TEST_DATABASE_URL",
+    "PYTEST_",
+    "APP_URL",
+    "API_URL",
+)
 
 
 def free_port() -> int:
@@ -87,8 +99,18 @@ class BackendFailed(RuntimeError):
 class Backend:
     """One SpeakPro backend process (`reflex run --backend-only --env prod`), in its own process group."""
 
-    def __init__(self, *, database_url: str, secret_key: str, data_dir: Path, redis_url: str | None = None,
-                 port: int | None = None, workers: int = 1, name: str = "backend", extra_env: dict | None = None):
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        secret_key: str,
+        data_dir: Path,
+        redis_url: str | None = None,
+        port: int | None = None,
+        workers: int = 1,
+        name: str = "backend",
+        extra_env: dict | None = None,
+    ):
         self.port = port or free_port()
         self.name = name
         self.workdir = Path(tempfile.mkdtemp(prefix=f"speakpro-{name}-"))
@@ -97,25 +119,27 @@ class Backend:
         self.started_at = 0.0
         self.ready_after: float | None = None
         env = {k: v for k, v in os.environ.items() if not k.startswith(_DROPPED_PREFIXES)}
-        env.update({
-            "PATH": f"{VENV_BIN}{os.pathsep}{PROJECT_ROOT / '.tools' / 'node_modules' / '.bin'}{os.pathsep}"
-                    f"{env.get('PATH', '')}",
-            "SPEAKPRO_ENV": "test",
-            "SPEAKPRO_DATA_DIR": str(data_dir),
-            "SECRET_KEY": secret_key,
-            "DATABASE_URL": plain_url(database_url),
-            "WORKER_IN_PROCESS": "false",
-            "BACKEND_PORT": str(self.port),
-            "API_URL": f"http://127.0.0.1:{self.port}",
-            "REFLEX_WEB_WORKDIR": str(self.workdir / "web"),
-            "REFLEX_STATES_WORKDIR": str(self.workdir / "states"),
-            "REFLEX_USE_GRANIAN": "true",
-            "GRANIAN_WORKERS": str(workers),
-            "REFLEX_USE_SYSTEM_BUN": "1",
-            "REFLEX_TELEMETRY_ENABLED": "false",
-            "REFLEX_CHECK_LATEST_VERSION": "false",
-            "PYTHONUNBUFFERED": "1",
-        })
+        env.update(
+            {
+                "PATH": f"{VENV_BIN}{os.pathsep}{PROJECT_ROOT / '.tools' / 'node_modules' / '.bin'}{os.pathsep}"
+                f"{env.get('PATH', '')}",
+                "SPEAKPRO_ENV": "test",
+                "SPEAKPRO_DATA_DIR": str(data_dir),
+                "SECRET_KEY": secret_key,
+                "DATABASE_URL": plain_url(database_url),
+                "WORKER_IN_PROCESS": "false",
+                "BACKEND_PORT": str(self.port),
+                "API_URL": f"http://127.0.0.1:{self.port}",
+                "REFLEX_WEB_WORKDIR": str(self.workdir / "web"),
+                "REFLEX_STATES_WORKDIR": str(self.workdir / "states"),
+                "REFLEX_USE_GRANIAN": "true",
+                "GRANIAN_WORKERS": str(workers),
+                "REFLEX_USE_SYSTEM_BUN": "1",
+                "REFLEX_TELEMETRY_ENABLED": "false",
+                "REFLEX_CHECK_LATEST_VERSION": "false",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
         if redis_url:
             env["REDIS_URL"] = redis_url
         env.update(extra_env or {})
@@ -132,8 +156,15 @@ class Backend:
         command = [str(VENV_BIN / "reflex"), "run", "--backend-only", "--env", "prod", "--backend-port", str(self.port)]
         self.started_at = time.monotonic()
         self.ready_after = None
-        self.process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, start_new_session=True)
+        self.process = subprocess.Popen(
+            command,
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         log.close()
         return self
 
@@ -152,8 +183,9 @@ class Backend:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not self.alive():
-                raise BackendFailed(f"{self.name} exited with {self.process.returncode if self.process else None}"
-                                    f"\n{self.log_tail()}")
+                raise BackendFailed(
+                    f"{self.name} exited with {self.process.returncode if self.process else None}\n{self.log_tail()}"
+                )
             if self.healthy():
                 self.ready_after = time.monotonic() - self.started_at
                 return self.ready_after
@@ -271,8 +303,9 @@ class PrivatePostgres:
                 entry = ensure_user_exists(PG_SYSTEM_USER)
             except (ImportError, OSError, subprocess.CalledProcessError, KeyError) as error:
                 shutil.rmtree(self.root, ignore_errors=True)
-                raise PostgresUnavailable(f"running as root and no '{PG_SYSTEM_USER}' user to run PostgreSQL as: "
-                                          f"{error}") from error
+                raise PostgresUnavailable(
+                    f"running as root and no '{PG_SYSTEM_USER}' user to run PostgreSQL as: {error}"
+                ) from error
             self.user = PG_SYSTEM_USER
             os.chown(self.root, entry.pw_uid, entry.pw_gid)
         self.root.chmod(0o755)
@@ -289,21 +322,43 @@ class PrivatePostgres:
 
     def _run(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
         kwargs = {"user": self.user} if self.user else {}
-        return subprocess.run([str(self.bin / args[0]), *args[1:]], check=True, capture_output=True, text=True,
-                              timeout=timeout, cwd=self.root, **kwargs)
+        return subprocess.run(
+            [str(self.bin / args[0]), *args[1:]],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=self.root,
+            **kwargs,
+        )
 
     def init(self) -> PrivatePostgres:
-        self._run("initdb", "-D", str(self.pgdata), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync",
-                  "--locale=C")
+        self._run(
+            "initdb", "-D", str(self.pgdata), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--locale=C"
+        )
         return self
 
     def start(self) -> None:
-        options = (f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1 "
-                   f"-c max_connections={self.max_connections}")
+        options = (
+            f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1 "
+            f"-c max_connections={self.max_connections}"
+        )
         if not self.durable:  # tests: what is committed is all that matters, not surviving a power cut
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        self._run("pg_ctl", "-D", str(self.pgdata), "-l", str(self.log_path), "-o", options, "-w", "-t", "60", "start",
-                  timeout=90)
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.pgdata),
+            "-l",
+            str(self.log_path),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+            timeout=90,
+        )
 
     def stop(self, mode: str = "fast") -> None:
         self._run("pg_ctl", "-D", str(self.pgdata), "-m", mode, "-w", "-t", "60", "stop", timeout=90)

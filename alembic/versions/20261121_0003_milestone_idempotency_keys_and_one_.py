@@ -19,14 +19,16 @@ import sqlmodel
 
 from alembic import op
 
-revision: str = '0003'
-down_revision: str | None = '0002'
+revision: str = "0003"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.add_column('milestone_attempts', sa.Column('idempotency_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
+    op.add_column(
+        "milestone_attempts", sa.Column("idempotency_key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True)
+    )
     op.execute("""
         UPDATE milestone_attempts AS m
         SET idempotency_key = m.rubric_scores ->> 'idempotency_key'
@@ -36,7 +38,9 @@ def upgrade() -> None:
               WHERE other.user_id = m.user_id AND other.id <> m.id
                 AND other.rubric_scores ->> 'idempotency_key' = m.rubric_scores ->> 'idempotency_key')
     """)
-    op.create_unique_constraint(op.f('uq_milestone_attempts_user_id_idempotency_key'), 'milestone_attempts', ['user_id', 'idempotency_key'])
+    op.create_unique_constraint(
+        op.f("uq_milestone_attempts_user_id_idempotency_key"), "milestone_attempts", ["user_id", "idempotency_key"]
+    )
 
     op.execute("""
         UPDATE venue_entries AS e
@@ -47,15 +51,23 @@ def upgrade() -> None:
               WHERE newer.user_id = e.user_id AND newer.venue_id = e.venue_id AND newer.status = 'active'
                 AND (newer.started_at, newer.id) > (e.started_at, e.id))
     """)
-    op.create_index('uq_venue_entries_one_active_visit', 'venue_entries', ['user_id', 'venue_id'], unique=True, postgresql_where=sa.text("status = 'active'"))
+    op.create_index(
+        "uq_venue_entries_one_active_visit",
+        "venue_entries",
+        ["user_id", "venue_id"],
+        unique=True,
+        postgresql_where=sa.text("status = 'active'"),
+    )
 
 
 def downgrade() -> None:
-    op.drop_index('uq_venue_entries_one_active_visit', table_name='venue_entries', postgresql_where=sa.text("status = 'active'"))
-    op.drop_constraint(op.f('uq_milestone_attempts_user_id_idempotency_key'), 'milestone_attempts', type_='unique')
+    op.drop_index(
+        "uq_venue_entries_one_active_visit", table_name="venue_entries", postgresql_where=sa.text("status = 'active'")
+    )
+    op.drop_constraint(op.f("uq_milestone_attempts_user_id_idempotency_key"), "milestone_attempts", type_="unique")
     op.execute("""
         UPDATE milestone_attempts
         SET rubric_scores = rubric_scores || jsonb_build_object('idempotency_key', idempotency_key)
         WHERE idempotency_key IS NOT NULL
     """)
-    op.drop_column('milestone_attempts', 'idempotency_key')
+    op.drop_column("milestone_attempts", "idempotency_key")

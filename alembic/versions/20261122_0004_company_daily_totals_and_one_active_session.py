@@ -22,8 +22,8 @@ import sqlalchemy as sa
 
 from alembic import op
 
-revision: str = '0004'
-down_revision: str | None = '0003'
+revision: str = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -55,15 +55,20 @@ _SUBTRACT = """
 
 def upgrade() -> None:
     op.create_table(
-        'company_daily_totals',
-        sa.Column('company_id', sa.Uuid(), nullable=False),
-        sa.Column('day', sa.Date(), nullable=False),
-        sa.Column('sessions', sa.BigInteger(), nullable=False),
-        sa.Column('scored_sessions', sa.BigInteger(), nullable=False),
-        sa.Column('score_sum', sa.BigInteger(), nullable=False),
-        sa.Column('seconds', sa.BigInteger(), nullable=False),
-        sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_company_daily_totals_company_id_companies'), ondelete='CASCADE'),
-        sa.PrimaryKeyConstraint('company_id', 'day', name=op.f('pk_company_daily_totals')),
+        "company_daily_totals",
+        sa.Column("company_id", sa.Uuid(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("sessions", sa.BigInteger(), nullable=False),
+        sa.Column("scored_sessions", sa.BigInteger(), nullable=False),
+        sa.Column("score_sum", sa.BigInteger(), nullable=False),
+        sa.Column("seconds", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["company_id"],
+            ["companies.id"],
+            name=op.f("fk_company_daily_totals_company_id_companies"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("company_id", "day", name=op.f("pk_company_daily_totals")),
     )
     op.execute(f"""
         CREATE FUNCTION company_daily_totals_after_insert() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -92,11 +97,21 @@ def upgrade() -> None:
               WHERE newer.user_id = p.user_id AND newer.status = 'active' AND newer.deleted_at IS NULL
                 AND (newer.started_at, newer.id) > (p.started_at, p.id))
     """)
-    op.create_index('uq_practice_sessions_one_active', 'practice_sessions', ['user_id'], unique=True, postgresql_where=sa.text("status = 'active' AND deleted_at IS NULL"))
+    op.create_index(
+        "uq_practice_sessions_one_active",
+        "practice_sessions",
+        ["user_id"],
+        unique=True,
+        postgresql_where=sa.text("status = 'active' AND deleted_at IS NULL"),
+    )
 
 
 def downgrade() -> None:
-    op.drop_index('uq_practice_sessions_one_active', table_name='practice_sessions', postgresql_where=sa.text("status = 'active' AND deleted_at IS NULL"))
+    op.drop_index(
+        "uq_practice_sessions_one_active",
+        table_name="practice_sessions",
+        postgresql_where=sa.text("status = 'active' AND deleted_at IS NULL"),
+    )
     op.execute("""
         DROP TRIGGER session_analytics_totals_insert ON session_analytics;
         DROP TRIGGER session_analytics_totals_update ON session_analytics;
@@ -105,4 +120,4 @@ def downgrade() -> None:
         DROP FUNCTION company_daily_totals_after_update();
         DROP FUNCTION company_daily_totals_after_delete();
     """)
-    op.drop_table('company_daily_totals')
+    op.drop_table("company_daily_totals")

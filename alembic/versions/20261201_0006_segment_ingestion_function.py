@@ -154,8 +154,10 @@ END;
 $fn$
 """
 
-SIGNATURE = ("speakpro_ingest_segments(text, uuid, uuid, timestamptz, interval, interval, interval, integer[], "
-             "text[], text[], integer[], integer[], boolean[], integer)")
+SIGNATURE = (
+    "speakpro_ingest_segments(text, uuid, uuid, timestamptz, interval, interval, interval, integer[], "
+    "text[], text[], integer[], integer[], boolean[], integer)"
+)
 
 
 def upgrade() -> None:

@@ -35,8 +35,9 @@ def upgrade() -> None:
         sa.Column("notice_version", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("recording", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_privacy_consents_user_id_users"),
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_privacy_consents_user_id_users"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_privacy_consents")),
     )
     op.create_index("ix_privacy_consents_user_created", "privacy_consents", ["user_id", "created_at"], unique=False)
@@ -61,7 +62,8 @@ def upgrade() -> None:
     )
     op.add_column("companies", sa.Column("recording_retention_days", sa.Integer(), nullable=True))
     op.create_check_constraint(
-        op.f("ck_companies_recording_retention_days_range"), "companies",
+        op.f("ck_companies_recording_retention_days_range"),
+        "companies",
         "recording_retention_days IS NULL OR recording_retention_days BETWEEN 1 AND 3650",
     )
 

@@ -31,20 +31,32 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("template", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("details", postgresql.JSONB(astext_type=sa.Text()), server_default=sa.text("'{}'::jsonb"),
-                  nullable=False),
+        sa.Column(
+            "details", postgresql.JSONB(astext_type=sa.Text()), server_default=sa.text("'{}'::jsonb"), nullable=False
+        ),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.CheckConstraint("attempts >= 0", name=op.f("ck_email_outbox_attempts_non_negative")),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_email_outbox_user_id_users"),
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_email_outbox_user_id_users"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_email_outbox")),
     )
-    op.create_index("uq_email_outbox_unsent", "email_outbox", ["user_id", "template"], unique=True,
-                    postgresql_where=sa.text("sent_at IS NULL"))
-    op.create_index("ix_email_outbox_unsent_created", "email_outbox", ["created_at"], unique=False,
-                    postgresql_where=sa.text("sent_at IS NULL"))
+    op.create_index(
+        "uq_email_outbox_unsent",
+        "email_outbox",
+        ["user_id", "template"],
+        unique=True,
+        postgresql_where=sa.text("sent_at IS NULL"),
+    )
+    op.create_index(
+        "ix_email_outbox_unsent_created",
+        "email_outbox",
+        ["created_at"],
+        unique=False,
+        postgresql_where=sa.text("sent_at IS NULL"),
+    )
     op.create_table(
         "used_download_tokens",
         sa.Column("token_id", sa.Uuid(), nullable=False),
@@ -52,10 +64,15 @@ def upgrade() -> None:
         sa.Column("company_id", sa.Uuid(), nullable=False),
         sa.Column("used_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["company_id"], ["companies.id"],
-                                name=op.f("fk_used_download_tokens_company_id_companies"), ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_used_download_tokens_user_id_users"),
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["company_id"],
+            ["companies.id"],
+            name=op.f("fk_used_download_tokens_company_id_companies"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_used_download_tokens_user_id_users"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("token_id", name=op.f("pk_used_download_tokens")),
     )
     op.create_index(op.f("ix_used_download_tokens_company_id"), "used_download_tokens", ["company_id"], unique=False)

@@ -35,12 +35,30 @@ APP_ROLE = "speakpro_app"
 
 # A learner's own rows (user_id), every row for admins and the system.
 OWNED = (
-    "amphitheatre_exercise_records", "amphitheatre_sessions", "audio_recordings", "auth_handoffs", "auth_sessions",
-    "daily_quests", "exercise_attempts", "exercise_submissions", "lesson_session_contexts", "lesson_sessions",
-    "lesson_step_responses", "milestone_attempts", "oauth_identities", "practice_sessions", "reward_ledger",
-    "stakes_maps", "user_progress", "user_venue_unlocks", "venue_entries",
+    "amphitheatre_exercise_records",
+    "amphitheatre_sessions",
+    "audio_recordings",
+    "auth_handoffs",
+    "auth_sessions",
+    "daily_quests",
+    "exercise_attempts",
+    "exercise_submissions",
+    "lesson_session_contexts",
+    "lesson_sessions",
+    "lesson_step_responses",
+    "milestone_attempts",
+    "oauth_identities",
+    "practice_sessions",
+    "reward_ledger",
+    "stakes_maps",
+    "user_progress",
+    "user_venue_unlocks",
+    "venue_entries",
     # 0007 and 0008
-    "privacy_consents", "uploads", "email_outbox", "used_download_tokens",
+    "privacy_consents",
+    "uploads",
+    "email_outbox",
+    "used_download_tokens",
 )
 # Events may be written before anyone signs in (user_id NULL); read back only by their user or the system.
 EVENTS = ("analytics_events", "telemetry_events")
@@ -127,37 +145,75 @@ def _policies() -> list[str]:
         sql.append(_policy(table, f"{table}_read", _sees_user("user_id"), command="SELECT"))
         sql.append(_policy(table, f"{table}_write", _sees_user("user_id"), command="UPDATE"))
         sql.append(_policy(table, f"{table}_delete", _sees_user("user_id"), command="DELETE"))
-        sql.append(_policy(table, f"{table}_insert", "", command="INSERT",
-                           check=f"user_id IS NULL OR {_sees_user('user_id')}"))
+        sql.append(
+            _policy(table, f"{table}_insert", "", command="INSERT", check=f"user_id IS NULL OR {_sees_user('user_id')}")
+        )
     for table in BY_SESSION:
-        sql.append(_policy(table, f"{table}_by_session",
-                           f"{PRIVILEGED} OR EXISTS (SELECT 1 FROM practice_sessions p WHERE p.id = session_id "
-                           f"AND p.user_id = {ME})"))
-    sql.append(_policy("transcript_segments", "transcript_segments_by_transcript",
-                       f"{PRIVILEGED} OR EXISTS (SELECT 1 FROM transcripts t JOIN practice_sessions p "
-                       f"ON p.id = t.session_id WHERE t.id = transcript_id AND p.user_id = {ME})"))
-    sql.append(_policy("session_analytics", "session_analytics_visible",
-                       f"{_sees_user('user_id')} OR company_id = {MANAGED}"))
-    sql.append(_policy("user_profiles", "user_profiles_visible",
-                       f"{_sees_user('user_id')} OR company_id = {MANAGED}"))
-    sql.append(_policy("users", "users_visible",
-                       f"{_sees_user('id')} OR id IN (SELECT p.user_id FROM user_profiles p "
-                       f"WHERE p.company_id = {MANAGED})"))
-    sql.append(_policy("companies", "companies_visible",
-                       f"id = (SELECT speakpro_ctx_company()) OR {PRIVILEGED}"))
-    sql.append(_policy("company_daily_totals", "company_daily_totals_visible",
-                       f"company_id = {MANAGED} OR {PRIVILEGED}"))
-    sql.append(_policy("audit_log", "audit_log_read",
-                       f"{PRIVILEGED} OR company_id = {MANAGED} OR actor_user_id = {ME}", command="SELECT"))
-    sql.append(_policy("audit_log", "audit_log_insert", "", command="INSERT",
-                       check=f"{PRIVILEGED} OR actor_user_id = {ME} OR company_id = {MANAGED}"))
+        sql.append(
+            _policy(
+                table,
+                f"{table}_by_session",
+                f"{PRIVILEGED} OR EXISTS (SELECT 1 FROM practice_sessions p WHERE p.id = session_id "
+                f"AND p.user_id = {ME})",
+            )
+        )
+    sql.append(
+        _policy(
+            "transcript_segments",
+            "transcript_segments_by_transcript",
+            f"{PRIVILEGED} OR EXISTS (SELECT 1 FROM transcripts t JOIN practice_sessions p "
+            f"ON p.id = t.session_id WHERE t.id = transcript_id AND p.user_id = {ME})",
+        )
+    )
+    sql.append(
+        _policy("session_analytics", "session_analytics_visible", f"{_sees_user('user_id')} OR company_id = {MANAGED}")
+    )
+    sql.append(_policy("user_profiles", "user_profiles_visible", f"{_sees_user('user_id')} OR company_id = {MANAGED}"))
+    sql.append(
+        _policy(
+            "users",
+            "users_visible",
+            f"{_sees_user('id')} OR id IN (SELECT p.user_id FROM user_profiles p WHERE p.company_id = {MANAGED})",
+        )
+    )
+    sql.append(_policy("companies", "companies_visible", f"id = (SELECT speakpro_ctx_company()) OR {PRIVILEGED}"))
+    sql.append(
+        _policy("company_daily_totals", "company_daily_totals_visible", f"company_id = {MANAGED} OR {PRIVILEGED}")
+    )
+    sql.append(
+        _policy(
+            "audit_log",
+            "audit_log_read",
+            f"{PRIVILEGED} OR company_id = {MANAGED} OR actor_user_id = {ME}",
+            command="SELECT",
+        )
+    )
+    sql.append(
+        _policy(
+            "audit_log",
+            "audit_log_insert",
+            "",
+            command="INSERT",
+            check=f"{PRIVILEGED} OR actor_user_id = {ME} OR company_id = {MANAGED}",
+        )
+    )
     return sql
 
 
 def rls_tables() -> tuple[str, ...]:
     """Every table under Row-Level Security."""
-    return (*OWNED, *EVENTS, *BY_SESSION, "transcript_segments", "session_analytics", "user_profiles", "users",
-            "companies", "company_daily_totals", "audit_log")
+    return (
+        *OWNED,
+        *EVENTS,
+        *BY_SESSION,
+        "transcript_segments",
+        "session_analytics",
+        "user_profiles",
+        "users",
+        "companies",
+        "company_daily_totals",
+        "audit_log",
+    )
 
 
 def upgrade() -> None:
@@ -168,12 +224,13 @@ def upgrade() -> None:
             END IF;
         END $$;
     """)
-    op.execute(f"GRANT CONNECT ON DATABASE \"{op.get_bind().engine.url.database}\" TO {APP_ROLE}")
+    op.execute(f'GRANT CONNECT ON DATABASE "{op.get_bind().engine.url.database}" TO {APP_ROLE}')
     op.execute(f"GRANT USAGE ON SCHEMA public TO {APP_ROLE}")
     op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}")
     op.execute(f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}")
-    op.execute(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES "
-               f"TO {APP_ROLE}")
+    op.execute(
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {APP_ROLE}"
+    )
     op.execute(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {APP_ROLE}")
     op.execute(f"REVOKE ALL ON alembic_version FROM {APP_ROLE}")
     op.execute(f"GRANT SELECT ON alembic_version TO {APP_ROLE}")
@@ -201,12 +258,16 @@ def downgrade() -> None:
     for signature in SYSTEM_FUNCTIONS:
         op.execute(f"ALTER FUNCTION {signature} RESET app.role")
     op.execute("DROP FUNCTION speakpro_resolve_session(text, timestamptz, interval, interval)")
-    for name in ("speakpro_ctx_managed_company()", "speakpro_ctx_privileged()", "speakpro_ctx_company()",
-                 "speakpro_ctx_user()"):
+    for name in (
+        "speakpro_ctx_managed_company()",
+        "speakpro_ctx_privileged()",
+        "speakpro_ctx_company()",
+        "speakpro_ctx_user()",
+    ):
         op.execute(f"DROP FUNCTION {name}")
     op.execute(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {APP_ROLE}")
     op.execute(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {APP_ROLE}")
     op.execute(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON TABLES FROM {APP_ROLE}")
     op.execute(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON SEQUENCES FROM {APP_ROLE}")
     op.execute(f"REVOKE ALL ON SCHEMA public FROM {APP_ROLE}")
-    op.execute(f"REVOKE CONNECT ON DATABASE \"{op.get_bind().engine.url.database}\" FROM {APP_ROLE}")
+    op.execute(f'REVOKE CONNECT ON DATABASE "{op.get_bind().engine.url.database}" FROM {APP_ROLE}')

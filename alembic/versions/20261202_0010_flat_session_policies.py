@@ -45,22 +45,30 @@ def upgrade() -> None:
     op.execute(FUNCTIONS)
     for table in BY_SESSION:
         op.execute(f"DROP POLICY {table}_by_session ON {table}")
-        op.execute(f"CREATE POLICY {table}_by_session ON {table} AS PERMISSIVE FOR ALL TO PUBLIC "
-                   f"USING ({PRIVILEGED} OR speakpro_sees_session(session_id))")
+        op.execute(
+            f"CREATE POLICY {table}_by_session ON {table} AS PERMISSIVE FOR ALL TO PUBLIC "
+            f"USING ({PRIVILEGED} OR speakpro_sees_session(session_id))"
+        )
     op.execute("DROP POLICY transcript_segments_by_transcript ON transcript_segments")
-    op.execute("CREATE POLICY transcript_segments_by_transcript ON transcript_segments AS PERMISSIVE FOR ALL "
-               f"TO PUBLIC USING ({PRIVILEGED} OR speakpro_sees_transcript(transcript_id))")
+    op.execute(
+        "CREATE POLICY transcript_segments_by_transcript ON transcript_segments AS PERMISSIVE FOR ALL "
+        f"TO PUBLIC USING ({PRIVILEGED} OR speakpro_sees_transcript(transcript_id))"
+    )
 
 
 def downgrade() -> None:
     for table in BY_SESSION:
         op.execute(f"DROP POLICY {table}_by_session ON {table}")
-        op.execute(f"CREATE POLICY {table}_by_session ON {table} AS PERMISSIVE FOR ALL TO PUBLIC "
-                   f"USING ({PRIVILEGED} OR EXISTS (SELECT 1 FROM practice_sessions p WHERE p.id = session_id "
-                   f"AND p.user_id = {ME}))")
+        op.execute(
+            f"CREATE POLICY {table}_by_session ON {table} AS PERMISSIVE FOR ALL TO PUBLIC "
+            f"USING ({PRIVILEGED} OR EXISTS (SELECT 1 FROM practice_sessions p WHERE p.id = session_id "
+            f"AND p.user_id = {ME}))"
+        )
     op.execute("DROP POLICY transcript_segments_by_transcript ON transcript_segments")
-    op.execute("CREATE POLICY transcript_segments_by_transcript ON transcript_segments AS PERMISSIVE FOR ALL "
-               f"TO PUBLIC USING ({PRIVILEGED} OR EXISTS (SELECT 1 FROM transcripts t JOIN practice_sessions p "
-               f"ON p.id = t.session_id WHERE t.id = transcript_id AND p.user_id = {ME}))")
+    op.execute(
+        "CREATE POLICY transcript_segments_by_transcript ON transcript_segments AS PERMISSIVE FOR ALL "
+        f"TO PUBLIC USING ({PRIVILEGED} OR EXISTS (SELECT 1 FROM transcripts t JOIN practice_sessions p "
+        f"ON p.id = t.session_id WHERE t.id = transcript_id AND p.user_id = {ME}))"
+    )
     op.execute("DROP FUNCTION speakpro_sees_transcript(uuid)")
     op.execute("DROP FUNCTION speakpro_sees_session(uuid)")

@@ -35,12 +35,27 @@ def empty_figure(title: str = "") -> go.Figure:
 
 
 def line_with_band(
-    x: Sequence, y: Sequence, *, title: str, band: tuple[float, float] | None = None, y_title: str = "",
-    color: str = VIOLET, y_range: tuple[float, float] | None = None,
+    x: Sequence,
+    y: Sequence,
+    *,
+    title: str,
+    band: tuple[float, float] | None = None,
+    y_title: str = "",
+    color: str = VIOLET,
+    y_range: tuple[float, float] | None = None,
 ) -> go.Figure:
     """A line over time with an optional healthy band drawn as a shaded rectangle behind it."""
-    fig = go.Figure(go.Scatter(x=list(x), y=list(y), mode="lines+markers", line={"color": color, "width": 2},
-                               marker={"size": 5}, connectgaps=True, hovertemplate="%{x}: %{y}<extra></extra>"))
+    fig = go.Figure(
+        go.Scatter(
+            x=list(x),
+            y=list(y),
+            mode="lines+markers",
+            line={"color": color, "width": 2},
+            marker={"size": 5},
+            connectgaps=True,
+            hovertemplate="%{x}: %{y}<extra></extra>",
+        )
+    )
     if band is not None:
         fig.add_hrect(y0=band[0], y1=band[1], fillcolor=TEAL, opacity=0.12, line_width=0, layer="below")
     _layout(fig, title, yaxis={"title": y_title, "range": list(y_range) if y_range else None})
@@ -50,8 +65,15 @@ def line_with_band(
 def radar(labels: Sequence[str], values: Sequence[float | None], *, title: str) -> go.Figure:
     """Skill scores (0–100) on a closed radar."""
     labels, values = list(labels), [v or 0 for v in values]
-    fig = go.Figure(go.Scatterpolar(r=values + values[:1], theta=labels + labels[:1], fill="toself",
-                                    line={"color": VIOLET}, hovertemplate="%{theta}: %{r}<extra></extra>"))
+    fig = go.Figure(
+        go.Scatterpolar(
+            r=values + values[:1],
+            theta=labels + labels[:1],
+            fill="toself",
+            line={"color": VIOLET},
+            hovertemplate="%{theta}: %{r}<extra></extra>",
+        )
+    )
     return _layout(fig, title, polar={"radialaxis": {"range": [0, 100], "showticklabels": True}})
 
 
@@ -75,9 +97,18 @@ def calendar_heatmap(counts: dict[date, int], *, since: date, until: date, title
             text[row][column] = f"{day.isoformat()}: {counts.get(day, 0)} session(s)"
         day += timedelta(days=1)
     mondays = [(start + timedelta(weeks=w)).strftime("%b %d") for w in range(weeks)]
-    fig = go.Figure(go.Heatmap(
-        z=z, x=mondays, y=["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], text=text, hoverinfo="text",
-        colorscale=[[0, "#ececf0"], [0.01, "#d7cff9"], [1, VIOLET]], showscale=False, xgap=3, ygap=3,
-        zmin=0,
-    ))
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=mondays,
+            y=["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+            text=text,
+            hoverinfo="text",
+            colorscale=[[0, "#ececf0"], [0.01, "#d7cff9"], [1, VIOLET]],
+            showscale=False,
+            xgap=3,
+            ygap=3,
+            zmin=0,
+        )
+    )
     return _layout(fig, title, height=220, yaxis={"autorange": "reversed"}, xaxis={"showgrid": False})

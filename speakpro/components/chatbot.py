@@ -36,14 +36,21 @@ def _conversation() -> rx.Component:
         rx.vstack(
             rx.cond(
                 ChatbotState.messages.length() == 0,
-                rx.text("Ask how the lessons work, what the AI role-play is like, or how teams use SpeakPro.",
-                        size="2", color_scheme="gray"),
+                rx.text(
+                    "Ask how the lessons work, what the AI role-play is like, or how teams use SpeakPro.",
+                    size="2",
+                    color_scheme="gray",
+                ),
             ),
             rx.foreach(ChatbotState.messages, _message),
             rx.cond(
                 ChatbotState.sending,
-                rx.hstack(rx.spinner(size="2"), rx.text("Thinking…", size="2", color_scheme="gray"),
-                          align="center", spacing="2"),
+                rx.hstack(
+                    rx.spinner(size="2"),
+                    rx.text("Thinking…", size="2", color_scheme="gray"),
+                    align="center",
+                    spacing="2",
+                ),
             ),
             spacing="2",
             width="100%",
@@ -83,14 +90,23 @@ def chatbot_panel() -> rx.Component:
             ),
             rx.cond(
                 ChatbotState.mode == "offline",
-                rx.text("Answers are quoted from SpeakPro's lessons while the AI assistant is offline.",
-                        size="1", color_scheme="gray"),
+                rx.text(
+                    "Answers are quoted from SpeakPro's lessons while the AI assistant is offline.",
+                    size="1",
+                    color_scheme="gray",
+                ),
             ),
             _conversation(),
             rx.cond(
                 ChatbotState.error != "",
-                rx.callout(ChatbotState.error, icon="triangle-alert", color_scheme="red", size="1",
-                           width="100%", id="chatbot-error"),
+                rx.callout(
+                    ChatbotState.error,
+                    icon="triangle-alert",
+                    color_scheme="red",
+                    size="1",
+                    width="100%",
+                    id="chatbot-error",
+                ),
             ),
             rx.form(
                 rx.hstack(

@@ -7,9 +7,18 @@ import reflex as rx
 from speakpro import styles
 
 
-def field(label: str, name: str, *, type_: str = "text", placeholder: str = "", required: bool = True,
-          max_length: int = 256, hint: str = "", auto_complete: str = "", default_value: str | rx.Var = "",
-          ) -> rx.Component:
+def field(
+    label: str,
+    name: str,
+    *,
+    type_: str = "text",
+    placeholder: str = "",
+    required: bool = True,
+    max_length: int = 256,
+    hint: str = "",
+    auto_complete: str = "",
+    default_value: str | rx.Var = "",
+) -> rx.Component:
     """A labelled text input inside a form (its value arrives in the submit handler's dict)."""
     return rx.vstack(
         rx.text(label, as_="label", html_for=name, size="2", weight="medium"),
@@ -33,13 +42,16 @@ def field(label: str, name: str, *, type_: str = "text", placeholder: str = "", 
     )
 
 
-def select_field(label: str, name: str, options: list[str] | tuple[str, ...], placeholder: str = "Choose...",
-                 ) -> rx.Component:
+def select_field(
+    label: str,
+    name: str,
+    options: list[str] | tuple[str, ...],
+    placeholder: str = "Choose...",
+) -> rx.Component:
     """A labelled select inside a form."""
     return rx.vstack(
         rx.text(label, as_="label", html_for=name, size="2", weight="medium"),
-        rx.select(list(options), name=name, id=name, placeholder=placeholder, required=True, size="3",
-                  width="100%"),
+        rx.select(list(options), name=name, id=name, placeholder=placeholder, required=True, size="3", width="100%"),
         spacing="1",
         width="100%",
     )
@@ -56,8 +68,7 @@ def error_callout(message: rx.Var, element_id: str = "form-error") -> rx.Compone
 def centered_card(*children: rx.Component, max_width: str = "440px") -> rx.Component:
     """A card centred on the page, for short forms."""
     return rx.center(
-        rx.box(rx.vstack(*children, spacing="4", width="100%"), style=styles.card, width="100%",
-               max_width=max_width),
+        rx.box(rx.vstack(*children, spacing="4", width="100%"), style=styles.card, width="100%", max_width=max_width),
         padding_y="3rem",
         padding_x="1rem",
         width="100%",

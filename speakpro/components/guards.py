@@ -22,8 +22,13 @@ def forbidden_notice(message: str = "You don't have access to this page.") -> rx
     )
 
 
-def not_found_notice(button: str, href: str, element_id: str, title: str = "Session not found",
-                     message: str = "This practice session does not exist, or it is not yours.") -> rx.Component:
+def not_found_notice(
+    button: str,
+    href: str,
+    element_id: str,
+    title: str = "Session not found",
+    message: str = "This practice session does not exist, or it is not yours.",
+) -> rx.Component:
     """What a page shows for something that does not exist or is not the viewer's (the two look the same)."""
     return rx.center(
         rx.vstack(

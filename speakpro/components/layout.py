@@ -129,8 +129,10 @@ def unavailable_notice() -> rx.Component:
     """Shown instead of a page whose data could not be read (the database did not answer)."""
     return rx.callout(
         rx.vstack(
-            rx.text("We can't reach our database right now, so this page can't show your data. Nothing you "
-                    "saved is lost. Please try again in a moment."),
+            rx.text(
+                "We can't reach our database right now, so this page can't show your data. Nothing you "
+                "saved is lost. Please try again in a moment."
+            ),
             # A plain link: a full load of this same page runs its loaders again.
             rx.el.a(rx.button("Try again", variant="soft"), href=""),
             spacing="3",
@@ -149,8 +151,12 @@ def page_frame(*children: rx.Component) -> rx.Component:
     return rx.flex(
         full_navigation(AuthState.navigate_to),
         navbar(),
-        rx.box(rx.cond(AuthState.db_unavailable, unavailable_notice(), rx.fragment(*children)), as_="main",
-               width="100%", flex="1"),
+        rx.box(
+            rx.cond(AuthState.db_unavailable, unavailable_notice(), rx.fragment(*children)),
+            as_="main",
+            width="100%",
+            flex="1",
+        ),
         footer(),
         direction="column",
         min_height="100vh",

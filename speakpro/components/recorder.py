@@ -44,13 +44,20 @@ class AudioRecorder(rx.Component):
     on_recorded: rx.EventHandler[rx.event.passthrough_event_spec(dict)]
 
 
-def recording_off_notice(id: str = "recording-off",
-                         then: str = " to record yourself; you can still answer in writing.") -> rx.Component:
+def recording_off_notice(
+    id: str = "recording-off", then: str = " to record yourself; you can still answer in writing."
+) -> rx.Component:
     """Why there is no recorder: the learner's consent does not allow recordings (and how to change it)."""
     return rx.callout(
-        rx.fragment("Recording is off for your account. ",
-                    rx.link("Allow recordings on your account page", href=routes.ACCOUNT, id=f"{id}-link"), then),
-        icon="mic-off", color_scheme="amber", width="100%", id=id,
+        rx.fragment(
+            "Recording is off for your account. ",
+            rx.link("Allow recordings on your account page", href=routes.ACCOUNT, id=f"{id}-link"),
+            then,
+        ),
+        icon="mic-off",
+        color_scheme="amber",
+        width="100%",
+        id=id,
     )
 
 

@@ -212,9 +212,11 @@ def oidc_identity(provider: str, claims: Mapping[str, Any]) -> Identity:
     subject = claims.get("sub")
     if subject is None or not str(subject).strip():
         raise IdentityError("the ID token has no subject")
-    name = _text(claims.get("name")) or " ".join(
-        part for part in (_text(claims.get("given_name")), _text(claims.get("family_name"))) if part
-    ) or _text(claims.get("preferred_username"))
+    name = (
+        _text(claims.get("name"))
+        or " ".join(part for part in (_text(claims.get("given_name")), _text(claims.get("family_name"))) if part)
+        or _text(claims.get("preferred_username"))
+    )
     return Identity(
         provider=provider,
         subject=str(subject).strip(),

@@ -29,8 +29,10 @@ class Company(SQLModel, table=True):
     __tablename__ = "companies"
     __table_args__ = (
         CheckConstraint("slug ~ '^[a-z0-9][a-z0-9-]{1,62}$'", name="slug_format"),
-        CheckConstraint("recording_retention_days IS NULL OR recording_retention_days BETWEEN 1 AND 3650",
-                        name="recording_retention_days_range"),
+        CheckConstraint(
+            "recording_retention_days IS NULL OR recording_retention_days BETWEEN 1 AND 3650",
+            name="recording_retention_days_range",
+        ),
     )
 
     id: uuid.UUID = uuid_pk()

@@ -74,8 +74,12 @@ class PracticeSession(SQLModel, table=True):
         ),
         Index("ix_practice_sessions_status_created", "status", "created_at"),
         # A learner has at most one active session (start_practice serialises starts; this backs it up).
-        Index("uq_practice_sessions_one_active", "user_id", unique=True,
-              postgresql_where=text("status = 'active' AND deleted_at IS NULL")),
+        Index(
+            "uq_practice_sessions_one_active",
+            "user_id",
+            unique=True,
+            postgresql_where=text("status = 'active' AND deleted_at IS NULL"),
+        ),
     )
 
     id: uuid.UUID = uuid_pk()

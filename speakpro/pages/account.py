@@ -13,11 +13,16 @@ def _section(title: str, *children: rx.Component) -> rx.Component:
 
 
 def _delete_dialog() -> rx.Component:
-    """"Delete my account": confirmed by typing the password (or the email, for an account without one)."""
+    """ "Delete my account": confirmed by typing the password (or the email, for an account without one)."""
     return rx.dialog.root(
         rx.dialog.trigger(
-            rx.button(rx.icon("trash-2", size=16), "Delete my account", color_scheme="red", variant="soft",
-                      id="delete-account"),
+            rx.button(
+                rx.icon("trash-2", size=16),
+                "Delete my account",
+                color_scheme="red",
+                variant="soft",
+                id="delete-account",
+            ),
         ),
         rx.dialog.content(
             rx.dialog.title("Delete your account?"),
@@ -32,16 +37,36 @@ def _delete_dialog() -> rx.Component:
                 rx.vstack(
                     rx.cond(
                         AccountState.privacy_needs_password,
-                        field("Type your password to confirm", "confirmation", type_="password",
-                              auto_complete="current-password"),
-                        field("Type your email address to confirm", "confirmation", max_length=254,
-                              placeholder=AccountState.viewer_email),
+                        field(
+                            "Type your password to confirm",
+                            "confirmation",
+                            type_="password",
+                            auto_complete="current-password",
+                        ),
+                        field(
+                            "Type your email address to confirm",
+                            "confirmation",
+                            max_length=254,
+                            placeholder=AccountState.viewer_email,
+                        ),
                     ),
                     rx.hstack(
-                        rx.dialog.close(rx.button("Keep my account", variant="soft", color_scheme="gray",
-                                                  type="button", id="cancel-delete-account")),
-                        rx.button("Delete everything", color_scheme="red", type="submit",
-                                  loading=AccountState.deleting, id="confirm-delete-account"),
+                        rx.dialog.close(
+                            rx.button(
+                                "Keep my account",
+                                variant="soft",
+                                color_scheme="gray",
+                                type="button",
+                                id="cancel-delete-account",
+                            )
+                        ),
+                        rx.button(
+                            "Delete everything",
+                            color_scheme="red",
+                            type="submit",
+                            loading=AccountState.deleting,
+                            id="confirm-delete-account",
+                        ),
                         spacing="3",
                         justify="end",
                         width="100%",
@@ -61,12 +86,21 @@ def _consent_form() -> rx.Component:
     """Accept today's notice and allow or stop recordings; keyed, so it starts from what is on record."""
     return rx.form(
         rx.vstack(
-            rx.checkbox("I have read the privacy notice", name="privacy_notice", id="consent-privacy-notice",
-                        default_checked=AccountState.consent_current, size="2"),
-            rx.link("Read the privacy notice", href=routes.PRIVACY, size="1", is_external=True,
-                    padding_left="1.5rem"),
-            rx.checkbox("Allow my practice sessions and answers to be recorded", name="recording_consent",
-                        id="consent-recording-allowed", default_checked=AccountState.recording_allowed, size="2"),
+            rx.checkbox(
+                "I have read the privacy notice",
+                name="privacy_notice",
+                id="consent-privacy-notice",
+                default_checked=AccountState.consent_current,
+                size="2",
+            ),
+            rx.link("Read the privacy notice", href=routes.PRIVACY, size="1", is_external=True, padding_left="1.5rem"),
+            rx.checkbox(
+                "Allow my practice sessions and answers to be recorded",
+                name="recording_consent",
+                id="consent-recording-allowed",
+                default_checked=AccountState.recording_allowed,
+                size="2",
+            ),
             rx.button("Save privacy choices", type="submit", variant="soft", id="save-consent"),
             spacing="2",
         ),
@@ -85,20 +119,33 @@ def _privacy() -> rx.Component:
             rx.vstack(
                 rx.text(AccountState.consent_notice, size="2", id="consent-notice"),
                 rx.text("Recordings: ", AccountState.consent_recording, size="2", id="consent-recording"),
-                rx.cond(AccountState.consent_outdated,
-                        rx.text("The privacy notice has changed since you accepted it.", size="1",
-                                color_scheme="amber")),
+                rx.cond(
+                    AccountState.consent_outdated,
+                    rx.text("The privacy notice has changed since you accepted it.", size="1", color_scheme="amber"),
+                ),
                 spacing="1",
             ),
-            rx.text("No privacy consent is on record for your account yet.", size="2", color_scheme="gray",
-                    id="consent-notice"),
+            rx.text(
+                "No privacy consent is on record for your account yet.",
+                size="2",
+                color_scheme="gray",
+                id="consent-notice",
+            ),
         ),
         _consent_form(),
-        rx.text("Download a zip of everything SpeakPro holds about you (one JSON file per table) and your "
-                "recordings.", size="2"),
+        rx.text(
+            "Download a zip of everything SpeakPro holds about you (one JSON file per table) and your recordings.",
+            size="2",
+        ),
         rx.hstack(
-            rx.button(rx.icon("download", size=16), "Download my data", variant="soft",
-                      loading=AccountState.downloading, on_click=AccountState.download_data, id="download-data"),
+            rx.button(
+                rx.icon("download", size=16),
+                "Download my data",
+                variant="soft",
+                loading=AccountState.downloading,
+                on_click=AccountState.download_data,
+                id="download-data",
+            ),
             _delete_dialog(),
             spacing="3",
             wrap="wrap",
@@ -131,11 +178,16 @@ def account() -> rx.Component:
                 error_callout(AccountState.password_error, "password-error"),
                 rx.form(
                     rx.vstack(
-                        field("Current password", "current_password", type_="password",
-                              auto_complete="current-password"),
+                        field(
+                            "Current password", "current_password", type_="password", auto_complete="current-password"
+                        ),
                         field("New password", "new_password", type_="password", auto_complete="new-password"),
-                        field("Repeat the new password", "confirm_password", type_="password",
-                              auto_complete="new-password"),
+                        field(
+                            "Repeat the new password",
+                            "confirm_password",
+                            type_="password",
+                            auto_complete="new-password",
+                        ),
                         submit_button("Change password", AccountState.busy, "change-password"),
                         width="100%",
                     ),
@@ -148,16 +200,25 @@ def account() -> rx.Component:
                 "Company",
                 rx.cond(
                     AccountState.viewer_company_name != "",
-                    rx.text("You belong to ", rx.text.strong(AccountState.viewer_company_name), " as ",
-                            AccountState.viewer_role, "."),
+                    rx.text(
+                        "You belong to ",
+                        rx.text.strong(AccountState.viewer_company_name),
+                        " as ",
+                        AccountState.viewer_role,
+                        ".",
+                    ),
                     rx.text("You practise on your own. Got a company code? Join your team:"),
                 ),
                 error_callout(AccountState.company_error, "company-error"),
                 rx.cond(
                     AccountState.viewer_company_name == "",
                     rx.form(
-                        rx.hstack(field("Company code", "join_code", max_length=48),
-                                  rx.button("Join", type="submit", id="join-company"), align="end", width="100%"),
+                        rx.hstack(
+                            field("Company code", "join_code", max_length=48),
+                            rx.button("Join", type="submit", id="join-company"),
+                            align="end",
+                            width="100%",
+                        ),
                         on_submit=AccountState.join_company,
                     ),
                 ),
@@ -165,8 +226,13 @@ def account() -> rx.Component:
             _section(
                 "Sessions",
                 rx.text("Log out on every browser and device, including this one.", size="2"),
-                rx.button("Log out everywhere", color_scheme="red", variant="soft",
-                          on_click=AccountState.logout_everywhere, id="logout-everywhere"),
+                rx.button(
+                    "Log out everywhere",
+                    color_scheme="red",
+                    variant="soft",
+                    on_click=AccountState.logout_everywhere,
+                    id="logout-everywhere",
+                ),
             ),
             _privacy(),
             spacing="4",
@@ -182,17 +248,30 @@ def _join_offer() -> rx.Component:
         rx.heading("Join ", JoinState.company_name, "?", size="6", id="join-company-name"),
         rx.cond(
             JoinState.role == "manager",
-            rx.text("This invite makes you a manager of ", JoinState.company_name, ": you will see its team "
-                    "dashboards and its learners' practice figures.", size="2"),
-            rx.text("Your practice figures (scores, minutes, progress) will be visible to ", JoinState.company_name,
-                    "'s managers. Your recordings and transcripts stay yours.", size="2"),
+            rx.text(
+                "This invite makes you a manager of ",
+                JoinState.company_name,
+                ": you will see its team dashboards and its learners' practice figures.",
+                size="2",
+            ),
+            rx.text(
+                "Your practice figures (scores, minutes, progress) will be visible to ",
+                JoinState.company_name,
+                "'s managers. Your recordings and transcripts stay yours.",
+                size="2",
+            ),
         ),
         rx.hstack(
-            rx.button(rx.cond(JoinState.joining, rx.spinner(size="2"), rx.fragment()), "Join ",
-                      JoinState.company_name, size="3", on_click=JoinState.join, disabled=JoinState.joining,
-                      id="join-confirm"),
-            rx.link(rx.button("Not now", variant="soft", size="3"), href="/home", underline="none",
-                    id="join-cancel"),
+            rx.button(
+                rx.cond(JoinState.joining, rx.spinner(size="2"), rx.fragment()),
+                "Join ",
+                JoinState.company_name,
+                size="3",
+                on_click=JoinState.join,
+                disabled=JoinState.joining,
+                id="join-confirm",
+            ),
+            rx.link(rx.button("Not now", variant="soft", size="3"), href="/home", underline="none", id="join-cancel"),
             spacing="3",
         ),
         spacing="4",
@@ -206,15 +285,16 @@ def join() -> rx.Component:
         rx.center(
             rx.cond(
                 JoinState.error != "",
-                rx.vstack(error_callout(JoinState.error, "join-error"),
-                          rx.link("Go to your account", href="/account")),
+                rx.vstack(error_callout(JoinState.error, "join-error"), rx.link("Go to your account", href="/account")),
                 rx.cond(
                     ~JoinState.checked,
                     rx.hstack(rx.spinner(), rx.text("Checking your invitation...")),
                     rx.cond(
                         JoinState.already_member,
-                        rx.vstack(rx.text("You're already in ", JoinState.company_name, ".", id="join-member"),
-                                  rx.link("Go to your home page", href="/home")),
+                        rx.vstack(
+                            rx.text("You're already in ", JoinState.company_name, ".", id="join-member"),
+                            rx.link("Go to your home page", href="/home"),
+                        ),
                         _join_offer(),
                     ),
                 ),

@@ -29,22 +29,27 @@ def admin() -> rx.Component:
             rx.vstack(
                 rx.heading("Companies", size="7"),
                 rx.form(
-                    rx.hstack(field("New company name", "company_name", max_length=120),
-                              rx.button("Create company", type="submit", id="create-company"),
-                              align="end", width="100%"),
+                    rx.hstack(
+                        field("New company name", "company_name", max_length=120),
+                        rx.button("Create company", type="submit", id="create-company"),
+                        align="end",
+                        width="100%",
+                    ),
                     on_submit=AdminState.create_company,
                     reset_on_submit=True,
                     width="100%",
                 ),
                 error_callout(AdminState.error),
                 rx.table.root(
-                    rx.table.header(rx.table.row(
-                        rx.table.column_header_cell("Company"),
-                        rx.table.column_header_cell("Learner join code"),
-                        rx.table.column_header_cell("Manager invite link"),
-                        rx.table.column_header_cell("Learners"),
-                        rx.table.column_header_cell("Managers"),
-                    )),
+                    rx.table.header(
+                        rx.table.row(
+                            rx.table.column_header_cell("Company"),
+                            rx.table.column_header_cell("Learner join code"),
+                            rx.table.column_header_cell("Manager invite link"),
+                            rx.table.column_header_cell("Learners"),
+                            rx.table.column_header_cell("Managers"),
+                        )
+                    ),
                     rx.table.body(rx.foreach(AdminState.company_list, _row)),
                     width="100%",
                     id="company-table",

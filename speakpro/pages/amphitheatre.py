@@ -15,8 +15,12 @@ from speakpro.state.amphitheatre import AmphitheatreHistoryState, AmphitheatreSt
 
 def _marker(option: MarkerOption) -> rx.Component:
     return rx.el.label(
-        rx.el.input(type="checkbox", name="marker_" + option.key, id="marker-" + option.key,
-                    style={"accent_color": "var(--violet-9)"}),
+        rx.el.input(
+            type="checkbox",
+            name="marker_" + option.key,
+            id="marker-" + option.key,
+            style={"accent_color": "var(--violet-9)"},
+        ),
         rx.text(option.label, as_="span", size="2"),
         display="flex",
         align_items="center",
@@ -27,16 +31,40 @@ def _marker(option: MarkerOption) -> rx.Component:
 def _exercise_form() -> rx.Component:
     return rx.form(
         rx.vstack(
-            audio_recorder(on_recorded=AmphitheatreState.recorded, purpose="practice", max_seconds=180,
-                           id="amphitheatre-recorder",
-                           allowed=AmphitheatreState.recording_allowed),
-            rx.cond(AmphitheatreState.audio_key != "",
-                    rx.text("Your recording is attached (", AmphitheatreState.audio_seconds, " s).", size="2",
-                            color_scheme="green", id="amphitheatre-audio")),
-            rx.text("How did it go? What would you change next time?", as_="label", html_for="reflection",
-                    size="2", weight="medium"),
-            rx.text_area(name="reflection", id="reflection", required=True, max_length=REFLECTION_MAX, rows="4",
-                         width="100%", placeholder="I rushed the opening, but the pause before the lesson landed..."),
+            audio_recorder(
+                on_recorded=AmphitheatreState.recorded,
+                purpose="practice",
+                max_seconds=180,
+                id="amphitheatre-recorder",
+                allowed=AmphitheatreState.recording_allowed,
+            ),
+            rx.cond(
+                AmphitheatreState.audio_key != "",
+                rx.text(
+                    "Your recording is attached (",
+                    AmphitheatreState.audio_seconds,
+                    " s).",
+                    size="2",
+                    color_scheme="green",
+                    id="amphitheatre-audio",
+                ),
+            ),
+            rx.text(
+                "How did it go? What would you change next time?",
+                as_="label",
+                html_for="reflection",
+                size="2",
+                weight="medium",
+            ),
+            rx.text_area(
+                name="reflection",
+                id="reflection",
+                required=True,
+                max_length=REFLECTION_MAX,
+                rows="4",
+                width="100%",
+                placeholder="I rushed the opening, but the pause before the lesson landed...",
+            ),
             rx.text("What did you notice about your delivery?", size="2", weight="medium"),
             rx.flex(rx.foreach(AmphitheatreState.markers, _marker), gap="0.9rem", wrap="wrap"),
             rx.button("Submit exercise", type="submit", loading=AmphitheatreState.busy, id="submit-exercise"),
@@ -52,14 +80,19 @@ def _exercise_form() -> rx.Component:
 def _exercise(exercise: ExerciseView) -> rx.Component:
     return rx.vstack(
         rx.hstack(
-            rx.cond(exercise.done, rx.icon("circle-check", color=rx.color("green", 9)),
-                    rx.cond(exercise.current, rx.icon("circle-play", color=rx.color("violet", 9)), rx.icon("circle"))),
+            rx.cond(
+                exercise.done,
+                rx.icon("circle-check", color=rx.color("green", 9)),
+                rx.cond(exercise.current, rx.icon("circle-play", color=rx.color("violet", 9)), rx.icon("circle")),
+            ),
             rx.text(exercise.order, ". ", exercise.title, weight="bold", size="3"),
             rx.spacer(),
             rx.badge("~", exercise.target_seconds, " s", variant="soft", color_scheme="gray"),
-            rx.cond(exercise.done,
-                    rx.badge(exercise.points, " / ", exercise.max_points, " points", color_scheme="green"),
-                    rx.badge("up to ", exercise.max_points, " points", variant="outline")),
+            rx.cond(
+                exercise.done,
+                rx.badge(exercise.points, " / ", exercise.max_points, " points", color_scheme="green"),
+                rx.badge("up to ", exercise.max_points, " points", variant="outline"),
+            ),
             width="100%",
             align="center",
         ),
@@ -68,11 +101,18 @@ def _exercise(exercise: ExerciseView) -> rx.Component:
             exercise.done,
             rx.vstack(
                 rx.hstack(
-                    rx.text("Score ", exercise.score, "/100", rx.cond(exercise.has_audio, " · recorded", ""),
-                            size="1", color_scheme="gray"),
-                    rx.cond(exercise.has_audio,
-                            delete_recording_button(AmphitheatreState, exercise.audio_ref,
-                                                    "this exercise's recording")),
+                    rx.text(
+                        "Score ",
+                        exercise.score,
+                        "/100",
+                        rx.cond(exercise.has_audio, " · recorded", ""),
+                        size="1",
+                        color_scheme="gray",
+                    ),
+                    rx.cond(
+                        exercise.has_audio,
+                        delete_recording_button(AmphitheatreState, exercise.audio_ref, "this exercise's recording"),
+                    ),
                     align="center",
                     spacing="3",
                 ),
@@ -101,15 +141,21 @@ def amphitheatre_page() -> rx.Component:
                 width="100%",
                 align="center",
             ),
-            rx.text("Rehearse in front of a crowd: three short exercises, recorded, each followed by a reflection. "
-                    "Finishing a visit pays its points as XP, plus coins.", color_scheme="gray"),
+            rx.text(
+                "Rehearse in front of a crowd: three short exercises, recorded, each followed by a reflection. "
+                "Finishing a visit pays its points as XP, plus coins.",
+                color_scheme="gray",
+            ),
             rx.cond(
                 AmphitheatreState.loaded,
                 rx.vstack(
                     rx.hstack(
                         rx.heading("Visit ", AmphitheatreState.visit_number, size="5", id="visit-number"),
-                        rx.badge(AmphitheatreState.status, id="visit-status",
-                                 color_scheme=rx.cond(AmphitheatreState.status == "finished", "green", "violet")),
+                        rx.badge(
+                            AmphitheatreState.status,
+                            id="visit-status",
+                            color_scheme=rx.cond(AmphitheatreState.status == "finished", "green", "violet"),
+                        ),
                         rx.badge(AmphitheatreState.points, " points", variant="soft", id="visit-points"),
                         align="center",
                     ),
@@ -119,15 +165,28 @@ def amphitheatre_page() -> rx.Component:
                         AmphitheatreState.status == "finished",
                         rx.callout(
                             rx.hstack(
-                                rx.text("Visit complete! ",
-                                        rx.cond(AmphitheatreState.rewards != "", AmphitheatreState.rewards,
-                                                AmphitheatreState.points.to_string() + " points"), "."),
-                                rx.button("Start the next visit", on_click=AmphitheatreState.next_visit, size="1",
-                                          id="next-visit"),
+                                rx.text(
+                                    "Visit complete! ",
+                                    rx.cond(
+                                        AmphitheatreState.rewards != "",
+                                        AmphitheatreState.rewards,
+                                        AmphitheatreState.points.to_string() + " points",
+                                    ),
+                                    ".",
+                                ),
+                                rx.button(
+                                    "Start the next visit",
+                                    on_click=AmphitheatreState.next_visit,
+                                    size="1",
+                                    id="next-visit",
+                                ),
                                 align="center",
                                 wrap="wrap",
                             ),
-                            icon="party-popper", color_scheme="green", id="visit-finished", width="100%",
+                            icon="party-popper",
+                            color_scheme="green",
+                            id="visit-finished",
+                            width="100%",
                         ),
                     ),
                     width="100%",
@@ -147,19 +206,30 @@ def _timeline_item(visit: TimelineRow) -> rx.Component:
     return rx.hstack(
         rx.center(
             rx.text(visit.visit_number, weight="bold", color="white"),
-            width="36px", height="36px", border_radius="9999px", flex_shrink="0",
+            width="36px",
+            height="36px",
+            border_radius="9999px",
+            flex_shrink="0",
             background=rx.cond(visit.finished, rx.color("green", 9), rx.color("violet", 9)),
         ),
         rx.vstack(
             rx.hstack(
                 rx.text("Visit ", visit.visit_number, weight="bold"),
-                rx.badge(rx.cond(visit.finished, "finished", "in progress"),
-                         color_scheme=rx.cond(visit.finished, "green", "violet"), variant="soft"),
+                rx.badge(
+                    rx.cond(visit.finished, "finished", "in progress"),
+                    color_scheme=rx.cond(visit.finished, "green", "violet"),
+                    variant="soft",
+                ),
                 rx.badge(visit.points, " points", variant="outline"),
                 align="center",
             ),
-            rx.text("Started ", visit.started, rx.cond(visit.finished, " · finished " + visit.finished_at, ""),
-                    size="1", color_scheme="gray"),
+            rx.text(
+                "Started ",
+                visit.started,
+                rx.cond(visit.finished, " · finished " + visit.finished_at, ""),
+                size="1",
+                color_scheme="gray",
+            ),
             rx.text(visit.progress, " · ", visit.recordings, " recorded", size="2"),
             spacing="1",
         ),
@@ -180,10 +250,17 @@ def amphitheatre_history_page() -> rx.Component:
                 AmphitheatreHistoryState.loaded,
                 rx.cond(
                     AmphitheatreHistoryState.visits.length() > 0,
-                    rx.vstack(rx.foreach(AmphitheatreHistoryState.visits, _timeline_item), width="100%",
-                              spacing="3", id="amphitheatre-timeline"),
-                    rx.callout("No visits yet. Step on stage in the amphitheatre to start one.", icon="drama",
-                               id="amphitheatre-timeline-empty"),
+                    rx.vstack(
+                        rx.foreach(AmphitheatreHistoryState.visits, _timeline_item),
+                        width="100%",
+                        spacing="3",
+                        id="amphitheatre-timeline",
+                    ),
+                    rx.callout(
+                        "No visits yet. Step on stage in the amphitheatre to start one.",
+                        icon="drama",
+                        id="amphitheatre-timeline-empty",
+                    ),
                 ),
                 rx.skeleton(width="100%", height="300px"),
             ),

@@ -22,18 +22,30 @@ def _member(member: Member) -> rx.Component:
 def _retention() -> rx.Component:
     return rx.vstack(
         rx.heading("Recordings", size="5"),
-        rx.text("How long your learners' recordings are kept. Older ones are deleted every night (their "
-                "transcripts and scores stay). Leave it empty to keep recordings until each learner deletes them.",
-                size="2", color_scheme="gray"),
+        rx.text(
+            "How long your learners' recordings are kept. Older ones are deleted every night (their "
+            "transcripts and scores stay). Leave it empty to keep recordings until each learner deletes them.",
+            size="2",
+            color_scheme="gray",
+        ),
         error_callout(CompanyState.retention_error, "retention-error"),
         rx.form(
             rx.hstack(
                 rx.vstack(
-                    rx.text("Keep recordings for (days)", as_="label", html_for="retention_days", size="2",
-                            weight="medium"),
-                    rx.input(name="retention_days", id="retention_days", type="number", min=1, max=3650,
-                             placeholder="no limit", default_value=CompanyState.retention_days,
-                             key=CompanyState.retention_days, width="12rem"),
+                    rx.text(
+                        "Keep recordings for (days)", as_="label", html_for="retention_days", size="2", weight="medium"
+                    ),
+                    rx.input(
+                        name="retention_days",
+                        id="retention_days",
+                        type="number",
+                        min=1,
+                        max=3650,
+                        placeholder="no limit",
+                        default_value=CompanyState.retention_days,
+                        key=CompanyState.retention_days,
+                        width="12rem",
+                    ),
                     spacing="1",
                 ),
                 rx.button("Save", type="submit", loading=CompanyState.retention_saving, id="save-retention"),
@@ -58,10 +70,16 @@ def company() -> rx.Component:
             rx.vstack(
                 rx.heading(CompanyState.company_name, size="7", id="company-name"),
                 rx.hstack(
-                    rx.vstack(rx.text("Learner join code", size="1", color_scheme="gray"),
-                              rx.code(CompanyState.join_code, size="4", id="join-code"), spacing="1"),
-                    rx.vstack(rx.text("Join link for learners", size="1", color_scheme="gray"),
-                              rx.code(CompanyState.app_base + "/join/" + CompanyState.join_code), spacing="1"),
+                    rx.vstack(
+                        rx.text("Learner join code", size="1", color_scheme="gray"),
+                        rx.code(CompanyState.join_code, size="4", id="join-code"),
+                        spacing="1",
+                    ),
+                    rx.vstack(
+                        rx.text("Join link for learners", size="1", color_scheme="gray"),
+                        rx.code(CompanyState.app_base + "/join/" + CompanyState.join_code),
+                        spacing="1",
+                    ),
                     style=styles.card,
                     spacing="6",
                     wrap="wrap",
@@ -69,12 +87,14 @@ def company() -> rx.Component:
                 ),
                 rx.heading("People", size="5"),
                 rx.table.root(
-                    rx.table.header(rx.table.row(
-                        rx.table.column_header_cell("Name"),
-                        rx.table.column_header_cell("Email"),
-                        rx.table.column_header_cell("Role"),
-                        rx.table.column_header_cell("Onboarded"),
-                    )),
+                    rx.table.header(
+                        rx.table.row(
+                            rx.table.column_header_cell("Name"),
+                            rx.table.column_header_cell("Email"),
+                            rx.table.column_header_cell("Role"),
+                            rx.table.column_header_cell("Onboarded"),
+                        )
+                    ),
                     rx.table.body(rx.foreach(CompanyState.members, _member)),
                     width="100%",
                     id="member-table",

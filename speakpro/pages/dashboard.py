@@ -12,8 +12,9 @@ def kpi(label: str, value, element_id: str) -> rx.Component:
     """One headline figure."""
     return rx.vstack(
         rx.text(label, size="1", color_scheme="gray"),
-        rx.cond(DashboardState.loading, rx.skeleton(width="80px", height="28px"),
-                rx.heading(value, size="7", id=element_id)),
+        rx.cond(
+            DashboardState.loading, rx.skeleton(width="80px", height="28px"), rx.heading(value, size="7", id=element_id)
+        ),
         spacing="1",
         style=styles.card,
         min_width="180px",
@@ -23,8 +24,11 @@ def kpi(label: str, value, element_id: str) -> rx.Component:
 
 def _chart(figure, loading, element_id: str) -> rx.Component:
     return rx.box(
-        rx.cond(loading, rx.skeleton(width="100%", height="260px"),
-                rx.plotly(data=figure, config={"displayModeBar": False}, width="100%")),
+        rx.cond(
+            loading,
+            rx.skeleton(width="100%", height="260px"),
+            rx.plotly(data=figure, config={"displayModeBar": False}, width="100%"),
+        ),
         style=styles.card,
         id=element_id,
         width="100%",
@@ -39,8 +43,9 @@ def _learner_row(row: rx.Var) -> rx.Component:
         rx.table.cell(row["average"]),
         rx.table.cell(row["first"]),
         rx.table.cell(row["latest"]),
-        rx.table.cell(rx.badge(row["trend"], color_scheme=rx.match(row["trend_key"], ("up", "green"),
-                                                                    ("down", "red"), "gray"))),
+        rx.table.cell(
+            rx.badge(row["trend"], color_scheme=rx.match(row["trend_key"], ("up", "green"), ("down", "red"), "gray"))
+        ),
         rx.table.cell(row["minutes"]),
         rx.table.cell(row["last"]),
     )
@@ -49,15 +54,37 @@ def _learner_row(row: rx.Var) -> rx.Component:
 def _range_form() -> rx.Component:
     return rx.form(
         rx.hstack(
-            rx.vstack(rx.text("From", size="1", color_scheme="gray"),
-                      rx.input(type="date", name="date_from", id="date-from", default_value=DashboardState.date_from,
-                               key=DashboardState.date_from), spacing="1"),
-            rx.vstack(rx.text("To", size="1", color_scheme="gray"),
-                      rx.input(type="date", name="date_to", id="date-to", default_value=DashboardState.date_to,
-                               key=DashboardState.date_to), spacing="1"),
+            rx.vstack(
+                rx.text("From", size="1", color_scheme="gray"),
+                rx.input(
+                    type="date",
+                    name="date_from",
+                    id="date-from",
+                    default_value=DashboardState.date_from,
+                    key=DashboardState.date_from,
+                ),
+                spacing="1",
+            ),
+            rx.vstack(
+                rx.text("To", size="1", color_scheme="gray"),
+                rx.input(
+                    type="date",
+                    name="date_to",
+                    id="date-to",
+                    default_value=DashboardState.date_to,
+                    key=DashboardState.date_to,
+                ),
+                spacing="1",
+            ),
             rx.button("Apply", type="submit", id="apply-range"),
-            rx.button(rx.icon("download", size=16), "Download CSV", type="button", variant="soft",
-                      on_click=DashboardState.download_csv, id="download-csv"),
+            rx.button(
+                rx.icon("download", size=16),
+                "Download CSV",
+                type="button",
+                variant="soft",
+                on_click=DashboardState.download_csv,
+                id="download-csv",
+            ),
             align="end",
             spacing="3",
             wrap="wrap",
@@ -75,8 +102,10 @@ def company_dashboard() -> rx.Component:
             rx.vstack(
                 rx.heading(DashboardState.company_name, " · dashboard", size="7", id="dashboard-title"),
                 _range_form(),
-                rx.cond(DashboardState.error != "", rx.callout(DashboardState.error, color_scheme="red",
-                                                               icon="triangle-alert", id="range-error")),
+                rx.cond(
+                    DashboardState.error != "",
+                    rx.callout(DashboardState.error, color_scheme="red", icon="triangle-alert", id="range-error"),
+                ),
                 rx.hstack(
                     kpi("Sessions", DashboardState.kpi_sessions, "kpi-sessions"),
                     kpi("Average score", DashboardState.kpi_score, "kpi-score"),
@@ -96,11 +125,24 @@ def company_dashboard() -> rx.Component:
                 _chart(DashboardState.skills_fig, DashboardState.loading, "chart-skills"),
                 rx.heading("Learners", size="5"),
                 rx.table.root(
-                    rx.table.header(rx.table.row(*[
-                        rx.table.column_header_cell(label) for label in (
-                            "Learner", "Email", "Sessions", "Avg score", "First", "Latest", "Trend", "Minutes",
-                            "Last session")
-                    ])),
+                    rx.table.header(
+                        rx.table.row(
+                            *[
+                                rx.table.column_header_cell(label)
+                                for label in (
+                                    "Learner",
+                                    "Email",
+                                    "Sessions",
+                                    "Avg score",
+                                    "First",
+                                    "Latest",
+                                    "Trend",
+                                    "Minutes",
+                                    "Last session",
+                                )
+                            ]
+                        )
+                    ),
                     rx.table.body(rx.foreach(DashboardState.learner_rows, _learner_row)),
                     width="100%",
                     id="learner-table",
@@ -135,10 +177,22 @@ def admin_overview() -> rx.Component:
                 rx.heading("All companies", size="7", id="overview-title"),
                 _chart(AdminOverviewState.sessions_fig, AdminOverviewState.loading, "chart-companies"),
                 rx.table.root(
-                    rx.table.header(rx.table.row(*[
-                        rx.table.column_header_cell(label) for label in (
-                            "Company", "Learners", "Managers", "Sessions", "Avg score", "Minutes", "Last session")
-                    ])),
+                    rx.table.header(
+                        rx.table.row(
+                            *[
+                                rx.table.column_header_cell(label)
+                                for label in (
+                                    "Company",
+                                    "Learners",
+                                    "Managers",
+                                    "Sessions",
+                                    "Avg score",
+                                    "Minutes",
+                                    "Last session",
+                                )
+                            ]
+                        )
+                    ),
                     rx.table.body(rx.foreach(AdminOverviewState.company_rows, _company_row)),
                     width="100%",
                     id="company-table",

@@ -28,8 +28,13 @@ def _row(item: HistoryRow) -> rx.Component:
         rx.table.cell(item.started),
         rx.table.cell(item.duration),
         rx.table.cell(rx.badge(item.status, variant="soft", color_scheme="gray")),
-        rx.table.cell(rx.hstack(_flag(item.has_audio, "audio-lines", "Recording"),
-                                _flag(item.has_transcript, "file-text", "Transcript"), spacing="3")),
+        rx.table.cell(
+            rx.hstack(
+                _flag(item.has_audio, "audio-lines", "Recording"),
+                _flag(item.has_transcript, "file-text", "Transcript"),
+                spacing="3",
+            )
+        ),
         rx.table.cell(item.score),
         class_name="history-row",
         data_session_id=item.id,
@@ -40,15 +45,21 @@ def _pagination() -> rx.Component:
     return rx.hstack(
         rx.cond(
             HistoryState.prev_href != "",
-            rx.link(rx.button(rx.icon("chevron-left", size=16), "Newer", variant="soft"),
-                    href=HistoryState.prev_href, id="history-prev"),
+            rx.link(
+                rx.button(rx.icon("chevron-left", size=16), "Newer", variant="soft"),
+                href=HistoryState.prev_href,
+                id="history-prev",
+            ),
             rx.button(rx.icon("chevron-left", size=16), "Newer", variant="soft", disabled=True),
         ),
         rx.text("Page ", HistoryState.page, " of ", HistoryState.pages, size="2", id="history-page"),
         rx.cond(
             HistoryState.next_href != "",
-            rx.link(rx.button("Older", rx.icon("chevron-right", size=16), variant="soft"),
-                    href=HistoryState.next_href, id="history-next"),
+            rx.link(
+                rx.button("Older", rx.icon("chevron-right", size=16), variant="soft"),
+                href=HistoryState.next_href,
+                id="history-next",
+            ),
             rx.button("Older", rx.icon("chevron-right", size=16), variant="soft", disabled=True),
         ),
         spacing="3",
@@ -63,9 +74,16 @@ def delete_recording_button(state, key: rx.Var, label: str | rx.Var = "this reco
     `OwnRecordingsMixin`."""
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(
-            rx.button(rx.icon("trash-2", size=14), "Delete", size="1", color_scheme="red", variant="soft",
-                      loading=state.recording_deleting == key, class_name="delete-recording",
-                      aria_label="Delete the recording"),
+            rx.button(
+                rx.icon("trash-2", size=14),
+                "Delete",
+                size="1",
+                color_scheme="red",
+                variant="soft",
+                loading=state.recording_deleting == key,
+                class_name="delete-recording",
+                aria_label="Delete the recording",
+            ),
         ),
         rx.alert_dialog.content(
             rx.alert_dialog.title("Delete this recording?"),
@@ -74,8 +92,14 @@ def delete_recording_button(state, key: rx.Var, label: str | rx.Var = "this reco
             ),
             rx.hstack(
                 rx.alert_dialog.cancel(rx.button("Keep it", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.button("Delete", color_scheme="red", class_name="confirm-delete-recording",
-                                                 on_click=state.delete_recording(key))),
+                rx.alert_dialog.action(
+                    rx.button(
+                        "Delete",
+                        color_scheme="red",
+                        class_name="confirm-delete-recording",
+                        on_click=state.delete_recording(key),
+                    )
+                ),
                 spacing="3",
                 justify="end",
                 margin_top="1rem",
@@ -87,8 +111,12 @@ def delete_recording_button(state, key: rx.Var, label: str | rx.Var = "this reco
 def _recording_row(state, row: RecordingRow) -> rx.Component:
     return rx.hstack(
         rx.vstack(
-            rx.hstack(rx.badge(row.kind_label, variant="soft"), rx.text(row.title, weight="medium", size="2"),
-                      align="center", wrap="wrap"),
+            rx.hstack(
+                rx.badge(row.kind_label, variant="soft"),
+                rx.text(row.title, weight="medium", size="2"),
+                align="center",
+                wrap="wrap",
+            ),
             rx.text(row.created, size="1", color_scheme="gray"),
             spacing="1",
             flex="1",
@@ -110,8 +138,7 @@ def recordings_section(state, heading: str, empty: str, element_id: str) -> rx.C
         error_callout(state.recordings_error, element_id + "-error"),
         rx.cond(
             state.recordings.length() > 0,
-            rx.vstack(rx.foreach(state.recordings, lambda row: _recording_row(state, row)), spacing="3",
-                      width="100%"),
+            rx.vstack(rx.foreach(state.recordings, lambda row: _recording_row(state, row)), spacing="3", width="100%"),
             rx.text(empty, size="2", color_scheme="gray"),
         ),
         style=styles.card,
@@ -132,22 +159,27 @@ def history_page() -> rx.Component:
                 width="100%",
                 align="center",
             ),
-            rx.text("Every session you recorded, newest first. Open one to read the transcript, play the "
-                    "recording or delete it.", color_scheme="gray"),
+            rx.text(
+                "Every session you recorded, newest first. Open one to read the transcript, play the "
+                "recording or delete it.",
+                color_scheme="gray",
+            ),
             rx.cond(
                 HistoryState.loaded,
                 rx.cond(
                     HistoryState.total > 0,
                     rx.vstack(
                         rx.table.root(
-                            rx.table.header(rx.table.row(
-                                rx.table.column_header_cell("Topic"),
-                                rx.table.column_header_cell("Started"),
-                                rx.table.column_header_cell("Length"),
-                                rx.table.column_header_cell("Status"),
-                                rx.table.column_header_cell("Audio / transcript"),
-                                rx.table.column_header_cell("Score"),
-                            )),
+                            rx.table.header(
+                                rx.table.row(
+                                    rx.table.column_header_cell("Topic"),
+                                    rx.table.column_header_cell("Started"),
+                                    rx.table.column_header_cell("Length"),
+                                    rx.table.column_header_cell("Status"),
+                                    rx.table.column_header_cell("Audio / transcript"),
+                                    rx.table.column_header_cell("Score"),
+                                )
+                            ),
                             rx.table.body(rx.foreach(HistoryState.rows, _row)),
                             width="100%",
                             variant="surface",
@@ -157,14 +189,23 @@ def history_page() -> rx.Component:
                         width="100%",
                         spacing="4",
                     ),
-                    rx.callout("No practice sessions yet. Your sessions appear here once you practise.",
-                               icon="mic", id="history-empty"),
+                    rx.callout(
+                        "No practice sessions yet. Your sessions appear here once you practise.",
+                        icon="mic",
+                        id="history-empty",
+                    ),
                 ),
                 rx.skeleton(width="100%", height="420px"),
             ),
-            rx.cond(HistoryState.loaded,
-                    recordings_section(HistoryState, "Your other recordings",
-                                       "No lesson, venue, milestone or amphitheatre recordings.", "other-recordings")),
+            rx.cond(
+                HistoryState.loaded,
+                recordings_section(
+                    HistoryState,
+                    "Your other recordings",
+                    "No lesson, venue, milestone or amphitheatre recordings.",
+                    "other-recordings",
+                ),
+            ),
             spacing="4",
             style=styles.page,
             padding_y="2rem",
@@ -175,8 +216,7 @@ def history_page() -> rx.Component:
 def _segment(segment: SegmentRow) -> rx.Component:
     mine = segment.speaker == "user"
     return rx.hstack(
-        rx.badge(segment.speaker_label, color_scheme=rx.cond(mine, "violet", "gray"), variant="soft",
-                 min_width="64px"),
+        rx.badge(segment.speaker_label, color_scheme=rx.cond(mine, "violet", "gray"), variant="soft", min_width="64px"),
         rx.cond(
             segment.parts.length() > 0,
             rx.text(rx.foreach(segment.parts, _part), size="2", flex="1"),
@@ -194,9 +234,12 @@ def _segment(segment: SegmentRow) -> rx.Component:
 def _part(part: rx.Var) -> rx.Component:
     return rx.cond(
         part.filler,
-        rx.el.mark(part.text, class_name="filler", title="Filler word",
-                   style={"background_color": "#fde047", "color": "inherit", "border_radius": "3px",
-                          "padding": "0 2px"}),
+        rx.el.mark(
+            part.text,
+            class_name="filler",
+            title="Filler word",
+            style={"background_color": "#fde047", "color": "inherit", "border_radius": "3px", "padding": "0 2px"},
+        ),
         rx.text.span(part.text),
     )
 
@@ -204,8 +247,10 @@ def _part(part: rx.Var) -> rx.Component:
 def _coach_item(item: rx.Var) -> rx.Component:
     return rx.vstack(
         rx.text(item.text, size="2"),
-        rx.cond(item.quote != "", rx.text("\u201c", item.quote, "\u201d", size="1", color_scheme="gray",
-                                           font_style="italic")),
+        rx.cond(
+            item.quote != "",
+            rx.text("\u201c", item.quote, "\u201d", size="1", color_scheme="gray", font_style="italic"),
+        ),
         spacing="0",
         class_name="coach-item",
     )
@@ -220,18 +265,30 @@ def _coach() -> rx.Component:
             spacing="2",
             margin_bottom="0.5rem",
         ),
-        rx.cond(SessionDetailState.coach_note != "",
-                rx.text(SessionDetailState.coach_note, size="1", color_scheme="gray", margin_bottom="0.5rem")),
+        rx.cond(
+            SessionDetailState.coach_note != "",
+            rx.text(SessionDetailState.coach_note, size="1", color_scheme="gray", margin_bottom="0.5rem"),
+        ),
         rx.flex(rx.foreach(SessionDetailState.coach_scores, _metric), gap="1rem", wrap="wrap", id="coach-rubric"),
         rx.cond(
             SessionDetailState.strengths.length() > 0,
-            rx.vstack(rx.heading("Strengths", size="3"), rx.foreach(SessionDetailState.strengths, _coach_item),
-                      spacing="2", margin_top="0.75rem", id="coach-strengths"),
+            rx.vstack(
+                rx.heading("Strengths", size="3"),
+                rx.foreach(SessionDetailState.strengths, _coach_item),
+                spacing="2",
+                margin_top="0.75rem",
+                id="coach-strengths",
+            ),
         ),
         rx.cond(
             SessionDetailState.improvements.length() > 0,
-            rx.vstack(rx.heading("To improve", size="3"), rx.foreach(SessionDetailState.improvements, _coach_item),
-                      spacing="2", margin_top="0.75rem", id="coach-improvements"),
+            rx.vstack(
+                rx.heading("To improve", size="3"),
+                rx.foreach(SessionDetailState.improvements, _coach_item),
+                spacing="2",
+                margin_top="0.75rem",
+                id="coach-improvements",
+            ),
         ),
         style=styles.card,
         width="100%",
@@ -243,10 +300,13 @@ def _analysis() -> rx.Component:
     return rx.vstack(
         rx.cond(
             SessionDetailState.speech_metrics.length() > 0,
-            rx.box(rx.heading("Speech metrics", size="4", margin_bottom="0.5rem"),
-                   rx.vstack(rx.foreach(SessionDetailState.speech_metrics, speech_metric), spacing="3",
-                             width="100%"),
-                   style=styles.card, width="100%", id="session-speech-metrics"),
+            rx.box(
+                rx.heading("Speech metrics", size="4", margin_bottom="0.5rem"),
+                rx.vstack(rx.foreach(SessionDetailState.speech_metrics, speech_metric), spacing="3", width="100%"),
+                style=styles.card,
+                width="100%",
+                id="session-speech-metrics",
+            ),
         ),
         rx.cond(SessionDetailState.has_coach, _coach()),
         spacing="4",
@@ -266,8 +326,14 @@ def _metric(pair: rx.Var) -> rx.Component:
 def _delete_dialog() -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(
-            rx.button(rx.icon("trash-2", size=16), "Delete session", color_scheme="red", variant="soft",
-                      id="delete-session", loading=SessionDetailState.busy),
+            rx.button(
+                rx.icon("trash-2", size=16),
+                "Delete session",
+                color_scheme="red",
+                variant="soft",
+                id="delete-session",
+                loading=SessionDetailState.busy,
+            ),
         ),
         rx.alert_dialog.content(
             rx.alert_dialog.title("Delete this session?"),
@@ -277,8 +343,11 @@ def _delete_dialog() -> rx.Component:
             ),
             rx.hstack(
                 rx.alert_dialog.cancel(rx.button("Keep it", variant="soft", color_scheme="gray", id="cancel-delete")),
-                rx.alert_dialog.action(rx.button("Delete", color_scheme="red", id="confirm-delete",
-                                                 on_click=SessionDetailState.delete_session)),
+                rx.alert_dialog.action(
+                    rx.button(
+                        "Delete", color_scheme="red", id="confirm-delete", on_click=SessionDetailState.delete_session
+                    )
+                ),
                 spacing="3",
                 justify="end",
                 margin_top="1rem",
@@ -293,8 +362,13 @@ def _recording() -> rx.Component:
         rx.vstack(
             rx.cond(
                 SessionDetailState.audio_url != "",
-                rx.el.audio(rx.el.source(src=SessionDetailState.audio_url, type=SessionDetailState.audio_mime),
-                            controls=True, preload="metadata", id="session-audio", style={"width": "100%"}),
+                rx.el.audio(
+                    rx.el.source(src=SessionDetailState.audio_url, type=SessionDetailState.audio_mime),
+                    controls=True,
+                    preload="metadata",
+                    id="session-audio",
+                    style={"width": "100%"},
+                ),
                 rx.text("The recording cannot be played right now. Please reload the page.", color_scheme="gray"),
             ),
             rx.text(SessionDetailState.audio_details, size="1", color_scheme="gray", id="session-audio-details"),
@@ -311,26 +385,40 @@ def _detail() -> rx.Component:
         rx.hstack(
             rx.vstack(
                 rx.heading(SessionDetailState.topic, size="7", id="session-title"),
-                rx.text(SessionDetailState.started, " · ", SessionDetailState.duration, " · ",
-                        SessionDetailState.status, color_scheme="gray", size="2"),
+                rx.text(
+                    SessionDetailState.started,
+                    " · ",
+                    SessionDetailState.duration,
+                    " · ",
+                    SessionDetailState.status,
+                    color_scheme="gray",
+                    size="2",
+                ),
                 spacing="1",
             ),
             rx.spacer(),
-            rx.cond(SessionDetailState.score != "",
-                    rx.badge("Score ", SessionDetailState.score, size="3", color_scheme="green", id="session-score")),
+            rx.cond(
+                SessionDetailState.score != "",
+                rx.badge("Score ", SessionDetailState.score, size="3", color_scheme="green", id="session-score"),
+            ),
             _delete_dialog(),
             width="100%",
             align="center",
             wrap="wrap",
         ),
         error_callout(SessionDetailState.error, "session-error"),
-        rx.box(rx.heading("Recording", size="4", margin_bottom="0.5rem"), _recording(), style=styles.card,
-               width="100%"),
+        rx.box(
+            rx.heading("Recording", size="4", margin_bottom="0.5rem"), _recording(), style=styles.card, width="100%"
+        ),
         rx.cond(
             SessionDetailState.metrics.length() > 0,
-            rx.box(rx.heading("Analysis", size="4", margin_bottom="0.5rem"),
-                   rx.flex(rx.foreach(SessionDetailState.metrics, _metric), gap="1rem", wrap="wrap"),
-                   style=styles.card, width="100%", id="session-metrics"),
+            rx.box(
+                rx.heading("Analysis", size="4", margin_bottom="0.5rem"),
+                rx.flex(rx.foreach(SessionDetailState.metrics, _metric), gap="1rem", wrap="wrap"),
+                style=styles.card,
+                width="100%",
+                id="session-metrics",
+            ),
         ),
         rx.grid(
             rx.box(

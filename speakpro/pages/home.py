@@ -31,8 +31,15 @@ def _level() -> rx.Component:
         rx.hstack(
             rx.heading("Level 1 · ", HomeState.level_title, size="4"),
             rx.spacer(),
-            rx.text(HomeState.modules_completed, " of ", HomeState.modules_total, " modules", size="2",
-                    color_scheme="gray", id="level-progress-text"),
+            rx.text(
+                HomeState.modules_completed,
+                " of ",
+                HomeState.modules_total,
+                " modules",
+                size="2",
+                color_scheme="gray",
+                id="level-progress-text",
+            ),
             width="100%",
         ),
         rx.progress(value=HomeState.level_percent, max=100, size="3", width="100%", id="level-progress"),
@@ -41,8 +48,12 @@ def _level() -> rx.Component:
             rx.text("Milestone passed. Level complete!", size="2", color_scheme="green"),
             rx.cond(
                 HomeState.milestone_unlocked,
-                rx.link(rx.button(rx.icon("flag"), "Take the milestone (pass at ", HomeState.milestone_threshold,
-                                  ")", size="2"), href=routes.MILESTONE),
+                rx.link(
+                    rx.button(
+                        rx.icon("flag"), "Take the milestone (pass at ", HomeState.milestone_threshold, ")", size="2"
+                    ),
+                    href=routes.MILESTONE,
+                ),
                 rx.text("Finish every module to unlock the level milestone.", size="2", color_scheme="gray"),
             ),
         ),
@@ -54,22 +65,36 @@ def _level() -> rx.Component:
 
 def _module(module: ModuleCard) -> rx.Component:
     return rx.hstack(
-        rx.center(rx.text(module.code, weight="bold"), width="36px", height="36px", border_radius="9999px",
-                  background=rx.color("violet", 3), color=rx.color("violet", 11)),
+        rx.center(
+            rx.text(module.code, weight="bold"),
+            width="36px",
+            height="36px",
+            border_radius="9999px",
+            background=rx.color("violet", 3),
+            color=rx.color("violet", 11),
+        ),
         rx.vstack(
             rx.text(module.title, weight="bold", size="2"),
             rx.text(module.lessons_completed, "/", module.lessons_total, " lessons", size="1", color_scheme="gray"),
             spacing="0",
             flex="1",
         ),
-        rx.badge(module.status.replace("_", " "),
-                 color_scheme=rx.match(module.status, ("completed", "green"), ("in_progress", "violet"),
-                                       ("available", "blue"), "gray")),
+        rx.badge(
+            module.status.replace("_", " "),
+            color_scheme=rx.match(
+                module.status, ("completed", "green"), ("in_progress", "violet"), ("available", "blue"), "gray"
+            ),
+        ),
         rx.cond(
             (module.status != "locked") & (module.next_lesson_id != ""),
-            rx.link(rx.button(rx.match(module.status, ("in_progress", "Continue"), ("completed", "Review"), "Start"),
-                              size="1", variant=rx.cond(module.status == "completed", "soft", "solid")),
-                    href="/lesson/" + module.next_lesson_id),
+            rx.link(
+                rx.button(
+                    rx.match(module.status, ("in_progress", "Continue"), ("completed", "Review"), "Start"),
+                    size="1",
+                    variant=rx.cond(module.status == "completed", "soft", "solid"),
+                ),
+                href="/lesson/" + module.next_lesson_id,
+            ),
         ),
         style=styles.card,
         align="center",
@@ -94,8 +119,13 @@ def _quest(quest: QuestView) -> rx.Component:
             rx.cond(
                 quest.claimed,
                 rx.badge("Claimed", color_scheme="green"),
-                rx.button("Claim", size="1", disabled=~quest.completed, on_click=HomeState.claim(quest.id),
-                          id="claim-" + quest.quest_type),
+                rx.button(
+                    "Claim",
+                    size="1",
+                    disabled=~quest.completed,
+                    on_click=HomeState.claim(quest.id),
+                    id="claim-" + quest.quest_type,
+                ),
             ),
             width="100%",
             align="center",
@@ -125,28 +155,35 @@ def _latest_feedback() -> rx.Component:
                 spacing="1",
             ),
             rx.spacer(),
-            rx.cond(HomeState.feedback_score != "",
-                    rx.badge(HomeState.feedback_score, " / 100", size="3", variant="solid", id="feedback-score")),
+            rx.cond(
+                HomeState.feedback_score != "",
+                rx.badge(HomeState.feedback_score, " / 100", size="3", variant="solid", id="feedback-score"),
+            ),
             width="100%",
             align="center",
         ),
-        rx.grid(rx.foreach(HomeState.feedback_metrics, speech_metric), columns=rx.breakpoints(initial="1", md="3"),
-                gap="1rem", width="100%"),
+        rx.grid(
+            rx.foreach(HomeState.feedback_metrics, speech_metric),
+            columns=rx.breakpoints(initial="1", md="3"),
+            gap="1rem",
+            width="100%",
+        ),
         rx.cond(
             HomeState.feedback_improvement != "",
             rx.callout(
                 rx.vstack(
                     rx.text(HomeState.feedback_improvement, size="2"),
-                    rx.cond(HomeState.feedback_quote != "",
-                            rx.text("\u201c", HomeState.feedback_quote, "\u201d", size="1", font_style="italic")),
+                    rx.cond(
+                        HomeState.feedback_quote != "",
+                        rx.text("\u201c", HomeState.feedback_quote, "\u201d", size="1", font_style="italic"),
+                    ),
                     spacing="1",
                 ),
                 icon="lightbulb",
                 width="100%",
             ),
         ),
-        rx.link("See the whole analysis", href=HomeState.feedback_href,
-                id="feedback-link", size="2"),
+        rx.link("See the whole analysis", href=HomeState.feedback_href, id="feedback-link", size="2"),
         style=styles.card,
         width="100%",
         spacing="3",
@@ -168,11 +205,20 @@ def _cta(title: str, text: str, button: str, href, element_id: str) -> rx.Compon
 
 
 def _calls_to_action() -> rx.Component:
-    lesson = _cta("Continue your lesson", "Pick up the curriculum where you left off.", "Open the next lesson",
-                  rx.cond(HomeState.next_lesson_id != "", "/lesson/" + HomeState.next_lesson_id, routes.HOME),
-                  "cta-lesson")
-    practice = _cta("Practise out loud", "A 3-minute role-play with an AI partner, recorded and transcribed.",
-                    "Start practising", routes.PRACTICE, "cta-practice")
+    lesson = _cta(
+        "Continue your lesson",
+        "Pick up the curriculum where you left off.",
+        "Open the next lesson",
+        rx.cond(HomeState.next_lesson_id != "", "/lesson/" + HomeState.next_lesson_id, routes.HOME),
+        "cta-lesson",
+    )
+    practice = _cta(
+        "Practise out loud",
+        "A 3-minute role-play with an AI partner, recorded and transcribed.",
+        "Start practising",
+        routes.PRACTICE,
+        "cta-practice",
+    )
     # Variant B leads with live practice, variant A with the curriculum (the exposure is logged on load).
     return rx.cond(
         HomeState.variant == "B",
@@ -204,12 +250,24 @@ def home() -> rx.Component:
                     rx.cond(HomeState.feedback_href != "", _latest_feedback()),
                     _level(),
                     rx.grid(
-                        rx.vstack(rx.heading("Modules", size="4"), rx.foreach(HomeState.modules, _module),
-                                  width="100%", spacing="2"),
-                        rx.vstack(rx.heading("Today's quests", size="4"),
-                                  rx.vstack(rx.foreach(HomeState.quests, _quest), style=styles.card, width="100%",
-                                            spacing="3", id="quests"),
-                                  width="100%", spacing="2"),
+                        rx.vstack(
+                            rx.heading("Modules", size="4"),
+                            rx.foreach(HomeState.modules, _module),
+                            width="100%",
+                            spacing="2",
+                        ),
+                        rx.vstack(
+                            rx.heading("Today's quests", size="4"),
+                            rx.vstack(
+                                rx.foreach(HomeState.quests, _quest),
+                                style=styles.card,
+                                width="100%",
+                                spacing="3",
+                                id="quests",
+                            ),
+                            width="100%",
+                            spacing="2",
+                        ),
                         columns=rx.breakpoints(initial="1", md="2"),
                         gap="1.5rem",
                         width="100%",
@@ -218,9 +276,14 @@ def home() -> rx.Component:
                     rx.cond(
                         HomeState.recent.length() > 0,
                         rx.table.root(
-                            rx.table.header(rx.table.row(
-                                rx.table.column_header_cell("Topic"), rx.table.column_header_cell("When"),
-                                rx.table.column_header_cell("Length"), rx.table.column_header_cell("Score"))),
+                            rx.table.header(
+                                rx.table.row(
+                                    rx.table.column_header_cell("Topic"),
+                                    rx.table.column_header_cell("When"),
+                                    rx.table.column_header_cell("Length"),
+                                    rx.table.column_header_cell("Score"),
+                                )
+                            ),
                             rx.table.body(rx.foreach(HomeState.recent, _recent)),
                             width="100%",
                         ),
@@ -229,8 +292,9 @@ def home() -> rx.Component:
                     spacing="5",
                     width="100%",
                 ),
-                rx.vstack(rx.skeleton(height="80px", width="100%"), rx.skeleton(height="240px", width="100%"),
-                          width="100%"),
+                rx.vstack(
+                    rx.skeleton(height="80px", width="100%"), rx.skeleton(height="240px", width="100%"), width="100%"
+                ),
             ),
             spacing="5",
             style=styles.page,

@@ -47,8 +47,14 @@ def _hero() -> rx.Component:
 
 def _step(icon: str, title: str, text: str) -> rx.Component:
     return rx.vstack(
-        rx.center(rx.icon(icon, size=22), width="44px", height="44px", border_radius="12px",
-                  background=rx.color("violet", 3), color=rx.color("violet", 11)),
+        rx.center(
+            rx.icon(icon, size=22),
+            width="44px",
+            height="44px",
+            border_radius="12px",
+            background=rx.color("violet", 3),
+            color=rx.color("violet", 11),
+        ),
         rx.heading(title, size="4"),
         rx.text(text, color_scheme="gray", size="3"),
         style=styles.card,
@@ -63,12 +69,24 @@ def _how_it_works() -> rx.Component:
     return rx.vstack(
         rx.heading("How it works", size="7", id="how-it-works"),
         rx.flex(
-            _step("book-open", "Learn", "Bite-sized lessons on openings, delivery, discovery questions and "
-                  "closing, each ending in a speaking or writing exercise with instant feedback."),
-            _step("audio-lines", "Practise", "Role-play a cold call, a pitch or a tough negotiation with a "
-                  "voice partner in real time. Every session is recorded and transcribed."),
-            _step("chart-line", "Improve", "See your words per minute, filler words, talk-to-listen ratio and "
-                  "skill scores after every session, and watch them move week by week."),
+            _step(
+                "book-open",
+                "Learn",
+                "Bite-sized lessons on openings, delivery, discovery questions and "
+                "closing, each ending in a speaking or writing exercise with instant feedback.",
+            ),
+            _step(
+                "audio-lines",
+                "Practise",
+                "Role-play a cold call, a pitch or a tough negotiation with a "
+                "voice partner in real time. Every session is recorded and transcribed.",
+            ),
+            _step(
+                "chart-line",
+                "Improve",
+                "See your words per minute, filler words, talk-to-listen ratio and "
+                "skill scores after every session, and watch them move week by week.",
+            ),
             gap="1rem",
             wrap="wrap",
             width="100%",
@@ -112,14 +130,23 @@ def _curriculum() -> rx.Component:
         ),
         rx.cond(
             ~LandingState.loaded,
-            rx.vstack(rx.skeleton(height="72px", width="100%"), rx.skeleton(height="72px", width="100%"),
-                      width="100%", spacing="3"),
+            rx.vstack(
+                rx.skeleton(height="72px", width="100%"),
+                rx.skeleton(height="72px", width="100%"),
+                width="100%",
+                spacing="3",
+            ),
             rx.cond(
                 LandingState.load_failed,
-                rx.callout("The curriculum preview is unavailable right now.", icon="triangle-alert",
-                           color_scheme="amber"),
-                rx.grid(rx.foreach(LandingState.modules, _module_card), columns=rx.breakpoints(initial="1", md="2"),
-                        gap="1rem", width="100%"),
+                rx.callout(
+                    "The curriculum preview is unavailable right now.", icon="triangle-alert", color_scheme="amber"
+                ),
+                rx.grid(
+                    rx.foreach(LandingState.modules, _module_card),
+                    columns=rx.breakpoints(initial="1", md="2"),
+                    gap="1rem",
+                    width="100%",
+                ),
             ),
         ),
         spacing="4",
@@ -170,12 +197,24 @@ def _teams() -> rx.Component:
     return rx.vstack(
         rx.heading("For teams", size="7", id="teams"),
         rx.flex(
-            _step("building-2", "Enrol your people", "Invite learners with a join code; they practise on their "
-                  "own schedule, with their own persona and stakes."),
-            _step("layout-dashboard", "See progress", "Managers see their company's sessions, scores and "
-                  "trends per learner, and nothing of any other company."),
-            _step("shield-check", "Private by default", "Recordings and transcripts belong to the learner; "
-                  "deleting a session removes its audio and transcript."),
+            _step(
+                "building-2",
+                "Enrol your people",
+                "Invite learners with a join code; they practise on their "
+                "own schedule, with their own persona and stakes.",
+            ),
+            _step(
+                "layout-dashboard",
+                "See progress",
+                "Managers see their company's sessions, scores and "
+                "trends per learner, and nothing of any other company.",
+            ),
+            _step(
+                "shield-check",
+                "Private by default",
+                "Recordings and transcripts belong to the learner; "
+                "deleting a session removes its audio and transcript.",
+            ),
             gap="1rem",
             wrap="wrap",
             width="100%",
@@ -189,8 +228,11 @@ def _teams() -> rx.Component:
 def _ask() -> rx.Component:
     return rx.vstack(
         rx.heading("Questions?", size="7", id="ask"),
-        rx.text("Ask how SpeakPro works, what the lessons cover, or how to sound more confident.",
-                color_scheme="gray", size="4"),
+        rx.text(
+            "Ask how SpeakPro works, what the lessons cover, or how to sound more confident.",
+            color_scheme="gray",
+            size="4",
+        ),
         chatbot_panel(),
         spacing="4",
         style=styles.page,

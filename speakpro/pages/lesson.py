@@ -18,8 +18,14 @@ def _feedback() -> rx.Component:
                 rx.heading("Feedback", size="4"),
                 rx.badge(LessonState.feedback_label, color_scheme="gray"),
                 rx.spacer(),
-                rx.text(LessonState.feedback_score, "/100", size="6", weight="bold", id="feedback-score",
-                        color=rx.cond(LessonState.feedback_passed, rx.color("green", 10), rx.color("amber", 10))),
+                rx.text(
+                    LessonState.feedback_score,
+                    "/100",
+                    size="6",
+                    weight="bold",
+                    id="feedback-score",
+                    color=rx.cond(LessonState.feedback_passed, rx.color("green", 10), rx.color("amber", 10)),
+                ),
                 width="100%",
                 align="center",
             ),
@@ -34,10 +40,22 @@ def _feedback() -> rx.Component:
 def _text_answer(placeholder: str, label: str) -> rx.Component:
     return rx.form(
         rx.vstack(
-            rx.text_area(name="text", placeholder=placeholder, required=True, rows="6", width="100%",
-                         max_length=10000, id="answer-text"),
-            rx.button(rx.cond(LessonState.busy, rx.spinner(size="2"), rx.fragment()), label, type="submit",
-                      disabled=LessonState.busy, id="answer-submit"),
+            rx.text_area(
+                name="text",
+                placeholder=placeholder,
+                required=True,
+                rows="6",
+                width="100%",
+                max_length=10000,
+                id="answer-text",
+            ),
+            rx.button(
+                rx.cond(LessonState.busy, rx.spinner(size="2"), rx.fragment()),
+                label,
+                type="submit",
+                disabled=LessonState.busy,
+                id="answer-submit",
+            ),
             width="100%",
         ),
         on_submit=LessonState.answer,
@@ -47,24 +65,39 @@ def _text_answer(placeholder: str, label: str) -> rx.Component:
 
 
 def _continue(label: str) -> rx.Component:
-    return rx.button(rx.cond(LessonState.busy, rx.spinner(size="2"), rx.fragment()), label,
-                     on_click=LessonState.answer({}), disabled=LessonState.busy, size="3", id="answer-continue")
+    return rx.button(
+        rx.cond(LessonState.busy, rx.spinner(size="2"), rx.fragment()),
+        label,
+        on_click=LessonState.answer({}),
+        disabled=LessonState.busy,
+        size="3",
+        id="answer-continue",
+    )
 
 
 def _stakes_form() -> rx.Component:
     """Asked once per module, before its first exercise: the learner's own high-stakes moment."""
     return rx.cond(
-        (LessonState.stakes_scenario == "") & ((LessonState.step_kind == "speaking")
-                                               | (LessonState.step_kind == "writing")),
+        (LessonState.stakes_scenario == "")
+        & ((LessonState.step_kind == "speaking") | (LessonState.step_kind == "writing")),
         rx.vstack(
             rx.heading("Make it yours", size="4"),
-            rx.text("Which real, high-stakes moment do you want to practise for? The exercises of this module "
-                    "will use it.", size="2", color_scheme="gray"),
+            rx.text(
+                "Which real, high-stakes moment do you want to practise for? The exercises of this module will use it.",
+                size="2",
+                color_scheme="gray",
+            ),
             error_callout(LessonState.stakes_error, "stakes-error"),
             rx.form(
                 rx.vstack(
-                    rx.input(name="scenario", placeholder="e.g. Pitching our budget to the board", required=True,
-                             max_length=500, width="100%", id="stakes-scenario"),
+                    rx.input(
+                        name="scenario",
+                        placeholder="e.g. Pitching our budget to the board",
+                        required=True,
+                        max_length=500,
+                        width="100%",
+                        id="stakes-scenario",
+                    ),
                     rx.hstack(
                         rx.input(name="audience", placeholder="Who will listen?", max_length=200, width="100%"),
                         rx.input(name="stakes", placeholder="What is at stake?", max_length=500, width="100%"),
@@ -90,45 +123,66 @@ def _stakes_form() -> rx.Component:
 def _step() -> rx.Component:
     return rx.match(
         LessonState.step_kind,
-        ("reading", rx.vstack(
-            rx.heading(LessonState.knowledge_title, size="5"),
-            rx.text(LessonState.knowledge_summary, weight="medium"),
-            rx.text(LessonState.knowledge_body, white_space="pre-wrap"),
-            _continue("I've read it"),
-            spacing="3",
-        )),
-        ("speaking", rx.vstack(
-            rx.text(LessonState.step_prompt, size="3"),
-            rx.text("Aim for about ", LessonState.target_seconds, " seconds out loud.", size="2", color_scheme="gray"),
-            rx.unordered_list(rx.foreach(LessonState.step_rubric, lambda r: rx.list_item(r, size="2"))),
-            rx.text("Record yourself saying it, then type what you said.", size="2"),
-            audio_recorder(on_recorded=LessonState.recorded, purpose="lesson", max_seconds=300,
-                           id="lesson-recorder",
-                           allowed=LessonState.recording_allowed),
-            rx.cond(LessonState.audio_key != "", rx.text("Recording attached.", size="1", color_scheme="green")),
-            _text_answer("What you said...", "Get feedback"),
-            spacing="3",
-            width="100%",
-        )),
-        ("writing", rx.vstack(
-            rx.text(LessonState.step_prompt, size="3"),
-            rx.text("At least ", LessonState.min_words, " words.", size="2", color_scheme="gray"),
-            rx.unordered_list(rx.foreach(LessonState.step_rubric, lambda r: rx.list_item(r, size="2"))),
-            _text_answer("Your answer...", "Get feedback"),
-            spacing="3",
-            width="100%",
-        )),
-        ("feedback", rx.vstack(
-            rx.text("Read your feedback above. What will you do differently next time?", size="3"),
-            _continue("Continue"),
-            spacing="3",
-        )),
-        ("reflection", rx.vstack(
-            rx.text(LessonState.step_prompt, size="3"),
-            _text_answer("Your reflection...", "Finish the lesson"),
-            spacing="3",
-            width="100%",
-        )),
+        (
+            "reading",
+            rx.vstack(
+                rx.heading(LessonState.knowledge_title, size="5"),
+                rx.text(LessonState.knowledge_summary, weight="medium"),
+                rx.text(LessonState.knowledge_body, white_space="pre-wrap"),
+                _continue("I've read it"),
+                spacing="3",
+            ),
+        ),
+        (
+            "speaking",
+            rx.vstack(
+                rx.text(LessonState.step_prompt, size="3"),
+                rx.text(
+                    "Aim for about ", LessonState.target_seconds, " seconds out loud.", size="2", color_scheme="gray"
+                ),
+                rx.unordered_list(rx.foreach(LessonState.step_rubric, lambda r: rx.list_item(r, size="2"))),
+                rx.text("Record yourself saying it, then type what you said.", size="2"),
+                audio_recorder(
+                    on_recorded=LessonState.recorded,
+                    purpose="lesson",
+                    max_seconds=300,
+                    id="lesson-recorder",
+                    allowed=LessonState.recording_allowed,
+                ),
+                rx.cond(LessonState.audio_key != "", rx.text("Recording attached.", size="1", color_scheme="green")),
+                _text_answer("What you said...", "Get feedback"),
+                spacing="3",
+                width="100%",
+            ),
+        ),
+        (
+            "writing",
+            rx.vstack(
+                rx.text(LessonState.step_prompt, size="3"),
+                rx.text("At least ", LessonState.min_words, " words.", size="2", color_scheme="gray"),
+                rx.unordered_list(rx.foreach(LessonState.step_rubric, lambda r: rx.list_item(r, size="2"))),
+                _text_answer("Your answer...", "Get feedback"),
+                spacing="3",
+                width="100%",
+            ),
+        ),
+        (
+            "feedback",
+            rx.vstack(
+                rx.text("Read your feedback above. What will you do differently next time?", size="3"),
+                _continue("Continue"),
+                spacing="3",
+            ),
+        ),
+        (
+            "reflection",
+            rx.vstack(
+                rx.text(LessonState.step_prompt, size="3"),
+                _text_answer("Your reflection...", "Finish the lesson"),
+                spacing="3",
+                width="100%",
+            ),
+        ),
         rx.fragment(),
     )
 
@@ -138,11 +192,19 @@ def _done() -> rx.Component:
         rx.icon("party-popper", size=40, color=rx.color("violet", 9)),
         rx.heading("Lesson complete", size="6", id="lesson-complete"),
         rx.cond(LessonState.xp_awarded > 0, rx.text("+", LessonState.xp_awarded, " XP", size="4", weight="bold")),
-        rx.cond(LessonState.module_completed,
-                rx.callout("Module complete! You earned its coins and tickets and unlocked new venues on the map.",
-                           icon="map", color_scheme="green", id="module-complete")),
-        rx.hstack(rx.link(rx.button("Back home"), href=routes.HOME),
-                  rx.link(rx.button("Open the map", variant="soft"), href=routes.MAP)),
+        rx.cond(
+            LessonState.module_completed,
+            rx.callout(
+                "Module complete! You earned its coins and tickets and unlocked new venues on the map.",
+                icon="map",
+                color_scheme="green",
+                id="module-complete",
+            ),
+        ),
+        rx.hstack(
+            rx.link(rx.button("Back home"), href=routes.HOME),
+            rx.link(rx.button("Open the map", variant="soft"), href=routes.MAP),
+        ),
         align="center",
         spacing="3",
         style=styles.card,
@@ -155,8 +217,10 @@ def lesson() -> rx.Component:
     return page_frame(
         rx.cond(
             LessonState.not_found != "",
-            rx.center(rx.vstack(error_callout(LessonState.not_found), rx.link("Back home", href=routes.HOME)),
-                      padding_y="4rem"),
+            rx.center(
+                rx.vstack(error_callout(LessonState.not_found), rx.link("Back home", href=routes.HOME)),
+                padding_y="4rem",
+            ),
             rx.vstack(
                 rx.link("← Home", href=routes.HOME, size="2"),
                 rx.text("Module ", LessonState.module_code, size="2", color_scheme="gray"),
@@ -166,8 +230,15 @@ def lesson() -> rx.Component:
                     _done(),
                     rx.vstack(
                         rx.hstack(
-                            rx.text("Step ", LessonState.step_index + 1, " of ", LessonState.step_count, size="2",
-                                    white_space="nowrap", id="lesson-step"),
+                            rx.text(
+                                "Step ",
+                                LessonState.step_index + 1,
+                                " of ",
+                                LessonState.step_count,
+                                size="2",
+                                white_space="nowrap",
+                                id="lesson-step",
+                            ),
                             rx.progress(value=LessonState.step_index, max=LessonState.step_count, width="100%"),
                             width="100%",
                             align="center",
@@ -175,9 +246,14 @@ def lesson() -> rx.Component:
                         _feedback(),
                         error_callout(LessonState.error, "lesson-error"),
                         _stakes_form(),
-                        rx.cond(LessonState.cooldown_until != "",
-                                rx.callout("You can try this step again after " + LessonState.cooldown_until + ".",
-                                           icon="timer", color_scheme="amber")),
+                        rx.cond(
+                            LessonState.cooldown_until != "",
+                            rx.callout(
+                                "You can try this step again after " + LessonState.cooldown_until + ".",
+                                icon="timer",
+                                color_scheme="amber",
+                            ),
+                        ),
                         rx.vstack(
                             rx.heading(LessonState.step_title, size="4"),
                             _step(),
@@ -191,8 +267,10 @@ def lesson() -> rx.Component:
                         spacing="4",
                     ),
                 ),
-                rx.cond(LessonState.recordings.length() > 0,
-                        recordings_section(LessonState, "Your recordings in this lesson", "", "lesson-recordings")),
+                rx.cond(
+                    LessonState.recordings.length() > 0,
+                    recordings_section(LessonState, "Your recordings in this lesson", "", "lesson-recordings"),
+                ),
                 spacing="3",
                 style=styles.page,
                 max_width="820px",

@@ -24,8 +24,11 @@ def onboarding() -> rx.Component:
     return page_frame(
         centered_card(
             rx.heading("Tell us about your speaking", size="6"),
-            rx.text("We use this to pick your role-play partners, scenarios and first lessons.",
-                    color_scheme="gray", size="2"),
+            rx.text(
+                "We use this to pick your role-play partners, scenarios and first lessons.",
+                color_scheme="gray",
+                size="2",
+            ),
             error_callout(OnboardingState.error),
             rx.form(
                 rx.vstack(
@@ -38,14 +41,25 @@ def onboarding() -> rx.Component:
                     rx.cond(
                         OnboardingState.needs_consent,
                         rx.vstack(
-                            consent_box("privacy_notice", "I have read the privacy notice",
-                                        rx.fragment("Required: ",
-                                                    rx.link("how SpeakPro keeps and uses your data",
-                                                            href=routes.PRIVACY, is_external=True), "."),
-                                        required=True),
-                            consent_box("recording_consent", "I agree that my practice sessions are recorded",
-                                        "Needed before you can practise out loud: every session is recorded, "
-                                        "transcribed and analysed.", required=False),
+                            consent_box(
+                                "privacy_notice",
+                                "I have read the privacy notice",
+                                rx.fragment(
+                                    "Required: ",
+                                    rx.link(
+                                        "how SpeakPro keeps and uses your data", href=routes.PRIVACY, is_external=True
+                                    ),
+                                    ".",
+                                ),
+                                required=True,
+                            ),
+                            consent_box(
+                                "recording_consent",
+                                "I agree that my practice sessions are recorded",
+                                "Needed before you can practise out loud: every session is recorded, "
+                                "transcribed and analysed.",
+                                required=False,
+                            ),
                             spacing="3",
                             width="100%",
                             id="onboarding-consent",

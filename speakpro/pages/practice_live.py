@@ -55,20 +55,27 @@ def practice_page() -> rx.Component:
     return page_frame(
         rx.vstack(
             rx.heading("Live practice", size="7"),
-            rx.text("Pick a scenario and talk it through out loud. Aim for two to five minutes; a session stops "
-                    "at fifteen. Every session is recorded, transcribed and kept in your history.",
-                    color_scheme="gray"),
+            rx.text(
+                "Pick a scenario and talk it through out loud. Aim for two to five minutes; a session stops "
+                "at fifteen. Every session is recorded, transcribed and kept in your history.",
+                color_scheme="gray",
+            ),
             rx.cond(PracticeState.solo_mode, _solo_banner("solo-banner")),
             error_callout(PracticeState.error, "practice-error"),
             rx.cond(
                 PracticeState.loaded,
                 rx.cond(
                     PracticeState.recording_allowed,
-                    rx.grid(rx.foreach(PracticeState.topics, _topic),
-                            columns=rx.breakpoints(initial="1", sm="2", md="3"), spacing="4", width="100%",
-                            id="topics"),
-                    recording_off_notice("practice-recording-off",
-                                         " to practise: every session is recorded, transcribed and analysed."),
+                    rx.grid(
+                        rx.foreach(PracticeState.topics, _topic),
+                        columns=rx.breakpoints(initial="1", sm="2", md="3"),
+                        spacing="4",
+                        width="100%",
+                        id="topics",
+                    ),
+                    recording_off_notice(
+                        "practice-recording-off", " to practise: every session is recorded, transcribed and analysed."
+                    ),
                 ),
                 rx.skeleton(width="100%", height="360px"),
             ),
@@ -86,16 +93,17 @@ def _header() -> rx.Component:
         rx.hstack(
             rx.heading(PracticeLiveState.topic_title, size="7", id="practice-topic"),
             rx.badge(PracticeLiveState.difficulty, color_scheme=PracticeLiveState.difficulty_color, variant="soft"),
-            rx.cond(PracticeLiveState.mode == "solo",
-                    rx.badge("Solo mode", color_scheme="amber", variant="solid", id="solo-badge")),
+            rx.cond(
+                PracticeLiveState.mode == "solo",
+                rx.badge("Solo mode", color_scheme="amber", variant="solid", id="solo-badge"),
+            ),
             align="center",
             wrap="wrap",
         ),
         rx.cond(
             PracticeLiveState.mode == "solo",
             _solo_banner("solo-live-banner"),
-            rx.text(rx.text.strong("Your partner: "), PracticeLiveState.partner_role, size="3",
-                    id="practice-partner"),
+            rx.text(rx.text.strong("Your partner: "), PracticeLiveState.partner_role, size="3", id="practice-partner"),
         ),
         rx.text(rx.text.strong("Your goal: "), PracticeLiveState.prompt_hint, size="2", color_scheme="gray"),
         spacing="2",
@@ -107,10 +115,18 @@ def _controls() -> rx.Component:
     stopped = PracticeLiveState.ending | (PracticeLiveState.live_status == "failed")
     return rx.hstack(
         rx.hstack(
-            rx.cond(PracticeLiveState.live_status == "live",
-                    rx.box(width="10px", height="10px", border_radius="50%", background=rx.color("red", 9))),
-            rx.text(PracticeLiveState.status_text, id="practice-status", data_status=PracticeLiveState.live_status,
-                    weight="medium", role="status", aria_live="polite"),
+            rx.cond(
+                PracticeLiveState.live_status == "live",
+                rx.box(width="10px", height="10px", border_radius="50%", background=rx.color("red", 9)),
+            ),
+            rx.text(
+                PracticeLiveState.status_text,
+                id="practice-status",
+                data_status=PracticeLiveState.live_status,
+                weight="medium",
+                role="status",
+                aria_live="polite",
+            ),
             align="center",
             spacing="2",
         ),
@@ -144,8 +160,11 @@ def _failed() -> rx.Component:
     return rx.cond(
         PracticeLiveState.live_status == "failed",
         rx.hstack(
-            rx.link(rx.button("See what was saved", variant="soft"),
-                    href="/practice/session/" + PracticeLiveState.session_id, id="practice-saved-link"),
+            rx.link(
+                rx.button("See what was saved", variant="soft"),
+                href="/practice/session/" + PracticeLiveState.session_id,
+                id="practice-saved-link",
+            ),
             rx.link(rx.button("Start again"), href=routes.PRACTICE),
             spacing="3",
         ),

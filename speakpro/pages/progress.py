@@ -40,8 +40,13 @@ def progress_page() -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.heading("Your progress", size="7", id="progress-title"),
-                rx.select(list(WINDOWS), value=ProgressState.window, on_change=ProgressState.set_window,
-                          id="progress-window", aria_label="Days shown"),
+                rx.select(
+                    list(WINDOWS),
+                    value=ProgressState.window,
+                    on_change=ProgressState.set_window,
+                    id="progress-window",
+                    aria_label="Days shown",
+                ),
                 rx.text("days", size="2", color_scheme="gray"),
                 align="center",
                 spacing="3",
@@ -61,9 +66,13 @@ def progress_page() -> rx.Component:
             rx.cond(
                 ~ProgressState.loading & (ProgressState.sessions == 0),
                 rx.callout(
-                    rx.hstack(rx.text("No analysed sessions in this period yet."),
-                              rx.link("Start a practice session", href=routes.PRACTICE)),
-                    icon="info", id="progress-empty", width="100%",
+                    rx.hstack(
+                        rx.text("No analysed sessions in this period yet."),
+                        rx.link("Start a practice session", href=routes.PRACTICE),
+                    ),
+                    icon="info",
+                    id="progress-empty",
+                    width="100%",
                 ),
             ),
             chart_card(ProgressState.score_fig, "chart-score"),
@@ -78,10 +87,13 @@ def progress_page() -> rx.Component:
             ),
             chart_card(ProgressState.weekly_fig, "chart-weekly"),
             chart_card(ProgressState.calendar_fig, "chart-calendar"),
-            rx.text(f"Shaded bands show the healthy range: {PACE_HEALTHY_WPM[0]}–{PACE_HEALTHY_WPM[1]} words per "
-                    f"minute, under {FILLER_RATE_HEALTHY_MAX:g} filler words per 100 words, "
-                    f"{TALK_RATIO_HEALTHY[0]:.0%}–{TALK_RATIO_HEALTHY[1]:.0%} of the talking.", size="1",
-                    color_scheme="gray"),
+            rx.text(
+                f"Shaded bands show the healthy range: {PACE_HEALTHY_WPM[0]}–{PACE_HEALTHY_WPM[1]} words per "
+                f"minute, under {FILLER_RATE_HEALTHY_MAX:g} filler words per 100 words, "
+                f"{TALK_RATIO_HEALTHY[0]:.0%}–{TALK_RATIO_HEALTHY[1]:.0%} of the talking.",
+                size="1",
+                color_scheme="gray",
+            ),
             spacing="4",
             style=styles.page,
             padding_y="2rem",

@@ -40,8 +40,11 @@ def _venue_node(venue: VenueView) -> rx.Component:
     return rx.link(
         rx.tooltip(
             rx.vstack(marker, label, spacing="1", align="center"),
-            content=rx.cond(venue.unlocked, "Open " + venue.name,
-                            "Unlocks with module " + venue.unlock_module_code + ": " + venue.unlock_module_title),
+            content=rx.cond(
+                venue.unlocked,
+                "Open " + venue.name,
+                "Unlocks with module " + venue.unlock_module_code + ": " + venue.unlock_module_title,
+            ),
         ),
         href="/venue/" + venue.slug,
         position="absolute",
@@ -58,12 +61,16 @@ def _venue_node(venue: VenueView) -> rx.Component:
 
 def _district_card(district: DistrictView) -> rx.Component:
     return rx.hstack(
-        rx.image(src=district.overview_image, alt=district.overview_alt, width="96px", height="54px",
-                 border_radius="8px"),
+        rx.image(
+            src=district.overview_image, alt=district.overview_alt, width="96px", height="54px", border_radius="8px"
+        ),
         rx.vstack(
             rx.text(district.name, weight="bold", size="2"),
-            rx.text(district.unlocked_count.to_string() + " of " + district.venue_count.to_string()
-                    + " venues unlocked", size="1", color_scheme="gray"),
+            rx.text(
+                district.unlocked_count.to_string() + " of " + district.venue_count.to_string() + " venues unlocked",
+                size="1",
+                color_scheme="gray",
+            ),
             rx.cond(district.fully_unlocked, rx.badge("Full access", color_scheme="green", size="1")),
             spacing="1",
         ),
@@ -82,13 +89,17 @@ def map_page() -> rx.Component:
             rx.hstack(
                 rx.heading("The city", size="7"),
                 rx.spacer(),
-                rx.cond(MapState.loaded,
-                        rx.badge(rx.icon("ticket", size=14), MapState.tickets, " tickets", size="3", id="map-tickets")),
+                rx.cond(
+                    MapState.loaded,
+                    rx.badge(rx.icon("ticket", size=14), MapState.tickets, " tickets", size="3", id="map-tickets"),
+                ),
                 width="100%",
                 align="center",
             ),
-            rx.text("Finish modules to unlock venues. Entering a venue costs tickets; finishing it pays XP and coins.",
-                    color_scheme="gray"),
+            rx.text(
+                "Finish modules to unlock venues. Entering a venue costs tickets; finishing it pays XP and coins.",
+                color_scheme="gray",
+            ),
             rx.cond(
                 MapState.loaded,
                 rx.box(
@@ -128,9 +139,15 @@ def _exercise(exercise: ExerciseView) -> rx.Component:
             current,
             rx.form(
                 rx.vstack(
-                    rx.text_area(name="text", placeholder="Write or paste what you said (the recorder arrives with "
-                                 "live practice).", required=True, max_length=10000, width="100%", rows="4",
-                                 id="exercise-text"),
+                    rx.text_area(
+                        name="text",
+                        placeholder="Write or paste what you said (the recorder arrives with live practice).",
+                        required=True,
+                        max_length=10000,
+                        width="100%",
+                        rows="4",
+                        id="exercise-text",
+                    ),
                     rx.button("Submit exercise", type="submit", id="submit-exercise"),
                     width="100%",
                 ),
@@ -159,23 +176,36 @@ def venue_page() -> rx.Component:
                 rx.text(VenueState.venue_description),
                 rx.hstack(
                     rx.badge(rx.icon("ticket", size=14), "Costs ", VenueState.ticket_cost, size="2"),
-                    rx.badge(rx.icon("star", size=14), "+", VenueState.xp_reward, " XP", size="2",
-                             color_scheme="green"),
-                    rx.badge(rx.icon("coins", size=14), "+", VenueState.coin_reward, " coins", size="2",
-                             color_scheme="amber"),
-                    rx.badge("You have ", VenueState.tickets, " tickets", size="2", color_scheme="gray",
-                             id="venue-tickets"),
+                    rx.badge(
+                        rx.icon("star", size=14), "+", VenueState.xp_reward, " XP", size="2", color_scheme="green"
+                    ),
+                    rx.badge(
+                        rx.icon("coins", size=14), "+", VenueState.coin_reward, " coins", size="2", color_scheme="amber"
+                    ),
+                    rx.badge(
+                        "You have ", VenueState.tickets, " tickets", size="2", color_scheme="gray", id="venue-tickets"
+                    ),
                     wrap="wrap",
                 ),
                 error_callout(VenueState.error, "venue-error"),
                 rx.cond(
                     VenueState.entry_status == "active",
-                    rx.callout("You're in. Work through the exercises in order, then finish the visit.",
-                               icon="door-open", color_scheme="violet"),
+                    rx.callout(
+                        "You're in. Work through the exercises in order, then finish the visit.",
+                        icon="door-open",
+                        color_scheme="violet",
+                    ),
                     rx.cond(
                         VenueState.can_enter,
-                        rx.button(rx.icon("door-open"), "Enter for ", VenueState.ticket_cost, " ticket(s)", size="3",
-                                  on_click=VenueState.enter, id="enter-venue"),
+                        rx.button(
+                            rx.icon("door-open"),
+                            "Enter for ",
+                            VenueState.ticket_cost,
+                            " ticket(s)",
+                            size="3",
+                            on_click=VenueState.enter,
+                            id="enter-venue",
+                        ),
                         rx.callout(VenueState.lock_reason, icon="lock", color_scheme="gray", id="venue-locked"),
                     ),
                 ),
@@ -183,12 +213,23 @@ def venue_page() -> rx.Component:
                 rx.foreach(VenueState.exercises, _exercise),
                 rx.cond(
                     VenueState.entry_status == "active",
-                    rx.button("Finish the visit", on_click=VenueState.finish, size="3", id="finish-venue",
-                              disabled=VenueState.next_order != 0),
+                    rx.button(
+                        "Finish the visit",
+                        on_click=VenueState.finish,
+                        size="3",
+                        id="finish-venue",
+                        disabled=VenueState.next_order != 0,
+                    ),
                 ),
-                rx.cond(VenueState.finished_rewards != "",
-                        rx.callout("Visit complete: " + VenueState.finished_rewards, icon="party-popper",
-                                   color_scheme="green", id="venue-finished")),
+                rx.cond(
+                    VenueState.finished_rewards != "",
+                    rx.callout(
+                        "Visit complete: " + VenueState.finished_rewards,
+                        icon="party-popper",
+                        color_scheme="green",
+                        id="venue-finished",
+                    ),
+                ),
                 spacing="3",
                 style=styles.page,
                 max_width="820px",

@@ -81,10 +81,28 @@ COMPANIES = (
 )
 
 _LEARNER_NAMES = (
-    "Avery Chen", "Jordan Patel", "Riley Okafor", "Morgan Silva", "Casey Novak", "Taylor Brooks",
-    "Quinn Adeyemi", "Jamie Larsen", "Devon Moreau", "Skyler Haddad", "Reese Tanaka", "Hayden Costa",
-    "Parker Ivanova", "Rowan Mensah", "Emerson Kaur", "Finley Duarte", "Sage Lindqvist", "Kai Romero",
-    "Blake Nakamura", "Drew Osei", "Elliot Varga", "Harper Quist",
+    "Avery Chen",
+    "Jordan Patel",
+    "Riley Okafor",
+    "Morgan Silva",
+    "Casey Novak",
+    "Taylor Brooks",
+    "Quinn Adeyemi",
+    "Jamie Larsen",
+    "Devon Moreau",
+    "Skyler Haddad",
+    "Reese Tanaka",
+    "Hayden Costa",
+    "Parker Ivanova",
+    "Rowan Mensah",
+    "Emerson Kaur",
+    "Finley Duarte",
+    "Sage Lindqvist",
+    "Kai Romero",
+    "Blake Nakamura",
+    "Drew Osei",
+    "Elliot Varga",
+    "Harper Quist",
 )
 
 
@@ -92,10 +110,10 @@ def demo_users() -> list[DemoUser]:
     """The admin, two managers, the main demo learner and 22 more learners across two companies."""
     users = [
         DemoUser("admin@example.com", "Ada Admin", None, is_admin=True, activity=0.0, modules_done=0),
-        DemoUser("manager@example.com", "Maya Manager", "northwind", role="manager", activity=0.0,
-                 modules_done=0),
-        DemoUser("manager@blueharbor.example.com", "Ben Harbor", "blue-harbor", role="manager", activity=0.0,
-                 modules_done=0),
+        DemoUser("manager@example.com", "Maya Manager", "northwind", role="manager", activity=0.0, modules_done=0),
+        DemoUser(
+            "manager@blueharbor.example.com", "Ben Harbor", "blue-harbor", role="manager", activity=0.0, modules_done=0
+        ),
         DemoUser("learner@example.com", "Lee Learner", "northwind", skill=0.35, activity=0.75, modules_done=2),
     ]
     for index, name in enumerate(_LEARNER_NAMES):
@@ -183,14 +201,21 @@ def seed_demo(session: Session, module_ids: dict[str, uuid.UUID], today: date | 
         )
         session.execute(
             insert(AnalyticsEvent).values(
-                id=uuid.uuid4(), user_id=user_id, company_id=company_id, event_type="user_signup",
-                event_data={"source": "seed"}, created_at=joined,
+                id=uuid.uuid4(),
+                user_id=user_id,
+                company_id=company_id,
+                event_type="user_signup",
+                event_data={"source": "seed"},
+                created_at=joined,
             )
         )
         # As at sign-up: the privacy notice read and recordings allowed (every demo learner has practised).
         session.execute(
             insert(PrivacyConsent).values(
-                id=uuid.uuid4(), user_id=user_id, notice_version=PRIVACY_NOTICE_VERSION, recording=True,
+                id=uuid.uuid4(),
+                user_id=user_id,
+                notice_version=PRIVACY_NOTICE_VERSION,
+                recording=True,
                 created_at=joined,
             )
         )
@@ -210,7 +235,10 @@ def _seed_companies(session: Session) -> dict[str, uuid.UUID]:
         if not exists:
             session.execute(
                 insert(Company).values(
-                    id=company_id, name=company.name, slug=company.slug, join_code=company.join_code,
+                    id=company_id,
+                    name=company.name,
+                    slug=company.slug,
+                    join_code=company.join_code,
                     manager_invite_code=company.manager_invite_code,
                 )
             )
@@ -229,19 +257,33 @@ def _seed_progress(session, user_id, demo, codes, module_ids, venues, district_s
         else:
             status = "locked"
         rows.append(
-            {"id": stable_id("progress", user_id, code), "user_id": user_id, "module_id": module_ids[code],
-             "status": status, "completed_at": datetime.now(UTC) if status == "completed" else None}
+            {
+                "id": stable_id("progress", user_id, code),
+                "user_id": user_id,
+                "module_id": module_ids[code],
+                "status": status,
+                "completed_at": datetime.now(UTC) if status == "completed" else None,
+            }
         )
     session.execute(insert(UserProgress), rows)
     completed = {module_ids[c] for c in codes[: demo.modules_done]}
     for code in codes[: demo.modules_done]:
         module = modules[code]
         source = str(module_ids[code])
-        for currency, amount in (("xp", module["xp_reward"]), ("coins", module["coin_reward"]),
-                                 ("tickets", module["ticket_reward"])):
+        for currency, amount in (
+            ("xp", module["xp_reward"]),
+            ("coins", module["coin_reward"]),
+            ("tickets", module["ticket_reward"]),
+        ):
             if amount:
-                apply_reward(session=session, user_id=user_id, currency=currency, amount=amount,
-                             reason="module_completed", source_key=source)
+                apply_reward(
+                    session=session,
+                    user_id=user_id,
+                    currency=currency,
+                    amount=amount,
+                    reason="module_completed",
+                    source_key=source,
+                )
     unlocked = [v for v in venues if v.unlock_module_id in completed]
     if unlocked:
         session.execute(
@@ -263,6 +305,7 @@ def _seed_progress(session, user_id, demo, codes, module_ids, venues, district_s
 def _dialogues_by_rubric() -> tuple[dict, ...]:
     """The demo dialogues, weakest first by the local rubric's score (at a neutral pace, no added fillers);
     computed once per process, not once per demo learner."""
+
     def score(dialogue: dict) -> int:
         rows, _ = _segments(dialogue["turns"], uuid.UUID(int=0), random.Random(0), 0.5)
         utterances = _utterances(rows)
@@ -319,35 +362,84 @@ def _seed_history(session, user_id, company_id, demo: DemoUser, topics, today: d
             metrics = compute_speech_metrics(utterances, language="en")
             coach = local_coach(utterances, metrics)
             sessions.append(
-                {"id": session_id, "user_id": user_id, "company_id": company_id, "topic_id": topics[dialogue["topic"]],
-                 "title": title, "mode": "realtime", "status": "analyzed", "privacy": "private",
-                 "started_at": started, "ended_at": ended, "duration_seconds": duration,
-                 "processing_status": "complete", "minute_cost": Decimal(duration) / Decimal(60),
-                 "analytics_summary": session_summary(metrics, coach, attempts=1),
-                 "created_at": started, "updated_at": ended}
+                {
+                    "id": session_id,
+                    "user_id": user_id,
+                    "company_id": company_id,
+                    "topic_id": topics[dialogue["topic"]],
+                    "title": title,
+                    "mode": "realtime",
+                    "status": "analyzed",
+                    "privacy": "private",
+                    "started_at": started,
+                    "ended_at": ended,
+                    "duration_seconds": duration,
+                    "processing_status": "complete",
+                    "minute_cost": Decimal(duration) / Decimal(60),
+                    "analytics_summary": session_summary(metrics, coach, attempts=1),
+                    "created_at": started,
+                    "updated_at": ended,
+                }
             )
             transcripts.append(
-                {"id": transcript_id, "session_id": session_id, "finalized": True, "content": stats["content"],
-                 "language": "en", "confidence": Decimal("0.9200"), "word_count": stats["words"],
-                 "created_at": started, "updated_at": ended}
+                {
+                    "id": transcript_id,
+                    "session_id": session_id,
+                    "finalized": True,
+                    "content": stats["content"],
+                    "language": "en",
+                    "confidence": Decimal("0.9200"),
+                    "word_count": stats["words"],
+                    "created_at": started,
+                    "updated_at": ended,
+                }
             )
             segments.extend(turn_rows)
             analytics.append(
-                {"id": stable_id("analytics", demo.email, count), "session_id": session_id, "created_at": ended,
-                 **analytics_values(user_id=user_id, company_id=company_id, started_at=started,
-                                    duration_seconds=duration, metrics=metrics, coach=coach)}
+                {
+                    "id": stable_id("analytics", demo.email, count),
+                    "session_id": session_id,
+                    "created_at": ended,
+                    **analytics_values(
+                        user_id=user_id,
+                        company_id=company_id,
+                        started_at=started,
+                        duration_seconds=duration,
+                        metrics=metrics,
+                        coach=coach,
+                    ),
+                }
             )
-            for index, row in enumerate(result_rows(session_id, metrics, coach, metrics_ms=rng.randint(2, 12),
-                                                    coach_ms=rng.randint(1, 6), created_at=ended)):
+            for index, row in enumerate(
+                result_rows(
+                    session_id,
+                    metrics,
+                    coach,
+                    metrics_ms=rng.randint(2, 12),
+                    coach_ms=rng.randint(1, 6),
+                    created_at=ended,
+                )
+            ):
                 results.append({**row, "id": stable_id("analysis", demo.email, count, index)})
     if not sessions:
         return
-    for model, rows in ((PracticeSession, sessions), (Transcript, transcripts), (TranscriptSegment, segments),
-                        (SessionAnalytics, analytics), (AnalysisResult, results)):
+    for model, rows in (
+        (PracticeSession, sessions),
+        (Transcript, transcripts),
+        (TranscriptSegment, segments),
+        (SessionAnalytics, analytics),
+        (AnalysisResult, results),
+    ):
         session.execute(insert(model), rows)
     for index in range(1, count + 1):
-        apply_reward(session=session, user_id=user_id, currency="xp", amount=10, reason="practice_session",
-                     source_key=str(stable_id("session", demo.email, index)))
+        apply_reward(
+            session=session,
+            user_id=user_id,
+            currency="xp",
+            amount=10,
+            reason="practice_session",
+            source_key=str(stable_id("session", demo.email, index)),
+        )
     streak, cursor = 0, today
     while cursor in practice_days:
         streak, cursor = streak + 1, cursor - timedelta(days=1)
@@ -371,9 +463,16 @@ def _segments(turns, transcript_id, rng: random.Random, level: float):
         start = cursor + rng.randint(250, 900)
         end = start + length
         rows.append(
-            {"id": stable_id("segment", transcript_id, sequence), "transcript_id": transcript_id,
-             "sequence": sequence, "speaker": speaker, "text": text, "start_ms": start, "end_ms": end,
-             "is_final": True}
+            {
+                "id": stable_id("segment", transcript_id, sequence),
+                "transcript_id": transcript_id,
+                "sequence": sequence,
+                "speaker": speaker,
+                "text": text,
+                "start_ms": start,
+                "end_ms": end,
+                "is_final": True,
+            }
         )
         lines.append(f"{'Learner' if speaker == 'user' else 'Partner'}: {text}")
         cursor = end
@@ -382,6 +481,17 @@ def _segments(turns, transcript_id, rng: random.Random, level: float):
 
 def count_rows(session: Session) -> dict[str, int]:
     """Row counts of the tables the seed writes (for the idempotence check and the CLI's report)."""
-    models = (Company, User, UserProfile, UserProgress, UserVenueUnlock, PracticeSession, Transcript,
-              TranscriptSegment, SessionAnalytics, AnalysisResult, AnalyticsEvent)
+    models = (
+        Company,
+        User,
+        UserProfile,
+        UserProgress,
+        UserVenueUnlock,
+        PracticeSession,
+        Transcript,
+        TranscriptSegment,
+        SessionAnalytics,
+        AnalysisResult,
+        AnalyticsEvent,
+    )
     return {m.__tablename__: session.execute(select(func.count()).select_from(m)).scalar_one() for m in models}

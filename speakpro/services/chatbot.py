@@ -176,8 +176,15 @@ def search_knowledge(*, session: Session, question: str, limit: int = TOP_BLOCKS
         query = query.op("||")(func.plainto_tsquery("english", word))
     rank = func.ts_rank(KnowledgeBlock.search, query).label("rank")
     rows = session.execute(
-        select(KnowledgeBlock.key, KnowledgeBlock.title, KnowledgeBlock.summary, KnowledgeBlock.body,
-               Module.code, Module.title, rank)
+        select(
+            KnowledgeBlock.key,
+            KnowledgeBlock.title,
+            KnowledgeBlock.summary,
+            KnowledgeBlock.body,
+            Module.code,
+            Module.title,
+            rank,
+        )
         .join(Module, Module.id == KnowledgeBlock.module_id)
         .where(KnowledgeBlock.search.op("@@")(query))
         .order_by(rank.desc(), KnowledgeBlock.key)
@@ -192,8 +199,12 @@ def build_instructions(hits: list[KnowledgeHit]) -> str:
     if hits:
         parts += ["", "Curriculum notes that match the question:"]
         for hit in hits:
-            parts += ["", f"[{hit.key}] {hit.title} (Module {hit.module_code}: {hit.module_title})",
-                      f"Summary: {hit.summary}", hit.body]
+            parts += [
+                "",
+                f"[{hit.key}] {hit.title} (Module {hit.module_code}: {hit.module_title})",
+                f"Summary: {hit.summary}",
+                hit.body,
+            ]
     return "\n".join(parts)
 
 
@@ -224,8 +235,9 @@ def offline_answer(hits: list[KnowledgeHit], *, fallback: bool = False) -> ChatA
     body = f"“{best.title}”: {best.summary} {module} covers this."
     if len(hits) > 1:
         body += " Related: " + "; ".join(hit.label for hit in hits[1:]) + "."
-    return ChatAnswer(text=f"{notice}\n\n{body}", mode="offline", sources=tuple(h.label for h in hits),
-                      fallback=fallback)
+    return ChatAnswer(
+        text=f"{notice}\n\n{body}", mode="offline", sources=tuple(h.label for h in hits), fallback=fallback
+    )
 
 
 def compose_answer(
@@ -257,8 +269,11 @@ def compose_answer(
         text = response.output_text.strip()
     except openai.OpenAIError as error:
         # Type and status only: error messages can echo a masked key or the request.
-        log.warning("chatbot: OpenAI call failed (%s, status %s); answering offline",
-                    type(error).__name__, getattr(error, "status_code", None))
+        log.warning(
+            "chatbot: OpenAI call failed (%s, status %s); answering offline",
+            type(error).__name__,
+            getattr(error, "status_code", None),
+        )
         return offline_answer(hits, fallback=True)
     if not text:
         log.warning("chatbot: OpenAI returned no text; answering offline")

@@ -147,8 +147,11 @@ class RedisBackend:
         except redis.RedisError as error:
             # Failing open would remove the limit exactly when something is wrong; failing closed would
             # lock everyone out. Counting in memory keeps a per-process limit until Redis is back.
-            log.warning("rate limiter: Redis unavailable (%s); counting in memory for %.0fs",
-                        type(error).__name__, self._cooldown)
+            log.warning(
+                "rate limiter: Redis unavailable (%s); counting in memory for %.0fs",
+                type(error).__name__,
+                self._cooldown,
+            )
             self._down_until = time.monotonic() + self._cooldown
             return self._fallback.hit(bucket, limit, window_seconds, now)
         return bool(allowed), float(retry), int(remaining)
@@ -226,8 +229,7 @@ class RateLimiter:
             The decision; a refused hit is not counted.
         """
         backend = self._backend or default_backend()
-        allowed, retry_after, remaining = backend.hit(self._bucket(key), self.limit, self.window_seconds,
-                                                      self._clock())
+        allowed, retry_after, remaining = backend.hit(self._bucket(key), self.limit, self.window_seconds, self._clock())
         if allowed:
             return RateDecision(allowed=True, remaining=remaining)
         # Whole seconds, rounded up, never 0 and never beyond one window (e.g. after a clock step back).

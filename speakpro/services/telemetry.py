@@ -19,13 +19,15 @@ def record_event(
     data: dict[str, Any] | None = None,
 ) -> None:
     """Write one `AnalyticsEvent` (e.g. user_signup, login, onboarding_completed, chatbot_message)."""
-    session.add(
-        AnalyticsEvent(user_id=user_id, company_id=company_id, event_type=event_type, event_data=data or {})
-    )
+    session.add(AnalyticsEvent(user_id=user_id, company_id=company_id, event_type=event_type, event_data=data or {}))
 
 
 def record_telemetry(
-    *, session: Session, name: str, user_id: uuid.UUID | None = None, module_code: str | None = None,
+    *,
+    session: Session,
+    name: str,
+    user_id: uuid.UUID | None = None,
+    module_code: str | None = None,
     properties: dict[str, Any] | None = None,
 ) -> None:
     """Write one `TelemetryEvent` from the learning loop."""

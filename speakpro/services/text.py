@@ -34,18 +34,50 @@ _SENTENCE = re.compile(r"([^.!?]*)([.!?]+|$)")
 _TOKEN = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*|[,.!?;:\u2026\u2014]")
 _SENTENCE_END = frozenset(".!?;:\u2026\u2014")
 _VOCAL = (
-    (re.compile(r"^u+m+$"), "um"), (re.compile(r"^u+h+$"), "uh"), (re.compile(r"^e+r+m*$"), "er"),
-    (re.compile(r"^a+h+$"), "ah"), (re.compile(r"^h+m+$"), "hmm"),
+    (re.compile(r"^u+m+$"), "um"),
+    (re.compile(r"^u+h+$"), "uh"),
+    (re.compile(r"^e+r+m*$"), "er"),
+    (re.compile(r"^a+h+$"), "ah"),
+    (re.compile(r"^h+m+$"), "hmm"),
 )
 _PHRASES = (("you", "know"), ("i", "mean"))
 _PHRASE_NOT_AFTER = frozenset({"what", "do", "does", "did", "don't", "doesn't", "didn't", "if", "that"})
-_LIKE_NOT_AFTER = frozenset({
-    "i", "you", "we", "they", "i'd", "you'd", "we'd", "they'd", "would", "d", "do", "don't", "does", "did",
-    "didn't", "to", "really", "also", "just", "feel", "feels", "look", "looks", "sound", "sounds", "seem",
-    "seems", "something", "more", "much", "not",
-})
-_BE = frozenset({"was", "is", "it's", "i'm", "he's", "she's", "that's", "we're", "they're", "were", "am", "are",
-                 "be"})
+_LIKE_NOT_AFTER = frozenset(
+    {
+        "i",
+        "you",
+        "we",
+        "they",
+        "i'd",
+        "you'd",
+        "we'd",
+        "they'd",
+        "would",
+        "d",
+        "do",
+        "don't",
+        "does",
+        "did",
+        "didn't",
+        "to",
+        "really",
+        "also",
+        "just",
+        "feel",
+        "feels",
+        "look",
+        "looks",
+        "sound",
+        "sounds",
+        "seem",
+        "seems",
+        "something",
+        "more",
+        "much",
+        "not",
+    }
+)
+_BE = frozenset({"was", "is", "it's", "i'm", "he's", "she's", "that's", "we're", "they're", "were", "am", "are", "be"})
 
 
 def words_of(text: str) -> list[str]:
@@ -169,4 +201,3 @@ def guess_language(words: list[str]) -> str:
     if best != "en" and scores[best] >= 3 and scores[best] >= 2 * scores["en"]:
         return best
     return "en"
-

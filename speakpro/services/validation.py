@@ -94,8 +94,9 @@ def check_password(password: str | None, email: str = "") -> str:
     return value
 
 
-def clean_text(field: str, raw: str | None, *, label: str, max_length: int, required: bool = True,
-               min_length: int = 1) -> str:
+def clean_text(
+    field: str, raw: str | None, *, label: str, max_length: int, required: bool = True, min_length: int = 1
+) -> str:
     """Trimmed single-line text without control characters, within the length limits."""
     value = unicodedata.normalize("NFC", (raw or "")).strip()
     # Control characters and bidirectional overrides (which can make a name display as something else).
@@ -134,8 +135,9 @@ def clean_answer_text(field_name: str, raw: object, *, label: str, max_chars: in
     if any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\n\t" for ch in value):
         raise ValidationError(field_name, f"{label} contains characters that are not allowed.")
     if len(value) < min_chars:
-        raise ValidationError(field_name, f"{label} is empty." if min_chars <= 1 else
-                              f"{label} needs at least {min_chars} characters.")
+        raise ValidationError(
+            field_name, f"{label} is empty." if min_chars <= 1 else f"{label} needs at least {min_chars} characters."
+        )
     if len(value) > max_chars:
         raise ValidationError(field_name, f"{label} has {len(value):,} characters; the limit is {max_chars:,}.")
     return value

@@ -56,10 +56,14 @@ class AccountState(AuthState):
         self._show_consent(overview.consent)
 
     def _show_consent(self, consent: privacy.ConsentView | None) -> None:
-        self.consent_notice = (f"Privacy notice of {consent.notice_version}, accepted on {_day(consent.accepted_at)}."
-                               if consent else "")
-        self.consent_recording = "" if consent is None else (
-            f"{'Allowed' if consent.recording else 'Not allowed'} since {_day(consent.recording_since)}.")
+        self.consent_notice = (
+            f"Privacy notice of {consent.notice_version}, accepted on {_day(consent.accepted_at)}." if consent else ""
+        )
+        self.consent_recording = (
+            ""
+            if consent is None
+            else (f"{'Allowed' if consent.recording else 'Not allowed'} since {_day(consent.recording_since)}.")
+        )
         self.consent_outdated = consent is not None and not consent.current
         self.recording_allowed = consent is not None and consent.recording
         self.consent_current = consent is not None and consent.current
@@ -84,8 +88,9 @@ class AccountState(AuthState):
             return privacy.current_consent(session=session, user_id=viewer.user_id)
 
         self._show_consent(await run_db(save))
-        return rx.toast.success("Recordings are allowed." if recording else
-                                "Recordings are off: nothing new is recorded.")
+        return rx.toast.success(
+            "Recordings are allowed." if recording else "Recordings are off: nothing new is recorded."
+        )
 
     @rx.event
     @accepts()
@@ -123,8 +128,9 @@ class AccountState(AuthState):
         yield
 
         def erase(session):
-            problem = privacy.check_erasure_confirmation(session=session, user_id=viewer.user_id,
-                                                         confirmation=confirmation)
+            problem = privacy.check_erasure_confirmation(
+                session=session, user_id=viewer.user_id, confirmation=confirmation
+            )
             if problem:
                 return problem
             privacy.erase_user(session=session, user_id=viewer.user_id, via="self")
@@ -152,8 +158,9 @@ class AccountState(AuthState):
             return self._login_redirect()
         name = form.get("display_name", "")
         try:
-            saved = await run_db(lambda s: accounts.update_display_name(session=s, user_id=viewer.user_id,
-                                                                       display_name=name))
+            saved = await run_db(
+                lambda s: accounts.update_display_name(session=s, user_id=viewer.user_id, display_name=name)
+            )
         except ValidationError as error:
             self.profile_error = error.message
             return
@@ -210,8 +217,9 @@ class AccountState(AuthState):
         code = form.get("join_code", "")
         try:
             # The code is the credential: finding its company (not yet the viewer's) runs as the system.
-            company, role = await run_db(lambda s: companies.join_company(session=s, user_id=viewer.user_id,
-                                                                          code=code), context=SYSTEM)
+            company, role = await run_db(
+                lambda s: companies.join_company(session=s, user_id=viewer.user_id, code=code), context=SYSTEM
+            )
         except ValidationError as error:
             self.company_error = error.message
             return
@@ -250,8 +258,9 @@ class JoinState(AuthState):
         if viewer is None:
             return rx.redirect(f"{routes.SIGNUP}?{urlencode({'code': code})}")
         try:
-            company, role = await run_db(lambda s: companies.find_by_code(session=s, code=code),
-                                             context=SYSTEM)  # the code is the credential
+            company, role = await run_db(
+                lambda s: companies.find_by_code(session=s, code=code), context=SYSTEM
+            )  # the code is the credential
         except ValidationError as error:
             self.error, self.checked = error.message, True
             return None
@@ -278,8 +287,9 @@ class JoinState(AuthState):
         yield
         try:
             # The code is the credential: finding its company (not yet the viewer's) runs as the system.
-            company, role = await run_db(lambda s: companies.join_company(session=s, user_id=viewer.user_id,
-                                                                          code=code), context=SYSTEM)
+            company, role = await run_db(
+                lambda s: companies.join_company(session=s, user_id=viewer.user_id, code=code), context=SYSTEM
+            )
         except ValidationError as error:
             self.error, self.joining = error.message, False
             return

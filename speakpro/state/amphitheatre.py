@@ -73,8 +73,9 @@ class AmphitheatreState(RecorderMixin, OwnRecordingsMixin, AuthState):
         self.loaded = True
 
     @rx.event
-    @accepts(form=Form(reflection=Text(LONG), **{f"marker_{m}": Flag() for m in amphitheatre.MARKERS}),
-             loaded=("visit_id",))
+    @accepts(
+        form=Form(reflection=Text(LONG), **{f"marker_{m}": Flag() for m in amphitheatre.MARKERS}), loaded=("visit_id",)
+    )
     async def submit(self, form: dict):
         if self.busy:
             return
@@ -88,9 +89,17 @@ class AmphitheatreState(RecorderMixin, OwnRecordingsMixin, AuthState):
         self.busy, self.error = True, ""
         yield
         try:
-            visit = await run_db(lambda s: amphitheatre.submit_exercise(
-                session=s, user_id=viewer.user_id, visit_id=visit_id, exercise_key=key, audio_ref=audio,
-                reflection=reflection, markers=chosen))
+            visit = await run_db(
+                lambda s: amphitheatre.submit_exercise(
+                    session=s,
+                    user_id=viewer.user_id,
+                    visit_id=visit_id,
+                    exercise_key=key,
+                    audio_ref=audio,
+                    reflection=reflection,
+                    markers=chosen,
+                )
+            )
         except (ValidationError, EconomyError) as error:
             self.error, self.busy = getattr(error, "message", str(error)), False
             return
@@ -108,8 +117,9 @@ class AmphitheatreState(RecorderMixin, OwnRecordingsMixin, AuthState):
             return
         visit_id = self.visit_id
         try:
-            visit = await run_db(lambda s: amphitheatre.visit_view(session=s, user_id=viewer.user_id,
-                                                                   visit_id=visit_id))
+            visit = await run_db(
+                lambda s: amphitheatre.visit_view(session=s, user_id=viewer.user_id, visit_id=visit_id)
+            )
         except ValidationError:
             return
         self._show(visit)
@@ -140,9 +150,17 @@ class AmphitheatreHistoryState(AuthState):
             return redirect
         items = await run_db(lambda s: amphitheatre.visit_timeline(session=s, user_id=viewer.user_id))
         self.visits = [
-            TimelineRow(id=i.id, visit_number=i.visit_number, status=i.status, finished=i.status == "finished",
-                        points=i.points, started=when(i.started_at), finished_at=when(i.finished_at),
-                        progress=f"{i.exercises_done} of {i.exercises_total} exercises", recordings=i.recordings)
+            TimelineRow(
+                id=i.id,
+                visit_number=i.visit_number,
+                status=i.status,
+                finished=i.status == "finished",
+                points=i.points,
+                started=when(i.started_at),
+                finished_at=when(i.finished_at),
+                progress=f"{i.exercises_done} of {i.exercises_total} exercises",
+                recordings=i.recordings,
+            )
             for i in items
         ]
         self.loaded = True

@@ -54,8 +54,7 @@ async def run_db_call(work: Callable[..., T], /, *args: Any, **kwargs: Any) -> T
     """Run a blocking call that manages its own database access (e.g. one autocommit statement) off the
     event loop, on the database threads."""
     context = contextvars.copy_context()
-    return await asyncio.get_running_loop().run_in_executor(
-        _DB_THREADS, lambda: context.run(work, *args, **kwargs))
+    return await asyncio.get_running_loop().run_in_executor(_DB_THREADS, lambda: context.run(work, *args, **kwargs))
 
 
 class AuthState(CheckedSetvar, rx.State):

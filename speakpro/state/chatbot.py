@@ -167,7 +167,8 @@ class ChatbotState(AuthState):
                 self.sending = False
             return
         async with self:
-            self._append({"role": "assistant", "text": answer.text, "mode": answer.mode,
-                          "sources": " · ".join(answer.sources)})
+            self._append(
+                {"role": "assistant", "text": answer.text, "mode": answer.mode, "sources": " · ".join(answer.sources)}
+            )
             self.mode = answer.mode
             self.sending = False

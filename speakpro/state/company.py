@@ -51,8 +51,11 @@ class CompanyState(AuthState):
             # Unknown and forbidden companies look the same, so slugs cannot be probed.
             if company is None or not (viewer.manages(company.id) or viewer.is_admin):
                 return None
-            return (company, companies.list_members(session=session, company_id=company.id),
-                    retention.recording_retention(session=session, company_id=company.id))
+            return (
+                company,
+                companies.list_members(session=session, company_id=company.id),
+                retention.recording_retention(session=session, company_id=company.id),
+            )
 
         found = await run_db(read)
         if found is None:
@@ -91,8 +94,9 @@ class CompanyState(AuthState):
         def save(session):
             if not can_view_company(session=session, user_id=viewer.user_id, company_id=company_id):
                 return None, NOT_ALLOWED
-            return retention.set_recording_retention(session=session, company_id=company_id, days=raw,
-                                                     actor_user_id=viewer.user_id), ""
+            return retention.set_recording_retention(
+                session=session, company_id=company_id, days=raw, actor_user_id=viewer.user_id
+            ), ""
 
         try:
             days, problem = await run_db(save)
@@ -106,5 +110,8 @@ class CompanyState(AuthState):
             yield rx.toast.error(problem)
             return
         self.retention_days = "" if days is None else str(days)
-        yield rx.toast.success(f"Recordings are now kept for {days} days." if days is not None
-                               else "Recordings are now kept until each learner deletes them.")
+        yield rx.toast.success(
+            f"Recordings are now kept for {days} days."
+            if days is not None
+            else "Recordings are now kept until each learner deletes them."
+        )

@@ -80,8 +80,7 @@ class DashboardState(AuthState):
             # Unknown and forbidden companies look the same, so slugs cannot be probed.
             if company is None or not (viewer.manages(company.id) or viewer.is_admin):
                 return None
-            board = dashboards.company_dashboard(session=session, company_id=company.id, date_from=start,
-                                                 date_to=end)
+            board = dashboards.company_dashboard(session=session, company_id=company.id, date_from=start, date_to=end)
             return company, board
 
         found = await run_db(read)
@@ -104,16 +103,31 @@ class DashboardState(AuthState):
         self.kpi_duration = _minutes(board.total_seconds)
         self.kpi_learners = str(board.active_learners)
         days = [p.day.isoformat() for p in board.daily]
-        self.daily_fig = charts.line_with_band(days, [p.average_score for p in board.daily],
-                                               title="Average score per day", band=(70, 100), y_range=(0, 100))
+        self.daily_fig = charts.line_with_band(
+            days,
+            [p.average_score for p in board.daily],
+            title="Average score per day",
+            band=(70, 100),
+            y_range=(0, 100),
+        )
         self.activity_fig = charts.bars(days, [p.sessions for p in board.daily], title="Sessions per day")
-        self.skills_fig = charts.bars(list(dashboards.SKILL_LABELS.values()), list(board.skills.values()),
-                                      title="Average skill scores", color=charts.TEAL)
+        self.skills_fig = charts.bars(
+            list(dashboards.SKILL_LABELS.values()),
+            list(board.skills.values()),
+            title="Average skill scores",
+            color=charts.TEAL,
+        )
         self.learner_rows = [
             {
-                "name": r.name, "email": r.email, "sessions": str(r.sessions), "average": _fmt(r.average_score),
-                "first": _fmt(r.first_score), "latest": _fmt(r.latest_score), "trend": TREND_ARROWS[r.trend],
-                "trend_key": r.trend, "minutes": f"{r.minutes:g}",
+                "name": r.name,
+                "email": r.email,
+                "sessions": str(r.sessions),
+                "average": _fmt(r.average_score),
+                "first": _fmt(r.first_score),
+                "latest": _fmt(r.latest_score),
+                "trend": TREND_ARROWS[r.trend],
+                "trend_key": r.trend,
+                "minutes": f"{r.minutes:g}",
                 "last": r.last_session.isoformat() if r.last_session else "–",
             }
             for r in board.learners
@@ -162,8 +176,7 @@ class DashboardState(AuthState):
         token = self._token()
 
         def check(session):
-            if not can_view_company(session=session, user_id=viewer.user_id,
-                                    company_id=uuid.UUID(company_id)):
+            if not can_view_company(session=session, user_id=viewer.user_id, company_id=uuid.UUID(company_id)):
                 return None
             return login_session_id(session=session, token=token)
 
@@ -172,8 +185,9 @@ class DashboardState(AuthState):
             self.forbidden = True
             self._clear()
             return None
-        download = mint_download_token(user_id=viewer.user_id, company_id=uuid.UUID(company_id),
-                                       login_session_id=login_id)
+        download = mint_download_token(
+            user_id=viewer.user_id, company_id=uuid.UUID(company_id), login_session_id=login_id
+        )
         query = urlencode({"from": self.date_from, "to": self.date_to, "token": download})
         url = f"{get_config().api_url.rstrip('/')}{routes.company_export(self.slug)}?{query}"
         return rx.call_script(
@@ -207,11 +221,20 @@ class AdminOverviewState(AuthState):
         yield
         totals = await run_db(lambda s: dashboards.admin_overview(session=s))
         self.company_rows = [
-            {"name": t.name, "slug": t.slug, "href": routes.company_dashboard(t.slug), "learners": str(t.learners),
-             "managers": str(t.managers), "sessions": str(t.sessions), "average": _fmt(t.average_score),
-             "minutes": f"{t.minutes:g}", "last": t.last_session.isoformat() if t.last_session else "–"}
+            {
+                "name": t.name,
+                "slug": t.slug,
+                "href": routes.company_dashboard(t.slug),
+                "learners": str(t.learners),
+                "managers": str(t.managers),
+                "sessions": str(t.sessions),
+                "average": _fmt(t.average_score),
+                "minutes": f"{t.minutes:g}",
+                "last": t.last_session.isoformat() if t.last_session else "–",
+            }
             for t in totals
         ]
-        self.sessions_fig = charts.bars([t.name for t in totals], [t.sessions for t in totals],
-                                        title="Analysed sessions per company")
+        self.sessions_fig = charts.bars(
+            [t.name for t in totals], [t.sessions for t in totals], title="Analysed sessions per company"
+        )
         self.loading = False

@@ -298,7 +298,8 @@ def _wire_form_ok(value: Any) -> bool:
         return True
     entries = value[FORM_DATA_ENTRIES_KEY]
     return isinstance(entries, list) and all(
-        isinstance(entry, list | tuple) and len(entry) == 2 and isinstance(entry[0], str) for entry in entries)
+        isinstance(entry, list | tuple) and len(entry) == 2 and isinstance(entry[0], str) for entry in entries
+    )
 
 
 class EventShapeMiddleware(Middleware):

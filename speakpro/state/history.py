@@ -19,8 +19,13 @@ from speakpro.state.edge import Text, accepts
 
 PAGE_SIZE = 20
 SPEAKER_LABELS = {"user": "You", "ai": "Partner"}
-STATUS_LABELS = {"active": "In progress", "ended": "Ended", "failed": "Failed", "analyzed": "Analysed",
-                 "archived": "Archived"}
+STATUS_LABELS = {
+    "active": "In progress",
+    "ended": "Ended",
+    "failed": "Failed",
+    "analyzed": "Analysed",
+    "archived": "Archived",
+}
 
 
 @dataclass(frozen=True)
@@ -88,18 +93,23 @@ METRIC_FORMATS = {
     "sentiment": ("Sentiment", lambda v: f"{v:+.2f}", lambda v: f"{v:g}", ""),
 }
 VERDICTS = {"ok": "Healthy", "low": "Low", "high": "High"}
-SKILL_LABELS = {"opening": "Opening", "questioning": "Questioning", "objection_handling": "Objection handling",
-                "closing": "Closing"}
+SKILL_LABELS = {
+    "opening": "Opening",
+    "questioning": "Questioning",
+    "objection_handling": "Objection handling",
+    "closing": "Closing",
+}
 
 
 def metric_row(metric: history.MetricView) -> MetricRow:
     """A metric formatted as value + "healthy: a–b" + badge."""
-    label, show, bound, unit = METRIC_FORMATS.get(metric.key, (metric.key, lambda v: f"{v:g}", lambda v: f"{v:g}",
-                                                                ""))
+    label, show, bound, unit = METRIC_FORMATS.get(metric.key, (metric.key, lambda v: f"{v:g}", lambda v: f"{v:g}", ""))
     low = "" if metric.low is None else bound(metric.low)
     high = "" if metric.high is None else bound(metric.high)
     return MetricRow(
-        key=metric.key, label=label, value="—" if metric.value is None else show(metric.value),
+        key=metric.key,
+        label=label,
+        value="—" if metric.value is None else show(metric.value),
         healthy=f"healthy: {low}\u2013{high}{unit}",
         verdict=VERDICTS.get(metric.assessment or "", "Not measured"),
         color="green" if metric.assessment == "ok" else "amber",
@@ -156,8 +166,9 @@ class OwnRecordingsMixin(rx.State, mixin=True):
     _recording_kinds: list[str] = []
     _recording_lesson: str = ""
 
-    async def _load_recordings(self, viewer: Viewer, kinds: tuple[str, ...] = privacy.DELETABLE_KINDS,
-                               lesson_id: uuid.UUID | None = None) -> None:
+    async def _load_recordings(
+        self, viewer: Viewer, kinds: tuple[str, ...] = privacy.DELETABLE_KINDS, lesson_id: uuid.UUID | None = None
+    ) -> None:
         self._recording_kinds, self._recording_lesson = list(kinds), str(lesson_id or "")
         await self._reload_recordings(viewer)
 
@@ -167,10 +178,15 @@ class OwnRecordingsMixin(rx.State, mixin=True):
             self.recordings = []
             return
         lesson_id = uuid.UUID(self._recording_lesson) if self._recording_lesson else None
-        items = await run_db(lambda s: privacy.list_recordings(session=s, user_id=viewer.user_id, kinds=kinds,
-                                                               lesson_id=lesson_id))
-        self.recordings = [RecordingRow(key=i.key, kind=i.kind, kind_label=i.kind_label, title=i.title,
-                                        created=when(i.created_at), url=i.url) for i in items]
+        items = await run_db(
+            lambda s: privacy.list_recordings(session=s, user_id=viewer.user_id, kinds=kinds, lesson_id=lesson_id)
+        )
+        self.recordings = [
+            RecordingRow(
+                key=i.key, kind=i.kind, kind_label=i.kind_label, title=i.title, created=when(i.created_at), url=i.url
+            )
+            for i in items
+        ]
 
     async def _recording_deleted(self, viewer: Viewer) -> None:
         """Called after a deletion; the page refreshes whatever else shows the recording."""
@@ -224,13 +240,18 @@ class HistoryState(OwnRecordingsMixin, AuthState):
             self.rows, self.loaded = [], False
             return redirect
         wanted = _page_number(self.router.url.query_parameters.get("page"))
-        result = await run_db(lambda s: history.list_history(session=s, user_id=viewer.user_id, page=wanted,
-                                                             page_size=PAGE_SIZE))
+        result = await run_db(
+            lambda s: history.list_history(session=s, user_id=viewer.user_id, page=wanted, page_size=PAGE_SIZE)
+        )
         self.rows = [
             HistoryRow(
-                id=item.id, topic=item.topic_title, started=when(item.started_at),
-                duration=clock(item.duration_seconds), status=STATUS_LABELS.get(item.status, item.status),
-                has_audio=item.has_audio, has_transcript=item.has_transcript,
+                id=item.id,
+                topic=item.topic_title,
+                started=when(item.started_at),
+                duration=clock(item.duration_seconds),
+                status=STATUS_LABELS.get(item.status, item.status),
+                has_audio=item.has_audio,
+                has_transcript=item.has_transcript,
                 score="—" if item.overall_score is None else str(item.overall_score),
                 # A session still running opens where it can be resumed; the others open their analysis.
                 href=routes.practice_live(item.id) if item.status == "active" else routes.practice_session(item.id),
@@ -290,9 +311,14 @@ class SessionDetailState(AuthState):
         self.started, self.duration = when(detail.started_at), clock(detail.duration_seconds)
         self.status, self.mode = STATUS_LABELS.get(detail.status, detail.status), detail.mode
         self.segments = [
-            SegmentRow(sequence=s.sequence, speaker=s.speaker, speaker_label=SPEAKER_LABELS.get(s.speaker, s.speaker),
-                       text=s.text, time=clock(s.start_ms / 1000),
-                       parts=[TextPart(text=str(p["text"]), filler=bool(p["filler"])) for p in s.parts])
+            SegmentRow(
+                sequence=s.sequence,
+                speaker=s.speaker,
+                speaker_label=SPEAKER_LABELS.get(s.speaker, s.speaker),
+                text=s.text,
+                time=clock(s.start_ms / 1000),
+                parts=[TextPart(text=str(p["text"]), filler=bool(p["filler"])) for p in s.parts],
+            )
             for s in detail.segments
         ]
         self.speech_metrics = [metric_row(m) for m in detail.speech_metrics]
@@ -301,8 +327,9 @@ class SessionDetailState(AuthState):
         if coach is not None:
             self.coach_provider, self.coach_note = coach.provider_label, coach.note
             self.coach_overall = "—" if coach.overall is None else str(coach.overall)
-            self.coach_scores = [[SKILL_LABELS.get(k, k), "—" if v is None else str(v)]
-                                 for k, v in coach.scores.items()]
+            self.coach_scores = [
+                [SKILL_LABELS.get(k, k), "—" if v is None else str(v)] for k, v in coach.scores.items()
+            ]
             self.coach_scores.append(["Overall", self.coach_overall])
             self.strengths = [CoachItemRow(text=i["text"], quote=i["quote"]) for i in coach.strengths]
             self.improvements = [CoachItemRow(text=i["text"], quote=i["quote"]) for i in coach.improvements]
@@ -317,21 +344,31 @@ class SessionDetailState(AuthState):
         self.audio_mime = recording.mime_type if recording else ""
         self.audio_details = (
             f"{recording.mime_type} · {size_label(recording.size_bytes)} · {clock(recording.duration_seconds)}"
-            if recording else ""
+            if recording
+            else ""
         )
         stats = detail.analytics
         self.score = "" if stats is None or stats.overall_score is None else str(stats.overall_score)
-        self.metrics = [] if stats is None else [
-            [label, value] for label, value in (
-                ("Pace", f"{stats.speaking_pace_wpm} words/min" if stats.speaking_pace_wpm is not None else "—"),
-                ("Filler words", str(stats.filler_words_count)),
-                ("Your talk time", f"{round(stats.talk_time_ratio * 100)}%" if stats.talk_time_ratio is not None
-                 else "—"),
-                ("Questions asked", str(stats.questions_asked)),
-                *((name.replace("_", " ").capitalize(), "—" if score is None else str(score))
-                  for name, score in stats.skills.items()),
-            )
-        ]
+        self.metrics = (
+            []
+            if stats is None
+            else [
+                [label, value]
+                for label, value in (
+                    ("Pace", f"{stats.speaking_pace_wpm} words/min" if stats.speaking_pace_wpm is not None else "—"),
+                    ("Filler words", str(stats.filler_words_count)),
+                    (
+                        "Your talk time",
+                        f"{round(stats.talk_time_ratio * 100)}%" if stats.talk_time_ratio is not None else "—",
+                    ),
+                    ("Questions asked", str(stats.questions_asked)),
+                    *(
+                        (name.replace("_", " ").capitalize(), "—" if score is None else str(score))
+                        for name, score in stats.skills.items()
+                    ),
+                )
+            ]
+        )
 
     @rx.event
     @accepts()
@@ -343,8 +380,9 @@ class SessionDetailState(AuthState):
             return redirect
         ref = self._ref()
         try:
-            detail = await run_db(lambda s: history.get_session_detail(session=s, user_id=viewer.user_id,
-                                                                       practice_session_id=ref))
+            detail = await run_db(
+                lambda s: history.get_session_detail(session=s, user_id=viewer.user_id, practice_session_id=ref)
+            )
         except ValidationError:
             self.not_found, self.loaded = True, True
             return
@@ -366,11 +404,14 @@ class SessionDetailState(AuthState):
             return
         self.busy = True
         try:
-            await run_db(lambda s: session_deletion.delete_session(session=s, user_id=viewer.user_id,
-                                                                   practice_session_id=target))
+            await run_db(
+                lambda s: session_deletion.delete_session(session=s, user_id=viewer.user_id, practice_session_id=target)
+            )
         except ValidationError as error:
             self.error, self.busy = error.message, False
             return rx.toast.error(error.message)
         self._clear()
-        return [rx.toast.success("The session, its recording and its transcript were deleted."),
-                rx.redirect(routes.HISTORY)]
+        return [
+            rx.toast.success("The session, its recording and its transcript were deleted."),
+            rx.redirect(routes.HISTORY),
+        ]

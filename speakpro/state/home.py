@@ -51,8 +51,13 @@ class HomeState(AuthState):
         def read(session):
             dashboard = get_home_dashboard(session=session, user_id=viewer.user_id, today=quests.utc_today())
             # The exposure is logged so the variants can be compared on what learners actually saw.
-            record_event(session=session, event_type="ab_exposure", user_id=viewer.user_id,
-                         company_id=viewer.company_id, data={"variant": viewer.ab_variant, "surface": "home_cta"})
+            record_event(
+                session=session,
+                event_type="ab_exposure",
+                user_id=viewer.user_id,
+                company_id=viewer.company_id,
+                data={"variant": viewer.ab_variant, "surface": "home_cta"},
+            )
             return dashboard
 
         dashboard = await run_db(read)
@@ -74,8 +79,14 @@ class HomeState(AuthState):
         self.feedback_metrics = [metric_row(m) for m in latest.metrics] if latest else []
         self.feedback_improvement = latest.improvement if latest else ""
         self.feedback_quote = latest.quote if latest else ""
-        self.next_lesson_id = next((m.next_lesson_id for m in dashboard.modules
-                                    if m.status in ("available", "in_progress") and m.next_lesson_id), "")
+        self.next_lesson_id = next(
+            (
+                m.next_lesson_id
+                for m in dashboard.modules
+                if m.status in ("available", "in_progress") and m.next_lesson_id
+            ),
+            "",
+        )
         self.loaded = True
 
     @rx.event
@@ -95,8 +106,7 @@ class HomeState(AuthState):
         if viewer is None:
             return self._login_redirect()
         try:
-            result = await run_db(lambda s: quests.claim_quest(session=s, user_id=viewer.user_id,
-                                                              quest_id=quest_id))
+            result = await run_db(lambda s: quests.claim_quest(session=s, user_id=viewer.user_id, quest_id=quest_id))
         except (ValidationError, EconomyError) as error:
             return rx.toast.error(getattr(error, "message", str(error)))
         await self._load_dashboard(viewer)

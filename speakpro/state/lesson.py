@@ -122,10 +122,10 @@ class LessonState(RecorderMixin, OwnRecordingsMixin, AuthState):
         fields = {k: form.get(k, "") for k in ("scenario", "audience", "stakes")}
 
         def choose(session):
-            chosen = stakes.get_or_choose_stakes(session=session, user_id=viewer.user_id, module_id=module_id,
-                                                 **fields)
-            return chosen.scenario, lessons.get_lesson_view(session=session, user_id=viewer.user_id,
-                                                            lesson_session_id=run_id)
+            chosen = stakes.get_or_choose_stakes(session=session, user_id=viewer.user_id, module_id=module_id, **fields)
+            return chosen.scenario, lessons.get_lesson_view(
+                session=session, user_id=viewer.user_id, lesson_session_id=run_id
+            )
 
         try:
             scenario, view = await run_db(choose)
@@ -162,9 +162,15 @@ class LessonState(RecorderMixin, OwnRecordingsMixin, AuthState):
         client = get_openai_client()
 
         def submit(session):
-            result = lessons.answer_step(session=session, user_id=viewer.user_id, lesson_session_id=run_id,
-                                         step_index=index, answer=payload, duration_ms=duration_ms,
-                                         feedback_client=client)
+            result = lessons.answer_step(
+                session=session,
+                user_id=viewer.user_id,
+                lesson_session_id=run_id,
+                step_index=index,
+                answer=payload,
+                duration_ms=duration_ms,
+                feedback_client=client,
+            )
             return result, lessons.get_lesson_view(session=session, user_id=viewer.user_id, lesson_session_id=run_id)
 
         try:
@@ -174,8 +180,11 @@ class LessonState(RecorderMixin, OwnRecordingsMixin, AuthState):
             return
         if not result.replayed and result.passed:
             # A separate, later transaction: a quest tick never holds up (or deadlocks with) the answer itself.
-            await run_db(lambda s: quests.record_quest_progress(session=s, user_id=viewer.user_id,
-                                                               quest_type="lesson_step", day=quests.utc_today()))
+            await run_db(
+                lambda s: quests.record_quest_progress(
+                    session=s, user_id=viewer.user_id, quest_type="lesson_step", day=quests.utc_today()
+                )
+            )
         if result.feedback:
             self._show_feedback({**result.feedback, "passed": result.passed})
         elif kind in ("reading", "feedback", "reflection"):
@@ -189,7 +198,8 @@ class LessonState(RecorderMixin, OwnRecordingsMixin, AuthState):
         self.xp_awarded = result.xp_awarded or self.xp_awarded
         self.module_completed = result.module_completed or self.module_completed
         if result.completed:
-            yield rx.toast.success(f"Lesson complete: +{result.xp_awarded} XP." if result.xp_awarded
-                                   else "Lesson complete.")
+            yield rx.toast.success(
+                f"Lesson complete: +{result.xp_awarded} XP." if result.xp_awarded else "Lesson complete."
+            )
         elif result.score is not None and not result.passed:
             yield rx.toast.warning("Not quite yet: read the feedback and try again after a short pause.")

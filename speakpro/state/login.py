@@ -118,8 +118,16 @@ class SignupState(AuthState):
         self.prefilled_code = self.router.url.query_parameters.get("code", "")[:48]
 
     @rx.event
-    @accepts(form=Form(email=Text(), password=Text(), display_name=Text(), join_code=Text(),
-                       privacy_notice=Flag(), recording_consent=Flag()))
+    @accepts(
+        form=Form(
+            email=Text(),
+            password=Text(),
+            display_name=Text(),
+            join_code=Text(),
+            privacy_notice=Flag(),
+            recording_consent=Flag(),
+        )
+    )
     async def signup(self, form: dict):
         """Check the form and the address's sign-up throttle, then register (the same answer for any email)."""
         if self.submitting or self.done:
@@ -138,7 +146,7 @@ class SignupState(AuthState):
         # Its own transaction, so that the attempt counts even when the sign-up itself is refused.
         decision = await run_db(lambda s: throttle.check_signup(session=s, client=client))
         if not decision.allowed:
-            self.error = (f"Too many sign-ups from your network. Try again in {_wait(decision.retry_after_seconds)}.")
+            self.error = f"Too many sign-ups from your network. Try again in {_wait(decision.retry_after_seconds)}."
             self.error_field, self.submitting = "form", False
             return
         if decision.delay_seconds:
@@ -148,9 +156,13 @@ class SignupState(AuthState):
 
         def register(session):
             return accounts.register(
-                session=session, email=email, password=form.get("password", ""),
-                display_name=form.get("display_name", ""), join_code=form.get("join_code", ""),
-                accepted_privacy_notice=True, recording_consent=recording,
+                session=session,
+                email=email,
+                password=form.get("password", ""),
+                display_name=form.get("display_name", ""),
+                join_code=form.get("join_code", ""),
+                accepted_privacy_notice=True,
+                recording_consent=recording,
                 user_agent=user_agent,
             )
 

@@ -74,9 +74,17 @@ class MilestoneState(RecorderMixin, OwnRecordingsMixin, AuthState):
         yield
         client = get_openai_client()
         try:
-            result = await run_db(lambda s: milestones.submit_milestone(
-                session=s, user_id=viewer.user_id, level_id=level_id, transcript=transcript, idempotency_key=key,
-                audio_ref=audio, feedback_client=client))
+            result = await run_db(
+                lambda s: milestones.submit_milestone(
+                    session=s,
+                    user_id=viewer.user_id,
+                    level_id=level_id,
+                    transcript=transcript,
+                    idempotency_key=key,
+                    audio_ref=audio,
+                    feedback_client=client,
+                )
+            )
         except ValidationError as error:
             self.error, self.busy = error.message, False
             return

@@ -34,13 +34,15 @@ class OnboardingState(AuthState):
         if viewer.onboarding_completed:
             return rx.redirect(routes.HOME)
         self.error, self.submitting = "", False
-        self.needs_consent = await run_db(
-            lambda s: privacy.current_consent(session=s, user_id=viewer.user_id) is None)
+        self.needs_consent = await run_db(lambda s: privacy.current_consent(session=s, user_id=viewer.user_id) is None)
 
     @rx.event
     # The consent boxes are sent as null when the page did not render them (a consent is on record).
-    @accepts(form=Form(**{name: Text() for name in PERSONA_FIELDS},
-                       privacy_notice=Maybe(Flag()), recording_consent=Maybe(Flag())))
+    @accepts(
+        form=Form(
+            **{name: Text() for name in PERSONA_FIELDS}, privacy_notice=Maybe(Flag()), recording_consent=Maybe(Flag())
+        )
+    )
     async def submit(self, form: dict):
         """Validate and save the persona (and the consent, when none is on record); bad input shows a message
         and saves nothing."""

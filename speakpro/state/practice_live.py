@@ -97,12 +97,20 @@ class PracticeState(AuthState):
         viewer, redirect = await self._guard()
         if redirect is not None:
             return redirect
-        views, allowed = await run_db(lambda s: (practice.list_topics(session=s),
-                                                 privacy.recording_allowed(session=s, user_id=viewer.user_id)))
+        views, allowed = await run_db(
+            lambda s: (practice.list_topics(session=s), privacy.recording_allowed(session=s, user_id=viewer.user_id))
+        )
         self.recording_allowed = allowed
         self.topics = [
-            TopicRow(id=t.id, slug=t.slug, title=t.title, difficulty=t.difficulty,
-                     color=DIFFICULTY_COLORS.get(t.difficulty, "gray"), category=t.category, hint=t.prompt_hint)
+            TopicRow(
+                id=t.id,
+                slug=t.slug,
+                title=t.title,
+                difficulty=t.difficulty,
+                color=DIFFICULTY_COLORS.get(t.difficulty, "gray"),
+                category=t.category,
+                hint=t.prompt_hint,
+            )
             for t in views
         ]
         self.solo_mode, self.loaded, self.error, self.starting = settings.offline, True, "", ""
@@ -119,8 +127,9 @@ class PracticeState(AuthState):
         mode = "solo" if settings.offline else "realtime"
         self.starting = topic_id
         try:
-            view = await run_db(lambda s: practice.start_practice(session=s, user_id=viewer.user_id,
-                                                                  topic_id=topic_id, mode=mode))
+            view = await run_db(
+                lambda s: practice.start_practice(session=s, user_id=viewer.user_id, topic_id=topic_id, mode=mode)
+            )
         except ValidationError as error:
             self.error, self.starting = error.message, ""
             return
@@ -215,8 +224,9 @@ class PracticeLiveState(AuthState):
             live = practice.get_live_session(session, viewer.user_id, ref)
             tail = []
             if live.view.status == "active":
-                tail = transcripts.transcript_tail(session=session, user_id=viewer.user_id,
-                                                   practice_session_id=live.view.id, limit=TAIL_LINES)
+                tail = transcripts.transcript_tail(
+                    session=session, user_id=viewer.user_id, practice_session_id=live.view.id, limit=TAIL_LINES
+                )
             return live, tail
 
         try:
@@ -227,16 +237,19 @@ class PracticeLiveState(AuthState):
         view = live.view
         if view.status == "active" and practice.seconds_left(view) <= 0:
             # Abandoned past its cap (the periodic sweep has not run yet): record it as the sweep would.
-            view = await run_db(lambda s: practice.end_practice(session=s, user_id=viewer.user_id,
-                                                                practice_session_id=view.id, reason="time limit",
-                                                                failed=True))
+            view = await run_db(
+                lambda s: practice.end_practice(
+                    session=s, user_id=viewer.user_id, practice_session_id=view.id, reason="time limit", failed=True
+                )
+            )
         if view.status != "active":
             return rx.redirect(routes.practice_session(view.id))
         self.session_id, self.mode, self.live_status = view.id, view.mode, "connecting"
         self.topic_title, self.partner_role, self.prompt_hint = live.topic_title, live.partner_role, live.prompt_hint
         self.difficulty, self.difficulty_color = live.difficulty, DIFFICULTY_COLORS.get(live.difficulty, "gray")
-        self.tail = [{"sequence": s.sequence, "speaker": s.speaker, "text": s.text, "is_final": s.is_final}
-                     for s in tail]
+        self.tail = [
+            {"sequence": s.sequence, "speaker": s.speaker, "text": s.text, "is_final": s.is_final} for s in tail
+        ]
         self.next_sequence = tail[-1].sequence + 1 if tail else 0
         self.elapsed_offset = max(0, min(MAX_SESSION_SECONDS, int((utcnow() - view.started_at).total_seconds())))
         self.status_text = self._texts()["connecting"]
@@ -260,8 +273,11 @@ class PracticeLiveState(AuthState):
                     return None
                 enter_context(session, viewer_context(viewer))
                 return practice.mint_client_secret(
-                    session=session, user_id=viewer.user_id, practice_session_id=session_id,
-                    client=get_openai_client(), model=settings.openai_realtime_model,
+                    session=session,
+                    user_id=viewer.user_id,
+                    practice_session_id=session_id,
+                    client=get_openai_client(),
+                    model=settings.openai_realtime_model,
                 )
 
         minted, problem = None, ""
@@ -314,9 +330,11 @@ class PracticeLiveState(AuthState):
         reason = reason if reason in REASONS else (FALLBACK_REASON if failed else "")
         session_id = self._live_ref()
         try:
-            viewer, view = await self._owner_db(lambda s, v: practice.end_practice(
-                session=s, user_id=v.user_id, practice_session_id=session_id, reason=reason or None,
-                failed=failed))
+            viewer, view = await self._owner_db(
+                lambda s, v: practice.end_practice(
+                    session=s, user_id=v.user_id, practice_session_id=session_id, reason=reason or None, failed=failed
+                )
+            )
         except ValidationError as error:
             self.error, self.ending = error.message, False
             return
@@ -337,12 +355,19 @@ class PracticeLiveState(AuthState):
         return [rx.toast.success("Session saved."), rx.redirect(routes.practice_session(view.id))]
 
     def _answer(self, batch_id: str, *, stored: tuple[int, ...] = (), refused: str = "", retry: bool = False):
-        self.acks = [*self.acks[-(ACK_WINDOW - 1):],
-                     {"batch_id": batch_id, "stored": list(stored), "refused": refused, "retry": retry}]
+        self.acks = [
+            *self.acks[-(ACK_WINDOW - 1) :],
+            {"batch_id": batch_id, "stored": list(stored), "refused": refused, "retry": retry},
+        ]
 
     @rx.event
-    @accepts(payload=Form(batch_id=Text(), session_id=Text(), segments=Unchecked(
-        "services.practice.segments.validate_segments; refusals are acknowledged")))
+    @accepts(
+        payload=Form(
+            batch_id=Text(),
+            session_id=Text(),
+            segments=Unchecked("services.practice.segments.validate_segments; refusals are acknowledged"),
+        )
+    )
     async def segments(self, payload: dict):
         """A batch of transcript segments: stored in one committed round trip, then acknowledged by batch id.
 
@@ -364,8 +389,9 @@ class PracticeLiveState(AuthState):
             return
         token = self._token()
         try:
-            outcome = await run_db_call(transcripts.ingest_batch, token=token, practice_session_id=session_ref,
-                                        segments=batch)
+            outcome = await run_db_call(
+                transcripts.ingest_batch, token=token, practice_session_id=session_ref, segments=batch
+            )
         except ValidationError as error:
             self._answer(batch_id, refused=f"Part of the transcript was not saved: {error.message}")
             return
@@ -380,17 +406,26 @@ class PracticeLiveState(AuthState):
         self._answer(batch_id, refused=outcome.message, retry=outcome.outcome == "signed_out")
 
     @rx.event
-    @accepts(payload=Form(key=Text(), mime=Text(), size=Maybe(Number(0, 2**53)),
-                          duration_seconds=Maybe(Number(0, 2**53))))
+    @accepts(
+        payload=Form(key=Text(), mime=Text(), size=Maybe(Number(0, 2**53)), duration_seconds=Maybe(Number(0, 2**53)))
+    )
     async def recorded(self, payload: dict):
         """The session's recording was uploaded: make it the session's recording."""
         session_id = self._live_ref()
         key, mime = payload.get("key", ""), payload.get("mime", "")
         size, duration = payload.get("size"), payload.get("duration_seconds")
         try:
-            viewer, _ = await self._owner_db(lambda s, v: attach_recording(
-                session=s, user_id=v.user_id, practice_session_id=session_id, key=key, mime=mime, size=size,
-                duration_seconds=duration))
+            viewer, _ = await self._owner_db(
+                lambda s, v: attach_recording(
+                    session=s,
+                    user_id=v.user_id,
+                    practice_session_id=session_id,
+                    key=key,
+                    mime=mime,
+                    size=size,
+                    duration_seconds=duration,
+                )
+            )
         except (ValidationError, DatabaseUnavailable) as error:
             self.error = f"The recording was not saved: {error.message}"
             return

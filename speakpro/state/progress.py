@@ -70,18 +70,30 @@ class ProgressState(AuthState):
         self.total_minutes = f"{p.total_minutes:g}"
         self.streak = p.current_streak
         days = [pt.day.isoformat() for pt in p.points]
-        self.score_fig = charts.line_with_band(days, [pt.overall_score for pt in p.points], title="Overall score",
-                                               band=SCORE_BAND, y_range=(0, 100))
-        self.pace_fig = charts.line_with_band(days, [pt.pace_wpm for pt in p.points], title="Pace (words per minute)",
-                                              band=PACE_BAND, color=charts.TEAL)
-        self.fillers_fig = charts.line_with_band(days, [pt.filler_rate for pt in p.points],
-                                                 title="Filler words per 100 words",
-                                                 band=FILLER_BAND, color=charts.GRAY)
-        self.talk_fig = charts.line_with_band(days, [pt.talk_ratio for pt in p.points], title="Your share of talk time",
-                                              band=TALK_BAND, y_range=(0, 1))
-        self.skills_fig = charts.radar(list(dashboards.SKILL_LABELS.values()), list(p.skills.values()),
-                                       title="Skills (average)")
-        self.weekly_fig = charts.bars([m.strftime("%b %d") for m, _ in p.weekly_minutes],
-                                      [v for _, v in p.weekly_minutes], title="Practice minutes per week")
-        self.calendar_fig = charts.calendar_heatmap(p.practice_days, since=p.since, until=p.until,
-                                                    title="Practice days")
+        self.score_fig = charts.line_with_band(
+            days, [pt.overall_score for pt in p.points], title="Overall score", band=SCORE_BAND, y_range=(0, 100)
+        )
+        self.pace_fig = charts.line_with_band(
+            days, [pt.pace_wpm for pt in p.points], title="Pace (words per minute)", band=PACE_BAND, color=charts.TEAL
+        )
+        self.fillers_fig = charts.line_with_band(
+            days,
+            [pt.filler_rate for pt in p.points],
+            title="Filler words per 100 words",
+            band=FILLER_BAND,
+            color=charts.GRAY,
+        )
+        self.talk_fig = charts.line_with_band(
+            days, [pt.talk_ratio for pt in p.points], title="Your share of talk time", band=TALK_BAND, y_range=(0, 1)
+        )
+        self.skills_fig = charts.radar(
+            list(dashboards.SKILL_LABELS.values()), list(p.skills.values()), title="Skills (average)"
+        )
+        self.weekly_fig = charts.bars(
+            [m.strftime("%b %d") for m, _ in p.weekly_minutes],
+            [v for _, v in p.weekly_minutes],
+            title="Practice minutes per week",
+        )
+        self.calendar_fig = charts.calendar_heatmap(
+            p.practice_days, since=p.since, until=p.until, title="Practice days"
+        )

@@ -32,12 +32,12 @@ class RecorderMixin(rx.State, mixin=True):
     recording_allowed: bool = True
 
     async def _load_recording_consent(self, viewer: Viewer) -> None:
-        self.recording_allowed = await run_db(
-            lambda s: privacy.recording_allowed(session=s, user_id=viewer.user_id))
+        self.recording_allowed = await run_db(lambda s: privacy.recording_allowed(session=s, user_id=viewer.user_id))
 
     @rx.event
-    @accepts(payload=Form(key=Text(), mime=Text(), size=Maybe(Number(0, 2**53)),
-                          duration_seconds=Maybe(Number(0, 2**53))))
+    @accepts(
+        payload=Form(key=Text(), mime=Text(), size=Maybe(Number(0, 2**53)), duration_seconds=Maybe(Number(0, 2**53)))
+    )
     async def recorded(self, payload: dict):
         """Keep the take the recorder uploaded, once it is known to be this learner's."""
         viewer = await self._viewer()

@@ -100,8 +100,9 @@ class VenueState(AuthState):
             return self._login_redirect()
         venue_id, key = self.venue_id, self._request_key
         try:
-            entry = await run_db(lambda s: venues.enter_venue(session=s, user_id=viewer.user_id, venue_id=venue_id,
-                                                              request_key=key))
+            entry = await run_db(
+                lambda s: venues.enter_venue(session=s, user_id=viewer.user_id, venue_id=venue_id, request_key=key)
+            )
         except (ValidationError, EconomyError) as error:
             self.error = getattr(error, "message", str(error))
             return rx.toast.error(self.error)
@@ -119,9 +120,16 @@ class VenueState(AuthState):
         entry_id, order = self.entry_id, self.next_order
         response = {"text": form.get("text", "")}
         try:
-            await run_db(lambda s: venues.submit_venue_exercise(
-                session=s, user_id=viewer.user_id, entry_id=entry_id, exercise_order=order, response=response,
-                duration_ms=0))
+            await run_db(
+                lambda s: venues.submit_venue_exercise(
+                    session=s,
+                    user_id=viewer.user_id,
+                    entry_id=entry_id,
+                    exercise_order=order,
+                    response=response,
+                    duration_ms=0,
+                )
+            )
         except ValidationError as error:
             self.error = error.message
             return

@@ -19,8 +19,9 @@ def _users(session) -> int:
 
 
 def test_signup_creates_a_learner_and_logs_the_event(session):
-    user = accounts.signup(session=session, email="  New.Person@Example.COM ", password=GOOD, display_name="Nia",
-                           user_agent="pytest-agent")
+    user = accounts.signup(
+        session=session, email="  New.Person@Example.COM ", password=GOOD, display_name="Nia", user_agent="pytest-agent"
+    )
     assert user.email == "new.person@example.com"
     assert user.password_hash.startswith("$argon2id$") and GOOD not in user.password_hash
     profile = session.get(UserProfile, user.id)
@@ -56,8 +57,9 @@ def test_bad_signup_input_is_refused_and_changes_nothing(session, email, passwor
 
 
 def test_unicode_and_markup_in_names_are_stored_as_text(session):
-    user = accounts.signup(session=session, email="zoe@example.com", password=GOOD,
-                           display_name="Zoë <b>Ørsted</b> 日本")
+    user = accounts.signup(
+        session=session, email="zoe@example.com", password=GOOD, display_name="Zoë <b>Ørsted</b> 日本"
+    )
     assert user.display_name == "Zoë <b>Ørsted</b> 日本"
 
 
@@ -67,8 +69,9 @@ def test_a_taken_email_is_refused_to_scripts_but_never_told_to_the_sign_up_form(
     accounts.signup(session=session, email="taken@example.com", password=GOOD)
     with pytest.raises(accounts.EmailTaken):
         accounts.signup(session=session, email="TAKEN@example.com", password=GOOD)
-    answer = accounts.register(session=session, email="TAKEN@example.com", password=GOOD,
-                               accepted_privacy_notice=True, recording_consent=True)
+    answer = accounts.register(
+        session=session, email="TAKEN@example.com", password=GOOD, accepted_privacy_notice=True, recording_consent=True
+    )
     assert answer == accounts.Registration(user_id=None)
 
 

@@ -33,8 +33,9 @@ def test_create_admin_with_the_password_on_stdin(session, monkeypatch, capsys):
     user = _admin(session, "root@example.com")
     assert user.is_admin and user.display_name == "Root"
     assert accounts.authenticate(session=session, email="root@example.com", password=GOOD).id == user.id
-    audit = session.execute(select(AuditLog).where(AuditLog.action == "admin.created",
-                                                   AuditLog.subject_user_id == user.id)).scalar_one()
+    audit = session.execute(
+        select(AuditLog).where(AuditLog.action == "admin.created", AuditLog.subject_user_id == user.id)
+    ).scalar_one()
     assert GOOD not in str(audit.details)
 
 
@@ -117,7 +118,8 @@ def test_demo_accounts_have_the_consent_a_sign_up_records(session):
     emails = [demo.email for demo in demo_users()]
     rows = session.execute(
         select(User.email, PrivacyConsent.notice_version, PrivacyConsent.recording)
-        .join(PrivacyConsent, PrivacyConsent.user_id == User.id).where(User.email.in_(emails))
+        .join(PrivacyConsent, PrivacyConsent.user_id == User.id)
+        .where(User.email.in_(emails))
     ).all()
     assert sorted(email for email, _, _ in rows) == sorted(emails)
     assert {(version, recording) for _, version, recording in rows} == {(PRIVACY_NOTICE_VERSION, True)}

@@ -36,8 +36,15 @@ def _take(storage, user_id) -> str:
 
 
 def _submit(session, user, visit_id, key, *, audio_ref=None, reflection=REFLECTION, markers=("pace", "pauses")):
-    return amphitheatre.submit_exercise(session=session, user_id=user.id, visit_id=visit_id, exercise_key=key,
-                                        audio_ref=audio_ref, reflection=reflection, markers=list(markers))
+    return amphitheatre.submit_exercise(
+        session=session,
+        user_id=user.id,
+        visit_id=visit_id,
+        exercise_key=key,
+        audio_ref=audio_ref,
+        reflection=reflection,
+        markers=list(markers),
+    )
 
 
 def _written(session, user) -> dict[str, int]:
@@ -129,8 +136,14 @@ def test_bad_input_is_refused_and_nothing_is_stored(session, storage, change, fi
     user = make_user(session)
     visit = amphitheatre.open_visit(session=session, user_id=user.id)
     stranger = make_user(session)
-    args = {"visit_id": visit.id, "exercise_key": KEYS[0], "audio_ref": None, "reflection": REFLECTION,
-            "markers": ["pace"], **change}
+    args = {
+        "visit_id": visit.id,
+        "exercise_key": KEYS[0],
+        "audio_ref": None,
+        "reflection": REFLECTION,
+        "markers": ["pace"],
+        **change,
+    }
     if args["audio_ref"] == "someone-else":
         args["audio_ref"] = _take(storage, stranger.id)
     elif args["audio_ref"] == "missing":
@@ -151,19 +164,33 @@ def test_bad_input_is_refused_and_nothing_is_stored(session, storage, change, fi
 def test_scores_follow_the_rubric(session, storage):
     user = make_user(session)
     visit = amphitheatre.open_visit(session=session, user_id=user.id)
-    recorded = _submit(session, user, visit.id, KEYS[0], audio_ref=_take(storage, user.id),
-                       reflection=" ".join(["word"] * 50), markers=["pace", "pauses", "volume", "nerves", "gestures"])
+    recorded = _submit(
+        session,
+        user,
+        visit.id,
+        KEYS[0],
+        audio_ref=_take(storage, user.id),
+        reflection=" ".join(["word"] * 50),
+        markers=["pace", "pauses", "volume", "nerves", "gestures"],
+    )
     warm_up = recorded.exercises[0]
     assert warm_up.score == 100 and warm_up.points == amphitheatre.PLAN[0].max_points and warm_up.has_audio
     silent = _submit(session, user, visit.id, KEYS[1], reflection="Too quick.", markers=[])
     assert silent.exercises[1].score == 2 and silent.exercises[1].points == 1 and not silent.exercises[1].has_audio
-    stored = session.execute(select(AmphitheatreExerciseRecord.scores).where(
-        AmphitheatreExerciseRecord.session_id == uuid.UUID(visit.id),
-        AmphitheatreExerciseRecord.exercise_key == KEYS[0])).scalar_one()
+    stored = session.execute(
+        select(AmphitheatreExerciseRecord.scores).where(
+            AmphitheatreExerciseRecord.session_id == uuid.UUID(visit.id),
+            AmphitheatreExerciseRecord.exercise_key == KEYS[0],
+        )
+    ).scalar_one()
     assert stored == {"recording": 40, "reflection_depth": 40, "self_observation": 20, "total": 100, "points": 20}
-    assert amphitheatre.score_exercise(reflection="a b", has_audio=False, markers=["pace", "pace"],
-                                       max_points=40) == {"recording": 0, "reflection_depth": 2,
-                                                          "self_observation": 5, "total": 7, "points": 3}
+    assert amphitheatre.score_exercise(reflection="a b", has_audio=False, markers=["pace", "pace"], max_points=40) == {
+        "recording": 0,
+        "reflection_depth": 2,
+        "self_observation": 5,
+        "total": 7,
+        "points": 3,
+    }
 
 
 def test_the_last_exercise_finishes_the_visit_and_pays_once(session, storage):
@@ -186,8 +213,11 @@ def test_the_last_exercise_finishes_the_visit_and_pays_once(session, storage):
     assert retried.status == "finished" and retried.xp_paid == 0
     assert balances(session, user.id) == {"xp": done.points, "coins": done.coins_paid, "tickets": 0}
     assert ledger_totals(session=session, user_id=user.id)["xp"] == done.points
-    paid = session.execute(select(RewardLedger.currency, RewardLedger.source_key).where(
-        RewardLedger.user_id == user.id, RewardLedger.reason == "amphitheatre_visit")).all()
+    paid = session.execute(
+        select(RewardLedger.currency, RewardLedger.source_key).where(
+            RewardLedger.user_id == user.id, RewardLedger.reason == "amphitheatre_visit"
+        )
+    ).all()
     assert sorted(paid) == [("coins", visit.id), ("xp", visit.id)]
     with pytest.raises(ValidationError, match="already done"):
         _submit(session, user, visit.id, KEYS[2], reflection="A different take on it.")
@@ -212,7 +242,9 @@ def test_timeline_reads_every_visit_in_one_query(session, storage):
 
     assert len(statements) == 1
     assert [(t.visit_number, t.status, t.exercises_done, t.exercises_total, t.recordings) for t in timeline] == [
-        (2, "active", 1, 3, 0), (1, "finished", 3, 3, 2)]
+        (2, "active", 1, 3, 0),
+        (1, "finished", 3, 3, 2),
+    ]
     assert timeline[1].points > 0 and timeline[0].points == 0
 
 
@@ -242,8 +274,9 @@ def test_racing_opens_make_one_visit(engine):
             thread.join(30)
         assert errors == [] and len(set(results)) == 1
         with Session(engine) as check:
-            numbers = check.execute(select(func.count()).select_from(AmphitheatreSession)
-                                    .where(AmphitheatreSession.user_id == user_id)).scalar_one()
+            numbers = check.execute(
+                select(func.count()).select_from(AmphitheatreSession).where(AmphitheatreSession.user_id == user_id)
+            ).scalar_one()
         assert numbers == 1
     finally:
         with Session(engine) as cleanup:

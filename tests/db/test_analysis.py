@@ -25,11 +25,21 @@ from tests.fakes.openai_server import FakeOpenAIServer, Outcome
 # A clean call: 40+ learner words, no fillers (so the "filler_free" quest counts), 3 questions.
 CLEAN = [
     ("ai", "Hello, this is Dana from Acme. How can I help?", 0, 3000),
-    ("user", "Hi Dana, I'm Sam from Brightline. I noticed you are hiring new reps this quarter. "
-             "How do you onboard them today?", 3500, 12000),
+    (
+        "user",
+        "Hi Dana, I'm Sam from Brightline. I noticed you are hiring new reps this quarter. "
+        "How do you onboard them today?",
+        3500,
+        12000,
+    ),
     ("ai", "It takes three months and it is too expensive.", 12500, 16000),
-    ("user", "I understand. We cut onboarding to six weeks for teams like yours. "
-             "Would a short demo next Tuesday work for you?", 16500, 26000),
+    (
+        "user",
+        "I understand. We cut onboarding to six weeks for teams like yours. "
+        "Would a short demo next Tuesday work for you?",
+        16500,
+        26000,
+    ),
     ("ai", "Sure, send me an invite.", 26500, 28000),
     ("user", "Great, I will send you a calendar invite today. What time suits you best?", 28500, 33000),
 ]
@@ -49,20 +59,37 @@ AI_JSON = {
 def _ended(session: Session, lines=CLEAN, *, company=True) -> PracticeSession:
     user = make_user(session)
     co = make_company(session) if company else None
-    practice = make_practice_session(session, user, status="ended", processing_status="pending",
-                                     started_at=days_ago(0) - timedelta(minutes=2), ended_at=days_ago(0),
-                                     duration_seconds=120, company_id=co.id if co else None)
+    practice = make_practice_session(
+        session,
+        user,
+        status="ended",
+        processing_status="pending",
+        started_at=days_ago(0) - timedelta(minutes=2),
+        ended_at=days_ago(0),
+        duration_seconds=120,
+        company_id=co.id if co else None,
+    )
     transcript = make_transcript(session, practice)
     for i, (speaker, text, start, end) in enumerate(lines):
-        session.add(TranscriptSegment(transcript_id=transcript.id, sequence=i, speaker=speaker, text=text,
-                                      start_ms=start, end_ms=end, is_final=True))
+        session.add(
+            TranscriptSegment(
+                transcript_id=transcript.id,
+                sequence=i,
+                speaker=speaker,
+                text=text,
+                start_ms=start,
+                end_ms=end,
+                is_final=True,
+            )
+        )
     session.flush()
     return practice
 
 
 def _client(server: FakeOpenAIServer, **options):
-    return make_openai_client(api_key=server.api_key, base_url=server.base_url,
-                              **{"timeout": 5.0, "max_retries": 0, **options})
+    return make_openai_client(
+        api_key=server.api_key, base_url=server.base_url, **{"timeout": 5.0, "max_retries": 0, **options}
+    )
 
 
 @pytest.fixture
@@ -72,8 +99,11 @@ def fake_openai() -> Iterator[FakeOpenAIServer]:
 
 
 def _state(session: Session, practice_id):
-    return session.execute(select(PracticeSession.status, PracticeSession.processing_status,
-                                  PracticeSession.analytics_summary).where(PracticeSession.id == practice_id)).one()
+    return session.execute(
+        select(PracticeSession.status, PracticeSession.processing_status, PracticeSession.analytics_summary).where(
+            PracticeSession.id == practice_id
+        )
+    ).one()
 
 
 def _results(session: Session, practice_id) -> dict[str, AnalysisResult]:
@@ -108,14 +138,19 @@ def test_local_analysis_completes_with_one_analytics_row_and_the_quest_once(sess
     assert results["coach"].api_cost_usd == Decimal("0")
     assert results["speech_metrics"].results["learner_words"] == m.learner_words
 
-    quest = session.execute(select(DailyQuest).where(DailyQuest.user_id == practice.user_id,
-                                                     DailyQuest.quest_type == "filler_free")).scalar_one()
+    quest = session.execute(
+        select(DailyQuest).where(DailyQuest.user_id == practice.user_id, DailyQuest.quest_type == "filler_free")
+    ).scalar_one()
     assert quest.progress == 1
 
     again = analyse_session(session=session, practice_session_id=practice.id)
     assert (again.status, again.reason) == ("skipped", "already analysed")
-    assert session.execute(select(func.count()).select_from(SessionAnalytics)
-                           .where(SessionAnalytics.session_id == practice.id)).scalar_one() == 1
+    assert (
+        session.execute(
+            select(func.count()).select_from(SessionAnalytics).where(SessionAnalytics.session_id == practice.id)
+        ).scalar_one()
+        == 1
+    )
     assert len(session.execute(select(AnalysisResult.id).where(AnalysisResult.session_id == practice.id)).all()) == 2
 
 
@@ -123,8 +158,11 @@ def test_fillers_do_not_feed_the_quest_and_no_speech_still_completes(session):
     practice = _ended(session, FILLERS)
     outcome = analyse_session(session=session, practice_session_id=practice.id)
     assert outcome.status == "complete" and outcome.metrics.filler_rate_per_100 > 3
-    progress = session.execute(select(DailyQuest.progress).where(DailyQuest.user_id == practice.user_id,
-                                                                 DailyQuest.quest_type == "filler_free")).scalar()
+    progress = session.execute(
+        select(DailyQuest.progress).where(
+            DailyQuest.user_id == practice.user_id, DailyQuest.quest_type == "filler_free"
+        )
+    ).scalar()
     assert progress in (None, 0)
     silent = _ended(session, [], company=False)
     outcome = analyse_session(session=session, practice_session_id=silent.id)
@@ -136,8 +174,9 @@ def test_fillers_do_not_feed_the_quest_and_no_speech_still_completes(session):
 def test_ai_coach_answer_is_kept_with_quotes_validated(session, fake_openai):
     fake_openai.reply_with(json.dumps(AI_JSON))
     practice = _ended(session)
-    outcome = analyse_session(session=session, practice_session_id=practice.id, client=_client(fake_openai),
-                              model="gpt-4.1-mini")
+    outcome = analyse_session(
+        session=session, practice_session_id=practice.id, client=_client(fake_openai), model="gpt-4.1-mini"
+    )
     coach = outcome.coach
     assert outcome.status == "complete" and coach.provider == "openai"
     assert coach.scores == AI_JSON["scores"] and coach.overall == 79
@@ -156,17 +195,19 @@ def test_ai_coach_answer_is_kept_with_quotes_validated(session, fake_openai):
     assert summary["improvements"][0]["quote"] == "we cut onboarding to six weeks"
 
 
-@pytest.mark.parametrize(("setup", "options", "reason", "calls"), [
-    (lambda s: s.reply_with("Sure! Here is my feedback: great job."), {}, "malformed", 1),
-    (lambda s: s.reply_with(json.dumps({"scores": {"opening": 500}, "overall": 1})), {}, "malformed", 1),
-    (lambda s: s.respond_slowly(3.0, json.dumps(AI_JSON)), {"timeout": 0.5}, "timeout", 1),
-    (lambda s: s.fail_with(429), {"max_retries": 1}, "rate_limited", 2),
-])
+@pytest.mark.parametrize(
+    ("setup", "options", "reason", "calls"),
+    [
+        (lambda s: s.reply_with("Sure! Here is my feedback: great job."), {}, "malformed", 1),
+        (lambda s: s.reply_with(json.dumps({"scores": {"opening": 500}, "overall": 1})), {}, "malformed", 1),
+        (lambda s: s.respond_slowly(3.0, json.dumps(AI_JSON)), {"timeout": 0.5}, "timeout", 1),
+        (lambda s: s.fail_with(429), {"max_retries": 1}, "rate_limited", 2),
+    ],
+)
 def test_ai_failures_fall_back_to_the_labelled_local_rubric(session, fake_openai, setup, options, reason, calls):
     setup(fake_openai)
     practice = _ended(session)
-    outcome = analyse_session(session=session, practice_session_id=practice.id,
-                              client=_client(fake_openai, **options))
+    outcome = analyse_session(session=session, practice_session_id=practice.id, client=_client(fake_openai, **options))
     assert outcome.status == "complete"
     assert outcome.coach.provider == "local" and outcome.coach.fallback_reason == reason
     assert "local rubric" in outcome.coach.label
@@ -189,8 +230,9 @@ def test_a_failure_is_recorded_and_retryable(session, monkeypatch):
     assert (status, processing) == ("ended", "failed")
     assert summary["analysis"] == {**summary["analysis"], "status": "failed", "reason": "RuntimeError", "attempts": 1}
     assert _results(session, practice.id) == {}
-    assert session.execute(select(SessionAnalytics.id)
-                           .where(SessionAnalytics.session_id == practice.id)).first() is None
+    assert (
+        session.execute(select(SessionAnalytics.id).where(SessionAnalytics.session_id == practice.id)).first() is None
+    )
 
     monkeypatch.undo()
     retried = analyse_session(session=session, practice_session_id=practice.id)
@@ -205,8 +247,11 @@ def test_only_ended_sessions_are_claimed_and_stale_claims_are_released(session):
     assert analyse_session(session=session, practice_session_id="not-a-uuid").reason == "not found"
 
     stuck = _ended(session)
-    session.execute(update(PracticeSession).where(PracticeSession.id == stuck.id)
-                    .values(processing_status="processing", updated_at=days_ago(1)))
+    session.execute(
+        update(PracticeSession)
+        .where(PracticeSession.id == stuck.id)
+        .values(processing_status="processing", updated_at=days_ago(1))
+    )
     session.flush()
     assert analyse_session(session=session, practice_session_id=stuck.id).reason == "already being analysed"
     assert release_stale(session) >= 1
@@ -217,10 +262,13 @@ def test_only_ended_sessions_are_claimed_and_stale_claims_are_released(session):
 
 def test_analyse_pending_runs_the_queue(session):
     practice = _ended(session)
-    done = analyse_pending(engine_or_session_factory=lambda: Session(bind=session.connection(),
-                                                                     join_transaction_mode="create_savepoint",
-                                                                     expire_on_commit=False),
-                           limit=1000, client=None)
+    done = analyse_pending(
+        engine_or_session_factory=lambda: Session(
+            bind=session.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False
+        ),
+        limit=1000,
+        client=None,
+    )
     mine = [o for o in done if o.session_id == practice.id]
     assert len(mine) == 1 and mine[0].status == "complete"
     assert _state(session, practice.id).processing_status == "complete"
@@ -229,8 +277,12 @@ def test_analyse_pending_runs_the_queue(session):
 def test_two_concurrent_analyses_do_the_work_once(engine, fake_openai):
     with Session(engine, expire_on_commit=False) as setup:
         practice = _ended(setup)
-        ids = {"user": practice.user_id, "session": practice.id, "topic": practice.topic_id,
-               "company": practice.company_id}
+        ids = {
+            "user": practice.user_id,
+            "session": practice.id,
+            "topic": practice.topic_id,
+            "company": practice.company_id,
+        }
         setup.commit()
     # A slow AI answer keeps the first worker busy while the second one tries to claim the session.
     fake_openai.script(Outcome(text=json.dumps(AI_JSON), delay_seconds=0.5))
@@ -251,10 +303,22 @@ def test_two_concurrent_analyses_do_the_work_once(engine, fake_openai):
         with Session(engine) as check:
             assert _state(check, ids["session"]).processing_status == "complete"
             assert sorted(_results(check, ids["session"])) == ["coach", "speech_metrics"]
-            assert check.execute(select(func.count()).select_from(SessionAnalytics)
-                                 .where(SessionAnalytics.session_id == ids["session"])).scalar_one() == 1
-            assert check.execute(select(DailyQuest.progress).where(
-                DailyQuest.user_id == ids["user"], DailyQuest.quest_type == "filler_free")).scalar_one() == 1
+            assert (
+                check.execute(
+                    select(func.count())
+                    .select_from(SessionAnalytics)
+                    .where(SessionAnalytics.session_id == ids["session"])
+                ).scalar_one()
+                == 1
+            )
+            assert (
+                check.execute(
+                    select(DailyQuest.progress).where(
+                        DailyQuest.user_id == ids["user"], DailyQuest.quest_type == "filler_free"
+                    )
+                ).scalar_one()
+                == 1
+            )
     finally:
         with Session(engine) as cleanup:
             cleanup.execute(delete(AnalyticsEvent).where(AnalyticsEvent.user_id == ids["user"]))

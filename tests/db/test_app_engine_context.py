@@ -18,8 +18,7 @@ SETTINGS = "SELECT current_setting('app.user_id', true), current_setting('app.ro
 
 @pytest.fixture
 def app_engine(database_url, engine):
-    app = create_app_engine(make_url(database_url).set(username=APP_ROLE, password=None), pool_size=1,
-                            max_overflow=0)
+    app = create_app_engine(make_url(database_url).set(username=APP_ROLE, password=None), pool_size=1, max_overflow=0)
     yield app
     app.dispose()
 
@@ -32,13 +31,15 @@ def test_the_first_statement_carries_the_context_and_the_rest_keep_it(app_engine
         session.rollback()
 
 
-@pytest.mark.parametrize("statement, parameters, expected", [
-    ("SELECT :suffix || current_setting('app.role', true)", {"suffix": "100%"}, "100%learner"),
-    ("SELECT '%' || current_setting('app.role', true)", None, "%learner"),
-    ("SELECT count(*)::text FROM pg_class WHERE relname LIKE :pattern", {"pattern": "pg_%"}, None),
-])
-def test_a_first_statement_with_percent_signs_or_parameters_is_unchanged(app_engine, statement, parameters,
-                                                                          expected):
+@pytest.mark.parametrize(
+    "statement, parameters, expected",
+    [
+        ("SELECT :suffix || current_setting('app.role', true)", {"suffix": "100%"}, "100%learner"),
+        ("SELECT '%' || current_setting('app.role', true)", None, "%learner"),
+        ("SELECT count(*)::text FROM pg_class WHERE relname LIKE :pattern", {"pattern": "pg_%"}, None),
+    ],
+)
+def test_a_first_statement_with_percent_signs_or_parameters_is_unchanged(app_engine, statement, parameters, expected):
     with use_context(DbContext(user_id=uuid.uuid4(), role="learner")), Session(app_engine) as session:
         value = session.execute(text(statement), parameters or {}).scalar_one()
         if expected is not None:

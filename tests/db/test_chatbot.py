@@ -38,21 +38,27 @@ def blocks(session: Session) -> dict[str, KnowledgeBlock]:
     modules = {code: make_module(session, level=level, code=code, order=i) for i, code in enumerate("ABD", 1)}
     rows = {
         "hook": KnowledgeBlock(
-            module_id=modules["A"].id, key=f"T-A1-{level.number}", title="Hook in the First 15 Seconds",
+            module_id=modules["A"].id,
+            key=f"T-A1-{level.number}",
+            title="Hook in the First 15 Seconds",
             summary="Skip the warm-up and open with something relevant that creates curiosity.",
             body="Audiences decide quickly whether to listen. Open with a question, a story or a surprising fact.",
         ),
         "fillers": KnowledgeBlock(
-            module_id=modules["B"].id, key=f"T-B2-{level.number}", title="Pauses and Filler Words",
+            module_id=modules["B"].id,
+            key=f"T-B2-{level.number}",
+            title="Pauses and Filler Words",
             summary="Fillers are normal but distracting in bulk; replace them with short, silent pauses.",
             body="Saying um and uh buys time to plan the next words. A one-second silent pause does the same job "
-                 "and sounds confident. Count your fillers in a recording, then practise pausing at transitions.",
+            "and sounds confident. Count your fillers in a recording, then practise pausing at transitions.",
         ),
         "price": KnowledgeBlock(
-            module_id=modules["D"].id, key=f"T-D2-{level.number}", title="Handling Price Objections",
+            module_id=modules["D"].id,
+            key=f"T-D2-{level.number}",
+            title="Handling Price Objections",
             summary="Anchor the conversation on value before defending the price.",
             body="When a buyer says the price is too high, ask what they are comparing it with and restate the "
-                 "outcome they told you matters.",
+            "outcome they told you matters.",
         ),
     }
     session.add_all(rows.values())
@@ -72,8 +78,9 @@ def _events(session: Session) -> list[AnalyticsEvent]:
 def test_openai_answer_is_grounded_in_the_best_blocks_and_logs_no_text(session, blocks, fake_openai):
     fake_openai.reply_with("Replace each um with a short pause. Module B practises exactly that.")
 
-    answer = answer_question(session=session, question=QUESTION, user_agent=UA,
-                             client=_client(fake_openai), model="gpt-test-model")
+    answer = answer_question(
+        session=session, question=QUESTION, user_agent=UA, client=_client(fake_openai), model="gpt-test-model"
+    )
 
     assert answer.mode == "openai" and not answer.fallback
     assert answer.text == "Replace each um with a short pause. Module B practises exactly that."
@@ -120,8 +127,9 @@ def test_api_errors_fall_back_to_a_labelled_offline_answer_after_retries(session
 def test_a_timeout_falls_back_to_a_labelled_offline_answer(session, blocks, fake_openai):
     fake_openai.respond_slowly(5)
 
-    answer = answer_question(session=session, question=QUESTION, user_agent=UA,
-                             client=_client(fake_openai, timeout=0.3, max_retries=1))
+    answer = answer_question(
+        session=session, question=QUESTION, user_agent=UA, client=_client(fake_openai, timeout=0.3, max_retries=1)
+    )
 
     assert len(fake_openai.requests) == 2
     assert answer.mode == "offline" and answer.fallback
@@ -195,8 +203,12 @@ def test_bad_questions_are_refused_and_log_nothing(session, blocks, fake_openai,
 
 
 def test_control_characters_are_stripped_before_anything_else(session, blocks, fake_openai):
-    answer_question(session=session, question="How do I\x00 stop\x1b saying\u202e um?\r\n", user_agent=UA,
-                    client=_client(fake_openai))
+    answer_question(
+        session=session,
+        question="How do I\x00 stop\x1b saying\u202e um?\r\n",
+        user_agent=UA,
+        client=_client(fake_openai),
+    )
     assert fake_openai.requests[0].body["input"] == "How do I stop saying um?"
     assert _events(session)[0].event_data["length"] == len("How do I stop saying um?")
 

@@ -19,29 +19,56 @@ SA = SessionAnalytics
 
 
 def _truth(session, company_ids) -> list[tuple]:
-    return sorted(tuple(r) for r in session.execute(text(
-        "SELECT company_id, session_date, count(*), count(overall_score), coalesce(sum(overall_score), 0),"
-        "       coalesce(sum(duration_seconds), 0)"
-        " FROM session_analytics WHERE company_id = ANY(:ids) GROUP BY company_id, session_date"),
-        {"ids": list(company_ids)}).all())
+    return sorted(
+        tuple(r)
+        for r in session.execute(
+            text(
+                "SELECT company_id, session_date, count(*), count(overall_score), coalesce(sum(overall_score), 0),"
+                "       coalesce(sum(duration_seconds), 0)"
+                " FROM session_analytics WHERE company_id = ANY(:ids) GROUP BY company_id, session_date"
+            ),
+            {"ids": list(company_ids)},
+        ).all()
+    )
 
 
 def _rollup(session, company_ids) -> list[tuple]:
     rows = session.execute(
-        select(CompanyDailyTotals.company_id, CompanyDailyTotals.day, CompanyDailyTotals.sessions,
-               CompanyDailyTotals.scored_sessions, CompanyDailyTotals.score_sum, CompanyDailyTotals.seconds)
-        .where(CompanyDailyTotals.company_id.in_(list(company_ids)))
+        select(
+            CompanyDailyTotals.company_id,
+            CompanyDailyTotals.day,
+            CompanyDailyTotals.sessions,
+            CompanyDailyTotals.scored_sessions,
+            CompanyDailyTotals.score_sum,
+            CompanyDailyTotals.seconds,
+        ).where(CompanyDailyTotals.company_id.in_(list(company_ids)))
     ).all()
     # A (company, day) whose sessions all moved away keeps a row of zeros: the same as no row.
     return sorted(tuple(r) for r in rows if any(r[2:]))
 
 
 def _analytics(session, user, company, day, score, seconds=300) -> uuid.UUID:
-    practice = make_practice_session(session, user, company_id=company.id if company else None, status="analyzed",
-                                     started_at=days_ago(1), ended_at=days_ago(0), duration_seconds=seconds)
-    session.execute(insert(SA).values(
-        id=uuid.uuid4(), session_id=practice.id, user_id=user.id, company_id=company.id if company else None,
-        overall_score=score, duration_seconds=seconds, session_date=day, session_hour=9))
+    practice = make_practice_session(
+        session,
+        user,
+        company_id=company.id if company else None,
+        status="analyzed",
+        started_at=days_ago(1),
+        ended_at=days_ago(0),
+        duration_seconds=seconds,
+    )
+    session.execute(
+        insert(SA).values(
+            id=uuid.uuid4(),
+            session_id=practice.id,
+            user_id=user.id,
+            company_id=company.id if company else None,
+            overall_score=score,
+            duration_seconds=seconds,
+            session_date=day,
+            session_hour=9,
+        )
+    )
     return practice.id
 
 
@@ -70,27 +97,47 @@ def test_inserts_updates_and_deletes_keep_the_rollup_exact(session, two_companie
     assert [r for r in _rollup(session, ids) if r[0] == b.id] == []
 
     session.execute(delete(SA).where(SA.session_id == first))
-    assert _rollup(session, ids) == _truth(session, ids) == [(a.id, t - timedelta(days=1), 1, 1, 90, 600),
-                                                            (a.id, t, 1, 0, 0, 60)]
+    assert (
+        _rollup(session, ids)
+        == _truth(session, ids)
+        == [(a.id, t - timedelta(days=1), 1, 1, 90, 600), (a.id, t, 1, 0, 0, 60)]
+    )
 
 
 def test_bulk_insert_and_the_analysis_upsert(session, two_companies):
     a, b, ann, bea = two_companies
     t = today()
-    practices = [make_practice_session(session, ann if i % 2 else bea, status="analyzed", started_at=days_ago(1),
-                                       ended_at=days_ago(0)) for i in range(40)]
-    session.execute(insert(SA), [
-        {"id": uuid.uuid4(), "session_id": p.id, "user_id": p.user_id, "company_id": a.id if i % 2 else b.id,
-         "overall_score": i, "duration_seconds": 10 * i, "session_date": t - timedelta(days=i % 3), "session_hour": 0}
-        for i, p in enumerate(practices)
-    ])
+    practices = [
+        make_practice_session(
+            session, ann if i % 2 else bea, status="analyzed", started_at=days_ago(1), ended_at=days_ago(0)
+        )
+        for i in range(40)
+    ]
+    session.execute(
+        insert(SA),
+        [
+            {
+                "id": uuid.uuid4(),
+                "session_id": p.id,
+                "user_id": p.user_id,
+                "company_id": a.id if i % 2 else b.id,
+                "overall_score": i,
+                "duration_seconds": 10 * i,
+                "session_date": t - timedelta(days=i % 3),
+                "session_hour": 0,
+            }
+            for i, p in enumerate(practices)
+        ],
+    )
     assert _rollup(session, (a.id, b.id)) == _truth(session, (a.id, b.id))
     # Re-analysis writes INSERT ... ON CONFLICT (session_id) DO UPDATE, as services/analysis/analysis.py does.
     values = {"overall_score": 100, "duration_seconds": 5, "company_id": a.id, "session_date": t}
     for p in practices[:10]:
-        session.execute(pg_insert(SA).values(id=uuid.uuid4(), session_id=p.id, user_id=p.user_id, session_hour=0,
-                                             **values)
-                        .on_conflict_do_update(index_elements=["session_id"], set_=values))
+        session.execute(
+            pg_insert(SA)
+            .values(id=uuid.uuid4(), session_id=p.id, user_id=p.user_id, session_hour=0, **values)
+            .on_conflict_do_update(index_elements=["session_id"], set_=values)
+        )
     assert _rollup(session, (a.id, b.id)) == _truth(session, (a.id, b.id))
 
 
@@ -112,13 +159,27 @@ def test_random_histories_keep_the_rollup_exact(session, two_companies, seed):
         op = rng.random()
         if op < 0.45 or not sessions:
             company = rng.choice(companies)
-            sessions.append(_analytics(session, rng.choice((ann, bea)), company, t - timedelta(days=rng.randint(0, 4)),
-                                       rng.choice((None, rng.randint(0, 100))), rng.randint(0, 900)))
+            sessions.append(
+                _analytics(
+                    session,
+                    rng.choice((ann, bea)),
+                    company,
+                    t - timedelta(days=rng.randint(0, 4)),
+                    rng.choice((None, rng.randint(0, 100))),
+                    rng.randint(0, 900),
+                )
+            )
         elif op < 0.8:
             target = rng.choice(sessions)
-            change = rng.choice(({"overall_score": rng.randint(0, 100)}, {"duration_seconds": rng.randint(0, 900)},
-                                 {"company_id": rng.choice(ids)},
-                                 {"company_id": None}, {"session_date": t - timedelta(days=rng.randint(0, 4))}))
+            change = rng.choice(
+                (
+                    {"overall_score": rng.randint(0, 100)},
+                    {"duration_seconds": rng.randint(0, 900)},
+                    {"company_id": rng.choice(ids)},
+                    {"company_id": None},
+                    {"session_date": t - timedelta(days=rng.randint(0, 4))},
+                )
+            )
             session.execute(update(SA).where(SA.session_id == target).values(**change))
         else:
             session.execute(delete(SA).where(SA.session_id == sessions.pop(rng.randrange(len(sessions)))))

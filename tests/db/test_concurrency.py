@@ -67,8 +67,14 @@ def committed(engine):
         module = make_module(session)
         lessons = [make_lesson(session, module, order=i) for i in (1, 2)]
         venue = make_venue(session, unlock_module_id=module.id)
-        made.update(user_id=user.id, module_id=module.id, level_id=module.level_id, lessons=lessons,
-                    venue_id=venue.id, district_id=venue.district_id)
+        made.update(
+            user_id=user.id,
+            module_id=module.id,
+            level_id=module.level_id,
+            lessons=lessons,
+            venue_id=venue.id,
+            district_id=venue.district_id,
+        )
         session.commit()
     try:
         yield made
@@ -86,8 +92,15 @@ def test_fifty_connections_claiming_one_reward_are_paid_once(engine, committed):
     user_id = committed["user_id"]
     key = f"concurrency-{uuid.uuid4()}"
 
-    results = _in_parallel(engine, THREADS, lambda s: apply_reward(
-        session=s, user_id=user_id, currency="coins", amount=75, reason="quest_claimed", source_key=key).applied)
+    results = _in_parallel(
+        engine,
+        THREADS,
+        lambda s: (
+            apply_reward(
+                session=s, user_id=user_id, currency="coins", amount=75, reason="quest_claimed", source_key=key
+            ).applied
+        ),
+    )
 
     assert sum(results) == 1
     with Session(engine) as session:
@@ -103,36 +116,41 @@ def test_concurrent_module_completions_pay_and_unlock_once(engine, committed):
             finish_lesson(session, user_id, lesson)
         session.commit()
 
-    results = _in_parallel(engine, 20, lambda s: complete_module_if_done(session=s, user_id=user_id,
-                                                                         module_id=module_id))
+    results = _in_parallel(
+        engine, 20, lambda s: complete_module_if_done(session=s, user_id=user_id, module_id=module_id)
+    )
 
     assert all(r.completed for r in results)
     assert sum(r.newly_completed for r in results) == 1
     assert sum(len(r.unlocked_venue_ids) for r in results) == 1
     assert sum(r.rewards.get("xp", 0) for r in results) == 100
     with Session(engine) as session:
-        profile = session.execute(select(UserProfile.xp, UserProfile.coins, UserProfile.tickets)
-                                  .where(UserProfile.user_id == user_id)).one()
+        profile = session.execute(
+            select(UserProfile.xp, UserProfile.coins, UserProfile.tickets).where(UserProfile.user_id == user_id)
+        ).one()
         assert tuple(profile) == (100, 50, 2)
         assert session.execute(select(func.count()).where(UserVenueUnlock.user_id == user_id)).scalar_one() == 1
-        events = session.execute(select(func.count()).where(AnalyticsEvent.user_id == user_id,
-                                                            AnalyticsEvent.event_type == "module_completed"))
+        events = session.execute(
+            select(func.count()).where(
+                AnalyticsEvent.user_id == user_id, AnalyticsEvent.event_type == "module_completed"
+            )
+        )
         assert events.scalar_one() == 1
 
 
 def test_concurrent_starts_of_one_lesson_open_one_run(engine, committed):
     user_id, lesson_id = committed["user_id"], committed["lessons"][0].id
 
-    views = _in_parallel(engine, 20, lambda s: start_or_resume_lesson(session=s, user_id=user_id,
-                                                                      lesson_id=lesson_id))
+    views = _in_parallel(engine, 20, lambda s: start_or_resume_lesson(session=s, user_id=user_id, lesson_id=lesson_id))
 
     assert len({v.lesson_session_id for v in views}) == 1
     assert sum(not v.resumed for v in views) == 1
     with Session(engine) as session:
         runs = session.execute(select(func.count()).where(LessonSession.user_id == user_id)).scalar_one()
         assert runs == 1
-        starts = session.execute(select(func.count()).where(AnalyticsEvent.user_id == user_id,
-                                                            AnalyticsEvent.event_type == "lesson_start"))
+        starts = session.execute(
+            select(func.count()).where(AnalyticsEvent.user_id == user_id, AnalyticsEvent.event_type == "lesson_start")
+        )
         assert starts.scalar_one() == 1
 
 
@@ -142,9 +160,18 @@ def test_concurrent_identical_answers_are_stored_once(engine, committed):
         run_id = start_or_resume_lesson(session=session, user_id=user_id, lesson_id=lesson.id).lesson_session_id
         session.commit()
 
-    results = _in_parallel(engine, 20, lambda s: answer_step(
-        session=s, user_id=user_id, lesson_session_id=run_id, step_index=0, answer={"acknowledged": True},
-        duration_ms=100))
+    results = _in_parallel(
+        engine,
+        20,
+        lambda s: answer_step(
+            session=s,
+            user_id=user_id,
+            lesson_session_id=run_id,
+            step_index=0,
+            answer={"acknowledged": True},
+            duration_ms=100,
+        ),
+    )
 
     assert sum(not r.replayed for r in results) == 1
     assert {r.next_step_index for r in results} == {1}
@@ -165,8 +192,13 @@ def test_concurrent_milestone_submissions_with_one_key_store_one_attempt(engine,
         session.commit()
     talk = "Picture this. My one message: write it down. What would you do? Let's decide on Tuesday."
 
-    results = _in_parallel(engine, 20, lambda s: submit_milestone(
-        session=s, user_id=user_id, level_id=level_id, transcript=talk, idempotency_key="one-click-0001"))
+    results = _in_parallel(
+        engine,
+        20,
+        lambda s: submit_milestone(
+            session=s, user_id=user_id, level_id=level_id, transcript=talk, idempotency_key="one-click-0001"
+        ),
+    )
 
     assert len({r.attempt_id for r in results}) == 1
     assert sum(not r.replayed for r in results) == 1
@@ -174,6 +206,7 @@ def test_concurrent_milestone_submissions_with_one_key_store_one_attempt(engine,
     with Session(engine) as session:
         attempts = session.execute(select(func.count()).where(MilestoneAttempt.user_id == user_id)).scalar_one()
         assert attempts == 1
-        paid = session.execute(select(func.count()).where(RewardLedger.user_id == user_id,
-                                                          RewardLedger.reason == "milestone_passed")).scalar_one()
+        paid = session.execute(
+            select(func.count()).where(RewardLedger.user_id == user_id, RewardLedger.reason == "milestone_passed")
+        ).scalar_one()
         assert paid == 3

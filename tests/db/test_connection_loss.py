@@ -13,8 +13,7 @@ from speakpro.db import APP_ROLE, DatabaseUnavailable, create_app_engine, sessio
 
 @pytest.fixture
 def app_engine(database_url, engine):
-    app = create_app_engine(make_url(database_url).set(username=APP_ROLE, password=None), pool_size=1,
-                            max_overflow=0)
+    app = create_app_engine(make_url(database_url).set(username=APP_ROLE, password=None), pool_size=1, max_overflow=0)
     previous = db._engine
     db.set_engine(app)
     yield app

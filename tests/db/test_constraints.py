@@ -80,8 +80,9 @@ def test_daily_quest_cannot_be_claimed_before_completion(session):
     user = make_user(session)
     refused(
         session,
-        insert(DailyQuest).values(id=uuid.uuid4(), user_id=user.id, quest_date=today(), quest_type="x", title="x",
-                                  claimed_at=utcnow()),
+        insert(DailyQuest).values(
+            id=uuid.uuid4(), user_id=user.id, quest_date=today(), quest_type="x", title="x", claimed_at=utcnow()
+        ),
         "ck_daily_quests_claim_after_completion",
     )
 
@@ -102,25 +103,44 @@ def test_profile_role_variant_and_comfort_checks(session):
     where = UserProfile.user_id == user.id
     refused(session, update(UserProfile).where(where).values(role="owner"), "ck_user_profiles_role_valid")
     refused(session, update(UserProfile).where(where).values(ab_variant="C"), "ck_user_profiles_ab_variant_valid")
-    refused(session, update(UserProfile).where(where).values(comfort_speaking=6),
-            "ck_user_profiles_comfort_speaking_range")
-    refused(session, update(UserProfile).where(where).values(role="manager", company_id=None),
-            "ck_user_profiles_manager_has_company")
+    refused(
+        session, update(UserProfile).where(where).values(comfort_speaking=6), "ck_user_profiles_comfort_speaking_range"
+    )
+    refused(
+        session,
+        update(UserProfile).where(where).values(role="manager", company_id=None),
+        "ck_user_profiles_manager_has_company",
+    )
     accepted(session, update(UserProfile).where(where).values(role="manager"))
 
 
 def test_ledger_key_is_unique_and_rows_are_never_edited(session):
     user = make_user(session)
-    row = {"user_id": user.id, "currency": "coins", "amount": 5, "balance_after": 5, "reason": "quest",
-           "source_key": "q1"}
+    row = {
+        "user_id": user.id,
+        "currency": "coins",
+        "amount": 5,
+        "balance_after": 5,
+        "reason": "quest",
+        "source_key": "q1",
+    }
     accepted(session, insert(RewardLedger).values(id=uuid.uuid4(), **row))
-    refused(session, insert(RewardLedger).values(id=uuid.uuid4(), **row),
-            "uq_reward_ledger_user_id_currency_reason_source_key")
+    refused(
+        session,
+        insert(RewardLedger).values(id=uuid.uuid4(), **row),
+        "uq_reward_ledger_user_id_currency_reason_source_key",
+    )
     accepted(session, insert(RewardLedger).values(id=uuid.uuid4(), **{**row, "currency": "xp"}))
-    refused(session, insert(RewardLedger).values(id=uuid.uuid4(), **{**row, "source_key": "q2", "currency": "gems"}),
-            "ck_reward_ledger_currency_valid")
-    refused(session, insert(RewardLedger).values(id=uuid.uuid4(), **{**row, "source_key": "q3", "amount": 0}),
-            "ck_reward_ledger_amount_non_zero")
+    refused(
+        session,
+        insert(RewardLedger).values(id=uuid.uuid4(), **{**row, "source_key": "q2", "currency": "gems"}),
+        "ck_reward_ledger_currency_valid",
+    )
+    refused(
+        session,
+        insert(RewardLedger).values(id=uuid.uuid4(), **{**row, "source_key": "q3", "amount": 0}),
+        "ck_reward_ledger_amount_non_zero",
+    )
     savepoint = session.begin_nested()
     with pytest.raises((InternalError, ProgrammingError), match="append-only"):
         session.execute(update(RewardLedger).where(RewardLedger.user_id == user.id).values(amount=500))
@@ -130,8 +150,10 @@ def test_ledger_key_is_unique_and_rows_are_never_edited(session):
 def test_audit_log_is_append_only(session):
     entry_id = uuid.uuid4()
     accepted(session, insert(AuditLog).values(id=entry_id, action="session.deleted", target_type="practice_session"))
-    for statement in (text("UPDATE audit_log SET action = 'x' WHERE id = :id"),
-                      text("DELETE FROM audit_log WHERE id = :id")):
+    for statement in (
+        text("UPDATE audit_log SET action = 'x' WHERE id = :id"),
+        text("DELETE FROM audit_log WHERE id = :id"),
+    ):
         savepoint = session.begin_nested()
         with pytest.raises((InternalError, ProgrammingError), match="append-only"):
             session.execute(statement, {"id": entry_id})
@@ -141,15 +163,30 @@ def test_audit_log_is_append_only(session):
 def test_transcript_segments_unique_sequence_and_ordered_times(session):
     practice = make_practice_session(session, make_user(session))
     transcript = make_transcript(session, practice)
-    row = {"transcript_id": transcript.id, "sequence": 0, "speaker": "user", "text": "Hello", "start_ms": 0,
-           "end_ms": 500}
+    row = {
+        "transcript_id": transcript.id,
+        "sequence": 0,
+        "speaker": "user",
+        "text": "Hello",
+        "start_ms": 0,
+        "end_ms": 500,
+    }
     accepted(session, insert(TranscriptSegment).values(id=uuid.uuid4(), **row))
-    refused(session, insert(TranscriptSegment).values(id=uuid.uuid4(), **row),
-            "uq_transcript_segments_transcript_id_sequence")
-    refused(session, insert(TranscriptSegment).values(id=uuid.uuid4(), **{**row, "sequence": 1, "end_ms": -1}),
-            "ck_transcript_segments_end_after_start")
-    refused(session, insert(TranscriptSegment).values(id=uuid.uuid4(), **{**row, "sequence": 2, "speaker": "bot"}),
-            "ck_transcript_segments_speaker_valid")
+    refused(
+        session,
+        insert(TranscriptSegment).values(id=uuid.uuid4(), **row),
+        "uq_transcript_segments_transcript_id_sequence",
+    )
+    refused(
+        session,
+        insert(TranscriptSegment).values(id=uuid.uuid4(), **{**row, "sequence": 1, "end_ms": -1}),
+        "ck_transcript_segments_end_after_start",
+    )
+    refused(
+        session,
+        insert(TranscriptSegment).values(id=uuid.uuid4(), **{**row, "sequence": 2, "speaker": "bot"}),
+        "ck_transcript_segments_speaker_valid",
+    )
 
 
 def test_practice_session_status_and_fifteen_minute_cap(session):
@@ -159,14 +196,27 @@ def test_practice_session_status_and_fifteen_minute_cap(session):
 
     where = PracticeSession.id == practice.id
     ended = practice.started_at + timedelta(seconds=60)
-    refused(session, update(PracticeSession).where(where).values(status="paused", ended_at=ended),
-            "ck_practice_sessions_status_valid")
-    refused(session, update(PracticeSession).where(where).values(duration_seconds=901),
-            "ck_practice_sessions_duration_seconds_range")
-    refused(session, update(PracticeSession).where(where).values(status="ended"),
-            "ck_practice_sessions_ended_sessions_have_end")
-    accepted(session, update(PracticeSession).where(where).values(
-        status="ended", ended_at=practice.started_at + timedelta(seconds=900), duration_seconds=900))
+    refused(
+        session,
+        update(PracticeSession).where(where).values(status="paused", ended_at=ended),
+        "ck_practice_sessions_status_valid",
+    )
+    refused(
+        session,
+        update(PracticeSession).where(where).values(duration_seconds=901),
+        "ck_practice_sessions_duration_seconds_range",
+    )
+    refused(
+        session,
+        update(PracticeSession).where(where).values(status="ended"),
+        "ck_practice_sessions_ended_sessions_have_end",
+    )
+    accepted(
+        session,
+        update(PracticeSession)
+        .where(where)
+        .values(status="ended", ended_at=practice.started_at + timedelta(seconds=900), duration_seconds=900),
+    )
 
 
 def test_one_primary_recording_per_session(session):
@@ -174,23 +224,38 @@ def test_one_primary_recording_per_session(session):
     practice = make_practice_session(session, user)
     row = {"session_id": practice.id, "user_id": user.id, "mime_type": "audio/webm", "size_bytes": 10}
     accepted(session, insert(AudioRecording).values(id=uuid.uuid4(), storage_key="a/1", **row))
-    refused(session, insert(AudioRecording).values(id=uuid.uuid4(), storage_key="a/2", **row),
-            "uq_audio_recordings_one_primary")
+    refused(
+        session,
+        insert(AudioRecording).values(id=uuid.uuid4(), storage_key="a/2", **row),
+        "uq_audio_recordings_one_primary",
+    )
     accepted(session, insert(AudioRecording).values(id=uuid.uuid4(), storage_key="a/3", is_primary=False, **row))
-    refused(session, insert(AudioRecording).values(id=uuid.uuid4(), storage_key="a/4", is_primary=False,
-                                                   **{**row, "size_bytes": 0}), "ck_audio_recordings_size_positive")
+    refused(
+        session,
+        insert(AudioRecording).values(id=uuid.uuid4(), storage_key="a/4", is_primary=False, **{**row, "size_bytes": 0}),
+        "ck_audio_recordings_size_positive",
+    )
 
 
 def test_session_analytics_scores_are_bounded(session):
     user = make_user(session)
     practice = make_practice_session(session, user)
     row = {"session_id": practice.id, "user_id": user.id, "session_date": today(), "session_hour": 9}
-    refused(session, insert(SessionAnalytics).values(id=uuid.uuid4(), overall_score=101, **row),
-            "ck_session_analytics_overall_score_range")
-    refused(session, insert(SessionAnalytics).values(id=uuid.uuid4(), talk_time_ratio=1.5, **row),
-            "ck_session_analytics_talk_time_ratio_range")
-    refused(session, insert(SessionAnalytics).values(id=uuid.uuid4(), closing_score=-1, **row),
-            "ck_session_analytics_closing_score_range")
+    refused(
+        session,
+        insert(SessionAnalytics).values(id=uuid.uuid4(), overall_score=101, **row),
+        "ck_session_analytics_overall_score_range",
+    )
+    refused(
+        session,
+        insert(SessionAnalytics).values(id=uuid.uuid4(), talk_time_ratio=1.5, **row),
+        "ck_session_analytics_talk_time_ratio_range",
+    )
+    refused(
+        session,
+        insert(SessionAnalytics).values(id=uuid.uuid4(), closing_score=-1, **row),
+        "ck_session_analytics_closing_score_range",
+    )
     accepted(session, insert(SessionAnalytics).values(id=uuid.uuid4(), overall_score=100, **row))
     refused(session, insert(SessionAnalytics).values(id=uuid.uuid4(), **row), "uq_session_analytics_session_id")
 
@@ -226,7 +291,10 @@ def test_deleting_a_user_cascades_to_their_rows(session):
     make_transcript(session, practice)
     session.execute(text("DELETE FROM users WHERE id = :id"), {"id": user.id})
     remaining = session.execute(
-        text("SELECT (SELECT count(*) FROM practice_sessions WHERE user_id = :id) + "
-             "(SELECT count(*) FROM user_profiles WHERE user_id = :id)"), {"id": user.id}
+        text(
+            "SELECT (SELECT count(*) FROM practice_sessions WHERE user_id = :id) + "
+            "(SELECT count(*) FROM user_profiles WHERE user_id = :id)"
+        ),
+        {"id": user.id},
     ).scalar_one()
     assert remaining == 0

@@ -24,8 +24,11 @@ def test_milestone_key_is_unique_per_learner(session):
     accepted(session, _attempt(user.id, level.id, "key-00000001"))
     refused(session, _attempt(user.id, level.id, "key-00000001"), "uq_milestone_attempts_user_id_idempotency_key")
     # Per learner, not per level: the same key for another level is refused too.
-    refused(session, _attempt(user.id, make_level(session).id, "key-00000001"),
-            "uq_milestone_attempts_user_id_idempotency_key")
+    refused(
+        session,
+        _attempt(user.id, make_level(session).id, "key-00000001"),
+        "uq_milestone_attempts_user_id_idempotency_key",
+    )
     accepted(session, _attempt(make_user(session).id, level.id, "key-00000001"))
     accepted(session, _attempt(user.id, level.id, "key-00000002"))
 
@@ -47,8 +50,14 @@ def test_milestone_key_has_at_most_64_characters(session):
 
 def _visit(user_id, venue_id, status="active", entry_id=None):
     started = utcnow() - timedelta(minutes=5)
-    return insert(VenueEntry).values(id=entry_id or uuid.uuid4(), user_id=user_id, venue_id=venue_id, status=status,
-                                     started_at=started, finished_at=None if status == "active" else utcnow())
+    return insert(VenueEntry).values(
+        id=entry_id or uuid.uuid4(),
+        user_id=user_id,
+        venue_id=venue_id,
+        status=status,
+        started_at=started,
+        finished_at=None if status == "active" else utcnow(),
+    )
 
 
 def test_one_active_visit_per_learner_and_venue(session):
@@ -66,5 +75,8 @@ def test_a_finished_visit_cannot_become_a_second_active_one(session):
     done_id = uuid.uuid4()
     accepted(session, _visit(user.id, venue.id, "finished", entry_id=done_id))
     accepted(session, _visit(user.id, venue.id))
-    refused(session, update(VenueEntry).where(VenueEntry.id == done_id).values(status="active", finished_at=None),
-            "uq_venue_entries_one_active_visit")
+    refused(
+        session,
+        update(VenueEntry).where(VenueEntry.id == done_id).values(status="active", finished_at=None),
+        "uq_venue_entries_one_active_visit",
+    )

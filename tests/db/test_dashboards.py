@@ -16,17 +16,47 @@ from speakpro.services.dashboards.dashboard_access import mint_download_token, v
 from tests.factories import make_company, make_practice_session, make_user, today
 
 
-def _analysed(session, user, company, day, score, *, seconds=300, skills=(60, 70, 80, 90), pace=140, fillers=3,
-              ratio="0.5500", hour=10):
-    practice = make_practice_session(session, user, company_id=company.id if company else None, status="analyzed",
-                                     ended_at=dashboards_dt(day, hour), started_at=dashboards_dt(day, hour),
-                                     duration_seconds=seconds)
-    session.add(SessionAnalytics(
-        session_id=practice.id, user_id=user.id, company_id=company.id if company else None, overall_score=score,
-        talk_time_ratio=ratio, filler_words_count=fillers, speaking_pace_wpm=pace, opening_score=skills[0],
-        questioning_score=skills[1], objection_handling_score=skills[2], closing_score=skills[3],
-        duration_seconds=seconds, session_date=day, session_hour=hour,
-    ))
+def _analysed(
+    session,
+    user,
+    company,
+    day,
+    score,
+    *,
+    seconds=300,
+    skills=(60, 70, 80, 90),
+    pace=140,
+    fillers=3,
+    ratio="0.5500",
+    hour=10,
+):
+    practice = make_practice_session(
+        session,
+        user,
+        company_id=company.id if company else None,
+        status="analyzed",
+        ended_at=dashboards_dt(day, hour),
+        started_at=dashboards_dt(day, hour),
+        duration_seconds=seconds,
+    )
+    session.add(
+        SessionAnalytics(
+            session_id=practice.id,
+            user_id=user.id,
+            company_id=company.id if company else None,
+            overall_score=score,
+            talk_time_ratio=ratio,
+            filler_words_count=fillers,
+            speaking_pace_wpm=pace,
+            opening_score=skills[0],
+            questioning_score=skills[1],
+            objection_handling_score=skills[2],
+            closing_score=skills[3],
+            duration_seconds=seconds,
+            session_date=day,
+            session_hour=hour,
+        )
+    )
     session.flush()
 
 
@@ -73,14 +103,18 @@ class _Counter:
 
 def test_company_kpis_daily_and_learners(session, world):
     t = today()
-    board = dashboards.company_dashboard(session=session, company_id=world["a"].id, date_from=t - timedelta(days=29),
-                                         date_to=t)
+    board = dashboards.company_dashboard(
+        session=session, company_id=world["a"].id, date_from=t - timedelta(days=29), date_to=t
+    )
     assert board.sessions == 4
     assert board.average_score == 65.0  # (50 + 70 + 80 + 60) / 4
     assert board.total_seconds == 600 + 300 + 300 + 120
     assert board.active_learners == 2
     assert [(p.day, p.sessions, p.average_score, p.active_learners) for p in board.daily] == [
-        (t - timedelta(days=10), 1, 50.0, 1), (t - timedelta(days=3), 2, 75.0, 1), (t - timedelta(days=1), 1, 60.0, 1)]
+        (t - timedelta(days=10), 1, 50.0, 1),
+        (t - timedelta(days=3), 2, 75.0, 1),
+        (t - timedelta(days=1), 1, 60.0, 1),
+    ]
     rows = {r.user_id: r for r in board.learners}
     ann, bob, idle = rows[str(world["ann"].id)], rows[str(world["bob"].id)], rows[str(world["idle"].id)]
     assert (ann.sessions, ann.first_score, ann.latest_score, ann.trend, ann.minutes) == (3, 50, 80, "up", 20.0)
@@ -99,8 +133,9 @@ def test_one_company_never_sees_anothers_rows(session, world):
     assert {r.user_id for r in b.learners} == {str(world["other"].id)}
     assert (b.sessions, b.average_score, b.active_learners) == (5, 99.0, 1)
     assert 99.0 not in {p.average_score for p in a.daily}
-    text = dashboards.company_csv(session=session, company_id=world["a"].id, date_from=t - timedelta(days=29),
-                                  date_to=t)
+    text = dashboards.company_csv(
+        session=session, company_id=world["a"].id, date_from=t - timedelta(days=29), date_to=t
+    )
     assert world["other"].email not in text
     unknown = dashboards.company_dashboard(session=session, company_id=uuid.uuid4(), date_from=None, date_to=None)
     assert (unknown.sessions, unknown.learners, unknown.average_score) == (0, [], None)
@@ -108,11 +143,13 @@ def test_one_company_never_sees_anothers_rows(session, world):
 
 def test_date_range_is_respected_and_clamped(session, world):
     t = today()
-    board = dashboards.company_dashboard(session=session, company_id=world["a"].id, date_from=t - timedelta(days=3),
-                                         date_to=t - timedelta(days=2))
+    board = dashboards.company_dashboard(
+        session=session, company_id=world["a"].id, date_from=t - timedelta(days=3), date_to=t - timedelta(days=2)
+    )
     assert (board.sessions, board.average_score) == (2, 75.0)
-    swapped = dashboards.company_dashboard(session=session, company_id=world["a"].id, date_from=t,
-                                           date_to=t - timedelta(days=90))
+    swapped = dashboards.company_dashboard(
+        session=session, company_id=world["a"].id, date_from=t, date_to=t - timedelta(days=90)
+    )
     assert swapped.sessions == 5 and swapped.date_from < swapped.date_to
     start, end = dashboards.clamp_range(t - timedelta(days=5000), t)
     assert (end - start).days == dashboards.MAX_RANGE_DAYS - 1

@@ -24,8 +24,9 @@ def test_a_spend_never_goes_below_zero_and_changes_nothing(session):
     with pytest.raises(InsufficientBalance, match="you have 2, this needs 3"):
         apply_reward(session=session, user_id=user.id, currency="tickets", amount=-3, reason="venue", source_key="v1")
     assert ledger_totals(session=session, user_id=user.id)["tickets"] == 2
-    spent = apply_reward(session=session, user_id=user.id, currency="tickets", amount=-2, reason="venue",
-                         source_key="v1")
+    spent = apply_reward(
+        session=session, user_id=user.id, currency="tickets", amount=-2, reason="venue", source_key="v1"
+    )
     assert spent.balance == 0
 
 

@@ -40,8 +40,15 @@ def setup(session):
     session.flush()
     _analysed(session, learner, mine, today() - timedelta(days=2), 72)
     _analysed(session, stranger, theirs, today() - timedelta(days=2), 33)
-    return {"mine": mine, "theirs": theirs, "manager": manager, "other_manager": other_manager,
-            "learner": learner, "stranger": stranger, "admin": admin}
+    return {
+        "mine": mine,
+        "theirs": theirs,
+        "manager": manager,
+        "other_manager": other_manager,
+        "learner": learner,
+        "stranger": stranger,
+        "admin": admin,
+    }
 
 
 def _get(client, company, token=None, **params):
@@ -56,8 +63,7 @@ def _login(session, user) -> str:
 def _token(session, user, company, now=None, login=None):
     """A download token as the dashboard mints it: in a login session of `user` (a new one unless given)."""
     login_id = login_session_id(session=session, token=login or _login(session, user))
-    return mint_download_token(user_id=user.id, company_id=company.id, login_session_id=login_id,
-                               now=now)
+    return mint_download_token(user_id=user.id, company_id=company.id, login_session_id=login_id, now=now)
 
 
 def _range(days_back: int = 29):
@@ -71,7 +77,8 @@ def test_good_token_gives_the_csv(session, client, setup):
     assert response.headers["content-type"].startswith("text/csv")
     first, last = _range()  # the default range: the last 30 days
     assert response.headers["content-disposition"] == (
-        f'attachment; filename="{setup["mine"].slug}-learners-{first}-to-{last}.csv"')
+        f'attachment; filename="{setup["mine"].slug}-learners-{first}-to-{last}.csv"'
+    )
     rows = list(csv.reader(io.StringIO(response.text)))
     assert rows[0] == list(dashboards.CSV_HEADER)
     assert [r[1] for r in rows[1:]] == [setup["learner"].email]
@@ -81,8 +88,9 @@ def test_good_token_gives_the_csv(session, client, setup):
 
 def test_admin_token_and_date_range(session, client, setup):
     first, last = _range(1)
-    response = _get(client, setup["theirs"], _token(session, setup["admin"], setup["theirs"]),
-                    **{"from": first, "to": last})
+    response = _get(
+        client, setup["theirs"], _token(session, setup["admin"], setup["theirs"]), **{"from": first, "to": last}
+    )
     assert response.status_code == 200
     assert response.headers["content-disposition"].endswith(f'-learners-{first}-to-{last}.csv"')
     rows = list(csv.reader(io.StringIO(response.text)))
@@ -101,8 +109,9 @@ def _swap(token: str, index: int, value: str) -> str:
     return ".".join(parts)
 
 
-@pytest.mark.parametrize("kind", ["missing", "garbage", "expired", "forged", "other_company", "wrong_user",
-                                  "other_login", "old_format"])
+@pytest.mark.parametrize(
+    "kind", ["missing", "garbage", "expired", "forged", "other_company", "wrong_user", "other_login", "old_format"]
+)
 def test_bad_tokens_are_403(session, client, setup, kind):
     good = _token(session, setup["manager"], setup["mine"])
     learner_login = login_session_id(session=session, token=_login(session, setup["learner"]))
@@ -135,8 +144,9 @@ def test_a_demoted_or_disabled_manager_is_403(session, client, setup):
 
 
 def test_unknown_company_is_403(session, client, setup):
-    response = client.get(routes.company_export("no-such-company"),
-                          params={"token": _token(session, setup["admin"], setup["mine"])})
+    response = client.get(
+        routes.company_export("no-such-company"), params={"token": _token(session, setup["admin"], setup["mine"])}
+    )
     assert response.status_code == 403
 
 
@@ -172,13 +182,20 @@ def _exports(session, company) -> list[AuditLog]:
 
 def test_every_export_is_audited_without_the_learners_data(session, client, setup):
     first, last = _range(6)
-    assert _get(client, setup["mine"], _token(session, setup["manager"], setup["mine"]),
-                **{"from": first, "to": last}).status_code == 200
+    assert (
+        _get(
+            client, setup["mine"], _token(session, setup["manager"], setup["mine"]), **{"from": first, "to": last}
+        ).status_code
+        == 200
+    )
     bearer = create_session(session=session, user_id=setup["admin"].id)
-    assert client.get(routes.company_export(setup["mine"].slug),
-                      headers={"Authorization": f"Bearer {bearer}"}).status_code == 200
-    by_manager, by_admin = sorted(_exports(session, setup["mine"]), key=lambda row: row.actor_user_id !=
-                                  setup["manager"].id)
+    assert (
+        client.get(routes.company_export(setup["mine"].slug), headers={"Authorization": f"Bearer {bearer}"}).status_code
+        == 200
+    )
+    by_manager, by_admin = sorted(
+        _exports(session, setup["mine"]), key=lambda row: row.actor_user_id != setup["manager"].id
+    )
     assert by_manager.actor_user_id == setup["manager"].id and by_manager.target_type == "company"
     assert by_manager.subject_user_id is None
     assert by_manager.details == {"date_from": first, "date_to": last, "learners": 1, "via": "download_token"}

@@ -70,16 +70,28 @@ class BrokenDeletes(LocalStorage):
 
 def _ended(minutes_ago: int, **values) -> dict:
     started = utcnow() - timedelta(minutes=minutes_ago)
-    return {"started_at": started, "ended_at": started + timedelta(seconds=120), "duration_seconds": 120,
-            "status": "analyzed", **values}
+    return {
+        "started_at": started,
+        "ended_at": started + timedelta(seconds=120),
+        "duration_seconds": 120,
+        "status": "analyzed",
+        **values,
+    }
 
 
 def _recording(session, practice, storage=None, *, data=b"OggS fake audio", **values) -> AudioRecording:
     key = f"audio/{practice.user_id}/{uuid.uuid4().hex}.ogg"
     if storage is not None:
         storage.put(key, data, "audio/ogg")
-    recording = AudioRecording(session_id=practice.id, user_id=practice.user_id, storage_key=key,
-                               mime_type="audio/ogg", size_bytes=len(data), duration_seconds=118.5, **values)
+    recording = AudioRecording(
+        session_id=practice.id,
+        user_id=practice.user_id,
+        storage_key=key,
+        mime_type="audio/ogg",
+        size_bytes=len(data),
+        duration_seconds=118.5,
+        **values,
+    )
     session.add(recording)
     session.flush()
     return recording
@@ -89,17 +101,36 @@ def _transcript(session, practice, content="Hello there. How can I help?", final
     transcript = make_transcript(session, practice)
     transcript.content, transcript.finalized, transcript.word_count = content, finalized, len(content.split())
     for sequence, (speaker, words, is_final) in enumerate(segments):
-        session.add(TranscriptSegment(transcript_id=transcript.id, sequence=sequence, speaker=speaker, text=words,
-                                      start_ms=sequence * 2000, end_ms=sequence * 2000 + 1500, is_final=is_final))
+        session.add(
+            TranscriptSegment(
+                transcript_id=transcript.id,
+                sequence=sequence,
+                speaker=speaker,
+                text=words,
+                start_ms=sequence * 2000,
+                end_ms=sequence * 2000 + 1500,
+                is_final=is_final,
+            )
+        )
     session.flush()
     return transcript
 
 
 def _analytics(session, practice, score=72):
-    session.add(SessionAnalytics(session_id=practice.id, user_id=practice.user_id, overall_score=score,
-                                 talk_time_ratio=Decimal("0.55"), filler_words_count=3, speaking_pace_wpm=140,
-                                 questions_asked=2, duration_seconds=120, session_date=practice.started_at.date(),
-                                 session_hour=practice.started_at.hour))
+    session.add(
+        SessionAnalytics(
+            session_id=practice.id,
+            user_id=practice.user_id,
+            overall_score=score,
+            talk_time_ratio=Decimal("0.55"),
+            filler_words_count=3,
+            speaking_pace_wpm=140,
+            questions_asked=2,
+            duration_seconds=120,
+            session_date=practice.started_at.date(),
+            session_hour=practice.started_at.hour,
+        )
+    )
     session.flush()
 
 
@@ -110,18 +141,46 @@ def _many_sessions(session, user, count: int) -> None:
     sessions, transcripts, recordings, analytics = [], [], [], []
     for n in range(count):
         sid, started = uuid.uuid4(), now - timedelta(hours=n + 1)
-        sessions.append({"id": sid, "user_id": user.id, "topic_id": topic.id, "title": topic.title,
-                         "status": "analyzed", "started_at": started, "ended_at": started + timedelta(minutes=3),
-                         "duration_seconds": 180})
+        sessions.append(
+            {
+                "id": sid,
+                "user_id": user.id,
+                "topic_id": topic.id,
+                "title": topic.title,
+                "status": "analyzed",
+                "started_at": started,
+                "ended_at": started + timedelta(minutes=3),
+                "duration_seconds": 180,
+            }
+        )
         transcripts.append({"id": uuid.uuid4(), "session_id": sid, "finalized": True, "content": f"Line {n}"})
         if n % 2:
-            recordings.append({"id": uuid.uuid4(), "session_id": sid, "user_id": user.id,
-                               "storage_key": f"audio/{user.id}/{uuid.uuid4().hex}.webm", "mime_type": "audio/webm",
-                               "size_bytes": 1000})
-        analytics.append({"id": uuid.uuid4(), "session_id": sid, "user_id": user.id, "overall_score": n % 101,
-                          "session_date": started.date(), "session_hour": started.hour})
-    for model, rows in ((PracticeSession, sessions), (Transcript, transcripts), (AudioRecording, recordings),
-                        (SessionAnalytics, analytics)):
+            recordings.append(
+                {
+                    "id": uuid.uuid4(),
+                    "session_id": sid,
+                    "user_id": user.id,
+                    "storage_key": f"audio/{user.id}/{uuid.uuid4().hex}.webm",
+                    "mime_type": "audio/webm",
+                    "size_bytes": 1000,
+                }
+            )
+        analytics.append(
+            {
+                "id": uuid.uuid4(),
+                "session_id": sid,
+                "user_id": user.id,
+                "overall_score": n % 101,
+                "session_date": started.date(),
+                "session_hour": started.hour,
+            }
+        )
+    for model, rows in (
+        (PracticeSession, sessions),
+        (Transcript, transcripts),
+        (AudioRecording, recordings),
+        (SessionAnalytics, analytics),
+    ):
         session.execute(insert(model), rows)
 
 
@@ -207,8 +266,9 @@ def test_audio_and_transcript_flags(session, storage):
     topic = make_topic(session)
 
     def flags(practice):
-        item = next(i for i in history.list_history(session=session, user_id=user.id, page=1).items
-                    if i.id == str(practice.id))
+        item = next(
+            i for i in history.list_history(session=session, user_id=user.id, page=1).items if i.id == str(practice.id)
+        )
         return item.has_audio, item.has_transcript
 
     plain = make_practice_session(session, user, topic, **_ended(60))
@@ -246,8 +306,16 @@ def test_audio_and_transcript_flags(session, storage):
 def test_detail_shows_final_segments_in_order_the_recording_and_the_analytics(session, storage):
     user = make_user(session)
     practice = make_practice_session(session, user, **_ended(15))
-    _transcript(session, practice, segments=[("user", "Hi, I'm Sam.", True), ("ai", "Hello Sam.", True),
-                                             ("user", "partial guess", False), ("user", "Shall we start?", True)])
+    _transcript(
+        session,
+        practice,
+        segments=[
+            ("user", "Hi, I'm Sam.", True),
+            ("ai", "Hello Sam.", True),
+            ("user", "partial guess", False),
+            ("user", "Shall we start?", True),
+        ],
+    )
     recording = _recording(session, practice, storage)
     _analytics(session, practice, score=81)
 
@@ -256,7 +324,10 @@ def test_detail_shows_final_segments_in_order_the_recording_and_the_analytics(se
 
     assert len(statements) == 3  # the session with its 1:1 rows, the segments, the analysis results
     assert [(s.sequence, s.speaker, s.text) for s in detail.segments] == [
-        (0, "user", "Hi, I'm Sam."), (1, "ai", "Hello Sam."), (3, "user", "Shall we start?")]
+        (0, "user", "Hi, I'm Sam."),
+        (1, "ai", "Hello Sam."),
+        (3, "user", "Shall we start?"),
+    ]
     assert detail.has_transcript and not detail.transcript_anonymized and detail.transcript_text == ""
     assert detail.recording.mime_type == "audio/ogg" and detail.recording.size_bytes == recording.size_bytes
     assert detail.recording.duration_seconds == 118.5
@@ -281,8 +352,12 @@ def test_someone_elses_unknown_malformed_or_deleted_session_is_not_found_and_min
 
     set_storage(Recording("/nonexistent", secret_key="x" * 40, base_url=lambda: "http://backend.test"))
     try:
-        for user_id, ref in ((stranger.id, practice.id), (owner.id, uuid.uuid4()), (owner.id, "not-a-uuid"),
-                             (owner.id, "")):
+        for user_id, ref in (
+            (stranger.id, practice.id),
+            (owner.id, uuid.uuid4()),
+            (owner.id, "not-a-uuid"),
+            (owner.id, ""),
+        ):
             with pytest.raises(ValidationError) as error:
                 history.get_session_detail(session=session, user_id=user_id, practice_session_id=ref)
             assert error.value.message == NOT_FOUND
@@ -302,16 +377,36 @@ def test_someone_elses_unknown_malformed_or_deleted_session_is_not_found_and_min
 
 def _deletable(session, storage):
     user = make_user(session)
-    practice = make_practice_session(session, user, **_ended(30), analytics_summary={
-        "overall_score": 70, "pace_wpm": 140, "best_quote": "my client Acme is failing"})
-    transcript = _transcript(session, practice, content="My name is Sam and my client Acme is failing.",
-                             segments=[("user", "My name is Sam.", True), ("ai", "Hi Sam.", True)])
+    practice = make_practice_session(
+        session,
+        user,
+        **_ended(30),
+        analytics_summary={"overall_score": 70, "pace_wpm": 140, "best_quote": "my client Acme is failing"},
+    )
+    transcript = _transcript(
+        session,
+        practice,
+        content="My name is Sam and my client Acme is failing.",
+        segments=[("user", "My name is Sam.", True), ("ai", "Hi Sam.", True)],
+    )
     recording = _recording(session, practice, storage)
     _analytics(session, practice, score=70)
-    session.add(AnalysisResult(session_id=practice.id, analysis_type="coaching", provider="openai", version="v1",
-                               results={"overall_score": 70, "skills": {"opening": 60, "note": "Sam hesitated"},
-                                        "quotes": ["my client Acme is failing"], "pace_series": [120, 130],
-                                        "personal_context": {"company": "Acme"}, "summary": "Sam did well"}))
+    session.add(
+        AnalysisResult(
+            session_id=practice.id,
+            analysis_type="coaching",
+            provider="openai",
+            version="v1",
+            results={
+                "overall_score": 70,
+                "skills": {"opening": 60, "note": "Sam hesitated"},
+                "quotes": ["my client Acme is failing"],
+                "pace_series": [120, 130],
+                "personal_context": {"company": "Acme"},
+                "summary": "Sam did well",
+            },
+        )
+    )
     session.flush()
     return user, practice, transcript, recording
 
@@ -327,12 +422,21 @@ def test_deleting_a_session_removes_audio_and_transcript_and_keeps_the_numbers(s
     session.refresh(transcript)
     assert transcript.content == DELETED_CONTENT and transcript.is_anonymized
     assert transcript.anonymized_at is not None
-    assert session.execute(select(func.count()).select_from(TranscriptSegment)
-                           .where(TranscriptSegment.transcript_id == transcript.id)).scalar_one() == 0
-    result = session.execute(select(AnalysisResult.results)
-                             .where(AnalysisResult.session_id == practice.id)).scalar_one()
-    assert result == {"overall_score": 70, "skills": {"opening": 60}, "pace_series": [120, 130],
-                      "personal_context_removed": True}
+    assert (
+        session.execute(
+            select(func.count()).select_from(TranscriptSegment).where(TranscriptSegment.transcript_id == transcript.id)
+        ).scalar_one()
+        == 0
+    )
+    result = session.execute(
+        select(AnalysisResult.results).where(AnalysisResult.session_id == practice.id)
+    ).scalar_one()
+    assert result == {
+        "overall_score": 70,
+        "skills": {"opening": 60},
+        "pace_series": [120, 130],
+        "personal_context_removed": True,
+    }
     stats = session.execute(select(SessionAnalytics).where(SessionAnalytics.session_id == practice.id)).scalar_one()
     assert stats.overall_score == 70 and stats.filler_words_count == 3
     session.refresh(practice)
@@ -359,8 +463,12 @@ def test_deleting_twice_is_harmless_and_audited_once(session, storage):
 
     again = session.execute(select(PracticeSession.deleted_at).where(PracticeSession.id == practice.id)).scalar_one()
     assert again == first
-    assert session.execute(select(func.count()).select_from(AuditLog)
-                           .where(AuditLog.target_id == str(practice.id))).scalar_one() == 1
+    assert (
+        session.execute(
+            select(func.count()).select_from(AuditLog).where(AuditLog.target_id == str(practice.id))
+        ).scalar_one()
+        == 1
+    )
 
 
 def test_someone_else_cannot_delete_a_session_and_nothing_changes(session, storage):
@@ -377,8 +485,12 @@ def test_someone_else_cannot_delete_a_session_and_nothing_changes(session, stora
     session.refresh(transcript)
     assert practice.deleted_at is None and not transcript.is_anonymized
     assert history.list_history(session=session, user_id=owner.id, page=1).total == 1
-    assert session.execute(select(func.count()).select_from(AuditLog)
-                           .where(AuditLog.target_id == str(practice.id))).scalar_one() == 0
+    assert (
+        session.execute(
+            select(func.count()).select_from(AuditLog).where(AuditLog.target_id == str(practice.id))
+        ).scalar_one()
+        == 0
+    )
 
 
 def test_a_storage_failure_leaves_no_claim_of_audio_and_a_retry_purges_it(session, storage, tmp_path):
@@ -417,7 +529,7 @@ def test_a_running_session_cannot_be_deleted(session, storage):
 
 
 def test_scrub_keeps_numbers_only():
-    assert scrub_personal({"a": 1, "b": "text", "c": [1, 2.5], "d": [1, "x"], "e": {"f": "g"},
-                           "h": True, "i": None, "j": {"k": 3}}) == {"a": 1, "c": [1, 2.5], "h": True,
-                                                                     "j": {"k": 3}}
+    assert scrub_personal(
+        {"a": 1, "b": "text", "c": [1, 2.5], "d": [1, "x"], "e": {"f": "g"}, "h": True, "i": None, "j": {"k": 3}}
+    ) == {"a": 1, "c": [1, 2.5], "h": True, "j": {"k": 3}}
     assert scrub_personal("quote") is None

@@ -37,42 +37,70 @@ LINES = [
 
 
 def _jobs(conn, practice_id) -> list[dict]:
-    rows = conn.execute(text("SELECT id, queue_name, task_name, lock, queueing_lock, args, status::text AS status, "
-                             "attempts FROM procrastinate_jobs WHERE queueing_lock = :key ORDER BY id"),
-                        {"key": analysis_job_key(practice_id)}).mappings().all()
+    rows = (
+        conn.execute(
+            text(
+                "SELECT id, queue_name, task_name, lock, queueing_lock, args, status::text AS status, "
+                "attempts FROM procrastinate_jobs WHERE queueing_lock = :key ORDER BY id"
+            ),
+            {"key": analysis_job_key(practice_id)},
+        )
+        .mappings()
+        .all()
+    )
     return [dict(r) for r in rows]
 
 
 def _active(session: Session, *, minutes: float = 2, lines=LINES) -> PracticeSession:
     user = make_user(session, make_company(session))
-    practice = make_practice_session(session, user, status="active", mode="solo",
-                                     started_at=utcnow() - timedelta(minutes=minutes))
+    practice = make_practice_session(
+        session, user, status="active", mode="solo", started_at=utcnow() - timedelta(minutes=minutes)
+    )
     transcript = make_transcript(session, practice)
     for i, (speaker, said, start, end) in enumerate(lines):
-        session.add(TranscriptSegment(transcript_id=transcript.id, sequence=i, speaker=speaker, text=said,
-                                      start_ms=start, end_ms=end, is_final=True))
+        session.add(
+            TranscriptSegment(
+                transcript_id=transcript.id,
+                sequence=i,
+                speaker=speaker,
+                text=said,
+                start_ms=start,
+                end_ms=end,
+                is_final=True,
+            )
+        )
     session.flush()
     return practice
 
 
 def _ended(session: Session, **values) -> PracticeSession:
     user = make_user(session)
-    practice = make_practice_session(session, user, status="ended", ended_at=days_ago(0),
-                                     started_at=days_ago(0) - timedelta(minutes=2), duration_seconds=120, **values)
+    practice = make_practice_session(
+        session,
+        user,
+        status="ended",
+        ended_at=days_ago(0),
+        started_at=days_ago(0) - timedelta(minutes=2),
+        duration_seconds=120,
+        **values,
+    )
     make_transcript(session, practice)
     return practice
 
 
 def _processing(session: Session, practice_id) -> str:
-    return session.execute(text("SELECT processing_status FROM practice_sessions WHERE id = :id"),
-                           {"id": practice_id}).scalar_one()
+    return session.execute(
+        text("SELECT processing_status FROM practice_sessions WHERE id = :id"), {"id": practice_id}
+    ).scalar_one()
 
 
 def _cleanup(engine, practice_ids, user_ids, topic_ids, company_ids) -> None:
     with Session(engine) as own:
         for practice_id in practice_ids:
-            own.execute(text("DELETE FROM procrastinate_jobs WHERE queueing_lock = :key"),
-                        {"key": analysis_job_key(practice_id)})
+            own.execute(
+                text("DELETE FROM procrastinate_jobs WHERE queueing_lock = :key"),
+                {"key": analysis_job_key(practice_id)},
+            )
         own.execute(delete(AnalyticsEvent).where(AnalyticsEvent.user_id.in_(user_ids)))
         own.execute(delete(User).where(User.id.in_(user_ids)))  # CASCADE: sessions, transcripts, ledger, quests
         own.execute(delete(Topic).where(Topic.id.in_(topic_ids)))
@@ -99,9 +127,12 @@ def committed(engine) -> Iterator[dict]:
         yield made
     finally:
         with Session(engine) as own:
-            made["company"] = list(own.execute(text("SELECT company_id FROM user_profiles WHERE user_id = ANY(:u) "
-                                                    "AND company_id IS NOT NULL"),
-                                               {"u": made["user"]}).scalars())
+            made["company"] = list(
+                own.execute(
+                    text("SELECT company_id FROM user_profiles WHERE user_id = ANY(:u) AND company_id IS NOT NULL"),
+                    {"u": made["user"]},
+                ).scalars()
+            )
         _cleanup(engine, made["practice"], made["user"], made["topic"], made["company"])
 
 
@@ -116,7 +147,11 @@ def test_ending_a_session_defers_exactly_one_analysis_job(session):
     [job] = _jobs(session, practice.id)
     key = analysis_job_key(practice.id)
     assert (job["task_name"], job["queue_name"], job["status"], job["attempts"]) == (
-        "analyse_session", "analysis", "todo", 0)
+        "analyse_session",
+        "analysis",
+        "todo",
+        0,
+    )
     assert job["lock"] == job["queueing_lock"] == key == f"analysis:{practice.id}"
     assert job["args"] == {"session_id": str(practice.id)}
 
@@ -129,8 +164,13 @@ def test_ending_a_session_defers_exactly_one_analysis_job(session):
 
 def test_a_failed_session_defers_nothing(session):
     practice = _active(session)
-    end_practice(session=session, user_id=practice.user_id, practice_session_id=practice.id, failed=True,
-                 reason="connection lost")
+    end_practice(
+        session=session,
+        user_id=practice.user_id,
+        practice_session_id=practice.id,
+        failed=True,
+        reason="connection lost",
+    )
     assert _jobs(session, practice.id) == []
 
 
@@ -144,8 +184,10 @@ def test_the_job_commits_and_rolls_back_with_the_end(engine, committed):
     with engine.connect() as other:
         assert _jobs(other, practice.id) == []
         assert _processing(other, practice.id) == "pending"  # the default of an active session
-        assert other.execute(text("SELECT status FROM practice_sessions WHERE id = :id"),
-                             {"id": practice.id}).scalar_one() == "active"
+        assert (
+            other.execute(text("SELECT status FROM practice_sessions WHERE id = :id"), {"id": practice.id}).scalar_one()
+            == "active"
+        )
 
     with Session(engine, expire_on_commit=False) as tx:
         end_practice(session=tx, user_id=practice.user_id, practice_session_id=practice.id)
@@ -158,8 +200,11 @@ def test_the_job_commits_and_rolls_back_with_the_end(engine, committed):
 def test_two_transactions_queueing_one_session_make_one_job(engine, committed):
     practice = committed["make"]()
     with Session(engine) as setup:
-        setup.execute(update(PracticeSession).where(PracticeSession.id == practice.id)
-                      .values(status="ended", processing_status="pending", ended_at=utcnow()))
+        setup.execute(
+            update(PracticeSession)
+            .where(PracticeSession.id == practice.id)
+            .values(status="ended", processing_status="pending", ended_at=utcnow())
+        )
         setup.commit()
     first = Session(engine)
     try:
@@ -194,8 +239,10 @@ def test_the_analysis_job_analyses_the_session_once(session):
     end_practice(session=session, user_id=practice.user_id, practice_session_id=practice.id)
 
     assert jobs.analyse_session(session_id=str(practice.id)) == "complete"
-    row = session.execute(text("SELECT status, processing_status, analytics_summary FROM practice_sessions "
-                               "WHERE id = :id"), {"id": practice.id}).one()
+    row = session.execute(
+        text("SELECT status, processing_status, analytics_summary FROM practice_sessions WHERE id = :id"),
+        {"id": practice.id},
+    ).one()
     assert (row.status, row.processing_status) == ("analyzed", "complete")
     assert row.analytics_summary["analysis"]["attempts"] == 1
     # A second job for it (a retry, a duplicate) changes nothing.
@@ -207,18 +254,26 @@ def test_the_cap_sweep_job_fails_abandoned_sessions(session):
     abandoned = _active(session, minutes=20)
     running = _active(session, minutes=2)
     assert jobs.enforce_practice_cap(timestamp=0) >= 1
-    rows = dict(session.execute(text("SELECT id, failure_reason FROM practice_sessions WHERE id IN (:a, :b)"),
-                                {"a": abandoned.id, "b": running.id}).all())
+    rows = dict(
+        session.execute(
+            text("SELECT id, failure_reason FROM practice_sessions WHERE id IN (:a, :b)"),
+            {"a": abandoned.id, "b": running.id},
+        ).all()
+    )
     assert rows == {abandoned.id: "time limit", running.id: None}
     assert _jobs(session, abandoned.id) == []  # abandoned sessions are not analysed
 
 
 def test_the_queue_sweep_queues_waiting_sessions_without_a_job(session):
     pending = _ended(session, processing_status="pending")
-    retry = _ended(session, processing_status="failed",
-                   analytics_summary={"analysis": {"status": "failed", "attempts": 1}})
-    exhausted = _ended(session, processing_status="failed",
-                       analytics_summary={"analysis": {"status": "failed", "attempts": analysis.MAX_ATTEMPTS}})
+    retry = _ended(
+        session, processing_status="failed", analytics_summary={"analysis": {"status": "failed", "attempts": 1}}
+    )
+    exhausted = _ended(
+        session,
+        processing_status="failed",
+        analytics_summary={"analysis": {"status": "failed", "attempts": analysis.MAX_ATTEMPTS}},
+    )
     complete = _ended(session, processing_status="complete")
     deleted = _ended(session, processing_status="pending", deleted_at=utcnow())
     active = make_practice_session(session, make_user(session), status="active")
@@ -226,8 +281,15 @@ def test_the_queue_sweep_queues_waiting_sessions_without_a_job(session):
     assert queue_analysis(session=session, practice_session_id=queued.id) is not None
 
     assert jobs.queue_waiting_sessions(timestamp=0) >= 2
-    for practice, expected in ((pending, 1), (retry, 1), (exhausted, 0), (complete, 0), (deleted, 0), (active, 0),
-                               (queued, 1)):
+    for practice, expected in (
+        (pending, 1),
+        (retry, 1),
+        (exhausted, 0),
+        (complete, 0),
+        (deleted, 0),
+        (active, 0),
+        (queued, 1),
+    ):
         assert len(_jobs(session, practice.id)) == expected, practice.processing_status
     # A second sweep finds them all queued.
     before = session.execute(text("SELECT count(*) FROM procrastinate_jobs")).scalar_one()
@@ -240,12 +302,16 @@ def test_release_stale_releases_stalled_sessions_at_once_and_others_by_age(sessi
     busy = _ended(session, processing_status="processing")
     assert release_stale(session, session_ids=[stalled.id, "not-a-uuid"]) >= 1
     assert (_processing(session, stalled.id), _processing(session, busy.id)) == ("failed", "processing")
-    summary = session.execute(text("SELECT analytics_summary FROM practice_sessions WHERE id = :id"),
-                              {"id": stalled.id}).scalar_one()
+    summary = session.execute(
+        text("SELECT analytics_summary FROM practice_sessions WHERE id = :id"), {"id": stalled.id}
+    ).scalar_one()
     assert summary["analysis"] == {"status": "failed", "reason": "stale", "attempts": 1}
     # The claim of a live job is left alone until it is older than STALE_AFTER.
-    session.execute(update(PracticeSession).where(PracticeSession.id == busy.id)
-                    .values(updated_at=utcnow() - analysis.STALE_AFTER - timedelta(seconds=5)))
+    session.execute(
+        update(PracticeSession)
+        .where(PracticeSession.id == busy.id)
+        .values(updated_at=utcnow() - analysis.STALE_AFTER - timedelta(seconds=5))
+    )
     release_stale(session)
     assert _processing(session, busy.id) == "failed"
 
@@ -258,19 +324,27 @@ def test_stalled_jobs_of_a_dead_worker_are_retried_with_their_sessions_released(
         tx.commit()
     with engine.begin() as conn:
         # A worker that died mid-analysis: its claim is committed, its job "doing", its heartbeat old.
-        dead = conn.execute(text("INSERT INTO procrastinate_workers (last_heartbeat) VALUES "
-                                 "(now() - interval '1 minute') RETURNING id")).scalar_one()
+        dead = conn.execute(
+            text("INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now() - interval '1 minute') RETURNING id")
+        ).scalar_one()
         live = conn.execute(text("INSERT INTO procrastinate_workers DEFAULT VALUES RETURNING id")).scalar_one()
-        conn.execute(text("UPDATE procrastinate_jobs SET status = 'doing', worker_id = :w WHERE queueing_lock = :k"),
-                     {"w": dead, "k": analysis_job_key(practice.id)})
-        conn.execute(update(PracticeSession).where(PracticeSession.id == practice.id)
-                     .values(processing_status="processing"))
+        conn.execute(
+            text("UPDATE procrastinate_jobs SET status = 'doing', worker_id = :w WHERE queueing_lock = :k"),
+            {"w": dead, "k": analysis_job_key(practice.id)},
+        )
+        conn.execute(
+            update(PracticeSession).where(PracticeSession.id == practice.id).values(processing_status="processing")
+        )
         # A periodic job of the dead worker whose next tick is already waiting, and a live worker's job.
         for status, worker in (("doing", dead), ("todo", None), ("doing", live)):
-            conn.execute(text("INSERT INTO procrastinate_jobs (queue_name, task_name, queueing_lock, status, "
-                              "worker_id) VALUES ('maintenance', 'enforce_practice_cap', :k, "
-                              "CAST(:s AS procrastinate_job_status), :w)"),
-                         {"k": periodic_key if worker != live else f"{periodic_key}-live", "s": status, "w": worker})
+            conn.execute(
+                text(
+                    "INSERT INTO procrastinate_jobs (queue_name, task_name, queueing_lock, status, "
+                    "worker_id) VALUES ('maintenance', 'enforce_practice_cap', :k, "
+                    "CAST(:s AS procrastinate_job_status), :w)"
+                ),
+                {"k": periodic_key if worker != live else f"{periodic_key}-live", "s": status, "w": worker},
+            )
 
     async def run() -> int:
         with jobs.app.replace_connector(jobs.make_connector(url=job_queue_url(database_url))):
@@ -283,9 +357,15 @@ def test_stalled_jobs_of_a_dead_worker_are_retried_with_their_sessions_released(
             [job] = _jobs(conn, practice.id)
             assert (job["status"], job["attempts"]) == ("todo", 1)
             assert _processing(conn, practice.id) == "failed"  # claimable by the retried job
-            periodic = dict(conn.execute(text("SELECT queueing_lock, array_agg(status::text ORDER BY id) FROM "
-                                              "procrastinate_jobs WHERE queueing_lock LIKE :k GROUP BY 1"),
-                                         {"k": f"{periodic_key}%"}).all())
+            periodic = dict(
+                conn.execute(
+                    text(
+                        "SELECT queueing_lock, array_agg(status::text ORDER BY id) FROM "
+                        "procrastinate_jobs WHERE queueing_lock LIKE :k GROUP BY 1"
+                    ),
+                    {"k": f"{periodic_key}%"},
+                ).all()
+            )
             assert periodic == {periodic_key: ["failed", "todo"], f"{periodic_key}-live": ["doing"]}
             workers = set(conn.execute(text("SELECT id FROM procrastinate_workers")).scalars())
             assert dead not in workers and live in workers  # the dead worker is pruned
@@ -314,8 +394,9 @@ def test_migration_0005_is_the_installed_procrastinates_schema():
     # PROCRASTINATE_LAST_MIGRATION, then update the pins below.
     assert procrastinate.__version__ == migration.PROCRASTINATE_VERSION
     assert migration.SCHEMA == SchemaManager.get_schema()
-    newest = sorted(p.name for p in (pg.PROJECT_ROOT / ".venv").glob("lib/python*/site-packages/procrastinate/sql/"
-                                                                      "migrations/*.sql"))
+    newest = sorted(
+        p.name for p in (pg.PROJECT_ROOT / ".venv").glob("lib/python*/site-packages/procrastinate/sql/migrations/*.sql")
+    )
     assert not newest or newest[-1] == migration.PROCRASTINATE_LAST_MIGRATION
 
 
@@ -323,9 +404,11 @@ def test_downgrade_removes_the_job_queue_and_upgrade_restores_it():
     server, _ = pg.server_url()
     url = pg.create_database(server, prefix="speakpro_migrate")
     engine = create_engine(url)
-    objects = text("SELECT (SELECT count(*) FROM pg_class WHERE relname LIKE 'procrastinate%') "
-                   "+ (SELECT count(*) FROM pg_proc WHERE proname LIKE 'procrastinate%') "
-                   "+ (SELECT count(*) FROM pg_type WHERE typname LIKE '%procrastinate%')")
+    objects = text(
+        "SELECT (SELECT count(*) FROM pg_class WHERE relname LIKE 'procrastinate%') "
+        "+ (SELECT count(*) FROM pg_proc WHERE proname LIKE 'procrastinate%') "
+        "+ (SELECT count(*) FROM pg_type WHERE typname LIKE '%procrastinate%')"
+    )
     try:
         config = pg.alembic_config(url)
         command.upgrade(config, "head")
@@ -338,9 +421,13 @@ def test_downgrade_removes_the_job_queue_and_upgrade_restores_it():
         command.upgrade(config, "head")
         with engine.connect() as conn:
             assert conn.execute(objects).scalar_one() == created
-            job = conn.execute(text("SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW('q', 't', 0, NULL, NULL, "
-                                    "CAST(:args AS jsonb), NULL)]::procrastinate_job_to_defer_v1[]))"),
-                               {"args": json.dumps({})}).scalar_one()
+            job = conn.execute(
+                text(
+                    "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW('q', 't', 0, NULL, NULL, "
+                    "CAST(:args AS jsonb), NULL)]::procrastinate_job_to_defer_v1[]))"
+                ),
+                {"args": json.dumps({})},
+            ).scalar_one()
             assert job >= 1
     finally:
         engine.dispose()
@@ -361,8 +448,9 @@ def test_no_in_process_worker_when_disabled(monkeypatch):
 
     from speakpro import settings as settings_module
 
-    monkeypatch.setattr(settings_module, "settings",
-                        dataclasses.replace(settings_module.settings, worker_in_process=False))
+    monkeypatch.setattr(
+        settings_module, "settings", dataclasses.replace(settings_module.settings, worker_in_process=False)
+    )
     asyncio.run(asyncio.wait_for(jobs.in_process_worker(), timeout=5))  # returns at once, touches no database
 
 
@@ -374,8 +462,13 @@ def test_a_worker_in_an_event_loop_starts_and_stops_cleanly_when_cancelled(engin
     before = workers()
 
     async def run() -> set[int]:
-        task = asyncio.create_task(jobs.run_worker(url=job_queue_url(database_url), name="test-in-process",
-                                                   shutdown_graceful_timeout=jobs.IN_PROCESS_SHUTDOWN_SECONDS))
+        task = asyncio.create_task(
+            jobs.run_worker(
+                url=job_queue_url(database_url),
+                name="test-in-process",
+                shutdown_graceful_timeout=jobs.IN_PROCESS_SHUTDOWN_SECONDS,
+            )
+        )
         deadline = asyncio.get_running_loop().time() + 20
         while not (running := await asyncio.to_thread(workers) - before):
             assert not task.done() and asyncio.get_running_loop().time() < deadline

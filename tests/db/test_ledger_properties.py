@@ -47,8 +47,9 @@ def test_balances_always_equal_the_ledger_and_stay_non_negative(session, operati
             unique = (currency, action, key)
             expected_applied = unique not in paid and model[currency] + signed >= 0
             try:
-                result = apply_reward(session=session, user_id=user.id, currency=currency, amount=signed,
-                                      reason=action, source_key=key)
+                result = apply_reward(
+                    session=session, user_id=user.id, currency=currency, amount=signed, reason=action, source_key=key
+                )
             except InsufficientBalance:
                 assert unique not in paid and model[currency] + signed < 0
             else:

@@ -21,8 +21,13 @@ from tests.fakes.openai_server import FakeOpenAIServer, Outcome
 
 PAUSE_BODY = "A one-second silent pause replaces filler words and sounds confident to every listener."
 AI_JSON = {"score": 88, "strengths": ["Clear message up front."], "improvements": ["Pause before the number."]}
-STEP = {"kind": "speaking", "title": "Say it", "prompt": "Pitch one change to your team and pause between ideas.",
-        "target_seconds": 20, "rubric": ["Message stated clearly", "Deliberate pauses"]}
+STEP = {
+    "kind": "speaking",
+    "title": "Say it",
+    "prompt": "Pitch one change to your team and pause between ideas.",
+    "target_seconds": 20,
+    "rubric": ["Message stated clearly", "Deliberate pauses"],
+}
 
 
 @pytest.fixture
@@ -39,16 +44,28 @@ def lesson(session):
     make_block(session, module, title="Pauses beat fillers", summary="Pause instead of um.", body=PAUSE_BODY)
     make_block(session, module, title="Price talk", summary="Anchor on value.", body="Quote outcomes, not costs.")
     # A block of another module that matches the answer well must not ground this module's feedback.
-    make_block(session, other, title="Clinic reminders pitch", summary="Reminder texts for a clinic.",
-               body="Missed appointments at a clinic: reminder text the day before, empty slots, missed visits.")
+    make_block(
+        session,
+        other,
+        title="Clinic reminders pitch",
+        summary="Reminder texts for a clinic.",
+        body="Missed appointments at a clinic: reminder text the day before, empty slots, missed visits.",
+    )
     return make_lesson(session, module, steps=[STEP])
 
 
 def _answer(session, lesson, client):
     user = make_user(session)
     view = start_or_resume_lesson(session=session, user_id=user.id, lesson_id=lesson.id)
-    result = answer_step(session=session, user_id=user.id, lesson_session_id=view.lesson_session_id, step_index=0,
-                         answer={"transcript": GOOD_SPEECH}, duration_ms=5000, feedback_client=client)
+    result = answer_step(
+        session=session,
+        user_id=user.id,
+        lesson_session_id=view.lesson_session_id,
+        step_index=0,
+        answer={"transcript": GOOD_SPEECH},
+        duration_ms=5000,
+        feedback_client=client,
+    )
     submission = session.execute(
         select(ExerciseSubmission).where(ExerciseSubmission.lesson_session_id == view.lesson_session_id)
     ).scalar_one()
@@ -56,8 +73,9 @@ def _answer(session, lesson, client):
 
 
 def _client(server: FakeOpenAIServer, **options):
-    return make_openai_client(api_key=server.api_key, base_url=server.base_url,
-                              **{"timeout": 5.0, "max_retries": 0, **options})
+    return make_openai_client(
+        api_key=server.api_key, base_url=server.base_url, **{"timeout": 5.0, "max_retries": 0, **options}
+    )
 
 
 def test_the_ai_answer_is_grounded_and_stored(session, lesson, fake_openai):
@@ -87,15 +105,18 @@ def test_the_ai_answer_is_grounded_and_stored(session, lesson, fake_openai):
     assert len(scores["grounding"]) <= 3
 
 
-@pytest.mark.parametrize("setup, reason", [
-    (lambda s: s.fail_with(429), "rate_limited"),
-    (lambda s: s.fail_with(500), "server_error"),
-    (lambda s: s.fail_with(503), "server_error"),
-    (lambda s: s.respond_slowly(3.0, json.dumps(AI_JSON)), "timeout"),
-    (lambda s: s.reply_with("Great job! 9/10"), "malformed"),
-    (lambda s: s.reply_with('{"score": 150, "strengths": [], "improvements": []}'), "malformed"),
-    (lambda s: s.reply_with('```json\n{"score": 80}\n```'), "malformed"),
-])
+@pytest.mark.parametrize(
+    "setup, reason",
+    [
+        (lambda s: s.fail_with(429), "rate_limited"),
+        (lambda s: s.fail_with(500), "server_error"),
+        (lambda s: s.fail_with(503), "server_error"),
+        (lambda s: s.respond_slowly(3.0, json.dumps(AI_JSON)), "timeout"),
+        (lambda s: s.reply_with("Great job! 9/10"), "malformed"),
+        (lambda s: s.reply_with('{"score": 150, "strengths": [], "improvements": []}'), "malformed"),
+        (lambda s: s.reply_with('```json\n{"score": 80}\n```'), "malformed"),
+    ],
+)
 def test_failures_fall_back_to_the_local_score_and_say_so(session, lesson, fake_openai, setup, reason):
     setup(fake_openai)
 
@@ -149,8 +170,14 @@ def test_the_milestone_uses_the_ai_score_when_configured(session, fake_openai):
     session.flush()
     fake_openai.reply_with(json.dumps({**AI_JSON, "score": 93}))
 
-    result = submit_milestone(session=session, user_id=user.id, level_id=level.id, transcript=GOOD_SPEECH,
-                              idempotency_key="ai-milestone-1", feedback_client=_client(fake_openai))
+    result = submit_milestone(
+        session=session,
+        user_id=user.id,
+        level_id=level.id,
+        transcript=GOOD_SPEECH,
+        idempotency_key="ai-milestone-1",
+        feedback_client=_client(fake_openai),
+    )
 
     assert result.passed and result.score == 93 and result.feedback["provider"] == "openai"
     assert "Name a date." in fake_openai.requests[0].body["instructions"]

@@ -51,9 +51,18 @@ def _count(session: Session, model) -> int:
 
 
 def _counts(session: Session) -> dict[str, int]:
-    return {m.__name__: _count(session, m) for m in (LessonStepResponse, ExerciseSubmission, LessonSession,
-                                                      RewardLedger, AnalyticsEvent, TelemetryEvent,
-                                                      LessonSessionContext)}
+    return {
+        m.__name__: _count(session, m)
+        for m in (
+            LessonStepResponse,
+            ExerciseSubmission,
+            LessonSession,
+            RewardLedger,
+            AnalyticsEvent,
+            TelemetryEvent,
+            LessonSessionContext,
+        )
+    }
 
 
 def _run_through(session: Session, user_id, lesson_id):
@@ -61,8 +70,16 @@ def _run_through(session: Session, user_id, lesson_id):
     results = []
     run = session.get(LessonSession, view.lesson_session_id)
     for index, step in enumerate(run.script):
-        results.append(answer_step(session=session, user_id=user_id, lesson_session_id=view.lesson_session_id,
-                                   step_index=index, answer=passing_answer(step), duration_ms=1500))
+        results.append(
+            answer_step(
+                session=session,
+                user_id=user_id,
+                lesson_session_id=view.lesson_session_id,
+                step_index=index,
+                answer=passing_answer(step),
+                duration_ms=1500,
+            )
+        )
     return view, results
 
 
@@ -70,12 +87,24 @@ def _run_through(session: Session, user_id, lesson_id):
 def lesson(session):
     module = make_module(session)
     block = make_block(session, module, title="Hooks", summary="Open with a hook.", body="Skip the warm-up.")
-    steps = [{"kind": "reading", "title": "Read", "knowledge_block": block.key},
-             {"kind": "speaking", "title": "Say it", "prompt": "Pitch one change to your team.",
-              "target_seconds": 20, "rubric": ["Message stated clearly"]},
-             {"kind": "writing", "title": "Write it", "prompt": "Write your one message.", "min_words": 6,
-              "rubric": ["States a benefit"]},
-             {"kind": "reflection", "title": "Reflect", "prompt": "What will you change?"}]
+    steps = [
+        {"kind": "reading", "title": "Read", "knowledge_block": block.key},
+        {
+            "kind": "speaking",
+            "title": "Say it",
+            "prompt": "Pitch one change to your team.",
+            "target_seconds": 20,
+            "rubric": ["Message stated clearly"],
+        },
+        {
+            "kind": "writing",
+            "title": "Write it",
+            "prompt": "Write your one message.",
+            "min_words": 6,
+            "rubric": ["States a benefit"],
+        },
+        {"kind": "reflection", "title": "Reflect", "prompt": "What will you change?"},
+    ]
     return make_lesson(session, module, steps=steps, xp_reward=20)
 
 
@@ -86,8 +115,14 @@ def test_start_then_resume_after_a_restart_returns_the_same_run_at_the_same_step
     assert view.step.kind == "reading" and view.step.knowledge["title"] == "Hooks"
     run = session.get(LessonSession, view.lesson_session_id)
     assert run.script == lesson.steps and run.script is not lesson.steps
-    answer_step(session=session, user_id=user.id, lesson_session_id=view.lesson_session_id, step_index=0,
-                answer={"acknowledged": True}, duration_ms=100)
+    answer_step(
+        session=session,
+        user_id=user.id,
+        lesson_session_id=view.lesson_session_id,
+        step_index=0,
+        answer={"acknowledged": True},
+        duration_ms=100,
+    )
     session.commit()  # the test's outer transaction still rolls everything back
 
     # A "restart": a new Session object on the same connection, nothing carried over in memory.
@@ -105,7 +140,9 @@ def test_a_seeded_module_a_lesson_runs_to_completion_and_pays_once(session):
     run_seed(session)
     user = make_user(session)
     lesson = session.execute(
-        select(Lesson).join(Module, Module.id == Lesson.module_id).join(Level, Level.id == Module.level_id)
+        select(Lesson)
+        .join(Module, Module.id == Lesson.module_id)
+        .join(Level, Level.id == Module.level_id)
         .where(Level.number == 1, Module.code == "A", Lesson.order == 1)
     ).scalar_one()
     view, results = _run_through(session, user.id, lesson.id)
@@ -120,8 +157,15 @@ def test_a_seeded_module_a_lesson_runs_to_completion_and_pays_once(session):
 
     run = session.get(LessonSession, view.lesson_session_id)
     assert run.state == "completed" and run.completed_at is not None
-    responses = session.execute(select(LessonStepResponse).where(LessonStepResponse.lesson_session_id == run.id)
-                                .order_by(LessonStepResponse.step_index)).scalars().all()
+    responses = (
+        session.execute(
+            select(LessonStepResponse)
+            .where(LessonStepResponse.lesson_session_id == run.id)
+            .order_by(LessonStepResponse.step_index)
+        )
+        .scalars()
+        .all()
+    )
     assert [r.step_kind for r in responses] == kinds
     subs = session.execute(select(ExerciseSubmission).where(ExerciseSubmission.lesson_session_id == run.id)).scalars()
     subs = list(subs)
@@ -145,8 +189,9 @@ def test_running_a_lesson_twice_pays_its_xp_once(session, lesson):
     second, again = _run_through(session, user.id, lesson.id)
     assert second.lesson_session_id != first.lesson_session_id
     assert again[-1].completed and again[-1].xp_awarded == 0
-    rows = session.execute(select(func.count()).where(RewardLedger.user_id == user.id,
-                                                     RewardLedger.reason == "lesson_completed")).scalar_one()
+    rows = session.execute(
+        select(func.count()).where(RewardLedger.user_id == user.id, RewardLedger.reason == "lesson_completed")
+    ).scalar_one()
     assert rows == 1
     assert session.get(UserProfile, user.id).xp == ledger_totals(session=session, user_id=user.id)["xp"]
 
@@ -156,8 +201,14 @@ def test_only_the_owner_may_answer_or_abandon(session, lesson):
     view = start_or_resume_lesson(session=session, user_id=owner.id, lesson_id=lesson.id)
     before = _counts(session)
     with pytest.raises(ValidationError, match="not found"):
-        answer_step(session=session, user_id=stranger.id, lesson_session_id=view.lesson_session_id, step_index=0,
-                    answer={"acknowledged": True}, duration_ms=10)
+        answer_step(
+            session=session,
+            user_id=stranger.id,
+            lesson_session_id=view.lesson_session_id,
+            step_index=0,
+            answer={"acknowledged": True},
+            duration_ms=10,
+        )
     with pytest.raises(ValidationError, match="not found"):
         abandon_lesson(session=session, user_id=stranger.id, lesson_session_id=view.lesson_session_id)
     assert _counts(session) == before
@@ -169,12 +220,24 @@ def test_only_the_current_step_may_be_answered(session, lesson):
     view = start_or_resume_lesson(session=session, user_id=user.id, lesson_id=lesson.id)
     before = _counts(session)
     with pytest.raises(ValidationError, match="current step"):
-        answer_step(session=session, user_id=user.id, lesson_session_id=view.lesson_session_id, step_index=1,
-                    answer={"transcript": GOOD_SPEECH}, duration_ms=10)
+        answer_step(
+            session=session,
+            user_id=user.id,
+            lesson_session_id=view.lesson_session_id,
+            step_index=1,
+            answer={"transcript": GOOD_SPEECH},
+            duration_ms=10,
+        )
     for bad_index in (-1, 4, 99, "0", True, None):
         with pytest.raises(ValidationError, match="does not exist"):
-            answer_step(session=session, user_id=user.id, lesson_session_id=view.lesson_session_id,
-                        step_index=bad_index, answer={"acknowledged": True}, duration_ms=10)
+            answer_step(
+                session=session,
+                user_id=user.id,
+                lesson_session_id=view.lesson_session_id,
+                step_index=bad_index,
+                answer={"acknowledged": True},
+                duration_ms=10,
+            )
     assert _counts(session) == before
 
 
@@ -182,58 +245,115 @@ def test_a_retried_answer_returns_the_stored_result_and_counts_once(session, les
     user = make_user(session)
     view = start_or_resume_lesson(session=session, user_id=user.id, lesson_id=lesson.id)
     run_id = view.lesson_session_id
-    answer_step(session=session, user_id=user.id, lesson_session_id=run_id, step_index=0,
-                answer={"acknowledged": True}, duration_ms=10)
-    first = answer_step(session=session, user_id=user.id, lesson_session_id=run_id, step_index=1,
-                        answer={"transcript": GOOD_SPEECH}, duration_ms=10)
+    answer_step(
+        session=session,
+        user_id=user.id,
+        lesson_session_id=run_id,
+        step_index=0,
+        answer={"acknowledged": True},
+        duration_ms=10,
+    )
+    first = answer_step(
+        session=session,
+        user_id=user.id,
+        lesson_session_id=run_id,
+        step_index=1,
+        answer={"transcript": GOOD_SPEECH},
+        duration_ms=10,
+    )
     before = _counts(session)
-    again = answer_step(session=session, user_id=user.id, lesson_session_id=run_id, step_index=1,
-                        answer={"transcript": GOOD_SPEECH + "  "}, duration_ms=99)
+    again = answer_step(
+        session=session,
+        user_id=user.id,
+        lesson_session_id=run_id,
+        step_index=1,
+        answer={"transcript": GOOD_SPEECH + "  "},
+        duration_ms=99,
+    )
     assert again.replayed and not first.replayed
     assert (again.score, again.passed, again.next_step_index) == (first.score, True, 2)
     assert again.feedback["score"] == first.feedback["score"]
     assert _counts(session) == before
     with pytest.raises(ValidationError, match="already answered"):
-        answer_step(session=session, user_id=user.id, lesson_session_id=run_id, step_index=1,
-                    answer={"transcript": "A different answer entirely."}, duration_ms=10)
+        answer_step(
+            session=session,
+            user_id=user.id,
+            lesson_session_id=run_id,
+            step_index=1,
+            answer={"transcript": "A different answer entirely."},
+            duration_ms=10,
+        )
     assert _counts(session) == before
 
     # The last step completes the run; retrying it returns the stored completion (no second reward).
-    answer_step(session=session, user_id=user.id, lesson_session_id=run_id, step_index=2,
-                answer=passing_answer(lesson.steps[2]), duration_ms=10)
-    last = answer_step(session=session, user_id=user.id, lesson_session_id=run_id, step_index=3,
-                       answer={"text": "Slow down."}, duration_ms=10)
+    answer_step(
+        session=session,
+        user_id=user.id,
+        lesson_session_id=run_id,
+        step_index=2,
+        answer=passing_answer(lesson.steps[2]),
+        duration_ms=10,
+    )
+    last = answer_step(
+        session=session,
+        user_id=user.id,
+        lesson_session_id=run_id,
+        step_index=3,
+        answer={"text": "Slow down."},
+        duration_ms=10,
+    )
     done = _counts(session)
-    retried = answer_step(session=session, user_id=user.id, lesson_session_id=run_id, step_index=3,
-                          answer={"text": "Slow down."}, duration_ms=10)
+    retried = answer_step(
+        session=session,
+        user_id=user.id,
+        lesson_session_id=run_id,
+        step_index=3,
+        answer={"text": "Slow down."},
+        duration_ms=10,
+    )
     assert retried.replayed and retried.completed and retried.xp_awarded == last.xp_awarded == 20
     assert _counts(session) == done
 
 
-@pytest.mark.parametrize("answer", [
-    {},
-    None,
-    "just a string",
-    ["a", "list"],
-    {"transcript": ""},
-    {"transcript": "   \n "},
-    {"transcript": 12345},
-    {"transcript": None},
-    {"transcript": "x" * 1_000_001},
-    {"transcript": "fine", "audio_ref": "x" * 600},
-    {"transcript": "fine", "unexpected": True},
-    {"acknowledged": True},
-    {"transcript": "bad \x00 byte"},
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {},
+        None,
+        "just a string",
+        ["a", "list"],
+        {"transcript": ""},
+        {"transcript": "   \n "},
+        {"transcript": 12345},
+        {"transcript": None},
+        {"transcript": "x" * 1_000_001},
+        {"transcript": "fine", "audio_ref": "x" * 600},
+        {"transcript": "fine", "unexpected": True},
+        {"acknowledged": True},
+        {"transcript": "bad \x00 byte"},
+    ],
+)
 def test_bad_answers_are_refused_and_write_nothing(session, lesson, answer):
     user = make_user(session)
     view = start_or_resume_lesson(session=session, user_id=user.id, lesson_id=lesson.id)
-    answer_step(session=session, user_id=user.id, lesson_session_id=view.lesson_session_id, step_index=0,
-                answer={"acknowledged": True}, duration_ms=10)
+    answer_step(
+        session=session,
+        user_id=user.id,
+        lesson_session_id=view.lesson_session_id,
+        step_index=0,
+        answer={"acknowledged": True},
+        duration_ms=10,
+    )
     before = _counts(session)
     with pytest.raises(ValidationError) as caught:
-        answer_step(session=session, user_id=user.id, lesson_session_id=view.lesson_session_id, step_index=1,
-                    answer=answer, duration_ms=10)
+        answer_step(
+            session=session,
+            user_id=user.id,
+            lesson_session_id=view.lesson_session_id,
+            step_index=1,
+            answer=answer,
+            duration_ms=10,
+        )
     assert caught.value.message and "Traceback" not in caught.value.message
     assert _counts(session) == before
     assert session.get(LessonSession, view.lesson_session_id).step_index == 1
@@ -245,8 +365,14 @@ def test_bad_durations_are_refused(session, lesson, duration):
     view = start_or_resume_lesson(session=session, user_id=user.id, lesson_id=lesson.id)
     before = _counts(session)
     with pytest.raises(ValidationError, match="between 0 and 60 minutes"):
-        answer_step(session=session, user_id=user.id, lesson_session_id=view.lesson_session_id, step_index=0,
-                    answer={"acknowledged": True}, duration_ms=duration)
+        answer_step(
+            session=session,
+            user_id=user.id,
+            lesson_session_id=view.lesson_session_id,
+            step_index=0,
+            answer={"acknowledged": True},
+            duration_ms=duration,
+        )
     assert _counts(session) == before
 
 
@@ -254,15 +380,30 @@ def test_a_failed_exercise_keeps_the_step_and_cools_down(session, lesson):
     user = make_user(session)
     view = start_or_resume_lesson(session=session, user_id=user.id, lesson_id=lesson.id)
     run_id = view.lesson_session_id
-    answer_step(session=session, user_id=user.id, lesson_session_id=run_id, step_index=0,
-                answer={"acknowledged": True}, duration_ms=10)
-    failed = answer_step(session=session, user_id=user.id, lesson_session_id=run_id, step_index=1,
-                         answer={"transcript": POOR_SPEECH}, duration_ms=10)
+    answer_step(
+        session=session,
+        user_id=user.id,
+        lesson_session_id=run_id,
+        step_index=0,
+        answer={"acknowledged": True},
+        duration_ms=10,
+    )
+    failed = answer_step(
+        session=session,
+        user_id=user.id,
+        lesson_session_id=run_id,
+        step_index=1,
+        answer={"transcript": POOR_SPEECH},
+        duration_ms=10,
+    )
     assert not failed.passed and failed.score < PASS_MARK
     assert failed.next_step_index == 1 and failed.state == "in_progress"
     assert failed.cooldown_until is not None
-    assert timedelta(seconds=RETRY_COOLDOWN_SECONDS - 5) < failed.cooldown_until - utcnow() <= timedelta(
-        seconds=RETRY_COOLDOWN_SECONDS)
+    assert (
+        timedelta(seconds=RETRY_COOLDOWN_SECONDS - 5)
+        < failed.cooldown_until - utcnow()
+        <= timedelta(seconds=RETRY_COOLDOWN_SECONDS)
+    )
     view = start_or_resume_lesson(session=session, user_id=user.id, lesson_id=lesson.id)
     assert view.step_index == 1 and view.cooldown_until == failed.cooldown_until
     assert view.last_feedback["score"] == failed.score
@@ -270,27 +411,51 @@ def test_a_failed_exercise_keeps_the_step_and_cools_down(session, lesson):
 
     # Retrying the identical failed request is idempotent, not a second attempt.
     before = _counts(session)
-    replay = answer_step(session=session, user_id=user.id, lesson_session_id=run_id, step_index=1,
-                         answer={"transcript": POOR_SPEECH}, duration_ms=10)
+    replay = answer_step(
+        session=session,
+        user_id=user.id,
+        lesson_session_id=run_id,
+        step_index=1,
+        answer={"transcript": POOR_SPEECH},
+        duration_ms=10,
+    )
     assert replay.replayed and not replay.passed and replay.score == failed.score
     assert _counts(session) == before
 
     # A new attempt during the cooldown is refused, and changes nothing.
     with pytest.raises(ValidationError, match=r"try this step again in \d+ seconds"):
-        answer_step(session=session, user_id=user.id, lesson_session_id=run_id, step_index=1,
-                    answer={"transcript": GOOD_SPEECH}, duration_ms=10)
+        answer_step(
+            session=session,
+            user_id=user.id,
+            lesson_session_id=run_id,
+            step_index=1,
+            answer={"transcript": GOOD_SPEECH},
+            duration_ms=10,
+        )
     assert _counts(session) == before
 
     # Once the cooldown has passed, the learner may try again.
-    session.execute(update(LessonSessionContext).where(LessonSessionContext.user_id == user.id)
-                    .values(cooldown_until=utcnow() - timedelta(seconds=1)))
-    ok = answer_step(session=session, user_id=user.id, lesson_session_id=run_id, step_index=1,
-                     answer={"transcript": GOOD_SPEECH}, duration_ms=10)
+    session.execute(
+        update(LessonSessionContext)
+        .where(LessonSessionContext.user_id == user.id)
+        .values(cooldown_until=utcnow() - timedelta(seconds=1))
+    )
+    ok = answer_step(
+        session=session,
+        user_id=user.id,
+        lesson_session_id=run_id,
+        step_index=1,
+        answer={"transcript": GOOD_SPEECH},
+        duration_ms=10,
+    )
     assert ok.passed and ok.next_step_index == 2
     context = session.execute(select(LessonSessionContext).where(LessonSessionContext.user_id == user.id)).scalar_one()
     assert context.attempts == 1
-    stages = session.execute(select(ExerciseSubmission.stage).where(ExerciseSubmission.lesson_session_id == run_id)
-                             ).scalars().all()
+    stages = (
+        session.execute(select(ExerciseSubmission.stage).where(ExerciseSubmission.lesson_session_id == run_id))
+        .scalars()
+        .all()
+    )
     assert sorted(stages) == ["reading", "speaking", "speaking"]
 
 
@@ -299,12 +464,19 @@ def test_abandoned_and_completed_runs_refuse_answers(session, lesson):
     view = start_or_resume_lesson(session=session, user_id=user.id, lesson_id=lesson.id)
     abandoned = abandon_lesson(session=session, user_id=user.id, lesson_session_id=view.lesson_session_id)
     assert abandoned.state == "abandoned" and abandoned.step is None
-    assert abandon_lesson(session=session, user_id=user.id, lesson_session_id=view.lesson_session_id).state == \
-        "abandoned"
+    assert (
+        abandon_lesson(session=session, user_id=user.id, lesson_session_id=view.lesson_session_id).state == "abandoned"
+    )
     before = _counts(session)
     with pytest.raises(IllegalTransition, match="stopped"):
-        answer_step(session=session, user_id=user.id, lesson_session_id=view.lesson_session_id, step_index=0,
-                    answer={"acknowledged": True}, duration_ms=10)
+        answer_step(
+            session=session,
+            user_id=user.id,
+            lesson_session_id=view.lesson_session_id,
+            step_index=0,
+            answer={"acknowledged": True},
+            duration_ms=10,
+        )
     assert _counts(session) == before
 
     fresh = start_or_resume_lesson(session=session, user_id=user.id, lesson_id=lesson.id)
@@ -330,39 +502,62 @@ def test_unknown_and_locked_lessons_cannot_start(session):
 
 def test_stakes_are_chosen_once_and_personalise_the_exercise_prompts(session, lesson):
     user = make_user(session)
-    first = get_or_choose_stakes(session=session, user_id=user.id, module_id=lesson.module_id,
-                                 scenario="Asking the board for a budget", audience="The board",
-                                 stakes="Two new hires")
-    second = get_or_choose_stakes(session=session, user_id=user.id, module_id=lesson.module_id,
-                                  scenario="Something else", audience="", stakes="")
+    first = get_or_choose_stakes(
+        session=session,
+        user_id=user.id,
+        module_id=lesson.module_id,
+        scenario="Asking the board for a budget",
+        audience="The board",
+        stakes="Two new hires",
+    )
+    second = get_or_choose_stakes(
+        session=session, user_id=user.id, module_id=lesson.module_id, scenario="Something else", audience="", stakes=""
+    )
     assert second.id == first.id and second.scenario == "Asking the board for a budget"
     assert session.execute(select(func.count()).where(StakesMap.user_id == user.id)).scalar_one() == 1
     assert get_stakes(session=session, user_id=user.id, module_id=lesson.module_id).id == first.id
 
     view = start_or_resume_lesson(session=session, user_id=user.id, lesson_id=lesson.id)
     assert "Asking the board" not in view.step.prompt  # a reading step is not personalised
-    answer_step(session=session, user_id=user.id, lesson_session_id=view.lesson_session_id, step_index=0,
-                answer={"acknowledged": True}, duration_ms=10)
+    answer_step(
+        session=session,
+        user_id=user.id,
+        lesson_session_id=view.lesson_session_id,
+        step_index=0,
+        answer={"acknowledged": True},
+        duration_ms=10,
+    )
     view = start_or_resume_lesson(session=session, user_id=user.id, lesson_id=lesson.id)
     assert view.step.prompt.startswith("Pitch one change to your team.")
     assert "Asking the board for a budget" in view.step.prompt and "Two new hires" in view.step.prompt
-    answer_step(session=session, user_id=user.id, lesson_session_id=view.lesson_session_id, step_index=1,
-                answer={"transcript": GOOD_SPEECH}, duration_ms=10)
-    prompt = session.execute(select(ExerciseSubmission.payload).where(ExerciseSubmission.stage == "speaking",
-                                                                      ExerciseSubmission.user_id == user.id)
-                             ).scalar_one()["prompt"]
+    answer_step(
+        session=session,
+        user_id=user.id,
+        lesson_session_id=view.lesson_session_id,
+        step_index=1,
+        answer={"transcript": GOOD_SPEECH},
+        duration_ms=10,
+    )
+    prompt = session.execute(
+        select(ExerciseSubmission.payload).where(
+            ExerciseSubmission.stage == "speaking", ExerciseSubmission.user_id == user.id
+        )
+    ).scalar_one()["prompt"]
     assert "Asking the board for a budget" in prompt
 
 
 def test_bad_stakes_are_refused(session, lesson):
     user = make_user(session)
     with pytest.raises(ValidationError, match="scenario"):
-        get_or_choose_stakes(session=session, user_id=user.id, module_id=lesson.module_id, scenario="  ",
-                             audience="", stakes="")
+        get_or_choose_stakes(
+            session=session, user_id=user.id, module_id=lesson.module_id, scenario="  ", audience="", stakes=""
+        )
     with pytest.raises(ValidationError, match="500"):
-        get_or_choose_stakes(session=session, user_id=user.id, module_id=lesson.module_id, scenario="x" * 501,
-                             audience="", stakes="")
+        get_or_choose_stakes(
+            session=session, user_id=user.id, module_id=lesson.module_id, scenario="x" * 501, audience="", stakes=""
+        )
     with pytest.raises(ValidationError, match="module"):
-        get_or_choose_stakes(session=session, user_id=user.id, module_id=lesson.id, scenario="A pitch",
-                             audience="", stakes="")
+        get_or_choose_stakes(
+            session=session, user_id=user.id, module_id=lesson.id, scenario="A pitch", audience="", stakes=""
+        )
     assert session.execute(select(func.count()).where(StakesMap.user_id == user.id)).scalar_one() == 0

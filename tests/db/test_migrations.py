@@ -56,19 +56,46 @@ def test_0003_moves_stored_keys_and_resolves_duplicate_active_visits():
             user, other = make_user(session, recording_consent=None), make_user(session, recording_consent=None)
             level, venue = make_level(session), make_venue(session)
             ids = {name: uuid.uuid4() for name in ("kept", "long", "dup1", "dup2", "old", "new", "done")}
-            attempt = text("INSERT INTO milestone_attempts (id, user_id, level_id, transcript, rubric_scores, score, "
-                           "passed) VALUES (:id, :user_id, :level_id, '', CAST(:scores AS jsonb), 50, false)")
-            for name, user_id, key in (("kept", user.id, "key-kept-01"), ("long", user.id, "k" * 80),
-                                       ("dup1", other.id, "key-twice-1"), ("dup2", other.id, "key-twice-1")):
-                session.execute(attempt, {"id": ids[name], "user_id": user_id, "level_id": level.id,
-                                          "scores": json.dumps({"idempotency_key": key})})
-            visit = text("INSERT INTO venue_entries (id, user_id, venue_id, status, step_index, tickets_spent, "
-                         "xp_awarded, coins_awarded, started_at, finished_at) VALUES (:id, :user_id, :venue_id, "
-                         ":status, 0, 0, 0, 0, now() - CAST(:ago AS interval), :finished)")
-            for name, status, ago in (("old", "active", "2 hours"), ("new", "active", "1 hour"),
-                                      ("done", "finished", "3 hours")):
-                session.execute(visit, {"id": ids[name], "user_id": user.id, "venue_id": venue.id, "status": status,
-                                        "ago": ago, "finished": None if status == "active" else utcnow()})
+            attempt = text(
+                "INSERT INTO milestone_attempts (id, user_id, level_id, transcript, rubric_scores, score, "
+                "passed) VALUES (:id, :user_id, :level_id, '', CAST(:scores AS jsonb), 50, false)"
+            )
+            for name, user_id, key in (
+                ("kept", user.id, "key-kept-01"),
+                ("long", user.id, "k" * 80),
+                ("dup1", other.id, "key-twice-1"),
+                ("dup2", other.id, "key-twice-1"),
+            ):
+                session.execute(
+                    attempt,
+                    {
+                        "id": ids[name],
+                        "user_id": user_id,
+                        "level_id": level.id,
+                        "scores": json.dumps({"idempotency_key": key}),
+                    },
+                )
+            visit = text(
+                "INSERT INTO venue_entries (id, user_id, venue_id, status, step_index, tickets_spent, "
+                "xp_awarded, coins_awarded, started_at, finished_at) VALUES (:id, :user_id, :venue_id, "
+                ":status, 0, 0, 0, 0, now() - CAST(:ago AS interval), :finished)"
+            )
+            for name, status, ago in (
+                ("old", "active", "2 hours"),
+                ("new", "active", "1 hour"),
+                ("done", "finished", "3 hours"),
+            ):
+                session.execute(
+                    visit,
+                    {
+                        "id": ids[name],
+                        "user_id": user.id,
+                        "venue_id": venue.id,
+                        "status": status,
+                        "ago": ago,
+                        "finished": None if status == "active" else utcnow(),
+                    },
+                )
             session.commit()
 
         command.upgrade(config, "0003")
@@ -80,13 +107,23 @@ def test_0003_moves_stored_keys_and_resolves_duplicate_active_visits():
         assert statuses == {ids["old"]: "abandoned", ids["new"]: "active", ids["done"]: "finished"}
 
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO milestone_attempts (id, user_id, level_id, idempotency_key, transcript, "
-                              "score, passed) VALUES (:id, :user_id, :level_id, 'key-after-03', '', 50, false)"),
-                         {"id": uuid.uuid4(), "user_id": user.id, "level_id": level.id})
+            conn.execute(
+                text(
+                    "INSERT INTO milestone_attempts (id, user_id, level_id, idempotency_key, transcript, "
+                    "score, passed) VALUES (:id, :user_id, :level_id, 'key-after-03', '', 50, false)"
+                ),
+                {"id": uuid.uuid4(), "user_id": user.id, "level_id": level.id},
+            )
         command.downgrade(config, "0002")
         with engine.connect() as conn:
-            stored = conn.execute(text("SELECT rubric_scores ->> 'idempotency_key' FROM milestone_attempts "
-                                       "WHERE user_id = :user_id"), {"user_id": user.id}).scalars().all()
+            stored = (
+                conn.execute(
+                    text("SELECT rubric_scores ->> 'idempotency_key' FROM milestone_attempts WHERE user_id = :user_id"),
+                    {"user_id": user.id},
+                )
+                .scalars()
+                .all()
+            )
         # 0002 looks keys up in rubric_scores: a key stored by 0003's code is copied back there.
         assert sorted(stored) == sorted(["key-kept-01", "k" * 80, "key-after-03"])
     finally:

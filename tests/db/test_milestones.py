@@ -33,8 +33,7 @@ TALK = (
 
 
 def _local_score(text: str = TALK) -> int:
-    return score_locally(text, kind="speaking", rubric=MILESTONE_RUBRIC,
-                         target_seconds=MILESTONE_TARGET_SECONDS).score
+    return score_locally(text, kind="speaking", rubric=MILESTONE_RUBRIC, target_seconds=MILESTONE_TARGET_SECONDS).score
 
 
 @pytest.fixture
@@ -53,8 +52,9 @@ def _attempts(session, user_id) -> int:
 
 
 def _submit(session, user, level, key, text=TALK, **extra):
-    return submit_milestone(session=session, user_id=user.id, level_id=level.id, transcript=text,
-                            idempotency_key=key, **extra)
+    return submit_milestone(
+        session=session, user_id=user.id, level_id=level.id, transcript=text, idempotency_key=key, **extra
+    )
 
 
 def test_a_first_pass_pays_once(session, ready):
@@ -72,8 +72,9 @@ def test_a_first_pass_pays_once(session, ready):
     again = _submit(session, user, level, "attempt-0002")
     assert again.passed and again.rewards == {}
     assert ledger_totals(session=session, user_id=user.id) == {"xp": 200, "coins": 100, "tickets": 3}
-    rows = session.execute(select(func.count()).where(RewardLedger.user_id == user.id,
-                                                     RewardLedger.reason == "milestone_passed")).scalar_one()
+    rows = session.execute(
+        select(func.count()).where(RewardLedger.user_id == user.id, RewardLedger.reason == "milestone_passed")
+    ).scalar_one()
     assert rows == 3
     stored = session.get(MilestoneAttempt, first.attempt_id)
     assert stored.audio_ref == "milestones/u1/talk.webm" and stored.transcript == TALK
@@ -90,8 +91,10 @@ def test_a_retried_request_returns_the_stored_attempt(session, ready):
     stored = session.get(MilestoneAttempt, first.attempt_id)
     assert stored.idempotency_key == "same-key-123" and "idempotency_key" not in stored.rubric_scores
     profile = session.get(UserProfile, user.id)
-    assert (profile.xp, profile.coins) == (ledger_totals(session=session, user_id=user.id)["xp"],
-                                           ledger_totals(session=session, user_id=user.id)["coins"])
+    assert (profile.xp, profile.coins) == (
+        ledger_totals(session=session, user_id=user.id)["xp"],
+        ledger_totals(session=session, user_id=user.id)["coins"],
+    )
 
 
 def test_a_retry_that_misses_the_stored_key_is_stopped_by_the_constraint(session, ready, monkeypatch):
@@ -114,8 +117,11 @@ def test_a_retry_that_misses_the_stored_key_is_stopped_by_the_constraint(session
     assert second.replayed and second.attempt_id == first.attempt_id and second.rewards == first.rewards
     assert _attempts(session, user.id) == 1
     assert ledger_totals(session=session, user_id=user.id) == {"xp": 200, "coins": 100, "tickets": 3}
-    events = session.execute(select(func.count()).where(AnalyticsEvent.user_id == user.id,
-                                                        AnalyticsEvent.event_type == "milestone_submitted"))
+    events = session.execute(
+        select(func.count()).where(
+            AnalyticsEvent.user_id == user.id, AnalyticsEvent.event_type == "milestone_submitted"
+        )
+    )
     assert events.scalar_one() == 1
 
 
@@ -143,8 +149,11 @@ def test_a_failed_attempt_cools_down_before_a_retry(session, ready):
         _submit(session, user, level, "failed-0002")
     assert _attempts(session, user.id) == 1
 
-    session.execute(update(MilestoneAttempt).where(MilestoneAttempt.id == failed.attempt_id)
-                    .values(created_at=MilestoneAttempt.created_at - timedelta(minutes=11)))
+    session.execute(
+        update(MilestoneAttempt)
+        .where(MilestoneAttempt.id == failed.attempt_id)
+        .values(created_at=MilestoneAttempt.created_at - timedelta(minutes=11))
+    )
     level.milestone_threshold = _local_score()
     session.add(level)
     session.flush()
@@ -162,15 +171,18 @@ def test_the_milestone_needs_every_module_completed(session):
     assert _attempts(session, user.id) == 0
 
 
-@pytest.mark.parametrize("field, values, message", [
-    ("transcript", {"text": ""}, "is empty"),
-    ("transcript", {"text": 42}, "must be text"),
-    ("transcript", {"text": "x" * 10_001}, "limit is 10,000"),
-    ("key", {"key": "short"}, "request key"),
-    ("key", {"key": "has spaces in it"}, "request key"),
-    ("key", {"key": "k" * 65}, "request key"),
-    ("audio", {"audio_ref": "../secret"}, "recording reference"),
-])
+@pytest.mark.parametrize(
+    "field, values, message",
+    [
+        ("transcript", {"text": ""}, "is empty"),
+        ("transcript", {"text": 42}, "must be text"),
+        ("transcript", {"text": "x" * 10_001}, "limit is 10,000"),
+        ("key", {"key": "short"}, "request key"),
+        ("key", {"key": "has spaces in it"}, "request key"),
+        ("key", {"key": "k" * 65}, "request key"),
+        ("audio", {"audio_ref": "../secret"}, "recording reference"),
+    ],
+)
 def test_bad_input_is_refused_and_stores_nothing(session, ready, field, values, message):
     user, level = ready
     key = values.pop("key", "valid-key-001")
@@ -189,5 +201,6 @@ def test_a_64_character_key_is_accepted(session, ready):
 def test_an_unknown_level_is_refused(session, ready):
     user, _ = ready
     with pytest.raises(ValidationError, match="level does not exist"):
-        submit_milestone(session=session, user_id=user.id, level_id=user.id, transcript=TALK,
-                         idempotency_key="unknown-level-1")
+        submit_milestone(
+            session=session, user_id=user.id, level_id=user.id, transcript=TALK, idempotency_key="unknown-level-1"
+        )

@@ -115,8 +115,7 @@ def _session_token(response) -> str:
     """The new session's token, from the HttpOnly cookie the callback set on its redirect home."""
     assert response.status_code == 303
     assert _location(response) == f"{frontend_url()}/home"
-    cookie = next(value for value in response.headers.get_list("set-cookie")
-                  if value.startswith(f"{SESSION_COOKIE}="))
+    cookie = next(value for value in response.headers.get_list("set-cookie") if value.startswith(f"{SESSION_COOKIE}="))
     for flag in ("httponly", "samesite=lax", "path=/"):
         assert flag in cookie.lower()
     return cookie.split(";", 1)[0].split("=", 1)[1]
@@ -149,9 +148,13 @@ def test_a_new_user_signs_in_and_gets_an_httponly_session_cookie(api, session):
     assert user.email_verified is True and user.display_name == f"Test {login}"
     identity = session.execute(select(OAuthIdentity).where(OAuthIdentity.user_id == user.id)).scalar_one()
     assert (identity.provider, identity.subject) == ("oidc", login)
-    events = session.execute(
-        select(AnalyticsEvent).where(AnalyticsEvent.user_id == user.id, AnalyticsEvent.event_type == "login")
-    ).scalars().all()
+    events = (
+        session.execute(
+            select(AnalyticsEvent).where(AnalyticsEvent.user_id == user.id, AnalyticsEvent.event_type == "login")
+        )
+        .scalars()
+        .all()
+    )
     assert [event.event_data for event in events] == [{"method": "oidc"}]
 
     assert token and resolve_session(session=session, token=token).user_id == user.id
@@ -161,9 +164,9 @@ def test_the_same_subject_signs_in_to_the_same_account(api, session):
     login = _login_name()
     first = _session_token(_sign_in(api, login))
     second = _session_token(_sign_in(api, login))
-    assert resolve_session(session=session, token=first).user_id == resolve_session(
-        session=session, token=second
-    ).user_id
+    assert (
+        resolve_session(session=session, token=first).user_id == resolve_session(session=session, token=second).user_id
+    )
     count = session.execute(select(OAuthIdentity).where(OAuthIdentity.subject == login)).scalars().all()
     assert len(count) == 1
 

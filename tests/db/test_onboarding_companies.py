@@ -12,15 +12,21 @@ from speakpro.services.accounts import companies, onboarding
 from speakpro.services.validation import ValidationError
 from tests.factories import make_company, make_user
 
-FORM = {"job_role": "Account executive", "audience": "Prospective customers",
-        "main_goal": "Handle objections calmly", "practice_for": "Sales conversations",
-        "comfort_speaking": "2", "comfort_selling": "4"}
+FORM = {
+    "job_role": "Account executive",
+    "audience": "Prospective customers",
+    "main_goal": "Handle objections calmly",
+    "practice_for": "Sales conversations",
+    "comfort_speaking": "2",
+    "comfort_selling": "4",
+}
 
 
 def test_onboarding_saves_the_persona_and_logs_events(session):
     user = make_user(session)
-    variant = onboarding.complete_onboarding(session=session, user_id=user.id,
-                                             persona=onboarding.validate_persona(FORM))
+    variant = onboarding.complete_onboarding(
+        session=session, user_id=user.id, persona=onboarding.validate_persona(FORM)
+    )
     profile = session.get(UserProfile, user.id)
     session.refresh(profile)
     assert profile.onboarding_completed and profile.comfort_selling == 4 and profile.ab_variant == variant
@@ -30,8 +36,15 @@ def test_onboarding_saves_the_persona_and_logs_events(session):
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("job_role", ""), ("job_role", "x" * 1_000_000), ("audience", "Martians"), ("main_goal", "<script>"),
-     ("practice_for", ""), ("comfort_speaking", "6"), ("comfort_selling", "lots")],
+    [
+        ("job_role", ""),
+        ("job_role", "x" * 1_000_000),
+        ("audience", "Martians"),
+        ("main_goal", "<script>"),
+        ("practice_for", ""),
+        ("comfort_speaking", "6"),
+        ("comfort_selling", "lots"),
+    ],
 )
 def test_bad_persona_input_is_refused(field, value):
     with pytest.raises(ValidationError) as caught:
@@ -45,8 +58,11 @@ def test_ab_variant_is_deterministic_and_recorded_once(session):
     assert {onboarding.ab_variant_for(i) for i in ids} == {"A", "B"}
     user = make_user(session)
     first = onboarding.assign_variant(session=session, user_id=user.id)
-    session.execute(UserProfile.__table__.update().where(UserProfile.user_id == user.id).values(
-        ab_variant="B" if first == "A" else "A"))
+    session.execute(
+        UserProfile.__table__.update()
+        .where(UserProfile.user_id == user.id)
+        .values(ab_variant="B" if first == "A" else "A")
+    )
     # A later assignment keeps what was recorded (the experiment never reshuffles a learner).
     assert onboarding.assign_variant(session=session, user_id=user.id) != first
 
@@ -57,8 +73,7 @@ def test_company_codes_grant_their_roles(session):
     assert company.slug == "acme-speaking-co" and company.join_code != company.manager_invite_code
     learner, manager = make_user(session), make_user(session)
     assert companies.join_company(session=session, user_id=learner.id, code=company.join_code.lower())[1] == "learner"
-    assert companies.join_company(session=session, user_id=manager.id, code=company.manager_invite_code)[1] == \
-        "manager"
+    assert companies.join_company(session=session, user_id=manager.id, code=company.manager_invite_code)[1] == "manager"
     with pytest.raises(ValidationError, match="already exists"):
         companies.create_company(session=session, actor_id=admin.id, name="acme speaking co")
 

@@ -87,8 +87,13 @@ def media(tmp_path):
 
 
 def _topic(session, **values) -> Topic:
-    defaults = {"slug": f"cold-call-{uuid.uuid4().hex[:8]}", "title": "Cold Call Opener", "difficulty": "beginner",
-                "prompt_hint": HINT, "partner_role": PARTNER_ROLE}
+    defaults = {
+        "slug": f"cold-call-{uuid.uuid4().hex[:8]}",
+        "title": "Cold Call Opener",
+        "difficulty": "beginner",
+        "prompt_hint": HINT,
+        "partner_role": PARTNER_ROLE,
+    }
     topic = Topic(**{**defaults, **values})
     session.add(topic)
     session.flush()
@@ -96,8 +101,13 @@ def _topic(session, **values) -> Topic:
 
 
 def _learner(session, company=None):
-    return make_user(session, company, job_role="Account executive", audience="Operations managers",
-                     main_goal="Book more discovery calls")
+    return make_user(
+        session,
+        company,
+        job_role="Account executive",
+        audience="Operations managers",
+        main_goal="Book more discovery calls",
+    )
 
 
 def _start(session, user, mode="realtime", topic=None):
@@ -123,21 +133,24 @@ def _backdate(session, practice_id, seconds: float) -> None:
     """Make a session look as if it started `seconds` earlier."""
     shift = timedelta(seconds=seconds)
     session.execute(
-        update(PracticeSession).where(PracticeSession.id == uuid.UUID(str(practice_id)))
+        update(PracticeSession)
+        .where(PracticeSession.id == uuid.UUID(str(practice_id)))
         .values(started_at=PracticeSession.started_at - shift, created_at=PracticeSession.created_at - shift)
     )
 
 
 def _row(session, practice_id) -> PracticeSession:
     return session.execute(
-        select(PracticeSession).where(PracticeSession.id == uuid.UUID(str(practice_id)))
+        select(PracticeSession)
+        .where(PracticeSession.id == uuid.UUID(str(practice_id)))
         .execution_options(populate_existing=True)
     ).scalar_one()
 
 
 def _mint(session, user, view, client, **kwargs):
-    return mint_client_secret(session=session, user_id=user.id, practice_session_id=view.id, client=client,
-                              model=MODEL, **kwargs)
+    return mint_client_secret(
+        session=session, user_id=user.id, practice_session_id=view.id, client=client, model=MODEL, **kwargs
+    )
 
 
 def _secrets(session, view) -> int:
@@ -156,7 +169,12 @@ def test_list_topics_shows_active_topics_only(session):
     assert str(shown.id) in topics and str(hidden.id) not in topics
     view = topics[str(shown.id)]
     assert (view.slug, view.title, view.difficulty, view.category, view.prompt_hint) == (
-        shown.slug, "Negotiate renewal", "advanced", "negotiation", HINT)
+        shown.slug,
+        "Negotiate renewal",
+        "advanced",
+        "negotiation",
+        HINT,
+    )
 
 
 def test_start_creates_an_active_session_with_its_transcript(session):
@@ -168,12 +186,21 @@ def test_start_creates_an_active_session_with_its_transcript(session):
 
     row = _row(session, view.id)
     assert (row.status, row.mode, row.title, row.company_id, row.topic_id) == (
-        "active", "solo", topic.title, company.id, topic.id)
+        "active",
+        "solo",
+        topic.title,
+        company.id,
+        topic.id,
+    )
     assert view.resumed is False and view.status == "active" and view.cap_at == row.started_at + timedelta(minutes=15)
     transcript = session.execute(select(Transcript).where(Transcript.session_id == row.id)).scalar_one()
     assert view.transcript_id == str(transcript.id) and transcript.finalized is False
-    assert count(session, AnalyticsEvent, AnalyticsEvent.user_id == user.id,
-                 AnalyticsEvent.event_type == "practice_started") == 1
+    assert (
+        count(
+            session, AnalyticsEvent, AnalyticsEvent.user_id == user.id, AnalyticsEvent.event_type == "practice_started"
+        )
+        == 1
+    )
 
 
 def test_a_learner_has_one_active_session(session):
@@ -183,8 +210,7 @@ def test_a_learner_has_one_active_session(session):
     again = _start(session, user, mode="solo")  # another topic and mode: the running session comes back
 
     assert again.id == first.id and again.resumed is True and again.mode == "realtime"
-    assert count(session, PracticeSession, PracticeSession.user_id == user.id,
-                 PracticeSession.status == "active") == 1
+    assert count(session, PracticeSession, PracticeSession.user_id == user.id, PracticeSession.status == "active") == 1
     # Another learner is not affected.
     assert _start(session, _learner(session)).id != first.id
 
@@ -200,16 +226,18 @@ def test_an_active_session_past_the_cap_is_expired_by_the_next_start(session):
     expired = _row(session, old.id)
     assert (expired.status, expired.failure_reason, expired.duration_seconds) == ("failed", "expired", 900)
     assert expired.ended_at is not None and expired.minute_cost == Decimal("15.0000")
-    assert count(session, PracticeSession, PracticeSession.user_id == user.id,
-                 PracticeSession.status == "active") == 1
+    assert count(session, PracticeSession, PracticeSession.user_id == user.id, PracticeSession.status == "active") == 1
 
 
-@pytest.mark.parametrize("mode, topic_id, field", [
-    ("video", None, "mode"),
-    ("realtime", "not-a-uuid", "topic"),
-    ("realtime", str(uuid.uuid4()), "topic"),
-    ("realtime", "inactive", "topic"),
-])
+@pytest.mark.parametrize(
+    "mode, topic_id, field",
+    [
+        ("video", None, "mode"),
+        ("realtime", "not-a-uuid", "topic"),
+        ("realtime", str(uuid.uuid4()), "topic"),
+        ("realtime", "inactive", "topic"),
+    ],
+)
 def test_start_refuses_bad_input_and_changes_nothing(session, mode, topic_id, field):
     user = _learner(session)
     if topic_id is None:
@@ -230,17 +258,30 @@ def test_start_refuses_bad_input_and_changes_nothing(session, mode, topic_id, fi
 def test_instructions_hold_the_role_the_persona_the_stakes_and_the_rules(session):
     user = _learner(session)
     topic = _topic(session)
-    stakes = get_or_choose_stakes(session=session, user_id=user.id, module_id=make_module(session).id,
-                                  scenario="Pitching our budget to the board", audience="The board",
-                                  stakes="Next year's team size")
+    stakes = get_or_choose_stakes(
+        session=session,
+        user_id=user.id,
+        module_id=make_module(session).id,
+        scenario="Pitching our budget to the board",
+        audience="The board",
+        stakes="Next year's team size",
+    )
     from speakpro.models import UserProfile
 
     profile = session.get(UserProfile, user.id)
 
     instructions = realtime_instructions(topic, profile, stakes)
 
-    for expected in (PARTNER_ROLE, HINT, "Account executive", "Operations managers", "Book more discovery calls",
-                     "Pitching our budget to the board", "The board", "Next year's team size"):
+    for expected in (
+        PARTNER_ROLE,
+        HINT,
+        "Account executive",
+        "Operations managers",
+        "Book more discovery calls",
+        "Pitching our budget to the board",
+        "The board",
+        "Next year's team size",
+    ):
         assert expected in instructions
     lowered = instructions.lower()
     assert "stay in your role" in lowered and "short" in lowered and "never reveal" in lowered
@@ -288,10 +329,12 @@ def test_the_database_holds_fingerprints_and_never_a_secret_value(session, realt
 
     assert first.value != renewal.value and _secrets(session, view) == 2
     session.flush()
-    columns = session.execute(text(
-        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' "
-        "AND data_type IN ('text', 'character varying', 'jsonb', 'json')"
-    )).all()
+    columns = session.execute(
+        text(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' "
+            "AND data_type IN ('text', 'character varying', 'jsonb', 'json')"
+        )
+    ).all()
     assert len(columns) > 20
     for value in (first.value, renewal.value, first.value.removeprefix("ek_test_")):
         for table, column in columns:
@@ -299,9 +342,9 @@ def test_the_database_holds_fingerprints_and_never_a_secret_value(session, realt
                 text(f'SELECT count(*) FROM "{table}" WHERE "{column}"::text LIKE :needle'), {"needle": f"%{value}%"}
             ).scalar_one()
             assert found == 0, f"a client secret value is stored in {table}.{column}"
-    fingerprints = set(session.execute(
-        select(ClientSecret.fingerprint).where(ClientSecret.session_id == uuid.UUID(view.id))
-    ).scalars())
+    fingerprints = set(
+        session.execute(select(ClientSecret.fingerprint).where(ClientSecret.session_id == uuid.UUID(view.id))).scalars()
+    )
     assert fingerprints == {hashlib.sha256(v.encode()).hexdigest() for v in (first.value, renewal.value)}
 
 
@@ -309,11 +352,15 @@ def test_only_the_owner_can_mint(session, realtime, client):
     owner = _learner(session)
     view = _start(session, owner)
 
-    for intruder_id, session_id in ((_learner(session).id, view.id), (owner.id, str(uuid.uuid4())),
-                                    (owner.id, "not-an-id")):
+    for intruder_id, session_id in (
+        (_learner(session).id, view.id),
+        (owner.id, str(uuid.uuid4())),
+        (owner.id, "not-an-id"),
+    ):
         with pytest.raises(ValidationError) as refused:
-            mint_client_secret(session=session, user_id=intruder_id, practice_session_id=session_id, client=client,
-                               model=MODEL)
+            mint_client_secret(
+                session=session, user_id=intruder_id, practice_session_id=session_id, client=client, model=MODEL
+            )
         assert refused.value.message == NOT_FOUND
 
     assert realtime.client_secret_requests == [] and _secrets(session, view) == 0
@@ -395,27 +442,50 @@ def test_minting_needs_an_active_realtime_session(session, realtime, client):
 
 
 def _quest_progress(session, user) -> int:
-    return session.execute(
-        select(DailyQuest.progress).where(DailyQuest.user_id == user.id, DailyQuest.quest_date == utc_today(),
-                                          DailyQuest.quest_type == "practice_session")
-    ).scalar_one_or_none() or 0
+    return (
+        session.execute(
+            select(DailyQuest.progress).where(
+                DailyQuest.user_id == user.id,
+                DailyQuest.quest_date == utc_today(),
+                DailyQuest.quest_type == "practice_session",
+            )
+        ).scalar_one_or_none()
+        or 0
+    )
 
 
 def test_end_sets_duration_cost_and_pending_and_pays_once(session):
     user = _learner(session)
     view = _start(session, user)
-    ingest_segments(session=session, user_id=user.id, practice_session_id=view.id, segments=[
-        {"sequence": 0, "speaker": "user", "text": "Hi, um, I'm calling about deliveries.", "start_ms": 0,
-         "end_ms": 2500, "is_final": True}])
+    ingest_segments(
+        session=session,
+        user_id=user.id,
+        practice_session_id=view.id,
+        segments=[
+            {
+                "sequence": 0,
+                "speaker": "user",
+                "text": "Hi, um, I'm calling about deliveries.",
+                "start_ms": 0,
+                "end_ms": 2500,
+                "is_final": True,
+            }
+        ],
+    )
     _backdate(session, view.id, 45)
 
     ended = end_practice(session=session, user_id=user.id, practice_session_id=view.id)
 
     assert (ended.status, ended.duration_seconds, ended.minute_cost, ended.processing_status) == (
-        "ended", 45, Decimal("0.7500"), "pending")
+        "ended",
+        45,
+        Decimal("0.7500"),
+        "pending",
+    )
     assert ended.ended_at is not None and ended.failure_reason is None
-    transcript = session.execute(select(Transcript).where(Transcript.session_id == uuid.UUID(view.id))
-                                 .execution_options(populate_existing=True)).scalar_one()
+    transcript = session.execute(
+        select(Transcript).where(Transcript.session_id == uuid.UUID(view.id)).execution_options(populate_existing=True)
+    ).scalar_one()
     assert transcript.finalized and transcript.content == "Learner: Hi, um, I'm calling about deliveries."
     assert ledger_totals(session=session, user_id=user.id)["xp"] == 10
     assert _quest_progress(session, user) == 1
@@ -437,12 +507,21 @@ def test_a_short_or_failed_session_pays_nothing(session):
     broken = _start(session, user)
     _backdate(session, broken.id, 120)
 
-    failed = end_practice(session=session, user_id=user.id, practice_session_id=broken.id, failed=True,
-                          reason="The connection\x00 to the partner dropped")
+    failed = end_practice(
+        session=session,
+        user_id=user.id,
+        practice_session_id=broken.id,
+        failed=True,
+        reason="The connection\x00 to the partner dropped",
+    )
 
     assert (short_end.status, short_end.duration_seconds, short_end.minute_cost) == ("ended", 10, Decimal("0.1667"))
     assert (failed.status, failed.failure_reason, failed.processing_status, failed.duration_seconds) == (
-        "failed", "The connection to the partner dropped", "failed", 120)
+        "failed",
+        "The connection to the partner dropped",
+        "failed",
+        120,
+    )
     assert failed.minute_cost == Decimal("2.0000")
     assert ledger_totals(session=session, user_id=user.id)["xp"] == 0 and _quest_progress(session, user) == 0
 
@@ -489,9 +568,14 @@ def test_a_sixteen_minute_session_is_refused_then_failed_by_the_cap(session, rea
 
     row = _row(session, view.id)
     assert (row.status, row.failure_reason, row.duration_seconds, row.processing_status) == (
-        "failed", "time limit", 900, "failed")
-    transcript = session.execute(select(Transcript).where(Transcript.session_id == row.id)
-                                 .execution_options(populate_existing=True)).scalar_one()
+        "failed",
+        "time limit",
+        900,
+        "failed",
+    )
+    transcript = session.execute(
+        select(Transcript).where(Transcript.session_id == row.id).execution_options(populate_existing=True)
+    ).scalar_one()
     assert transcript.finalized and transcript.content == "Learner: Hello there"
     for attempt in (
         lambda: ingest_segments(session=session, user_id=user.id, practice_session_id=view.id, segments=[late]),
@@ -538,10 +622,16 @@ def _attach(session, user, view, key, **values):
 
 
 def _recordings(session, view):
-    return session.execute(
-        select(AudioRecording).where(AudioRecording.session_id == uuid.UUID(view.id))
-        .order_by(AudioRecording.created_at).execution_options(populate_existing=True)
-    ).scalars().all()
+    return (
+        session.execute(
+            select(AudioRecording)
+            .where(AudioRecording.session_id == uuid.UUID(view.id))
+            .order_by(AudioRecording.created_at)
+            .execution_options(populate_existing=True)
+        )
+        .scalars()
+        .all()
+    )
 
 
 def test_a_recording_becomes_the_sessions_primary_recording(session, media):
@@ -553,7 +643,11 @@ def test_a_recording_becomes_the_sessions_primary_recording(session, media):
     again = _attach(session, user, view, key)  # a retried request
 
     assert (attached.storage_key, attached.mime_type, attached.size_bytes, attached.duration_seconds) == (
-        key, "audio/webm;codecs=opus", len(WEBM), 42.5)
+        key,
+        "audio/webm;codecs=opus",
+        len(WEBM),
+        42.5,
+    )
     assert attached.replaced_previous is False and again.id == attached.id
     [row] = _recordings(session, view)
     assert row.is_primary and row.user_id == user.id and row.deleted_at is None
@@ -593,8 +687,10 @@ def test_a_rolled_back_replacement_deletes_nothing(session, media):
     assert row.storage_key == first_key and row.is_primary
 
 
-@pytest.mark.parametrize("case", ["someone_elses_key", "missing_object", "bad_key", "wrong_mime", "bad_size",
-                                  "too_long", "someone_elses_session"])
+@pytest.mark.parametrize(
+    "case",
+    ["someone_elses_key", "missing_object", "bad_key", "wrong_mime", "bad_size", "too_long", "someone_elses_session"],
+)
 def test_bad_recordings_are_refused_and_change_nothing(session, media, case):
     user, other = _learner(session), _learner(session)
     view = _start(session, user)
@@ -660,21 +756,29 @@ def committed_learner(engine):
 def test_concurrent_starts_make_one_session_and_concurrent_ends_pay_once(engine, committed_learner):
     user_id, topic_id = committed_learner
 
-    starts = _in_parallel(engine, 8, lambda own: start_practice(session=own, user_id=user_id, topic_id=topic_id,
-                                                                  mode="realtime"))
+    starts = _in_parallel(
+        engine, 8, lambda own: start_practice(session=own, user_id=user_id, topic_id=topic_id, mode="realtime")
+    )
     assert len({v.id for v in starts}) == 1 and sum(not v.resumed for v in starts) == 1
     with Session(engine) as own:
         _backdate(own, starts[0].id, 60)
         own.commit()
-    ends = _in_parallel(engine, 8, lambda own: end_practice(session=own, user_id=user_id,
-                                                              practice_session_id=starts[0].id))
+    ends = _in_parallel(
+        engine, 8, lambda own: end_practice(session=own, user_id=user_id, practice_session_id=starts[0].id)
+    )
 
     assert {(e.status, e.duration_seconds) for e in ends} == {("ended", 60)}
     with Session(engine) as own:
         assert ledger_totals(session=own, user_id=user_id)["xp"] == 10
         assert count(own, RewardLedger, RewardLedger.user_id == user_id) == 1
-        assert own.execute(select(DailyQuest.progress).where(
-            DailyQuest.user_id == user_id, DailyQuest.quest_type == "practice_session")).scalar_one() == 1
+        assert (
+            own.execute(
+                select(DailyQuest.progress).where(
+                    DailyQuest.user_id == user_id, DailyQuest.quest_type == "practice_session"
+                )
+            ).scalar_one()
+            == 1
+        )
 
 
 def test_concurrent_batches_keep_one_speakers_finals_apart(engine, committed_learner):
@@ -689,8 +793,17 @@ def test_concurrent_batches_keep_one_speakers_finals_apart(engine, committed_lea
         with lock:
             first = next(counter) * 3
         # Three finals that all claim the same second: whichever batch lands first keeps it.
-        segments = [{"sequence": first + i, "speaker": "user", "text": f"words {first + i}", "start_ms": 1000,
-                     "end_ms": 2000, "is_final": True} for i in range(3)]
+        segments = [
+            {
+                "sequence": first + i,
+                "speaker": "user",
+                "text": f"words {first + i}",
+                "start_ms": 1000,
+                "end_ms": 2000,
+                "is_final": True,
+            }
+            for i in range(3)
+        ]
         return ingest_segments(session=own, user_id=user_id, practice_session_id=view.id, segments=segments)
 
     results = _in_parallel(engine, 8, batch)
@@ -698,8 +811,11 @@ def test_concurrent_batches_keep_one_speakers_finals_apart(engine, committed_lea
     assert sum(r.inserted for r in results) == 24
     with Session(engine) as own:
         c = TranscriptSegment.__table__.c
-        rows = own.execute(select(c.sequence, c.start_ms, c.end_ms).where(
-            c.transcript_id == uuid.UUID(view.transcript_id)).order_by(c.sequence)).all()
+        rows = own.execute(
+            select(c.sequence, c.start_ms, c.end_ms)
+            .where(c.transcript_id == uuid.UUID(view.transcript_id))
+            .order_by(c.sequence)
+        ).all()
     assert len(rows) == 24
     for earlier, later in zip(rows, rows[1:], strict=False):
         assert earlier.end_ms <= later.start_ms

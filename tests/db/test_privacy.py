@@ -62,15 +62,26 @@ from tests.signin import at_url, run, sign_in, token_of
 
 PASSWORD = "a sturdy passphrase"
 OGG = b"OggS\x00\x02" + bytes(range(256)) * 8
-PERSONA = {"job_role": "Account executive", "audience": "Prospective customers",
-           "main_goal": "Run confident discovery calls", "practice_for": "Sales conversations",
-           "comfort_speaking": "3", "comfort_selling": "3"}
+PERSONA = {
+    "job_role": "Account executive",
+    "audience": "Prospective customers",
+    "main_goal": "Run confident discovery calls",
+    "practice_for": "Sales conversations",
+    "comfort_speaking": "3",
+    "comfort_selling": "3",
+}
 BUCKET = "speakpro-privacy-test"
-DIALOGUE = [("ai", "Hello, this is Dana from Acme. How can I help?", 0, 3000),
-            ("user", "Hi Dana, I'm {name}. I noticed you are hiring new reps this quarter. "
-                     "How do you onboard them today?", 3500, 12000),
-            ("ai", "It takes three months.", 12500, 16000),
-            ("user", "We cut onboarding to six weeks. Would a demo next Tuesday work for you?", 16500, 26000)]
+DIALOGUE = [
+    ("ai", "Hello, this is Dana from Acme. How can I help?", 0, 3000),
+    (
+        "user",
+        "Hi Dana, I'm {name}. I noticed you are hiring new reps this quarter. How do you onboard them today?",
+        3500,
+        12000,
+    ),
+    ("ai", "It takes three months.", 12500, 16000),
+    ("user", "We cut onboarding to six weeks. Would a demo next Tuesday work for you?", 16500, 26000),
+]
 
 
 # ------------------------------------------------------------------------------------------------ storage
@@ -91,8 +102,13 @@ def s3_endpoint():
     try:
         import boto3
 
-        boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing",
-                     aws_secret_access_key="testing").create_bucket(Bucket=BUCKET)
+        boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        ).create_bucket(Bucket=BUCKET)
         yield endpoint
     finally:
         server.stop()
@@ -108,8 +124,13 @@ def storage(request, tmp_path):
     if request.param == "local":
         store = LocalStorage(tmp_path / "media", secret_key="x" * 40, base_url=lambda: "http://backend.test")
     else:
-        store = S3Storage(BUCKET, endpoint_url=request.getfixturevalue("s3_endpoint"), region="us-east-1",
-                          access_key_id="testing", secret_access_key="testing")
+        store = S3Storage(
+            BUCKET,
+            endpoint_url=request.getfixturevalue("s3_endpoint"),
+            region="us-east-1",
+            access_key_id="testing",
+            secret_access_key="testing",
+        )
     set_storage(store)
     yield store
     set_storage(None)
@@ -144,13 +165,21 @@ def _learner(session, company=None, *, name: str | None = None, password: str | 
     name = name or f"Zelda Quixote {token}"
     email = f"privacy-{token}@example.com"
     if password:
-        user = accounts.signup(session=session, email=email, password=password, display_name=name,
-                               join_code=company.join_code if company else "", user_agent="Firefox/Test")
+        user = accounts.signup(
+            session=session,
+            email=email,
+            password=password,
+            display_name=name,
+            join_code=company.join_code if company else "",
+            user_agent="Firefox/Test",
+        )
     else:
-        user = accounts.login_with_identity(session=session, provider="github", subject=f"gh-{token}", email=email,
-                                            email_verified=True, name=name)
+        user = accounts.login_with_identity(
+            session=session, provider="github", subject=f"gh-{token}", email=email, email_verified=True, name=name
+        )
         if company is not None:
             from speakpro.services.accounts import companies
+
             companies.join_company(session=session, user_id=user.id, code=company.join_code)
     onboarding.complete_onboarding(session=session, user_id=user.id, persona=onboarding.validate_persona(PERSONA))
     session.flush()
@@ -159,17 +188,41 @@ def _learner(session, company=None, *, name: str | None = None, password: str | 
 
 def _analysed_session(session, user, company, store, *, days_ago: int = 1, name: str = "") -> PracticeSession:
     started = utcnow() - timedelta(days=days_ago, minutes=3)
-    practice = make_practice_session(session, user, make_topic(session), status="ended", processing_status="pending",
-                                     started_at=started, ended_at=started + timedelta(minutes=2),
-                                     duration_seconds=120, company_id=company.id if company else None)
+    practice = make_practice_session(
+        session,
+        user,
+        make_topic(session),
+        status="ended",
+        processing_status="pending",
+        started_at=started,
+        ended_at=started + timedelta(minutes=2),
+        duration_seconds=120,
+        company_id=company.id if company else None,
+    )
     transcript = make_transcript(session, practice)
     for i, (speaker, words, start, end) in enumerate(DIALOGUE):
-        session.add(TranscriptSegment(transcript_id=transcript.id, sequence=i, speaker=speaker,
-                                      text=words.format(name=name or user.display_name), start_ms=start, end_ms=end,
-                                      is_final=True))
+        session.add(
+            TranscriptSegment(
+                transcript_id=transcript.id,
+                sequence=i,
+                speaker=speaker,
+                text=words.format(name=name or user.display_name),
+                start_ms=start,
+                end_ms=end,
+                is_final=True,
+            )
+        )
     key = _put(store, user.id)
-    session.add(AudioRecording(session_id=practice.id, user_id=user.id, storage_key=key, mime_type="audio/ogg",
-                               size_bytes=len(OGG), duration_seconds=120.0))
+    session.add(
+        AudioRecording(
+            session_id=practice.id,
+            user_id=user.id,
+            storage_key=key,
+            mime_type="audio/ogg",
+            size_bytes=len(OGG),
+            duration_seconds=120.0,
+        )
+    )
     session.add(ClientSecret(session_id=practice.id, fingerprint="f" * 64, expires_at=utcnow()))
     session.flush()
     outcome = analysis.analyse_session(session=session, practice_session_id=practice.id)
@@ -191,33 +244,66 @@ def _rich_learner(session, company, store):
     # A guided lesson with a recorded speaking answer, and the module's stakes and a cooldown.
     _level, modules, by_module = make_path(session, modules=1, lessons=1)
     lesson = by_module[modules[0].id][0]
-    stakes.get_or_choose_stakes(session=session, user_id=user.id, module_id=modules[0].id,
-                                scenario=f"Pitch to {user.display_name}'s board")
+    stakes.get_or_choose_stakes(
+        session=session, user_id=user.id, module_id=modules[0].id, scenario=f"Pitch to {user.display_name}'s board"
+    )
     view = lessons.start_or_resume_lesson(session=session, user_id=user.id, lesson_id=lesson.id)
-    lessons.answer_step(session=session, user_id=user.id, lesson_session_id=view.lesson_session_id, step_index=0,
-                        answer={"acknowledged": True}, duration_ms=1000)
+    lessons.answer_step(
+        session=session,
+        user_id=user.id,
+        lesson_session_id=view.lesson_session_id,
+        step_index=0,
+        answer={"acknowledged": True},
+        duration_ms=1000,
+    )
     lesson_key = _put(store, user.id)
     retention.record_upload(session=session, user_id=user.id, key=lesson_key)
-    lessons.answer_step(session=session, user_id=user.id, lesson_session_id=view.lesson_session_id, step_index=1,
-                        answer={"transcript": GOOD_SPEECH, "audio_ref": lesson_key}, duration_ms=20000)
+    lessons.answer_step(
+        session=session,
+        user_id=user.id,
+        lesson_session_id=view.lesson_session_id,
+        step_index=1,
+        answer={"transcript": GOOD_SPEECH, "audio_ref": lesson_key},
+        duration_ms=20000,
+    )
     session.add(LessonSessionContext(user_id=user.id, module_id=modules[0].id, attempts=1))
 
     # The milestone, the amphitheatre, a venue visit, a quest, a legacy attempt.
     milestone_key = _put(store, user.id)
-    session.add(MilestoneAttempt(user_id=user.id, level_id=make_level(session).id, audio_ref=milestone_key,
-                                 transcript=f"My name is {user.display_name}.", score=80, passed=True))
+    session.add(
+        MilestoneAttempt(
+            user_id=user.id,
+            level_id=make_level(session).id,
+            audio_ref=milestone_key,
+            transcript=f"My name is {user.display_name}.",
+            score=80,
+            passed=True,
+        )
+    )
     visit = amphitheatre.open_visit(session=session, user_id=user.id)
     amphitheatre_key = _put(store, user.id)
-    amphitheatre.submit_exercise(session=session, user_id=user.id, visit_id=visit.id, exercise_key=visit.next_key,
-                                 audio_ref=amphitheatre_key, reflection="I rushed the opening.", markers=["pace"])
+    amphitheatre.submit_exercise(
+        session=session,
+        user_id=user.id,
+        visit_id=visit.id,
+        exercise_key=visit.next_key,
+        audio_ref=amphitheatre_key,
+        reflection="I rushed the opening.",
+        markers=["pace"],
+    )
     venue = make_world_venue(session)
     entry = VenueEntry(user_id=user.id, venue_id=venue.id)
     session.add_all([entry, UserVenueUnlock(user_id=user.id, venue_id=venue.id)])
     session.flush()
     venue_key = _put(store, user.id)
-    session.add(ExerciseSubmission(user_id=user.id, venue_entry_id=entry.id, stage="venue",
-                                   payload={"venue": venue.slug, "exercise_order": 1, "text": "Hello",
-                                            "audio_ref": venue_key}))
+    session.add(
+        ExerciseSubmission(
+            user_id=user.id,
+            venue_entry_id=entry.id,
+            stage="venue",
+            payload={"venue": venue.slug, "exercise_order": 1, "text": "Hello", "audio_ref": venue_key},
+        )
+    )
     session.add(DailyQuest(user_id=user.id, quest_date=date.today(), quest_type="lesson_step", title="Do a step"))
     session.add(ExerciseAttempt(user_id=user.id, exercise_key="legacy", score=50, ai_feedback="ok"))
     record_telemetry(session=session, name="test_event", user_id=user.id, properties={"n": 1})
@@ -240,20 +326,29 @@ def _counts(session, user_id) -> dict[str, int]:
 
 
 def _searchable_columns(session) -> list[tuple[str, str, str]]:
-    return [tuple(r) for r in session.execute(text(
-        "SELECT c.table_name, c.column_name, c.data_type FROM information_schema.columns AS c "
-        "JOIN information_schema.tables AS t ON t.table_schema = c.table_schema AND t.table_name = c.table_name "
-        "WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' "
-        "AND c.data_type IN ('text', 'character varying', 'jsonb', 'json', 'uuid', 'ARRAY') "
-        "ORDER BY 1, 2")).all()]
+    return [
+        tuple(r)
+        for r in session.execute(
+            text(
+                "SELECT c.table_name, c.column_name, c.data_type FROM information_schema.columns AS c "
+                "JOIN information_schema.tables AS t "
+                "ON t.table_schema = c.table_schema AND t.table_name = c.table_name "
+                "WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' "
+                "AND c.data_type IN ('text', 'character varying', 'jsonb', 'json', 'uuid', 'ARRAY') "
+                "ORDER BY 1, 2"
+            )
+        ).all()
+    ]
 
 
 def _occurrences(session, needle: str) -> dict[tuple[str, str], int]:
     """(table, column) -> rows whose value (as text) contains `needle`, over every text, JSON and UUID column."""
     found = {}
     for table, column, _type in _searchable_columns(session):
-        n = session.execute(text(f'SELECT count(*) FROM "{table}" WHERE strpos(lower("{column}"::text), '
-                                 'lower(:needle)) > 0'), {"needle": needle}).scalar_one()
+        n = session.execute(
+            text(f'SELECT count(*) FROM "{table}" WHERE strpos(lower("{column}"::text), lower(:needle)) > 0'),
+            {"needle": needle},
+        ).scalar_one()
         if n:
             found[(table, column)] = n
     return found
@@ -282,8 +377,15 @@ def test_export_holds_every_row_of_the_user_and_their_recordings(session, storag
         rows = json.loads(archive.read(f"data/{table}.json"))
         assert len(rows) == n, table
         assert {row["user_id"] for row in rows} == {str(user.id)}, table
-    for table in ("users", "transcripts", "transcript_segments", "analysis_results", "client_secrets", "audit_log",
-                  "companies"):
+    for table in (
+        "users",
+        "transcripts",
+        "transcript_segments",
+        "analysis_results",
+        "client_secrets",
+        "audit_log",
+        "companies",
+    ):
         assert f"data/{table}.json" in names, table
     [me] = json.loads(archive.read("data/users.json"))
     assert me["email"] == user.email and me["has_password"] is True and "password_hash" not in me
@@ -296,21 +398,34 @@ def test_export_holds_every_row_of_the_user_and_their_recordings(session, storag
     assert str(other.id).encode() not in zipped_text and other.email.encode() not in zipped_text
     secrets = [session.get(User, user.id).password_hash, company.join_code, "f" * 64]
     secrets += session.execute(select(AuthSession.token_hash).where(AuthSession.user_id == user.id)).scalars().all()
-    secrets += session.execute(text("SELECT code_hash FROM auth_handoffs WHERE user_id = :u"),
-                               {"u": user.id}).scalars().all()
+    secrets += (
+        session.execute(text("SELECT code_hash FROM auth_handoffs WHERE user_id = :u"), {"u": user.id}).scalars().all()
+    )
     for secret in secrets:
         assert secret.encode() not in zipped_text
 
     # Every recording: practice, lesson, venue, milestone, amphitheatre, and the upload never attached.
     manifest = json.loads(archive.read("recordings.json"))
-    assert {entry["kind"] for entry in manifest} == {"practice", "lesson", "venue", "milestone", "amphitheatre",
-                                                     "upload"}
+    assert {entry["kind"] for entry in manifest} == {
+        "practice",
+        "lesson",
+        "venue",
+        "milestone",
+        "amphitheatre",
+        "upload",
+    }
     assert summary.recordings == len(manifest) == 6 and summary.missing_recordings == 0
     for entry in manifest:
         assert archive.read(entry["file"]) == storage.get(entry["key"])
         assert entry["key"].startswith(f"audio/{user.id}/")
-    assert session.execute(select(func.count()).select_from(AuditLog).where(
-        AuditLog.action == "data.exported", AuditLog.subject_user_id == user.id)).scalar_one() == 1
+    assert (
+        session.execute(
+            select(func.count())
+            .select_from(AuditLog)
+            .where(AuditLog.action == "data.exported", AuditLog.subject_user_id == user.id)
+        ).scalar_one()
+        == 1
+    )
 
 
 def test_export_leaves_out_someone_elses_key_stored_on_the_users_rows(session, local_storage):
@@ -354,7 +469,7 @@ def test_export_route_serves_the_zip_to_the_cookie_holder_only(session, local_st
     response = client.get(EXPORT_PATH, headers={"cookie": f"{SESSION_COOKIE}={token}"})
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/zip"
-    assert response.headers["content-disposition"].startswith("attachment; filename=\"speakpro-data-")
+    assert response.headers["content-disposition"].startswith('attachment; filename="speakpro-data-')
     assert response.headers["cache-control"] == "no-store"
     archive = _zip(response.content)
     assert json.loads(archive.read("data/users.json"))[0]["id"] == str(user.id)
@@ -381,13 +496,17 @@ def test_export_command_writes_the_zip(session, local_storage, tmp_path, capsys)
 
 # ---------------------------------------------------------------------------------------------------- erasure
 def _dashboard(session, company):
-    board = dashboards.company_dashboard(session=session, company_id=company.id, date_from=date.today() - timedelta(
-        days=60), date_to=date.today())
+    board = dashboards.company_dashboard(
+        session=session, company_id=company.id, date_from=date.today() - timedelta(days=60), date_to=date.today()
+    )
     totals = {(t.slug): (t.sessions, t.average_score, t.minutes) for t in dashboards.admin_overview(session=session)}
-    return ((board.sessions, board.average_score, board.total_seconds, board.active_learners),
-            [(d.day, d.sessions, d.average_score, d.minutes, d.active_learners) for d in board.daily],
-            board.skills, sorted((r.sessions, r.average_score, r.first_score, r.latest_score) for r in board.learners),
-            totals[company.slug])
+    return (
+        (board.sessions, board.average_score, board.total_seconds, board.active_learners),
+        [(d.day, d.sessions, d.average_score, d.minutes, d.active_learners) for d in board.daily],
+        board.skills,
+        sorted((r.sessions, r.average_score, r.first_score, r.latest_score) for r in board.learners),
+        totals[company.slug],
+    )
 
 
 def test_erasure_leaves_nothing_of_the_person_and_company_totals_unchanged(session, storage):
@@ -398,8 +517,12 @@ def test_erasure_leaves_nothing_of_the_person_and_company_totals_unchanged(sessi
     other_rows = privacy.user_rows(session=session, user_id=other.id)
     other_objects = _stored_under(storage, other.id)
     before = _dashboard(session, company)
-    names = [r.name for r in dashboards.company_dashboard(session=session, company_id=company.id, date_from=None,
-                                                          date_to=None).learners]
+    names = [
+        r.name
+        for r in dashboards.company_dashboard(
+            session=session, company_id=company.id, date_from=None, date_to=None
+        ).learners
+    ]
     assert user.display_name in names
     keys = retention.recording_keys(session=session, user_id=user.id)
     assert len(keys) == 7 and len([n for n in _stored_under(storage, user.id) if not n.startswith(".")]) == 7
@@ -422,17 +545,23 @@ def test_erasure_leaves_nothing_of_the_person_and_company_totals_unchanged(sessi
     assert _dashboard(session, company) == before
     after = dashboards.company_dashboard(session=session, company_id=company.id, date_from=None, date_to=None)
     assert name not in [r.name for r in after.learners] and privacy.ERASED_NAME in [r.name for r in after.learners]
-    kept = session.execute(select(PracticeSession).join(SessionAnalytics, SessionAnalytics.session_id ==
-                                                        PracticeSession.id)
-                           .where(SessionAnalytics.company_id == company.id,
-                                  PracticeSession.user_id != other.id)).scalars().all()
+    kept = (
+        session.execute(
+            select(PracticeSession)
+            .join(SessionAnalytics, SessionAnalytics.session_id == PracticeSession.id)
+            .where(SessionAnalytics.company_id == company.id, PracticeSession.user_id != other.id)
+        )
+        .scalars()
+        .all()
+    )
     assert len(kept) == 2 and all(p.deleted_at is not None and p.status == "archived" for p in kept)
     stand_in = session.get(User, kept[0].user_id)
     assert stand_in.disabled and stand_in.password_hash is None and stand_in.email.endswith("@erased.invalid")
 
     # The audit row of the erasure names nobody.
-    erased = session.execute(select(AuditLog).where(AuditLog.action == "account.erased")
-                             .order_by(AuditLog.created_at.desc()).limit(1)).scalar_one()
+    erased = session.execute(
+        select(AuditLog).where(AuditLog.action == "account.erased").order_by(AuditLog.created_at.desc()).limit(1)
+    ).scalar_one()
     assert erased.subject_user_id is None and erased.actor_user_id is None and erased.company_id == company.id
     assert erased.details["via"] == "self" and erased.details["rows"]["practice_sessions"] == 2
 
@@ -453,6 +582,7 @@ def test_erasure_with_storage_down_keeps_the_to_do_and_the_retry_finishes_it(ses
     class Down(LocalStorage):
         def delete(self, key):
             from speakpro.integrations.storage import StorageError
+
             raise StorageError("down")
 
     down = Down(local_storage.root, secret_key="x" * 40, base_url=lambda: "http://backend.test")
@@ -486,8 +616,9 @@ def test_erase_command_needs_yes_and_erases_by_email(session, local_storage, cap
     assert main(["erase-user", email, "--yes"]) == 0
     session.expire_all()
     assert session.get(User, user_id) is None
-    erased = session.execute(select(AuditLog).where(AuditLog.action == "account.erased")
-                             .order_by(AuditLog.created_at.desc()).limit(1)).scalar_one()
+    erased = session.execute(
+        select(AuditLog).where(AuditLog.action == "account.erased").order_by(AuditLog.created_at.desc()).limit(1)
+    ).scalar_one()
     assert erased.details["via"] == "admin"
     assert main(["erase-user", email, "--yes"]) == 0  # already gone: nothing to do
     assert "no account" in capsys.readouterr().out.lower()
@@ -548,8 +679,9 @@ async def test_account_page_shows_the_consent_and_offers_the_download(session, l
     state = _account_state(session, user)
     await run(state.load)
     assert state.consent_notice == "" and state.consent_recording == ""
-    privacy.record_consent(session=session, user_id=user.id, notice_version=privacy.PRIVACY_NOTICE_VERSION,
-                           recording=False)
+    privacy.record_consent(
+        session=session, user_id=user.id, notice_version=privacy.PRIVACY_NOTICE_VERSION, recording=False
+    )
     session.flush()
     await run(state.load)
     assert privacy.PRIVACY_NOTICE_VERSION in state.consent_notice
@@ -572,8 +704,9 @@ async def test_the_account_page_records_a_new_consent_as_ticked_and_keeps_the_hi
     await run(state.save_consent, {"privacy_notice": "on"})  # recordings unticked: stopped
     assert not privacy.recording_allowed(session=session, user_id=user.id)
     assert state.consent_recording.startswith("Not allowed") and state.consent_form_key == key + 1
-    rows = session.execute(select(func.count()).select_from(PrivacyConsent)
-                           .where(PrivacyConsent.user_id == user.id)).scalar_one()
+    rows = session.execute(
+        select(func.count()).select_from(PrivacyConsent).where(PrivacyConsent.user_id == user.id)
+    ).scalar_one()
     assert rows == 2
 
 
@@ -609,8 +742,9 @@ def test_consent_is_recorded_with_its_version_and_history(session):
     view = privacy.current_consent(session=session, user_id=user.id)
     assert view.notice_version == privacy.PRIVACY_NOTICE_VERSION and view.current and view.recording
     assert view.recording_since == first.created_at and view.accepted_at.tzinfo is not None
-    privacy.record_consent(session=session, user_id=user.id, notice_version=privacy.PRIVACY_NOTICE_VERSION,
-                           recording=False)
+    privacy.record_consent(
+        session=session, user_id=user.id, notice_version=privacy.PRIVACY_NOTICE_VERSION, recording=False
+    )
     view = privacy.current_consent(session=session, user_id=user.id)
     assert not view.recording and view.recording_since == view.accepted_at
     with pytest.raises(ValidationError):
@@ -647,16 +781,30 @@ def test_learner_deletes_lesson_milestone_and_amphitheatre_recordings(session, l
         assert key not in retention.recording_keys(session=session, user_id=user.id)
     assert privacy.list_recordings(session=session, user_id=user.id) == []
     # The attempts stay, without audio.
-    assert session.execute(select(MilestoneAttempt.audio_ref).where(MilestoneAttempt.user_id == user.id)
-                           ).scalar_one() is None
-    assert session.execute(select(AmphitheatreExerciseRecord.audio_refs)
-                           .where(AmphitheatreExerciseRecord.user_id == user.id)).scalar_one() == []
-    audits = session.execute(select(AuditLog.target_type).where(AuditLog.action == "recording.deleted",
-                                                                AuditLog.subject_user_id == user.id)).scalars().all()
+    assert (
+        session.execute(select(MilestoneAttempt.audio_ref).where(MilestoneAttempt.user_id == user.id)).scalar_one()
+        is None
+    )
+    assert (
+        session.execute(
+            select(AmphitheatreExerciseRecord.audio_refs).where(AmphitheatreExerciseRecord.user_id == user.id)
+        ).scalar_one()
+        == []
+    )
+    audits = (
+        session.execute(
+            select(AuditLog.target_type).where(
+                AuditLog.action == "recording.deleted", AuditLog.subject_user_id == user.id
+            )
+        )
+        .scalars()
+        .all()
+    )
     assert sorted(audits) == ["amphitheatre", "lesson", "milestone", "venue"]
 
-    practice_key = session.execute(select(AudioRecording.storage_key).where(AudioRecording.user_id == user.id)
-                                   ).scalar_one()
+    practice_key = session.execute(
+        select(AudioRecording.storage_key).where(AudioRecording.user_id == user.id)
+    ).scalar_one()
     with pytest.raises(ValidationError, match="practice session"):
         privacy.delete_recording(session=session, user_id=user.id, key=practice_key)
     assert local_storage.exists(practice_key)

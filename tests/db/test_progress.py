@@ -83,8 +83,10 @@ def _district_with_venues(session, slug, unlock_modules):
     district = District(slug=slug, name=slug)
     session.add(district)
     session.flush()
-    venues = [Venue(district_id=district.id, slug=f"{slug}-v{i}", name=f"Venue {i}", unlock_module_id=m.id)
-              for i, m in enumerate(unlock_modules)]
+    venues = [
+        Venue(district_id=district.id, slug=f"{slug}-v{i}", name=f"Venue {i}", unlock_module_id=m.id)
+        for i, m in enumerate(unlock_modules)
+    ]
     session.add_all(venues)
     session.flush()
     return district, venues
@@ -121,20 +123,26 @@ def test_completion_pays_once_unlocks_once_grants_districts_and_opens_the_next_m
     assert second.rewards == {} and second.unlocked_venue_ids == () and second.full_access_districts == ()
 
     assert ledger_totals(session=session, user_id=user.id) == {"xp": 100, "coins": 50, "tickets": 2}
-    ledger_rows = session.execute(select(func.count()).where(RewardLedger.user_id == user.id,
-                                                            RewardLedger.reason == "module_completed")).scalar_one()
+    ledger_rows = session.execute(
+        select(func.count()).where(RewardLedger.user_id == user.id, RewardLedger.reason == "module_completed")
+    ).scalar_one()
     assert ledger_rows == 3
-    profile = session.execute(select(UserProfile).where(UserProfile.user_id == user.id)
-                              .execution_options(populate_existing=True)).scalar_one()
+    profile = session.execute(
+        select(UserProfile).where(UserProfile.user_id == user.id).execution_options(populate_existing=True)
+    ).scalar_one()
     assert (profile.xp, profile.coins, profile.tickets) == (100, 50, 2)
     assert profile.district_full_access == {f"full-{token}": True}
     unlocks = session.execute(select(func.count()).where(UserVenueUnlock.user_id == user.id)).scalar_one()
     assert unlocks == 3
-    progress = dict(session.execute(select(UserProgress.module_id, UserProgress.status)
-                                    .where(UserProgress.user_id == user.id)).all())
+    progress = dict(
+        session.execute(
+            select(UserProgress.module_id, UserProgress.status).where(UserProgress.user_id == user.id)
+        ).all()
+    )
     assert progress == {module_a.id: "completed", module_b.id: "available"}
-    events = session.execute(select(func.count()).where(AnalyticsEvent.user_id == user.id,
-                                                        AnalyticsEvent.event_type == "module_completed")).scalar_one()
+    events = session.execute(
+        select(func.count()).where(AnalyticsEvent.user_id == user.id, AnalyticsEvent.event_type == "module_completed")
+    ).scalar_one()
     assert events == 1
     assert _statuses(session, user, level) == ["completed", "available"]
 
@@ -149,8 +157,9 @@ def test_a_district_becomes_fully_accessible_when_its_last_venue_unlocks(session
     finish_lesson(session, user.id, lessons[modules[1].id][0])
     result = complete_module_if_done(session=session, user_id=user.id, module_id=modules[1].id)
     assert result.full_access_districts == (f"mixed-{level.number}",) and result.next_module_id is None
-    access = session.execute(select(UserProfile.district_full_access).where(UserProfile.user_id == user.id)
-                             ).scalar_one()
+    access = session.execute(
+        select(UserProfile.district_full_access).where(UserProfile.user_id == user.id)
+    ).scalar_one()
     assert access == {f"mixed-{level.number}": True}
 
 

@@ -20,8 +20,9 @@ QUEST = {q["type"]: q for q in QUEST_TYPES}
 
 
 def _complete(session, user, quest_type="venue_visit", day=DAY):
-    return record_quest_progress(session=session, user_id=user.id, quest_type=quest_type, day=day,
-                                 amount=QUEST[quest_type]["target"])
+    return record_quest_progress(
+        session=session, user_id=user.id, quest_type=quest_type, day=day, amount=QUEST[quest_type]["target"]
+    )
 
 
 def test_generation_is_idempotent_with_one_quest_per_type_per_day(session):
@@ -84,8 +85,9 @@ def test_unknown_quest_types_and_bad_amounts(session):
 
 def test_claiming_before_completion_is_refused(session):
     user = make_user(session)
-    quest = next(q for q in ensure_daily_quests(session=session, user_id=user.id, day=DAY)
-                 if q.quest_type == "lesson_step")
+    quest = next(
+        q for q in ensure_daily_quests(session=session, user_id=user.id, day=DAY) if q.quest_type == "lesson_step"
+    )
     record_quest_progress(session=session, user_id=user.id, quest_type="lesson_step", day=DAY)
 
     with pytest.raises(ValidationError, match=r"Finish this quest before claiming its reward \(1 of 3 done\)"):

@@ -73,14 +73,20 @@ def test_unattached_uploads_go_after_a_day_and_attached_ones_stay(session, stora
     milestone = _upload(session, storage, user, hours_ago=26)
     session.add(MilestoneAttempt(user_id=user.id, level_id=make_level(session).id, audio_ref=milestone, score=1))
     lesson = _upload(session, storage, user, hours_ago=26)
-    session.add(ExerciseSubmission(user_id=user.id, stage="speaking",
-                                   payload={"answer": {"transcript": "Hi", "audio_ref": lesson}}))
+    session.add(
+        ExerciseSubmission(
+            user_id=user.id, stage="speaking", payload={"answer": {"transcript": "Hi", "audio_ref": lesson}}
+        )
+    )
     bystander = _put(storage, other.id)  # stored without an upload row: never touched
     session.flush()
     before = set(session.execute(select(Upload.key)).scalars())
     now = utcnow()
-    expected = {k for k, at in session.execute(select(Upload.key, Upload.created_at))
-                if at < now - retention.UNATTACHED_AFTER and k not in (milestone, lesson)}
+    expected = {
+        k
+        for k, at in session.execute(select(Upload.key, Upload.created_at))
+        if at < now - retention.UNATTACHED_AFTER and k not in (milestone, lesson)
+    }
 
     assert retention.sweep_unattached_uploads(session=session, now=now) == len(expected)
     assert {stale, stale_other} <= expected
@@ -91,10 +97,18 @@ def test_unattached_uploads_go_after_a_day_and_attached_ones_stay(session, stora
     # The attached ones leave the table too (their reference is their record now); the fresh one waits.
     assert left == {k for k in before if k not in expected and k not in (milestone, lesson)}
     assert fresh in left
-    assert session.execute(select(func.count()).select_from(StorageDeletion)
-                           .where(StorageDeletion.key.in_(expected))).scalar_one() == 0
-    assert session.execute(select(AuditLog.details).where(AuditLog.action == "retention.unattached_uploads")
-                           .order_by(AuditLog.created_at.desc()).limit(1)).scalar_one() == {"objects": len(expected)}
+    assert (
+        session.execute(
+            select(func.count()).select_from(StorageDeletion).where(StorageDeletion.key.in_(expected))
+        ).scalar_one()
+        == 0
+    )
+    assert session.execute(
+        select(AuditLog.details)
+        .where(AuditLog.action == "retention.unattached_uploads")
+        .order_by(AuditLog.created_at.desc())
+        .limit(1)
+    ).scalar_one() == {"objects": len(expected)}
 
     assert retention.sweep_unattached_uploads(session=session, now=now) == 0  # idempotent
 
@@ -123,11 +137,21 @@ def test_a_failed_object_deletion_is_retried_later(session, storage):
 def test_a_deleted_sessions_recording_is_purged_by_the_retry_job_when_storage_failed(session, storage):
 
     user = make_user(session)
-    practice = make_practice_session(session, user, make_topic(session), status="analyzed", started_at=utcnow() -
-                                     timedelta(hours=1), ended_at=utcnow(), duration_seconds=60)
+    practice = make_practice_session(
+        session,
+        user,
+        make_topic(session),
+        status="analyzed",
+        started_at=utcnow() - timedelta(hours=1),
+        ended_at=utcnow(),
+        duration_seconds=60,
+    )
     key = _put(storage, user.id)
-    session.add(AudioRecording(session_id=practice.id, user_id=user.id, storage_key=key, mime_type="audio/ogg",
-                               size_bytes=len(OGG)))
+    session.add(
+        AudioRecording(
+            session_id=practice.id, user_id=user.id, storage_key=key, mime_type="audio/ogg", size_bytes=len(OGG)
+        )
+    )
     session.flush()
 
     class Down(LocalStorage):
@@ -155,51 +179,83 @@ def test_expired_logins_sweep_deletes_exactly_the_dead_ones(session):
         "revoked": {"revoked_at": now - timedelta(minutes=1)},
         "idle": {"last_seen_at": now - IDLE_TIMEOUT - timedelta(minutes=1)},
     }.items():
-        made[name] = AuthSession(user_id=user.id, token_hash=uuid.uuid4().hex, created_at=now - timedelta(days=8),
-                                 last_seen_at=values.get("last_seen_at", now),
-                                 expires_at=values.get("expires_at", now + timedelta(days=1)),
-                                 revoked_at=values.get("revoked_at"))
+        made[name] = AuthSession(
+            user_id=user.id,
+            token_hash=uuid.uuid4().hex,
+            created_at=now - timedelta(days=8),
+            last_seen_at=values.get("last_seen_at", now),
+            expires_at=values.get("expires_at", now + timedelta(days=1)),
+            revoked_at=values.get("revoked_at"),
+        )
     session.add_all(made.values())
     handoffs = {
-        "used": AuthHandoff(code_hash=uuid.uuid4().hex, user_id=user.id, expires_at=now + timedelta(minutes=1),
-                            used_at=now),
+        "used": AuthHandoff(
+            code_hash=uuid.uuid4().hex, user_id=user.id, expires_at=now + timedelta(minutes=1), used_at=now
+        ),
         "expired": AuthHandoff(code_hash=uuid.uuid4().hex, user_id=user.id, expires_at=now - timedelta(seconds=1)),
         "fresh": AuthHandoff(code_hash=uuid.uuid4().hex, user_id=user.id, expires_at=now + timedelta(minutes=2)),
     }
     session.add_all(handoffs.values())
     throttles = {
         "old": LoginThrottle(key=f"account:{uuid.uuid4().hex}", failures=2, window_started_at=now - timedelta(days=2)),
-        "locked": LoginThrottle(key=f"account:{uuid.uuid4().hex}", failures=9, window_started_at=now - timedelta(
-            days=2), locked_until=now + timedelta(minutes=5)),
+        "locked": LoginThrottle(
+            key=f"account:{uuid.uuid4().hex}",
+            failures=9,
+            window_started_at=now - timedelta(days=2),
+            locked_until=now + timedelta(minutes=5),
+        ),
         "recent": LoginThrottle(key=f"client:{uuid.uuid4().hex}", failures=1, window_started_at=now),
     }
     session.add_all(throttles.values())
     session.flush()
 
     def dead_sessions():
-        return {r.id for r in session.execute(select(AuthSession)).scalars()
-                if r.expires_at <= now or r.revoked_at is not None or r.last_seen_at <= now - IDLE_TIMEOUT}
+        return {
+            r.id
+            for r in session.execute(select(AuthSession)).scalars()
+            if r.expires_at <= now or r.revoked_at is not None or r.last_seen_at <= now - IDLE_TIMEOUT
+        }
 
     def dead_handoffs():
-        return {r.code_hash for r in session.execute(select(AuthHandoff)).scalars()
-                if r.used_at is not None or r.expires_at <= now}
+        return {
+            r.code_hash
+            for r in session.execute(select(AuthHandoff)).scalars()
+            if r.used_at is not None or r.expires_at <= now
+        }
 
     def dead_throttles():
-        return {r.key for r in session.execute(select(LoginThrottle)).scalars()
-                if (r.locked_until is None or r.locked_until <= now) and r.window_started_at <= now - timedelta(days=1)}
+        return {
+            r.key
+            for r in session.execute(select(LoginThrottle)).scalars()
+            if (r.locked_until is None or r.locked_until <= now) and r.window_started_at <= now - timedelta(days=1)
+        }
 
     expected = (dead_sessions(), dead_handoffs(), dead_throttles())
-    all_before = (set(session.execute(select(AuthSession.id)).scalars()),
-                  set(session.execute(select(AuthHandoff.code_hash)).scalars()),
-                  set(session.execute(select(LoginThrottle.key)).scalars()))
+    all_before = (
+        set(session.execute(select(AuthSession.id)).scalars()),
+        set(session.execute(select(AuthHandoff.code_hash)).scalars()),
+        set(session.execute(select(LoginThrottle.key)).scalars()),
+    )
     has_tokens = session.execute(text("SELECT to_regclass('used_download_tokens') IS NOT NULL")).scalar_one()
     if has_tokens:
-        session.execute(text("INSERT INTO used_download_tokens (token_id, user_id, company_id, used_at, expires_at) "
-                             "VALUES (:a, :u, :c, :now, :past), (:b, :u, :c, :now, :future)"),
-                        {"a": uuid.uuid4(), "b": uuid.uuid4(), "u": user.id, "c": make_company(session).id,
-                         "now": now, "past": now - timedelta(seconds=1), "future": now + timedelta(minutes=2)})
-        spent_expired = session.execute(text("SELECT count(*) FROM used_download_tokens WHERE expires_at <= :now"),
-                                        {"now": now}).scalar_one()
+        session.execute(
+            text(
+                "INSERT INTO used_download_tokens (token_id, user_id, company_id, used_at, expires_at) "
+                "VALUES (:a, :u, :c, :now, :past), (:b, :u, :c, :now, :future)"
+            ),
+            {
+                "a": uuid.uuid4(),
+                "b": uuid.uuid4(),
+                "u": user.id,
+                "c": make_company(session).id,
+                "now": now,
+                "past": now - timedelta(seconds=1),
+                "future": now + timedelta(minutes=2),
+            },
+        )
+        spent_expired = session.execute(
+            text("SELECT count(*) FROM used_download_tokens WHERE expires_at <= :now"), {"now": now}
+        ).scalar_one()
 
     counts = retention.sweep_expired_logins(session=session, now=now)
     assert counts["auth_sessions"] == len(expected[0]) and counts["auth_handoffs"] == len(expected[1])
@@ -213,10 +269,18 @@ def test_expired_logins_sweep_deletes_exactly_the_dead_ones(session):
     assert sessions.resolve_session(session=session, token=live) is not None
     if has_tokens:
         assert counts["used_download_tokens"] == spent_expired
-        assert session.execute(text("SELECT count(*) FROM used_download_tokens WHERE expires_at <= :now"),
-                               {"now": now}).scalar_one() == 0
-        assert session.execute(text("SELECT count(*) FROM used_download_tokens WHERE user_id = :u"),
-                               {"u": user.id}).scalar_one() == 1
+        assert (
+            session.execute(
+                text("SELECT count(*) FROM used_download_tokens WHERE expires_at <= :now"), {"now": now}
+            ).scalar_one()
+            == 0
+        )
+        assert (
+            session.execute(
+                text("SELECT count(*) FROM used_download_tokens WHERE user_id = :u"), {"u": user.id}
+            ).scalar_one()
+            == 1
+        )
     assert retention.sweep_expired_logins(session=session, now=now) == {k: 0 for k in counts}
 
 
@@ -225,23 +289,63 @@ def _recordings_of(session, store, user, company, *, days_ago: int) -> dict[str,
     """One recording of each kind, made `days_ago` days ago."""
     when = utcnow() - timedelta(days=days_ago)
     keys = {kind: _put(store, user.id) for kind in ("practice", "milestone", "amphitheatre", "lesson")}
-    practice = make_practice_session(session, user, make_topic(session), status="analyzed", started_at=when,
-                                     ended_at=when + timedelta(minutes=2), duration_seconds=120,
-                                     company_id=company.id if company else None)
+    practice = make_practice_session(
+        session,
+        user,
+        make_topic(session),
+        status="analyzed",
+        started_at=when,
+        ended_at=when + timedelta(minutes=2),
+        duration_seconds=120,
+        company_id=company.id if company else None,
+    )
     transcript = make_transcript(session, practice)
-    session.add(AudioRecording(session_id=practice.id, user_id=user.id, storage_key=keys["practice"],
-                               mime_type="audio/ogg", size_bytes=len(OGG), created_at=when))
-    session.add(MilestoneAttempt(user_id=user.id, level_id=make_level(session).id, audio_ref=keys["milestone"],
-                                 transcript="My talk.", score=60, created_at=when))
+    session.add(
+        AudioRecording(
+            session_id=practice.id,
+            user_id=user.id,
+            storage_key=keys["practice"],
+            mime_type="audio/ogg",
+            size_bytes=len(OGG),
+            created_at=when,
+        )
+    )
+    session.add(
+        MilestoneAttempt(
+            user_id=user.id,
+            level_id=make_level(session).id,
+            audio_ref=keys["milestone"],
+            transcript="My talk.",
+            score=60,
+            created_at=when,
+        )
+    )
     visit = amphitheatre.open_visit(session=session, user_id=user.id)
-    amphitheatre.submit_exercise(session=session, user_id=user.id, visit_id=visit.id, exercise_key=visit.next_key,
-                                 audio_ref=keys["amphitheatre"], reflection="Calmer this time.", markers=[])
-    session.execute(update(AmphitheatreExerciseRecord).where(AmphitheatreExerciseRecord.user_id == user.id,
-                                                             AmphitheatreExerciseRecord.audio_refs.contains(
-                                                                 [keys["amphitheatre"]]))
-                    .values(created_at=when))
-    session.add(ExerciseSubmission(user_id=user.id, stage="speaking", created_at=when,
-                                   payload={"answer": {"transcript": "Hello", "audio_ref": keys["lesson"]}}))
+    amphitheatre.submit_exercise(
+        session=session,
+        user_id=user.id,
+        visit_id=visit.id,
+        exercise_key=visit.next_key,
+        audio_ref=keys["amphitheatre"],
+        reflection="Calmer this time.",
+        markers=[],
+    )
+    session.execute(
+        update(AmphitheatreExerciseRecord)
+        .where(
+            AmphitheatreExerciseRecord.user_id == user.id,
+            AmphitheatreExerciseRecord.audio_refs.contains([keys["amphitheatre"]]),
+        )
+        .values(created_at=when)
+    )
+    session.add(
+        ExerciseSubmission(
+            user_id=user.id,
+            stage="speaking",
+            created_at=when,
+            payload={"answer": {"transcript": "Hello", "audio_ref": keys["lesson"]}},
+        )
+    )
     session.flush()
     keys["transcript"] = str(transcript.id)
     return keys
@@ -266,13 +370,22 @@ def test_recordings_older_than_the_company_keeps_them_are_deleted(session, stora
     refs = {ref.key for ref in retention.recording_refs(session=session, user_id=learner.id)}
     assert refs == {recent[k] for k in ("practice", "milestone", "amphitheatre", "lesson")}
     # Only the audio goes: the attempt, the exercise, the submission and the transcript stay.
-    assert session.execute(select(func.count()).select_from(MilestoneAttempt)
-                           .where(MilestoneAttempt.user_id == learner.id)).scalar_one() == 2
+    assert (
+        session.execute(
+            select(func.count()).select_from(MilestoneAttempt).where(MilestoneAttempt.user_id == learner.id)
+        ).scalar_one()
+        == 2
+    )
     assert session.get(Transcript, uuid.UUID(old["transcript"])) is not None
-    assert session.execute(select(func.count()).select_from(AudioRecording)
-                           .where(AudioRecording.user_id == learner.id)).scalar_one() == 1
-    row = session.execute(select(AuditLog).where(AuditLog.action == "retention.recordings",
-                                                 AuditLog.company_id == strict.id)).scalar_one()
+    assert (
+        session.execute(
+            select(func.count()).select_from(AudioRecording).where(AudioRecording.user_id == learner.id)
+        ).scalar_one()
+        == 1
+    )
+    row = session.execute(
+        select(AuditLog).where(AuditLog.action == "retention.recordings", AuditLog.company_id == strict.id)
+    ).scalar_one()
     assert row.details["days"] == 30 and row.details["objects"] == 4 and row.subject_user_id is None
 
     assert retention.sweep_recording_retention(session=session) == 0  # idempotent
@@ -283,19 +396,34 @@ def test_retention_setting_is_validated_and_audited(session):
     manager = make_user(session, company, role="manager")
     for bad in ("0", "3651", "-3", "ten", "1.5", "99999999"):
         with pytest.raises(ValidationError):
-            retention.set_recording_retention(session=session, company_id=company.id, days=bad,
-                                              actor_user_id=manager.id)
-    assert retention.set_recording_retention(session=session, company_id=company.id, days=" 90 ",
-                                             actor_user_id=manager.id) == 90
-    assert retention.set_recording_retention(session=session, company_id=company.id, days="90",
-                                             actor_user_id=manager.id) == 90  # no change, no second audit row
-    assert retention.set_recording_retention(session=session, company_id=company.id, days="",
-                                             actor_user_id=manager.id) is None
-    assert session.execute(select(COMPANY_RECORDING_RETENTION_DAYS).where(
-        text("id = :c")), {"c": company.id}).scalar_one() is None
-    changes = session.execute(select(AuditLog.details).where(AuditLog.action == "company.recording_retention",
-                                                             AuditLog.company_id == company.id)
-                              .order_by(AuditLog.created_at)).scalars().all()
+            retention.set_recording_retention(
+                session=session, company_id=company.id, days=bad, actor_user_id=manager.id
+            )
+    assert (
+        retention.set_recording_retention(session=session, company_id=company.id, days=" 90 ", actor_user_id=manager.id)
+        == 90
+    )
+    assert (
+        retention.set_recording_retention(session=session, company_id=company.id, days="90", actor_user_id=manager.id)
+        == 90
+    )  # no change, no second audit row
+    assert (
+        retention.set_recording_retention(session=session, company_id=company.id, days="", actor_user_id=manager.id)
+        is None
+    )
+    assert (
+        session.execute(select(COMPANY_RECORDING_RETENTION_DAYS).where(text("id = :c")), {"c": company.id}).scalar_one()
+        is None
+    )
+    changes = (
+        session.execute(
+            select(AuditLog.details)
+            .where(AuditLog.action == "company.recording_retention", AuditLog.company_id == company.id)
+            .order_by(AuditLog.created_at)
+        )
+        .scalars()
+        .all()
+    )
     assert changes == [{"from": None, "to": 90}, {"from": 90, "to": None}]
 
 
@@ -342,8 +470,12 @@ def test_the_sweeps_are_periodic_jobs_of_the_maintenance_queue():
     assert periodic["sweep_expired_logins"] == jobs.EXPIRED_LOGINS_CRON
     assert periodic["sweep_recording_retention"] == jobs.RECORDING_RETENTION_CRON
     assert periodic["retry_storage_deletions"] == jobs.STORAGE_DELETIONS_CRON
-    for name in ("sweep_unattached_uploads", "sweep_expired_logins", "sweep_recording_retention",
-                 "retry_storage_deletions"):
+    for name in (
+        "sweep_unattached_uploads",
+        "sweep_expired_logins",
+        "sweep_recording_retention",
+        "retry_storage_deletions",
+    ):
         assert jobs.app.tasks[name].queue == jobs.MAINTENANCE_QUEUE
 
 

@@ -44,15 +44,47 @@ def _world(session):
     for name in ("north_learner", "south_learner", "solo"):
         user = people[name]
         company_id = north.id if name == "north_learner" else south.id if name == "south_learner" else None
-        practice = make_practice_session(session, user, company_id=company_id, status="ended",
-                                         started_at=days_ago(1), ended_at=utcnow(), duration_seconds=120)
+        practice = make_practice_session(
+            session,
+            user,
+            company_id=company_id,
+            status="ended",
+            started_at=days_ago(1),
+            ended_at=utcnow(),
+            duration_seconds=120,
+        )
         transcript = make_transcript(session, practice)
-        session.add(TranscriptSegment(transcript_id=transcript.id, sequence=0, speaker="user",
-                                      text=f"words of {name}", start_ms=0, end_ms=900, is_final=True))
-        session.add(AudioRecording(session_id=practice.id, user_id=user.id, storage_key=f"audio/{user.id}/{name}.webm",
-                                   mime_type="audio/webm", size_bytes=100, is_primary=True))
-        session.add(SessionAnalytics(session_id=practice.id, user_id=user.id, company_id=company_id,
-                                     overall_score=60, duration_seconds=120, session_date=date.today()))
+        session.add(
+            TranscriptSegment(
+                transcript_id=transcript.id,
+                sequence=0,
+                speaker="user",
+                text=f"words of {name}",
+                start_ms=0,
+                end_ms=900,
+                is_final=True,
+            )
+        )
+        session.add(
+            AudioRecording(
+                session_id=practice.id,
+                user_id=user.id,
+                storage_key=f"audio/{user.id}/{name}.webm",
+                mime_type="audio/webm",
+                size_bytes=100,
+                is_primary=True,
+            )
+        )
+        session.add(
+            SessionAnalytics(
+                session_id=practice.id,
+                user_id=user.id,
+                company_id=company_id,
+                overall_score=60,
+                duration_seconds=120,
+                session_date=date.today(),
+            )
+        )
         sessions[name] = practice
     session.flush()
     return north, south, people, sessions
@@ -64,33 +96,56 @@ def _ctx(session, user) -> DbContext:
 
 
 def test_the_app_role_is_neither_superuser_nor_owner_and_cannot_bypass(session):
-    role = session.execute(text("SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles "
-                                "WHERE rolname = :name"), {"name": APP_ROLE}).one()
+    role = session.execute(
+        text("SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = :name"),
+        {"name": APP_ROLE},
+    ).one()
     assert tuple(role) == (False, False, False, False)
-    owned = session.execute(text("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = :n"),
-                            {"n": APP_ROLE}).scalar_one()
+    owned = session.execute(
+        text("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = :n"), {"n": APP_ROLE}
+    ).scalar_one()
     assert owned == 0
 
 
 def test_every_table_with_a_learners_or_a_companys_rows_is_forced_under_rls(session):
-    tables = session.execute(text(
-        """SELECT DISTINCT c.table_name FROM information_schema.columns c
+    tables = (
+        session.execute(
+            text(
+                """SELECT DISTINCT c.table_name FROM information_schema.columns c
            JOIN information_schema.tables t ON t.table_name = c.table_name AND t.table_schema = c.table_schema
            WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE'
              AND c.column_name IN ('user_id', 'company_id', 'session_id', 'transcript_id')
-             AND c.table_name NOT LIKE 'procrastinate_%'""")).scalars().all()
+             AND c.table_name NOT LIKE 'procrastinate_%'"""
+            )
+        )
+        .scalars()
+        .all()
+    )
     tables = {*tables, "users", "companies"}
-    flags = dict(session.execute(text(
-        "SELECT relname, relrowsecurity AND relforcerowsecurity FROM pg_class WHERE relname = ANY(:names)"),
-        {"names": sorted(tables)}).all())
+    flags = dict(
+        session.execute(
+            text("SELECT relname, relrowsecurity AND relforcerowsecurity FROM pg_class WHERE relname = ANY(:names)"),
+            {"names": sorted(tables)},
+        ).all()
+    )
     assert len(flags) == len(tables) and all(flags.values()), {t for t, on in flags.items() if not on}
 
 
 def test_no_context_no_rows(session):
     _world(session)
     _as_app(session, DbContext())
-    for table in ("users", "user_profiles", "companies", "practice_sessions", "transcripts", "transcript_segments",
-                  "audio_recordings", "session_analytics", "auth_sessions", "reward_ledger"):
+    for table in (
+        "users",
+        "user_profiles",
+        "companies",
+        "practice_sessions",
+        "transcripts",
+        "transcript_segments",
+        "audio_recordings",
+        "session_analytics",
+        "auth_sessions",
+        "reward_ledger",
+    ):
         assert session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 0, table
 
 
@@ -110,18 +165,21 @@ def test_a_learner_sees_only_their_own_rows_even_without_a_where_clause(session)
     other = people["south_learner"]
     assert history.list_history(session=session, user_id=other.id, page=1).total == 0
     with pytest.raises(Exception):  # noqa: B017 - "not found", whichever way the service says it
-        transcripts.transcript_tail(session=session, user_id=other.id,
-                                    practice_session_id=sessions["south_learner"].id)
+        transcripts.transcript_tail(session=session, user_id=other.id, practice_session_id=sessions["south_learner"].id)
 
 
 def test_a_learner_cannot_write_a_row_for_someone_else(session):
     _north, _south, people, sessions = _world(session)
     _as_app(session, _ctx(session, people["north_learner"]))
     with pytest.raises(ProgrammingError, match="row-level security"):
-        session.execute(text("INSERT INTO audio_recordings (id, session_id, user_id, storage_key, mime_type, "
-                             "size_bytes, is_primary, quality_status, created_at) VALUES (:id, :s, :u, 'k', "
-                             "'audio/webm', 1, false, 'ok', now())"),
-                        {"id": uuid.uuid4(), "s": sessions["south_learner"].id, "u": people["south_learner"].id})
+        session.execute(
+            text(
+                "INSERT INTO audio_recordings (id, session_id, user_id, storage_key, mime_type, "
+                "size_bytes, is_primary, quality_status, created_at) VALUES (:id, :s, :u, 'k', "
+                "'audio/webm', 1, false, 'ok', now())"
+            ),
+            {"id": uuid.uuid4(), "s": sessions["south_learner"].id, "u": people["south_learner"].id},
+        )
 
 
 def test_a_manager_sees_their_company_only(session):
@@ -162,6 +220,7 @@ def test_session_resolution_and_ingestion_work_before_any_context(session):
     viewer = resolve_session(session=session, token=token)
     assert viewer is not None and viewer.user_id == me.id
     segment = {"sequence": 0, "speaker": "user", "text": "hello", "start_ms": 0, "end_ms": 400, "is_final": True}
-    result = transcripts.ingest_segments(session=session, user_id=me.id, practice_session_id=live.id,
-                                         segments=[segment])
+    result = transcripts.ingest_segments(
+        session=session, user_id=me.id, practice_session_id=live.id, segments=[segment]
+    )
     assert result.inserted == 1

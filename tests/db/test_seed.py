@@ -29,24 +29,26 @@ def test_seed_is_idempotent_and_complete(session):
     assert session.execute(select(func.count(func.distinct(Topic.difficulty)))).scalar_one() == 3
     assert session.execute(select(func.count()).select_from(Topic)).scalar_one() >= 10
     assert session.execute(select(func.count(func.distinct(Venue.district_id)))).scalar_one() >= 3
-    assert session.execute(select(func.count()).select_from(VenueTaskSheet)).scalar_one() == \
-        session.execute(select(func.count()).select_from(Venue)).scalar_one()
+    assert (
+        session.execute(select(func.count()).select_from(VenueTaskSheet)).scalar_one()
+        == session.execute(select(func.count()).select_from(Venue)).scalar_one()
+    )
 
 
 def test_demo_history_spans_sixty_days_for_twenty_learners(session):
     run_seed(session)
-    learners = session.execute(
-        select(func.count(func.distinct(PracticeSession.user_id)))
-    ).scalar_one()
+    learners = session.execute(select(func.count(func.distinct(PracticeSession.user_id)))).scalar_one()
     assert learners >= 20
     oldest, newest = session.execute(
         select(func.min(PracticeSession.started_at), func.max(PracticeSession.started_at))
     ).one()
     assert (newest - oldest).days >= 55
-    missing = session.execute(text(
-        "SELECT count(*) FROM practice_sessions s LEFT JOIN transcripts t ON t.session_id = s.id "
-        "LEFT JOIN session_analytics a ON a.session_id = s.id WHERE t.id IS NULL OR a.id IS NULL"
-    )).scalar_one()
+    missing = session.execute(
+        text(
+            "SELECT count(*) FROM practice_sessions s LEFT JOIN transcripts t ON t.session_id = s.id "
+            "LEFT JOIN session_analytics a ON a.session_id = s.id WHERE t.id IS NULL OR a.id IS NULL"
+        )
+    ).scalar_one()
     assert missing == 0
 
 
@@ -76,15 +78,23 @@ def test_seeded_history_is_what_the_analysis_engine_computes(session):
 
     run_seed(session)
     kinds = session.execute(
-        select(AnalysisResult.analysis_type, func.count()).group_by(AnalysisResult.analysis_type)).all()
+        select(AnalysisResult.analysis_type, func.count()).group_by(AnalysisResult.analysis_type)
+    ).all()
     sessions = session.execute(select(func.count()).select_from(PracticeSession)).scalar_one()
     assert dict(kinds) == {"speech_metrics": sessions, "coach": sessions}
 
     sample = session.execute(select(PracticeSession).order_by(PracticeSession.id).limit(25)).scalars().all()
     for practice in sample:
         summary = practice.analytics_summary
-        assert {"assessments", "scores", "pace_wpm", "filler_rate_per_100", "vocabulary_variety", "sentiment",
-                "label"} <= set(summary)
+        assert {
+            "assessments",
+            "scores",
+            "pace_wpm",
+            "filler_rate_per_100",
+            "vocabulary_variety",
+            "sentiment",
+            "label",
+        } <= set(summary)
         utterances = load_utterances(session, practice.id)
         metrics = compute_speech_metrics(utterances, language="en")
         coach = local_coach(utterances, metrics)
@@ -95,12 +105,18 @@ def test_seeded_history_is_what_the_analysis_engine_computes(session):
         assert summary["assessments"] == metrics.assessments()
 
     # Across all learners, the last three weeks score higher and carry fewer fillers than the first three.
-    early, late = session.execute(text(
-        "SELECT avg(overall_score) FILTER (WHERE session_date < current_date - 40),"
-        "       avg(overall_score) FILTER (WHERE session_date >= current_date - 20) FROM session_analytics")).one()
+    early, late = session.execute(
+        text(
+            "SELECT avg(overall_score) FILTER (WHERE session_date < current_date - 40),"
+            "       avg(overall_score) FILTER (WHERE session_date >= current_date - 20) FROM session_analytics"
+        )
+    ).one()
     assert late > early + 5
-    fill_early, fill_late = session.execute(text(
-        "SELECT avg(filler_rate_per_100) FILTER (WHERE session_date < current_date - 40),"
-        "       avg(filler_rate_per_100) FILTER (WHERE session_date >= current_date - 20)"
-        " FROM session_analytics")).one()
+    fill_early, fill_late = session.execute(
+        text(
+            "SELECT avg(filler_rate_per_100) FILTER (WHERE session_date < current_date - 40),"
+            "       avg(filler_rate_per_100) FILTER (WHERE session_date >= current_date - 20)"
+            " FROM session_analytics"
+        )
+    ).one()
     assert fill_late < fill_early

@@ -23,13 +23,28 @@ LINES = [
 
 def _analysed(session):
     user = make_user(session)
-    practice = make_practice_session(session, user, status="ended", processing_status="pending",
-                                     started_at=days_ago(0) - timedelta(minutes=2), ended_at=days_ago(0),
-                                     duration_seconds=120)
+    practice = make_practice_session(
+        session,
+        user,
+        status="ended",
+        processing_status="pending",
+        started_at=days_ago(0) - timedelta(minutes=2),
+        ended_at=days_ago(0),
+        duration_seconds=120,
+    )
     transcript = make_transcript(session, practice)
     for i, (speaker, text, start, end) in enumerate(LINES):
-        session.add(TranscriptSegment(transcript_id=transcript.id, sequence=i, speaker=speaker, text=text,
-                                      start_ms=start, end_ms=end, is_final=True))
+        session.add(
+            TranscriptSegment(
+                transcript_id=transcript.id,
+                sequence=i,
+                speaker=speaker,
+                text=text,
+                start_ms=start,
+                end_ms=end,
+                is_final=True,
+            )
+        )
     session.flush()
     outcome = analyse_session(session=session, practice_session_id=practice.id)
     assert outcome.status == "complete"
@@ -44,8 +59,14 @@ def test_detail_carries_metrics_with_bands_coach_and_filler_parts(session):
     assert len(statements) == 3
 
     metrics = {m.key: m for m in detail.speech_metrics}
-    assert list(metrics) == ["pace_wpm", "filler_rate_per_100", "talk_time_ratio", "longest_monologue_seconds",
-                             "vocabulary_variety", "sentiment"]
+    assert list(metrics) == [
+        "pace_wpm",
+        "filler_rate_per_100",
+        "talk_time_ratio",
+        "longest_monologue_seconds",
+        "vocabulary_variety",
+        "sentiment",
+    ]
     assert (metrics["pace_wpm"].low, metrics["pace_wpm"].high) == sm.PACE_HEALTHY_WPM
     assert (metrics["talk_time_ratio"].low, metrics["talk_time_ratio"].high) == sm.TALK_RATIO_HEALTHY
     assert metrics["filler_rate_per_100"].high == sm.FILLER_RATE_HEALTHY_MAX
@@ -74,8 +95,9 @@ def test_detail_carries_metrics_with_bands_coach_and_filler_parts(session):
 
 def test_detail_without_analysis_has_no_metrics_or_coach(session):
     user = make_user(session)
-    practice = make_practice_session(session, user, status="ended", started_at=days_ago(0), ended_at=days_ago(0),
-                                     duration_seconds=60)
+    practice = make_practice_session(
+        session, user, status="ended", started_at=days_ago(0), ended_at=days_ago(0), duration_seconds=60
+    )
     detail = history.get_session_detail(session=session, user_id=user.id, practice_session_id=practice.id)
     assert detail.speech_metrics == [] and detail.coach is None
 

@@ -50,8 +50,19 @@ def test_a_handoff_code_becomes_an_httponly_cookie_once(session, client):
     assert "expired or was already used" in parse_qs(urlsplit(again.headers["location"]).query)["error"][0]
 
 
-@pytest.mark.parametrize("target", ["//evil.example", "/\t/evil.example", "/\n/evil.example", "/\\evil.example",
-                                    "https://evil.example", "/ok\x00", "/" + "a" * 400, "/\u2028x"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example",
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/\\evil.example",
+        "https://evil.example",
+        "/ok\x00",
+        "/" + "a" * 400,
+        "/\u2028x",
+    ],
+)
 def test_only_same_site_paths_are_followed(session, client, target):
     assert safe_next(target) == "/home"
     user = make_user(session)

@@ -73,8 +73,9 @@ def test_password_change_ends_the_other_sessions_only(session):
     user = accounts.signup(session=session, email="changer@example.com", password="first long password")
     here = create_session(session=session, user_id=user.id)
     elsewhere = create_session(session=session, user_id=user.id)
-    accounts.change_password(session=session, user_id=user.id, current="first long password",
-                             new="second long password")
+    accounts.change_password(
+        session=session, user_id=user.id, current="first long password", new="second long password"
+    )
     ended = revoke_user_sessions(session=session, user_id=user.id, keep_token=here)
     assert ended == 1
     assert resolve_session(session=session, token=here) is not None

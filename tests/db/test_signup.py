@@ -58,8 +58,13 @@ def test_a_taken_email_changes_nothing_and_queues_one_notice_for_its_owner(sessi
     owner = accounts.signup(session=session, email="owner@example.com", password=GOOD, display_name="Owner")
     before = (owner.password_hash, owner.display_name, _count(session, User), _count(session, AnalyticsEvent))
 
-    answer = _register(session, "  OWNER@example.com ", password="another sturdy phrase", display_name="Intruder",
-                       join_code=company.join_code)
+    answer = _register(
+        session,
+        "  OWNER@example.com ",
+        password="another sturdy phrase",
+        display_name="Intruder",
+        join_code=company.join_code,
+    )
 
     assert answer == accounts.Registration(user_id=None)
     session.refresh(owner)

@@ -36,8 +36,11 @@ def s3_endpoint():
         import boto3
 
         boto3.client(
-            "s3", endpoint_url=endpoint, region_name="us-east-1",
-            aws_access_key_id="testing", aws_secret_access_key="testing",
+            "s3",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
         ).create_bucket(Bucket=BUCKET)
         yield endpoint
     finally:
@@ -90,8 +93,11 @@ def test_get_storage_picks_s3_when_a_bucket_is_set(monkeypatch, s3_endpoint):
         storage_module,
         "settings",
         dataclasses.replace(
-            settings, s3_bucket=BUCKET, s3_endpoint_url=s3_endpoint,
-            s3_access_key_id="testing", s3_secret_access_key="testing",
+            settings,
+            s3_bucket=BUCKET,
+            s3_endpoint_url=s3_endpoint,
+            s3_access_key_id="testing",
+            s3_secret_access_key="testing",
         ),
     )
     storage_module.set_storage(None)
@@ -116,8 +122,7 @@ def test_uploads_go_to_the_bucket_and_media_route_stays_closed(session, s3):
     storage_module.set_storage(s3)
     try:
         client = TestClient(build_api())
-        response = client.post("/api/audio?purpose=practice", content=OGG,
-                               headers={"Authorization": f"Bearer {token}"})
+        response = client.post("/api/audio?purpose=practice", content=OGG, headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 201, response.text
         key = response.json()["key"]
         assert response.json()["mime"] == "audio/ogg" and check_audio_ref(user.id, key, must_exist=True)

@@ -31,8 +31,14 @@ def utterance(draw, sequence: int) -> dict:
     start = draw(st.integers(min_value=0, max_value=6000))
     length = draw(st.integers(min_value=0, max_value=3000))
     text = " ".join(draw(st.lists(WORDS, min_size=1, max_size=6)))
-    final = {"sequence": sequence, "speaker": speaker, "text": text, "start_ms": start, "end_ms": start + length,
-             "is_final": True}
+    final = {
+        "sequence": sequence,
+        "speaker": speaker,
+        "text": text,
+        "start_ms": start,
+        "end_ms": start + length,
+        "is_final": True,
+    }
     drafts = [
         {**final, "text": " ".join(text.split()[:cut]), "end_ms": start + length // 2, "is_final": False}
         for cut in draw(st.lists(st.integers(min_value=0, max_value=6), max_size=3))
@@ -58,7 +64,8 @@ def _rows(session, transcript_id):
     c = TranscriptSegment.__table__.c
     return session.execute(
         select(c.sequence, c.speaker, c.text, c.start_ms, c.end_ms, c.is_final)
-        .where(c.transcript_id == transcript_id).order_by(c.sequence)
+        .where(c.transcript_id == transcript_id)
+        .order_by(c.sequence)
     ).all()
 
 

@@ -20,8 +20,14 @@ from tests.factories import make_user
 
 def seg(sequence, text="hello", speaker="user", start=None, end=None, final=True) -> dict:
     start = sequence * 1000 if start is None else start
-    return {"sequence": sequence, "speaker": speaker, "text": text, "start_ms": start,
-            "end_ms": start + 800 if end is None else end, "is_final": final}
+    return {
+        "sequence": sequence,
+        "speaker": speaker,
+        "text": text,
+        "start_ms": start,
+        "end_ms": start + 800 if end is None else end,
+        "is_final": final,
+    }
 
 
 @pytest.fixture
@@ -44,10 +50,14 @@ def ingest(session, learner, live, *segments):
 def stored(session, live) -> list[tuple]:
     """(sequence, speaker, text, start_ms, end_ms, is_final) in sequence order."""
     c = TranscriptSegment.__table__.c
-    return [tuple(r) for r in session.execute(
-        select(c.sequence, c.speaker, c.text, c.start_ms, c.end_ms, c.is_final)
-        .where(c.transcript_id == uuid.UUID(live.transcript_id)).order_by(c.sequence)
-    )]
+    return [
+        tuple(r)
+        for r in session.execute(
+            select(c.sequence, c.speaker, c.text, c.start_ms, c.end_ms, c.is_final)
+            .where(c.transcript_id == uuid.UUID(live.transcript_id))
+            .order_by(c.sequence)
+        )
+    ]
 
 
 def test_segments_are_kept_in_sequence_order_whatever_the_arrival_order(session, learner, live):
@@ -65,7 +75,8 @@ def test_redelivery_is_idempotent(session, learner, live):
     first = ingest(session, learner, live, *batch)
     before = session.execute(
         select(TranscriptSegment.sequence, TranscriptSegment.updated_at, TranscriptSegment.id)
-        .where(TranscriptSegment.transcript_id == uuid.UUID(live.transcript_id)).order_by(TranscriptSegment.sequence)
+        .where(TranscriptSegment.transcript_id == uuid.UUID(live.transcript_id))
+        .order_by(TranscriptSegment.sequence)
     ).all()
 
     again = ingest(session, learner, live, *batch)
@@ -77,7 +88,8 @@ def test_redelivery_is_idempotent(session, learner, live):
     assert again.conflicts == () and again.clamped == ()
     after = session.execute(
         select(TranscriptSegment.sequence, TranscriptSegment.updated_at, TranscriptSegment.id)
-        .where(TranscriptSegment.transcript_id == uuid.UUID(live.transcript_id)).order_by(TranscriptSegment.sequence)
+        .where(TranscriptSegment.transcript_id == uuid.UUID(live.transcript_id))
+        .order_by(TranscriptSegment.sequence)
     ).all()
     assert after == before, "a re-delivery must not write"
 
@@ -90,8 +102,10 @@ def test_a_partial_never_overwrites_a_final(session, learner, live):
 
     assert (later.updated, later.ignored) == (0, 1)
     assert (same_batch.inserted, same_batch.ignored) == (1, 1)
-    assert stored(session, live) == [(0, "user", "I would like to book a demo", 0, 800, True),
-                                     (1, "ai", "Great, when?", 1000, 1800, True)]
+    assert stored(session, live) == [
+        (0, "user", "I would like to book a demo", 0, 800, True),
+        (1, "ai", "Great, when?", 1000, 1800, True),
+    ]
 
 
 def test_a_final_replaces_its_partial_and_a_partial_an_older_partial(session, learner, live):
@@ -142,10 +156,15 @@ def test_a_final_squeezed_between_its_neighbours_keeps_its_words(session, learne
 
 
 def test_within_a_batch_the_lower_sequence_wins_and_speakers_may_overlap(session, learner, live):
-    result = ingest(session, learner, live,
-                    seg(1, "second", start=500, end=1500), seg(0, "first", start=0, end=1000),
-                    seg(2, "cross-talk", "ai", start=200, end=900),  # the other speaker: not clamped
-                    seg(3, "draft", start=0, end=100, final=False))  # a partial: not clamped
+    result = ingest(
+        session,
+        learner,
+        live,
+        seg(1, "second", start=500, end=1500),
+        seg(0, "first", start=0, end=1000),
+        seg(2, "cross-talk", "ai", start=200, end=900),  # the other speaker: not clamped
+        seg(3, "draft", start=0, end=100, final=False),
+    )  # a partial: not clamped
 
     assert result.clamped == (1,)
     assert [s[3:5] for s in stored(session, live)] == [(0, 1000), (1000, 1500), (200, 900), (0, 100)]
@@ -171,20 +190,23 @@ def test_someone_elses_or_an_unknown_session_is_refused(session, learner, live):
     assert stored(session, live) == []
 
 
-@pytest.mark.parametrize("bad", [
-    {"sequence": -1},
-    {"sequence": True},
-    {"sequence": "3"},
-    {"speaker": "narrator"},
-    {"text": None},
-    {"text": "x" * (MAX_SEGMENT_CHARS + 1)},
-    {"start_ms": -5},
-    {"start_ms": 2000, "end_ms": 1000},
-    {"end_ms": 10**9},
-    {"is_final": "yes"},
-    "missing",
-    "not a dict",
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"sequence": -1},
+        {"sequence": True},
+        {"sequence": "3"},
+        {"speaker": "narrator"},
+        {"text": None},
+        {"text": "x" * (MAX_SEGMENT_CHARS + 1)},
+        {"start_ms": -5},
+        {"start_ms": 2000, "end_ms": 1000},
+        {"end_ms": 10**9},
+        {"is_final": "yes"},
+        "missing",
+        "not a dict",
+    ],
+)
 def test_a_bad_segment_refuses_the_whole_batch(session, learner, live, bad):
     broken = "not a dict" if bad == "not a dict" else seg(1)
     if bad == "missing":
@@ -217,23 +239,37 @@ def test_text_is_normalised_and_control_characters_dropped_not_refused(session, 
 
 
 def test_finalize_writes_lines_word_count_and_keeps_unfinished_words(session, learner, live):
-    ingest(session, learner, live,
-           seg(0, "Hi, um, this is Sam from Northwind."),
-           seg(1, "Okay. What's this about?", "ai"),
-           seg(2, "", "ai"),
-           seg(3, "We help you, like, ship faster", final=False))
+    ingest(
+        session,
+        learner,
+        live,
+        seg(0, "Hi, um, this is Sam from Northwind."),
+        seg(1, "Okay. What's this about?", "ai"),
+        seg(2, "", "ai"),
+        seg(3, "We help you, like, ship faster", final=False),
+    )
 
     final = finalize_transcript(session=session, practice_session_id=live.id)
 
-    assert final.content == ("Learner: Hi, um, this is Sam from Northwind.\n"
-                             "Partner: Okay. What's this about?\n"
-                             "Learner: We help you, like, ship faster [unfinished]")
+    assert final.content == (
+        "Learner: Hi, um, this is Sam from Northwind.\n"
+        "Partner: Okay. What's this about?\n"
+        "Learner: We help you, like, ship faster [unfinished]"
+    )
     assert final.word_count == 7 + 4 + 6
     assert (final.language, final.confidence, final.finalized) == ("en", None, True)
-    row = session.execute(select(Transcript).where(Transcript.id == uuid.UUID(live.transcript_id))
-                          .execution_options(populate_existing=True)).scalar_one()
+    row = session.execute(
+        select(Transcript)
+        .where(Transcript.id == uuid.UUID(live.transcript_id))
+        .execution_options(populate_existing=True)
+    ).scalar_one()
     assert (row.content, row.word_count, row.language, row.confidence, row.finalized) == (
-        final.content, 17, "en", None, True)
+        final.content,
+        17,
+        "en",
+        None,
+        True,
+    )
     assert finalize_transcript(session=session, practice_session_id=live.id) == final
 
 

@@ -227,9 +227,17 @@ def test_check_audio_ref_refuses_another_users_key(session, client):
     assert uploads.check_audio_ref(str(owner.id), key)
     assert not uploads.check_audio_ref(intruder.id, key)
     assert not uploads.check_audio_ref(intruder.id, key.replace(str(owner.id), str(intruder.id)), must_exist=True)
-    for bad in ("", "audio", f"audio/{owner.id}", f"audio/{owner.id}/../x.webm", f"/audio/{owner.id}/a.webm",
-                f"audio/{owner.id}/{'a' * 32}.exe", f"audio/{owner.id}/nothex{'0' * 26}.webm",
-                f"audio/{owner.id}/sub/{uuid.uuid4().hex}.webm", f"video/{owner.id}/{uuid.uuid4().hex}.webm"):
+    for bad in (
+        "",
+        "audio",
+        f"audio/{owner.id}",
+        f"audio/{owner.id}/../x.webm",
+        f"/audio/{owner.id}/a.webm",
+        f"audio/{owner.id}/{'a' * 32}.exe",
+        f"audio/{owner.id}/nothex{'0' * 26}.webm",
+        f"audio/{owner.id}/sub/{uuid.uuid4().hex}.webm",
+        f"video/{owner.id}/{uuid.uuid4().hex}.webm",
+    ):
         assert not uploads.check_audio_ref(owner.id, bad), bad
     assert not uploads.check_audio_ref("not-a-uuid", key)
 

@@ -110,8 +110,7 @@ def test_fifty_simultaneous_entries_with_tickets_for_three_admit_exactly_three(e
     assert _check_ledger(engine, user_id)["tickets"] == 0
     with Session(engine) as session:
         assert count(session, VenueEntry, VenueEntry.user_id == user_id) == 3
-        assert count(session, RewardLedger, RewardLedger.user_id == user_id,
-                     RewardLedger.reason == "venue_entry") == 3
+        assert count(session, RewardLedger, RewardLedger.user_id == user_id, RewardLedger.reason == "venue_entry") == 3
 
 
 def test_fifty_simultaneous_clicks_on_one_venue_open_one_visit_and_pay_once(engine, committed):
@@ -124,8 +123,9 @@ def test_fifty_simultaneous_clicks_on_one_venue_open_one_visit_and_pay_once(engi
     # Half the threads retry the same request; the others are fresh clicks on the same venue.
     outcomes = _run_together(
         engine,
-        lambda s, i: enter_venue(session=s, user_id=user_id, venue_id=venue_id,
-                                 request_key="same" if i % 2 else f"click-{i}"),
+        lambda s, i: enter_venue(
+            session=s, user_id=user_id, venue_id=venue_id, request_key="same" if i % 2 else f"click-{i}"
+        ),
     )
 
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
@@ -153,7 +153,5 @@ def test_fifty_simultaneous_claims_of_one_quest_pay_once(engine, committed):
     now = _check_ledger(engine, user_id)
     assert (now["xp"], now["coins"]) == (25, 15)
     with Session(engine) as session:
-        assert count(session, RewardLedger, RewardLedger.user_id == user_id,
-                     RewardLedger.reason == "daily_quest") == 2
+        assert count(session, RewardLedger, RewardLedger.user_id == user_id, RewardLedger.reason == "daily_quest") == 2
         assert session.get(UserProfile, user_id) is not None
-

@@ -37,8 +37,14 @@ def world(session):
 
 def _answer_all(session, user, entry_id, count_=3):
     for order in range(1, count_ + 1):
-        submit_venue_exercise(session=session, user_id=user.id, entry_id=entry_id, exercise_order=order,
-                              response=answer(f"Answer {order}"), duration_ms=1000)
+        submit_venue_exercise(
+            session=session,
+            user_id=user.id,
+            entry_id=entry_id,
+            exercise_order=order,
+            response=answer(f"Answer {order}"),
+            duration_ms=1000,
+        )
 
 
 def test_a_locked_venue_is_refused_and_nothing_is_written(session):
@@ -80,8 +86,10 @@ def test_entering_spends_once_for_the_same_request_key(session, world):
     assert balances(session, user.id)["tickets"] == 3
     assert count(session, VenueEntry, VenueEntry.user_id == user.id) == 1
     assert count(session, RewardLedger, RewardLedger.user_id == user.id, RewardLedger.reason == "venue_entry") == 1
-    assert count(session, AnalyticsEvent, AnalyticsEvent.user_id == user.id,
-                 AnalyticsEvent.event_type == "venue_entered") == 1
+    assert (
+        count(session, AnalyticsEvent, AnalyticsEvent.user_id == user.id, AnalyticsEvent.event_type == "venue_entered")
+        == 1
+    )
     assert ledger_totals(session=session, user_id=user.id)["tickets"] == 3
 
 
@@ -109,32 +117,58 @@ def test_exercises_run_strictly_in_order(session, world):
     assert entry.next_exercise_order == 1
 
     with pytest.raises(ValidationError, match="Answer exercise 1 first"):
-        submit_venue_exercise(session=session, user_id=user.id, entry_id=entry.id, exercise_order=2,
-                              response=answer(), duration_ms=500)
+        submit_venue_exercise(
+            session=session, user_id=user.id, entry_id=entry.id, exercise_order=2, response=answer(), duration_ms=500
+        )
     with pytest.raises(ValidationError, match="has no exercise 4"):
-        submit_venue_exercise(session=session, user_id=user.id, entry_id=entry.id, exercise_order=4,
-                              response=answer(), duration_ms=500)
+        submit_venue_exercise(
+            session=session, user_id=user.id, entry_id=entry.id, exercise_order=4, response=answer(), duration_ms=500
+        )
 
-    step = submit_venue_exercise(session=session, user_id=user.id, entry_id=entry.id, exercise_order=1,
-                                 response=answer("My hook.", audio_ref="media/u1/a.webm"), duration_ms=1500)
+    step = submit_venue_exercise(
+        session=session,
+        user_id=user.id,
+        entry_id=entry.id,
+        exercise_order=1,
+        response=answer("My hook.", audio_ref="media/u1/a.webm"),
+        duration_ms=1500,
+    )
     assert (step.entry.step_index, step.entry.next_exercise_order, step.repeated) == (1, 2, False)
     row = session.get(ExerciseSubmission, step.submission_id)
     assert (row.stage, row.module_id, str(row.venue_entry_id), row.duration_ms) == ("venue", module.id, entry.id, 1500)
     assert row.payload["text"] == "My hook." and row.payload["exercise_order"] == 1
     assert row.payload["audio_ref"] == "media/u1/a.webm"
 
-    retry = submit_venue_exercise(session=session, user_id=user.id, entry_id=entry.id, exercise_order=1,
-                                  response=answer("My hook.", audio_ref="media/u1/a.webm"), duration_ms=1500)
+    retry = submit_venue_exercise(
+        session=session,
+        user_id=user.id,
+        entry_id=entry.id,
+        exercise_order=1,
+        response=answer("My hook.", audio_ref="media/u1/a.webm"),
+        duration_ms=1500,
+    )
     assert retry.repeated and retry.submission_id == step.submission_id and retry.entry.step_index == 1
     assert count(session, ExerciseSubmission, ExerciseSubmission.user_id == user.id) == 1
 
     with pytest.raises(ValidationError, match="already answered exercise 1"):
-        submit_venue_exercise(session=session, user_id=user.id, entry_id=entry.id, exercise_order=1,
-                              response=answer("A different hook."), duration_ms=1500)
+        submit_venue_exercise(
+            session=session,
+            user_id=user.id,
+            entry_id=entry.id,
+            exercise_order=1,
+            response=answer("A different hook."),
+            duration_ms=1500,
+        )
 
     for order in (2, 3):
-        last = submit_venue_exercise(session=session, user_id=user.id, entry_id=entry.id, exercise_order=order,
-                                     response=answer(), duration_ms=100)
+        last = submit_venue_exercise(
+            session=session,
+            user_id=user.id,
+            entry_id=entry.id,
+            exercise_order=order,
+            response=answer(),
+            duration_ms=100,
+        )
     assert (last.entry.step_index, last.entry.next_exercise_order) == (3, 0)
 
 
@@ -146,8 +180,9 @@ def test_another_learner_cannot_touch_a_visit(session, world):
     before = (_rows(session, user), _rows(session, intruder))
 
     with pytest.raises(ValidationError, match="could not find this venue visit"):
-        submit_venue_exercise(session=session, user_id=intruder.id, entry_id=entry.id, exercise_order=3,
-                              response=answer(), duration_ms=1)
+        submit_venue_exercise(
+            session=session, user_id=intruder.id, entry_id=entry.id, exercise_order=3, response=answer(), duration_ms=1
+        )
     with pytest.raises(ValidationError, match="could not find this venue visit"):
         finish_venue(session=session, user_id=intruder.id, entry_id=entry.id)
 
@@ -182,8 +217,9 @@ def test_bad_responses_are_refused_and_nothing_is_written(session, world, respon
     before = _rows(session, user)
 
     with pytest.raises(ValidationError) as error:
-        submit_venue_exercise(session=session, user_id=user.id, entry_id=entry.id, exercise_order=1,
-                              response=response, duration_ms=1000)
+        submit_venue_exercise(
+            session=session, user_id=user.id, entry_id=entry.id, exercise_order=1, response=response, duration_ms=1000
+        )
 
     assert error.value.field == field
     assert error.value.message
@@ -197,16 +233,28 @@ def test_bad_exercise_numbers_and_durations_are_refused(session, world, order, d
     entry = enter_venue(session=session, user_id=user.id, venue_id=venue.id, request_key="k")
     before = _rows(session, user)
     with pytest.raises(ValidationError):
-        submit_venue_exercise(session=session, user_id=user.id, entry_id=entry.id, exercise_order=order,
-                              response=answer(), duration_ms=duration)
+        submit_venue_exercise(
+            session=session,
+            user_id=user.id,
+            entry_id=entry.id,
+            exercise_order=order,
+            response=answer(),
+            duration_ms=duration,
+        )
     assert _rows(session, user) == before
 
 
 def test_a_long_answer_at_the_limit_is_accepted(session, world):
     user, venue, _ = world
     entry = enter_venue(session=session, user_id=user.id, venue_id=venue.id, request_key="k")
-    step = submit_venue_exercise(session=session, user_id=user.id, entry_id=entry.id, exercise_order=1,
-                                 response=answer("é" * 10_000), duration_ms=0)
+    step = submit_venue_exercise(
+        session=session,
+        user_id=user.id,
+        entry_id=entry.id,
+        exercise_order=1,
+        response=answer("é" * 10_000),
+        duration_ms=0,
+    )
     assert step.entry.step_index == 1
 
 
@@ -240,16 +288,25 @@ def test_finishing_pays_once_and_counts_the_daily_quest(session, world):
     assert (now["xp"] - start["xp"], now["coins"] - start["coins"]) == (50, 25)
     assert ledger_totals(session=session, user_id=user.id) == now
     assert count(session, RewardLedger, RewardLedger.user_id == user.id, RewardLedger.reason == "venue_finished") == 2
-    assert count(session, AnalyticsEvent, AnalyticsEvent.user_id == user.id,
-                 AnalyticsEvent.event_type == "venue_finished") == 1
-    assert count(session, TelemetryEvent, TelemetryEvent.user_id == user.id,
-                 TelemetryEvent.name == "venue_finished") == 1
+    assert (
+        count(session, AnalyticsEvent, AnalyticsEvent.user_id == user.id, AnalyticsEvent.event_type == "venue_finished")
+        == 1
+    )
+    assert (
+        count(session, TelemetryEvent, TelemetryEvent.user_id == user.id, TelemetryEvent.name == "venue_finished") == 1
+    )
     assert done.quest is not None and (done.quest.quest_type, done.quest.progress) == ("venue_visit", 1)
     assert done.quest.completed and not done.quest.claimed
 
     with pytest.raises(ValidationError, match="This visit is over"):
-        submit_venue_exercise(session=session, user_id=user.id, entry_id=entry.id, exercise_order=3,
-                              response=answer("Something new"), duration_ms=1)
+        submit_venue_exercise(
+            session=session,
+            user_id=user.id,
+            entry_id=entry.id,
+            exercise_order=3,
+            response=answer("Something new"),
+            duration_ms=1,
+        )
 
 
 @pytest.mark.parametrize("bad", ["not-a-uuid", "", None, 17])

@@ -54,8 +54,13 @@ class Worker:
     def __init__(self, env: dict[str, str], log: Path):
         self.log = log
         self._file = log.open("ab")
-        self.process = subprocess.Popen([sys.executable, "-m", "speakpro", "worker", "--concurrency", "2"],
-                                        cwd=PROJECT_ROOT, env=env, stdout=self._file, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "speakpro", "worker", "--concurrency", "2"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=self._file,
+            stderr=subprocess.STDOUT,
+        )
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> int | None:
         if self.process.poll() is None:
@@ -78,8 +83,14 @@ def fake_openai() -> Iterator[FakeOpenAIServer]:
 
 @pytest.fixture
 def start_worker(database_url, fake_openai, tmp_path) -> Iterator[Callable[[], Worker]]:
-    env = {**os.environ, "DATABASE_URL": database_url, "OPENAI_API_KEY": fake_openai.api_key,
-           "OPENAI_BASE_URL": fake_openai.base_url, "LOG_LEVEL": "info", "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "OPENAI_API_KEY": fake_openai.api_key,
+        "OPENAI_BASE_URL": fake_openai.base_url,
+        "LOG_LEVEL": "info",
+        "PYTHONUNBUFFERED": "1",
+    }
     started: list[Worker] = []
 
     def start() -> Worker:
@@ -111,15 +122,21 @@ def _wait_registered(engine, before: set[int], worker: Worker) -> int:
 
 def _state(engine, practice_id) -> tuple[str, str, dict | None]:
     with engine.connect() as conn:
-        row = conn.execute(text("SELECT status, processing_status, analytics_summary FROM practice_sessions "
-                                "WHERE id = :id"), {"id": practice_id}).one()
+        row = conn.execute(
+            text("SELECT status, processing_status, analytics_summary FROM practice_sessions WHERE id = :id"),
+            {"id": practice_id},
+        ).one()
     return row.status, row.processing_status, row.analytics_summary
 
 
 def _job_statuses(engine, practice_id) -> list[str]:
     with engine.connect() as conn:
-        return list(conn.execute(text("SELECT status::text FROM procrastinate_jobs WHERE queueing_lock = :k "
-                                      "ORDER BY id"), {"k": analysis_job_key(practice_id)}).scalars())
+        return list(
+            conn.execute(
+                text("SELECT status::text FROM procrastinate_jobs WHERE queueing_lock = :k ORDER BY id"),
+                {"k": analysis_job_key(practice_id)},
+            ).scalars()
+        )
 
 
 @pytest.fixture
@@ -135,15 +152,34 @@ def test_a_killed_worker_leaves_nothing_stuck_and_the_session_is_analysed(engine
         with Session(engine, expire_on_commit=False) as setup:
             company = make_company(setup)
             user = make_user(setup, company)
-            practice = make_practice_session(setup, user, status="active", mode="solo", company_id=company.id,
-                                             started_at=utcnow() - timedelta(minutes=2))
+            practice = make_practice_session(
+                setup,
+                user,
+                status="active",
+                mode="solo",
+                company_id=company.id,
+                started_at=utcnow() - timedelta(minutes=2),
+            )
             transcript = make_transcript(setup, practice)
             for i, (speaker, said, start_ms, end_ms) in enumerate(LINES):
-                setup.add(TranscriptSegment(transcript_id=transcript.id, sequence=i, speaker=speaker, text=said,
-                                            start_ms=start_ms, end_ms=end_ms, is_final=True))
+                setup.add(
+                    TranscriptSegment(
+                        transcript_id=transcript.id,
+                        sequence=i,
+                        speaker=speaker,
+                        text=said,
+                        start_ms=start_ms,
+                        end_ms=end_ms,
+                        is_final=True,
+                    )
+                )
             setup.commit()
-        for name, value in (("practice", practice.id), ("user", user.id), ("topic", practice.topic_id),
-                            ("company", company.id)):
+        for name, value in (
+            ("practice", practice.id),
+            ("user", user.id),
+            ("topic", practice.topic_id),
+            ("company", company.id),
+        ):
             made[name].append(value)
         return practice
 
@@ -166,8 +202,11 @@ def test_a_killed_worker_leaves_nothing_stuck_and_the_session_is_analysed(engine
         ended_at = end(practice)
         _wait("an analysis", lambda p=practice: _state(engine, p.id)[1] == "complete", timeout=30, every=0.005)
         latency = time.monotonic() - ended_at
-        print(f"\n[jobs] end -> analysed ({attempt} worker; commit to complete, coach on the fake server): "
-              f"{latency * 1000:.0f} ms", end="")
+        print(
+            f"\n[jobs] end -> analysed ({attempt} worker; commit to complete, coach on the fake server): "
+            f"{latency * 1000:.0f} ms",
+            end="",
+        )
         assert attempt != "settled" or latency < 3
         assert _state(engine, practice.id)[2]["provider"] == "openai"
         quick.append(practice)
@@ -178,8 +217,7 @@ def test_a_killed_worker_leaves_nothing_stuck_and_the_session_is_analysed(engine
     requests_before = len(fake_openai.requests)
     slow = active_session()
     end(slow)
-    _wait("the coach call of the second analysis", lambda: len(fake_openai.requests) > requests_before,
-          timeout=15)
+    _wait("the coach call of the second analysis", lambda: len(fake_openai.requests) > requests_before, timeout=15)
     assert _state(engine, slow.id)[1] == "processing" and _job_statuses(engine, slow.id) == ["doing"]
     first.process.send_signal(signal.SIGKILL)
     first.process.wait(timeout=10)
@@ -190,8 +228,7 @@ def test_a_killed_worker_leaves_nothing_stuck_and_the_session_is_analysed(engine
     fake_openai.reply_with(json.dumps(AI_JSON))
     second = start_worker()
     _wait_registered(engine, _worker_ids(engine), second)
-    _wait("the retried analysis", lambda: _state(engine, slow.id)[1] == "complete", timeout=RECOVERY_BOUND,
-          every=0.2)
+    _wait("the retried analysis", lambda: _state(engine, slow.id)[1] == "complete", timeout=RECOVERY_BOUND, every=0.2)
     recovery = time.monotonic() - killed_at
     print(f"[jobs] SIGKILL -> analysed by the next worker: {recovery:.1f} s")
 
@@ -199,8 +236,13 @@ def test_a_killed_worker_leaves_nothing_stuck_and_the_session_is_analysed(engine
     assert (status, processing) == ("analyzed", "complete")
     assert summary["analysis"]["attempts"] == 2  # the killed attempt (released as stale) and the retry
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM practice_sessions WHERE processing_status <> 'complete' "
-                                 "AND id = ANY(:ids)"), {"ids": made["practice"]}).scalar_one() == 0
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM practice_sessions WHERE processing_status <> 'complete' AND id = ANY(:ids)"),
+                {"ids": made["practice"]},
+            ).scalar_one()
+            == 0
+        )
         assert conn.execute(text("SELECT count(*) FROM procrastinate_jobs WHERE status = 'doing'")).scalar_one() == 0
         assert first_id not in set(conn.execute(text("SELECT id FROM procrastinate_workers")).scalars())
     # Successful jobs are deleted when they finish: nothing of any of these sessions' jobs is left.

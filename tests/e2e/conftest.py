@@ -170,8 +170,10 @@ def page(browser, warm_app):
     page = context.new_page()
     page.set_default_timeout(30_000)
     violations: list[str] = []
-    page.on("console", lambda message: violations.append(message.text)
-            if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     page.csp_violations = violations
     yield page
     context.close()

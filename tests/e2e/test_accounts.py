@@ -175,9 +175,18 @@ def test_recordings_follow_the_consent_chosen_on_the_account_page(page, base_url
     email = f"consent-{secrets.token_hex(4)}@example.com"
     with session_scope() as session:  # an account with no consent on record yet
         user = signup(session=session, email=email, password="a long enough passphrase")
-        complete_onboarding(session=session, user_id=user.id, persona=Persona(
-            job_role="Account executive", audience="Prospective customers", main_goal="Cut filler words",
-            practice_for="Sales conversations", comfort_speaking=3, comfort_selling=3))
+        complete_onboarding(
+            session=session,
+            user_id=user.id,
+            persona=Persona(
+                job_role="Account executive",
+                audience="Prospective customers",
+                main_goal="Cut filler words",
+                practice_for="Sales conversations",
+                comfort_speaking=3,
+                comfort_selling=3,
+            ),
+        )
     _login(page, base_url, email, "a long enough passphrase")
     expect(page).to_have_url(re.compile(r"/home$"))
 

@@ -20,12 +20,14 @@ def test_chatbot_answers_offline_from_the_knowledge_blocks(page, base_url, seede
 
     engine = create_engine(seeded_database)
     with engine.connect() as conn:
-        row = conn.execute(text(
-            "SELECT event_data FROM analytics_events WHERE event_type = 'chatbot_message' "
-            "ORDER BY created_at DESC LIMIT 1"
-        )).scalar_one()
-        stored = conn.execute(text(
-            "SELECT count(*) FROM analytics_events WHERE event_data::text LIKE :q"), {"q": "%stop saying um%"}
+        row = conn.execute(
+            text(
+                "SELECT event_data FROM analytics_events WHERE event_type = 'chatbot_message' "
+                "ORDER BY created_at DESC LIMIT 1"
+            )
+        ).scalar_one()
+        stored = conn.execute(
+            text("SELECT count(*) FROM analytics_events WHERE event_data::text LIKE :q"), {"q": "%stop saying um%"}
         ).scalar_one()
     engine.dispose()
     assert row["length"] == len(question) and row["mode"] == "offline" and "Chrome" in row["user_agent"]

@@ -19,9 +19,14 @@ from playwright.sync_api import expect
 DEMO_EMAIL = "learner@example.com"
 DEMO_PASSWORD = "speakpro-demo"
 PASSWORD = "a long enough passphrase"
-PERSONA = {"job_role": "Account executive", "audience": "Prospective customers",
-           "main_goal": "Run confident discovery calls", "practice_for": "Sales conversations",
-           "comfort_speaking": "3", "comfort_selling": "3"}
+PERSONA = {
+    "job_role": "Account executive",
+    "audience": "Prospective customers",
+    "main_goal": "Run confident discovery calls",
+    "practice_for": "Sales conversations",
+    "comfort_speaking": "3",
+    "comfort_selling": "3",
+}
 
 
 def _login(page, base_url, email, password):
@@ -40,8 +45,7 @@ def _fresh_learner() -> str:
     with session_scope() as session:
         user = accounts.signup(session=session, email=email, password=PASSWORD, display_name="Other Learner")
         privacy.record_consent(session=session, user_id=user.id)  # as the sign-up form does
-        onboarding.complete_onboarding(session=session, user_id=user.id,
-                                       persona=onboarding.validate_persona(PERSONA))
+        onboarding.complete_onboarding(session=session, user_id=user.id, persona=onboarding.validate_persona(PERSONA))
     return email
 
 
@@ -51,8 +55,12 @@ def _wav(seconds: float = 1.0) -> bytes:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(8000)
-        out.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * n / 8000)))
-                                 for n in range(int(8000 * seconds))))
+        out.writeframes(
+            b"".join(
+                struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * n / 8000)))
+                for n in range(int(8000 * seconds))
+            )
+        )
     return buffer.getvalue()
 
 
@@ -76,27 +84,60 @@ def _recorded_session_of_the_demo_learner() -> tuple[str, str]:
     with session_scope() as session:
         user_id = session.execute(select(User.id).where(User.email == DEMO_EMAIL)).scalar_one()
         topic = session.execute(select(Topic).order_by(Topic.slug).limit(1)).scalar_one()
-        newest = session.execute(select(func.max(PracticeSession.started_at))
-                                 .where(PracticeSession.user_id == user_id)).scalar_one()
+        newest = session.execute(
+            select(func.max(PracticeSession.started_at)).where(PracticeSession.user_id == user_id)
+        ).scalar_one()
         # The seed spreads today's sessions over the whole day, so "newest" may be later than now.
         started = max(utcnow() - timedelta(minutes=5), newest + timedelta(minutes=1))
-        practice = PracticeSession(user_id=user_id, topic_id=topic.id, title=topic.title, status="ended",
-                                   started_at=started, ended_at=started + timedelta(seconds=64), duration_seconds=64)
+        practice = PracticeSession(
+            user_id=user_id,
+            topic_id=topic.id,
+            title=topic.title,
+            status="ended",
+            started_at=started,
+            ended_at=started + timedelta(seconds=64),
+            duration_seconds=64,
+        )
         session.add(practice)
         session.flush()
         transcript = Transcript(session_id=practice.id, finalized=True, content="Recorded opening. Go on.")
         session.add(transcript)
         session.flush()
-        session.add_all([
-            TranscriptSegment(transcript_id=transcript.id, sequence=0, speaker="user", text="Recorded opening line.",
-                              start_ms=0, end_ms=2000, is_final=True),
-            TranscriptSegment(transcript_id=transcript.id, sequence=1, speaker="ai", text="Go on, I'm listening.",
-                              start_ms=2100, end_ms=3500, is_final=True),
-        ])
+        session.add_all(
+            [
+                TranscriptSegment(
+                    transcript_id=transcript.id,
+                    sequence=0,
+                    speaker="user",
+                    text="Recorded opening line.",
+                    start_ms=0,
+                    end_ms=2000,
+                    is_final=True,
+                ),
+                TranscriptSegment(
+                    transcript_id=transcript.id,
+                    sequence=1,
+                    speaker="ai",
+                    text="Go on, I'm listening.",
+                    start_ms=2100,
+                    end_ms=3500,
+                    is_final=True,
+                ),
+            ]
+        )
         key = new_audio_key(user_id, "wav")
         get_storage().put(key, data, "audio/wav")
-        session.add(AudioRecording(session_id=practice.id, user_id=user_id, storage_key=key, mime_type="audio/wav",
-                                   size_bytes=len(data), duration_seconds=1.0, quality_status="ok"))
+        session.add(
+            AudioRecording(
+                session_id=practice.id,
+                user_id=user_id,
+                storage_key=key,
+                mime_type="audio/wav",
+                size_bytes=len(data),
+                duration_seconds=1.0,
+                quality_status="ok",
+            )
+        )
         return str(practice.id), key
 
 
@@ -199,8 +240,10 @@ def test_amphitheatre_visit_and_timeline(page, base_url):
     expect(first).to_have_attribute("data-done", "true")
     expect(first).to_contain_text("recorded")
 
-    for key, reflection in (("one_minute_story", "The story had a clear start and end; the lesson came too fast."),
-                            ("handle_a_heckler", "I acknowledged the heckler and got back on track in one go.")):
+    for key, reflection in (
+        ("one_minute_story", "The story had a clear start and end; the lesson came too fast."),
+        ("handle_a_heckler", "I acknowledged the heckler and got back on track in one go."),
+    ):
         page.locator("#reflection").fill(reflection)
         page.locator("#submit-exercise").click()
         expect(page.locator(f"#exercise-{key}")).to_have_attribute("data-done", "true")

@@ -30,18 +30,33 @@ def _learner_with_two_lessons_done() -> tuple[str, str]:
     with session_scope() as session:
         user = accounts.signup(session=session, email=email, password=PASSWORD, display_name="Loop Learner")
         privacy.record_consent(session=session, user_id=user.id)  # as the sign-up form does
-        onboarding.complete_onboarding(session=session, user_id=user.id, persona=onboarding.validate_persona({
-            "job_role": "Account executive", "audience": "Prospective customers",
-            "main_goal": "Run confident discovery calls", "practice_for": "Sales conversations",
-            "comfort_speaking": "3", "comfort_selling": "3"}))
+        onboarding.complete_onboarding(
+            session=session,
+            user_id=user.id,
+            persona=onboarding.validate_persona(
+                {
+                    "job_role": "Account executive",
+                    "audience": "Prospective customers",
+                    "main_goal": "Run confident discovery calls",
+                    "practice_for": "Sales conversations",
+                    "comfort_speaking": "3",
+                    "comfort_selling": "3",
+                }
+            ),
+        )
         lessons = session.execute(
-            select(Lesson.id, Lesson.module_id, Lesson.order).join(Module, Module.id == Lesson.module_id)
-            .join(Level, Level.id == Module.level_id).where(Level.number == 1, Module.code == "A")
+            select(Lesson.id, Lesson.module_id, Lesson.order)
+            .join(Module, Module.id == Lesson.module_id)
+            .join(Level, Level.id == Module.level_id)
+            .where(Level.number == 1, Module.code == "A")
             .order_by(Lesson.order)
         ).all()
         for lesson in lessons[:-1]:
-            session.execute(insert(LessonSession).values(user_id=user.id, lesson_id=lesson.id,
-                                                         module_id=lesson.module_id, state="completed"))
+            session.execute(
+                insert(LessonSession).values(
+                    user_id=user.id, lesson_id=lesson.id, module_id=lesson.module_id, state="completed"
+                )
+            )
         return email, str(lessons[-1].id)
 
 

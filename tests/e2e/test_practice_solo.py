@@ -24,10 +24,20 @@ def _learner() -> tuple[str, object]:
     with session_scope() as session:
         user = accounts.signup(session=session, email=email, password=PASSWORD, display_name="Solo Learner")
         privacy.record_consent(session=session, user_id=user.id)  # as the sign-up form does
-        onboarding.complete_onboarding(session=session, user_id=user.id, persona=onboarding.validate_persona({
-            "job_role": "Account executive", "audience": "Prospective customers",
-            "main_goal": "Run confident discovery calls", "practice_for": "Sales conversations",
-            "comfort_speaking": "2", "comfort_selling": "2"}))
+        onboarding.complete_onboarding(
+            session=session,
+            user_id=user.id,
+            persona=onboarding.validate_persona(
+                {
+                    "job_role": "Account executive",
+                    "audience": "Prospective customers",
+                    "main_goal": "Run confident discovery calls",
+                    "practice_for": "Sales conversations",
+                    "comfort_speaking": "2",
+                    "comfort_selling": "2",
+                }
+            ),
+        )
         return email, user.id
 
 

@@ -27,16 +27,31 @@ def _learner_with_level_one_done():
     with session_scope() as session:
         user = accounts.signup(session=session, email=email, password=PASSWORD, display_name="Recorder Learner")
         privacy.record_consent(session=session, user_id=user.id)  # as the sign-up form does
-        onboarding.complete_onboarding(session=session, user_id=user.id, persona=onboarding.validate_persona({
-            "job_role": "Account executive", "audience": "Prospective customers",
-            "main_goal": "Run confident discovery calls", "practice_for": "Sales conversations",
-            "comfort_speaking": "3", "comfort_selling": "3"}))
-        modules = session.execute(
-            select(Module.id).join(Level, Level.id == Module.level_id).where(Level.number == 1)
-        ).scalars().all()
+        onboarding.complete_onboarding(
+            session=session,
+            user_id=user.id,
+            persona=onboarding.validate_persona(
+                {
+                    "job_role": "Account executive",
+                    "audience": "Prospective customers",
+                    "main_goal": "Run confident discovery calls",
+                    "practice_for": "Sales conversations",
+                    "comfort_speaking": "3",
+                    "comfort_selling": "3",
+                }
+            ),
+        )
+        modules = (
+            session.execute(select(Module.id).join(Level, Level.id == Module.level_id).where(Level.number == 1))
+            .scalars()
+            .all()
+        )
         for module_id in modules:
-            session.execute(insert(UserProgress).values(user_id=user.id, module_id=module_id, status="completed",
-                                                        completed_at=utcnow()))
+            session.execute(
+                insert(UserProgress).values(
+                    user_id=user.id, module_id=module_id, status="completed", completed_at=utcnow()
+                )
+            )
         return email, user.id
 
 

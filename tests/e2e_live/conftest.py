@@ -74,8 +74,12 @@ def browser(speech_wav):
         pytest.skip("Chromium is missing")
     from playwright.sync_api import sync_playwright
 
-    args = [*CHROMIUM_ARGS, "--allow-loopback-in-peer-connection", f"--use-file-for-fake-audio-capture={speech_wav}",
-            "--autoplay-policy=no-user-gesture-required"]
+    args = [
+        *CHROMIUM_ARGS,
+        "--allow-loopback-in-peer-connection",
+        f"--use-file-for-fake-audio-capture={speech_wav}",
+        "--autoplay-policy=no-user-gesture-required",
+    ]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=args)
         yield browser

@@ -100,8 +100,32 @@ def scripted_session(first: int = 0, count: int = 60, seed: int = 7) -> Script:
     deliveries of finals already sent, stale partials re-delivered after their final, and same-speaker
     finals that overlap in time (the server clamps those: times move, text stays)."""
     rng = random.Random(seed)
-    words = ("so", "our", "routes", "next", "quarter", "um", "delivery", "costs", "could", "drop", "if", "we",
-             "plan", "ahead", "what", "matters", "most", "to", "you", "right", "now", "okay", "I", "see")
+    words = (
+        "so",
+        "our",
+        "routes",
+        "next",
+        "quarter",
+        "um",
+        "delivery",
+        "costs",
+        "could",
+        "drop",
+        "if",
+        "we",
+        "plan",
+        "ahead",
+        "what",
+        "matters",
+        "most",
+        "to",
+        "you",
+        "right",
+        "now",
+        "okay",
+        "I",
+        "see",
+    )
     operations: list[tuple[str, object]] = []
     finals: dict[int, dict] = {}
     late: list[dict] = []
@@ -116,11 +140,27 @@ def scripted_session(first: int = 0, count: int = 60, seed: int = 7) -> Script:
         partials = rng.randint(1, 3)
         for i in range(1, partials + 1):
             cut = max(1, len(pieces) * i // (partials + 1))
-            operations.append(("put", {"sequence": sequence, "speaker": speaker, "text": " ".join(pieces[:cut]),
-                                       "start_ms": max(0, start), "end_ms": max(0, start) + 300 * i,
-                                       "is_final": False}))
-        final = {"sequence": sequence, "speaker": speaker, "text": text, "start_ms": max(0, start),
-                 "end_ms": max(0, end), "is_final": True}
+            operations.append(
+                (
+                    "put",
+                    {
+                        "sequence": sequence,
+                        "speaker": speaker,
+                        "text": " ".join(pieces[:cut]),
+                        "start_ms": max(0, start),
+                        "end_ms": max(0, start) + 300 * i,
+                        "is_final": False,
+                    },
+                )
+            )
+        final = {
+            "sequence": sequence,
+            "speaker": speaker,
+            "text": text,
+            "start_ms": max(0, start),
+            "end_ms": max(0, end),
+            "is_final": True,
+        }
         finals[sequence] = final
         if sequence % 7 == 3:
             late.append(final)  # delivered after the next few finals
@@ -132,8 +172,9 @@ def scripted_session(first: int = 0, count: int = 60, seed: int = 7) -> Script:
         if sequence % 5 == 4 and sequence - 2 in finals:
             # A duplicate delivery of an earlier final, and that sequence's stale partial after it.
             earlier = finals[sequence - 2]
-            operations.append(("raw", [dict(earlier), {**earlier, "text": earlier["text"].split(" ")[0],
-                                                       "is_final": False}]))
+            operations.append(
+                ("raw", [dict(earlier), {**earlier, "text": earlier["text"].split(" ")[0], "is_final": False}])
+            )
     return Script(operations, finals)
 
 
@@ -162,11 +203,15 @@ def stored_session(database_url: str, session_id: str):
         with connection.cursor() as cursor:
             cursor.execute("SELECT status FROM practice_sessions WHERE id = %s", (session_id,))
             (status,) = cursor.fetchone()
-            cursor.execute("SELECT id, finalized, coalesce(content, '') FROM transcripts WHERE session_id = %s",
-                           (session_id,))
+            cursor.execute(
+                "SELECT id, finalized, coalesce(content, '') FROM transcripts WHERE session_id = %s", (session_id,)
+            )
             transcript_id, finalized, content = cursor.fetchone()
-            cursor.execute("SELECT sequence, speaker, text, start_ms, end_ms, is_final FROM transcript_segments "
-                           "WHERE transcript_id = %s ORDER BY sequence", (transcript_id,))
+            cursor.execute(
+                "SELECT sequence, speaker, text, start_ms, end_ms, is_final FROM transcript_segments "
+                "WHERE transcript_id = %s ORDER BY sequence",
+                (transcript_id,),
+            )
             rows = cursor.fetchall()
     finally:
         connection.close()
@@ -204,8 +249,12 @@ def test_backend_killed_mid_session(database, app_settings):
     script = scripted_session(count=90)
     (learner,) = create_learners(database, 1)
     kills = 3
-    backends = [Backend(database_url=database, secret_key=app_settings.secret_key, data_dir=app_settings.data_dir,
-                        name=f"chaos{i}") for i in range(kills + 1)]
+    backends = [
+        Backend(
+            database_url=database, secret_key=app_settings.secret_key, data_dir=app_settings.data_dir, name=f"chaos{i}"
+        )
+        for i in range(kills + 1)
+    ]
     report: dict = {}
 
     async def scenario():
@@ -240,8 +289,11 @@ def test_backend_killed_mid_session(database, app_settings):
                     said_while_down.append(client.pending())
                     relay.point_at(backends[i + 1].port)
                     downtimes.append(round(time.monotonic() - down, 2))
-                report.update(downtimes_s=downtimes, batches_in_flight_at_kills=in_flight,
-                              unacknowledged_at_restarts=said_while_down)
+                report.update(
+                    downtimes_s=downtimes,
+                    batches_in_flight_at_kills=in_flight,
+                    unacknowledged_at_restarts=said_while_down,
+                )
 
             session_started = time.monotonic()
             chaos_task = asyncio.create_task(chaos())
@@ -288,13 +340,13 @@ def test_postgres_outage(app_settings):
         database = create_database(cluster.server_url, prefix="speakpro_outage")
         script = scripted_session(count=60, seed=11)
         (learner,) = create_learners(database, 1)
-        backend = Backend(database_url=database, secret_key=app_settings.secret_key, data_dir=app_settings.data_dir,
-                          name="outage")
+        backend = Backend(
+            database_url=database, secret_key=app_settings.secret_key, data_dir=app_settings.data_dir, name="outage"
+        )
         report: dict = {}
 
         async def scenario():
-            client = LiveClient(backend.url, session_id=learner.session_id, session_token=learner.token,
-                                name="outage")
+            client = LiveClient(backend.url, session_id=learner.session_id, session_token=learner.token, name="outage")
             try:
                 backend.start()
                 await backend.wait_ready_async(150)
@@ -355,12 +407,16 @@ def test_redis_state_flushed(database, app_settings):
     (learner,) = create_learners(database, 1)
     report: dict = {}
     with redis_database() as redis_url:
-        backend = Backend(database_url=database, secret_key=app_settings.secret_key, data_dir=app_settings.data_dir,
-                          redis_url=redis_url, name="redis")
+        backend = Backend(
+            database_url=database,
+            secret_key=app_settings.secret_key,
+            data_dir=app_settings.data_dir,
+            redis_url=redis_url,
+            name="redis",
+        )
 
         async def scenario():
-            client = LiveClient(backend.url, session_id=learner.session_id, session_token=learner.token,
-                                name="redis")
+            client = LiveClient(backend.url, session_id=learner.session_id, session_token=learner.token, name="redis")
             try:
                 backend.start()
                 await backend.wait_ready_async(150)

@@ -30,10 +30,20 @@ def _learner() -> tuple[str, object]:
     with session_scope() as session:
         user = accounts.signup(session=session, email=email, password=PASSWORD, display_name="Live Learner")
         privacy.record_consent(session=session, user_id=user.id)  # as the sign-up form does
-        onboarding.complete_onboarding(session=session, user_id=user.id, persona=onboarding.validate_persona({
-            "job_role": "Account executive", "audience": "Prospective customers",
-            "main_goal": "Run confident discovery calls", "practice_for": "Sales conversations",
-            "comfort_speaking": "3", "comfort_selling": "3"}))
+        onboarding.complete_onboarding(
+            session=session,
+            user_id=user.id,
+            persona=onboarding.validate_persona(
+                {
+                    "job_role": "Account executive",
+                    "audience": "Prospective customers",
+                    "main_goal": "Run confident discovery calls",
+                    "practice_for": "Sales conversations",
+                    "comfort_speaking": "3",
+                    "comfort_selling": "3",
+                }
+            ),
+        )
         return email, user.id
 
 
@@ -54,19 +64,31 @@ def _stored_session(session_id: str):
     with session_scope() as session:
         practice = session.get(PracticeSession, session_id)
         segments = session.execute(
-            select(TranscriptSegment.sequence, TranscriptSegment.speaker, TranscriptSegment.text,
-                   TranscriptSegment.start_ms, TranscriptSegment.end_ms, TranscriptSegment.is_final)
+            select(
+                TranscriptSegment.sequence,
+                TranscriptSegment.speaker,
+                TranscriptSegment.text,
+                TranscriptSegment.start_ms,
+                TranscriptSegment.end_ms,
+                TranscriptSegment.is_final,
+            )
             .join(Transcript, Transcript.id == TranscriptSegment.transcript_id)
             .where(Transcript.session_id == practice.id)
             .order_by(TranscriptSegment.sequence)
         ).all()
         recordings = session.execute(
-            select(AudioRecording.storage_key, AudioRecording.mime_type, AudioRecording.size_bytes,
-                   AudioRecording.is_primary).where(AudioRecording.session_id == practice.id)
+            select(
+                AudioRecording.storage_key,
+                AudioRecording.mime_type,
+                AudioRecording.size_bytes,
+                AudioRecording.is_primary,
+            ).where(AudioRecording.session_id == practice.id)
         ).all()
-        fingerprints = session.execute(
-            select(ClientSecret.fingerprint).where(ClientSecret.session_id == practice.id)
-        ).scalars().all()
+        fingerprints = (
+            session.execute(select(ClientSecret.fingerprint).where(ClientSecret.session_id == practice.id))
+            .scalars()
+            .all()
+        )
         transcript = session.execute(select(Transcript).where(Transcript.session_id == practice.id)).scalar_one()
         return practice, segments, recordings, fingerprints, transcript
 
@@ -121,9 +143,11 @@ def test_live_session_with_the_ai_partner(app, page, base_url, realtime_peer):
     expect(transcript).to_contain_text(partner_lines[0], timeout=30_000)
     expect(transcript).to_contain_text(partner_lines[-1], timeout=60_000)
     expect(transcript.locator(".transcript-line[data-speaker='user'][data-final='true']")).to_have_count(
-        len(user_lines))
+        len(user_lines)
+    )
     expect(transcript.locator(".transcript-line[data-speaker='ai'][data-final='true']")).to_have_count(
-        len(partner_lines))
+        len(partner_lines)
+    )
     expect(page.locator("#practice-timer")).to_be_visible()
 
     calls = realtime_peer.calls[calls_before:]

@@ -60,7 +60,11 @@ def ensure_installed() -> None:
         return
     result = subprocess.run(
         ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"],
-        cwd=PROVIDER_DIR, capture_output=True, text=True, timeout=300, check=False,
+        cwd=PROVIDER_DIR,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     if result.returncode != 0:
         raise ProviderUnavailable(f"npm install of oidc-provider failed: {result.stderr.strip()[-500:]}")
@@ -83,7 +87,10 @@ def _wait_until_ready(issuer: str, process: subprocess.Popen, output, timeout: f
 
 @contextmanager
 def running_provider(
-    port: int, redirect_uris: Sequence[str], client_id: str = CLIENT_ID, client_secret: str = CLIENT_SECRET,
+    port: int,
+    redirect_uris: Sequence[str],
+    client_id: str = CLIENT_ID,
+    client_secret: str = CLIENT_SECRET,
 ) -> Iterator[FakeOIDCProvider]:
     """Run the provider on 127.0.0.1:`port` with one confidential client, PKCE required.
 

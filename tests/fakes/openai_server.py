@@ -138,8 +138,9 @@ def _error(status: int) -> JSONResponse:
     message, kind, code = _ERRORS.get(status, ("Unexpected error.", "server_error", None))
     # The real API sends Retry-After on 429s; a few milliseconds keeps the client's retries quick here.
     headers = {"retry-after-ms": "10"} if status in (429, 500, 503) else {}
-    return JSONResponse({"error": {"message": message, "type": kind, "param": None, "code": code}},
-                        status_code=status, headers=headers)
+    return JSONResponse(
+        {"error": {"message": message, "type": kind, "param": None, "code": code}}, status_code=status, headers=headers
+    )
 
 
 def _response_json(request: dict[str, Any], text: str) -> dict[str, Any]:

@@ -67,10 +67,12 @@ class FakeRealtimeServer(FakeOpenAIServer):
 
     def start(self) -> FakeRealtimeServer:
         """Serve both endpoints on a free port in a background thread; returns once it accepts connections."""
-        app = Starlette(routes=[
-            Route("/v1/responses", self._responses, methods=["POST"]),
-            Route(CLIENT_SECRETS_PATH, self._client_secrets, methods=["POST"]),
-        ])
+        app = Starlette(
+            routes=[
+                Route("/v1/responses", self._responses, methods=["POST"]),
+                Route(CLIENT_SECRETS_PATH, self._client_secrets, methods=["POST"]),
+            ]
+        )
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))

@@ -74,6 +74,7 @@ def _loopback_candidates(sdp: str) -> str:
         lines.append(line)
     return "\r\n".join(lines) + "\r\n"
 
+
 SAMPLE_RATE = 48_000
 FRAME_SAMPLES = 960  # 20 ms
 SECRET_SECONDS = 90
@@ -157,7 +158,7 @@ class ToneTrack(MediaStreamTrack):
 def _pieces(text: str, words_per_piece: int = 2) -> list[str]:
     """Split text into deltas the way a streaming transcriber does (leading spaces kept)."""
     words = text.split(" ")
-    chunks = [" ".join(words[i:i + words_per_piece]) for i in range(0, len(words), words_per_piece)]
+    chunks = [" ".join(words[i : i + words_per_piece]) for i in range(0, len(words), words_per_piece)]
     return [chunk if index == 0 else " " + chunk for index, chunk in enumerate(chunks)]
 
 
@@ -235,15 +236,18 @@ class FakeRealtimePeer:
             self.secrets.append(MintedSecret(authorization, body, value, expires_at))
         session = dict(body.get("session") or {})
         session.setdefault("type", "realtime")
-        session.update({"id": f"sess_{secrets.token_hex(8)}", "object": "realtime.session",
-                        "expires_at": expires_at})
+        session.update({"id": f"sess_{secrets.token_hex(8)}", "object": "realtime.session", "expires_at": expires_at})
         return JSONResponse({"value": value, "expires_at": expires_at, "session": session})
 
     async def _calls(self, request: Request) -> Response:
         authorization = request.headers.get("authorization", "")
         offer = (await request.body()).decode("utf-8", "replace")
-        call = RecordedCall(authorization=authorization, content_type=request.headers.get("content-type", ""),
-                            query=dict(request.query_params), offer_sdp=offer)
+        call = RecordedCall(
+            authorization=authorization,
+            content_type=request.headers.get("content-type", ""),
+            query=dict(request.query_params),
+            offer_sdp=offer,
+        )
         self.calls.append(call)
         token = authorization.removeprefix("Bearer ").strip()
         with self._lock:
@@ -282,8 +286,12 @@ class FakeRealtimePeer:
         await pc.setLocalDescription(await pc.createAnswer())
         call.answer_sdp = pc.localDescription.sdp
         call_id = f"rtc_{secrets.token_hex(8)}"
-        return Response(call.answer_sdp, status_code=201, media_type="application/sdp",
-                        headers={"Location": f"/v1/realtime/calls/{call_id}"})
+        return Response(
+            call.answer_sdp,
+            status_code=201,
+            media_type="application/sdp",
+            headers={"Location": f"/v1/realtime/calls/{call_id}"},
+        )
 
     # ---- media and events -----------------------------------------------------------------------------
 
@@ -330,36 +338,103 @@ class FakeRealtimePeer:
                 send({"type": "input_audio_buffer.speech_started", "audio_start_ms": clock_ms(), "item_id": item_id})
                 # About 180 ms a word out loud, then the silence that ends the turn.
                 await pause(180 * len(turn.text.split()) + 500)
-                send({"type": "input_audio_buffer.speech_stopped", "audio_end_ms": clock_ms() - int(500 * scale),
-                      "item_id": item_id})
+                send(
+                    {
+                        "type": "input_audio_buffer.speech_stopped",
+                        "audio_end_ms": clock_ms() - int(500 * scale),
+                        "item_id": item_id,
+                    }
+                )
                 send({"type": "input_audio_buffer.committed", "item_id": item_id, "previous_item_id": previous_item})
-                send({"type": "conversation.item.added", "previous_item_id": previous_item,
-                      "item": {"id": item_id, "type": "message", "role": "user", "status": "completed",
-                               "content": [{"type": "input_audio", "transcript": None}]}})
+                send(
+                    {
+                        "type": "conversation.item.added",
+                        "previous_item_id": previous_item,
+                        "item": {
+                            "id": item_id,
+                            "type": "message",
+                            "role": "user",
+                            "status": "completed",
+                            "content": [{"type": "input_audio", "transcript": None}],
+                        },
+                    }
+                )
                 for piece in _pieces(turn.text, 2):
                     await pause(90)
-                    send({"type": "conversation.item.input_audio_transcription.delta", "item_id": item_id,
-                          "content_index": 0, "delta": piece})
+                    send(
+                        {
+                            "type": "conversation.item.input_audio_transcription.delta",
+                            "item_id": item_id,
+                            "content_index": 0,
+                            "delta": piece,
+                        }
+                    )
                 await pause(120)
-                send({"type": "conversation.item.input_audio_transcription.completed", "item_id": item_id,
-                      "content_index": 0, "transcript": turn.text,
-                      "usage": {"type": "duration", "seconds": round(len(turn.text.split()) * 0.18, 1)}})
+                send(
+                    {
+                        "type": "conversation.item.input_audio_transcription.completed",
+                        "item_id": item_id,
+                        "content_index": 0,
+                        "transcript": turn.text,
+                        "usage": {"type": "duration", "seconds": round(len(turn.text.split()) * 0.18, 1)},
+                    }
+                )
             else:
                 response_id = f"resp_{secrets.token_hex(6)}"
                 item_id = f"item_ai_{number}_{secrets.token_hex(4)}"
-                send({"type": "response.created", "response": {"id": response_id, "object": "realtime.response",
-                                                                "status": "in_progress", "output": []}})
-                send({"type": "response.output_item.added", "response_id": response_id, "output_index": 0,
-                      "item": {"id": item_id, "type": "message", "role": "assistant", "status": "in_progress",
-                               "content": []}})
+                send(
+                    {
+                        "type": "response.created",
+                        "response": {
+                            "id": response_id,
+                            "object": "realtime.response",
+                            "status": "in_progress",
+                            "output": [],
+                        },
+                    }
+                )
+                send(
+                    {
+                        "type": "response.output_item.added",
+                        "response_id": response_id,
+                        "output_index": 0,
+                        "item": {
+                            "id": item_id,
+                            "type": "message",
+                            "role": "assistant",
+                            "status": "in_progress",
+                            "content": [],
+                        },
+                    }
+                )
                 for piece in _pieces(turn.text, 3):
                     await pause(160)
-                    send({"type": "response.output_audio_transcript.delta", "response_id": response_id,
-                          "item_id": item_id, "output_index": 0, "content_index": 0, "delta": piece})
-                send({"type": "response.output_audio_transcript.done", "response_id": response_id,
-                      "item_id": item_id, "output_index": 0, "content_index": 0, "transcript": turn.text})
-                send({"type": "response.done", "response": {"id": response_id, "object": "realtime.response",
-                                                             "status": "completed"}})
+                    send(
+                        {
+                            "type": "response.output_audio_transcript.delta",
+                            "response_id": response_id,
+                            "item_id": item_id,
+                            "output_index": 0,
+                            "content_index": 0,
+                            "delta": piece,
+                        }
+                    )
+                send(
+                    {
+                        "type": "response.output_audio_transcript.done",
+                        "response_id": response_id,
+                        "item_id": item_id,
+                        "output_index": 0,
+                        "content_index": 0,
+                        "transcript": turn.text,
+                    }
+                )
+                send(
+                    {
+                        "type": "response.done",
+                        "response": {"id": response_id, "object": "realtime.response", "status": "completed"},
+                    }
+                )
             previous_item = item_id
         call.script_done = True
 
@@ -374,12 +449,20 @@ class FakeRealtimePeer:
     def start(self) -> FakeRealtimePeer:
         """Serve on a free 127.0.0.1 port in a background thread; returns once it accepts connections."""
         # The browser calls /v1/realtime/calls cross-origin, as it does the real API (which allows it).
-        cors = Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["POST"],
-                          allow_headers=["authorization", "content-type"], expose_headers=["location"])
-        app = Starlette(routes=[
-            Route("/v1/realtime/client_secrets", self._client_secrets, methods=["POST"]),
-            Route("/v1/realtime/calls", self._calls, methods=["POST"]),
-        ], middleware=[cors])
+        cors = Middleware(
+            CORSMiddleware,
+            allow_origins=["*"],
+            allow_methods=["POST"],
+            allow_headers=["authorization", "content-type"],
+            expose_headers=["location"],
+        )
+        app = Starlette(
+            routes=[
+                Route("/v1/realtime/client_secrets", self._client_secrets, methods=["POST"]),
+                Route("/v1/realtime/calls", self._calls, methods=["POST"]),
+            ],
+            middleware=[cors],
+        )
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", self.port))
@@ -419,5 +502,7 @@ class FakeRealtimePeer:
 
 
 def _error(status: int, message: str, code: str) -> JSONResponse:
-    return JSONResponse({"error": {"message": message, "type": "invalid_request_error", "param": None,
-                                   "code": code}}, status_code=status)
+    return JSONResponse(
+        {"error": {"message": message, "type": "invalid_request_error", "param": None, "code": code}},
+        status_code=status,
+    )

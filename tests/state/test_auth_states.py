@@ -28,14 +28,22 @@ CONSENT = {"privacy_notice": True, "recording_consent": True}
 
 def _answer(state: SignupState) -> tuple:
     """Everything a sign-up shows the browser."""
-    return (state.done, state.done_email, state.error, state.error_field, state.submitting, state.navigate_to,
-            state.signed_in)
+    return (
+        state.done,
+        state.done_email,
+        state.error,
+        state.error_field,
+        state.submitting,
+        state.navigate_to,
+        state.signed_in,
+    )
 
 
 async def test_signup_shows_the_next_step_and_signs_nobody_in(session):
     state = SignupState()
-    events = await run(state.signup, {"email": "Fresh@example.com", "password": GOOD, "display_name": "Fresh",
-                                      **CONSENT})
+    events = await run(
+        state.signup, {"email": "Fresh@example.com", "password": GOOD, "display_name": "Fresh", **CONSENT}
+    )
     assert state.error == "" and redirects(events) == []
     assert state.done and state.done_email == "fresh@example.com"
     assert state.navigate_to == "" and token_of(state) == ""  # no session: the answer must not depend on the email
@@ -65,8 +73,10 @@ async def test_signup_needs_the_privacy_notice_box(session):
     from speakpro.models import LoginThrottle
 
     state = SignupState()
-    await run(state.signup, {"email": "unticked@example.com", "password": GOOD, "privacy_notice": False,
-                             "recording_consent": True})
+    await run(
+        state.signup,
+        {"email": "unticked@example.com", "password": GOOD, "privacy_notice": False, "recording_consent": True},
+    )
     assert "privacy notice" in state.error and state.error_field == "privacy_notice" and not state.done
     assert accounts.get_user_by_email(session=session, email="unticked@example.com") is None
     assert session.execute(select(LoginThrottle)).first() is None  # refused before anything was counted

@@ -32,26 +32,36 @@ def fresh_limits(monkeypatch) -> None:
     """The production limits (per visitor 10 a minute and 60 an hour; per address 30 and 300), counted from
     zero for each test."""
     backend = MemoryBackend()
-    fresh = tuple(RateLimiter(limiter.name, limiter.limit, limiter.window_seconds, backend=backend)
-                  for limiter in chatbot.CHAT_LIMITS)
-    fresh_address = tuple(RateLimiter(limiter.name, limiter.limit, limiter.window_seconds, backend=backend)
-                          for limiter in chatbot.CHAT_ADDRESS_LIMITS)
+    fresh = tuple(
+        RateLimiter(limiter.name, limiter.limit, limiter.window_seconds, backend=backend)
+        for limiter in chatbot.CHAT_LIMITS
+    )
+    fresh_address = tuple(
+        RateLimiter(limiter.name, limiter.limit, limiter.window_seconds, backend=backend)
+        for limiter in chatbot.CHAT_ADDRESS_LIMITS
+    )
     monkeypatch.setattr(chatbot, "CHAT_LIMITS", fresh)
     monkeypatch.setattr(chatbot, "CHAT_ADDRESS_LIMITS", fresh_address)
 
 
 def test_the_limits_are_the_documented_ones():
     assert [(limiter.limit, limiter.window_seconds) for limiter in chatbot.CHAT_LIMITS] == [(10, 60), (60, 3600)]
-    assert [(limiter.limit, limiter.window_seconds)
-            for limiter in chatbot.CHAT_ADDRESS_LIMITS] == [(30, 60), (300, 3600)]
+    assert [(limiter.limit, limiter.window_seconds) for limiter in chatbot.CHAT_ADDRESS_LIMITS] == [
+        (30, 60),
+        (300, 3600),
+    ]
 
 
 @pytest.fixture
 def block(session) -> KnowledgeBlock:
     module = make_module(session, code="B")
-    row = KnowledgeBlock(module_id=module.id, key=f"ST-B2-{module.id.hex[:8]}", title="Pauses and Filler Words",
-                         summary="Replace fillers with short, silent pauses.",
-                         body="Saying um and uh buys time; a silent pause does the same and sounds confident.")
+    row = KnowledgeBlock(
+        module_id=module.id,
+        key=f"ST-B2-{module.id.hex[:8]}",
+        title="Pauses and Filler Words",
+        summary="Replace fillers with short, silent pauses.",
+        body="Saying um and uh buys time; a silent pause does the same and sounds confident.",
+    )
     session.add(row)
     session.flush()
     return row
@@ -69,8 +79,9 @@ def fake_openai(monkeypatch) -> Iterator[FakeOpenAIServer]:
 
 def _state(token: str = "tab-1", *, address: str = "203.0.113.9", cookie: str = "") -> ChatbotState:
     state = ChatbotState()
-    state.router = RouterData(session=SessionData(client_token=token, client_ip=address),
-                              headers=HeaderData(user_agent=UA, cookie=cookie))
+    state.router = RouterData(
+        session=SessionData(client_token=token, client_ip=address), headers=HeaderData(user_agent=UA, cookie=cookie)
+    )
     return state
 
 
@@ -142,8 +153,11 @@ def test_api_failure_shows_the_offline_fallback_not_an_error(session, block, fak
 
 @pytest.mark.parametrize(
     ("question", "message"),
-    [("", "Type a question first."), ("\x1b\x7f", "Type a question first."),
-     ("z" * 600, "Your question is 600 characters long; please keep it to 500 or fewer.")],
+    [
+        ("", "Type a question first."),
+        ("\x1b\x7f", "Type a question first."),
+        ("z" * 600, "Your question is 600 characters long; please keep it to 500 or fewer."),
+    ],
 )
 def test_bad_input_shows_a_message_and_changes_nothing(session, block, question, message):
     state = _state()
@@ -217,12 +231,15 @@ def test_signed_in_users_behind_one_address_are_held_to_the_address_ceiling(sess
 
 def test_a_signed_in_user_is_limited_across_tabs_and_addresses(session, block):
     user = make_user(session)
-    tabs = [_state(token=f"tab-{n}", address=f"198.51.100.{n}", cookie=_cookie(session, user))
-            for n in range(1, 4)]  # three logins, three addresses
+    tabs = [
+        _state(token=f"tab-{n}", address=f"198.51.100.{n}", cookie=_cookie(session, user)) for n in range(1, 4)
+    ]  # three logins, three addresses
     assert _attempts(tabs, 15) == 10
     # A stale or forged cookie is just an anonymous visitor from that address.
-    assert _send(_state(token="forged", address="198.51.100.9", cookie=f"{SESSION_COOKIE}=forged"),
-                 "filler words") is not None
+    assert (
+        _send(_state(token="forged", address="198.51.100.9", cookie=f"{SESSION_COOKIE}=forged"), "filler words")
+        is not None
+    )
 
 
 def test_the_conversation_keeps_a_bounded_tail(session, block, monkeypatch):

@@ -53,9 +53,12 @@ async def test_admin_overview_lists_every_company_for_admins_only(session):
     rows = {row["slug"]: row for row in admin.company_rows}
     assert {"northwind", "blue-harbor"} <= set(rows)
     northwind = rows["northwind"]
-    seeded = session.execute(text(
-        "SELECT count(*) FROM session_analytics a JOIN companies c ON c.id = a.company_id "
-        "WHERE c.slug = 'northwind'")).scalar_one()
+    seeded = session.execute(
+        text(
+            "SELECT count(*) FROM session_analytics a JOIN companies c ON c.id = a.company_id "
+            "WHERE c.slug = 'northwind'"
+        )
+    ).scalar_one()
     assert int(northwind["sessions"]) == seeded > 0
     assert northwind["href"] == "/company/northwind/dashboard" and northwind["average"] != "–"
     assert list(admin.sessions_fig.data[0].x) == [row["name"] for row in admin.company_rows]

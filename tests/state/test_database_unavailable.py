@@ -26,8 +26,9 @@ def _closed_port() -> int:
 
 @pytest.fixture
 def no_database():
-    engine = create_engine(f"postgresql+psycopg2://postgres@127.0.0.1:{_closed_port()}/speakpro",
-                           connect_args={"connect_timeout": 2})
+    engine = create_engine(
+        f"postgresql+psycopg2://postgres@127.0.0.1:{_closed_port()}/speakpro", connect_args={"connect_timeout": 2}
+    )
     previous = db._engine
     db.set_engine(engine)
     yield
@@ -45,11 +46,14 @@ async def test_a_page_load_shows_the_notice_and_no_numbers(no_database, state_cl
 
 
 async def test_a_transcript_batch_is_refused_with_retry_and_nothing_is_lost(no_database):
-    state = at_url(sign_in(PracticeLiveState(), "a-token"), "http://localhost:3000/practice/live/"
-                   "5f1e8d4c-1111-4222-8333-444455556666")
+    state = at_url(
+        sign_in(PracticeLiveState(), "a-token"),
+        "http://localhost:3000/practice/live/5f1e8d4c-1111-4222-8333-444455556666",
+    )
     segment = {"sequence": 0, "speaker": "user", "text": "hello", "start_ms": 0, "end_ms": 500, "is_final": True}
-    await run(state.segments, {"batch_id": "b-1", "session_id": "5f1e8d4c-1111-4222-8333-444455556666",
-                               "segments": [segment]})
+    await run(
+        state.segments, {"batch_id": "b-1", "session_id": "5f1e8d4c-1111-4222-8333-444455556666", "segments": [segment]}
+    )
     assert state.acks == [{"batch_id": "b-1", "stored": [], "refused": PAUSED, "retry": True}]
 
 

@@ -44,8 +44,9 @@ async def test_a_retention_form_of_the_wrong_type_changes_nothing(session):
 async def test_lone_surrogates_in_a_login_or_a_password_change_are_refused(session):
     user = accounts.signup(session=session, email="surrogate@example.com", password=GOOD)
     login = LoginState()
-    assert _refused(await run(login.login, {"email": "surrogate@example.com", "password": "\ud800"}),
-                    edge.BAD_CHARACTERS)
+    assert _refused(
+        await run(login.login, {"email": "surrogate@example.com", "password": "\ud800"}), edge.BAD_CHARACTERS
+    )
     assert session.execute(select(func.count()).select_from(LoginThrottle)).scalar_one() == 0  # nothing counted
     account = _signed_in(AccountState, session, user)
     form = {"current_password": GOOD, "new_password": "new \udfff phrase", "confirm_password": "new \udfff phrase"}

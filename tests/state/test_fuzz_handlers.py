@@ -73,7 +73,8 @@ MANAGER_STATES = frozenset({"AdminState", "AdminOverviewState", "CompanyState", 
 
 EXCEPTION_TEXT = re.compile(
     r"Traceback|\b[A-Z]\w*(Error|Exception)\b|\bError:|object has no attribute|not subscriptable|"
-    r"unhashable|NoneType|psycopg|sqlalchemy|surrogates not allowed|NUL \(0x00\)")
+    r"unhashable|NoneType|psycopg|sqlalchemy|surrogates not allowed|NUL \(0x00\)"
+)
 SKIP_FIELDS = re.compile(r"^(router|rx_router|_reflex|is_hydrated)")
 
 
@@ -86,8 +87,25 @@ def _nested(depth: int) -> Any:
 
 # --- malformed values, per shape ------------------------------------------------------------------------
 
-NOT_TEXT = [0, -1, -(2**70), 2**63, 1.5, -0.0, math.nan, math.inf, -math.inf, True, False, None, [], ["a"], {},
-            {"a": "b"}, _nested(200)]
+NOT_TEXT = [
+    0,
+    -1,
+    -(2**70),
+    2**63,
+    1.5,
+    -0.0,
+    math.nan,
+    math.inf,
+    -math.inf,
+    True,
+    False,
+    None,
+    [],
+    ["a"],
+    {},
+    {"a": "b"},
+    _nested(200),
+]
 UNSTORABLE = [MEGABYTE, "a\x00b", "\x00", "\ud800", "lone \udfff tail", "x" * (edge.LONG + 1)]
 NOT_A_FORM = ["", "a form", 0, -1, 3.5, math.nan, math.inf, True, [], [["email", "x"]], _nested(200)]
 
@@ -101,8 +119,21 @@ def _bad_values(shape: Any) -> list[Any]:
     if isinstance(shape, Flag):
         return [v for v in NOT_TEXT if not isinstance(v, bool)] + ["x" * 17, "a\x00", "\ud800"]
     if isinstance(shape, Number):
-        return ["3", "", None, True, math.nan, math.inf, -math.inf, shape.low - 1, shape.high * 2 + 1, 10**400,
-                [], {}, _nested(50)]
+        return [
+            "3",
+            "",
+            None,
+            True,
+            math.nan,
+            math.inf,
+            -math.inf,
+            shape.low - 1,
+            shape.high * 2 + 1,
+            10**400,
+            [],
+            {},
+            _nested(50),
+        ]
     if isinstance(shape, Form):
         too_many = {f"f{i}": "x" for i in range(edge.MAX_FIELDS + 1)}
         return [*NOT_A_FORM, None, too_many, {1: "x"}]
@@ -125,17 +156,42 @@ def _example(shape: Any) -> Any:
 
 
 HOSTILE_TEXT = [
-    "", "   \t ", "admin\u202egnp.exe", "🎤🔥👩‍👩‍👧‍👦", "Zoë Ørsted 日本語 עברית مرحبا", "a\u200bb\ufeffc\u2028d",
-    "e\u0301" * 40, "\x1b[31mred\x07\x7f", "<script>alert('x')</script>", "'; DROP TABLE users; --",
-    "%s%n{0}{self.__class__}../../etc/passwd", "-1e309", "0001-01-01", "9999-12-31", "y" * 999,
+    "",
+    "   \t ",
+    "admin\u202egnp.exe",
+    "🎤🔥👩‍👩‍👧‍👦",
+    "Zoë Ørsted 日本語 עברית مرحبا",
+    "a\u200bb\ufeffc\u2028d",
+    "e\u0301" * 40,
+    "\x1b[31mred\x07\x7f",
+    "<script>alert('x')</script>",
+    "'; DROP TABLE users; --",
+    "%s%n{0}{self.__class__}../../etc/passwd",
+    "-1e309",
+    "0001-01-01",
+    "9999-12-31",
+    "y" * 999,
 ]
 
 
 # Page addresses: the path and query a state reads come with every event, from the browser.
-HOSTILE_PATHS = ["/\x00", "/a\x00b/\x00", "/\ud800", "/" + "v" * 10_000, "/%00%ZZ%ff", "/🎤\u202e", "/-1",
-                 "/" + str(uuid.UUID(int=0))]
-HOSTILE_QUERIES = ["?page=²", "?page=99999999999999999999", "?next=//evil.example&code=\x00&error=<b>x</b>",
-                   "?code=\ud800&next=\ud800", "?code=" + "c" * 10_000]
+HOSTILE_PATHS = [
+    "/\x00",
+    "/a\x00b/\x00",
+    "/\ud800",
+    "/" + "v" * 10_000,
+    "/%00%ZZ%ff",
+    "/🎤\u202e",
+    "/-1",
+    "/" + str(uuid.UUID(int=0)),
+]
+HOSTILE_QUERIES = [
+    "?page=²",
+    "?page=99999999999999999999",
+    "?next=//evil.example&code=\x00&error=<b>x</b>",
+    "?code=\ud800&next=\ud800",
+    "?code=" + "c" * 10_000,
+]
 
 
 def _hostile_urls(base: str) -> list[str]:
@@ -172,8 +228,11 @@ def _shapes(handler) -> dict[str, Any]:
 def _valid_payload(cls, name: str, handler) -> dict[str, Any] | None:
     """A payload the edge must let through, or None when the handler has none (setvar without a setter)."""
     if name == "setvar":
-        setters = [n for n, h in cls.event_handlers.items() if n.startswith("set_") and not inspect.iscoroutinefunction(
-            h.fn) and not inspect.isasyncgenfunction(h.fn)]
+        setters = [
+            n
+            for n, h in cls.event_handlers.items()
+            if n.startswith("set_") and not inspect.iscoroutinefunction(h.fn) and not inspect.isasyncgenfunction(h.fn)
+        ]
         if not setters:
             return None
         setter = cls.event_handlers[setters[0]]
@@ -186,10 +245,12 @@ def _wire(payload: dict[str, Any], index: int) -> dict[str, Any]:
     """Every other mapping argument as the browser sends a submitted form: `[name, value]` entries."""
     if index % 2:
         return payload
-    return {k: {FORM_DATA_ENTRIES_KEY: [[f, v] for f, v in value.items()]}
-            if isinstance(value, dict) and all(isinstance(f, str) for f in value) and FORM_DATA_ENTRIES_KEY not in value
-            else value
-            for k, value in payload.items()}
+    return {
+        k: {FORM_DATA_ENTRIES_KEY: [[f, v] for f, v in value.items()]}
+        if isinstance(value, dict) and all(isinstance(f, str) for f in value) and FORM_DATA_ENTRIES_KEY not in value
+        else value
+        for k, value in payload.items()
+    }
 
 
 def _malformed(cls, name: str, handler, rng: random.Random) -> list[dict[str, Any] | Any]:
@@ -207,18 +268,29 @@ def _malformed(cls, name: str, handler, rng: random.Random) -> list[dict[str, An
             for field, field_shape in form.fields.items():
                 cases += [{**valid, param: {**valid[param], field: bad}} for bad in _bad_values(field_shape)]
             # What Reflex itself cannot unpack (refused by the wire-shape middleware).
-            cases += [{**valid, param: {FORM_DATA_ENTRIES_KEY: "abc"}},
-                      {**valid, param: {FORM_DATA_ENTRIES_KEY: [["only a name"], [1, 2]]}}]
+            cases += [
+                {**valid, param: {FORM_DATA_ENTRIES_KEY: "abc"}},
+                {**valid, param: {FORM_DATA_ENTRIES_KEY: [["only a name"], [1, 2]]}},
+            ]
     if name == "setvar" and cls.event_handlers.keys() & {f"set_{valid.get('var_name')}"}:
         setter = cls.event_handlers[f"set_{valid['var_name']}"]
         [(_, shape)] = _shapes(setter).items()
         cases += [{**valid, "value": bad} for bad in _bad_values(shape)]
     cases += ["not an object", [1, 2, 3], None]  # a payload that is not an object at all
     # A few seeded random structures in every argument (none of them a mapping, which a form may be).
-    junk = [rng.choice([math.nan, -rng.randint(1, 10**9), [_nested(rng.randint(20, 80))], "\x00" * rng.randint(1, 5),
-                        [rng.random()] * rng.randint(1, 50)]) for _ in range(3)]
-    cases += [{**valid, param: value} for param in shapes for value in junk
-              if not isinstance(shapes[param], Unchecked)]
+    junk = [
+        rng.choice(
+            [
+                math.nan,
+                -rng.randint(1, 10**9),
+                [_nested(rng.randint(20, 80))],
+                "\x00" * rng.randint(1, 5),
+                [rng.random()] * rng.randint(1, 50),
+            ]
+        )
+        for _ in range(3)
+    ]
+    cases += [{**valid, param: value} for param in shapes for value in junk if not isinstance(shapes[param], Unchecked)]
     return cases
 
 
@@ -235,8 +307,9 @@ def _hostile(cls, name: str, handler) -> list[dict[str, Any]]:
             if isinstance(inner, Text) and param != "var_name":
                 payload[param] = value
             elif isinstance(inner, Form):
-                payload[param] = {f: value if isinstance(s, Text) else payload[param][f]
-                                  for f, s in inner.fields.items()}
+                payload[param] = {
+                    f: value if isinstance(s, Text) else payload[param][f] for f, s in inner.fields.items()
+                }
         if payload != valid:
             cases.append(payload)
     return cases
@@ -248,8 +321,8 @@ def _hostile(cls, name: str, handler) -> list[dict[str, Any]]:
 async def deliver(state, handler, payload: Any) -> list:
     """The wire-shape middleware, Reflex's payload conversion, then the handler; returns what it answered."""
     update = await edge.EventShapeMiddleware().preprocess(
-        app=None, state=state, event=Event(name=f"{type(state).get_full_name()}.{handler.fn.__name__}",
-                                           payload=payload))
+        app=None, state=state, event=Event(name=f"{type(state).get_full_name()}.{handler.fn.__name__}", payload=payload)
+    )
     if update is not None:
         return list(update.events)
     kwargs = _prepare_event_payload(handler, payload)
@@ -264,13 +337,14 @@ def _refused(events: list, state) -> bool:
     """Whether the handler said no: an error toast, or an error message in its state. (A warning such as "Not
     quite yet" answers an attempt that was scored and recorded.)"""
     said_no = any('["error"]' in str(e) for e in events)
-    return said_no or any(name.endswith("error") and isinstance(getattr(state, name, ""), str) and getattr(state, name)
-                          for name in type(state).__fields__)
+    return said_no or any(
+        name.endswith("error") and isinstance(getattr(state, name, ""), str) and getattr(state, name)
+        for name in type(state).__fields__
+    )
 
 
 def _snapshot(state) -> dict[str, Any]:
-    return {name: copy.deepcopy(getattr(state, name)) for name in type(state).__fields__
-            if not SKIP_FIELDS.match(name)}
+    return {name: copy.deepcopy(getattr(state, name)) for name in type(state).__fields__ if not SKIP_FIELDS.match(name)}
 
 
 def _texts(events: list, state) -> list[str]:
@@ -292,9 +366,13 @@ class _Checksums:
         self.session = session
         tables = session.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars().all()
         drop = " - ".join(f"'{c}'" for c in VOLATILE_COLUMNS)
-        self.query = text(" UNION ALL ".join(
-            f"SELECT '{t}', (SELECT md5(coalesce(string_agg(h, ',' ORDER BY h), '')) FROM "
-            f"(SELECT md5((to_jsonb(x) - {drop})::text) h FROM \"{t}\" x) s)" for t in sorted(tables)))
+        self.query = text(
+            " UNION ALL ".join(
+                f"SELECT '{t}', (SELECT md5(coalesce(string_agg(h, ',' ORDER BY h), '')) FROM "
+                f'(SELECT md5((to_jsonb(x) - {drop})::text) h FROM "{t}" x) s)'
+                for t in sorted(tables)
+            )
+        )
         self.writes: dict | None = None
         self.sums: dict[str, str] = {}
 
@@ -330,11 +408,17 @@ class World:
 
 
 def _onboarded(session, email_prefix: str):
-    user = accounts.signup(session=session, email=f"{email_prefix}-{uuid.uuid4().hex[:8]}@example.com",
-                           password="a sturdy passphrase")
-    persona = {"job_role": "Account executive", "audience": "Prospective customers",
-               "main_goal": "Run confident discovery calls", "practice_for": "Sales conversations",
-               "comfort_speaking": "3", "comfort_selling": "3"}
+    user = accounts.signup(
+        session=session, email=f"{email_prefix}-{uuid.uuid4().hex[:8]}@example.com", password="a sturdy passphrase"
+    )
+    persona = {
+        "job_role": "Account executive",
+        "audience": "Prospective customers",
+        "main_goal": "Run confident discovery calls",
+        "practice_for": "Sales conversations",
+        "comfort_speaking": "3",
+        "comfort_selling": "3",
+    }
     onboarding.complete_onboarding(session=session, user_id=user.id, persona=onboarding.validate_persona(persona))
     return user
 
@@ -345,13 +429,19 @@ def _world(session) -> World:
     learner = _onboarded(session, "learner")
     manager = _onboarded(session, "manager")
     manager.is_admin = True
-    session.execute(text("UPDATE user_profiles SET company_id = :c WHERE user_id = :u"),
-                    {"c": company.id, "u": learner.id})
-    session.execute(text("UPDATE user_profiles SET company_id = :c, role = 'manager' WHERE user_id = :u"),
-                    {"c": company.id, "u": manager.id})
-    lesson_id = session.execute(text(
-        'SELECT l.id FROM lessons l JOIN modules m ON m.id = l.module_id JOIN levels v ON v.id = m.level_id '
-        'ORDER BY v.number, m."order", l."order" LIMIT 1')).scalar_one()
+    session.execute(
+        text("UPDATE user_profiles SET company_id = :c WHERE user_id = :u"), {"c": company.id, "u": learner.id}
+    )
+    session.execute(
+        text("UPDATE user_profiles SET company_id = :c, role = 'manager' WHERE user_id = :u"),
+        {"c": company.id, "u": manager.id},
+    )
+    lesson_id = session.execute(
+        text(
+            "SELECT l.id FROM lessons l JOIN modules m ON m.id = l.module_id JOIN levels v ON v.id = m.level_id "
+            'ORDER BY v.number, m."order", l."order" LIMIT 1'
+        )
+    ).scalar_one()
     # The learner is inside a venue, so its exercise and finish handlers have something to act on.
     venue = session.execute(select(Venue).order_by(Venue.slug).limit(1)).scalar_one()
     unlock(session, learner, venue)
@@ -360,14 +450,24 @@ def _world(session) -> World:
     topic = make_topic(session)
     live = make_practice_session(session, learner, topic, status="active", mode="solo")
     started = days_ago(1)
-    done = make_practice_session(session, learner, topic, status="ended", started_at=started,
-                                 ended_at=started + timedelta(minutes=1), duration_seconds=60)
+    done = make_practice_session(
+        session,
+        learner,
+        topic,
+        status="ended",
+        started_at=started,
+        ended_at=started + timedelta(minutes=1),
+        duration_seconds=60,
+    )
     session.flush()
     urls = {
-        "LessonState": f"/lesson/{lesson_id}", "VenueState": routes.venue(venue.slug),
-        "CompanyState": routes.company(company.slug), "DashboardState": routes.company_dashboard(company.slug),
+        "LessonState": f"/lesson/{lesson_id}",
+        "VenueState": routes.venue(venue.slug),
+        "CompanyState": routes.company(company.slug),
+        "DashboardState": routes.company_dashboard(company.slug),
         "PracticeLiveState": routes.practice_live(str(live.id)),
-        "SessionDetailState": routes.practice_session(str(done.id)), "JoinState": routes.join(company.join_code),
+        "SessionDetailState": routes.practice_session(str(done.id)),
+        "JoinState": routes.join(company.join_code),
     }
     return World(learner=learner, manager=manager, company=company, urls=urls)
 
@@ -397,8 +497,12 @@ def _viewers(cls) -> list[str]:
 
 def test_every_handler_declares_its_arguments_at_the_edge():
     """`@accepts` on every handler (a removed or forgotten one fails here before the fuzzer even runs)."""
-    unguarded = [f"{cls.__name__}.{name}" for cls in STATES for name, handler in cls.event_handlers.items()
-                 if not hasattr(handler.fn, "accepted_shapes")]
+    unguarded = [
+        f"{cls.__name__}.{name}"
+        for cls in STATES
+        for name, handler in cls.event_handlers.items()
+        if not hasattr(handler.fn, "accepted_shapes")
+    ]
     assert unguarded == []
     assert len(STATES) >= 20 and sum(len(cls.event_handlers) for cls in STATES) >= 80
 
@@ -470,8 +574,11 @@ async def test_hostile_events_are_refused_or_handled_and_change_nothing(session,
                         await call(state, where + " reload", cls.event_handlers["load"], {})
                     if valid is not None:
                         events = await call(state, where + " valid", handler, _wire(valid, 0))
-                        if events is not None and _refused_at_edge(events) and not getattr(
-                                handler.fn, "accepted_loaded", ()):
+                        if (
+                            events is not None
+                            and _refused_at_edge(events)
+                            and not getattr(handler.fn, "accepted_loaded", ())
+                        ):
                             fail(where, valid, "a valid call was refused at the edge")
         # Hostile page addresses: every handler, before and after load, with a valid payload.
         for viewer in _viewers(cls):

@@ -38,37 +38,94 @@ from tests.state.test_fuzz_handlers import EXCEPTION_TEXT, _Checksums, _ErrorLog
 SEED = 20_260_402
 WEBM = bytes.fromhex("1a45dfa3") + b"\x9f\x42\x86\x81\x01\x42\x82\x84webm" + b"\x00" * 200
 
-PATH_VALUES = ["x", "%00", "a%00b", "%ff%fe", "%ED%A0%80", "%C0%AF", "%F0%9F%8E%A4", "%E2%80%AE", "..%2F..%2Fetc",
-               "a" * 5000, "-1", "NaN", "%25%30%30", "audio%2F..%2F..%2Fsecret.wav"]
+PATH_VALUES = [
+    "x",
+    "%00",
+    "a%00b",
+    "%ff%fe",
+    "%ED%A0%80",
+    "%C0%AF",
+    "%F0%9F%8E%A4",
+    "%E2%80%AE",
+    "..%2F..%2Fetc",
+    "a" * 5000,
+    "-1",
+    "NaN",
+    "%25%30%30",
+    "audio%2F..%2F..%2Fsecret.wav",
+]
 QUERY_NAMES = ["code", "next", "error", "from", "to", "token", "purpose", "exp", "sig", "state", "page"]
-QUERY_VALUES = ["%00", "%ff", "%ED%A0%80", "javascript:alert(1)", "//evil.example", "9999-12-31", "0001-01-01",
-                "-99999999999999999999", "²", "x" * 5000, "%E2%80%AE", ""]
-RAW_QUERIES = ["&&&===", "%ZZ", "a=1&" * 2000, "from=2024-01-01&to=2023-01-01", "exp=1e309&sig=" + "0" * 64,
-               "purpose=milestone&purpose=lesson"]
+QUERY_VALUES = [
+    "%00",
+    "%ff",
+    "%ED%A0%80",
+    "javascript:alert(1)",
+    "//evil.example",
+    "9999-12-31",
+    "0001-01-01",
+    "-99999999999999999999",
+    "²",
+    "x" * 5000,
+    "%E2%80%AE",
+    "",
+]
+RAW_QUERIES = [
+    "&&&===",
+    "%ZZ",
+    "a=1&" * 2000,
+    "from=2024-01-01&to=2023-01-01",
+    "exp=1e309&sig=" + "0" * 64,
+    "purpose=milestone&purpose=lesson",
+]
 
 
 def _headers() -> list[dict[str, str]]:
     return [
-        {"cookie": "speakpro_session=" + "a" * 10_000}, {"cookie": "speakpro_session"}, {"cookie": "=;=;=;"},
-        {"cookie": 'speakpro_session="unterminated'}, {"cookie": "; ".join(f"c{i}=v" for i in range(500))},
-        {"authorization": "Bearer"}, {"authorization": "Bearer " + "b" * 10_000}, {"authorization": "Basic Og=="},
-        {"authorization": "bearer  spaced  token"}, {"origin": "null"}, {"origin": "https://evil.example"},
-        {"origin": "http://[::1"}, {"content-length": "abc"}, {"content-length": "-1"}, {"content-length": "²"},
-        {"content-length": "99999999999999999999"}, {"content-type": "multipart/form-data; boundary="},
-        {"user-agent": "x" * 10_000}, {"user-agent": "\u202eevil"}, {"accept": "*/*;q=NaN"},
-        {"x-forwarded-for": "not an address"}, {"range": "bytes=99999999999-"},
+        {"cookie": "speakpro_session=" + "a" * 10_000},
+        {"cookie": "speakpro_session"},
+        {"cookie": "=;=;=;"},
+        {"cookie": 'speakpro_session="unterminated'},
+        {"cookie": "; ".join(f"c{i}=v" for i in range(500))},
+        {"authorization": "Bearer"},
+        {"authorization": "Bearer " + "b" * 10_000},
+        {"authorization": "Basic Og=="},
+        {"authorization": "bearer  spaced  token"},
+        {"origin": "null"},
+        {"origin": "https://evil.example"},
+        {"origin": "http://[::1"},
+        {"content-length": "abc"},
+        {"content-length": "-1"},
+        {"content-length": "²"},
+        {"content-length": "99999999999999999999"},
+        {"content-type": "multipart/form-data; boundary="},
+        {"user-agent": "x" * 10_000},
+        {"user-agent": "\u202eevil"},
+        {"accept": "*/*;q=NaN"},
+        {"x-forwarded-for": "not an address"},
+        {"range": "bytes=99999999999-"},
     ]
 
 
 def _bodies(rng: random.Random) -> list[bytes]:
-    return [b"", b"junk" + rng.randbytes(1024 * 1024), b'{"key": "value"}', b"a=1&b=2", b"\x00" * 100,
-            b"RIFF\x00\x00\x00\x00WAVE", "🎤".encode() * 100]
+    return [
+        b"",
+        b"junk" + rng.randbytes(1024 * 1024),
+        b'{"key": "value"}',
+        b"a=1&b=2",
+        b"\x00" * 100,
+        b"RIFF\x00\x00\x00\x00WAVE",
+        "🎤".encode() * 100,
+    ]
 
 
 def _registry() -> ProviderRegistry:
     # A preset (no discovery) and an OpenID issuer that does not answer: both paths of the login routes.
-    return ProviderRegistry([OAuthProvider("github", "GitHub", "gh-id", "gh-secret"),
-                             OAuthProvider("oidc", "Acme SSO", "sso-id", "sso-secret", issuer="http://127.0.0.1:9/")])
+    return ProviderRegistry(
+        [
+            OAuthProvider("github", "GitHub", "gh-id", "gh-secret"),
+            OAuthProvider("oidc", "Acme SSO", "sso-id", "sso-secret", issuer="http://127.0.0.1:9/"),
+        ]
+    )
 
 
 def _routes(app) -> list[Route]:
@@ -128,13 +185,19 @@ def test_every_route_answers_hostile_requests_plainly_and_changes_nothing(sessio
         where = f"{method} {url[:90]!r} {str(headers)[:90]}"
         if response.status_code >= 500:
             failures.append(f"{where}: {response.status_code} {response.text[:200]}")
-        shown = response.text[:5000] if response.headers.get("content-type", "").startswith(("application/json",
-                                                                                             "text/")) else ""
+        shown = (
+            response.text[:5000]
+            if response.headers.get("content-type", "").startswith(("application/json", "text/"))
+            else ""
+        )
         shown += response.headers.get("location", "")
         if EXCEPTION_TEXT.search(shown):
             failures.append(f"{where}: shows exception text {shown[:200]!r}")
-        if 400 <= response.status_code < 500 and response.headers.get("content-type", "").startswith(
-                "application/json") and not isinstance(response.json().get("error"), str):
+        if (
+            400 <= response.status_code < 500
+            and response.headers.get("content-type", "").startswith("application/json")
+            and not isinstance(response.json().get("error"), str)
+        ):
             failures.append(f"{where}: a refusal without a plain error message: {response.text[:200]}")
         if len(errors.records) > logged:
             failures.append(f"{where}: logged at ERROR: {errors.records[-1].getMessage()[:200]}")
@@ -143,8 +206,9 @@ def test_every_route_answers_hostile_requests_plainly_and_changes_nothing(sessio
             failures.append(f"{where}: refused with {response.status_code}, yet changed tables {sorted(changed)}")
 
     try:
-        with TestClient(app, base_url="http://backend.test", follow_redirects=False,
-                        raise_server_exceptions=False) as client:
+        with TestClient(
+            app, base_url="http://backend.test", follow_redirects=False, raise_server_exceptions=False
+        ) as client:
             for route in _routes(app):
                 route_started, route_sent = time.perf_counter(), sent
                 for auth in viewers.values():
@@ -176,8 +240,11 @@ def test_every_route_answers_hostile_requests_plainly_and_changes_nothing(sessio
             assert client.get("/auth/github/login").status_code in (302, 303, 307)
     finally:
         logging.getLogger("speakpro").removeHandler(errors)
-    print(f"\n[fuzz] {len(_routes(app))} routes, {sent} requests, {time.perf_counter() - started:.1f} s:", *timings,
-          sep="\n  ")
+    print(
+        f"\n[fuzz] {len(_routes(app))} routes, {sent} requests, {time.perf_counter() - started:.1f} s:",
+        *timings,
+        sep="\n  ",
+    )
     assert failures == [], f"{len(failures)} findings:\n" + "\n".join(failures[:60])
 
 
@@ -185,10 +252,20 @@ async def test_a_content_length_in_other_digits_is_a_400(session):
     """ "²" is a digit to `str.isdigit()` but not to `int()`. HTTP clients cannot send it, so the request goes
     to the app as an ASGI server would hand it on."""
     token = sessions.create_session(session=session, user_id=make_user(session).id)
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-             "path": "/api/audio", "raw_path": b"/api/audio", "query_string": b"purpose=milestone", "root_path": "",
-             "server": ("backend.test", 80), "client": ("203.0.113.5", 5000),
-             "headers": [(b"authorization", f"Bearer {token}".encode()), (b"content-length", b"\xb2")]}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/api/audio",
+        "raw_path": b"/api/audio",
+        "query_string": b"purpose=milestone",
+        "root_path": "",
+        "server": ("backend.test", 80),
+        "client": ("203.0.113.5", 5000),
+        "headers": [(b"authorization", f"Bearer {token}".encode()), (b"content-length", b"\xb2")],
+    }
     sent = []
 
     async def receive():

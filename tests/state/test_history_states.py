@@ -18,9 +18,14 @@ from speakpro.state.history import HistoryState, SessionDetailState
 from tests.factories import make_practice_session, make_topic, make_transcript
 from tests.signin import at_url, redirects, run, sign_in
 
-PERSONA = {"job_role": "Account executive", "audience": "Prospective customers",
-           "main_goal": "Run confident discovery calls", "practice_for": "Sales conversations",
-           "comfort_speaking": "3", "comfort_selling": "3"}
+PERSONA = {
+    "job_role": "Account executive",
+    "audience": "Prospective customers",
+    "main_goal": "Run confident discovery calls",
+    "practice_for": "Sales conversations",
+    "comfort_speaking": "3",
+    "comfort_selling": "3",
+}
 
 
 @pytest.fixture
@@ -32,8 +37,9 @@ def storage(tmp_path):
 
 
 def _learner(session):
-    user = accounts.signup(session=session, email=f"h-{uuid.uuid4().hex[:8]}@example.com",
-                           password="a sturdy passphrase")
+    user = accounts.signup(
+        session=session, email=f"h-{uuid.uuid4().hex[:8]}@example.com", password="a sturdy passphrase"
+    )
     onboarding.complete_onboarding(session=session, user_id=user.id, persona=onboarding.validate_persona(PERSONA))
     return user
 
@@ -49,8 +55,15 @@ def _sessions(session, user, count: int) -> list[PracticeSession]:
     topic = make_topic(session)
     now = utcnow()
     return [
-        make_practice_session(session, user, topic, status="analyzed", started_at=now - timedelta(hours=n + 1),
-                              ended_at=now - timedelta(hours=n + 1) + timedelta(seconds=95), duration_seconds=95)
+        make_practice_session(
+            session,
+            user,
+            topic,
+            status="analyzed",
+            started_at=now - timedelta(hours=n + 1),
+            ended_at=now - timedelta(hours=n + 1) + timedelta(seconds=95),
+            duration_seconds=95,
+        )
         for n in range(count)
     ]
 
@@ -58,12 +71,28 @@ def _sessions(session, user, count: int) -> list[PracticeSession]:
 def _with_transcript(session, practice):
     transcript = make_transcript(session, practice)
     transcript.content, transcript.finalized = "Hello. Hi there.", True
-    session.add_all([
-        TranscriptSegment(transcript_id=transcript.id, sequence=0, speaker="user", text="Hello.", start_ms=0,
-                          end_ms=900, is_final=True),
-        TranscriptSegment(transcript_id=transcript.id, sequence=1, speaker="ai", text="Hi there.", start_ms=1000,
-                          end_ms=1900, is_final=True),
-    ])
+    session.add_all(
+        [
+            TranscriptSegment(
+                transcript_id=transcript.id,
+                sequence=0,
+                speaker="user",
+                text="Hello.",
+                start_ms=0,
+                end_ms=900,
+                is_final=True,
+            ),
+            TranscriptSegment(
+                transcript_id=transcript.id,
+                sequence=1,
+                speaker="ai",
+                text="Hi there.",
+                start_ms=1000,
+                end_ms=1900,
+                is_final=True,
+            ),
+        ]
+    )
     session.flush()
 
 
@@ -101,8 +130,10 @@ async def test_a_running_session_links_to_its_live_page(session):
     state = _signed_in(HistoryState, session, user, "/history")
     await run(state.load)
     links = {row.id: row.href for row in state.rows}
-    assert links == {str(running.id): routes.practice_live(str(running.id)),
-                     str(ended.id): routes.practice_session(str(ended.id))}
+    assert links == {
+        str(running.id): routes.practice_live(str(running.id)),
+        str(ended.id): routes.practice_session(str(ended.id)),
+    }
 
 
 async def test_history_needs_a_session(session):
@@ -121,16 +152,26 @@ async def test_the_owner_sees_the_transcript_and_the_recording(session, storage)
     _with_transcript(session, practice)
     key = f"audio/{user.id}/{uuid.uuid4().hex}.ogg"
     storage.put(key, b"OggS....", "audio/ogg")
-    session.add(AudioRecording(session_id=practice.id, user_id=user.id, storage_key=key, mime_type="audio/ogg",
-                               size_bytes=8, duration_seconds=90))
+    session.add(
+        AudioRecording(
+            session_id=practice.id,
+            user_id=user.id,
+            storage_key=key,
+            mime_type="audio/ogg",
+            size_bytes=8,
+            duration_seconds=90,
+        )
+    )
     session.flush()
 
     state = _signed_in(SessionDetailState, session, user, routes.practice_session(str(practice.id)))
     await run(state.load)
 
     assert state.loaded and not state.not_found and state.session_id == str(practice.id)
-    assert [(s.speaker_label, s.text, s.time) for s in state.segments] == [("You", "Hello.", "0:00"),
-                                                                           ("Partner", "Hi there.", "0:01")]
+    assert [(s.speaker_label, s.text, s.time) for s in state.segments] == [
+        ("You", "Hello.", "0:00"),
+        ("Partner", "Hi there.", "0:01"),
+    ]
     assert state.has_recording and state.audio_url.startswith("http://backend.test/api/media/audio/")
     assert state.audio_mime == "audio/ogg" and "1:30" in state.audio_details
 
@@ -210,8 +251,15 @@ async def test_the_hub_opens_a_visit_and_takes_exercises_in_order(session, stora
     assert "empty" in state.error and not state.busy
     assert state.exercises[0].done is False
 
-    await run(state.submit, {"reflection": "Clear consonants, but I sped up.", "marker_pace": "on",
-                             "marker_bogus": "on", "marker_nerves": "off"})
+    await run(
+        state.submit,
+        {
+            "reflection": "Clear consonants, but I sped up.",
+            "marker_pace": "on",
+            "marker_bogus": "on",
+            "marker_nerves": "off",
+        },
+    )
     assert state.error == "" and state.exercises[0].done and state.exercises[0].has_audio
     assert state.exercises[0].markers == ["pace"] and state.audio_key == ""
     assert state.next_key == amphitheatre.PLAN[1].key
@@ -220,8 +268,14 @@ async def test_the_hub_opens_a_visit_and_takes_exercises_in_order(session, stora
     events = await run(state.submit, {"reflection": "I stayed calm with the heckler.", "marker_volume": "on"})
     assert state.status == "finished" and state.rewards.startswith("+") and state.points > 0
     assert any("toast" in str(e).lower() for e in events)
-    assert session.execute(select(func.count()).select_from(AmphitheatreExerciseRecord)
-                           .where(AmphitheatreExerciseRecord.user_id == user.id)).scalar_one() == 3
+    assert (
+        session.execute(
+            select(func.count())
+            .select_from(AmphitheatreExerciseRecord)
+            .where(AmphitheatreExerciseRecord.user_id == user.id)
+        ).scalar_one()
+        == 3
+    )
 
     await run(state.next_visit)
     assert state.visit_number == 2 and state.status == "active" and state.rewards == ""
@@ -229,4 +283,6 @@ async def test_the_hub_opens_a_visit_and_takes_exercises_in_order(session, stora
     timeline = _signed_in(AmphitheatreHistoryState, session, user, routes.AMPHITHEATRE_HISTORY)
     await run(timeline.load)
     assert [(v.visit_number, v.finished, v.progress) for v in timeline.visits] == [
-        (2, False, "0 of 3 exercises"), (1, True, "3 of 3 exercises")]
+        (2, False, "0 of 3 exercises"),
+        (1, True, "3 of 3 exercises"),
+    ]

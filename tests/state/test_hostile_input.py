@@ -29,20 +29,40 @@ HOSTILE = {
     "sql": "'; DROP TABLE users; --",
 }
 
-ONBOARDING = {"job_role": "Account executive", "audience": "Prospective customers",
-              "main_goal": "Handle objections calmly", "practice_for": "Sales conversations",
-              "comfort_speaking": "3", "comfort_selling": "3"}
+ONBOARDING = {
+    "job_role": "Account executive",
+    "audience": "Prospective customers",
+    "main_goal": "Handle objections calmly",
+    "practice_for": "Sales conversations",
+    "comfort_speaking": "3",
+    "comfort_selling": "3",
+}
 
 FORMS = {
-    "signup": (SignupState, "signup", {"email": "hostile@example.com", "password": "a sturdy passphrase",
-                                       "display_name": "Hostile", "join_code": "", "privacy_notice": "on",
-                                       "recording_consent": "on"}),
+    "signup": (
+        SignupState,
+        "signup",
+        {
+            "email": "hostile@example.com",
+            "password": "a sturdy passphrase",
+            "display_name": "Hostile",
+            "join_code": "",
+            "privacy_notice": "on",
+            "recording_consent": "on",
+        },
+    ),
     "login": (LoginState, "login", {"email": "hostile@example.com", "password": "a sturdy passphrase"}),
     "onboarding": (OnboardingState, "submit", ONBOARDING),
     "account-name": (AccountState, "save_name", {"display_name": "Someone"}),
-    "account-password": (AccountState, "change_password", {"current_password": "a sturdy passphrase",
-                                                           "new_password": "another sturdy phrase",
-                                                           "confirm_password": "another sturdy phrase"}),
+    "account-password": (
+        AccountState,
+        "change_password",
+        {
+            "current_password": "a sturdy passphrase",
+            "new_password": "another sturdy phrase",
+            "confirm_password": "another sturdy phrase",
+        },
+    ),
     "account-join": (AccountState, "join_company", {"join_code": "NOPE"}),
     "admin-company": (AdminState, "create_company", {"company_name": "Hostile Co"}),
 }
@@ -51,8 +71,9 @@ CASES = [(form, field, kind) for form, (_, _, fields) in FORMS.items() for field
 
 
 def _counts(session) -> tuple[int, ...]:
-    return tuple(session.execute(select(func.count()).select_from(m)).scalar_one()
-                 for m in (User, UserProfile, Company))
+    return tuple(
+        session.execute(select(func.count()).select_from(m)).scalar_one() for m in (User, UserProfile, Company)
+    )
 
 
 @pytest.mark.parametrize(("form", "field", "kind"), CASES, ids=[f"{f}-{fl}-{k}" for f, fl, k in CASES])
@@ -61,8 +82,11 @@ async def test_hostile_values_never_crash_and_are_refused_or_stored_as_text(sess
 
     user = accounts.signup(session=session, email="owner@example.com", password="a sturdy passphrase")
     user.is_admin = True
-    session.execute(UserProfile.__table__.update().where(UserProfile.user_id == user.id)
-                    .values(onboarding_completed=form != "onboarding"))
+    session.execute(
+        UserProfile.__table__.update()
+        .where(UserProfile.user_id == user.id)
+        .values(onboarding_completed=form != "onboarding")
+    )
     session.flush()
     state_cls, handler, fields = FORMS[form]
     state = state_cls()
@@ -86,8 +110,12 @@ async def test_hostile_values_never_crash_and_are_refused_or_stored_as_text(sess
             assert _counts(session) == before, "a refused form must change nothing"
         return
     # Accepted: the value is stored exactly as typed (as text), wherever it went.
-    assert kind not in ("megabyte", "bidi-override") or field in ("password", "current_password", "new_password",
-                                                                  "confirm_password"), "should have been refused"
+    assert kind not in ("megabyte", "bidi-override") or field in (
+        "password",
+        "current_password",
+        "new_password",
+        "confirm_password",
+    ), "should have been refused"
     assert kind != "megabyte", "a megabyte is refused at the edge"
     if form == "account-name":
         stored = session.execute(select(User.display_name).where(User.id == user.id)).scalar_one()
@@ -105,8 +133,9 @@ def test_every_field_of_every_form_is_covered():
 
 async def test_analytics_never_store_the_submitted_password(session):
     state = SignupState()
-    await run(state.signup, {"email": "keeper@example.com", "password": "my very secret phrase",
-                             "privacy_notice": True})
+    await run(
+        state.signup, {"email": "keeper@example.com", "password": "my very secret phrase", "privacy_notice": True}
+    )
     assert state.done
     blobs = session.execute(select(AnalyticsEvent.event_data)).scalars().all()
     assert all("my very secret phrase" not in str(blob) for blob in blobs)

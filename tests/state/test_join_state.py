@@ -21,8 +21,11 @@ def _page(session, user, code: str) -> JoinState:
 def _membership(session, user) -> tuple:
     profile = session.get(UserProfile, user.id)
     session.refresh(profile)
-    joins = session.execute(select(func.count()).select_from(AuditLog).where(
-        AuditLog.action == "company.joined", AuditLog.subject_user_id == user.id)).scalar_one()
+    joins = session.execute(
+        select(func.count())
+        .select_from(AuditLog)
+        .where(AuditLog.action == "company.joined", AuditLog.subject_user_id == user.id)
+    ).scalar_one()
     return profile.company_id, profile.role, joins
 
 

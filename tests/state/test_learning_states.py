@@ -16,14 +16,20 @@ from speakpro.state.milestone import MilestoneState
 from speakpro.state.world import MapState, VenueState
 from tests.signin import run, sign_in, token_of
 
-PERSONA = {"job_role": "Account executive", "audience": "Prospective customers",
-           "main_goal": "Run confident discovery calls", "practice_for": "Sales conversations",
-           "comfort_speaking": "3", "comfort_selling": "3"}
+PERSONA = {
+    "job_role": "Account executive",
+    "audience": "Prospective customers",
+    "main_goal": "Run confident discovery calls",
+    "practice_for": "Sales conversations",
+    "comfort_speaking": "3",
+    "comfort_selling": "3",
+}
 
 
 def _learner(session):
-    user = accounts.signup(session=session, email=f"s-{uuid.uuid4().hex[:8]}@example.com",
-                           password="a sturdy passphrase")
+    user = accounts.signup(
+        session=session, email=f"s-{uuid.uuid4().hex[:8]}@example.com", password="a sturdy passphrase"
+    )
     onboarding.complete_onboarding(session=session, user_id=user.id, persona=onboarding.validate_persona(PERSONA))
     return user
 
@@ -35,8 +41,12 @@ def _signed_in(state_cls, session, user):
 
 
 def _module_lessons(session, code: str):
-    return session.execute(select(Lesson.id, Lesson.module_id).join(Module, Module.id == Lesson.module_id)
-                           .where(Module.code == code).order_by(Lesson.order)).all()
+    return session.execute(
+        select(Lesson.id, Lesson.module_id)
+        .join(Module, Module.id == Lesson.module_id)
+        .where(Module.code == code)
+        .order_by(Lesson.order)
+    ).all()
 
 
 async def test_map_shows_locked_venues_for_a_new_learner(session):
@@ -51,8 +61,9 @@ async def test_entering_a_venue_twice_from_one_page_spends_once(session, monkeyp
     run_seed(session)
     user = _learner(session)
     for lesson_id, module_id in _module_lessons(session, "A"):
-        session.execute(insert(LessonSession).values(user_id=user.id, lesson_id=lesson_id, module_id=module_id,
-                                                     state="completed"))
+        session.execute(
+            insert(LessonSession).values(user_id=user.id, lesson_id=lesson_id, module_id=module_id, state="completed")
+        )
     from speakpro.services.learning.progress import complete_module_if_done
 
     complete_module_if_done(session=session, user_id=user.id, module_id=_module_lessons(session, "A")[0][1])
@@ -65,8 +76,11 @@ async def test_entering_a_venue_twice_from_one_page_spends_once(session, monkeyp
     await run(state.enter)  # a double click: same page visit, same request key
     assert state.entry_status == "active" and state.error == ""
     assert economy.ledger_totals(session=session, user_id=user.id)["tickets"] == tickets_before - 1
-    spends = session.execute(select(func.count()).select_from(RewardLedger).where(
-        RewardLedger.user_id == user.id, RewardLedger.reason == "venue_entry")).scalar_one()
+    spends = session.execute(
+        select(func.count())
+        .select_from(RewardLedger)
+        .where(RewardLedger.user_id == user.id, RewardLedger.reason == "venue_entry")
+    ).scalar_one()
     assert spends == 1
 
 
@@ -151,8 +165,10 @@ async def test_stakes_are_chosen_once_and_personalise_the_exercise(session, monk
     assert state.step_kind == "speaking" and state.stakes_scenario == ""
     await run(state.choose_stakes, {"scenario": "", "audience": "", "stakes": ""})
     assert state.stakes_error and state.stakes_scenario == ""
-    await run(state.choose_stakes, {"scenario": "Pitching our budget to the board", "audience": "The board",
-                                    "stakes": "Next year's hiring"})
+    await run(
+        state.choose_stakes,
+        {"scenario": "Pitching our budget to the board", "audience": "The board", "stakes": "Next year's hiring"},
+    )
     assert state.stakes_scenario == "Pitching our budget to the board"
     assert "Pitching our budget to the board" in state.step_prompt
     await run(state.choose_stakes, {"scenario": "Something else entirely"})

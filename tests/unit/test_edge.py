@@ -55,12 +55,20 @@ def test_a_form_that_is_not_a_mapping_is_refused_and_the_handler_does_not_run(fo
     assert page.calls == []
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("name", 3, edge.FORM_UNREADABLE), ("name", None, edge.FORM_UNREADABLE), ("name", ["x"], edge.FORM_UNREADABLE),
-    ("name", "x" * 11, edge.TOO_LONG), ("name", "a\x00b", edge.BAD_CHARACTERS), ("name", "\ud800", edge.BAD_CHARACTERS),
-    ("ticked", ["on"], edge.FORM_UNREADABLE), ("ticked", "x" * 17, edge.TOO_LONG),
-    *(("size", bad, edge.FORM_UNREADABLE) for bad in ("3", True, math.nan, math.inf, -1, 10**400)),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name", 3, edge.FORM_UNREADABLE),
+        ("name", None, edge.FORM_UNREADABLE),
+        ("name", ["x"], edge.FORM_UNREADABLE),
+        ("name", "x" * 11, edge.TOO_LONG),
+        ("name", "a\x00b", edge.BAD_CHARACTERS),
+        ("name", "\ud800", edge.BAD_CHARACTERS),
+        ("ticked", ["on"], edge.FORM_UNREADABLE),
+        ("ticked", "x" * 17, edge.TOO_LONG),
+        *(("size", bad, edge.FORM_UNREADABLE) for bad in ("3", True, math.nan, math.inf, -1, 10**400)),
+    ],
+)
 def test_one_bad_field_refuses_the_whole_form(field, value, message):
     page = Page()
     form = {"name": "Sam", "ticked": "on", "size": 2, field: value}
@@ -123,9 +131,17 @@ def test_a_refusal_is_logged_without_the_value():
     assert "secret-value" not in record.getMessage()
 
 
-@pytest.mark.parametrize("payload", ["text", [1], None, {"form": {FORM_DATA_ENTRIES_KEY: "abc"}},
-                                     {"form": {FORM_DATA_ENTRIES_KEY: [["name"]]}},
-                                     {"form": {FORM_DATA_ENTRIES_KEY: [[1, "x"]]}}])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "text",
+        [1],
+        None,
+        {"form": {FORM_DATA_ENTRIES_KEY: "abc"}},
+        {"form": {FORM_DATA_ENTRIES_KEY: [["name"]]}},
+        {"form": {FORM_DATA_ENTRIES_KEY: [[1, "x"]]}},
+    ],
+)
 async def test_the_middleware_refuses_what_reflex_cannot_unpack(payload):
     event = Event(name="a.b", payload=payload)
     update = await edge.EventShapeMiddleware().preprocess(app=None, state=None, event=event)
@@ -134,5 +150,7 @@ async def test_the_middleware_refuses_what_reflex_cannot_unpack(payload):
 
 @pytest.mark.parametrize("payload", [{}, {"value": "x"}, {"form": {FORM_DATA_ENTRIES_KEY: [["name", [1, 2]]]}}])
 async def test_the_middleware_lets_any_other_event_through(payload):
-    assert await edge.EventShapeMiddleware().preprocess(app=None, state=None,
-                                                        event=Event(name="a.b", payload=payload)) is None
+    assert (
+        await edge.EventShapeMiddleware().preprocess(app=None, state=None, event=Event(name="a.b", payload=payload))
+        is None
+    )

@@ -29,8 +29,9 @@ def test_a_short_hook_scores_27():
 
 def test_a_written_message_scores_78():
     text = "Weekly check-ins will cut our rework in half, which benefits every listener."
-    result = score_locally(text, kind="writing", min_words=6,
-                           rubric=["States a benefit to the listener", "15 words or fewer"])
+    result = score_locally(
+        text, kind="writing", min_words=6, rubric=["States a benefit to the listener", "15 words or fewer"]
+    )
     # W = 13 >= T = 6 -> 35; no fillers -> 25; 1 sentence -> 5; rubric 1 of 2 -> 12.5  ->  77.5 -> 78
     assert (result.words, result.target_words, result.sentences) == (13, 6, 1)
     assert result.rubric_covered == (True, False)
@@ -89,8 +90,9 @@ def test_rubric_keywords_and_prefix_matching():
 
 
 def test_a_question_tip_when_the_rubric_asks_for_questions():
-    result = score_locally("We should start now. It is cheap. It is fast.", rubric=["Ask open questions"],
-                           target_seconds=3)
+    result = score_locally(
+        "We should start now. It is cheap. It is fast.", rubric=["Ask open questions"], target_seconds=3
+    )
     assert any("question" in tip for tip in result.tips)
 
 
@@ -102,17 +104,22 @@ def test_target_words():
     assert target_words_for("writing") == 1
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ('{"score": 81, "strengths": ["Clear"], "improvements": ["Pause more"]}',
-     {"score": 81, "strengths": ["Clear"], "improvements": ["Pause more"]}),
-    ('{"score": 80.6, "strengths": [], "improvements": []}', {"score": 81, "strengths": [], "improvements": []}),
-    ("not json", None),
-    ("[1, 2]", None),
-    ('{"score": 101, "strengths": [], "improvements": []}', None),
-    ('{"score": true, "strengths": [], "improvements": []}', None),
-    ('{"score": 50, "strengths": "good", "improvements": []}', None),
-    ('{"score": 50, "strengths": [1], "improvements": []}', None),
-    ('{"score": 50}', None),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        (
+            '{"score": 81, "strengths": ["Clear"], "improvements": ["Pause more"]}',
+            {"score": 81, "strengths": ["Clear"], "improvements": ["Pause more"]},
+        ),
+        ('{"score": 80.6, "strengths": [], "improvements": []}', {"score": 81, "strengths": [], "improvements": []}),
+        ("not json", None),
+        ("[1, 2]", None),
+        ('{"score": 101, "strengths": [], "improvements": []}', None),
+        ('{"score": true, "strengths": [], "improvements": []}', None),
+        ('{"score": 50, "strengths": "good", "improvements": []}', None),
+        ('{"score": 50, "strengths": [1], "improvements": []}', None),
+        ('{"score": 50}', None),
+    ],
+)
 def test_parse_ai_feedback(raw, expected):
     assert parse_ai_feedback(raw) == expected

@@ -17,8 +17,26 @@ def test_a_uuid_or_its_text_is_an_id(value):
     assert parse_id(value, field="session", message="Not found.") == SOME
 
 
-@pytest.mark.parametrize("value", [None, "", "  ", "not-an-id", "5f1e8d4c", str(SOME) + "x", "\x00", "\ud800",
-                                   12, 1.5, True, [str(SOME)], {"id": str(SOME)}, SOME.bytes, str(SOME).encode()])
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        "",
+        "  ",
+        "not-an-id",
+        "5f1e8d4c",
+        str(SOME) + "x",
+        "\x00",
+        "\ud800",
+        12,
+        1.5,
+        True,
+        [str(SOME)],
+        {"id": str(SOME)},
+        SOME.bytes,
+        str(SOME).encode(),
+    ],
+)
 def test_anything_else_is_refused_with_the_callers_words(value):
     assert id_or_none(value) is None
     with pytest.raises(ValidationError) as raised:

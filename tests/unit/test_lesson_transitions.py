@@ -65,39 +65,48 @@ SPEAKING = {"kind": "speaking", "prompt": "Pitch it."}
 WRITING = {"kind": "writing", "prompt": "Write it.", "min_words": 3}
 
 
-@pytest.mark.parametrize("step, answer, cleaned", [
-    ({"kind": "reading"}, {"acknowledged": True}, {"acknowledged": True}),
-    ({"kind": "feedback"}, {"acknowledged": True}, {"acknowledged": True}),
-    (SPEAKING, {"transcript": "  Hello there.\r\n"}, {"transcript": "Hello there."}),
-    (SPEAKING, {"transcript": "Hi.", "audio_ref": "media/u1/rec.webm"},
-     {"transcript": "Hi.", "audio_ref": "media/u1/rec.webm"}),
-    (WRITING, {"text": "one two three"}, {"text": "one two three"}),
-    ({"kind": "reflection"}, {"text": "Slow down."}, {"text": "Slow down."}),
-])
+@pytest.mark.parametrize(
+    "step, answer, cleaned",
+    [
+        ({"kind": "reading"}, {"acknowledged": True}, {"acknowledged": True}),
+        ({"kind": "feedback"}, {"acknowledged": True}, {"acknowledged": True}),
+        (SPEAKING, {"transcript": "  Hello there.\r\n"}, {"transcript": "Hello there."}),
+        (
+            SPEAKING,
+            {"transcript": "Hi.", "audio_ref": "media/u1/rec.webm"},
+            {"transcript": "Hi.", "audio_ref": "media/u1/rec.webm"},
+        ),
+        (WRITING, {"text": "one two three"}, {"text": "one two three"}),
+        ({"kind": "reflection"}, {"text": "Slow down."}, {"text": "Slow down."}),
+    ],
+)
 def test_accepted_answers_are_cleaned(step, answer, cleaned):
     assert check_answer(step, answer) == cleaned
 
 
-@pytest.mark.parametrize("step, answer, message", [
-    ({"kind": "reading"}, {}, "Send your answer"),
-    ({"kind": "reading"}, None, "Send your answer"),
-    ({"kind": "reading"}, "yes", "not in a form"),
-    ({"kind": "reading"}, {"acknowledged": "true"}, "Confirm"),
-    ({"kind": "reading"}, {"acknowledged": False}, "Confirm"),
-    (SPEAKING, {"transcript": "   "}, "is empty"),
-    (SPEAKING, {"transcript": 42}, "must be text"),
-    (SPEAKING, {"transcript": ["a"]}, "must be text"),
-    (SPEAKING, {"transcript": "x" * 10_001}, "limit is 10,000"),
-    (SPEAKING, {"transcript": "nul\x00byte"}, "not allowed"),
-    (SPEAKING, {"transcript": "Hi", "audio_ref": "../../etc/passwd"}, "recording reference"),
-    (SPEAKING, {"transcript": "Hi", "audio_ref": 5}, "recording reference"),
-    (SPEAKING, {"transcript": "Hi", "score": 100}, "fields this step does not take: score"),
-    (SPEAKING, {"transcript": "x" * 1_000_001}, "over 1 MB"),
-    (SPEAKING, {"transcript": {1, 2}}, "not in a form"),
-    (SPEAKING, {"transcript": float("nan")}, "not in a form"),
-    (WRITING, {"text": "two words"}, "at least 3 words; you wrote 2"),
-    ({"kind": "reflection"}, {"text": "y" * 2_001}, "limit is 2,000"),
-])
+@pytest.mark.parametrize(
+    "step, answer, message",
+    [
+        ({"kind": "reading"}, {}, "Send your answer"),
+        ({"kind": "reading"}, None, "Send your answer"),
+        ({"kind": "reading"}, "yes", "not in a form"),
+        ({"kind": "reading"}, {"acknowledged": "true"}, "Confirm"),
+        ({"kind": "reading"}, {"acknowledged": False}, "Confirm"),
+        (SPEAKING, {"transcript": "   "}, "is empty"),
+        (SPEAKING, {"transcript": 42}, "must be text"),
+        (SPEAKING, {"transcript": ["a"]}, "must be text"),
+        (SPEAKING, {"transcript": "x" * 10_001}, "limit is 10,000"),
+        (SPEAKING, {"transcript": "nul\x00byte"}, "not allowed"),
+        (SPEAKING, {"transcript": "Hi", "audio_ref": "../../etc/passwd"}, "recording reference"),
+        (SPEAKING, {"transcript": "Hi", "audio_ref": 5}, "recording reference"),
+        (SPEAKING, {"transcript": "Hi", "score": 100}, "fields this step does not take: score"),
+        (SPEAKING, {"transcript": "x" * 1_000_001}, "over 1 MB"),
+        (SPEAKING, {"transcript": {1, 2}}, "not in a form"),
+        (SPEAKING, {"transcript": float("nan")}, "not in a form"),
+        (WRITING, {"text": "two words"}, "at least 3 words; you wrote 2"),
+        ({"kind": "reflection"}, {"text": "y" * 2_001}, "limit is 2,000"),
+    ],
+)
 def test_refused_answers(step, answer, message):
     with pytest.raises(ValidationError, match=message):
         check_answer(step, answer)

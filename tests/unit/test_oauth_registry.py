@@ -23,8 +23,12 @@ except ImportError:  # pragma: no cover
 
 GITHUB = {"GITHUB_CLIENT_ID": "gh-id", "GITHUB_CLIENT_SECRET": "gh-secret"}
 GOOGLE = {"GOOGLE_CLIENT_ID": "g-id.apps.googleusercontent.com", "GOOGLE_CLIENT_SECRET": "g-secret"}
-OIDC = {"OIDC_ISSUER": "https://sso.example.com/realms/acme/", "OIDC_CLIENT_ID": "speakpro",
-        "OIDC_CLIENT_SECRET": "oidc-secret", "OIDC_NAME": "Acme SSO"}
+OIDC = {
+    "OIDC_ISSUER": "https://sso.example.com/realms/acme/",
+    "OIDC_CLIENT_ID": "speakpro",
+    "OIDC_CLIENT_SECRET": "oidc-secret",
+    "OIDC_NAME": "Acme SSO",
+}
 
 
 def _settings(tmp_path, **env):
@@ -82,7 +86,8 @@ def test_id_tokens_must_come_from_the_configured_issuer(tmp_path):
     registry = ProviderRegistry(configured_providers(_settings(tmp_path, **GITHUB, **GOOGLE, **OIDC)))
     assert registry.claims_options("github") is None
     assert registry.claims_options("oidc")["iss"]["values"] == [
-        "https://sso.example.com/realms/acme", "https://sso.example.com/realms/acme/"
+        "https://sso.example.com/realms/acme",
+        "https://sso.example.com/realms/acme/",
     ]
     assert "accounts.google.com" in registry.claims_options("google")["iss"]["values"]
 
@@ -92,10 +97,21 @@ def test_the_login_link_of_a_provider():
 
 
 def test_openid_claims_are_normalised():
-    identity = oidc_identity("oidc", {"sub": "abc", "email": " Ada@Example.com ", "email_verified": "true",
-                                      "given_name": "Ada", "family_name": "Lovelace"})
+    identity = oidc_identity(
+        "oidc",
+        {
+            "sub": "abc",
+            "email": " Ada@Example.com ",
+            "email_verified": "true",
+            "given_name": "Ada",
+            "family_name": "Lovelace",
+        },
+    )
     assert (identity.subject, identity.email, identity.email_verified, identity.name) == (
-        "abc", "Ada@Example.com", True, "Ada Lovelace"
+        "abc",
+        "Ada@Example.com",
+        True,
+        "Ada Lovelace",
     )
     assert oidc_identity("oidc", {"sub": "abc", "email_verified": 1}).email_verified is False
     assert oidc_identity("oidc", {"sub": 42}).email is None
@@ -111,7 +127,10 @@ def test_github_trusts_only_the_verified_primary_email():
     ]
     identity = github_identity(user, emails)
     assert (identity.subject, identity.email, identity.email_verified, identity.name) == (
-        "583231", "octo@example.com", True, "octocat"
+        "583231",
+        "octo@example.com",
+        True,
+        "octocat",
     )
     unverified = [{"email": "octo@example.com", "primary": True, "verified": False}]
     assert github_identity(user, unverified).email_verified is False

@@ -46,8 +46,7 @@ def test_hsts_and_upgrade_only_when_the_app_is_on_https(monkeypatch):
 
 
 def test_allowed_origins_are_the_app_and_the_backend():
-    assert sh.allowed_origins() == list(dict.fromkeys([sh.origin(sh.settings.app_url),
-                                                       sh.origin(sh.settings.api_url)]))
+    assert sh.allowed_origins() == list(dict.fromkeys([sh.origin(sh.settings.app_url), sh.origin(sh.settings.api_url)]))
     assert sh.origin("https://speakpro.example.com/path?q=1") == "https://speakpro.example.com"
 
 
@@ -58,8 +57,9 @@ def test_the_backend_middleware_adds_its_headers_without_overriding_a_routes_own
     async def own(_request):
         return PlainTextResponse("ok", headers={"X-Frame-Options": "SAMEORIGIN"})
 
-    app = Starlette(routes=[Route("/plain", plain), Route("/own", own)],
-                    middleware=[Middleware(sh.SecurityHeadersMiddleware)])
+    app = Starlette(
+        routes=[Route("/plain", plain), Route("/own", own)], middleware=[Middleware(sh.SecurityHeadersMiddleware)]
+    )
     client = TestClient(app)
     plain_headers = client.get("/plain").headers
     assert plain_headers["content-security-policy"].startswith("default-src 'none'")

@@ -30,13 +30,20 @@ def _top_level_names(tree: ast.Module) -> tuple[set[str], set[str]]:
     return defined, imported
 
 
-SERVICE_MODULES = {_module_name(p): _top_level_names(ast.parse(p.read_text()))
-                   for p in SERVICES.rglob("*.py") if p.name != "__init__.py"}
+SERVICE_MODULES = {
+    _module_name(p): _top_level_names(ast.parse(p.read_text()))
+    for p in SERVICES.rglob("*.py")
+    if p.name != "__init__.py"
+}
 
 
 def _sources() -> list[Path]:
-    return [p for folder in ("speakpro", "tests", "bench") for p in (ROOT / folder).rglob("*.py")
-            if "node_modules" not in p.parts]
+    return [
+        p
+        for folder in ("speakpro", "tests", "bench")
+        for p in (ROOT / folder).rglob("*.py")
+        if "node_modules" not in p.parts
+    ]
 
 
 def test_services_are_grouped_by_domain():
@@ -60,14 +67,17 @@ def test_no_service_module_passes_on_names_it_imports():
                 elif node.module in SERVICE_MODULES:
                     defined, imported = SERVICE_MODULES[node.module]
                     if alias.name in imported and alias.name not in defined:
-                        offences.append(f"{path.relative_to(ROOT)}:{node.lineno} imports {alias.name} via "
-                                        f"{node.module}")
+                        offences.append(
+                            f"{path.relative_to(ROOT)}:{node.lineno} imports {alias.name} via {node.module}"
+                        )
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases:
                 defined, imported = SERVICE_MODULES[aliases[node.value.id]]
                 if node.attr in imported and node.attr not in defined:
-                    offences.append(f"{path.relative_to(ROOT)}:{node.lineno} uses {node.value.id}.{node.attr}, "
-                                    f"which {aliases[node.value.id]} only imports")
+                    offences.append(
+                        f"{path.relative_to(ROOT)}:{node.lineno} uses {node.value.id}.{node.attr}, "
+                        f"which {aliases[node.value.id]} only imports"
+                    )
     assert offences == []
 
 
@@ -77,8 +87,9 @@ def test_no_service_lists_an_imported_name_as_its_own():
         tree = ast.parse(path.read_text())
         defined, imported = _top_level_names(tree)
         for node in tree.body:
-            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__"
-                                                    for t in node.targets):
+            if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+            ):
                 listed = {element.value for element in node.value.elts}
                 offences += sorted(f"{_module_name(path)}: {name}" for name in listed & imported)
     assert offences == []
@@ -104,7 +115,7 @@ def test_services_import_each_other_without_cycles():
         stack.append(module)
         for dep in sorted(graph[module]):
             if state.get(dep) == "open":
-                cycles.append(" -> ".join([*stack[stack.index(dep):], dep]))
+                cycles.append(" -> ".join([*stack[stack.index(dep) :], dep]))
             elif dep not in state:
                 visit(dep, stack)
         stack.pop()

@@ -28,8 +28,11 @@ def test_defaults_point_at_no_real_server(tmp_path):
 def test_postgres_urls_are_pinned_to_psycopg2():
     # A server elsewhere also gets TLS (below); the scheme is pinned either way.
     assert normalize_database_url("DATABASE_URL", "postgresql://u:p@db:5432/app") == (
-        "postgresql+psycopg2://u:p@db:5432/app?sslmode=require")
-    assert normalize_database_url("DATABASE_URL", "postgres://u@localhost/app") == "postgresql+psycopg2://u@localhost/app"
+        "postgresql+psycopg2://u:p@db:5432/app?sslmode=require"
+    )
+    assert (
+        normalize_database_url("DATABASE_URL", "postgres://u@localhost/app") == "postgresql+psycopg2://u@localhost/app"
+    )
 
 
 @pytest.mark.parametrize(
@@ -55,13 +58,19 @@ def test_local_servers_get_no_sslmode(url):
         ("postgresql://u:p@db.internal:5432/app", "postgresql+psycopg2://u:p@db.internal:5432/app?sslmode=require"),
         ("postgresql://u:p@10.0.0.5/app", "postgresql+psycopg2://u:p@10.0.0.5/app?sslmode=require"),
         ("postgresql://u:p@[2001:db8::1]:5432/app", "postgresql+psycopg2://u:p@[2001:db8::1]:5432/app?sslmode=require"),
-        ("postgresql://u:p@db.example.com/app?application_name=speakpro",
-         "postgresql+psycopg2://u:p@db.example.com/app?application_name=speakpro&sslmode=require"),
+        (
+            "postgresql://u:p@db.example.com/app?application_name=speakpro",
+            "postgresql+psycopg2://u:p@db.example.com/app?application_name=speakpro&sslmode=require",
+        ),
         # The URL's host says local, but libpq connects to the `host` / `hostaddr` parameter.
-        ("postgresql://u@localhost/app?host=db.example.com",
-         "postgresql+psycopg2://u@localhost/app?host=db.example.com&sslmode=require"),
-        ("postgresql://u@localhost/app?hostaddr=192.0.2.7",
-         "postgresql+psycopg2://u@localhost/app?hostaddr=192.0.2.7&sslmode=require"),
+        (
+            "postgresql://u@localhost/app?host=db.example.com",
+            "postgresql+psycopg2://u@localhost/app?host=db.example.com&sslmode=require",
+        ),
+        (
+            "postgresql://u@localhost/app?hostaddr=192.0.2.7",
+            "postgresql+psycopg2://u@localhost/app?hostaddr=192.0.2.7&sslmode=require",
+        ),
     ],
 )
 def test_servers_elsewhere_require_tls(url, expected):
@@ -75,9 +84,14 @@ def test_an_sslmode_in_the_url_is_kept(mode):
 
 
 def test_pgsslmode_replaces_the_default(tmp_path):
-    settings = load_settings({"SPEAKPRO_DATA_DIR": str(tmp_path), "PGSSLMODE": "verify-full",
-                              "DATABASE_URL": "postgresql://u:p@db.example.com/app",
-                              "TEST_DATABASE_URL": "postgresql://u:p@127.0.0.1/app"})
+    settings = load_settings(
+        {
+            "SPEAKPRO_DATA_DIR": str(tmp_path),
+            "PGSSLMODE": "verify-full",
+            "DATABASE_URL": "postgresql://u:p@db.example.com/app",
+            "TEST_DATABASE_URL": "postgresql://u:p@127.0.0.1/app",
+        }
+    )
     assert settings.database_url == "postgresql+psycopg2://u:p@db.example.com/app?sslmode=verify-full"
     assert settings.test_database_url == "postgresql+psycopg2://u:p@127.0.0.1/app"
     remote = load_settings({"SPEAKPRO_DATA_DIR": str(tmp_path), "DATABASE_URL": "postgresql://u:p@db/app"})
@@ -137,8 +151,13 @@ def test_oauth_providers_need_both_halves(tmp_path):
     with pytest.raises(SettingsError, match="GITHUB_CLIENT_SECRET"):
         load_settings(_env(tmp_path, GITHUB_CLIENT_ID="abc"))
     settings = load_settings(
-        _env(tmp_path, GITHUB_CLIENT_ID="abc", GITHUB_CLIENT_SECRET="xyz", OIDC_ISSUER="http://127.0.0.1:9000",
-             OIDC_CLIENT_ID="speakpro")
+        _env(
+            tmp_path,
+            GITHUB_CLIENT_ID="abc",
+            GITHUB_CLIENT_SECRET="xyz",
+            OIDC_ISSUER="http://127.0.0.1:9000",
+            OIDC_CLIENT_ID="speakpro",
+        )
     )
     assert [p.name for p in settings.oauth_providers] == ["github", "oidc"]
     assert "xyz" not in repr(settings)
@@ -153,7 +172,11 @@ def test_secrets_never_appear_in_repr(tmp_path):
 def test_malformed_database_url_stops_the_cli_with_one_line(tmp_path):
     env = {**os.environ, "SPEAKPRO_DATA_DIR": str(tmp_path), "DATABASE_URL": "mysql://root@localhost/speakpro"}
     result = subprocess.run(
-        [sys.executable, "-m", "speakpro", "health"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+        [sys.executable, "-m", "speakpro", "health"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=60,
     )
     assert result.returncode == 2

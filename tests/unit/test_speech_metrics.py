@@ -23,8 +23,12 @@ SALES_CALL = [
     seg(A, "Hello, this is Dana from Acme.", 0, 2000),
     # 21 words: hi dana um i'm sam from brightline i noticed you are hiring reps so i wanted to ask a quick
     # question. Fillers: "um" (1). Questions: 0. 7000 ms.
-    seg(U, "Hi Dana, um, I'm Sam from Brightline. I noticed you are hiring reps, so I wanted to ask a quick "
-           "question.", 2500, 9500),
+    seg(
+        U,
+        "Hi Dana, um, I'm Sam from Brightline. I noticed you are hiring reps, so I wanted to ask a quick question.",
+        2500,
+        9500,
+    ),
     seg(A, "Sure, go ahead.", 10000, 11000),
     # 7 words, 1 question, 3000 ms.
     seg(U, "How do you onboard new reps today?", 11500, 14500),
@@ -35,8 +39,13 @@ SALES_CALL = [
     # 24 words: i understand basically we cut that to six weeks you know i like how your team works can we
     # book a demo next tuesday. Fillers: "basically" (1), "you know" before "." (1); "I like" is a verb.
     # 1 question. 10000 ms.
-    seg(U, "I understand. Basically we cut that to six weeks, you know. I like how your team works. Can we book "
-           "a demo next Tuesday?", 23500, 33500),
+    seg(
+        U,
+        "I understand. Basically we cut that to six weeks, you know. I like how your team works. Can we book "
+        "a demo next Tuesday?",
+        23500,
+        33500,
+    ),
 ]
 
 
@@ -128,21 +137,24 @@ def test_non_english_text():
     assert (m.learner_words, m.questions_asked, m.filler_count, m.language) == (5, 1, None, "ru")
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("I like your product.", {}),  # verb after a pronoun
-    ("Tools like Slack help.", {}),  # preposition after a noun
-    ("I would like a demo.", {}),  # after a modal
-    ("It looks like a fit.", {}),  # "looks like"
-    ("It was, like, really fast.", {"like": 1}),  # commas around it
-    ("Like, honestly, no.", {"like": 1}),  # starts the sentence, followed by a comma
-    ("She was like wow.", {"like": 1}),  # discourse after "was"
-    ("Do you know the price?", {}),
-    ("You know, we ship fast.", {"you know": 1}),
-    ("That is what I mean.", {}),
-    ("I mean, it works.", {"i mean": 1}),
-    ("Ummm hmm, uhh, errm, aah.", {"um": 1, "hmm": 1, "uh": 1, "er": 1, "ah": 1}),
-    ("Basically it works.", {"basically": 1}),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I like your product.", {}),  # verb after a pronoun
+        ("Tools like Slack help.", {}),  # preposition after a noun
+        ("I would like a demo.", {}),  # after a modal
+        ("It looks like a fit.", {}),  # "looks like"
+        ("It was, like, really fast.", {"like": 1}),  # commas around it
+        ("Like, honestly, no.", {"like": 1}),  # starts the sentence, followed by a comma
+        ("She was like wow.", {"like": 1}),  # discourse after "was"
+        ("Do you know the price?", {}),
+        ("You know, we ship fast.", {"you know": 1}),
+        ("That is what I mean.", {}),
+        ("I mean, it works.", {"i mean": 1}),
+        ("Ummm hmm, uhh, errm, aah.", {"um": 1, "hmm": 1, "uh": 1, "er": 1, "ah": 1}),
+        ("Basically it works.", {"basically": 1}),
+    ],
+)
 def test_filler_rule(text, expected):
     assert count_fillers(text) == expected
 

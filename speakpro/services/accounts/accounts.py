@@ -44,7 +44,13 @@ class Registration:
 
 
 def _create_learner(
-    *, session: Session, email: str, password_hash: str, name: str, company: Company | None, role: str,
+    *,
+    session: Session,
+    email: str,
+    password_hash: str,
+    name: str,
+    company: Company | None,
+    role: str,
     user_agent: str,
 ) -> User:
     user = User(email=email, display_name=name, password_hash=password_hash, password_changed_at=utcnow())
@@ -57,17 +63,34 @@ def _create_learner(
         raise EmailTaken() from None
     session.add(UserProfile(user_id=user.id, company_id=company.id if company else None, role=role))
     session.flush()
-    record_event(session=session, event_type="user_signup", user_id=user.id,
-                 company_id=company.id if company else None,
-                 data={"method": "password", "joined_company": bool(company), "user_agent": user_agent[:200]})
+    record_event(
+        session=session,
+        event_type="user_signup",
+        user_id=user.id,
+        company_id=company.id if company else None,
+        data={"method": "password", "joined_company": bool(company), "user_agent": user_agent[:200]},
+    )
     if company:
-        audit(session=session, action="company.joined", target_type="company", actor_user_id=user.id,
-              subject_user_id=user.id, company_id=company.id, details={"role": role})
+        audit(
+            session=session,
+            action="company.joined",
+            target_type="company",
+            actor_user_id=user.id,
+            subject_user_id=user.id,
+            company_id=company.id,
+            details={"role": role},
+        )
     return user
 
 
-def _signup_fields(*, session: Session, email: str, password: str, display_name: str, join_code: str,
-                   ) -> tuple[str, str, str, Company | None, str]:
+def _signup_fields(
+    *,
+    session: Session,
+    email: str,
+    password: str,
+    display_name: str,
+    join_code: str,
+) -> tuple[str, str, str, Company | None, str]:
     email = clean_email(email)
     password = check_password(password, email)
     name = clean_text("display_name", display_name, label="Your name", max_length=80, required=False)
@@ -78,7 +101,12 @@ def _signup_fields(*, session: Session, email: str, password: str, display_name:
 
 
 def signup(
-    *, session: Session, email: str, password: str, display_name: str = "", join_code: str = "",
+    *,
+    session: Session,
+    email: str,
+    password: str,
+    display_name: str = "",
+    join_code: str = "",
     user_agent: str = "",
 ) -> User:
     """Create a learner account (optionally joining a company by code), for scripts, commands and tests.
@@ -89,12 +117,20 @@ def signup(
         EmailTaken: When the email has an account already.
         ValidationError: For bad input or a company code that matches no company.
     """
-    email, password, name, company, role = _signup_fields(session=session, email=email, password=password,
-                                                          display_name=display_name, join_code=join_code)
+    email, password, name, company, role = _signup_fields(
+        session=session, email=email, password=password, display_name=display_name, join_code=join_code
+    )
     if get_user_by_email(session=session, email=email) is not None:
         raise EmailTaken()
-    return _create_learner(session=session, email=email, password_hash=hash_password(password), name=name,
-                           company=company, role=role, user_agent=user_agent)
+    return _create_learner(
+        session=session,
+        email=email,
+        password_hash=hash_password(password),
+        name=name,
+        company=company,
+        role=role,
+        user_agent=user_agent,
+    )
 
 
 def queue_existing_account_notice(*, session: Session, user: User) -> bool:
@@ -110,16 +146,28 @@ def queue_existing_account_notice(*, session: Session, user: User) -> bool:
         return False
     statement = (
         insert(EmailOutbox)
-        .values(id=uuid.uuid4(), user_id=user.id, template=EXISTING_ACCOUNT_NOTICE, attempts=0,
-                details={"has_password": bool(user.password_hash)})
+        .values(
+            id=uuid.uuid4(),
+            user_id=user.id,
+            template=EXISTING_ACCOUNT_NOTICE,
+            attempts=0,
+            details={"has_password": bool(user.password_hash)},
+        )
         .on_conflict_do_nothing(index_elements=["user_id", "template"], index_where=text("sent_at IS NULL"))
     )
     return bool(session.execute(statement).rowcount)
 
 
 def register(
-    *, session: Session, email: str, password: str, accepted_privacy_notice: bool, recording_consent: bool,
-    display_name: str = "", join_code: str = "", user_agent: str = "",
+    *,
+    session: Session,
+    email: str,
+    password: str,
+    accepted_privacy_notice: bool,
+    recording_consent: bool,
+    display_name: str = "",
+    join_code: str = "",
+    user_agent: str = "",
 ) -> Registration:
     """The sign-up form: create a learner account, answering the same whether or not the email is taken.
 
@@ -145,8 +193,9 @@ def register(
         ValidationError: For bad input, an unchecked privacy notice or a company code that matches nothing;
             never for a taken email.
     """
-    email, password, name, company, role = _signup_fields(session=session, email=email, password=password,
-                                                          display_name=display_name, join_code=join_code)
+    email, password, name, company, role = _signup_fields(
+        session=session, email=email, password=password, display_name=display_name, join_code=join_code
+    )
     if not accepted_privacy_notice:
         raise ValidationError("privacy_notice", "Please confirm that you have read the privacy notice.")
     # Hashed before looking the email up: the same argon2 work whether the account is new or not.
@@ -154,13 +203,24 @@ def register(
     existing = get_user_by_email(session=session, email=email)
     if existing is None:
         try:
-            user = _create_learner(session=session, email=email, password_hash=password_hash, name=name,
-                                   company=company, role=role, user_agent=user_agent)
+            user = _create_learner(
+                session=session,
+                email=email,
+                password_hash=password_hash,
+                name=name,
+                company=company,
+                role=role,
+                user_agent=user_agent,
+            )
         except EmailTaken:  # created by a concurrent sign-up since the lookup
             existing = get_user_by_email(session=session, email=email)
         else:
-            privacy.record_consent(session=session, user_id=user.id, notice_version=privacy.PRIVACY_NOTICE_VERSION,
-                                   recording=recording_consent)
+            privacy.record_consent(
+                session=session,
+                user_id=user.id,
+                notice_version=privacy.PRIVACY_NOTICE_VERSION,
+                recording=recording_consent,
+            )
             return Registration(user_id=user.id)
     if existing is not None:
         queue_existing_account_notice(session=session, user=existing)
@@ -178,8 +238,14 @@ def create_admin(*, session: Session, email: str, password: str, display_name: s
     user.is_admin = True
     user.email_verified = True  # typed by the operator who runs the instance
     session.flush()
-    audit(session=session, action="admin.created", target_type="user", subject_user_id=user.id, target_id=user.id,
-          details={"via": "command_line"})
+    audit(
+        session=session,
+        action="admin.created",
+        target_type="user",
+        subject_user_id=user.id,
+        target_id=user.id,
+        details={"via": "command_line"},
+    )
     return user
 
 
@@ -195,8 +261,14 @@ def promote_to_admin(*, session: Session, email: str) -> User:
     if not user.is_admin:
         user.is_admin = True
         session.flush()
-        audit(session=session, action="admin.promoted", target_type="user", subject_user_id=user.id,
-              target_id=user.id, details={"via": "command_line"})
+        audit(
+            session=session,
+            action="admin.promoted",
+            target_type="user",
+            subject_user_id=user.id,
+            target_id=user.id,
+            details={"via": "command_line"},
+        )
     return user
 
 
@@ -232,8 +304,14 @@ def change_password(*, session: Session, user_id: uuid.UUID, current: str, new: 
         raise ValidationError("new_password", "Choose a password different from your current one.")
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
-    audit(session=session, action="password.changed", target_type="user", actor_user_id=user_id,
-          subject_user_id=user_id, target_id=user_id)
+    audit(
+        session=session,
+        action="password.changed",
+        target_type="user",
+        actor_user_id=user_id,
+        subject_user_id=user_id,
+        target_id=user_id,
+    )
 
 
 def update_display_name(*, session: Session, user_id: uuid.UUID, display_name: str) -> str:
@@ -245,12 +323,24 @@ def update_display_name(*, session: Session, user_id: uuid.UUID, display_name: s
 def set_disabled(*, session: Session, actor_id: uuid.UUID, user_id: uuid.UUID, disabled: bool) -> None:
     """Disable (or re-enable) an account; a disabled user's sessions stop working at once."""
     session.execute(update(User).where(User.id == user_id).values(disabled=disabled))
-    audit(session=session, action="user.disabled" if disabled else "user.enabled", target_type="user",
-          actor_user_id=actor_id, subject_user_id=user_id, target_id=user_id)
+    audit(
+        session=session,
+        action="user.disabled" if disabled else "user.enabled",
+        target_type="user",
+        actor_user_id=actor_id,
+        subject_user_id=user_id,
+        target_id=user_id,
+    )
 
 
 def login_with_identity(
-    *, session: Session, provider: str, subject: str, email: str | None, email_verified: bool, name: str = "",
+    *,
+    session: Session,
+    provider: str,
+    subject: str,
+    email: str | None,
+    email_verified: bool,
+    name: str = "",
     client: str | None = None,
 ) -> User:
     """The user behind an OpenID identity: known (provider, subject), else an existing account with the same
@@ -300,8 +390,14 @@ def login_with_identity(
         record_event(session=session, event_type="user_signup", user_id=user.id, data={"method": provider})
     session.add(OAuthIdentity(user_id=user.id, provider=provider, subject=subject, email=clean))
     session.flush()
-    audit(session=session, action="identity.linked", target_type="user", actor_user_id=user.id,
-          subject_user_id=user.id, details={"provider": provider})
+    audit(
+        session=session,
+        action="identity.linked",
+        target_type="user",
+        actor_user_id=user.id,
+        subject_user_id=user.id,
+        details={"provider": provider},
+    )
     return user
 
 

@@ -49,8 +49,14 @@ def create_company(*, session: Session, actor_id: uuid.UUID, name: str) -> Compa
     company = Company(name=name, slug=slug, join_code=_code(10), manager_invite_code=_code(24))
     session.add(company)
     session.flush()
-    audit(session=session, action="company.created", target_type="company", actor_user_id=actor_id,
-          company_id=company.id, target_id=company.id)
+    audit(
+        session=session,
+        action="company.created",
+        target_type="company",
+        actor_user_id=actor_id,
+        company_id=company.id,
+        target_id=company.id,
+    )
     return company
 
 
@@ -62,8 +68,9 @@ def find_by_code(*, session: Session, code: str) -> tuple[Company, str]:
     if not storable(clean):  # a code from a link's address can hold anything
         raise ValidationError("join_code", "That company code is not valid. Check it with your manager.")
     company = session.execute(
-        select(Company).where(or_(Company.join_code == clean, Company.manager_invite_code == clean),
-                              Company.is_active.is_(True))
+        select(Company).where(
+            or_(Company.join_code == clean, Company.manager_invite_code == clean), Company.is_active.is_(True)
+        )
     ).scalar_one_or_none()
     if company is None:
         raise ValidationError("join_code", "That company code is not valid. Check it with your manager.")
@@ -81,8 +88,15 @@ def join_company(*, session: Session, user_id: uuid.UUID, code: str) -> tuple[Co
     if profile.company_id == company.id and (profile.role == role or profile.role == "manager"):
         return company, profile.role
     session.execute(update(UserProfile).where(UserProfile.user_id == user_id).values(company_id=company.id, role=role))
-    audit(session=session, action="company.joined", target_type="company", actor_user_id=user_id,
-          subject_user_id=user_id, company_id=company.id, details={"role": role})
+    audit(
+        session=session,
+        action="company.joined",
+        target_type="company",
+        actor_user_id=user_id,
+        subject_user_id=user_id,
+        company_id=company.id,
+        details={"role": role},
+    )
     return company, role
 
 

@@ -13,10 +13,25 @@ from speakpro.models import UserProfile
 from speakpro.services.telemetry import record_event
 from speakpro.services.validation import ValidationError, clean_choice, clean_int, clean_text
 
-AUDIENCES = ("Prospective customers", "Existing clients", "My team", "Executives", "Conference audiences",
-             "Interview panels", "Students", "Other")
-GOALS = ("Run confident discovery calls", "Handle objections calmly", "Close with a clear next step",
-         "Present without notes", "Cut filler words", "Speak up in meetings", "Prepare for an interview")
+AUDIENCES = (
+    "Prospective customers",
+    "Existing clients",
+    "My team",
+    "Executives",
+    "Conference audiences",
+    "Interview panels",
+    "Students",
+    "Other",
+)
+GOALS = (
+    "Run confident discovery calls",
+    "Handle objections calmly",
+    "Close with a clear next step",
+    "Present without notes",
+    "Cut filler words",
+    "Speak up in meetings",
+    "Prepare for an interview",
+)
 PRACTICE_FOR = ("Sales conversations", "Presentations", "Job interviews", "Leadership moments", "Everyday confidence")
 
 
@@ -36,12 +51,15 @@ def validate_persona(form: dict) -> Persona:
         job_role=clean_text("job_role", form.get("job_role"), label="Your role", max_length=120, min_length=2),
         audience=clean_choice("audience", form.get("audience"), label="Your audience", choices=AUDIENCES),
         main_goal=clean_choice("main_goal", form.get("main_goal"), label="Your main goal", choices=GOALS),
-        practice_for=clean_choice("practice_for", form.get("practice_for"), label="What you practise for",
-                                  choices=PRACTICE_FOR),
-        comfort_speaking=clean_int("comfort_speaking", form.get("comfort_speaking"),
-                                   label="Comfort speaking in public", low=1, high=5),
-        comfort_selling=clean_int("comfort_selling", form.get("comfort_selling"),
-                                  label="Comfort in sales conversations", low=1, high=5),
+        practice_for=clean_choice(
+            "practice_for", form.get("practice_for"), label="What you practise for", choices=PRACTICE_FOR
+        ),
+        comfort_speaking=clean_int(
+            "comfort_speaking", form.get("comfort_speaking"), label="Comfort speaking in public", low=1, high=5
+        ),
+        comfort_selling=clean_int(
+            "comfort_selling", form.get("comfort_selling"), label="Comfort in sales conversations", low=1, high=5
+        ),
     )
 
 
@@ -87,6 +105,11 @@ def complete_onboarding(*, session: Session, user_id: uuid.UUID, persona: Person
     if completed is None:
         raise ValidationError("profile", "Your profile was not found.")
     variant = assign_variant(session=session, user_id=user_id)
-    record_event(session=session, event_type="onboarding_completed", user_id=user_id, company_id=completed[0],
-                 data={"practice_for": persona.practice_for, "variant": variant})
+    record_event(
+        session=session,
+        event_type="onboarding_completed",
+        user_id=user_id,
+        company_id=completed[0],
+        data={"practice_for": persona.practice_for, "variant": variant},
+    )
     return variant

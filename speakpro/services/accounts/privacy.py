@@ -85,11 +85,17 @@ PRIVACY_NOTICE_VERSION = "2026-12-01"
 MAX_NOTICE_VERSION = 32
 ERASED_NAME = "Erased learner"
 ERASED_DOMAIN = "erased.invalid"
-REDACTED_COLUMNS = frozenset({"password_hash", "token_hash", "code_hash", "fingerprint", "join_code",
-                              "manager_invite_code"})
+REDACTED_COLUMNS = frozenset(
+    {"password_hash", "token_hash", "code_hash", "fingerprint", "join_code", "manager_invite_code"}
+)
 DELETABLE_KINDS = ("lesson", "venue", "milestone", "amphitheatre")
-KIND_LABELS = {"lesson": "Lesson", "venue": "Venue", "milestone": "Milestone", "amphitheatre": "Amphitheatre",
-               "practice": "Practice"}
+KIND_LABELS = {
+    "lesson": "Lesson",
+    "venue": "Venue",
+    "milestone": "Milestone",
+    "amphitheatre": "Amphitheatre",
+    "practice": "Practice",
+}
 RECORDING_NOT_FOUND = "We could not find that recording."
 
 
@@ -105,8 +111,9 @@ class ConsentView:
     current: bool  # the accepted notice is today's `PRIVACY_NOTICE_VERSION`
 
 
-def record_consent(*, session: Session, user_id: uuid.UUID, notice_version: str = PRIVACY_NOTICE_VERSION,
-                   recording: bool = True) -> PrivacyConsent:
+def record_consent(
+    *, session: Session, user_id: uuid.UUID, notice_version: str = PRIVACY_NOTICE_VERSION, recording: bool = True
+) -> PrivacyConsent:
     """Record that the user accepted `notice_version` and allows (or not) recordings, now.
 
     Raises:
@@ -115,22 +122,25 @@ def record_consent(*, session: Session, user_id: uuid.UUID, notice_version: str 
     version = (notice_version or "").strip()
     if not version or len(version) > MAX_NOTICE_VERSION:
         raise ValidationError("notice_version", "The privacy notice version is missing.")
-    consent = PrivacyConsent(user_id=user_id, notice_version=version, recording=bool(recording),
-                             created_at=utcnow())
+    consent = PrivacyConsent(user_id=user_id, notice_version=version, recording=bool(recording), created_at=utcnow())
     session.add(consent)
     session.flush()
     return consent
 
 
-RECORDING_OFF = ("Recording is off for your account: allow recordings on your account page to practise out loud. "
-                 "Lessons can still be answered in writing.")
+RECORDING_OFF = (
+    "Recording is off for your account: allow recordings on your account page to practise out loud. "
+    "Lessons can still be answered in writing."
+)
 
 
 def recording_allowed(*, session: Session, user_id: uuid.UUID) -> bool:
     """True when the user's newest consent allows recordings; never without a consent on record (1 query)."""
     allowed = session.execute(
-        select(PrivacyConsent.recording).where(PrivacyConsent.user_id == user_id)
-        .order_by(PrivacyConsent.created_at.desc(), PrivacyConsent.id.desc()).limit(1)
+        select(PrivacyConsent.recording)
+        .where(PrivacyConsent.user_id == user_id)
+        .order_by(PrivacyConsent.created_at.desc(), PrivacyConsent.id.desc())
+        .limit(1)
     ).scalar_one_or_none()
     return bool(allowed)
 
@@ -150,9 +160,13 @@ def current_consent(*, session: Session, user_id: uuid.UUID) -> ConsentView | No
         if row.recording != latest.recording:
             break
         since = row.created_at
-    return ConsentView(notice_version=latest.notice_version, accepted_at=latest.created_at,
-                       recording=latest.recording, recording_since=since,
-                       current=latest.notice_version == PRIVACY_NOTICE_VERSION)
+    return ConsentView(
+        notice_version=latest.notice_version,
+        accepted_at=latest.created_at,
+        recording=latest.recording,
+        recording_since=since,
+        current=latest.notice_version == PRIVACY_NOTICE_VERSION,
+    )
 
 
 @dataclass(frozen=True)
@@ -166,8 +180,9 @@ class PrivacyOverview:
 def privacy_overview(*, session: Session, user_id: uuid.UUID) -> PrivacyOverview:
     """What the account page shows about the user's privacy (2 queries)."""
     has_password = session.execute(select(User.password_hash.is_not(None)).where(User.id == user_id)).scalar()
-    return PrivacyOverview(consent=current_consent(session=session, user_id=user_id),
-                           confirm_with_password=bool(has_password))
+    return PrivacyOverview(
+        consent=current_consent(session=session, user_id=user_id), confirm_with_password=bool(has_password)
+    )
 
 
 # ---------------------------------------------------------------------------------------------------- export
@@ -198,12 +213,17 @@ def _redacted(column: str) -> bool:
 
 def user_tables(session: Session) -> list[str]:
     """Every table of the app's schema with a `user_id` column, from the database catalogue."""
-    return list(session.execute(text(
-        "SELECT c.table_name FROM information_schema.columns AS c "
-        "JOIN information_schema.tables AS t ON t.table_schema = c.table_schema AND t.table_name = c.table_name "
-        "WHERE c.column_name = 'user_id' AND c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' "
-        "ORDER BY c.table_name"
-    )).scalars())
+    return list(
+        session.execute(
+            text(
+                "SELECT c.table_name FROM information_schema.columns AS c "
+                "JOIN information_schema.tables AS t "
+                "ON t.table_schema = c.table_schema AND t.table_name = c.table_name "
+                "WHERE c.column_name = 'user_id' AND c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' "
+                "ORDER BY c.table_name"
+            )
+        ).scalars()
+    )
 
 
 def _quote(session: Session, name: str) -> str:
@@ -218,15 +238,15 @@ def _related_queries(session: Session) -> dict[str, str]:
         # What was done to their data, and what they did that concerns no one else (a manager's action on
         # another learner is that learner's row).
         "audit_log": "SELECT * FROM audit_log WHERE subject_user_id = :uid "
-                     "OR (actor_user_id = :uid AND subject_user_id IS NULL) ORDER BY created_at",
+        "OR (actor_user_id = :uid AND subject_user_id IS NULL) ORDER BY created_at",
         "transcripts": f"SELECT * FROM transcripts WHERE session_id IN ({mine})",
         "transcript_segments": "SELECT * FROM transcript_segments WHERE transcript_id IN "
-                               f"(SELECT id FROM transcripts WHERE session_id IN ({mine})) "
-                               "ORDER BY transcript_id, sequence",
+        f"(SELECT id FROM transcripts WHERE session_id IN ({mine})) "
+        "ORDER BY transcript_id, sequence",
         "analysis_results": f"SELECT * FROM analysis_results WHERE session_id IN ({mine})",
         "client_secrets": f"SELECT * FROM client_secrets WHERE session_id IN ({mine})",
         "companies": "SELECT id, name, slug, created_at FROM companies WHERE id IN "
-                     "(SELECT company_id FROM user_profiles WHERE user_id = :uid)",
+        "(SELECT company_id FROM user_profiles WHERE user_id = :uid)",
     }
 
 
@@ -260,8 +280,9 @@ Times are UTC. Ask your administrator, or use "Delete my account" on your accoun
 """
 
 
-def export_user_data(*, session: Session, user_id: uuid.UUID, out: IO[bytes], actor_user_id: uuid.UUID | None = None,
-                     storage=None) -> ExportSummary:
+def export_user_data(
+    *, session: Session, user_id: uuid.UUID, out: IO[bytes], actor_user_id: uuid.UUID | None = None, storage=None
+) -> ExportSummary:
     """Write the zip of everything about one user (see the module docstring) to `out`; audits the export.
 
     Raises:
@@ -293,15 +314,24 @@ def export_user_data(*, session: Session, user_id: uuid.UUID, out: IO[bytes], ac
             else:
                 entry["file"] = f"recordings/{kind}/{key.rsplit('/', 1)[-1]}"
                 entry["size_bytes"] = len(data)
-                archive.writestr(zipfile.ZipInfo(entry["file"], date_time=utcnow().timetuple()[:6]), data,
-                                 compress_type=zipfile.ZIP_STORED)
+                archive.writestr(
+                    zipfile.ZipInfo(entry["file"], date_time=utcnow().timetuple()[:6]),
+                    data,
+                    compress_type=zipfile.ZIP_STORED,
+                )
                 summary.recordings += 1
             manifest.append(entry)
         archive.writestr("recordings.json", json.dumps(manifest, default=_json_default, indent=2))
     company_id = session.execute(select(UserProfile.company_id).where(UserProfile.user_id == user_id)).scalar()
-    audit(session=session, action="data.exported", target_type="user", actor_user_id=actor_user_id,
-          subject_user_id=user_id, company_id=company_id,
-          details={"tables": len(tables), "recordings": summary.recordings})
+    audit(
+        session=session,
+        action="data.exported",
+        target_type="user",
+        actor_user_id=actor_user_id,
+        subject_user_id=user_id,
+        company_id=company_id,
+        details={"tables": len(tables), "recordings": summary.recordings},
+    )
     session.flush()
     return summary
 
@@ -311,8 +341,11 @@ def _recording_files(session: Session, user_id: uuid.UUID) -> dict[str, tuple[st
     none that is tombstoned or waiting to be deleted from storage."""
     refs = retention.recording_refs(session=session, user_id=user_id)
     gone = {ref.key for ref in refs if ref.deleted}
-    gone.update(session.execute(
-        select(StorageDeletion.key).where(StorageDeletion.key.startswith(f"audio/{user_id}/"))).scalars())
+    gone.update(
+        session.execute(
+            select(StorageDeletion.key).where(StorageDeletion.key.startswith(f"audio/{user_id}/"))
+        ).scalars()
+    )
     files: dict[str, tuple[str, datetime | None]] = {}
     for ref in refs:
         if ref.key not in gone:
@@ -336,7 +369,7 @@ class ErasureReport:
 
 
 def check_erasure_confirmation(*, session: Session, user_id: uuid.UUID, confirmation: object) -> str:
-    """"" when `confirmation` confirms erasing the account, else the message to show.
+    """ "" when `confirmation` confirms erasing the account, else the message to show.
 
     A password account confirms with its password (failures count against the account's login throttle,
     so the confirmation cannot be used to guess it); an account without one types its email address.
@@ -364,15 +397,17 @@ def check_erasure_confirmation(*, session: Session, user_id: uuid.UUID, confirma
 def _row_counts(session: Session, user_id: uuid.UUID) -> dict[str, int]:
     counts = {}
     for name in user_tables(session):
-        n = session.execute(text(f"SELECT count(*) FROM {_quote(session, name)} WHERE user_id = :uid"),
-                            {"uid": user_id}).scalar_one()
+        n = session.execute(
+            text(f"SELECT count(*) FROM {_quote(session, name)} WHERE user_id = :uid"), {"uid": user_id}
+        ).scalar_one()
         if n:
             counts[name] = n
     return counts
 
 
-def erase_user(*, session: Session, user_id: uuid.UUID, via: str = "self",
-               actor_user_id: uuid.UUID | None = None, storage=None) -> ErasureReport:
+def erase_user(
+    *, session: Session, user_id: uuid.UUID, via: str = "self", actor_user_id: uuid.UUID | None = None, storage=None
+) -> ErasureReport:
     """Erase one user as the module docstring describes; safe to call again.
 
     Commits the caller's session once the database part is done (so the to-delete list is durable), then
@@ -391,9 +426,11 @@ def erase_user(*, session: Session, user_id: uuid.UUID, via: str = "self",
     now = utcnow()
     company_id = session.execute(select(UserProfile.company_id).where(UserProfile.user_id == user_id)).scalar()
     # Lock the sessions: an analysis writing results right now finishes first (and is then seen below).
-    practice_ids = list(session.execute(
-        select(PracticeSession.id).where(PracticeSession.user_id == user_id).with_for_update()
-    ).scalars())
+    practice_ids = list(
+        session.execute(
+            select(PracticeSession.id).where(PracticeSession.user_id == user_id).with_for_update()
+        ).scalars()
+    )
     rows = _row_counts(session, user_id)
     keys = retention.recording_keys(session=session, user_id=user_id)
     listed = retention.forget_objects(session=session, keys=keys, reason="erasure")
@@ -402,47 +439,80 @@ def erase_user(*, session: Session, user_id: uuid.UUID, via: str = "self",
     kept: list[uuid.UUID] = []
     if practice_ids:
         transcripts = select(Transcript.id).where(Transcript.session_id.in_(practice_ids))
-        session.execute(delete(TranscriptSegment).where(TranscriptSegment.transcript_id.in_(transcripts))
-                        .execution_options(**quiet))
+        session.execute(
+            delete(TranscriptSegment).where(TranscriptSegment.transcript_id.in_(transcripts)).execution_options(**quiet)
+        )
         for model in (Transcript, AnalysisResult, ClientSecret, AudioRecording):
             session.execute(delete(model).where(model.session_id.in_(practice_ids)).execution_options(**quiet))
-        kept = list(session.execute(
-            select(SessionAnalytics.session_id).where(SessionAnalytics.session_id.in_(practice_ids))
-        ).scalars())
+        kept = list(
+            session.execute(
+                select(SessionAnalytics.session_id).where(SessionAnalytics.session_id.in_(practice_ids))
+            ).scalars()
+        )
     if kept:
-        stand_in = User(email=f"erased-{uuid.uuid4().hex}@{ERASED_DOMAIN}", display_name=ERASED_NAME,
-                        disabled=True, deleted_at=now, created_at=now)
+        stand_in = User(
+            email=f"erased-{uuid.uuid4().hex}@{ERASED_DOMAIN}",
+            display_name=ERASED_NAME,
+            disabled=True,
+            deleted_at=now,
+            created_at=now,
+        )
         session.add(stand_in)
         session.flush()
         session.execute(
-            update(PracticeSession).where(PracticeSession.id.in_(kept))
-            .values(user_id=stand_in.id, title=DELETED_TITLE, failure_reason=None, analytics_summary={},
-                    status="archived",
-                    processing_status=case((PracticeSession.processing_status == "processing", "failed"),
-                                           else_=PracticeSession.processing_status),
-                    ended_at=func.coalesce(PracticeSession.ended_at, func.greatest(PracticeSession.started_at, now)),
-                    deleted_at=func.coalesce(PracticeSession.deleted_at, now), updated_at=now)
+            update(PracticeSession)
+            .where(PracticeSession.id.in_(kept))
+            .values(
+                user_id=stand_in.id,
+                title=DELETED_TITLE,
+                failure_reason=None,
+                analytics_summary={},
+                status="archived",
+                processing_status=case(
+                    (PracticeSession.processing_status == "processing", "failed"),
+                    else_=PracticeSession.processing_status,
+                ),
+                ended_at=func.coalesce(PracticeSession.ended_at, func.greatest(PracticeSession.started_at, now)),
+                deleted_at=func.coalesce(PracticeSession.deleted_at, now),
+                updated_at=now,
+            )
             .execution_options(**quiet)
         )
-        session.execute(update(SessionAnalytics).where(SessionAnalytics.session_id.in_(kept))
-                        .values(user_id=stand_in.id).execution_options(**quiet))
+        session.execute(
+            update(SessionAnalytics)
+            .where(SessionAnalytics.session_id.in_(kept))
+            .values(user_id=stand_in.id)
+            .execution_options(**quiet)
+        )
     session.execute(delete(AnalyticsEvent).where(AnalyticsEvent.user_id == user_id).execution_options(**quiet))
-    session.execute(update(TelemetryEvent).where(TelemetryEvent.user_id == user_id).values(user_id=None)
-                    .execution_options(**quiet))
-    session.execute(delete(LoginThrottle).where(LoginThrottle.key == throttle.account_key(user.email))
-                    .execution_options(**quiet))
+    session.execute(
+        update(TelemetryEvent).where(TelemetryEvent.user_id == user_id).values(user_id=None).execution_options(**quiet)
+    )
+    session.execute(
+        delete(LoginThrottle).where(LoginThrottle.key == throttle.account_key(user.email)).execution_options(**quiet)
+    )
     session.execute(delete(User).where(User.id == user_id).execution_options(**quiet))
     session.expunge(user)
-    audit(session=session, action="account.erased", target_type="user", actor_user_id=actor_user_id,
-          company_id=company_id,
-          details={"via": via, "rows": rows, "recordings": len(listed), "sessions_kept_anonymised": len(kept)})
+    audit(
+        session=session,
+        action="account.erased",
+        target_type="user",
+        actor_user_id=actor_user_id,
+        company_id=company_id,
+        details={"via": via, "rows": rows, "recordings": len(listed), "sessions_kept_anonymised": len(kept)},
+    )
     session.flush()
     session.commit()
 
     purged = retention.purge_objects(session=session, keys=listed, limit=max(1, len(listed)), storage=storage)
     session.commit()
-    return ErasureReport(erased=True, rows=rows, sessions_kept_anonymised=len(kept), objects_deleted=purged.deleted,
-                         objects_pending=len(listed) - purged.deleted)
+    return ErasureReport(
+        erased=True,
+        rows=rows,
+        sessions_kept_anonymised=len(kept),
+        objects_deleted=purged.deleted,
+        objects_pending=len(listed) - purged.deleted,
+    )
 
 
 # ------------------------------------------------------------------------------------------- own recordings
@@ -458,8 +528,14 @@ class RecordingItem:
     url: str
 
 
-def list_recordings(*, session: Session, user_id: uuid.UUID, kinds: Iterable[str] = DELETABLE_KINDS,
-                    lesson_id: uuid.UUID | None = None, limit: int = 100) -> list[RecordingItem]:
+def list_recordings(
+    *,
+    session: Session,
+    user_id: uuid.UUID,
+    kinds: Iterable[str] = DELETABLE_KINDS,
+    lesson_id: uuid.UUID | None = None,
+    limit: int = 100,
+) -> list[RecordingItem]:
     """The learner's own recordings of `kinds`, newest first, with playback URLs (at most 5 queries).
 
     Args:
@@ -467,13 +543,13 @@ def list_recordings(*, session: Session, user_id: uuid.UUID, kinds: Iterable[str
     """
     from speakpro.models import AmphitheatreSession, Lesson, Level, Venue
 
-    refs = retention.recording_refs(session=session, user_id=user_id, kinds=[k for k in kinds if k in
-                                                                              DELETABLE_KINDS])
+    refs = retention.recording_refs(session=session, user_id=user_id, kinds=[k for k in kinds if k in DELETABLE_KINDS])
     first: dict[str, retention.RecordingRef] = {}
     for ref in sorted(refs, key=lambda r: (r.kind != "lesson" or not _is_submission(r), r.created_at)):
         first.setdefault(ref.key, ref)
-    items = [ref for ref in first.values()
-             if lesson_id is None or (ref.kind == "lesson" and ref.ref_a == str(lesson_id))]
+    items = [
+        ref for ref in first.values() if lesson_id is None or (ref.kind == "lesson" and ref.ref_a == str(lesson_id))
+    ]
     items.sort(key=lambda r: r.created_at, reverse=True)
     items = items[: max(1, min(500, limit))]
 
@@ -487,13 +563,28 @@ def list_recordings(*, session: Session, user_id: uuid.UUID, kinds: Iterable[str
                     pass
         return found
 
-    lessons = dict(session.execute(select(Lesson.id, Lesson.title).where(Lesson.id.in_(ids("lesson")))).all()) \
-        if ids("lesson") else {}
-    levels = dict(session.execute(select(Level.id, Level.title).where(Level.id.in_(ids("milestone")))).all()) \
-        if ids("milestone") else {}
-    visits = {r.id: r for r in session.execute(
-        select(AmphitheatreSession.id, AmphitheatreSession.visit_number, AmphitheatreSession.plan)
-        .where(AmphitheatreSession.id.in_(ids("amphitheatre")))).all()} if ids("amphitheatre") else {}
+    lessons = (
+        dict(session.execute(select(Lesson.id, Lesson.title).where(Lesson.id.in_(ids("lesson")))).all())
+        if ids("lesson")
+        else {}
+    )
+    levels = (
+        dict(session.execute(select(Level.id, Level.title).where(Level.id.in_(ids("milestone")))).all())
+        if ids("milestone")
+        else {}
+    )
+    visits = (
+        {
+            r.id: r
+            for r in session.execute(
+                select(AmphitheatreSession.id, AmphitheatreSession.visit_number, AmphitheatreSession.plan).where(
+                    AmphitheatreSession.id.in_(ids("amphitheatre"))
+                )
+            ).all()
+        }
+        if ids("amphitheatre")
+        else {}
+    )
     slugs = {ref.ref_a for ref in items if ref.kind == "venue" and ref.ref_a}
     venues = dict(session.execute(select(Venue.slug, Venue.name).where(Venue.slug.in_(slugs))).all()) if slugs else {}
     storage = get_storage()
@@ -503,9 +594,16 @@ def list_recordings(*, session: Session, user_id: uuid.UUID, kinds: Iterable[str
             url = storage.open_url(ref.key)
         except StorageError:
             url = ""
-        out.append(RecordingItem(key=ref.key, kind=ref.kind, kind_label=KIND_LABELS[ref.kind],
-                                 title=_title(ref, lessons, levels, visits, venues), created_at=ref.created_at,
-                                 url=url))
+        out.append(
+            RecordingItem(
+                key=ref.key,
+                kind=ref.kind,
+                kind_label=KIND_LABELS[ref.kind],
+                title=_title(ref, lessons, levels, visits, venues),
+                created_at=ref.created_at,
+                url=url,
+            )
+        )
     return out
 
 
@@ -513,7 +611,6 @@ def _is_submission(ref: retention.RecordingRef) -> bool:
     # A lesson recording is referenced by its attempt (lesson id, step title) and, once passed, its step response
     # (run id, step index); the attempt names the lesson.
     return ref.ref_b is None or not ref.ref_b.isdigit()
-
 
 
 def _title(ref, lessons, levels, visits, venues) -> str:
@@ -548,22 +645,44 @@ def delete_recording(*, session: Session, user_id: uuid.UUID, key: object) -> in
         raise ValidationError("recording", RECORDING_NOT_FOUND)
     refs = [ref for ref in retention.recording_refs(session=session, user_id=user_id) if ref.key == key]
     if any(ref.kind == "practice" for ref in refs):
-        raise ValidationError("recording", "This recording belongs to a practice session: delete the session "
-                                           "from your history.")
+        raise ValidationError(
+            "recording", "This recording belongs to a practice session: delete the session from your history."
+        )
     changed = retention.clear_references(session=session, user_id=user_id, keys=[key], kinds=DELETABLE_KINDS)
     company_id = session.execute(select(UserProfile.company_id).where(UserProfile.user_id == user_id)).scalar()
     if changed:
-        audit(session=session, action="recording.deleted", target_type=refs[0].kind, target_id=refs[0].row_id,
-              actor_user_id=user_id, subject_user_id=user_id, company_id=company_id,
-              details={"references": sum(changed.values()), "kinds": sorted(changed)})
+        audit(
+            session=session,
+            action="recording.deleted",
+            target_type=refs[0].kind,
+            target_id=refs[0].row_id,
+            actor_user_id=user_id,
+            subject_user_id=user_id,
+            company_id=company_id,
+            details={"references": sum(changed.values()), "kinds": sorted(changed)},
+        )
     retention.delete_objects_now(session=session, keys=[key], reason="learner")
     session.commit()
     return sum(changed.values())
 
 
 __all__ = [
-    "ConsentView", "ErasureReport", "ExportSummary", "PRIVACY_NOTICE_VERSION", "PrivacyOverview", "RECORDING_OFF",
-    "RecordingItem", "check_erasure_confirmation", "current_consent", "delete_recording", "erase_user",
-    "export_user_data", "list_recordings", "privacy_overview", "record_consent", "recording_allowed", "user_rows",
+    "ConsentView",
+    "ErasureReport",
+    "ExportSummary",
+    "PRIVACY_NOTICE_VERSION",
+    "PrivacyOverview",
+    "RECORDING_OFF",
+    "RecordingItem",
+    "check_erasure_confirmation",
+    "current_consent",
+    "delete_recording",
+    "erase_user",
+    "export_user_data",
+    "list_recordings",
+    "privacy_overview",
+    "record_consent",
+    "recording_allowed",
+    "user_rows",
     "user_tables",
 ]

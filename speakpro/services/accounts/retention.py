@@ -108,45 +108,94 @@ def _ref_union(owner: Callable, kinds: Iterable[str], created_before: datetime |
         if created_before is not None:
             conditions.append(table.created_at < created_before)
         return select(
-            literal(kind, String).label("kind"), table.user_id.label("user_id"), key.label("key"),
-            table.created_at.label("created_at"), cast(row_id, String).label("row_id"),
-            cast(ref_a, String).label("ref_a"), cast(ref_b, String).label("ref_b"),
+            literal(kind, String).label("kind"),
+            table.user_id.label("user_id"),
+            key.label("key"),
+            table.created_at.label("created_at"),
+            cast(row_id, String).label("row_id"),
+            cast(ref_a, String).label("ref_a"),
+            cast(ref_b, String).label("ref_b"),
             (deleted if deleted is not None else false()).label("deleted"),
         ).where(*conditions)
 
     ar, es, sr = AudioRecording, ExerciseSubmission, LessonStepResponse
     ma, am = MilestoneAttempt, AmphitheatreExerciseRecord
     if "practice" in kinds:
-        parts.append(row("practice", ar, ar.storage_key, ar.id, ar.session_id, literal(None, String),
-                         ar.deleted_at.is_not(None)))
+        parts.append(
+            row("practice", ar, ar.storage_key, ar.id, ar.session_id, literal(None, String), ar.deleted_at.is_not(None))
+        )
     if "lesson" in kinds:
         answer = es.payload[("answer", "audio_ref")].astext
-        parts.append(row("lesson", es, answer, es.id, es.payload["lesson_id"].astext, es.payload["step_title"].astext,
-                         None, es.stage != "venue", answer.is_not(None)))
+        parts.append(
+            row(
+                "lesson",
+                es,
+                answer,
+                es.id,
+                es.payload["lesson_id"].astext,
+                es.payload["step_title"].astext,
+                None,
+                es.stage != "venue",
+                answer.is_not(None),
+            )
+        )
         step = sr.value[("answer", "audio_ref")].astext
         parts.append(row("lesson", sr, step, sr.id, sr.lesson_session_id, sr.step_index, None, step.is_not(None)))
     if "venue" in kinds:
         venue = es.payload["audio_ref"].astext
-        parts.append(row("venue", es, venue, es.id, es.payload["venue"].astext, es.payload["exercise_order"].astext,
-                         None, es.stage == "venue", venue.is_not(None)))
+        parts.append(
+            row(
+                "venue",
+                es,
+                venue,
+                es.id,
+                es.payload["venue"].astext,
+                es.payload["exercise_order"].astext,
+                None,
+                es.stage == "venue",
+                venue.is_not(None),
+            )
+        )
     if "milestone" in kinds:
-        parts.append(row("milestone", ma, ma.audio_ref, ma.id, ma.level_id, literal(None, String), None,
-                         ma.audio_ref.is_not(None)))
+        parts.append(
+            row(
+                "milestone",
+                ma,
+                ma.audio_ref,
+                ma.id,
+                ma.level_id,
+                literal(None, String),
+                None,
+                ma.audio_ref.is_not(None),
+            )
+        )
     if "amphitheatre" in kinds:
-        parts.append(row("amphitheatre", am, func.jsonb_array_elements_text(am.audio_refs), am.id, am.session_id,
-                         am.exercise_key))
+        parts.append(
+            row(
+                "amphitheatre", am, func.jsonb_array_elements_text(am.audio_refs), am.id, am.session_id, am.exercise_key
+            )
+        )
     return union_all(*parts).subquery("refs") if parts else None
 
 
-def _refs(session: Session, owner: Callable, kinds: Iterable[str] = KINDS,
-          created_before: datetime | None = None) -> list[RecordingRef]:
+def _refs(
+    session: Session, owner: Callable, kinds: Iterable[str] = KINDS, created_before: datetime | None = None
+) -> list[RecordingRef]:
     union = _ref_union(owner, kinds, created_before)
     if union is None:
         return []
     rows = session.execute(select(union).order_by(union.c.created_at, union.c.kind, union.c.row_id)).all()
     return [
-        RecordingRef(kind=r.kind, user_id=r.user_id, key=r.key, created_at=r.created_at, row_id=r.row_id,
-                     ref_a=r.ref_a, ref_b=r.ref_b, deleted=bool(r.deleted))
+        RecordingRef(
+            kind=r.kind,
+            user_id=r.user_id,
+            key=r.key,
+            created_at=r.created_at,
+            row_id=r.row_id,
+            ref_a=r.ref_a,
+            ref_b=r.ref_b,
+            deleted=bool(r.deleted),
+        )
         for r in rows
         if r.key and check_audio_ref(r.user_id, r.key)
     ]
@@ -165,8 +214,9 @@ def recording_keys(*, session: Session, user_id: uuid.UUID) -> list[str]:
     return sorted(keys)
 
 
-def clear_references(*, session: Session, user_id: uuid.UUID, keys: Iterable[str],
-                     kinds: Iterable[str] = KINDS) -> dict[str, int]:
+def clear_references(
+    *, session: Session, user_id: uuid.UUID, keys: Iterable[str], kinds: Iterable[str] = KINDS
+) -> dict[str, int]:
     """Remove these keys from the user's rows of `kinds` (the rows stay; a practice recording row goes).
 
     Returns:
@@ -180,34 +230,65 @@ def clear_references(*, session: Session, user_id: uuid.UUID, keys: Iterable[str
     quiet = {"synchronize_session": False}
     es, sr, am, ma = ExerciseSubmission, LessonStepResponse, AmphitheatreExerciseRecord, MilestoneAttempt
     if "practice" in kinds:
-        counts["practice"] += session.execute(
-            delete(AudioRecording).where(AudioRecording.user_id == user_id, AudioRecording.storage_key.in_(keys))
-            .execution_options(**quiet)).rowcount or 0
+        counts["practice"] += (
+            session.execute(
+                delete(AudioRecording)
+                .where(AudioRecording.user_id == user_id, AudioRecording.storage_key.in_(keys))
+                .execution_options(**quiet)
+            ).rowcount
+            or 0
+        )
     if "lesson" in kinds:
         without = literal_column("payload #- '{answer,audio_ref}'", JSONB)
-        counts["lesson"] += session.execute(
-            update(es).where(es.user_id == user_id, es.stage != "venue",
-                             es.payload[("answer", "audio_ref")].astext.in_(keys))
-            .values(payload=without).execution_options(**quiet)).rowcount or 0
-        counts["lesson"] += session.execute(
-            update(sr).where(sr.user_id == user_id, sr.value[("answer", "audio_ref")].astext.in_(keys))
-            .values(value=literal_column("value #- '{answer,audio_ref}'", JSONB)).execution_options(**quiet)
-        ).rowcount or 0
+        counts["lesson"] += (
+            session.execute(
+                update(es)
+                .where(es.user_id == user_id, es.stage != "venue", es.payload[("answer", "audio_ref")].astext.in_(keys))
+                .values(payload=without)
+                .execution_options(**quiet)
+            ).rowcount
+            or 0
+        )
+        counts["lesson"] += (
+            session.execute(
+                update(sr)
+                .where(sr.user_id == user_id, sr.value[("answer", "audio_ref")].astext.in_(keys))
+                .values(value=literal_column("value #- '{answer,audio_ref}'", JSONB))
+                .execution_options(**quiet)
+            ).rowcount
+            or 0
+        )
     if "venue" in kinds:
-        counts["venue"] += session.execute(
-            update(es).where(es.user_id == user_id, es.stage == "venue", es.payload["audio_ref"].astext.in_(keys))
-            .values(payload=es.payload.op("-", return_type=JSONB)(cast(literal("audio_ref"), Text)))
-            .execution_options(**quiet)).rowcount or 0
+        counts["venue"] += (
+            session.execute(
+                update(es)
+                .where(es.user_id == user_id, es.stage == "venue", es.payload["audio_ref"].astext.in_(keys))
+                .values(payload=es.payload.op("-", return_type=JSONB)(cast(literal("audio_ref"), Text)))
+                .execution_options(**quiet)
+            ).rowcount
+            or 0
+        )
     if "milestone" in kinds:
-        counts["milestone"] += session.execute(
-            update(ma).where(ma.user_id == user_id, ma.audio_ref.in_(keys)).values(audio_ref=None)
-            .execution_options(**quiet)).rowcount or 0
+        counts["milestone"] += (
+            session.execute(
+                update(ma)
+                .where(ma.user_id == user_id, ma.audio_ref.in_(keys))
+                .values(audio_ref=None)
+                .execution_options(**quiet)
+            ).rowcount
+            or 0
+        )
     if "amphitheatre" in kinds:
         wanted = array(keys, type_=Text)
-        counts["amphitheatre"] += session.execute(
-            update(am).where(am.user_id == user_id, am.audio_refs.has_any(wanted))
-            .values(audio_refs=am.audio_refs.op("-", return_type=JSONB)(cast(wanted, ARRAY(Text))))
-            .execution_options(**quiet)).rowcount or 0
+        counts["amphitheatre"] += (
+            session.execute(
+                update(am)
+                .where(am.user_id == user_id, am.audio_refs.has_any(wanted))
+                .values(audio_refs=am.audio_refs.op("-", return_type=JSONB)(cast(wanted, ARRAY(Text))))
+                .execution_options(**quiet)
+            ).rowcount
+            or 0
+        )
     session.flush()
     return {kind: n for kind, n in counts.items() if n}
 
@@ -244,8 +325,9 @@ def forget_objects(*, session: Session, keys: Iterable[str], reason: str) -> lis
     return valid
 
 
-def purge_objects(*, session: Session, keys: Iterable[str] | None = None, limit: int = BATCH,
-                  storage: Storage | None = None) -> PurgeResult:
+def purge_objects(
+    *, session: Session, keys: Iterable[str] | None = None, limit: int = BATCH, storage: Storage | None = None
+) -> PurgeResult:
     """Delete listed objects from storage and their rows; a failure counts an attempt and keeps the row.
 
     Args:
@@ -274,8 +356,11 @@ def purge_objects(*, session: Session, keys: Iterable[str] | None = None, limit:
     if done:
         session.execute(delete(StorageDeletion).where(StorageDeletion.key.in_(done)))
     if failed:
-        session.execute(update(StorageDeletion).where(StorageDeletion.key.in_(failed))
-                        .values(attempts=StorageDeletion.attempts + 1, last_attempt_at=utcnow()))
+        session.execute(
+            update(StorageDeletion)
+            .where(StorageDeletion.key.in_(failed))
+            .values(attempts=StorageDeletion.attempts + 1, last_attempt_at=utcnow())
+        )
     session.flush()
     return PurgeResult(deleted=len(done), failed=len(failed))
 
@@ -305,8 +390,11 @@ def record_upload(*, session: Session, user_id: uuid.UUID, key: str) -> None:
     """
     if not check_audio_ref(user_id, key):
         raise ValidationError("key", "That is not one of your recordings.")
-    session.execute(insert(Upload).values(key=key, user_id=user_id, created_at=utcnow())
-                    .on_conflict_do_nothing(index_elements=["key"]))
+    session.execute(
+        insert(Upload)
+        .values(key=key, user_id=user_id, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
 
 
 def sweep_unattached_uploads(*, session: Session, now: datetime | None = None, limit: int = BATCH) -> int:
@@ -316,8 +404,11 @@ def sweep_unattached_uploads(*, session: Session, now: datetime | None = None, l
     """
     now = now or utcnow()
     rows = session.execute(
-        select(Upload.key, Upload.user_id).where(Upload.created_at < now - UNATTACHED_AFTER)
-        .order_by(Upload.created_at).limit(limit).with_for_update(skip_locked=True)
+        select(Upload.key, Upload.user_id)
+        .where(Upload.created_at < now - UNATTACHED_AFTER)
+        .order_by(Upload.created_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
     ).all()
     by_user: dict[uuid.UUID, list[str]] = defaultdict(list)
     for key, user_id in rows:
@@ -332,8 +423,12 @@ def sweep_unattached_uploads(*, session: Session, now: datetime | None = None, l
         session.execute(delete(Upload).where(Upload.key.in_(attached)))
     listed = forget_objects(session=session, keys=orphans, reason="unattached")
     if listed:
-        audit(session=session, action="retention.unattached_uploads", target_type="storage",
-              details={"objects": len(listed)})
+        audit(
+            session=session,
+            action="retention.unattached_uploads",
+            target_type="storage",
+            details={"objects": len(listed)},
+        )
     session.commit()
     if listed:
         purge_objects(session=session, keys=listed)
@@ -346,15 +441,29 @@ def sweep_expired_logins(*, session: Session, now: datetime | None = None) -> di
     """Delete login bookkeeping that can no longer be used; returns rows deleted per table."""
     now = now or utcnow()
     counts = {
-        "auth_sessions": session.execute(delete(AuthSession).where(or_(
-            AuthSession.expires_at <= now, AuthSession.revoked_at.is_not(None),
-            AuthSession.last_seen_at <= now - IDLE_TIMEOUT)).execution_options(synchronize_session=False)).rowcount,
-        "auth_handoffs": session.execute(delete(AuthHandoff).where(or_(
-            AuthHandoff.used_at.is_not(None), AuthHandoff.expires_at <= now))
-            .execution_options(synchronize_session=False)).rowcount,
-        "login_throttles": session.execute(delete(LoginThrottle).where(
-            or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now),
-            LoginThrottle.window_started_at <= now - THROTTLE_KEPT).execution_options(synchronize_session=False)
+        "auth_sessions": session.execute(
+            delete(AuthSession)
+            .where(
+                or_(
+                    AuthSession.expires_at <= now,
+                    AuthSession.revoked_at.is_not(None),
+                    AuthSession.last_seen_at <= now - IDLE_TIMEOUT,
+                )
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount,
+        "auth_handoffs": session.execute(
+            delete(AuthHandoff)
+            .where(or_(AuthHandoff.used_at.is_not(None), AuthHandoff.expires_at <= now))
+            .execution_options(synchronize_session=False)
+        ).rowcount,
+        "login_throttles": session.execute(
+            delete(LoginThrottle)
+            .where(
+                or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now),
+                LoginThrottle.window_started_at <= now - THROTTLE_KEPT,
+            )
+            .execution_options(synchronize_session=False)
         ).rowcount,
     }
     # Spent CSV download tokens (migration 0008): a row is useless once its token would have expired anyway.
@@ -375,8 +484,11 @@ def clean_retention_days(raw: object) -> int | None:
     if text == "":
         return None
     if not text.isdigit() or len(text) > 5 or not 1 <= int(text) <= RETENTION_DAYS_MAX:
-        raise ValidationError("retention_days", f"Enter a number of days from 1 to {RETENTION_DAYS_MAX}, or leave "
-                                                "it empty to keep recordings until the learner deletes them.")
+        raise ValidationError(
+            "retention_days",
+            f"Enter a number of days from 1 to {RETENTION_DAYS_MAX}, or leave "
+            "it empty to keep recordings until the learner deletes them.",
+        )
     return int(text)
 
 
@@ -387,8 +499,9 @@ def recording_retention(*, session: Session, company_id: uuid.UUID) -> int | Non
     ).scalar_one_or_none()
 
 
-def set_recording_retention(*, session: Session, company_id: uuid.UUID, days: object,
-                            actor_user_id: uuid.UUID | None) -> int | None:
+def set_recording_retention(
+    *, session: Session, company_id: uuid.UUID, days: object, actor_user_id: uuid.UUID | None
+) -> int | None:
     """Set how long the company keeps its learners' recordings (the caller checked the actor may).
 
     Returns:
@@ -406,8 +519,15 @@ def set_recording_retention(*, session: Session, company_id: uuid.UUID, days: ob
         raise ValidationError("company", "We could not find this company.")
     if before[0] != value:
         session.execute(update(table).where(table.c.id == company_id).values(recording_retention_days=value))
-        audit(session=session, action="company.recording_retention", target_type="company", target_id=company_id,
-              actor_user_id=actor_user_id, company_id=company_id, details={"from": before[0], "to": value})
+        audit(
+            session=session,
+            action="company.recording_retention",
+            target_type="company",
+            target_id=company_id,
+            actor_user_id=actor_user_id,
+            company_id=company_id,
+            details={"from": before[0], "to": value},
+        )
         session.flush()
     return value
 
@@ -418,14 +538,16 @@ def sweep_recording_retention(*, session: Session, now: datetime | None = None, 
     now = now or utcnow()
     table = Company.__table__
     companies = session.execute(
-        select(table.c.id, COMPANY_RECORDING_RETENTION_DAYS).where(COMPANY_RECORDING_RETENTION_DAYS.is_not(None))
+        select(table.c.id, COMPANY_RECORDING_RETENTION_DAYS)
+        .where(COMPANY_RECORDING_RETENTION_DAYS.is_not(None))
         .order_by(table.c.id)
     ).all()
     listed: list[str] = []
     for company_id, days in companies:
         members = select(UserProfile.user_id).where(UserProfile.company_id == company_id)
-        refs = _refs(session, lambda column, members=members: column.in_(members),
-                     created_before=now - timedelta(days=days))
+        refs = _refs(
+            session, lambda column, members=members: column.in_(members), created_before=now - timedelta(days=days)
+        )
         by_user: dict[uuid.UUID, set[str]] = defaultdict(set)
         budget = limit - len(listed)
         for ref in refs:
@@ -445,9 +567,14 @@ def sweep_recording_retention(*, session: Session, now: datetime | None = None, 
             for kind, n in clear_references(session=session, user_id=user_id, keys=keys).items():
                 changed[kind] += n
             listed.extend(forget_objects(session=session, keys=keys, reason="retention"))
-        audit(session=session, action="retention.recordings", target_type="company", target_id=company_id,
-              company_id=company_id, details={"days": days, "objects": sum(map(len, by_user.values())),
-                                              "references": dict(changed)})
+        audit(
+            session=session,
+            action="retention.recordings",
+            target_type="company",
+            target_id=company_id,
+            company_id=company_id,
+            details={"days": days, "objects": sum(map(len, by_user.values())), "references": dict(changed)},
+        )
         if len(listed) >= limit:
             break
     session.commit()
@@ -458,8 +585,22 @@ def sweep_recording_retention(*, session: Session, now: datetime | None = None, 
 
 
 __all__ = [
-    "KINDS", "PurgeResult", "RecordingRef", "UNATTACHED_AFTER", "clean_retention_days", "clear_references",
-    "delete_objects_now", "forget_objects", "purge_objects", "record_upload", "recording_keys", "recording_refs",
-    "recording_retention", "retry_storage_deletions", "set_recording_retention", "sweep_expired_logins",
-    "sweep_recording_retention", "sweep_unattached_uploads",
+    "KINDS",
+    "PurgeResult",
+    "RecordingRef",
+    "UNATTACHED_AFTER",
+    "clean_retention_days",
+    "clear_references",
+    "delete_objects_now",
+    "forget_objects",
+    "purge_objects",
+    "record_upload",
+    "recording_keys",
+    "recording_refs",
+    "recording_retention",
+    "retry_storage_deletions",
+    "set_recording_retention",
+    "sweep_expired_logins",
+    "sweep_recording_retention",
+    "sweep_unattached_uploads",
 ]

@@ -82,8 +82,9 @@ def resolve_session(*, session: Session, token: str | None, now: datetime | None
     long, or its user is disabled or deleted. Keeps `last_seen_at` fresh (at most every few minutes)."""
     if not token or len(token) > 200:
         return None
-    row = session.execute(_RESOLVE, {"token_hash": hash_token(token), "now": now or utcnow(),
-                                     "idle": IDLE_TIMEOUT, "touch": TOUCH_EVERY}).first()
+    row = session.execute(
+        _RESOLVE, {"token_hash": hash_token(token), "now": now or utcnow(), "idle": IDLE_TIMEOUT, "touch": TOUCH_EVERY}
+    ).first()
     if row is None:
         return None
     return Viewer(
@@ -104,8 +105,9 @@ def viewer_context(viewer: Viewer | None) -> DbContext:
     """The database context of a viewer (see `db.DbContext`): admins are admins whatever their profile says."""
     if viewer is None:
         return NOBODY
-    return DbContext(user_id=viewer.user_id, company_id=viewer.company_id,
-                     role="admin" if viewer.is_admin else viewer.role)
+    return DbContext(
+        user_id=viewer.user_id, company_id=viewer.company_id, role="admin" if viewer.is_admin else viewer.role
+    )
 
 
 def revoke_session(*, session: Session, token: str | None) -> None:

@@ -105,8 +105,9 @@ def record_failure(*, session: Session, keys: list[str], now: datetime | None = 
                 set_={
                     "failures": failures,
                     "window_started_at": case((stale, now), else_=LoginThrottle.window_started_at),
-                    "locked_until": case((failures >= limit.lock_after, now + LOCKOUT),
-                                         else_=LoginThrottle.locked_until),
+                    "locked_until": case(
+                        (failures >= limit.lock_after, now + LOCKOUT), else_=LoginThrottle.locked_until
+                    ),
                 },
             )
         )

@@ -72,8 +72,14 @@ QUEUE_SWEEP_LIMIT = 200
 
 # procrastinate's job table (created by migration 0005), as far as this module reads it. Its own MetaData:
 # it is not a SQLModel table, and Alembic never sees it.
-_jobs = Table("procrastinate_jobs", MetaData(), Column("id", Integer, primary_key=True),
-              Column("queueing_lock", String), Column("lock", String), Column("status", String))
+_jobs = Table(
+    "procrastinate_jobs",
+    MetaData(),
+    Column("id", Integer, primary_key=True),
+    Column("queueing_lock", String),
+    Column("lock", String),
+    Column("status", String),
+)
 _JOB_WAITING_OR_RUNNING = ("todo", "doing")
 _QUEUEING_LOCK_INDEX = "procrastinate_jobs_queueing_lock_idx_v1"
 _DEFER = text(
@@ -95,17 +101,26 @@ class AnalysisOutcome:
     processing_time_ms: int = 0
 
 
-
 def _claim(session: Session, session_id: uuid.UUID):
     row = session.execute(
         update(PracticeSession)
-        .where(PracticeSession.id == session_id, PracticeSession.status == "ended",
-               PracticeSession.deleted_at.is_(None),
-               PracticeSession.processing_status.in_(("pending", "failed")))
+        .where(
+            PracticeSession.id == session_id,
+            PracticeSession.status == "ended",
+            PracticeSession.deleted_at.is_(None),
+            PracticeSession.processing_status.in_(("pending", "failed")),
+        )
         .values(processing_status="processing", updated_at=func.now())
-        .returning(PracticeSession.id, PracticeSession.user_id, PracticeSession.company_id,
-                   PracticeSession.topic_id, PracticeSession.started_at, PracticeSession.ended_at,
-                   PracticeSession.duration_seconds, PracticeSession.analytics_summary)
+        .returning(
+            PracticeSession.id,
+            PracticeSession.user_id,
+            PracticeSession.company_id,
+            PracticeSession.topic_id,
+            PracticeSession.started_at,
+            PracticeSession.ended_at,
+            PracticeSession.duration_seconds,
+            PracticeSession.analytics_summary,
+        )
         .execution_options(synchronize_session=False)
     ).first()
     session.commit()
@@ -114,8 +129,9 @@ def _claim(session: Session, session_id: uuid.UUID):
 
 def _skip_reason(session: Session, session_id: uuid.UUID) -> tuple[str, str | None]:
     row = session.execute(
-        select(PracticeSession.status, PracticeSession.processing_status, PracticeSession.deleted_at)
-        .where(PracticeSession.id == session_id)
+        select(PracticeSession.status, PracticeSession.processing_status, PracticeSession.deleted_at).where(
+            PracticeSession.id == session_id
+        )
     ).first()
     session.commit()
     if row is None:
@@ -164,28 +180,64 @@ def session_summary(metrics: SpeechMetrics, coach: CoachResult, attempts: int) -
         "assessments": metrics.assessments(),
         "strengths": [i.text for i in coach.strengths],
         "improvements": [{"text": i.text, "quote": i.quote} for i in coach.improvements],
-        "analysis": {"status": "complete", "attempts": attempts, "version": VERSION,
-                     "analysed_at": utcnow().isoformat()},
+        "analysis": {
+            "status": "complete",
+            "attempts": attempts,
+            "version": VERSION,
+            "analysed_at": utcnow().isoformat(),
+        },
     }
 
 
-def result_rows(session_id: uuid.UUID, metrics: SpeechMetrics, coach: CoachResult, *, metrics_ms: int,
-                coach_ms: int, created_at: datetime | None = None) -> list[dict[str, Any]]:
+def result_rows(
+    session_id: uuid.UUID,
+    metrics: SpeechMetrics,
+    coach: CoachResult,
+    *,
+    metrics_ms: int,
+    coach_ms: int,
+    created_at: datetime | None = None,
+) -> list[dict[str, Any]]:
     """The two `AnalysisResult` rows of one analysis (speech metrics, coaching), as insertable values."""
     created_at = created_at or utcnow()
     metrics_confidence = Decimal(min(1.0, metrics.learner_words / 50)).quantize(Decimal("0.0001"))
     return [
-        {"id": uuid.uuid4(), "session_id": session_id, "analysis_type": "speech_metrics", "provider": "local",
-         "version": metrics.version, "results": metrics.to_json(), "confidence": metrics_confidence,
-         "processing_time_ms": metrics_ms, "api_cost_usd": Decimal("0"), "created_at": created_at},
-        {"id": uuid.uuid4(), "session_id": session_id, "analysis_type": "coach", "provider": coach.provider,
-         "version": coach.version, "results": coach.to_json(), "confidence": coach.confidence,
-         "processing_time_ms": coach_ms, "api_cost_usd": coach.cost_usd, "created_at": created_at},
+        {
+            "id": uuid.uuid4(),
+            "session_id": session_id,
+            "analysis_type": "speech_metrics",
+            "provider": "local",
+            "version": metrics.version,
+            "results": metrics.to_json(),
+            "confidence": metrics_confidence,
+            "processing_time_ms": metrics_ms,
+            "api_cost_usd": Decimal("0"),
+            "created_at": created_at,
+        },
+        {
+            "id": uuid.uuid4(),
+            "session_id": session_id,
+            "analysis_type": "coach",
+            "provider": coach.provider,
+            "version": coach.version,
+            "results": coach.to_json(),
+            "confidence": coach.confidence,
+            "processing_time_ms": coach_ms,
+            "api_cost_usd": coach.cost_usd,
+            "created_at": created_at,
+        },
     ]
 
 
-def analytics_values(*, user_id: uuid.UUID, company_id: uuid.UUID | None, started_at: datetime,
-                     duration_seconds: int | None, metrics: SpeechMetrics, coach: CoachResult) -> dict[str, Any]:
+def analytics_values(
+    *,
+    user_id: uuid.UUID,
+    company_id: uuid.UUID | None,
+    started_at: datetime,
+    duration_seconds: int | None,
+    metrics: SpeechMetrics,
+    coach: CoachResult,
+) -> dict[str, Any]:
     """The `SessionAnalytics` columns of one analysed session (all but its id, session and creation time)."""
     started = started_at.astimezone(UTC)
     return {
@@ -209,21 +261,35 @@ def analytics_values(*, user_id: uuid.UUID, company_id: uuid.UUID | None, starte
     }
 
 
-def _write(session: Session, claim, metrics: SpeechMetrics, coach: CoachResult, *, attempts: int,
-           metrics_ms: int, coach_ms: int) -> bool:
+def _write(
+    session: Session,
+    claim,
+    metrics: SpeechMetrics,
+    coach: CoachResult,
+    *,
+    attempts: int,
+    metrics_ms: int,
+    coach_ms: int,
+) -> bool:
     locked = session.execute(
-        select(PracticeSession.id).where(PracticeSession.id == claim.id,
-                                         PracticeSession.processing_status == "processing")
+        select(PracticeSession.id)
+        .where(PracticeSession.id == claim.id, PracticeSession.processing_status == "processing")
         .with_for_update(key_share=True)  # FOR NO KEY UPDATE, as services/practice/practice.py locks it
     ).first()
     if locked is None:  # the stale sweep took it back; whoever claims it next will do the work
         session.rollback()
         return False
-    session.execute(insert(AnalysisResult),
-                    result_rows(claim.id, metrics, coach, metrics_ms=metrics_ms, coach_ms=coach_ms))
-    values = analytics_values(user_id=claim.user_id, company_id=claim.company_id,
-                              started_at=claim.started_at or utcnow(), duration_seconds=claim.duration_seconds,
-                              metrics=metrics, coach=coach)
+    session.execute(
+        insert(AnalysisResult), result_rows(claim.id, metrics, coach, metrics_ms=metrics_ms, coach_ms=coach_ms)
+    )
+    values = analytics_values(
+        user_id=claim.user_id,
+        company_id=claim.company_id,
+        started_at=claim.started_at or utcnow(),
+        duration_seconds=claim.duration_seconds,
+        metrics=metrics,
+        coach=coach,
+    )
     session.execute(
         insert(SessionAnalytics)
         .values(id=uuid.uuid4(), session_id=claim.id, created_at=utcnow(), **values)
@@ -231,17 +297,31 @@ def _write(session: Session, claim, metrics: SpeechMetrics, coach: CoachResult, 
     )
     now = utcnow()
     session.execute(
-        update(PracticeSession).where(PracticeSession.id == claim.id)
-        .values(status="analyzed", processing_status="complete",
-                analytics_summary=session_summary(metrics, coach, attempts), updated_at=now)
+        update(PracticeSession)
+        .where(PracticeSession.id == claim.id)
+        .values(
+            status="analyzed",
+            processing_status="complete",
+            analytics_summary=session_summary(metrics, coach, attempts),
+            updated_at=now,
+        )
         .execution_options(synchronize_session=False)
     )
     if metrics.filler_free and metrics.learner_words >= FILLER_QUEST_MIN_WORDS:
         day = (claim.ended_at or now).astimezone(UTC).date()
         record_quest_progress(session=session, user_id=claim.user_id, quest_type=FILLER_QUEST, day=day)
-    record_event(session=session, event_type="practice_analyzed", user_id=claim.user_id, company_id=claim.company_id,
-                 data={"session_id": str(claim.id), "provider": coach.provider, "overall_score": coach.overall,
-                       "fallback_reason": coach.fallback_reason})
+    record_event(
+        session=session,
+        event_type="practice_analyzed",
+        user_id=claim.user_id,
+        company_id=claim.company_id,
+        data={
+            "session_id": str(claim.id),
+            "provider": coach.provider,
+            "overall_score": coach.overall,
+            "fallback_reason": coach.fallback_reason,
+        },
+    )
     session.commit()
     return True
 
@@ -252,9 +332,18 @@ def _mark_failed(session: Session, session_id: uuid.UUID, reason: str, attempts:
         session.execute(
             update(PracticeSession)
             .where(PracticeSession.id == session_id, PracticeSession.processing_status == "processing")
-            .values(processing_status="failed", updated_at=func.now(),
-                    analytics_summary={"analysis": {"status": "failed", "reason": reason[:200], "attempts": attempts,
-                                                    "failed_at": utcnow().isoformat()}})
+            .values(
+                processing_status="failed",
+                updated_at=func.now(),
+                analytics_summary={
+                    "analysis": {
+                        "status": "failed",
+                        "reason": reason[:200],
+                        "attempts": attempts,
+                        "failed_at": utcnow().isoformat(),
+                    }
+                },
+            )
             .execution_options(synchronize_session=False)
         )
         session.commit()
@@ -301,8 +390,14 @@ def analyse_session(
         metrics = compute_speech_metrics(utterances, language=language or None)
         metrics_ms = int((time.monotonic() - t0) * 1000)
         t1 = time.monotonic()
-        coach = coach_session(session=session, segments=utterances, metrics=metrics,
-                              topic=" ".join(filter(None, topic or ())), client=client, model=model)
+        coach = coach_session(
+            session=session,
+            segments=utterances,
+            metrics=metrics,
+            topic=" ".join(filter(None, topic or ())),
+            client=client,
+            model=model,
+        )
         coach_ms = int((time.monotonic() - t1) * 1000)
         session.commit()  # end the read transaction before the write one
         if not _write(session, claim, metrics, coach, attempts=attempts, metrics_ms=metrics_ms, coach_ms=coach_ms):
@@ -311,15 +406,17 @@ def analyse_session(
         reason = f"{type(error).__name__}"
         log.exception("analysis of session %s failed (attempt %d)", session_id, attempts)
         _mark_failed(session, session_id, reason, attempts)
-        return AnalysisOutcome(session_id, "failed", "failed", reason,
-                               processing_time_ms=int((time.monotonic() - started) * 1000))
+        return AnalysisOutcome(
+            session_id, "failed", "failed", reason, processing_time_ms=int((time.monotonic() - started) * 1000)
+        )
     elapsed = int((time.monotonic() - started) * 1000)
     log.info("analysis of session %s complete (%s, %d ms)", session_id, coach.provider, elapsed)
     return AnalysisOutcome(session_id, "complete", "complete", None, metrics, coach, elapsed)
 
 
-def release_stale(session: Session, *, older_than: timedelta = STALE_AFTER,
-                  session_ids: Iterable[uuid.UUID | str] = ()) -> int:
+def release_stale(
+    session: Session, *, older_than: timedelta = STALE_AFTER, session_ids: Iterable[uuid.UUID | str] = ()
+) -> int:
     """Return sessions left "processing" by a worker that died to "failed" ("stale", attempts counted); commits.
 
     Args:
@@ -335,16 +432,21 @@ def release_stale(session: Session, *, older_than: timedelta = STALE_AFTER,
     stale = PracticeSession.updated_at < func.now() - older_than
     rows = session.execute(
         select(PracticeSession.id, PracticeSession.analytics_summary)
-        .where(PracticeSession.processing_status == "processing",
-               (stale | PracticeSession.id.in_(ids)) if ids else stale)
+        .where(
+            PracticeSession.processing_status == "processing", (stale | PracticeSession.id.in_(ids)) if ids else stale
+        )
         .with_for_update(skip_locked=True)
     ).all()
     for row in rows:
         attempts = int(((row.analytics_summary or {}).get("analysis") or {}).get("attempts") or 0) + 1
         session.execute(
-            update(PracticeSession).where(PracticeSession.id == row.id)
-            .values(processing_status="failed", updated_at=func.now(),
-                    analytics_summary={"analysis": {"status": "failed", "reason": "stale", "attempts": attempts}})
+            update(PracticeSession)
+            .where(PracticeSession.id == row.id)
+            .values(
+                processing_status="failed",
+                updated_at=func.now(),
+                analytics_summary={"analysis": {"status": "failed", "reason": "stale", "attempts": attempts}},
+            )
             .execution_options(synchronize_session=False)
         )
     session.commit()
@@ -382,9 +484,15 @@ def queue_analysis(*, session: Session, practice_session_id: uuid.UUID | str) ->
         # A savepoint: a job deferred concurrently (the queueing lock's unique index) must not abort the
         # caller's transaction.
         with session.begin_nested():
-            return session.execute(_DEFER, {"queue": ANALYSIS_QUEUE, "task": ANALYSIS_TASK, "key": key,
-                                            "args": json.dumps({"session_id": str(practice_session_id)})}
-                                   ).scalar_one()
+            return session.execute(
+                _DEFER,
+                {
+                    "queue": ANALYSIS_QUEUE,
+                    "task": ANALYSIS_TASK,
+                    "key": key,
+                    "args": json.dumps({"session_id": str(practice_session_id)}),
+                },
+            ).scalar_one()
     except IntegrityError as error:
         if getattr(getattr(error.orig, "diag", None), "constraint_name", None) != _QUEUEING_LOCK_INDEX:
             raise
@@ -402,17 +510,23 @@ def queue_waiting(*, session: Session, limit: int = QUEUE_SWEEP_LIMIT) -> int:
         How many jobs were deferred.
     """
     attempts = func.coalesce(PracticeSession.analytics_summary.op("#>>")("{analysis,attempts}"), "0")
-    ids = session.execute(
-        select(PracticeSession.id)
-        .where(PracticeSession.status == "ended", PracticeSession.deleted_at.is_(None),
-               (PracticeSession.processing_status == "pending")
-               | ((PracticeSession.processing_status == "failed") & (cast(attempts, Integer) < MAX_ATTEMPTS)),
-               ~_has_job(func.concat("analysis:", cast(PracticeSession.id, String))))
-        .order_by(PracticeSession.ended_at)
-        .limit(max(0, int(limit)))
-    ).scalars().all()
-    return sum(1 for session_id in ids
-               if queue_analysis(session=session, practice_session_id=session_id) is not None)
+    ids = (
+        session.execute(
+            select(PracticeSession.id)
+            .where(
+                PracticeSession.status == "ended",
+                PracticeSession.deleted_at.is_(None),
+                (PracticeSession.processing_status == "pending")
+                | ((PracticeSession.processing_status == "failed") & (cast(attempts, Integer) < MAX_ATTEMPTS)),
+                ~_has_job(func.concat("analysis:", cast(PracticeSession.id, String))),
+            )
+            .order_by(PracticeSession.ended_at)
+            .limit(max(0, int(limit)))
+        )
+        .scalars()
+        .all()
+    )
+    return sum(1 for session_id in ids if queue_analysis(session=session, practice_session_id=session_id) is not None)
 
 
 def _open(engine_or_session_factory: Engine | Callable[[], Session]) -> Session:
@@ -447,21 +561,28 @@ def analyse_pending(
         if released:
             log.warning("analysis: released %d stale session(s)", released)
         attempts = func.coalesce(PracticeSession.analytics_summary.op("#>>")("{analysis,attempts}"), "0")
-        ids = session.execute(
-            select(PracticeSession.id)
-            .where(PracticeSession.status == "ended", PracticeSession.deleted_at.is_(None),
-                   (PracticeSession.processing_status == "pending")
-                   | ((PracticeSession.processing_status == "failed")
-                      & (cast(attempts, Integer) < MAX_ATTEMPTS)))
-            .order_by((PracticeSession.processing_status != "pending"), PracticeSession.ended_at)
-            .limit(max(0, int(limit)))
-        ).scalars().all()
+        ids = (
+            session.execute(
+                select(PracticeSession.id)
+                .where(
+                    PracticeSession.status == "ended",
+                    PracticeSession.deleted_at.is_(None),
+                    (PracticeSession.processing_status == "pending")
+                    | ((PracticeSession.processing_status == "failed") & (cast(attempts, Integer) < MAX_ATTEMPTS)),
+                )
+                .order_by((PracticeSession.processing_status != "pending"), PracticeSession.ended_at)
+                .limit(max(0, int(limit)))
+            )
+            .scalars()
+            .all()
+        )
         session.commit()
     outcomes = []
     for session_id in ids:
         with _open(engine_or_session_factory) as session:
-            outcomes.append(analyse_session(session=session, practice_session_id=session_id, client=client,
-                                            model=model))
+            outcomes.append(
+                analyse_session(session=session, practice_session_id=session_id, client=client, model=model)
+            )
     return outcomes
 
 
@@ -472,6 +593,10 @@ def run_pending_analysis(limit: int = 20) -> int:
 
     outcomes = analyse_pending(engine_or_session_factory=get_engine(), limit=limit)
     done = sum(1 for o in outcomes if o.status == "complete")
-    log.info("analysis: %d complete, %d failed, %d skipped", done,
-             sum(1 for o in outcomes if o.status == "failed"), sum(1 for o in outcomes if o.status == "skipped"))
+    log.info(
+        "analysis: %d complete, %d failed, %d skipped",
+        done,
+        sum(1 for o in outcomes if o.status == "failed"),
+        sum(1 for o in outcomes if o.status == "skipped"),
+    )
     return done

@@ -125,11 +125,38 @@ _GREETING = ("hi", "hello", "hey", "good morning", "good afternoon", "good eveni
 _INTRO = ("my name", "i'm", "this is", "i am")
 _PURPOSE = ("reason", "because", "help", "calling", "quick question", "saw that", "noticed")
 _OPEN_Q = ("what", "how", "why", "tell me", "walk me")
-_ACK = ("i understand", "i hear you", "that makes sense", "makes sense", "fair point", "good question",
-        "i see", "i appreciate", "totally understand", "great point")
-_NEXT_STEP = ("next step", "schedule", "book", "calendar", "follow up", "send you", "demo", "meeting",
-              "tomorrow", "next week", "trial", "get started", "sign", "monday", "tuesday", "wednesday",
-              "thursday", "friday")
+_ACK = (
+    "i understand",
+    "i hear you",
+    "that makes sense",
+    "makes sense",
+    "fair point",
+    "good question",
+    "i see",
+    "i appreciate",
+    "totally understand",
+    "great point",
+)
+_NEXT_STEP = (
+    "next step",
+    "schedule",
+    "book",
+    "calendar",
+    "follow up",
+    "send you",
+    "demo",
+    "meeting",
+    "tomorrow",
+    "next week",
+    "trial",
+    "get started",
+    "sign",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+)
 _SPACES = re.compile(r"\s+")
 _EDGE = " \t\n\"'\u201c\u201d\u2018\u2019.,!?;:\u2026-\u2014"
 
@@ -221,14 +248,21 @@ def local_rubric(segments: Sequence[SegmentLike], metrics: SpeechMetrics) -> tup
         return {skill: 0 for skill in SKILLS}, 0, {"reason": "no learner speech"}
     first = learner_turns[0]
     first_words = len([t for t in tokens_of(first) if t.isalnum() or "'" in t])
-    hooks = [kind for kind, phrases in (("greeting", _GREETING), ("intro", _INTRO), ("purpose", _PURPOSE))
-             if _has(first, phrases)]
+    hooks = [
+        kind
+        for kind, phrases in (("greeting", _GREETING), ("intro", _INTRO), ("purpose", _PURPOSE))
+        if _has(first, phrases)
+    ]
     length_points = 30 if 15 <= first_words <= 60 else 15 if first_words >= 8 else 0
     opening = _clamp(30 + length_points + min(40, 15 * len(hooks)))
 
     questions = metrics.questions_asked
-    open_questions = sum(1 for text in learner_turns for sentence in re.split(r"(?<=[.!?])\s+", text)
-                         if sentence.strip().endswith("?") and _has(sentence, _OPEN_Q))
+    open_questions = sum(
+        1
+        for text in learner_turns
+        for sentence in re.split(r"(?<=[.!?])\s+", text)
+        if sentence.strip().endswith("?") and _has(sentence, _OPEN_Q)
+    )
     ratio_points = 0.0
     if metrics.talk_time_ratio is not None:
         low, high = TALK_RATIO_HEALTHY
@@ -253,25 +287,38 @@ def local_rubric(segments: Sequence[SegmentLike], metrics: SpeechMetrics) -> tup
         delivery -= 25
     if metrics.filler_rate_per_100 is not None and metrics.filler_rate_per_100 >= FILLER_RATE_HEALTHY_MAX:
         delivery -= 25
-    if metrics.talk_time_ratio is not None and not TALK_RATIO_HEALTHY[0] <= metrics.talk_time_ratio \
-            <= TALK_RATIO_HEALTHY[1]:
+    if (
+        metrics.talk_time_ratio is not None
+        and not TALK_RATIO_HEALTHY[0] <= metrics.talk_time_ratio <= TALK_RATIO_HEALTHY[1]
+    ):
         delivery -= 25
     if metrics.longest_monologue_seconds > MONOLOGUE_HEALTHY_MAX_SECONDS:
         delivery -= 25
     scores = {"opening": opening, "questioning": questioning, "objection_handling": objection, "closing": closing}
     overall = _clamp(0.8 * sum(scores.values()) / len(scores) + 0.2 * delivery)
-    details = {"first_turn_words": first_words, "hooks": hooks, "open_questions": open_questions,
-               "acknowledgements": acks, "next_steps": steps, "delivery": delivery}
+    details = {
+        "first_turn_words": first_words,
+        "hooks": hooks,
+        "open_questions": open_questions,
+        "acknowledgements": acks,
+        "next_steps": steps,
+        "delivery": delivery,
+    }
     return scores, overall, details
 
 
-def _local_items(segments: Sequence[SegmentLike], scores: dict[str, int], metrics: SpeechMetrics
-                 ) -> tuple[tuple[CoachItem, ...], tuple[CoachItem, ...]]:
+def _local_items(
+    segments: Sequence[SegmentLike], scores: dict[str, int], metrics: SpeechMetrics
+) -> tuple[tuple[CoachItem, ...], tuple[CoachItem, ...]]:
     learner = [s.text.strip() for s in segments if s.speaker == LEARNER and s.text.strip()]
     strengths, improvements = [], []
     best, worst = max(scores, key=scores.get), min(scores, key=scores.get)
-    names = {"opening": "opening", "questioning": "questions", "objection_handling": "objection handling",
-             "closing": "close"}
+    names = {
+        "opening": "opening",
+        "questioning": "questions",
+        "objection_handling": "objection handling",
+        "closing": "close",
+    }
     if learner and scores[best] >= 60:
         strengths.append(CoachItem(f"Your {names[best]} was your strongest part."))
     if learner:
@@ -284,20 +331,40 @@ def _local_items(segments: Sequence[SegmentLike], scores: dict[str, int], metric
     return tuple(strengths), tuple(improvements[:3])
 
 
-def local_coach(segments: Sequence[SegmentLike], metrics: SpeechMetrics, *, reason: str | None = None,
-                model: str | None = None, grounding: tuple[str, ...] = (), raw: str | None = None) -> CoachResult:
+def local_coach(
+    segments: Sequence[SegmentLike],
+    metrics: SpeechMetrics,
+    *,
+    reason: str | None = None,
+    model: str | None = None,
+    grounding: tuple[str, ...] = (),
+    raw: str | None = None,
+) -> CoachResult:
     """The local rubric's coaching, labelled with why it was used (`reason` None: no AI configured)."""
     scores, overall, details = local_rubric(segments, metrics)
     strengths, improvements = _local_items(segments, scores, metrics)
-    return CoachResult(provider="local", label=LABELS.get(reason, LABELS["error"]), scores=scores, overall=overall,
-                       strengths=strengths, improvements=improvements, fallback_reason=reason, model=model,
-                       grounding=grounding, raw=raw, local=details)
+    return CoachResult(
+        provider="local",
+        label=LABELS.get(reason, LABELS["error"]),
+        scores=scores,
+        overall=overall,
+        strengths=strengths,
+        improvements=improvements,
+        fallback_reason=reason,
+        model=model,
+        grounding=grounding,
+        raw=raw,
+        local=details,
+    )
 
 
 def transcript_text(segments: Sequence[SegmentLike]) -> str:
     """The transcript as the model reads it: "Learner: ..." / "Partner: ..." lines."""
-    lines = [f"{'Learner' if s.speaker == LEARNER else 'Partner'}: {s.text.strip()}" for s in segments
-             if s.text and s.text.strip()]
+    lines = [
+        f"{'Learner' if s.speaker == LEARNER else 'Partner'}: {s.text.strip()}"
+        for s in segments
+        if s.text and s.text.strip()
+    ]
     return "\n".join(lines)[:MAX_TRANSCRIPT_CHARS]
 
 
@@ -328,8 +395,11 @@ def parse_coaching(raw: str, learner_text: str) -> tuple[dict[str, Any], int] | 
             return None
         kept = []
         for item in items:
-            if not isinstance(item, dict) or not isinstance(item.get("text"), str) or \
-                    not isinstance(item.get("quote", ""), str):
+            if (
+                not isinstance(item, dict)
+                or not isinstance(item.get("text"), str)
+                or not isinstance(item.get("quote", ""), str)
+            ):
                 return None
             text, quote = item["text"].strip()[:MAX_ITEM_CHARS], item.get("quote", "").strip()[:MAX_QUOTE_CHARS]
             if not text:
@@ -387,21 +457,39 @@ def coach_session(
     if session is not None:
         from speakpro.services.chatbot import search_knowledge
 
-        blocks = search_knowledge(session=session, question=" ".join([topic, learner_text])[:4000],
-                                  limit=GROUNDING_BLOCKS)
+        blocks = search_knowledge(
+            session=session, question=" ".join([topic, learner_text])[:4000], limit=GROUNDING_BLOCKS
+        )
     grounding = tuple(b.key for b in blocks)
-    instructions = "\n".join([_RULES, "", f"Topic: {topic}" if topic else "", "", "Course notes:",
-                              *(f"[{b.key}] {b.title}\nSummary: {b.summary}\n{b.body}\n" for b in blocks)])
+    instructions = "\n".join(
+        [
+            _RULES,
+            "",
+            f"Topic: {topic}" if topic else "",
+            "",
+            "Course notes:",
+            *(f"[{b.key}] {b.title}\nSummary: {b.summary}\n{b.body}\n" for b in blocks),
+        ]
+    )
     started = time.monotonic()
     try:
-        response = client.responses.create(model=model, instructions=instructions,
-                                           input=f"Transcript:\n{transcript}", text=TEXT_FORMAT,
-                                           max_output_tokens=1200, store=False)
+        response = client.responses.create(
+            model=model,
+            instructions=instructions,
+            input=f"Transcript:\n{transcript}",
+            text=TEXT_FORMAT,
+            max_output_tokens=1200,
+            store=False,
+        )
         raw = response.output_text or ""
     except openai.OpenAIError as error:
         reason = _failure_reason(error)
-        log.warning("coach: OpenAI call failed (%s, status %s) after %.1fs; using the local rubric",
-                    type(error).__name__, getattr(error, "status_code", None), time.monotonic() - started)
+        log.warning(
+            "coach: OpenAI call failed (%s, status %s) after %.1fs; using the local rubric",
+            type(error).__name__,
+            getattr(error, "status_code", None),
+            time.monotonic() - started,
+        )
         return local_coach(segments, metrics, reason=reason, model=model, grounding=grounding)
     usage = getattr(response, "usage", None)
     input_tokens = getattr(usage, "input_tokens", None) if usage else None
@@ -410,15 +498,24 @@ def coach_session(
     parsed = parse_coaching(raw, learner_text)
     if parsed is None:
         log.warning("coach: OpenAI answer was not the expected JSON; using the local rubric")
-        result = local_coach(segments, metrics, reason="malformed", model=used_model, grounding=grounding,
-                             raw=raw[:MAX_RAW_CHARS])
+        result = local_coach(
+            segments, metrics, reason="malformed", model=used_model, grounding=grounding, raw=raw[:MAX_RAW_CHARS]
+        )
     else:
         data, dropped = parsed
-        result = CoachResult(provider="openai", label="Feedback from SpeakPro's AI coach.", scores=data["scores"],
-                             overall=data["overall"], strengths=tuple(data["strengths"]),
-                             improvements=tuple(data["improvements"]), model=used_model, grounding=grounding,
-                             dropped_quotes=dropped, response_id=getattr(response, "id", None),
-                             raw=raw[:MAX_RAW_CHARS])
+        result = CoachResult(
+            provider="openai",
+            label="Feedback from SpeakPro's AI coach.",
+            scores=data["scores"],
+            overall=data["overall"],
+            strengths=tuple(data["strengths"]),
+            improvements=tuple(data["improvements"]),
+            model=used_model,
+            grounding=grounding,
+            dropped_quotes=dropped,
+            response_id=getattr(response, "id", None),
+            raw=raw[:MAX_RAW_CHARS],
+        )
     cost, known = cost_of(used_model, input_tokens, output_tokens)
     # The call was paid for even when its answer was unusable: keep its usage and cost either way.
     return _with_usage(result, input_tokens, output_tokens, cost, known)

@@ -54,8 +54,9 @@ class LocalScore:
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (for the submission's scores)."""
         data = asdict(self)
-        data["criteria"] = {c.name: {"points": round(c.points, 2), "max": c.max_points, "note": c.note}
-                            for c in self.criteria}
+        data["criteria"] = {
+            c.name: {"points": round(c.points, 2), "max": c.max_points, "note": c.note} for c in self.criteria
+        }
         data["rubric_covered"] = list(self.rubric_covered)
         data["tips"] = list(self.tips)
         return data
@@ -143,20 +144,40 @@ def score_locally(
         Criterion("length", length, WEIGHTS["length"], f"{total} of {target} target {unit}"),
         Criterion("fillers", filler_points, WEIGHTS["fillers"], f"{fillers} filler words ({rate:.1f} per 100 words)"),
         Criterion("structure", structure, WEIGHTS["structure"], f"{sentences} sentences, {questions} questions"),
-        Criterion("rubric", rubric_points, WEIGHTS["rubric"],
-                  f"{sum(covered)} of {len(covered)} rubric points mentioned" if covered else "no rubric keywords"),
+        Criterion(
+            "rubric",
+            rubric_points,
+            WEIGHTS["rubric"],
+            f"{sum(covered)} of {len(covered)} rubric points mentioned" if covered else "no rubric keywords",
+        ),
     )
     uncovered = [item for (item, _), hit in zip(counted, covered, strict=True) if not hit]
-    tips = _tips(criteria, kind=kind, words=total, target=target, fillers_by_kind=fillers_by_kind,
-                 target_seconds=target_seconds, uncovered=uncovered)
+    tips = _tips(
+        criteria,
+        kind=kind,
+        words=total,
+        target=target,
+        fillers_by_kind=fillers_by_kind,
+        target_seconds=target_seconds,
+        uncovered=uncovered,
+    )
     asks_questions = any("question" in s.lower() for s in (*rubric, prompt))
     if asks_questions and questions == 0 and len(tips) < 3:
         tips.append("Ask your listener at least one open question, and end it with a question mark.")
     if not tips:
         tips = ["Every criterion is met: record it once more and focus on sounding natural, not scripted."]
-    return LocalScore(score=score, words=total, target_words=target, fillers=fillers, filler_rate=round(rate, 2),
-                      sentences=sentences, questions=questions, rubric_covered=covered, criteria=criteria,
-                      tips=tuple(tips[:3]))
+    return LocalScore(
+        score=score,
+        words=total,
+        target_words=target,
+        fillers=fillers,
+        filler_rate=round(rate, 2),
+        sentences=sentences,
+        questions=questions,
+        rubric_covered=covered,
+        criteria=criteria,
+        tips=tuple(tips[:3]),
+    )
 
 
 def _tips(criteria, *, kind, words, target, fillers_by_kind, target_seconds, uncovered) -> list[str]:
@@ -166,9 +187,12 @@ def _tips(criteria, *, kind, words, target, fillers_by_kind, target_seconds, unc
         if missing < 0.5:
             continue
         if criterion.name == "length":
-            tips.append(f"Write at least {target} words; you wrote {words}." if kind == "writing" else
-                        f"Say more: aim for about {target} words (~{target_seconds or DEFAULT_TARGET_SECONDS} "
-                        f"seconds); you used {words}.")
+            tips.append(
+                f"Write at least {target} words; you wrote {words}."
+                if kind == "writing"
+                else f"Say more: aim for about {target} words (~{target_seconds or DEFAULT_TARGET_SECONDS} "
+                f"seconds); you used {words}."
+            )
         elif criterion.name == "fillers":
             worst = ", ".join(f"“{k}” x{v}" for k, v in sorted(fillers_by_kind.items(), key=lambda kv: -kv[1])[:3])
             tips.append(f"Replace filler words ({worst}) with a one-second silent pause.")

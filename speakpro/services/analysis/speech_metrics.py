@@ -45,9 +45,20 @@ from typing import Any, Protocol
 from speakpro.services.text import count_fillers, count_sentences, guess_language, is_word, tokens_of
 
 __all__ = [
-    "FILLER_RATE_HEALTHY_MAX", "LEARNER", "MATTR_WINDOW", "MONOLOGUE_HEALTHY_MAX_SECONDS", "PACE_HEALTHY_WPM",
-    "PAUSE_MIN_MS", "SENTIMENT_POSITIVE_MIN", "TALK_RATIO_HEALTHY", "TALK_RATIO_TOP_REPS",
-    "VOCABULARY_VARIETY_HEALTHY_MIN", "VERSION", "SpeechMetrics", "Utterance", "compute_speech_metrics",
+    "FILLER_RATE_HEALTHY_MAX",
+    "LEARNER",
+    "MATTR_WINDOW",
+    "MONOLOGUE_HEALTHY_MAX_SECONDS",
+    "PACE_HEALTHY_WPM",
+    "PAUSE_MIN_MS",
+    "SENTIMENT_POSITIVE_MIN",
+    "TALK_RATIO_HEALTHY",
+    "TALK_RATIO_TOP_REPS",
+    "VOCABULARY_VARIETY_HEALTHY_MIN",
+    "VERSION",
+    "SpeechMetrics",
+    "Utterance",
+    "compute_speech_metrics",
 ]
 
 VERSION = "speech-metrics-1"
@@ -62,6 +73,7 @@ PAUSE_MIN_MS = 2000
 SENTIMENT_POSITIVE_MIN = 0.05  # VADER's threshold for a positive compound score
 MATTR_WINDOW = 50
 VOCABULARY_VARIETY_HEALTHY_MIN = 0.7
+
 
 class SegmentLike(Protocol):
     speaker: str
@@ -105,11 +117,15 @@ class SpeechMetrics:
     @property
     def filler_free(self) -> bool:
         """Under 3 fillers per 100 words (False when fillers were not measured or nothing was said)."""
-        return self.filler_rate_per_100 is not None and self.learner_words > 0 and \
-            self.filler_rate_per_100 < FILLER_RATE_HEALTHY_MAX
+        return (
+            self.filler_rate_per_100 is not None
+            and self.learner_words > 0
+            and self.filler_rate_per_100 < FILLER_RATE_HEALTHY_MAX
+        )
 
     def assessments(self) -> dict[str, str | None]:
         """Each headline metric against its healthy range: "ok", "low", "high", or None when not measured."""
+
         def band(value: float | None, low: float | None, high: float | None) -> str | None:
             if value is None:
                 return None
@@ -121,8 +137,9 @@ class SpeechMetrics:
 
         return {
             "pace_wpm": band(self.pace_wpm, *PACE_HEALTHY_WPM),
-            "filler_rate_per_100": None if self.filler_rate_per_100 is None else
-            ("ok" if self.filler_rate_per_100 < FILLER_RATE_HEALTHY_MAX else "high"),
+            "filler_rate_per_100": None
+            if self.filler_rate_per_100 is None
+            else ("ok" if self.filler_rate_per_100 < FILLER_RATE_HEALTHY_MAX else "high"),
             "talk_time_ratio": band(self.talk_time_ratio, *TALK_RATIO_HEALTHY),
             "longest_monologue_seconds": band(self.longest_monologue_seconds, None, MONOLOGUE_HEALTHY_MAX_SECONDS),
             "sentiment": band(self.sentiment, SENTIMENT_POSITIVE_MIN, None),
@@ -183,8 +200,9 @@ def compute_speech_metrics(segments: Iterable[SegmentLike], *, language: str | N
         language: The transcript's language code; guessed from the words (`transcripts.guess_language`)
             when None. Fillers and sentiment are measured for English ("en", "en-US", ...) only.
     """
-    utterances = [Utterance(s.speaker, s.text or "", int(s.start_ms), max(int(s.end_ms), int(s.start_ms)))
-                  for s in segments]
+    utterances = [
+        Utterance(s.speaker, s.text or "", int(s.start_ms), max(int(s.end_ms), int(s.start_ms))) for s in segments
+    ]
     learner_words: list[str] = []
     partner_words = 0
     spoken: list[tuple[Utterance, list[str]]] = []
@@ -198,8 +216,7 @@ def compute_speech_metrics(segments: Iterable[SegmentLike], *, language: str | N
         else:
             partner_words += len(words)
     learner = [u for u, _ in spoken if u.speaker == LEARNER]
-    language = language or guess_language(learner_words + [w for u, ws in spoken if u.speaker != LEARNER
-                                                            for w in ws])
+    language = language or guess_language(learner_words + [w for u, ws in spoken if u.speaker != LEARNER for w in ws])
     english = language.lower().startswith("en")
 
     learner_ms = _union_ms((u.start_ms, u.end_ms) for u in learner)

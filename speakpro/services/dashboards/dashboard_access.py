@@ -44,8 +44,11 @@ def can_view_company(*, session: Session, user_id: uuid.UUID, company_id: uuid.U
 
 
 def _live(now: datetime):
-    return (AuthSession.revoked_at.is_(None), AuthSession.expires_at > now,
-            AuthSession.last_seen_at > now - IDLE_TIMEOUT)
+    return (
+        AuthSession.revoked_at.is_(None),
+        AuthSession.expires_at > now,
+        AuthSession.last_seen_at > now - IDLE_TIMEOUT,
+    )
 
 
 def login_session_id(*, session: Session, token: str | None, now: datetime | None = None) -> uuid.UUID | None:
@@ -68,25 +71,40 @@ class DownloadClaim:
 
 
 def _signature(claim: DownloadClaim, company_id: uuid.UUID | str) -> str:
-    message = (f"csv-export|{claim.token_id}|{claim.user_id}|{claim.login_session_id}|"
-               f"{uuid.UUID(str(company_id))}|{claim.expires}").encode()
+    message = (
+        f"csv-export|{claim.token_id}|{claim.user_id}|{claim.login_session_id}|"
+        f"{uuid.UUID(str(company_id))}|{claim.expires}"
+    ).encode()
     return hmac.new(settings.secret_key.encode(), message, hashlib.sha256).hexdigest()
 
 
 def mint_download_token(
-    *, user_id: uuid.UUID, company_id: uuid.UUID, login_session_id: uuid.UUID, now: float | None = None,
+    *,
+    user_id: uuid.UUID,
+    company_id: uuid.UUID,
+    login_session_id: uuid.UUID,
+    now: float | None = None,
 ) -> str:
     """A single-use token letting this user download this company's CSV for two minutes, while the login
     session `login_session_id` lasts."""
-    claim = DownloadClaim(token_id=uuid.uuid4(), user_id=uuid.UUID(str(user_id)),
-                          login_session_id=uuid.UUID(str(login_session_id)),
-                          expires=int(now if now is not None else time.time()) + DOWNLOAD_TOKEN_SECONDS)
-    return (f"{claim.token_id.hex}.{claim.user_id.hex}.{claim.login_session_id.hex}.{claim.expires}."
-            f"{_signature(claim, company_id)}")
+    claim = DownloadClaim(
+        token_id=uuid.uuid4(),
+        user_id=uuid.UUID(str(user_id)),
+        login_session_id=uuid.UUID(str(login_session_id)),
+        expires=int(now if now is not None else time.time()) + DOWNLOAD_TOKEN_SECONDS,
+    )
+    return (
+        f"{claim.token_id.hex}.{claim.user_id.hex}.{claim.login_session_id.hex}.{claim.expires}."
+        f"{_signature(claim, company_id)}"
+    )
 
 
-def verify_download_token(token: str | None, *, company_id: uuid.UUID, now: float | None = None,
-                          ) -> DownloadClaim | None:
+def verify_download_token(
+    token: str | None,
+    *,
+    company_id: uuid.UUID,
+    now: float | None = None,
+) -> DownloadClaim | None:
     """What a token minted for this very company says, when its signature and expiry hold (no database
     check: `redeem_download_token` adds the login session and single use)."""
     if not token or len(token) > _MAX_TOKEN_LENGTH:
@@ -107,8 +125,9 @@ def verify_download_token(token: str | None, *, company_id: uuid.UUID, now: floa
     return claim
 
 
-def redeem_download_token(*, session: Session, token: str | None, company_id: uuid.UUID,
-                          now: datetime | None = None) -> uuid.UUID | None:
+def redeem_download_token(
+    *, session: Session, token: str | None, company_id: uuid.UUID, now: datetime | None = None
+) -> uuid.UUID | None:
     """Spend a download token: the user it was minted for, or None when it is forged, expired, for another
     company, from a login session that has ended, or already used.
 
@@ -120,18 +139,25 @@ def redeem_download_token(*, session: Session, token: str | None, company_id: uu
     if claim is None:
         return None
     live = session.execute(
-        select(AuthSession.id).where(AuthSession.id == claim.login_session_id,
-                                     AuthSession.user_id == claim.user_id, *_live(now))
+        select(AuthSession.id).where(
+            AuthSession.id == claim.login_session_id, AuthSession.user_id == claim.user_id, *_live(now)
+        )
     ).first()
     if live is None:
         return None
     # Spent tokens whose expiry has passed are refused by their expiry alone: forget them.
-    session.execute(delete(UsedDownloadToken).where(
-        UsedDownloadToken.expires_at < now - timedelta(seconds=_CLOCK_SKEW_SECONDS)))
+    session.execute(
+        delete(UsedDownloadToken).where(UsedDownloadToken.expires_at < now - timedelta(seconds=_CLOCK_SKEW_SECONDS))
+    )
     spent = session.execute(
         insert(UsedDownloadToken)
-        .values(token_id=claim.token_id, user_id=claim.user_id, company_id=company_id, used_at=now,
-                expires_at=datetime.fromtimestamp(claim.expires, UTC))
+        .values(
+            token_id=claim.token_id,
+            user_id=claim.user_id,
+            company_id=company_id,
+            used_at=now,
+            expires_at=datetime.fromtimestamp(claim.expires, UTC),
+        )
         .on_conflict_do_nothing(index_elements=["token_id"])
         .returning(UsedDownloadToken.token_id)
     ).first()

@@ -124,16 +124,27 @@ def learner_progress(
 
     # 1. The per-session series (newest MAX_SERIES_POINTS, returned oldest first).
     rows = session.execute(
-        select(SA.session_date, SA.overall_score, SA.speaking_pace_wpm, SA.filler_words_count,
-               SA.talk_time_ratio, SA.filler_rate_per_100)
+        select(
+            SA.session_date,
+            SA.overall_score,
+            SA.speaking_pace_wpm,
+            SA.filler_words_count,
+            SA.talk_time_ratio,
+            SA.filler_rate_per_100,
+        )
         .where(mine)
         .order_by(SA.session_date.desc(), SA.session_hour.desc(), SA.created_at.desc())
         .limit(MAX_SERIES_POINTS)
     ).all()
     result.points = [
-        SessionPoint(day=r.session_date, overall_score=r.overall_score, pace_wpm=r.speaking_pace_wpm,
-                     fillers=r.filler_words_count or 0, talk_ratio=_num(r.talk_time_ratio, 3),
-                     filler_rate=_num(r.filler_rate_per_100, 2))
+        SessionPoint(
+            day=r.session_date,
+            overall_score=r.overall_score,
+            pace_wpm=r.speaking_pace_wpm,
+            fillers=r.filler_words_count or 0,
+            talk_ratio=_num(r.talk_time_ratio, 3),
+            filler_rate=_num(r.filler_rate_per_100, 2),
+        )
         for r in reversed(rows)
     ]
 
@@ -280,8 +291,15 @@ def _learner_table(session: Session, company_id: uuid.UUID, date_from: date, dat
     people = func.coalesce(agg.c.user_id, members.c.user_id)
     rows = session.execute(
         select(
-            User.id, User.display_name, User.email, agg.c.sessions, agg.c.avg_score, agg.c.seconds,
-            agg.c.last_session, agg.c.first_score, agg.c.latest_score,
+            User.id,
+            User.display_name,
+            User.email,
+            agg.c.sessions,
+            agg.c.avg_score,
+            agg.c.seconds,
+            agg.c.last_session,
+            agg.c.first_score,
+            agg.c.latest_score,
         )
         .select_from(agg.join(members, agg.c.user_id == members.c.user_id, full=True))
         .join(User, User.id == people)
@@ -290,10 +308,16 @@ def _learner_table(session: Session, company_id: uuid.UUID, date_from: date, dat
     ).all()
     return [
         LearnerRow(
-            user_id=str(r.id), name=r.display_name or r.email.split("@")[0], email=r.email,
-            sessions=r.sessions or 0, average_score=_num(r.avg_score), first_score=r.first_score,
-            latest_score=r.latest_score, trend=trend_of(r.first_score, r.latest_score),
-            minutes=round((r.seconds or 0) / 60, 1), last_session=r.last_session,
+            user_id=str(r.id),
+            name=r.display_name or r.email.split("@")[0],
+            email=r.email,
+            sessions=r.sessions or 0,
+            average_score=_num(r.avg_score),
+            first_score=r.first_score,
+            latest_score=r.latest_score,
+            trend=trend_of(r.first_score, r.latest_score),
+            minutes=round((r.seconds or 0) / 60, 1),
+            last_session=r.last_session,
         )
         for r in rows
     ]
@@ -316,19 +340,37 @@ def company_dashboard(
 
     # 1. KPIs (seed 001's company_session_metrics): index-only on (company_id, session_date) INCLUDE (...).
     kpi = session.execute(
-        select(func.count(), func.avg(SA.overall_score), func.coalesce(func.sum(SA.duration_seconds), 0),
-               func.count(SA.user_id.distinct())).where(in_range)
+        select(
+            func.count(),
+            func.avg(SA.overall_score),
+            func.coalesce(func.sum(SA.duration_seconds), 0),
+            func.count(SA.user_id.distinct()),
+        ).where(in_range)
     ).one()
     board.sessions, board.average_score, board.total_seconds, board.active_learners = (
-        kpi[0], _num(kpi[1]), int(kpi[2]), kpi[3])
+        kpi[0],
+        _num(kpi[1]),
+        int(kpi[2]),
+        kpi[3],
+    )
 
     # 2. The daily series, same index.
     board.daily = [
-        DayPoint(day=r.session_date, sessions=r.n, average_score=_num(r.avg), minutes=round((r.s or 0) / 60, 1),
-                 active_learners=r.users)
+        DayPoint(
+            day=r.session_date,
+            sessions=r.n,
+            average_score=_num(r.avg),
+            minutes=round((r.s or 0) / 60, 1),
+            active_learners=r.users,
+        )
         for r in session.execute(
-            select(SA.session_date, func.count().label("n"), func.avg(SA.overall_score).label("avg"),
-                   func.sum(SA.duration_seconds).label("s"), func.count(SA.user_id.distinct()).label("users"))
+            select(
+                SA.session_date,
+                func.count().label("n"),
+                func.avg(SA.overall_score).label("avg"),
+                func.sum(SA.duration_seconds).label("s"),
+                func.count(SA.user_id.distinct()).label("users"),
+            )
             .where(in_range)
             .group_by(SA.session_date)
             .order_by(SA.session_date)
@@ -340,15 +382,28 @@ def company_dashboard(
 
     # 4. Skill breakdown.
     skills = session.execute(
-        select(func.avg(SA.opening_score), func.avg(SA.questioning_score), func.avg(SA.objection_handling_score),
-               func.avg(SA.closing_score)).where(in_range)
+        select(
+            func.avg(SA.opening_score),
+            func.avg(SA.questioning_score),
+            func.avg(SA.objection_handling_score),
+            func.avg(SA.closing_score),
+        ).where(in_range)
     ).one()
     board.skills = {name: _num(value) for name, value in zip(SKILL_LABELS, skills, strict=True)}
     return board
 
 
-CSV_HEADER = ("learner", "email", "sessions", "average_score", "first_score", "latest_score", "trend",
-              "practice_minutes", "last_session")
+CSV_HEADER = (
+    "learner",
+    "email",
+    "sessions",
+    "average_score",
+    "first_score",
+    "latest_score",
+    "trend",
+    "practice_minutes",
+    "last_session",
+)
 
 
 def _cell(value) -> str:
@@ -362,10 +417,22 @@ def _csv_text(rows: list[LearnerRow]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
     for row in rows:
-        writer.writerow([_cell(v) for v in (
-            row.name, row.email, row.sessions, row.average_score, row.first_score, row.latest_score, row.trend,
-            row.minutes, row.last_session.isoformat() if row.last_session else "",
-        )])
+        writer.writerow(
+            [
+                _cell(v)
+                for v in (
+                    row.name,
+                    row.email,
+                    row.sessions,
+                    row.average_score,
+                    row.first_score,
+                    row.latest_score,
+                    row.trend,
+                    row.minutes,
+                    row.last_session.isoformat() if row.last_session else "",
+                )
+            ]
+        )
     return out.getvalue()
 
 
@@ -384,8 +451,13 @@ class CsvExport:
 
 
 def export_company_csv(
-    *, session: Session, company: Company, actor_user_id: uuid.UUID, date_from: date | None,
-    date_to: date | None, via: str,
+    *,
+    session: Session,
+    company: Company,
+    actor_user_id: uuid.UUID,
+    date_from: date | None,
+    date_to: date | None,
+    via: str,
 ) -> CsvExport:
     """The CSV of a company's learners (names and emails) for a date range, and the audit row of the export.
 
@@ -405,12 +477,18 @@ def export_company_csv(
     """
     date_from, date_to = clamp_range(date_from, date_to)
     rows = _learner_table(session, company.id, date_from, date_to)
-    audit(session=session, action="company.csv_exported", target_type="company", actor_user_id=actor_user_id,
-          company_id=company.id, target_id=company.id,
-          details={"date_from": date_from.isoformat(), "date_to": date_to.isoformat(), "learners": len(rows),
-                   "via": via})
-    return CsvExport(filename=f"{company.slug}-learners-{date_from.isoformat()}-to-{date_to.isoformat()}.csv",
-                     body=_csv_text(rows))
+    audit(
+        session=session,
+        action="company.csv_exported",
+        target_type="company",
+        actor_user_id=actor_user_id,
+        company_id=company.id,
+        target_id=company.id,
+        details={"date_from": date_from.isoformat(), "date_to": date_to.isoformat(), "learners": len(rows), "via": via},
+    )
+    return CsvExport(
+        filename=f"{company.slug}-learners-{date_from.isoformat()}-to-{date_to.isoformat()}.csv", body=_csv_text(rows)
+    )
 
 
 # ----------------------------------------------------------------------------------------------- admin
@@ -453,22 +531,48 @@ def admin_overview(*, session: Session) -> list[CompanyTotals]:
         .subquery("stats")
     )
     rows = session.execute(
-        select(Company.name, Company.slug, people.c.learners, people.c.managers, stats.c.sessions,
-               stats.c.avg_score, stats.c.seconds, stats.c.last_session)
+        select(
+            Company.name,
+            Company.slug,
+            people.c.learners,
+            people.c.managers,
+            stats.c.sessions,
+            stats.c.avg_score,
+            stats.c.seconds,
+            stats.c.last_session,
+        )
         .outerjoin(people, people.c.company_id == Company.id)
         .outerjoin(stats, stats.c.company_id == Company.id)
         .order_by(Company.name)
     ).all()
     return [
-        CompanyTotals(name=r.name, slug=r.slug, learners=r.learners or 0, managers=r.managers or 0,
-                      sessions=r.sessions or 0, average_score=_num(r.avg_score),
-                      minutes=round((r.seconds or 0) / 60, 1), last_session=r.last_session)
+        CompanyTotals(
+            name=r.name,
+            slug=r.slug,
+            learners=r.learners or 0,
+            managers=r.managers or 0,
+            sessions=r.sessions or 0,
+            average_score=_num(r.avg_score),
+            minutes=round((r.seconds or 0) / 60, 1),
+            last_session=r.last_session,
+        )
         for r in rows
     ]
 
 
 __all__ = [
-    "CompanyDashboard", "CompanyTotals", "DayPoint", "LearnerProgress", "LearnerRow", "SessionPoint", "CsvExport",
-    "admin_overview", "clamp_range", "company_csv", "company_dashboard", "export_company_csv", "learner_progress",
+    "CompanyDashboard",
+    "CompanyTotals",
+    "DayPoint",
+    "LearnerProgress",
+    "LearnerRow",
+    "SessionPoint",
+    "CsvExport",
+    "admin_overview",
+    "clamp_range",
+    "company_csv",
+    "company_dashboard",
+    "export_company_csv",
+    "learner_progress",
     "trend_of",
 ]

@@ -91,15 +91,32 @@ def get_home_summary(*, session: Session, user_id: uuid.UUID) -> HomeSummary:
     recent = func.now() - func.make_interval(0, 0, 0, 7)
     row = session.execute(
         select(
-            UserProfile.xp, UserProfile.coins, UserProfile.tickets, UserProfile.streak_days, UserProfile.main_goal,
-            select(func.count()).where(PracticeSession.user_id == user_id, PracticeSession.deleted_at.is_(None))
+            UserProfile.xp,
+            UserProfile.coins,
+            UserProfile.tickets,
+            UserProfile.streak_days,
+            UserProfile.main_goal,
+            select(func.count())
+            .where(PracticeSession.user_id == user_id, PracticeSession.deleted_at.is_(None))
             .scalar_subquery(),
-            select(func.count()).where(PracticeSession.user_id == user_id, PracticeSession.deleted_at.is_(None),
-                                       PracticeSession.started_at >= recent).scalar_subquery(),
+            select(func.count())
+            .where(
+                PracticeSession.user_id == user_id,
+                PracticeSession.deleted_at.is_(None),
+                PracticeSession.started_at >= recent,
+            )
+            .scalar_subquery(),
         ).where(UserProfile.user_id == user_id)
     ).one()
-    return HomeSummary(xp=row[0], coins=row[1], tickets=row[2], streak_days=row[3], main_goal=row[4],
-                       sessions_total=row[5], sessions_last_7_days=row[6])
+    return HomeSummary(
+        xp=row[0],
+        coins=row[1],
+        tickets=row[2],
+        streak_days=row[3],
+        main_goal=row[4],
+        sessions_total=row[5],
+        sessions_last_7_days=row[6],
+    )
 
 
 def recent_practice(
@@ -108,18 +125,29 @@ def recent_practice(
     """The learner's latest practice sessions with their scores, and the feedback of the newest analysed one
     among them (one query, served by the (user, started) index)."""
     rows = session.execute(
-        select(PracticeSession.id, PracticeSession.title, PracticeSession.started_at,
-               PracticeSession.duration_seconds, PracticeSession.status, PracticeSession.analytics_summary,
-               SessionAnalytics.overall_score)
+        select(
+            PracticeSession.id,
+            PracticeSession.title,
+            PracticeSession.started_at,
+            PracticeSession.duration_seconds,
+            PracticeSession.status,
+            PracticeSession.analytics_summary,
+            SessionAnalytics.overall_score,
+        )
         .outerjoin(SessionAnalytics, SessionAnalytics.session_id == PracticeSession.id)
         .where(PracticeSession.user_id == user_id, PracticeSession.deleted_at.is_(None))
         .order_by(PracticeSession.started_at.desc())
         .limit(limit)
     ).all()
     recent = [
-        RecentPractice(id=str(r.id), title=r.title, started_at=r.started_at.strftime("%d %b, %H:%M"),
-                       duration_minutes=round((r.duration_seconds or 0) / 60), score=r.overall_score or 0,
-                       status=r.status)
+        RecentPractice(
+            id=str(r.id),
+            title=r.title,
+            started_at=r.started_at.strftime("%d %b, %H:%M"),
+            duration_minutes=round((r.duration_seconds or 0) / 60),
+            score=r.overall_score or 0,
+            status=r.status,
+        )
         for r in rows
     ]
     analysed = next((r for r in rows if r.status == "analyzed" and isinstance(r.analytics_summary, dict)), None)
@@ -132,9 +160,13 @@ def _latest_feedback(row) -> LatestFeedback:
     first = improvements[0] if improvements else {}
     metrics = [m for m in metric_views(summary) if m.key in HOME_METRICS]
     return LatestFeedback(
-        href=routes.practice_session(str(row.id)), title=row.title, score=row.overall_score,
-        provider=provider_label(str(summary.get("provider") or "local")), metrics=metrics,
-        improvement=str(first.get("text") or ""), quote=str(first.get("quote") or ""),
+        href=routes.practice_session(str(row.id)),
+        title=row.title,
+        score=row.overall_score,
+        provider=provider_label(str(summary.get("provider") or "local")),
+        metrics=metrics,
+        improvement=str(first.get("text") or ""),
+        quote=str(first.get("quote") or ""),
     )
 
 
@@ -156,8 +188,14 @@ def get_home_dashboard(*, session: Session, user_id: uuid.UUID, today: date) -> 
         milestone_passed=level.milestone_passed if level else False,
         milestone_threshold=level.milestone_threshold if level else 0,
         modules=[
-            ModuleCard(code=m.code, title=m.title, status=m.status, lessons_completed=m.lessons_completed,
-                       lessons_total=m.lessons_total, next_lesson_id=str(m.next_lesson_id or ""))
+            ModuleCard(
+                code=m.code,
+                title=m.title,
+                status=m.status,
+                lessons_completed=m.lessons_completed,
+                lessons_total=m.lessons_total,
+                next_lesson_id=str(m.next_lesson_id or ""),
+            )
             for m in statuses
         ],
         quests=todays,

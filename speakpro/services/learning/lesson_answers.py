@@ -47,8 +47,12 @@ def check_answer(step: dict[str, Any], answer: object) -> dict[str, Any]:
         The answer as it will be stored.
     """
     if not isinstance(answer, dict) or not answer:
-        raise ValidationError("answer", "Send your answer to this step." if answer in ({}, None) else
-                              "That answer is not in a form SpeakPro understands.")
+        raise ValidationError(
+            "answer",
+            "Send your answer to this step."
+            if answer in ({}, None)
+            else "That answer is not in a form SpeakPro understands.",
+        )
     try:
         size = len(json.dumps(answer, ensure_ascii=False, allow_nan=False).encode("utf-8", "surrogatepass"))
     except (TypeError, ValueError, RecursionError):
@@ -61,8 +65,9 @@ def check_answer(step: dict[str, Any], answer: object) -> dict[str, Any]:
     if unexpected:
         raise ValidationError("answer", f"That answer has fields this step does not take: {', '.join(unexpected)}.")
     if kind == "speaking":
-        transcript = clean_answer_text("transcript", answer.get("transcript"), label="Your transcript",
-                                       max_chars=MAX_TRANSCRIPT_CHARS)
+        transcript = clean_answer_text(
+            "transcript", answer.get("transcript"), label="Your transcript", max_chars=MAX_TRANSCRIPT_CHARS
+        )
         cleaned: dict[str, Any] = {"transcript": transcript}
         audio_ref = answer.get("audio_ref")
         if audio_ref is not None:
@@ -78,8 +83,11 @@ def check_answer(step: dict[str, Any], answer: object) -> dict[str, Any]:
             raise ValidationError("text", f"Write at least {min_words} words; you wrote {count}.")
         return {"text": text}
     if kind == "reflection":
-        return {"text": clean_answer_text("text", answer.get("text"), label="Your reflection",
-                                          max_chars=MAX_REFLECTION_CHARS)}
+        return {
+            "text": clean_answer_text(
+                "text", answer.get("text"), label="Your reflection", max_chars=MAX_REFLECTION_CHARS
+            )
+        }
     if answer.get("acknowledged") is not True:
         raise ValidationError("answer", "Confirm that you have read this step to continue.")
     return {"acknowledged": True}

@@ -86,8 +86,9 @@ class StepResult:
 def active_cooldown(session: Session, user_id: uuid.UUID, module_id: uuid.UUID) -> datetime | None:
     """When the learner may next try a scored step of the module, or None when they may now."""
     until = session.execute(
-        select(LessonSessionContext.cooldown_until)
-        .where(LessonSessionContext.user_id == user_id, LessonSessionContext.module_id == module_id)
+        select(LessonSessionContext.cooldown_until).where(
+            LessonSessionContext.user_id == user_id, LessonSessionContext.module_id == module_id
+        )
     ).scalar_one_or_none()
     return until if until is not None and until > utcnow() else None
 
@@ -98,13 +99,18 @@ def feedback_summary(scores: dict[str, Any]) -> dict[str, Any]:
 
 
 def lesson_view(
-    *, session: Session, run: LessonSession, lesson_title: str | None = None, module_code: str | None = None,
+    *,
+    session: Session,
+    run: LessonSession,
+    lesson_title: str | None = None,
+    module_code: str | None = None,
     resumed: bool = False,
 ) -> LessonView:
     """Build the view of a run: current step (personalised), cooldown and the latest feedback."""
     if lesson_title is None or module_code is None:
         lesson_title, module_code = session.execute(
-            select(Lesson.title, Module.code).join(Module, Module.id == Lesson.module_id)
+            select(Lesson.title, Module.code)
+            .join(Module, Module.id == Lesson.module_id)
             .where(Lesson.id == run.lesson_id)
         ).one()
     step_view = None
@@ -114,26 +120,41 @@ def lesson_view(
         knowledge = None
         if step.get("knowledge_block"):
             block = session.execute(
-                select(KnowledgeBlock.title, KnowledgeBlock.summary, KnowledgeBlock.body)
-                .where(KnowledgeBlock.key == step["knowledge_block"])
+                select(KnowledgeBlock.title, KnowledgeBlock.summary, KnowledgeBlock.body).where(
+                    KnowledgeBlock.key == step["knowledge_block"]
+                )
             ).first()
             if block is not None:
                 knowledge = {"title": block.title, "summary": block.summary, "body": block.body}
         step_view = StepView(
-            index=run.step_index, kind=str(step.get("kind", "reading")), title=str(step.get("title", "")),
-            prompt=exercise_prompt(step, stakes), rubric=tuple(step.get("rubric") or ()),
-            target_seconds=step.get("target_seconds"), min_words=step.get("min_words"), knowledge=knowledge,
+            index=run.step_index,
+            kind=str(step.get("kind", "reading")),
+            title=str(step.get("title", "")),
+            prompt=exercise_prompt(step, stakes),
+            rubric=tuple(step.get("rubric") or ()),
+            target_seconds=step.get("target_seconds"),
+            min_words=step.get("min_words"),
+            knowledge=knowledge,
         )
     last = session.execute(
         select(ExerciseSubmission.scores)
         .where(ExerciseSubmission.lesson_session_id == run.id, ExerciseSubmission.stage.in_(SCORED_KINDS))
-        .order_by(ExerciseSubmission.created_at.desc()).limit(1)
+        .order_by(ExerciseSubmission.created_at.desc())
+        .limit(1)
     ).scalar_one_or_none()
     return LessonView(
-        lesson_session_id=run.id, lesson_id=run.lesson_id, module_id=run.module_id, module_code=module_code,
-        lesson_title=lesson_title, state=run.state, step_index=run.step_index, step_count=len(run.script),
-        step=step_view, cooldown_until=active_cooldown(session, run.user_id, run.module_id),
-        last_feedback=feedback_summary(last) if last else None, resumed=resumed,
+        lesson_session_id=run.id,
+        lesson_id=run.lesson_id,
+        module_id=run.module_id,
+        module_code=module_code,
+        lesson_title=lesson_title,
+        state=run.state,
+        step_index=run.step_index,
+        step_count=len(run.script),
+        step=step_view,
+        cooldown_until=active_cooldown(session, run.user_id, run.module_id),
+        last_feedback=feedback_summary(last) if last else None,
+        resumed=resumed,
     )
 
 
@@ -141,9 +162,17 @@ def replayed_response(run: LessonSession, stored: LessonStepResponse) -> StepRes
     """The stored result of a step answered before, for a retried request."""
     value = stored.value
     return StepResult(
-        lesson_session_id=run.id, step_index=stored.step_index, kind=stored.step_kind, passed=True,
-        score=value.get("score"), feedback=value.get("feedback"), state=run.state, next_step_index=run.step_index,
-        xp_awarded=value.get("xp_awarded", 0), module_completed=value.get("module_completed", False), replayed=True,
+        lesson_session_id=run.id,
+        step_index=stored.step_index,
+        kind=stored.step_kind,
+        passed=True,
+        score=value.get("score"),
+        feedback=value.get("feedback"),
+        state=run.state,
+        next_step_index=run.step_index,
+        xp_awarded=value.get("xp_awarded", 0),
+        module_completed=value.get("module_completed", False),
+        replayed=True,
     )
 
 
@@ -151,7 +180,14 @@ def replayed_attempt(session: Session, run: LessonSession, attempt: ExerciseSubm
     """The stored result of a failed scored attempt, for a retried request (with the cooldown still running)."""
     scores = attempt.scores
     return StepResult(
-        lesson_session_id=run.id, step_index=attempt.payload["step_index"], kind=attempt.stage, passed=False,
-        score=scores.get("score"), feedback=feedback_summary(scores), state=run.state, next_step_index=run.step_index,
-        cooldown_until=active_cooldown(session, run.user_id, run.module_id), replayed=True,
+        lesson_session_id=run.id,
+        step_index=attempt.payload["step_index"],
+        kind=attempt.stage,
+        passed=False,
+        score=scores.get("score"),
+        feedback=feedback_summary(scores),
+        state=run.state,
+        next_step_index=run.step_index,
+        cooldown_until=active_cooldown(session, run.user_id, run.module_id),
+        replayed=True,
     )

@@ -55,8 +55,18 @@ from speakpro.services.telemetry import record_event, record_telemetry
 from speakpro.services.validation import ValidationError
 
 __all__ = [
-    "EVENTS", "LESSON_REWARD_REASON", "NEW", "PASS_MARK", "RETRY_COOLDOWN_SECONDS", "TRANSITIONS",
-    "IllegalTransition", "abandon_lesson", "answer_step", "get_lesson_view", "next_state", "start_or_resume_lesson",
+    "EVENTS",
+    "LESSON_REWARD_REASON",
+    "NEW",
+    "PASS_MARK",
+    "RETRY_COOLDOWN_SECONDS",
+    "TRANSITIONS",
+    "IllegalTransition",
+    "abandon_lesson",
+    "answer_step",
+    "get_lesson_view",
+    "next_state",
+    "start_or_resume_lesson",
 ]
 
 PASS_MARK = 50
@@ -110,8 +120,9 @@ def _company_id(session: Session, user_id: uuid.UUID) -> uuid.UUID | None:
 def _open_run(session: Session, user_id: uuid.UUID, lesson_id: uuid.UUID) -> LessonSession | None:
     return session.execute(
         select(LessonSession)
-        .where(LessonSession.user_id == user_id, LessonSession.lesson_id == lesson_id,
-               LessonSession.state == "in_progress")
+        .where(
+            LessonSession.user_id == user_id, LessonSession.lesson_id == lesson_id, LessonSession.state == "in_progress"
+        )
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
 
@@ -150,11 +161,20 @@ def start_or_resume_lesson(*, session: Session, user_id: uuid.UUID, lesson_id: u
     now = utcnow()
     created = session.execute(
         insert(LessonSession)
-        .values(id=uuid.uuid4(), user_id=user_id, lesson_id=lesson_id, module_id=lesson.module_id,
-                state=next_state(NEW, "start"), step_index=0, script=json.loads(json.dumps(lesson.steps)),
-                started_at=now, updated_at=now)
-        .on_conflict_do_nothing(index_elements=["user_id", "lesson_id"],
-                                index_where=LessonSession.state == "in_progress")
+        .values(
+            id=uuid.uuid4(),
+            user_id=user_id,
+            lesson_id=lesson_id,
+            module_id=lesson.module_id,
+            state=next_state(NEW, "start"),
+            step_index=0,
+            script=json.loads(json.dumps(lesson.steps)),
+            started_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(
+            index_elements=["user_id", "lesson_id"], index_where=LessonSession.state == "in_progress"
+        )
         .returning(LessonSession.id)
     ).scalar_one_or_none()
     run = _open_run(session, user_id, lesson_id)
@@ -163,13 +183,20 @@ def start_or_resume_lesson(*, session: Session, user_id: uuid.UUID, lesson_id: u
     if created is not None:
         progress.note_lesson_started(session=session, user_id=user_id, module_id=lesson.module_id, lesson_id=lesson_id)
         data = {"lesson_id": str(lesson_id), "module_id": str(lesson.module_id), "lesson_session_id": str(run.id)}
-        record_event(session=session, event_type="lesson_start", user_id=user_id,
-                     company_id=_company_id(session, user_id), data=data)
-        record_telemetry(session=session, name="lesson_started", user_id=user_id, module_code=module_code,
-                         properties=data)
+        record_event(
+            session=session,
+            event_type="lesson_start",
+            user_id=user_id,
+            company_id=_company_id(session, user_id),
+            data=data,
+        )
+        record_telemetry(
+            session=session, name="lesson_started", user_id=user_id, module_code=module_code, properties=data
+        )
         session.flush()
-    return lesson_view(session=session, run=run, lesson_title=lesson.title, module_code=module_code,
-                       resumed=created is None)
+    return lesson_view(
+        session=session, run=run, lesson_title=lesson.title, module_code=module_code, resumed=created is None
+    )
 
 
 def get_lesson_view(*, session: Session, user_id: uuid.UUID, lesson_session_id: uuid.UUID) -> LessonView:
@@ -178,9 +205,9 @@ def get_lesson_view(*, session: Session, user_id: uuid.UUID, lesson_session_id: 
     return lesson_view(session=session, run=run)
 
 
-
-def _owned_run(session: Session, user_id: uuid.UUID, lesson_session_id: uuid.UUID, *, lock: bool = False
-               ) -> LessonSession:
+def _owned_run(
+    session: Session, user_id: uuid.UUID, lesson_session_id: uuid.UUID, *, lock: bool = False
+) -> LessonSession:
     query = select(LessonSession).where(LessonSession.id == lesson_session_id, LessonSession.user_id == user_id)
     if lock:
         query = query.with_for_update()
@@ -203,28 +230,34 @@ def abandon_lesson(*, session: Session, user_id: uuid.UUID, lesson_session_id: u
         run.state = next_state(run.state, "abandon")
         run.updated_at = utcnow()
         session.add(run)
-        record_telemetry(session=session, name="lesson_abandoned", user_id=user_id,
-                         properties={"lesson_id": str(run.lesson_id), "step_index": run.step_index})
+        record_telemetry(
+            session=session,
+            name="lesson_abandoned",
+            user_id=user_id,
+            properties={"lesson_id": str(run.lesson_id), "step_index": run.step_index},
+        )
         session.flush()
     return lesson_view(session=session, run=run)
 
 
 def _stored_response(session: Session, run_id: uuid.UUID, step_index: int) -> LessonStepResponse | None:
     return session.execute(
-        select(LessonStepResponse).where(LessonStepResponse.lesson_session_id == run_id,
-                                         LessonStepResponse.step_index == step_index)
+        select(LessonStepResponse).where(
+            LessonStepResponse.lesson_session_id == run_id, LessonStepResponse.step_index == step_index
+        )
     ).scalar_one_or_none()
 
 
 def _last_attempt(session: Session, run_id: uuid.UUID, step_index: int) -> ExerciseSubmission | None:
     return session.execute(
         select(ExerciseSubmission)
-        .where(ExerciseSubmission.lesson_session_id == run_id,
-               ExerciseSubmission.payload["step_index"].as_integer() == step_index)
-        .order_by(ExerciseSubmission.created_at.desc()).limit(1)
+        .where(
+            ExerciseSubmission.lesson_session_id == run_id,
+            ExerciseSubmission.payload["step_index"].as_integer() == step_index,
+        )
+        .order_by(ExerciseSubmission.created_at.desc())
+        .limit(1)
     ).scalar_one_or_none()
-
-
 
 
 def answer_step(
@@ -292,9 +325,14 @@ def answer_step(
             raise ValidationError("answer", f"Take a breath: you can try this step again in {seconds} seconds.")
         stakes = get_stakes(session=session, user_id=user_id, module_id=run.module_id)
         feedback = evaluate_exercise(
-            session=session, module_ids=[run.module_id], kind=kind, prompt=exercise_prompt(step, stakes),
-            text=cleaned["transcript" if kind == "speaking" else "text"], rubric=tuple(step.get("rubric") or ()),
-            target_seconds=step.get("target_seconds"), min_words=step.get("min_words"),
+            session=session,
+            module_ids=[run.module_id],
+            kind=kind,
+            prompt=exercise_prompt(step, stakes),
+            text=cleaned["transcript" if kind == "speaking" else "text"],
+            rubric=tuple(step.get("rubric") or ()),
+            target_seconds=step.get("target_seconds"),
+            min_words=step.get("min_words"),
             feedback_client=feedback_client,
         )
     passed = feedback is None or feedback.score >= PASS_MARK
@@ -307,15 +345,25 @@ def _record_answer(session, run, step_index, step, kind, cleaned, duration, feed
     user_id = run.user_id
     now = utcnow()
     module_code, lesson_xp = session.execute(
-        select(Module.code, Lesson.xp_reward).join(Lesson, Lesson.module_id == Module.id)
+        select(Module.code, Lesson.xp_reward)
+        .join(Lesson, Lesson.module_id == Module.id)
         .where(Lesson.id == run.lesson_id)
     ).one()
     scores = feedback.to_json() if feedback else {}
     scores["passed"] = passed
     submission = ExerciseSubmission(
-        user_id=user_id, module_id=run.module_id, lesson_session_id=run.id, stage=kind, duration_ms=duration,
-        payload={"lesson_id": str(run.lesson_id), "step_index": step_index, "step_title": step.get("title", ""),
-                 "prompt": exercise_prompt(step, stakes) if kind in SCORED_KINDS else "", "answer": cleaned},
+        user_id=user_id,
+        module_id=run.module_id,
+        lesson_session_id=run.id,
+        stage=kind,
+        duration_ms=duration,
+        payload={
+            "lesson_id": str(run.lesson_id),
+            "step_index": step_index,
+            "step_title": step.get("title", ""),
+            "prompt": exercise_prompt(step, stakes) if kind in SCORED_KINDS else "",
+            "answer": cleaned,
+        },
         scores=scores,
     )
     session.add(submission)
@@ -328,11 +376,19 @@ def _record_answer(session, run, step_index, step, kind, cleaned, duration, feed
         table = LessonSessionContext.__table__
         session.execute(
             insert(LessonSessionContext)
-            .values(id=uuid.uuid4(), user_id=user_id, module_id=run.module_id, cooldown_until=cooldown_until,
-                    attempts=1, scenario_refs={}, updated_at=now)
-            .on_conflict_do_update(index_elements=["user_id", "module_id"],
-                                   set_={"cooldown_until": cooldown_until, "attempts": table.c.attempts + 1,
-                                         "updated_at": now})
+            .values(
+                id=uuid.uuid4(),
+                user_id=user_id,
+                module_id=run.module_id,
+                cooldown_until=cooldown_until,
+                attempts=1,
+                scenario_refs={},
+                updated_at=now,
+            )
+            .on_conflict_do_update(
+                index_elements=["user_id", "module_id"],
+                set_={"cooldown_until": cooldown_until, "attempts": table.c.attempts + 1, "updated_at": now},
+            )
         )
     else:
         if run.step_index + 1 >= len(run.script):
@@ -345,33 +401,73 @@ def _record_answer(session, run, step_index, step, kind, cleaned, duration, feed
         session.add(run)
         if run.state == "completed":
             if lesson_xp > 0:
-                paid = apply_reward(session=session, user_id=user_id, currency="xp", amount=lesson_xp,
-                                    reason=LESSON_REWARD_REASON, source_key=str(run.lesson_id))
+                paid = apply_reward(
+                    session=session,
+                    user_id=user_id,
+                    currency="xp",
+                    amount=lesson_xp,
+                    reason=LESSON_REWARD_REASON,
+                    source_key=str(run.lesson_id),
+                )
                 xp_awarded = lesson_xp if paid.applied else 0
             session.flush()
             module_completed = progress.complete_module_if_done(
                 session=session, user_id=user_id, module_id=run.module_id
             ).newly_completed
-        session.add(LessonStepResponse(
-            lesson_session_id=run.id, user_id=user_id, step_index=step_index, step_kind=kind,
-            value={"answer": cleaned, "score": feedback.score if feedback else None, "passed": True,
-                   "feedback": summary, "xp_awarded": xp_awarded, "module_completed": module_completed},
-        ))
+        session.add(
+            LessonStepResponse(
+                lesson_session_id=run.id,
+                user_id=user_id,
+                step_index=step_index,
+                step_kind=kind,
+                value={
+                    "answer": cleaned,
+                    "score": feedback.score if feedback else None,
+                    "passed": True,
+                    "feedback": summary,
+                    "xp_awarded": xp_awarded,
+                    "module_completed": module_completed,
+                },
+            )
+        )
 
-    data = {"lesson_id": str(run.lesson_id), "lesson_session_id": str(run.id), "step_index": step_index,
-            "kind": kind, "score": feedback.score if feedback else None, "passed": passed,
-            "provider": feedback.provider if feedback else None}
+    data = {
+        "lesson_id": str(run.lesson_id),
+        "lesson_session_id": str(run.id),
+        "step_index": step_index,
+        "kind": kind,
+        "score": feedback.score if feedback else None,
+        "passed": passed,
+        "provider": feedback.provider if feedback else None,
+    }
     company_id = _company_id(session, user_id)
     record_event(session=session, event_type="lesson_answer", user_id=user_id, company_id=company_id, data=data)
-    record_telemetry(session=session, name="lesson_step_answered" if passed else "lesson_step_failed",
-                     user_id=user_id, module_code=module_code, properties=data)
+    record_telemetry(
+        session=session,
+        name="lesson_step_answered" if passed else "lesson_step_failed",
+        user_id=user_id,
+        module_code=module_code,
+        properties=data,
+    )
     if run.state == "completed":
-        record_telemetry(session=session, name="lesson_completed", user_id=user_id, module_code=module_code,
-                         properties={"lesson_id": str(run.lesson_id), "xp_awarded": xp_awarded})
+        record_telemetry(
+            session=session,
+            name="lesson_completed",
+            user_id=user_id,
+            module_code=module_code,
+            properties={"lesson_id": str(run.lesson_id), "xp_awarded": xp_awarded},
+        )
     session.flush()
     return StepResult(
-        lesson_session_id=run.id, step_index=step_index, kind=kind, passed=passed,
-        score=feedback.score if feedback else None, feedback=summary, state=run.state,
-        next_step_index=run.step_index, cooldown_until=cooldown_until, xp_awarded=xp_awarded,
+        lesson_session_id=run.id,
+        step_index=step_index,
+        kind=kind,
+        passed=passed,
+        score=feedback.score if feedback else None,
+        feedback=summary,
+        state=run.state,
+        next_step_index=run.step_index,
+        cooldown_until=cooldown_until,
+        xp_awarded=xp_awarded,
         module_completed=module_completed,
     )

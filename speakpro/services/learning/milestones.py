@@ -61,9 +61,14 @@ class MilestoneResult:
 def _result(attempt: MilestoneAttempt, *, replayed: bool) -> MilestoneResult:
     scores = attempt.rubric_scores
     return MilestoneResult(
-        attempt_id=attempt.id, score=attempt.score, passed=attempt.passed, threshold=scores.get("threshold", 0),
-        feedback=scores.get("summary", {}), rewards=scores.get("rewards", {}),
-        retry_after=None if attempt.passed else attempt.created_at + RETRY_COOLDOWN, replayed=replayed,
+        attempt_id=attempt.id,
+        score=attempt.score,
+        passed=attempt.passed,
+        threshold=scores.get("threshold", 0),
+        feedback=scores.get("summary", {}),
+        rewards=scores.get("rewards", {}),
+        retry_after=None if attempt.passed else attempt.created_at + RETRY_COOLDOWN,
+        replayed=replayed,
     )
 
 
@@ -73,7 +78,8 @@ class _KeyTaken(Exception):
 
 def _attempt_by_key(session: Session, user_id: uuid.UUID, key: str) -> MilestoneAttempt | None:
     return session.execute(
-        select(MilestoneAttempt).where(MilestoneAttempt.user_id == user_id, MilestoneAttempt.idempotency_key == key)
+        select(MilestoneAttempt)
+        .where(MilestoneAttempt.user_id == user_id, MilestoneAttempt.idempotency_key == key)
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
 
@@ -81,8 +87,9 @@ def _attempt_by_key(session: Session, user_id: uuid.UUID, key: str) -> Milestone
 def _replay(attempt: MilestoneAttempt, level_id: uuid.UUID) -> MilestoneResult:
     if attempt.level_id != level_id:
         # Keys are unique per learner, not per level: a key sent for another level is a client error.
-        raise ValidationError("idempotency_key", "This request key was already used for another attempt. "
-                                                 "Reload the page.")
+        raise ValidationError(
+            "idempotency_key", "This request key was already used for another attempt. Reload the page."
+        )
     return _result(attempt, replayed=True)
 
 
@@ -90,7 +97,8 @@ def _check_cooldown(session: Session, user_id: uuid.UUID, level_id: uuid.UUID) -
     last = session.execute(
         select(MilestoneAttempt.passed, MilestoneAttempt.created_at)
         .where(MilestoneAttempt.user_id == user_id, MilestoneAttempt.level_id == level_id)
-        .order_by(MilestoneAttempt.created_at.desc()).limit(1)
+        .order_by(MilestoneAttempt.created_at.desc())
+        .limit(1)
     ).first()
     if last is None or last.passed:
         return
@@ -137,8 +145,9 @@ def submit_milestone(
     if not isinstance(idempotency_key, str) or not _KEY.match(idempotency_key):
         raise ValidationError("idempotency_key", "This attempt has no valid request key. Reload the page.")
     text = clean_answer_text("transcript", transcript, label="Your transcript", max_chars=MAX_TRANSCRIPT_CHARS)
-    if audio_ref is not None and (not isinstance(audio_ref, str) or not _AUDIO_REF.match(audio_ref)
-                                  or ".." in audio_ref):
+    if audio_ref is not None and (
+        not isinstance(audio_ref, str) or not _AUDIO_REF.match(audio_ref) or ".." in audio_ref
+    ):
         raise ValidationError("audio_ref", "That recording reference is not valid. Record again.")
     level = session.execute(select(Level).where(Level.id == level_id)).scalar_one_or_none()
     if level is None:
@@ -148,8 +157,9 @@ def submit_milestone(
     # asking the AI coach twice. (The key's UNIQUE constraint is the backstop for the key alone.) An
     # advisory lock rather than the profile row: the AI call below may take seconds, and other rewards
     # must not wait for it.
-    session.execute(select(func.pg_advisory_xact_lock(
-        func.hashtextextended(literal(f"milestone:{user_id}:{level_id}"), 0))))
+    session.execute(
+        select(func.pg_advisory_xact_lock(func.hashtextextended(literal(f"milestone:{user_id}:{level_id}"), 0)))
+    )
     existing = _attempt_by_key(session, user_id, idempotency_key)
     if existing is not None:
         return _replay(existing, level_id)
@@ -160,46 +170,94 @@ def submit_milestone(
 
     module_ids = session.execute(select(Module.id).where(Module.level_id == level_id)).scalars().all()
     feedback = evaluate_exercise(
-        session=session, module_ids=module_ids, kind="speaking", prompt=level.milestone_prompt or level.title,
-        text=text, rubric=MILESTONE_RUBRIC, target_seconds=MILESTONE_TARGET_SECONDS, feedback_client=feedback_client,
+        session=session,
+        module_ids=module_ids,
+        kind="speaking",
+        prompt=level.milestone_prompt or level.title,
+        text=text,
+        rubric=MILESTONE_RUBRIC,
+        target_seconds=MILESTONE_TARGET_SECONDS,
+        feedback_client=feedback_client,
     )
     passed = feedback.score >= level.milestone_threshold
     try:
         with session.begin_nested():
-            attempt = _store_attempt(session, user_id=user_id, level=level, key=idempotency_key, text=text,
-                                     audio_ref=audio_ref, feedback=feedback, passed=passed)
+            attempt = _store_attempt(
+                session,
+                user_id=user_id,
+                level=level,
+                key=idempotency_key,
+                text=text,
+                audio_ref=audio_ref,
+                feedback=feedback,
+                passed=passed,
+            )
     except _KeyTaken:
         return _replay(_attempt_by_key(session, user_id, idempotency_key), level_id)
     return _result(attempt, replayed=False)
 
 
-def _store_attempt(session: Session, *, user_id: uuid.UUID, level: Level, key: str, text: str,
-                   audio_ref: str | None, feedback: ExerciseFeedback, passed: bool) -> MilestoneAttempt:
+def _store_attempt(
+    session: Session,
+    *,
+    user_id: uuid.UUID,
+    level: Level,
+    key: str,
+    text: str,
+    audio_ref: str | None,
+    feedback: ExerciseFeedback,
+    passed: bool,
+) -> MilestoneAttempt:
     rewards: dict[str, int] = {}
     if passed:
         for currency, amount in (("xp", MILESTONE_XP), ("coins", MILESTONE_COINS), ("tickets", MILESTONE_TICKETS)):
-            if apply_reward(session=session, user_id=user_id, currency=currency, amount=amount,
-                            reason=MILESTONE_REASON, source_key=str(level.id)).applied:
+            if apply_reward(
+                session=session,
+                user_id=user_id,
+                currency=currency,
+                amount=amount,
+                reason=MILESTONE_REASON,
+                source_key=str(level.id),
+            ).applied:
                 rewards[currency] = amount
     attempt_id = session.execute(
         insert(MilestoneAttempt)
-        .values(id=uuid.uuid4(), user_id=user_id, level_id=level.id, idempotency_key=key, audio_ref=audio_ref,
-                transcript=text, score=feedback.score, passed=passed, created_at=utcnow(),
-                rubric_scores={"threshold": level.milestone_threshold, "summary": feedback.summary(),
-                               "feedback": feedback.to_json(), "rewards": rewards})
+        .values(
+            id=uuid.uuid4(),
+            user_id=user_id,
+            level_id=level.id,
+            idempotency_key=key,
+            audio_ref=audio_ref,
+            transcript=text,
+            score=feedback.score,
+            passed=passed,
+            created_at=utcnow(),
+            rubric_scores={
+                "threshold": level.milestone_threshold,
+                "summary": feedback.summary(),
+                "feedback": feedback.to_json(),
+                "rewards": rewards,
+            },
+        )
         .on_conflict_do_nothing(index_elements=["user_id", "idempotency_key"])
         .returning(MilestoneAttempt.id)
     ).scalar_one_or_none()
     if attempt_id is None:
         raise _KeyTaken
-    data = {"level_id": str(level.id), "score": feedback.score, "passed": passed, "provider": feedback.provider,
-            "first_pass": bool(rewards)}
+    data = {
+        "level_id": str(level.id),
+        "score": feedback.score,
+        "passed": passed,
+        "provider": feedback.provider,
+        "first_pass": bool(rewards),
+    }
     company_id = session.execute(
         select(UserProfile.company_id).where(UserProfile.user_id == user_id)
     ).scalar_one_or_none()
     record_event(session=session, event_type="milestone_submitted", user_id=user_id, company_id=company_id, data=data)
-    record_telemetry(session=session, name="milestone_passed" if passed else "milestone_failed",
-                     user_id=user_id, properties=data)
+    record_telemetry(
+        session=session, name="milestone_passed" if passed else "milestone_failed", user_id=user_id, properties=data
+    )
     session.flush()
     return session.execute(
         select(MilestoneAttempt).where(MilestoneAttempt.id == attempt_id).execution_options(populate_existing=True)

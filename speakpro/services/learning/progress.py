@@ -119,8 +119,17 @@ def module_statuses(*, session: Session, user_id: uuid.UUID, level_id: uuid.UUID
     """
     level = level_id if level_id is not None else _first_level_id()
     modules = session.execute(
-        select(Module.id, Module.code, Module.order, Module.title, Module.description, Module.xp_reward,
-               Module.coin_reward, Module.ticket_reward, UserProgress.status)
+        select(
+            Module.id,
+            Module.code,
+            Module.order,
+            Module.title,
+            Module.description,
+            Module.xp_reward,
+            Module.coin_reward,
+            Module.ticket_reward,
+            UserProgress.status,
+        )
         .outerjoin(UserProgress, and_(UserProgress.module_id == Module.id, UserProgress.user_id == user_id))
         .where(Module.level_id == level)
         .order_by(Module.order)
@@ -129,9 +138,15 @@ def module_statuses(*, session: Session, user_id: uuid.UUID, level_id: uuid.UUID
         return []
     run_of = (LessonSession.lesson_id == Lesson.id) & (LessonSession.user_id == user_id)
     lessons = session.execute(
-        select(Lesson.id, Lesson.module_id, Lesson.order, Lesson.title, Lesson.xp_reward,
-               exists().where(run_of, LessonSession.state == "completed"),
-               exists().where(run_of, LessonSession.state == "in_progress"))
+        select(
+            Lesson.id,
+            Lesson.module_id,
+            Lesson.order,
+            Lesson.title,
+            Lesson.xp_reward,
+            exists().where(run_of, LessonSession.state == "completed"),
+            exists().where(run_of, LessonSession.state == "in_progress"),
+        )
         .join(Module, Module.id == Lesson.module_id)
         .where(Module.level_id == level)
         .order_by(Lesson.order)
@@ -153,11 +168,22 @@ def module_statuses(*, session: Session, user_id: uuid.UUID, level_id: uuid.UUID
             status = "in_progress"
         else:
             status = "available"
-        statuses.append(ModuleStatus(
-            module_id=row.id, code=row.code, order=row.order, title=row.title, description=row.description,
-            status=status, lessons_total=len(own), lessons_completed=done, xp_reward=row.xp_reward,
-            coin_reward=row.coin_reward, ticket_reward=row.ticket_reward, lessons=own,
-        ))
+        statuses.append(
+            ModuleStatus(
+                module_id=row.id,
+                code=row.code,
+                order=row.order,
+                title=row.title,
+                description=row.description,
+                status=status,
+                lessons_total=len(own),
+                lessons_completed=done,
+                xp_reward=row.xp_reward,
+                coin_reward=row.coin_reward,
+                ticket_reward=row.ticket_reward,
+                lessons=own,
+            )
+        )
         previous_completed = status == "completed"
     return statuses
 
@@ -174,14 +200,26 @@ def module_status(*, session: Session, user_id: uuid.UUID, module_id: uuid.UUID)
 def note_lesson_started(*, session: Session, user_id: uuid.UUID, module_id: uuid.UUID, lesson_id: uuid.UUID) -> None:
     """Mark the module in progress at this lesson (a completed module stays completed)."""
     now = utcnow()
-    stmt = insert(UserProgress).values(id=uuid.uuid4(), user_id=user_id, module_id=module_id, status="in_progress",
-                                       current_lesson_id=lesson_id, started_at=now, updated_at=now)
+    stmt = insert(UserProgress).values(
+        id=uuid.uuid4(),
+        user_id=user_id,
+        module_id=module_id,
+        status="in_progress",
+        current_lesson_id=lesson_id,
+        started_at=now,
+        updated_at=now,
+    )
     table = UserProgress.__table__
-    session.execute(stmt.on_conflict_do_update(
-        index_elements=["user_id", "module_id"],
-        set_={"status": case((table.c.status == "completed", table.c.status), else_=literal("in_progress")),
-              "current_lesson_id": lesson_id, "updated_at": now},
-    ))
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["user_id", "module_id"],
+            set_={
+                "status": case((table.c.status == "completed", table.c.status), else_=literal("in_progress")),
+                "current_lesson_id": lesson_id,
+                "updated_at": now,
+            },
+        )
+    )
 
 
 def complete_module_if_done(*, session: Session, user_id: uuid.UUID, module_id: uuid.UUID) -> CompletionResult:
@@ -202,34 +240,54 @@ def complete_module_if_done(*, session: Session, user_id: uuid.UUID, module_id: 
     module = session.execute(select(Module).where(Module.id == module_id)).scalar_one_or_none()
     if module is None:
         return CompletionResult(module_id=module_id, completed=False)
-    completed_run = exists().where(LessonSession.lesson_id == Lesson.id, LessonSession.user_id == user_id,
-                                   LessonSession.state == "completed")
+    completed_run = exists().where(
+        LessonSession.lesson_id == Lesson.id, LessonSession.user_id == user_id, LessonSession.state == "completed"
+    )
     total, done, progress_done = session.execute(
-        select(func.count(Lesson.id), func.count(Lesson.id).filter(completed_run),
-               exists().where(UserProgress.user_id == user_id, UserProgress.module_id == module_id,
-                              UserProgress.status == "completed"))
-        .where(Lesson.module_id == module_id)
+        select(
+            func.count(Lesson.id),
+            func.count(Lesson.id).filter(completed_run),
+            exists().where(
+                UserProgress.user_id == user_id, UserProgress.module_id == module_id, UserProgress.status == "completed"
+            ),
+        ).where(Lesson.module_id == module_id)
     ).one()
     if not progress_done and (total == 0 or done < total):
         return CompletionResult(module_id=module_id, completed=False)
 
     now = utcnow()
     table = UserProgress.__table__
-    stmt = insert(UserProgress).values(id=uuid.uuid4(), user_id=user_id, module_id=module_id, status="completed",
-                                       completed_at=now, updated_at=now)
-    newly = session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["user_id", "module_id"],
-            set_={"status": "completed", "completed_at": now, "updated_at": now},
-            where=table.c.status != "completed",
-        ).returning(table.c.id)
-    ).first() is not None
+    stmt = insert(UserProgress).values(
+        id=uuid.uuid4(), user_id=user_id, module_id=module_id, status="completed", completed_at=now, updated_at=now
+    )
+    newly = (
+        session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["user_id", "module_id"],
+                set_={"status": "completed", "completed_at": now, "updated_at": now},
+                where=table.c.status != "completed",
+            ).returning(table.c.id)
+        ).first()
+        is not None
+    )
 
     rewards: dict[str, int] = {}
-    for currency, amount in (("xp", module.xp_reward), ("coins", module.coin_reward),
-                             ("tickets", module.ticket_reward)):
-        if amount > 0 and apply_reward(session=session, user_id=user_id, currency=currency, amount=amount,
-                                       reason=MODULE_COMPLETED_REASON, source_key=str(module_id)).applied:
+    for currency, amount in (
+        ("xp", module.xp_reward),
+        ("coins", module.coin_reward),
+        ("tickets", module.ticket_reward),
+    ):
+        if (
+            amount > 0
+            and apply_reward(
+                session=session,
+                user_id=user_id,
+                currency=currency,
+                amount=amount,
+                reason=MODULE_COMPLETED_REASON,
+                source_key=str(module_id),
+            ).applied
+        ):
             rewards[currency] = amount
 
     unlocked = _unlock_venues(session, user_id, module_id)
@@ -240,15 +298,26 @@ def complete_module_if_done(*, session: Session, user_id: uuid.UUID, module_id: 
         company_id = session.execute(
             select(UserProfile.company_id).where(UserProfile.user_id == user_id)
         ).scalar_one_or_none()
-        data = {"module_id": str(module_id), "module_code": module.code, "rewards": rewards,
-                "venues_unlocked": len(unlocked)}
-        record_event(session=session, event_type="module_completed", user_id=user_id, company_id=company_id,
-                     data=data)
-        record_telemetry(session=session, name="module_completed", user_id=user_id, module_code=module.code,
-                         properties=data)
+        data = {
+            "module_id": str(module_id),
+            "module_code": module.code,
+            "rewards": rewards,
+            "venues_unlocked": len(unlocked),
+        }
+        record_event(session=session, event_type="module_completed", user_id=user_id, company_id=company_id, data=data)
+        record_telemetry(
+            session=session, name="module_completed", user_id=user_id, module_code=module.code, properties=data
+        )
         session.flush()
-    return CompletionResult(module_id=module_id, completed=True, newly_completed=newly, rewards=rewards,
-                            unlocked_venue_ids=unlocked, full_access_districts=full, next_module_id=next_id)
+    return CompletionResult(
+        module_id=module_id,
+        completed=True,
+        newly_completed=newly,
+        rewards=rewards,
+        unlocked_venue_ids=unlocked,
+        full_access_districts=full,
+        next_module_id=next_id,
+    )
 
 
 def _unlock_venues(session: Session, user_id: uuid.UUID, module_id: uuid.UUID) -> tuple[uuid.UUID, ...]:
@@ -256,32 +325,45 @@ def _unlock_venues(session: Session, user_id: uuid.UUID, module_id: uuid.UUID) -
     if not venue_ids:
         return ()
     rows = [{"id": uuid.uuid4(), "user_id": user_id, "venue_id": v, "source": "module"} for v in venue_ids]
-    inserted = session.execute(
-        insert(UserVenueUnlock).values(rows)
-        .on_conflict_do_nothing(index_elements=["user_id", "venue_id"])
-        .returning(UserVenueUnlock.venue_id)
-    ).scalars().all()
+    inserted = (
+        session.execute(
+            insert(UserVenueUnlock)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["user_id", "venue_id"])
+            .returning(UserVenueUnlock.venue_id)
+        )
+        .scalars()
+        .all()
+    )
     return tuple(inserted)
 
 
 def _grant_full_districts(session: Session, user_id: uuid.UUID) -> tuple[str, ...]:
     """Set `district_full_access[slug] = true` for every district whose venues are all unlocked."""
     unlock = UserVenueUnlock.__table__
-    full = session.execute(
-        select(District.slug)
-        .join(Venue, Venue.district_id == District.id)
-        .outerjoin(unlock, and_(unlock.c.venue_id == Venue.id, unlock.c.user_id == user_id))
-        .group_by(District.id, District.slug)
-        .having(func.count(Venue.id) == func.count(unlock.c.id))
-    ).scalars().all()
-    current = session.execute(
-        select(UserProfile.district_full_access).where(UserProfile.user_id == user_id)
-    ).scalar_one_or_none() or {}
+    full = (
+        session.execute(
+            select(District.slug)
+            .join(Venue, Venue.district_id == District.id)
+            .outerjoin(unlock, and_(unlock.c.venue_id == Venue.id, unlock.c.user_id == user_id))
+            .group_by(District.id, District.slug)
+            .having(func.count(Venue.id) == func.count(unlock.c.id))
+        )
+        .scalars()
+        .all()
+    )
+    current = (
+        session.execute(
+            select(UserProfile.district_full_access).where(UserProfile.user_id == user_id)
+        ).scalar_one_or_none()
+        or {}
+    )
     new = tuple(sorted(slug for slug in full if current.get(slug) is not True))
     if new:
         patch = literal({slug: True for slug in new}, JSONB)
         session.execute(
-            update(UserProfile).where(UserProfile.user_id == user_id)
+            update(UserProfile)
+            .where(UserProfile.user_id == user_id)
             .values(district_full_access=UserProfile.district_full_access.op("||")(patch))
         )
     return new
@@ -289,17 +371,22 @@ def _grant_full_districts(session: Session, user_id: uuid.UUID) -> tuple[str, ..
 
 def _open_next_module(session: Session, user_id: uuid.UUID, module: Module, now) -> uuid.UUID | None:
     next_id = session.execute(
-        select(Module.id).where(Module.level_id == module.level_id, Module.order > module.order)
-        .order_by(Module.order).limit(1)
+        select(Module.id)
+        .where(Module.level_id == module.level_id, Module.order > module.order)
+        .order_by(Module.order)
+        .limit(1)
     ).scalar_one_or_none()
     if next_id is None:
         return None
     table = UserProgress.__table__
     session.execute(
-        insert(UserProgress).values(id=uuid.uuid4(), user_id=user_id, module_id=next_id, status="available",
-                                    updated_at=now)
-        .on_conflict_do_update(index_elements=["user_id", "module_id"],
-                               set_={"status": "available", "updated_at": now}, where=table.c.status == "locked")
+        insert(UserProgress)
+        .values(id=uuid.uuid4(), user_id=user_id, module_id=next_id, status="available", updated_at=now)
+        .on_conflict_do_update(
+            index_elements=["user_id", "module_id"],
+            set_={"status": "available", "updated_at": now},
+            where=table.c.status == "locked",
+        )
     )
     return next_id
 
@@ -323,12 +410,18 @@ def level_progress(*, session: Session, user_id: uuid.UUID, level_id: uuid.UUID 
     statuses = module_statuses(session=session, user_id=user_id, level_id=level.id)
     completed = sum(1 for s in statuses if s.status == "completed")
     passed, best = session.execute(
-        select(func.bool_or(MilestoneAttempt.passed), func.max(MilestoneAttempt.score))
-        .where(MilestoneAttempt.user_id == user_id, MilestoneAttempt.level_id == level.id)
+        select(func.bool_or(MilestoneAttempt.passed), func.max(MilestoneAttempt.score)).where(
+            MilestoneAttempt.user_id == user_id, MilestoneAttempt.level_id == level.id
+        )
     ).one()
     return LevelProgress(
-        level_id=level.id, number=level.number, title=level.title, modules_completed=completed,
-        modules_total=len(statuses), milestone_threshold=level.milestone_threshold,
-        milestone_unlocked=bool(statuses) and completed == len(statuses), milestone_passed=bool(passed),
+        level_id=level.id,
+        number=level.number,
+        title=level.title,
+        modules_completed=completed,
+        modules_total=len(statuses),
+        milestone_threshold=level.milestone_threshold,
+        milestone_unlocked=bool(statuses) and completed == len(statuses),
+        milestone_passed=bool(passed),
         best_milestone_score=best,
     )

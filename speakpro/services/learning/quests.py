@@ -209,9 +209,7 @@ def claim_quest(*, session: Session, user_id: uuid.UUID, quest_id: uuid.UUID | s
         ValidationError: When the quest does not exist, is not this learner's, or is not completed yet.
     """
     quest_uuid = parse_id(quest_id, field="quest", message="We could not find this quest.")
-    row = session.execute(
-        select(*DailyQuest.__table__.c).where(DailyQuest.id == quest_uuid).with_for_update()
-    ).first()
+    row = session.execute(select(*DailyQuest.__table__.c).where(DailyQuest.id == quest_uuid).with_for_update()).first()
     if row is None or row.user_id != user_id:
         raise ValidationError("quest", "We could not find this quest.")
     if row.claimed_at is not None:
@@ -224,8 +222,14 @@ def claim_quest(*, session: Session, user_id: uuid.UUID, quest_id: uuid.UUID | s
     for currency, amount in (("xp", row.xp_reward), ("coins", row.coin_reward)):
         paid[currency] = 0
         if amount:
-            result = apply_reward(session=session, user_id=user_id, currency=currency, amount=amount,
-                                  reason="daily_quest", source_key=str(quest_uuid))
+            result = apply_reward(
+                session=session,
+                user_id=user_id,
+                currency=currency,
+                amount=amount,
+                reason="daily_quest",
+                source_key=str(quest_uuid),
+            )
             paid[currency] = amount if result.applied else 0
     claimed = session.execute(
         update(DailyQuest)
@@ -234,8 +238,17 @@ def claim_quest(*, session: Session, user_id: uuid.UUID, quest_id: uuid.UUID | s
         .returning(*DailyQuest.__table__.c)
         .execution_options(synchronize_session=False)
     ).one()
-    record_event(session=session, event_type="daily_quest_claimed", user_id=user_id,
-                 data={"quest_type": row.quest_type, "quest_date": row.quest_date.isoformat(),
-                       "xp": paid["xp"], "coins": paid["coins"]})
-    return ClaimResult(quest=_view(claimed), claimed_now=True, already_claimed=False,
-                       xp_paid=paid["xp"], coins_paid=paid["coins"])
+    record_event(
+        session=session,
+        event_type="daily_quest_claimed",
+        user_id=user_id,
+        data={
+            "quest_type": row.quest_type,
+            "quest_date": row.quest_date.isoformat(),
+            "xp": paid["xp"],
+            "coins": paid["coins"],
+        },
+    )
+    return ClaimResult(
+        quest=_view(claimed), claimed_now=True, already_claimed=False, xp_paid=paid["xp"], coins_paid=paid["coins"]
+    )

@@ -20,8 +20,10 @@ def exercise_prompt(step: dict[str, Any], stakes: StakesMap | None) -> str:
     if stakes is None or step.get("kind") not in SCORED_KINDS:
         return prompt
     extra = f"Make it about your own high-stakes moment: {stakes.scenario}"
-    details = [f"your audience: {stakes.audience}" if stakes.audience else "",
-               f"what is at stake: {stakes.stakes}" if stakes.stakes else ""]
+    details = [
+        f"your audience: {stakes.audience}" if stakes.audience else "",
+        f"what is at stake: {stakes.stakes}" if stakes.stakes else "",
+    ]
     details = [d for d in details if d]
     if details:
         extra += f" ({'; '.join(details)})"
@@ -61,11 +63,19 @@ def get_or_choose_stakes(
         raise ValidationError("module", "This module does not exist.")
     session.execute(
         insert(StakesMap)
-        .values(id=uuid.uuid4(), user_id=user_id, module_id=module_id, scenario=scenario, audience=audience,
-                stakes=stakes, created_at=utcnow())
+        .values(
+            id=uuid.uuid4(),
+            user_id=user_id,
+            module_id=module_id,
+            scenario=scenario,
+            audience=audience,
+            stakes=stakes,
+            created_at=utcnow(),
+        )
         .on_conflict_do_nothing(index_elements=["user_id", "module_id"])
     )
     return session.execute(
-        select(StakesMap).where(StakesMap.user_id == user_id, StakesMap.module_id == module_id)
+        select(StakesMap)
+        .where(StakesMap.user_id == user_id, StakesMap.module_id == module_id)
         .execution_options(populate_existing=True)
     ).scalar_one()

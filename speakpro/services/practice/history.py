@@ -192,9 +192,7 @@ def _has_transcript(session_id_column) -> Any:
     )
 
 
-def list_history(
-    *, session: Session, user_id: uuid.UUID, page: int, page_size: int = PAGE_SIZE_DEFAULT
-) -> HistoryPage:
+def list_history(*, session: Session, user_id: uuid.UUID, page: int, page_size: int = PAGE_SIZE_DEFAULT) -> HistoryPage:
     """The learner's own practice sessions, newest first, one page at a time.
 
     Two queries whatever the page size: the count, then the page, whose flags and score come from
@@ -238,9 +236,17 @@ def list_history(
     ).all()
     items = [
         HistoryItem(
-            id=str(r.id), topic_title=r.topic_title, title=r.title, started_at=r.started_at,
-            duration_seconds=r.duration_seconds, status=r.status, privacy=r.privacy, mode=r.mode,
-            has_audio=bool(r.has_audio), has_transcript=bool(r.has_transcript), overall_score=r.overall_score,
+            id=str(r.id),
+            topic_title=r.topic_title,
+            title=r.title,
+            started_at=r.started_at,
+            duration_seconds=r.duration_seconds,
+            status=r.status,
+            privacy=r.privacy,
+            mode=r.mode,
+            has_audio=bool(r.has_audio),
+            has_transcript=bool(r.has_transcript),
+            overall_score=r.overall_score,
         )
         for r in rows
     ]
@@ -317,14 +323,21 @@ def _coach_view(provider: str, results: dict[str, Any], stats: SessionAnalytics 
 
     def items(name: str) -> list[dict[str, str]]:
         value = results.get(name)
-        return [{"text": str(i.get("text") or ""), "quote": str(i.get("quote") or "")}
-                for i in (value if isinstance(value, list) else []) if isinstance(i, dict) and i.get("text")]
+        return [
+            {"text": str(i.get("text") or ""), "quote": str(i.get("quote") or "")}
+            for i in (value if isinstance(value, list) else [])
+            if isinstance(i, dict) and i.get("text")
+        ]
 
     provider = provider or str(results.get("provider") or "local")
     return CoachView(
-        provider=provider, provider_label=provider_label(provider),
-        note=str(results.get("label") or ""), scores=scores, overall=None if overall is None else int(round(overall)),
-        strengths=items("strengths"), improvements=items("improvements"),
+        provider=provider,
+        provider_label=provider_label(provider),
+        note=str(results.get("label") or ""),
+        scores=scores,
+        overall=None if overall is None else int(round(overall)),
+        strengths=items("strengths"),
+        improvements=items("improvements"),
     )
 
 
@@ -364,12 +377,16 @@ def get_session_detail(*, session: Session, user_id: uuid.UUID, practice_session
         .outerjoin(Transcript, Transcript.session_id == PracticeSession.id)
         .outerjoin(
             AudioRecording,
-            and_(AudioRecording.session_id == PracticeSession.id, AudioRecording.is_primary.is_(True),
-                 AudioRecording.deleted_at.is_(None)),
+            and_(
+                AudioRecording.session_id == PracticeSession.id,
+                AudioRecording.is_primary.is_(True),
+                AudioRecording.deleted_at.is_(None),
+            ),
         )
         .outerjoin(SessionAnalytics, SessionAnalytics.session_id == PracticeSession.id)
-        .where(PracticeSession.id == session_id, PracticeSession.user_id == user_id,
-               PracticeSession.deleted_at.is_(None))
+        .where(
+            PracticeSession.id == session_id, PracticeSession.user_id == user_id, PracticeSession.deleted_at.is_(None)
+        )
     ).first()
     if row is None:
         raise not_found_error()
@@ -380,8 +397,13 @@ def get_session_detail(*, session: Session, user_id: uuid.UUID, practice_session
         segments = [
             SegmentView(sequence=s.sequence, speaker=s.speaker, text=s.text, start_ms=s.start_ms, end_ms=s.end_ms)
             for s in session.execute(
-                select(TranscriptSegment.sequence, TranscriptSegment.speaker, TranscriptSegment.text,
-                       TranscriptSegment.start_ms, TranscriptSegment.end_ms)
+                select(
+                    TranscriptSegment.sequence,
+                    TranscriptSegment.speaker,
+                    TranscriptSegment.text,
+                    TranscriptSegment.start_ms,
+                    TranscriptSegment.end_ms,
+                )
                 .where(TranscriptSegment.transcript_id == row.transcript_id, TranscriptSegment.is_final.is_(True))
                 .order_by(TranscriptSegment.sequence)
                 .limit(MAX_SEGMENTS)
@@ -397,16 +419,18 @@ def get_session_detail(*, session: Session, user_id: uuid.UUID, practice_session
     stats: SessionAnalytics | None = row.SessionAnalytics
     figures = results.get("speech_metrics", ("", {}))[1]
     if not figures and stats is not None:
-        figures = {"pace_wpm": stats.speaking_pace_wpm, "filler_rate_per_100": stats.filler_rate_per_100,
-                   "talk_time_ratio": stats.talk_time_ratio,
-                   "longest_monologue_seconds": stats.longest_monologue_seconds, "sentiment": stats.sentiment_score}
+        figures = {
+            "pace_wpm": stats.speaking_pace_wpm,
+            "filler_rate_per_100": stats.filler_rate_per_100,
+            "talk_time_ratio": stats.talk_time_ratio,
+            "longest_monologue_seconds": stats.longest_monologue_seconds,
+            "sentiment": stats.sentiment_score,
+        }
     coach = None
     if "coach" in results or stats is not None:
         coach = _coach_view(*results.get("coach", ("", {})), stats)
     if _english(figures.get("language") or row.language):
-        segments = [
-            replace(s, parts=filler_parts(s.text)) if s.speaker == sm.LEARNER else s for s in segments
-        ]
+        segments = [replace(s, parts=filler_parts(s.text)) if s.speaker == sm.LEARNER else s for s in segments]
     text = (row.transcript_content or "").strip() if readable else ""
     recording = None
     if row.storage_key is not None:
@@ -415,24 +439,45 @@ def get_session_detail(*, session: Session, user_id: uuid.UUID, practice_session
         except StorageError as error:
             log.warning("playback URL unavailable: %s", type(error).__name__)
             url = ""
-        recording = RecordingView(mime_type=row.mime_type, size_bytes=row.size_bytes,
-                                  duration_seconds=row.audio_seconds, url=url)
+        recording = RecordingView(
+            mime_type=row.mime_type, size_bytes=row.size_bytes, duration_seconds=row.audio_seconds, url=url
+        )
     analytics = None
     if stats is not None:
         analytics = AnalyticsView(
-            overall_score=stats.overall_score, talk_time_ratio=_float(stats.talk_time_ratio),
-            filler_words_count=stats.filler_words_count, speaking_pace_wpm=stats.speaking_pace_wpm,
-            questions_asked=stats.questions_asked, longest_monologue_seconds=stats.longest_monologue_seconds,
-            skills={"opening": stats.opening_score, "questioning": stats.questioning_score,
-                    "objection_handling": stats.objection_handling_score, "closing": stats.closing_score},
+            overall_score=stats.overall_score,
+            talk_time_ratio=_float(stats.talk_time_ratio),
+            filler_words_count=stats.filler_words_count,
+            speaking_pace_wpm=stats.speaking_pace_wpm,
+            questions_asked=stats.questions_asked,
+            longest_monologue_seconds=stats.longest_monologue_seconds,
+            skills={
+                "opening": stats.opening_score,
+                "questioning": stats.questioning_score,
+                "objection_handling": stats.objection_handling_score,
+                "closing": stats.closing_score,
+            },
         )
     return SessionDetail(
-        id=str(practice.id), title=practice.title, topic_title=row.topic_title, mode=practice.mode,
-        status=practice.status, privacy=practice.privacy, processing_status=practice.processing_status,
-        started_at=practice.started_at, ended_at=practice.ended_at, duration_seconds=practice.duration_seconds,
+        id=str(practice.id),
+        title=practice.title,
+        topic_title=row.topic_title,
+        mode=practice.mode,
+        status=practice.status,
+        privacy=practice.privacy,
+        processing_status=practice.processing_status,
+        started_at=practice.started_at,
+        ended_at=practice.ended_at,
+        duration_seconds=practice.duration_seconds,
         has_transcript=bool(readable and row.finalized and (segments or text)),
-        transcript_anonymized=bool(row.is_anonymized), transcript_language=row.language or "",
-        word_count=row.word_count or 0, segments=segments, transcript_text=text if not segments else "",
-        recording=recording, analytics=analytics, summary=dict(practice.analytics_summary or {}),
-        speech_metrics=metric_views(figures), coach=coach,
+        transcript_anonymized=bool(row.is_anonymized),
+        transcript_language=row.language or "",
+        word_count=row.word_count or 0,
+        segments=segments,
+        transcript_text=text if not segments else "",
+        recording=recording,
+        analytics=analytics,
+        summary=dict(practice.analytics_summary or {}),
+        speech_metrics=metric_views(figures),
+        coach=coach,
     )

@@ -47,9 +47,23 @@ from speakpro.services.telemetry import record_event
 from speakpro.services.validation import ValidationError, parse_id
 
 __all__ = [
-    "LiveSession", "get_live_session", "FAILED_DEFAULT_REASON", "MINT_PER_COMPANY", "MINT_PER_LEARNER", "MODES",
-    "QUEST_TYPE", "REWARD_MIN_SECONDS", "REWARD_XP", "PracticeView", "TopicView", "end_practice", "enforce_cap",
-    "list_topics", "mint_client_secret", "seconds_left", "start_practice",
+    "LiveSession",
+    "get_live_session",
+    "FAILED_DEFAULT_REASON",
+    "MINT_PER_COMPANY",
+    "MINT_PER_LEARNER",
+    "MODES",
+    "QUEST_TYPE",
+    "REWARD_MIN_SECONDS",
+    "REWARD_XP",
+    "PracticeView",
+    "TopicView",
+    "end_practice",
+    "enforce_cap",
+    "list_topics",
+    "mint_client_secret",
+    "seconds_left",
+    "start_practice",
 ]
 
 log = logging.getLogger(__name__)
@@ -112,8 +126,9 @@ def list_topics(*, session: Session) -> list[TopicView]:
     """The active role-play topics, easiest first, then by title."""
     order = {d: i for i, d in enumerate(("beginner", "intermediate", "advanced"))}
     rows = session.execute(
-        select(Topic.id, Topic.slug, Topic.title, Topic.difficulty, Topic.category, Topic.prompt_hint)
-        .where(Topic.is_active.is_(True))
+        select(Topic.id, Topic.slug, Topic.title, Topic.difficulty, Topic.category, Topic.prompt_hint).where(
+            Topic.is_active.is_(True)
+        )
     ).all()
     rows = sorted(rows, key=lambda r: (order.get(r.difficulty, len(order)), r.title, r.slug))
     return [TopicView(str(r.id), r.slug, r.title, r.difficulty, r.category, r.prompt_hint) for r in rows]
@@ -155,14 +170,25 @@ def _fail_over_cap(session: Session, now: datetime, reason: str, user_id: uuid.U
     conditions = [PracticeSession.status == "active", PracticeSession.started_at < now - CAP]
     if user_id is not None:
         conditions.append(PracticeSession.user_id == user_id)
-    failed = session.execute(
-        update(PracticeSession)
-        .where(*conditions)
-        .values(status="failed", failure_reason=reason, ended_at=now, duration_seconds=MAX_SESSION_SECONDS,
-                minute_cost=_minute_cost(MAX_SESSION_SECONDS), processing_status="failed", updated_at=now)
-        .returning(PracticeSession.id)
-        .execution_options(synchronize_session="fetch")
-    ).scalars().all()
+    failed = (
+        session.execute(
+            update(PracticeSession)
+            .where(*conditions)
+            .values(
+                status="failed",
+                failure_reason=reason,
+                ended_at=now,
+                duration_seconds=MAX_SESSION_SECONDS,
+                minute_cost=_minute_cost(MAX_SESSION_SECONDS),
+                processing_status="failed",
+                updated_at=now,
+            )
+            .returning(PracticeSession.id)
+            .execution_options(synchronize_session="fetch")
+        )
+        .scalars()
+        .all()
+    )
     for practice_id in failed:
         finalize_transcript(session=session, practice_session_id=practice_id)
     return list(failed)
@@ -232,23 +258,37 @@ def start_practice(
     _fail_over_cap(session, now, "expired", user_id=user_id)
     existing = session.execute(
         select(PracticeSession)
-        .where(PracticeSession.user_id == user_id, PracticeSession.status == "active",
-               PracticeSession.deleted_at.is_(None))
+        .where(
+            PracticeSession.user_id == user_id, PracticeSession.status == "active", PracticeSession.deleted_at.is_(None)
+        )
         .order_by(PracticeSession.started_at.desc())
         .limit(1)
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if existing is not None:
         return _view(session, existing, resumed=True)
-    practice = PracticeSession(user_id=user_id, company_id=profile.company_id, topic_id=topic.id,
-                               title=topic.title[:255], mode=mode, status="active", started_at=now,
-                               created_at=now, updated_at=now)
+    practice = PracticeSession(
+        user_id=user_id,
+        company_id=profile.company_id,
+        topic_id=topic.id,
+        title=topic.title[:255],
+        mode=mode,
+        status="active",
+        started_at=now,
+        created_at=now,
+        updated_at=now,
+    )
     session.add(practice)
     session.flush()
     session.add(Transcript(session_id=practice.id))
     session.flush()
-    record_event(session=session, event_type="practice_started", user_id=user_id, company_id=profile.company_id,
-                 data={"mode": mode, "topic_id": str(topic.id)})
+    record_event(
+        session=session,
+        event_type="practice_started",
+        user_id=user_id,
+        company_id=profile.company_id,
+        data={"mode": mode, "topic_id": str(topic.id)},
+    )
     return _view(session, practice)
 
 
@@ -306,13 +346,26 @@ def mint_client_secret(
         raise ValidationError("session", "This is a solo session: it has no AI partner.")
     if client is None:
         raise ValidationError("partner", UNAVAILABLE)
-    _limit(MINT_PER_LEARNER, str(user_id),
-           "You have connected to the practice partner too often. Please wait {seconds} seconds.")
+    _limit(
+        MINT_PER_LEARNER,
+        str(user_id),
+        "You have connected to the practice partner too often. Please wait {seconds} seconds.",
+    )
     if row.company_id is not None:
-        _limit(MINT_PER_COMPANY, str(row.company_id),
-               "Your company has reached its practice partner limit for now. Please wait {seconds} seconds.")
-    return create_client_secret(session=session, practice=row, client=client, model=model,
-                                transcription_model=transcription_model, ttl_seconds=ttl_seconds, voice=voice)
+        _limit(
+            MINT_PER_COMPANY,
+            str(row.company_id),
+            "Your company has reached its practice partner limit for now. Please wait {seconds} seconds.",
+        )
+    return create_client_secret(
+        session=session,
+        practice=row,
+        client=client,
+        model=model,
+        transcription_model=transcription_model,
+        ttl_seconds=ttl_seconds,
+        voice=voice,
+    )
 
 
 # --- ending -----------------------------------------------------------------------------------------------
@@ -380,10 +433,16 @@ def end_practice(
     if rewarded:
         # Quest row before the profile row (which apply_reward locks): the lock order of services/learning/quests.py.
         record_quest_progress(session=session, user_id=user_id, quest_type=QUEST_TYPE, day=utc_today())
-        apply_reward(session=session, user_id=user_id, currency="xp", amount=REWARD_XP, reason=QUEST_TYPE,
-                     source_key=str(row.id))
-    record_event(session=session, event_type="practice_ended", user_id=user_id, company_id=row.company_id,
-                 data={"status": row.status, "mode": row.mode, "duration_seconds": duration, "rewarded": rewarded})
+        apply_reward(
+            session=session, user_id=user_id, currency="xp", amount=REWARD_XP, reason=QUEST_TYPE, source_key=str(row.id)
+        )
+    record_event(
+        session=session,
+        event_type="practice_ended",
+        user_id=user_id,
+        company_id=row.company_id,
+        data={"status": row.status, "mode": row.mode, "duration_seconds": duration, "rewarded": rewarded},
+    )
     if not failed:
         # The analysis job commits (or rolls back) with the end itself; a worker picks it up at commit.
         queue_analysis(session=session, practice_session_id=row.id)

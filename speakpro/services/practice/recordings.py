@@ -155,15 +155,27 @@ def attach_recording(
             raise ValidationError("recording", "This recording is already used elsewhere. Please upload it again.")
         return _recording_view(same_key, replaced=False)
     now = utcnow()
-    previous = session.execute(
-        update(AudioRecording)
-        .where(AudioRecording.session_id == row.id, AudioRecording.is_primary.is_(True))
-        .values(is_primary=False, deleted_at=now)
-        .returning(AudioRecording.storage_key)
-        .execution_options(synchronize_session="fetch")
-    ).scalars().all()
-    recording = AudioRecording(session_id=row.id, user_id=user_id, storage_key=key, mime_type=mime,
-                               size_bytes=size, duration_seconds=duration, is_primary=True, created_at=now)
+    previous = (
+        session.execute(
+            update(AudioRecording)
+            .where(AudioRecording.session_id == row.id, AudioRecording.is_primary.is_(True))
+            .values(is_primary=False, deleted_at=now)
+            .returning(AudioRecording.storage_key)
+            .execution_options(synchronize_session="fetch")
+        )
+        .scalars()
+        .all()
+    )
+    recording = AudioRecording(
+        session_id=row.id,
+        user_id=user_id,
+        storage_key=key,
+        mime_type=mime,
+        size_bytes=size,
+        duration_seconds=duration,
+        is_primary=True,
+        created_at=now,
+    )
     session.add(recording)
     session.flush()
     for old_key in previous:

@@ -14,8 +14,15 @@ from speakpro.models.practice import MAX_SESSION_SECONDS, SPEAKERS
 from speakpro.services.validation import ValidationError
 
 __all__ = [
-    "MAX_BATCH", "MAX_SEGMENT_CHARS", "MAX_SEGMENT_MS", "MAX_SEQUENCE", "FinalTranscript", "IngestResult",
-    "LiveSegment", "Segment", "validate_segments",
+    "MAX_BATCH",
+    "MAX_SEGMENT_CHARS",
+    "MAX_SEGMENT_MS",
+    "MAX_SEQUENCE",
+    "FinalTranscript",
+    "IngestResult",
+    "LiveSegment",
+    "Segment",
+    "validate_segments",
 ]
 
 MAX_BATCH = 200
@@ -146,6 +153,7 @@ def validate_segments(segments: object) -> list[Segment]:
             raise _bad(index, "it ends before it starts.")
         if not isinstance(raw["is_final"], bool):
             raise _bad(index, "is_final must be true or false.")
-        batch.append(Segment(sequence, speaker, _clean_segment_text(raw["text"], index), start_ms, end_ms,
-                             raw["is_final"]))
+        batch.append(
+            Segment(sequence, speaker, _clean_segment_text(raw["text"], index), start_ms, end_ms, raw["is_final"])
+        )
     return batch

@@ -74,7 +74,6 @@ def session_uuid(value: object) -> uuid.UUID:
     return parsed
 
 
-
 def scrub_personal(value: Any) -> Any:
     """Keep only numbers (and booleans) from a JSON value; drop text and anything else that could quote the learner.
 
@@ -86,8 +85,7 @@ def scrub_personal(value: Any) -> Any:
     if isinstance(value, dict):
         kept = {str(k): scrubbed for k, v in value.items() if (scrubbed := scrub_personal(v)) is not None}
         return kept or None
-    if isinstance(value, list) and value and all(isinstance(v, int | float) and not isinstance(v, bool)
-                                                 for v in value):
+    if isinstance(value, list) and value and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
         return list(value)
     return None
 
@@ -136,8 +134,12 @@ def _tombstone(session: Session, practice: PracticeSession, now: datetime) -> No
     session.execute(
         update(Transcript)
         .where(Transcript.session_id == practice.id)
-        .values(content=DELETED_CONTENT, is_anonymized=True, anonymized_at=func.coalesce(Transcript.anonymized_at,
-                                                                                          now), updated_at=now)
+        .values(
+            content=DELETED_CONTENT,
+            is_anonymized=True,
+            anonymized_at=func.coalesce(Transcript.anonymized_at, now),
+            updated_at=now,
+        )
     )
     results = session.execute(select(AnalysisResult).where(AnalysisResult.session_id == practice.id)).scalars().all()
     for result in results:
@@ -150,10 +152,18 @@ def _tombstone(session: Session, practice: PracticeSession, now: datetime) -> No
     practice.deleted_at = now
     practice.updated_at = now
     audit(
-        session=session, action="practice_session_deleted", target_type="practice_session", target_id=practice.id,
-        actor_user_id=practice.user_id, subject_user_id=practice.user_id, company_id=practice.company_id,
-        details={"recordings": len(recordings), "segments_deleted": segments.rowcount or 0,
-                 "analysis_results_scrubbed": len(results)},
+        session=session,
+        action="practice_session_deleted",
+        target_type="practice_session",
+        target_id=practice.id,
+        actor_user_id=practice.user_id,
+        subject_user_id=practice.user_id,
+        company_id=practice.company_id,
+        details={
+            "recordings": len(recordings),
+            "segments_deleted": segments.rowcount or 0,
+            "analysis_results_scrubbed": len(results),
+        },
     )
     session.flush()
 

@@ -55,8 +55,15 @@ from speakpro.services.text import guess_language, words_of
 from speakpro.services.validation import ValidationError
 
 __all__ = [
-    "SPEAKER_LABELS", "TAIL_DEFAULT", "TAIL_MAX", "UNFINISHED_MARK", "BatchOutcome", "finalize_transcript",
-    "ingest_batch", "ingest_segments", "transcript_tail",
+    "SPEAKER_LABELS",
+    "TAIL_DEFAULT",
+    "TAIL_MAX",
+    "UNFINISHED_MARK",
+    "BatchOutcome",
+    "finalize_transcript",
+    "ingest_batch",
+    "ingest_segments",
+    "transcript_tail",
 ]
 
 TAIL_DEFAULT, TAIL_MAX = 30, 200
@@ -78,9 +85,7 @@ def _ensure_transcript(session: Session, practice_session_id: uuid.UUID) -> uuid
         .values(id=uuid.uuid4(), session_id=practice_session_id)
         .on_conflict_do_nothing(index_elements=["session_id"])
     )
-    return session.execute(
-        select(Transcript.id).where(Transcript.session_id == practice_session_id)
-    ).scalar_one()
+    return session.execute(select(Transcript.id).where(Transcript.session_id == practice_session_id)).scalar_one()
 
 
 def _collapse(batch: list[Segment]) -> dict[int, Segment]:
@@ -134,22 +139,45 @@ class BatchOutcome:
         return _OUTCOME_ERRORS.get(self.outcome, "")
 
 
-def _call(connection: Connection, *, token_hash: str | None, user_id: uuid.UUID | None,
-          session_id: uuid.UUID, batch: list[Segment]) -> BatchOutcome:
+def _call(
+    connection: Connection,
+    *,
+    token_hash: str | None,
+    user_id: uuid.UUID | None,
+    session_id: uuid.UUID,
+    batch: list[Segment],
+) -> BatchOutcome:
     chosen = _collapse(batch)
     ordered = [chosen[sequence] for sequence in sorted(chosen)]
-    row = connection.execute(_INGEST, {
-        "token_hash": token_hash, "user_id": user_id, "session_id": session_id, "now": utcnow(),
-        "idle": IDLE_TIMEOUT, "touch": TOUCH_EVERY, "cap": CAP,
-        "sequences": [s.sequence for s in ordered], "speakers": [s.speaker for s in ordered],
-        "texts": [s.text for s in ordered], "starts": [s.start_ms for s in ordered],
-        "ends": [s.end_ms for s in ordered], "finals": [s.is_final for s in ordered], "max_ms": MAX_SEGMENT_MS,
-    }).one()
+    row = connection.execute(
+        _INGEST,
+        {
+            "token_hash": token_hash,
+            "user_id": user_id,
+            "session_id": session_id,
+            "now": utcnow(),
+            "idle": IDLE_TIMEOUT,
+            "touch": TOUCH_EVERY,
+            "cap": CAP,
+            "sequences": [s.sequence for s in ordered],
+            "speakers": [s.speaker for s in ordered],
+            "texts": [s.text for s in ordered],
+            "starts": [s.start_ms for s in ordered],
+            "ends": [s.end_ms for s in ordered],
+            "finals": [s.is_final for s in ordered],
+            "max_ms": MAX_SEGMENT_MS,
+        },
+    ).one()
     if row.outcome != "ok":
         return BatchOutcome(row.outcome, row.user_id, None, tuple(sorted(chosen)))
-    result = IngestResult(received=len(batch), inserted=row.inserted, updated=row.updated,
-                          ignored=len(batch) - row.inserted - row.updated, clamped=tuple(row.clamped),
-                          conflicts=tuple(row.conflicts))
+    result = IngestResult(
+        received=len(batch),
+        inserted=row.inserted,
+        updated=row.updated,
+        ignored=len(batch) - row.inserted - row.updated,
+        clamped=tuple(row.clamped),
+        conflicts=tuple(row.conflicts),
+    )
     return BatchOutcome("ok", row.user_id, result, tuple(sorted(chosen)))
 
 
@@ -247,15 +275,21 @@ def finalize_transcript(*, session: Session, practice_session_id: uuid.UUID | st
         raise ValidationError("session", NOT_FOUND)
     transcript_id = _ensure_transcript(session, session_uuid)
     transcript = session.execute(
-        select(Transcript.is_anonymized, Transcript.content, Transcript.word_count, Transcript.language,
-               Transcript.confidence)
+        select(
+            Transcript.is_anonymized,
+            Transcript.content,
+            Transcript.word_count,
+            Transcript.language,
+            Transcript.confidence,
+        )
         .where(Transcript.id == transcript_id)
         .with_for_update(key_share=True)
     ).one()
     if transcript.is_anonymized:
         session.execute(update(Transcript).where(Transcript.id == transcript_id).values(finalized=True))
-        return FinalTranscript(transcript.content, transcript.word_count, transcript.language,
-                               transcript.confidence, True)
+        return FinalTranscript(
+            transcript.content, transcript.word_count, transcript.language, transcript.confidence, True
+        )
     c = _segments.c
     rows = session.execute(
         select(c.speaker, c.text, c.is_final).where(c.transcript_id == transcript_id).order_by(c.sequence)
@@ -267,12 +301,19 @@ def finalize_transcript(*, session: Session, practice_session_id: uuid.UUID | st
         line = f"{SPEAKER_LABELS.get(row.speaker, row.speaker)}: {row.text}"
         lines.append(line if row.is_final else f"{line} {UNFINISHED_MARK}")
         words.extend(words_of(row.text))
-    final = FinalTranscript(content="\n".join(lines), word_count=len(words), language=guess_language(words),
-                            confidence=None, finalized=True)
+    final = FinalTranscript(
+        content="\n".join(lines), word_count=len(words), language=guess_language(words), confidence=None, finalized=True
+    )
     session.execute(
         update(Transcript)
         .where(Transcript.id == transcript_id)
-        .values(content=final.content, word_count=final.word_count, language=final.language,
-                confidence=None, finalized=True, updated_at=utcnow())
+        .values(
+            content=final.content,
+            word_count=final.word_count,
+            language=final.language,
+            confidence=None,
+            finalized=True,
+            updated_at=utcnow(),
+        )
     )
     return final

@@ -53,7 +53,7 @@ PLAN: tuple[PlannedExercise, ...] = (
     PlannedExercise(
         key="warm_up_tongue_twister",
         title="Warm-up: tongue twister",
-        prompt="Say \"Red lorry, yellow lorry\" five times, slowly first, then faster, every consonant crisp.",
+        prompt='Say "Red lorry, yellow lorry" five times, slowly first, then faster, every consonant crisp.',
         target_seconds=30,
         max_points=20,
     ),
@@ -61,15 +61,15 @@ PLAN: tuple[PlannedExercise, ...] = (
         key="one_minute_story",
         title="One-minute story to the crowd",
         prompt="Tell the crowd a true one-minute story about a small mistake that taught you something. "
-               "Open with the moment, end with the lesson.",
+        "Open with the moment, end with the lesson.",
         target_seconds=60,
         max_points=40,
     ),
     PlannedExercise(
         key="handle_a_heckler",
         title="Handle a heckler",
-        prompt="Mid-talk, someone shouts \"This is a waste of time!\" Acknowledge them, answer in one "
-               "sentence, and bring the room back to your point.",
+        prompt='Mid-talk, someone shouts "This is a waste of time!" Acknowledge them, answer in one '
+        "sentence, and bring the room back to your point.",
         target_seconds=45,
         max_points=40,
     ),
@@ -78,8 +78,13 @@ PLAN: tuple[PlannedExercise, ...] = (
 # What learners may tick after an exercise: things they noticed about their own delivery.
 MARKERS: tuple[str, ...] = ("eye_contact", "pauses", "filler_words", "pace", "volume", "gestures", "nerves")
 MARKER_LABELS = {
-    "eye_contact": "Eye contact", "pauses": "Pauses", "filler_words": "Filler words", "pace": "Pace",
-    "volume": "Volume", "gestures": "Gestures", "nerves": "Nerves",
+    "eye_contact": "Eye contact",
+    "pauses": "Pauses",
+    "filler_words": "Filler words",
+    "pace": "Pace",
+    "volume": "Volume",
+    "gestures": "Gestures",
+    "nerves": "Nerves",
 }
 REFLECTION_MAX = 2_000
 COINS_PER_XP = 0.25  # a finished visit pays a quarter of its XP as coins (at least 1)
@@ -144,8 +149,13 @@ def plan_snapshot() -> dict[str, Any]:
     return {
         "version": PLAN_VERSION,
         "exercises": [
-            {"key": e.key, "title": e.title, "prompt": e.prompt, "target_seconds": e.target_seconds,
-             "max_points": e.max_points}
+            {
+                "key": e.key,
+                "title": e.title,
+                "prompt": e.prompt,
+                "target_seconds": e.target_seconds,
+                "max_points": e.max_points,
+            }
             for e in PLAN
         ],
     }
@@ -171,8 +181,13 @@ def score_exercise(*, reflection: str, has_audio: bool, markers: list[str], max_
     depth = min(40, len(reflection.split()))
     observation = min(20, 5 * len(set(markers)))
     total = recording + depth + observation
-    return {"recording": recording, "reflection_depth": depth, "self_observation": observation, "total": total,
-            "points": round(max_points * total / 100)}
+    return {
+        "recording": recording,
+        "reflection_depth": depth,
+        "self_observation": observation,
+        "total": total,
+        "points": round(max_points * total / 100),
+    }
 
 
 def _visit_uuid(value: object) -> uuid.UUID:
@@ -202,25 +217,44 @@ def _view(visit: Any, records: list[Any], *, xp_paid: int = 0, coins_paid: int =
         if current:
             next_key = planned["key"]
         scores = (record.scores if record else None) or {}
-        exercises.append(ExerciseView(
-            key=planned["key"], order=order, title=str(planned.get("title", "")),
-            prompt=str(planned.get("prompt", "")), target_seconds=int(planned.get("target_seconds", 0)),
-            max_points=int(planned.get("max_points", 0)), done=record is not None, current=current,
-            score=int(scores.get("total", 0)), points=int(scores.get("points", 0)),
-            has_audio=bool(record and record.audio_refs),
-            audio_ref=str(record.audio_refs[0]) if record and record.audio_refs else "",
-            reflection=str(((record.reflections or {}) if record else {}).get("text", "")),
-            markers=[str(m) for m in (record.markers if record else [])],
-        ))
-    return VisitView(id=str(visit.id), visit_number=visit.visit_number, status=visit.status, points=visit.points,
-                     started_at=visit.started_at, finished_at=visit.finished_at, exercises=exercises,
-                     next_key=next_key, xp_paid=xp_paid, coins_paid=coins_paid)
+        exercises.append(
+            ExerciseView(
+                key=planned["key"],
+                order=order,
+                title=str(planned.get("title", "")),
+                prompt=str(planned.get("prompt", "")),
+                target_seconds=int(planned.get("target_seconds", 0)),
+                max_points=int(planned.get("max_points", 0)),
+                done=record is not None,
+                current=current,
+                score=int(scores.get("total", 0)),
+                points=int(scores.get("points", 0)),
+                has_audio=bool(record and record.audio_refs),
+                audio_ref=str(record.audio_refs[0]) if record and record.audio_refs else "",
+                reflection=str(((record.reflections or {}) if record else {}).get("text", "")),
+                markers=[str(m) for m in (record.markers if record else [])],
+            )
+        )
+    return VisitView(
+        id=str(visit.id),
+        visit_number=visit.visit_number,
+        status=visit.status,
+        points=visit.points,
+        started_at=visit.started_at,
+        finished_at=visit.finished_at,
+        exercises=exercises,
+        next_key=next_key,
+        xp_paid=xp_paid,
+        coins_paid=coins_paid,
+    )
 
 
 def _records(session: Session, visit_id: uuid.UUID) -> list[Any]:
-    return list(session.execute(
-        select(AmphitheatreExerciseRecord).where(AmphitheatreExerciseRecord.session_id == visit_id)
-    ).scalars().all())
+    return list(
+        session.execute(select(AmphitheatreExerciseRecord).where(AmphitheatreExerciseRecord.session_id == visit_id))
+        .scalars()
+        .all()
+    )
 
 
 def _active_visit(session: Session, user_id: uuid.UUID) -> AmphitheatreSession | None:
@@ -252,19 +286,28 @@ def open_visit(*, session: Session, user_id: uuid.UUID) -> VisitView:
             insert(AmphitheatreSession)
             .from_select(
                 ["id", "user_id", "visit_number", "status", "plan", "points"],
-                select(literal(visit_id), literal(user_id), previous, literal("active"),
-                       literal(plan_snapshot(), AmphitheatreSession.__table__.c.plan.type), literal(0))
+                select(
+                    literal(visit_id),
+                    literal(user_id),
+                    previous,
+                    literal("active"),
+                    literal(plan_snapshot(), AmphitheatreSession.__table__.c.plan.type),
+                    literal(0),
+                )
                 # Re-checked inside the insert: a visit a concurrent request committed meanwhile wins.
-                .where(~exists().where(AmphitheatreSession.user_id == user_id,
-                                       AmphitheatreSession.status == "active")),
+                .where(~exists().where(AmphitheatreSession.user_id == user_id, AmphitheatreSession.status == "active")),
             )
             .on_conflict_do_nothing(index_elements=["user_id", "visit_number"])
             .returning(AmphitheatreSession.id)
         ).first()
         if inserted is not None:
             visit = session.get(AmphitheatreSession, visit_id)
-            record_event(session=session, event_type="amphitheatre_visit_opened", user_id=user_id,
-                         data={"visit_number": visit.visit_number})
+            record_event(
+                session=session,
+                event_type="amphitheatre_visit_opened",
+                user_id=user_id,
+                data={"visit_number": visit.visit_number},
+            )
             return _view(visit, [])
         # Another request of this learner numbered a visit at the same moment: use theirs.
     raise ValidationError("visit", "The amphitheatre is busy. Please reload the page.")
@@ -334,24 +377,36 @@ def submit_exercise(
     audio_refs = [ref] if ref else []
     if exercise_key in done:
         previous = done[exercise_key]
-        if (previous.audio_refs == audio_refs and (previous.reflections or {}).get("text") == text
-                and previous.markers == chosen):
+        if (
+            previous.audio_refs == audio_refs
+            and (previous.reflections or {}).get("text") == text
+            and previous.markers == chosen
+        ):
             return _view(visit, records)  # a retry of what was stored: nothing more to do
         raise ValidationError("exercise", "You have already done this exercise in this visit.")
     if visit.status != "active":
         raise ValidationError("visit", "This visit is over. Open a new one to rehearse again.")
     next_key = next(key for key in planned if key not in done)
     if exercise_key != next_key:
-        raise ValidationError("exercise", f"Do \"{planned[next_key].get('title', next_key)}\" first.")
+        raise ValidationError("exercise", f'Do "{planned[next_key].get("title", next_key)}" first.')
     if ref and not check_audio_ref(user_id, ref, must_exist=True):
         raise ValidationError("audio_ref", "That recording could not be found. Please record again.")
 
-    scores = score_exercise(reflection=text, has_audio=bool(ref), markers=chosen,
-                            max_points=int(planned[exercise_key].get("max_points", 0)))
+    scores = score_exercise(
+        reflection=text, has_audio=bool(ref), markers=chosen, max_points=int(planned[exercise_key].get("max_points", 0))
+    )
     session.execute(
         insert(AmphitheatreExerciseRecord)
-        .values(id=uuid.uuid4(), session_id=visit.id, user_id=user_id, exercise_key=exercise_key,
-                audio_refs=audio_refs, markers=chosen, reflections={"text": text}, scores=scores)
+        .values(
+            id=uuid.uuid4(),
+            session_id=visit.id,
+            user_id=user_id,
+            exercise_key=exercise_key,
+            audio_refs=audio_refs,
+            markers=chosen,
+            reflections={"text": text},
+            scores=scores,
+        )
         .on_conflict_do_nothing(index_elements=["session_id", "exercise_key"])
     )
     records = _records(session, visit.id)
@@ -372,15 +427,31 @@ def _finish(session: Session, visit: AmphitheatreSession, records: list[Any]) ->
     source = str(visit.id)
     xp_paid = coins_paid = 0
     if points > 0:
-        if apply_reward(session=session, user_id=visit.user_id, currency="xp", amount=points,
-                        reason="amphitheatre_visit", source_key=source).applied:
+        if apply_reward(
+            session=session,
+            user_id=visit.user_id,
+            currency="xp",
+            amount=points,
+            reason="amphitheatre_visit",
+            source_key=source,
+        ).applied:
             xp_paid = points
         coins = coins_for(points)
-        if apply_reward(session=session, user_id=visit.user_id, currency="coins", amount=coins,
-                        reason="amphitheatre_visit", source_key=source).applied:
+        if apply_reward(
+            session=session,
+            user_id=visit.user_id,
+            currency="coins",
+            amount=coins,
+            reason="amphitheatre_visit",
+            source_key=source,
+        ).applied:
             coins_paid = coins
-    record_event(session=session, event_type="amphitheatre_visit_finished", user_id=visit.user_id,
-                 data={"visit_number": visit.visit_number, "points": points})
+    record_event(
+        session=session,
+        event_type="amphitheatre_visit_finished",
+        user_id=visit.user_id,
+        data={"visit_number": visit.visit_number, "points": points},
+    )
     return _view(visit, records, xp_paid=xp_paid, coins_paid=coins_paid)
 
 
@@ -406,8 +477,16 @@ def visit_timeline(*, session: Session, user_id: uuid.UUID, limit: int = TIMELIN
         .limit(max(1, min(TIMELINE_LIMIT, int(limit))))
     ).all()
     return [
-        TimelineItem(id=str(r.id), visit_number=r.visit_number, status=r.status, points=r.points,
-                     started_at=r.started_at, finished_at=r.finished_at, exercises_done=r.done,
-                     exercises_total=r.total, recordings=r.recordings)
+        TimelineItem(
+            id=str(r.id),
+            visit_number=r.visit_number,
+            status=r.status,
+            points=r.points,
+            started_at=r.started_at,
+            finished_at=r.finished_at,
+            exercises_done=r.done,
+            exercises_total=r.total,
+            recordings=r.recordings,
+        )
         for r in rows
     ]

@@ -234,8 +234,15 @@ def enter_venue(*, session: Session, user_id: uuid.UUID, venue_id: uuid.UUID | s
 
     entry = session.execute(
         insert(VenueEntry)
-        .values(id=entry_id, user_id=user_id, venue_id=venue_uuid, status="active", step_index=0, tickets_spent=cost,
-                started_at=func.now())
+        .values(
+            id=entry_id,
+            user_id=user_id,
+            venue_id=venue_uuid,
+            status="active",
+            step_index=0,
+            tickets_spent=cost,
+            started_at=func.now(),
+        )
         .on_conflict_do_nothing(index_elements=["id"])
         .returning(*VenueEntry.__table__.c)
     ).first()
@@ -243,12 +250,28 @@ def enter_venue(*, session: Session, user_id: uuid.UUID, venue_id: uuid.UUID | s
         entry = session.execute(select(*VenueEntry.__table__.c).where(VenueEntry.id == entry_id)).one()
         return _view(entry, venue, exercises)
     if cost:
-        apply_reward(session=session, user_id=user_id, currency="tickets", amount=-cost, reason="venue_entry",
-                     source_key=str(entry_id))
-    record_event(session=session, event_type="venue_entered", user_id=user_id, company_id=venue.company_id,
-                 data={"venue": venue.slug, "entry_id": str(entry_id), "tickets_spent": cost})
-    record_telemetry(session=session, name="venue_entered", user_id=user_id, module_code=venue.module_code,
-                     properties={"venue": venue.slug, "tickets_spent": cost})
+        apply_reward(
+            session=session,
+            user_id=user_id,
+            currency="tickets",
+            amount=-cost,
+            reason="venue_entry",
+            source_key=str(entry_id),
+        )
+    record_event(
+        session=session,
+        event_type="venue_entered",
+        user_id=user_id,
+        company_id=venue.company_id,
+        data={"venue": venue.slug, "entry_id": str(entry_id), "tickets_spent": cost},
+    )
+    record_telemetry(
+        session=session,
+        name="venue_entered",
+        user_id=user_id,
+        module_code=venue.module_code,
+        properties={"venue": venue.slug, "tickets_spent": cost},
+    )
     return _view(entry, venue, exercises, opened_now=True)
 
 
@@ -295,8 +318,9 @@ def submit_venue_exercise(
     """
     order = _check_int("exercise_order", exercise_order, 1, 10_000, "Choose an exercise of this venue.")
     answer = clean_response(response)
-    duration = _check_int("duration_ms", duration_ms, 0, MAX_DURATION_MS,
-                          "The time taken for this answer is not valid.")
+    duration = _check_int(
+        "duration_ms", duration_ms, 0, MAX_DURATION_MS, "The time taken for this answer is not valid."
+    )
     entry = _lock_entry(session, entry_id, user_id)
     venue = _venue_facts(session, entry.venue_id, user_id)
     exercises = sorted_exercises(venue.exercises)
@@ -338,8 +362,13 @@ def submit_venue_exercise(
         .returning(*VenueEntry.__table__.c)
         .execution_options(synchronize_session=False)
     ).one()
-    record_telemetry(session=session, name="venue_exercise_submitted", user_id=user_id, module_code=venue.module_code,
-                     properties={"venue": venue.slug, "exercise_order": order, "kind": kind, "duration_ms": duration})
+    record_telemetry(
+        session=session,
+        name="venue_exercise_submitted",
+        user_id=user_id,
+        module_code=venue.module_code,
+        properties={"venue": venue.slug, "exercise_order": order, "kind": kind, "duration_ms": duration},
+    )
     return VenueStepResult(str(submission_id), order, _view(updated, venue, exercises), repeated=False)
 
 
@@ -368,30 +397,54 @@ def finish_venue(*, session: Session, user_id: uuid.UUID, entry_id: uuid.UUID | 
         raise ValidationError("entry", "This visit is over. Enter the venue again to practise more.")
     left = len(exercises) - entry.step_index
     if left > 0:
-        raise ValidationError(
-            "entry", f"Answer all {len(exercises)} exercises before finishing; {left} still to go."
-        )
+        raise ValidationError("entry", f"Answer all {len(exercises)} exercises before finishing; {left} still to go.")
     finished = session.execute(
         update(VenueEntry)
         .where(VenueEntry.id == entry.id)
         # The database clock on both ends (and never before the start, whoever wrote it).
-        .values(status="finished", finished_at=func.greatest(VenueEntry.started_at, func.now()),
-                xp_awarded=venue.xp_reward, coins_awarded=venue.coin_reward)
+        .values(
+            status="finished",
+            finished_at=func.greatest(VenueEntry.started_at, func.now()),
+            xp_awarded=venue.xp_reward,
+            coins_awarded=venue.coin_reward,
+        )
         .returning(*VenueEntry.__table__.c)
         .execution_options(synchronize_session=False)
     ).one()
     # The quest row is locked before the profile row (see the module docstring).
-    quest = record_quest_progress(session=session, user_id=user_id, quest_type="venue_visit",
-                                  day=finished.finished_at.astimezone(UTC).date())
+    quest = record_quest_progress(
+        session=session, user_id=user_id, quest_type="venue_visit", day=finished.finished_at.astimezone(UTC).date()
+    )
     paid = {"xp": 0, "coins": 0}
     for currency, amount in (("xp", venue.xp_reward), ("coins", venue.coin_reward)):
         if amount:
-            result = apply_reward(session=session, user_id=user_id, currency=currency, amount=amount,
-                                  reason="venue_finished", source_key=str(entry.id))
+            result = apply_reward(
+                session=session,
+                user_id=user_id,
+                currency=currency,
+                amount=amount,
+                reason="venue_finished",
+                source_key=str(entry.id),
+            )
             paid[currency] = amount if result.applied else 0
-    record_event(session=session, event_type="venue_finished", user_id=user_id, company_id=venue.company_id,
-                 data={"venue": venue.slug, "entry_id": str(entry.id), "xp": paid["xp"], "coins": paid["coins"]})
-    record_telemetry(session=session, name="venue_finished", user_id=user_id, module_code=venue.module_code,
-                     properties={"venue": venue.slug, "xp": paid["xp"], "coins": paid["coins"]})
-    return VenueFinishResult(entry=_view(finished, venue, exercises), finished_now=True, xp_paid=paid["xp"],
-                             coins_paid=paid["coins"], quest=quest)
+    record_event(
+        session=session,
+        event_type="venue_finished",
+        user_id=user_id,
+        company_id=venue.company_id,
+        data={"venue": venue.slug, "entry_id": str(entry.id), "xp": paid["xp"], "coins": paid["coins"]},
+    )
+    record_telemetry(
+        session=session,
+        name="venue_finished",
+        user_id=user_id,
+        module_code=venue.module_code,
+        properties={"venue": venue.slug, "xp": paid["xp"], "coins": paid["coins"]},
+    )
+    return VenueFinishResult(
+        entry=_view(finished, venue, exercises),
+        finished_now=True,
+        xp_paid=paid["xp"],
+        coins_paid=paid["coins"],
+        quest=quest,
+    )

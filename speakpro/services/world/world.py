@@ -258,8 +258,14 @@ def get_world_map(*, session: Session, user_id: uuid.UUID) -> WorldMap:
     tickets, full_access = _profile(session, user_id)
     districts = session.execute(
         select(
-            District.id, District.slug, District.name, District.description, District.order,
-            District.map_x, District.map_y, District.overview_media,
+            District.id,
+            District.slug,
+            District.name,
+            District.description,
+            District.order,
+            District.map_x,
+            District.map_y,
+            District.overview_media,
         ).order_by(District.order, District.slug)
     ).all()
     venues = [_venue_view(row, tickets) for row in _venue_rows(session, user_id)]
@@ -318,9 +324,7 @@ def get_venue(*, session: Session, user_id: uuid.UUID, venue_slug: str) -> Venue
         .order_by(VenueEntry.started_at.desc())
         .limit(1)
     ).scalar_one_or_none()
-    active_view = (
-        entry_view(active, venue_slug=row.slug, venue_name=row.name, exercises=exercises) if active else None
-    )
+    active_view = entry_view(active, venue_slug=row.slug, venue_name=row.name, exercises=exercises) if active else None
     done = active_view.step_index if active_view else 0
     exercise_views = [
         ExerciseView(
