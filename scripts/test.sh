@@ -5,6 +5,7 @@
 #   3. live practice browser tests (the app online against a local fake Realtime peer; Chromium's fake
 #      microphone plays speech made with Debian's espeak-ng).
 # With CI=true a missing browser, espeak-ng or database fails the run instead of skipping.
+# Lint (scripts/lint.sh) runs first and fails the run.
 # `--fast` (`make test-fast`): only `bun test` and step 1, no browser. Other arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,7 @@ fast=false
 if [ "${1:-}" = "--fast" ]; then fast=true; shift; fi
 scripts/bootstrap.sh test
 source scripts/env.sh
+scripts/lint.sh
 
 if [ "$fast" = true ]; then
   status=0

@@ -34,6 +34,7 @@ polls every few seconds. On a database outage a worker restarts itself after a s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -318,9 +319,7 @@ def run_worker_process(*, concurrency: int) -> None:
 
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop)
-        try:
+        with contextlib.suppress(asyncio.CancelledError):
             await run_worker(concurrency=concurrency, name=f"{socket.gethostname()}:{os.getpid()}")
-        except asyncio.CancelledError:
-            pass
 
     asyncio.run(main())

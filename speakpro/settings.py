@@ -36,7 +36,7 @@ class SettingsError(ValueError):
 def _is_local_host(host: str) -> bool:
     """Whether a libpq host is this machine: localhost, a loopback address or a Unix socket directory."""
     host = unquote(host).strip().strip("[]").lower()
-    if not host or host.startswith("/") or host.startswith("@") or host == "localhost":
+    if not host or host.startswith(("/", "@")) or host == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback

@@ -393,7 +393,7 @@ def test_migration_0005_is_the_installed_procrastinates_schema():
     # A procrastinate upgrade fails here: add a revision applying its sql/migrations files newer than
     # PROCRASTINATE_LAST_MIGRATION, then update the pins below.
     assert procrastinate.__version__ == migration.PROCRASTINATE_VERSION
-    assert migration.SCHEMA == SchemaManager.get_schema()
+    assert SchemaManager.get_schema() == migration.SCHEMA
     newest = sorted(
         p.name for p in (pg.PROJECT_ROOT / ".venv").glob("lib/python*/site-packages/procrastinate/sql/migrations/*.sql")
     )

@@ -827,9 +827,11 @@ def test_the_database_refuses_a_second_active_session(session):
 
     user = make_user(session)
     make_practice_session(session, user, status="active")
-    with pytest.raises(sqlalchemy.exc.IntegrityError, match="uq_practice_sessions_one_active"):
-        with session.begin_nested():
-            make_practice_session(session, user, status="active")
+    with (
+        pytest.raises(sqlalchemy.exc.IntegrityError, match="uq_practice_sessions_one_active"),
+        session.begin_nested(),
+    ):
+        make_practice_session(session, user, status="active")
     # Ended sessions and other learners' active ones are not limited.
     now = datetime.now(UTC)
     make_practice_session(session, user, status="ended", started_at=now - timedelta(minutes=5), ended_at=now)

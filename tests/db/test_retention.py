@@ -281,7 +281,7 @@ def test_expired_logins_sweep_deletes_exactly_the_dead_ones(session):
             ).scalar_one()
             == 1
         )
-    assert retention.sweep_expired_logins(session=session, now=now) == {k: 0 for k in counts}
+    assert retention.sweep_expired_logins(session=session, now=now) == dict.fromkeys(counts, 0)
 
 
 # --------------------------------------------------------------------------------------- company retention

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -44,7 +45,7 @@ def test_manager_sees_kpis_and_downloads_the_csv(page, base_url):
     download = info.value
     # Named after the company and the dashboard's date range (the last 30 days by default).
     assert re.fullmatch(r"northwind-learners-\d{4}-\d{2}-\d{2}-to-\d{4}-\d{2}-\d{2}\.csv", download.suggested_filename)
-    text = open(download.path(), encoding="utf-8").read()
+    text = Path(download.path()).read_text(encoding="utf-8")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0][:3] == ["learner", "email", "sessions"]
     assert len(rows) > 1

@@ -565,9 +565,9 @@ async def test_hostile_events_are_refused_or_handled_and_change_nothing(session,
                     for index, payload in enumerate(_hostile(cls, name, handler)):
                         before = checksums()
                         events = await call(state, where, handler, _wire(payload, index))
-                        if events is not None and _refused(events, state):
-                            if changed := _changed(before, checksums()) - ATTEMPT_TABLES:
-                                fail(where, payload, f"refused, yet changed tables {sorted(changed)}")
+                        refused = events is not None and _refused(events, state)
+                        if refused and (changed := _changed(before, checksums()) - ATTEMPT_TABLES):
+                            fail(where, payload, f"refused, yet changed tables {sorted(changed)}")
                     # The client still works: the page loads, and a valid call is not refused at the edge.
                     valid = _valid_payload(cls, name, handler)
                     if "load" in cls.event_handlers:
@@ -591,9 +591,9 @@ async def test_hostile_events_are_refused_or_handled_and_change_nothing(session,
                     state = at_url(_fresh_state(cls, session, world, viewer), url)
                     before = checksums()
                     events = await call(state, where, handler, valid)
-                    if events is not None and _refused(events, state):
-                        if changed := _changed(before, checksums()) - ATTEMPT_TABLES:
-                            fail(where, valid, f"refused, yet changed tables {sorted(changed)}")
+                    refused = events is not None and _refused(events, state)
+                    if refused and (changed := _changed(before, checksums()) - ATTEMPT_TABLES):
+                        fail(where, valid, f"refused, yet changed tables {sorted(changed)}")
     finally:
         speakpro_log.removeHandler(errors)
     elapsed = time.perf_counter() - started

@@ -556,11 +556,8 @@ def list_recordings(
     def ids(kind: str) -> set[uuid.UUID]:
         found = set()
         for ref in items:
-            if ref.kind == kind and ref.ref_a:
-                try:
-                    found.add(uuid.UUID(ref.ref_a))
-                except ValueError:
-                    pass
+            if ref.kind == kind and (parsed := id_or_none(ref.ref_a)) is not None:
+                found.add(parsed)
         return found
 
     lessons = (

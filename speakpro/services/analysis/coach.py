@@ -100,7 +100,7 @@ TEXT_FORMAT = {
             "properties": {
                 "scores": {
                     "type": "object",
-                    "properties": {skill: _SCORE for skill in SKILLS},
+                    "properties": dict.fromkeys(SKILLS, _SCORE),
                     "required": list(SKILLS),
                     "additionalProperties": False,
                 },
@@ -245,7 +245,7 @@ def local_rubric(segments: Sequence[SegmentLike], metrics: SpeechMetrics) -> tup
     spoken = [s for s in segments if any(t.isalnum() for t in tokens_of(s.text))]
     learner_turns = [s.text for s in spoken if s.speaker == LEARNER]
     if not learner_turns:
-        return {skill: 0 for skill in SKILLS}, 0, {"reason": "no learner speech"}
+        return dict.fromkeys(SKILLS, 0), 0, {"reason": "no learner speech"}
     first = learner_turns[0]
     first_words = len([t for t in tokens_of(first) if t.isalnum() or "'" in t])
     hooks = [

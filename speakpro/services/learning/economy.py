@@ -103,6 +103,6 @@ def ledger_totals(*, session: Session, user_id: uuid.UUID) -> dict[str, int]:
         .where(RewardLedger.user_id == user_id)
         .group_by(RewardLedger.currency)
     ).all()
-    totals = {c: 0 for c in CURRENCIES}
+    totals = dict.fromkeys(CURRENCIES, 0)
     totals.update({currency: int(total) for currency, total in rows})
     return totals

@@ -360,7 +360,7 @@ def _grant_full_districts(session: Session, user_id: uuid.UUID) -> tuple[str, ..
     )
     new = tuple(sorted(slug for slug in full if current.get(slug) is not True))
     if new:
-        patch = literal({slug: True for slug in new}, JSONB)
+        patch = literal(dict.fromkeys(new, True), JSONB)
         session.execute(
             update(UserProfile)
             .where(UserProfile.user_id == user_id)
