@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session
 
@@ -21,6 +21,7 @@ from speakpro.models import (
     UserProfile,
     Venue,
 )
+from speakpro.models.analysis import SessionAnalytics
 from speakpro.services.accounts.privacy import PRIVACY_NOTICE_VERSION
 
 
@@ -121,3 +122,53 @@ def today() -> date:
 
 def new_id() -> uuid.UUID:
     return uuid.uuid4()
+
+
+def make_analysed_session(
+    session,
+    user,
+    company,
+    day,
+    score,
+    *,
+    seconds=300,
+    skills=(60, 70, 80, 90),
+    pace=140,
+    fillers=3,
+    ratio="0.5500",
+    hour=10,
+) -> PracticeSession:
+    """An analysed practice session on `day` with its analytics row (the figures dashboards aggregate)."""
+    practice = make_practice_session(
+        session,
+        user,
+        company_id=company.id if company else None,
+        status="analyzed",
+        ended_at=_at_hour(day, hour),
+        started_at=_at_hour(day, hour),
+        duration_seconds=seconds,
+    )
+    session.add(
+        SessionAnalytics(
+            session_id=practice.id,
+            user_id=user.id,
+            company_id=company.id if company else None,
+            overall_score=score,
+            talk_time_ratio=ratio,
+            filler_words_count=fillers,
+            speaking_pace_wpm=pace,
+            opening_score=skills[0],
+            questioning_score=skills[1],
+            objection_handling_score=skills[2],
+            closing_score=skills[3],
+            duration_seconds=seconds,
+            session_date=day,
+            session_hour=hour,
+        )
+    )
+    session.flush()
+    return practice
+
+
+def _at_hour(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=UTC)

@@ -11,6 +11,15 @@ from reflex.istate.data import HeaderData, ReflexURL
 
 from speakpro.session_cookie import SESSION_COOKIE
 
+GOOD = "a sturdy passphrase"  # a password every check accepts
+
+
+def signed_in(state_cls, session, user):
+    """A new `state_cls` signed in as `user` (a fresh login session in the database)."""
+    from speakpro.services.accounts import sessions
+
+    return sign_in(state_cls(), sessions.create_session(session=session, user_id=user.id))
+
 
 def sign_in(state, token: str):
     """Give `state` the session cookie `token` (as every event of a signed-in page carries it)."""

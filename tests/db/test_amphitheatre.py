@@ -226,7 +226,7 @@ def test_the_last_exercise_finishes_the_visit_and_pays_once(session, storage):
 
 
 def test_timeline_reads_every_visit_in_one_query(session, storage):
-    from tests.db.test_history import count_queries
+    from tests.queries import count_queries
 
     user = make_user(session)
     first = amphitheatre.open_visit(session=session, user_id=user.id)

@@ -10,60 +10,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event
 
-from speakpro.models import SessionAnalytics
 from speakpro.services.dashboards import dashboards
 from speakpro.services.dashboards.dashboard_access import mint_download_token, verify_download_token
-from tests.factories import make_company, make_practice_session, make_user, today
-
-
-def _analysed(
-    session,
-    user,
-    company,
-    day,
-    score,
-    *,
-    seconds=300,
-    skills=(60, 70, 80, 90),
-    pace=140,
-    fillers=3,
-    ratio="0.5500",
-    hour=10,
-):
-    practice = make_practice_session(
-        session,
-        user,
-        company_id=company.id if company else None,
-        status="analyzed",
-        ended_at=dashboards_dt(day, hour),
-        started_at=dashboards_dt(day, hour),
-        duration_seconds=seconds,
-    )
-    session.add(
-        SessionAnalytics(
-            session_id=practice.id,
-            user_id=user.id,
-            company_id=company.id if company else None,
-            overall_score=score,
-            talk_time_ratio=ratio,
-            filler_words_count=fillers,
-            speaking_pace_wpm=pace,
-            opening_score=skills[0],
-            questioning_score=skills[1],
-            objection_handling_score=skills[2],
-            closing_score=skills[3],
-            duration_seconds=seconds,
-            session_date=day,
-            session_hour=hour,
-        )
-    )
-    session.flush()
-
-
-def dashboards_dt(day, hour):
-    from datetime import UTC, datetime, time
-
-    return datetime.combine(day, time(hour), tzinfo=UTC)
+from tests.factories import make_analysed_session, make_company, make_user, today
 
 
 @pytest.fixture
@@ -76,13 +25,13 @@ def world(session):
     boss = make_user(session, a, role="manager")
     other = make_user(session, b)
     t = today()
-    _analysed(session, ann, a, t - timedelta(days=10), 50, seconds=600)
-    _analysed(session, ann, a, t - timedelta(days=3), 70, seconds=300)
-    _analysed(session, ann, a, t - timedelta(days=3), 80, seconds=300, hour=15)
-    _analysed(session, bob, a, t - timedelta(days=1), 60, seconds=120, skills=(40, 50, 60, 70))
-    _analysed(session, ann, a, t - timedelta(days=60), 10, seconds=60)  # outside the 30-day default
+    make_analysed_session(session, ann, a, t - timedelta(days=10), 50, seconds=600)
+    make_analysed_session(session, ann, a, t - timedelta(days=3), 70, seconds=300)
+    make_analysed_session(session, ann, a, t - timedelta(days=3), 80, seconds=300, hour=15)
+    make_analysed_session(session, bob, a, t - timedelta(days=1), 60, seconds=120, skills=(40, 50, 60, 70))
+    make_analysed_session(session, ann, a, t - timedelta(days=60), 10, seconds=60)  # outside the 30-day default
     for day in range(5):
-        _analysed(session, other, b, t - timedelta(days=day), 99, seconds=900)
+        make_analysed_session(session, other, b, t - timedelta(days=day), 99, seconds=900)
     return {"a": a, "b": b, "ann": ann, "bob": bob, "idle": idle, "boss": boss, "other": other}
 
 
@@ -198,7 +147,7 @@ def test_fixed_query_counts(session, world, engine):
     for index, name in enumerate(("small", "large")):
         if name == "large":
             for day in range(20):
-                _analysed(session, world["bob"], world["a"], today() - timedelta(days=day % 25), 40 + day)
+                make_analysed_session(session, world["bob"], world["a"], today() - timedelta(days=day % 25), 40 + day)
         with _Counter(engine) as c:
             dashboards.company_dashboard(session=session, company_id=world["a"].id, date_from=None, date_to=None)
         assert c.count == 4, name

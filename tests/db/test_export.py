@@ -18,8 +18,7 @@ from speakpro.models import AuditLog
 from speakpro.services.accounts.sessions import create_session, revoke_session, revoke_user_sessions
 from speakpro.services.dashboards import dashboards
 from speakpro.services.dashboards.dashboard_access import login_session_id, mint_download_token
-from tests.db.test_dashboards import _analysed
-from tests.factories import make_company, make_user, today
+from tests.factories import make_analysed_session, make_company, make_user, today
 
 
 @pytest.fixture
@@ -38,8 +37,8 @@ def setup(session):
     admin = make_user(session)
     admin.is_admin = True
     session.flush()
-    _analysed(session, learner, mine, today() - timedelta(days=2), 72)
-    _analysed(session, stranger, theirs, today() - timedelta(days=2), 33)
+    make_analysed_session(session, learner, mine, today() - timedelta(days=2), 72)
+    make_analysed_session(session, stranger, theirs, today() - timedelta(days=2), 33)
     return {
         "mine": mine,
         "theirs": theirs,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -31,25 +30,7 @@ from speakpro.services.practice.session_deletion import (
 )
 from speakpro.services.validation import ValidationError
 from tests.factories import make_practice_session, make_topic, make_transcript, make_user
-
-_BOOKKEEPING = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
-
-
-@contextlib.contextmanager
-def count_queries(session):
-    """The statements the session runs inside the block (savepoint bookkeeping left out)."""
-    connection = session.connection()
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        if not statement.lstrip().upper().startswith(_BOOKKEEPING):
-            statements.append(statement)
-
-    event.listen(connection, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(connection, "before_cursor_execute", before)
+from tests.queries import count_queries
 
 
 @pytest.fixture

@@ -713,7 +713,7 @@ async def test_the_account_page_records_a_new_consent_as_ticked_and_keeps_the_hi
 async def test_onboarding_asks_an_account_without_consent_for_it_and_records_it_with_the_persona(session):
     from speakpro.state.onboarding import OnboardingState
     from tests.factories import make_user
-    from tests.state.test_hostile_input import ONBOARDING
+    from tests.payloads import ONBOARDING
 
     user = make_user(session, recording_consent=None)  # as an OpenID sign-in leaves it
     state = OnboardingState()
@@ -841,7 +841,7 @@ async def test_history_lists_other_recordings_and_the_amphitheatre_deletes_its_o
 
 @pytest.mark.parametrize("kind", ["empty", "megabyte", "unicode", "bidi-override", "script", "sql"])
 async def test_hostile_confirmations_and_keys_change_nothing(session, local_storage, kind):
-    from tests.state.test_hostile_input import HOSTILE
+    from tests.payloads import HOSTILE
 
     user = _learner(session)
     key = _put(local_storage, user.id)

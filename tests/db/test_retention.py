@@ -435,7 +435,7 @@ async def test_company_page_shows_and_saves_the_retention_for_its_managers_only(
     await run(state._load_company, company.slug)
     assert not state.forbidden and state.retention_days == ""
 
-    from tests.state.test_hostile_input import HOSTILE
+    from tests.payloads import HOSTILE
 
     for value in [*HOSTILE.values(), ["30"], {"days": 30}, None, "0", "3651"]:
         if value == "":

@@ -10,8 +10,8 @@ from speakpro.services.analysis import speech_metrics as sm
 from speakpro.services.analysis.analysis import analyse_session
 from speakpro.services.practice import history
 from speakpro.services.text import filler_parts
-from tests.db.test_history import count_queries
 from tests.factories import days_ago, make_practice_session, make_transcript, make_user
+from tests.queries import count_queries
 
 LINES = [
     ("ai", "Hello, this is Dana from Acme. How can I help?", 0, 3000),

@@ -7,28 +7,7 @@ import secrets
 
 from playwright.sync_api import expect
 
-DEMO_PASSWORD = "speakpro-demo"
-
-
-def _login(page, base_url, email, password=DEMO_PASSWORD):
-    page.goto(base_url + "/login")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(password)
-    page.locator("#login-submit").click()
-
-
-def _choose(page, trigger_id: str, option: str):
-    page.locator(f"#{trigger_id}").click()
-    page.get_by_role("option", name=option).click()
-
-
-def fill_onboarding(page):
-    page.locator("#job_role").fill("Sales development rep")
-    _choose(page, "audience", "Prospective customers")
-    _choose(page, "main_goal", "Cut filler words")
-    _choose(page, "practice_for", "Sales conversations")
-    page.locator("#comfort_speaking").get_by_text("2", exact=True).click()
-    page.locator("#comfort_selling").get_by_text("4", exact=True).click()
+from tests.e2e.browser import fill_onboarding, login
 
 
 def test_signup_onboarding_home(page, base_url):
@@ -44,7 +23,7 @@ def test_signup_onboarding_home(page, base_url):
     expect(page.locator("#signup-done")).to_contain_text("If this email is new to SpeakPro, your account is ready")
     page.locator("#signup-login").click()
     expect(page).to_have_url(re.compile(r"/login"))
-    _login(page, base_url, email, "a long enough passphrase")
+    login(page, base_url, email, "a long enough passphrase")
     expect(page).to_have_url(re.compile(r"/onboarding$"))
 
     expect(page.locator("#onboarding-form")).to_be_visible()
@@ -61,7 +40,7 @@ def test_signup_onboarding_home(page, base_url):
 
 
 def test_logout_then_protected_pages_redirect_to_login(page, base_url):
-    _login(page, base_url, "learner@example.com")
+    login(page, base_url, "learner@example.com")
     expect(page).to_have_url(re.compile(r"/home$"))
     page.locator("#user-menu").click()
     page.locator("#logout").click()
@@ -72,13 +51,13 @@ def test_logout_then_protected_pages_redirect_to_login(page, base_url):
 
 
 def test_wrong_password_shows_the_message(page, base_url):
-    _login(page, base_url, "avery.chen@example.com", "not the right password")
+    login(page, base_url, "avery.chen@example.com", "not the right password")
     expect(page.locator("#form-error")).to_have_text("That email and password don't match an account.")
     expect(page).to_have_url(re.compile(r"/login"))
 
 
 def test_a_manager_cannot_open_another_companys_page(page, base_url):
-    _login(page, base_url, "manager@example.com")
+    login(page, base_url, "manager@example.com")
     expect(page).to_have_url(re.compile(r"/home$"))
     page.goto(base_url + "/company/northwind")
     expect(page.locator("#company-name")).to_have_text("Northwind Outfitters")
@@ -89,7 +68,7 @@ def test_a_manager_cannot_open_another_companys_page(page, base_url):
 
 
 def test_a_learner_cannot_open_a_manager_page(page, base_url):
-    _login(page, base_url, "learner@example.com")
+    login(page, base_url, "learner@example.com")
     expect(page).to_have_url(re.compile(r"/home$"))
     page.goto(base_url + "/company/northwind")
     expect(page.locator("#forbidden")).to_be_visible()
@@ -134,7 +113,7 @@ def test_a_one_megabyte_field_changes_nothing_and_the_app_recovers(page, base_ur
     page.locator("#signup-submit").click()
     page.wait_for_timeout(1500)
     # The event is over the websocket's size cap and is dropped: no account, and the app still answers.
-    _login(page, base_url, "megabyte@example.com", "a long enough passphrase")
+    login(page, base_url, "megabyte@example.com", "a long enough passphrase")
     expect(page.locator("#form-error")).to_have_text("That email and password don't match an account.")
 
 
@@ -187,7 +166,7 @@ def test_recordings_follow_the_consent_chosen_on_the_account_page(page, base_url
                 comfort_selling=3,
             ),
         )
-    _login(page, base_url, email, "a long enough passphrase")
+    login(page, base_url, email, "a long enough passphrase")
     expect(page).to_have_url(re.compile(r"/home$"))
 
     page.goto(base_url + "/practice")

@@ -9,21 +9,14 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-DEMO_PASSWORD = "speakpro-demo"
+from tests.e2e.browser import login
+
 # plotly.js is loaded lazily and, under the dev server, bundled on first use: the first chart can take a while.
 PLOTLY_TIMEOUT_MS = 90_000
 
 
-def _login(page, base_url, email):
-    page.goto(base_url + "/login")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(DEMO_PASSWORD)
-    page.locator("#login-submit").click()
-    expect(page).to_have_url(re.compile(r"/home$"))
-
-
 def test_learner_sees_their_progress_charts(page, base_url):
-    _login(page, base_url, "learner@example.com")
+    login(page, base_url, "learner@example.com", lands_on="/home")
     page.locator("#nav-progress").click()
     expect(page).to_have_url(re.compile(r"/progress$"))
     expect(page.locator("#chart-score .js-plotly-plot")).to_be_visible(timeout=PLOTLY_TIMEOUT_MS)
@@ -33,7 +26,7 @@ def test_learner_sees_their_progress_charts(page, base_url):
 
 
 def test_manager_sees_kpis_and_downloads_the_csv(page, base_url):
-    _login(page, base_url, "manager@example.com")
+    login(page, base_url, "manager@example.com", lands_on="/home")
     page.goto(base_url + "/company/northwind/dashboard")
     expect(page.locator("#dashboard-title")).to_contain_text("Northwind Outfitters")
     expect(page.locator("#kpi-sessions")).not_to_have_text("0")
@@ -53,7 +46,7 @@ def test_manager_sees_kpis_and_downloads_the_csv(page, base_url):
 
 
 def test_other_companys_manager_is_refused(page, base_url):
-    _login(page, base_url, "manager@blueharbor.example.com")
+    login(page, base_url, "manager@blueharbor.example.com", lands_on="/home")
     page.goto(base_url + "/company/northwind/dashboard")
     expect(page.locator("#forbidden")).to_be_visible()
     expect(page.locator("#kpi-sessions")).to_have_count(0)
@@ -62,14 +55,14 @@ def test_other_companys_manager_is_refused(page, base_url):
 
 
 def test_learner_is_refused(page, base_url):
-    _login(page, base_url, "learner@example.com")
+    login(page, base_url, "learner@example.com", lands_on="/home")
     page.goto(base_url + "/company/northwind/dashboard")
     expect(page.locator("#forbidden")).to_be_visible()
     expect(page.locator("#learner-table")).to_have_count(0)
 
 
 def test_admin_sees_every_company_and_opens_one(page, base_url):
-    _login(page, base_url, "admin@example.com")
+    login(page, base_url, "admin@example.com", lands_on="/home")
     page.goto(base_url + "/admin/overview")
     expect(page.locator("#overview-title")).to_have_text("All companies")
     table = page.locator("#company-table")
@@ -82,7 +75,7 @@ def test_admin_sees_every_company_and_opens_one(page, base_url):
 
 
 def test_manager_is_refused_the_admin_overview(page, base_url):
-    _login(page, base_url, "manager@example.com")
+    login(page, base_url, "manager@example.com", lands_on="/home")
     page.goto(base_url + "/admin/overview")
     expect(page.locator("#forbidden")).to_be_visible()
     expect(page.locator("#company-table")).to_have_count(0)

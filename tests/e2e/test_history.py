@@ -16,8 +16,9 @@ from datetime import timedelta
 
 from playwright.sync_api import expect
 
+from tests.e2e.browser import DEMO_PASSWORD, login
+
 DEMO_EMAIL = "learner@example.com"
-DEMO_PASSWORD = "speakpro-demo"
 PASSWORD = "a long enough passphrase"
 PERSONA = {
     "job_role": "Account executive",
@@ -27,14 +28,6 @@ PERSONA = {
     "comfort_speaking": "3",
     "comfort_selling": "3",
 }
-
-
-def _login(page, base_url, email, password):
-    page.goto(base_url + "/login")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(password)
-    page.locator("#login-submit").click()
-    expect(page).to_have_url(re.compile(r"/home$"))
 
 
 def _fresh_learner() -> str:
@@ -143,7 +136,7 @@ def _recorded_session_of_the_demo_learner() -> tuple[str, str]:
 
 def test_history_list_detail_delete_and_refusal(page, base_url, browser):
     session_id, audio_key = _recorded_session_of_the_demo_learner()
-    _login(page, base_url, DEMO_EMAIL, DEMO_PASSWORD)
+    login(page, base_url, DEMO_EMAIL, DEMO_PASSWORD, lands_on="/home")
 
     page.locator("#nav-history").click()
     expect(page).to_have_url(re.compile(r"/history$"))
@@ -189,7 +182,7 @@ def test_history_list_detail_delete_and_refusal(page, base_url, browser):
     other = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
         stranger = other.new_page()
-        _login(stranger, base_url, _fresh_learner(), PASSWORD)
+        login(stranger, base_url, _fresh_learner(), PASSWORD, lands_on="/home")
         stranger.goto(base_url + f"/practice/session/{session_id}")
         expect(stranger.locator("#session-not-found")).to_be_visible()
         expect(stranger.locator(".transcript-line")).to_have_count(0)
@@ -219,7 +212,7 @@ def test_history_list_detail_delete_and_refusal(page, base_url, browser):
 
 
 def test_amphitheatre_visit_and_timeline(page, base_url):
-    _login(page, base_url, _fresh_learner(), PASSWORD)
+    login(page, base_url, _fresh_learner(), PASSWORD, lands_on="/home")
     page.locator("#nav-amphitheatre").click()
     expect(page).to_have_url(re.compile(r"/amphitheatre$"))
     expect(page.locator("#visit-number")).to_have_text("Visit 1")

@@ -7,7 +7,7 @@ import secrets
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.test_accounts import fill_onboarding
+from tests.e2e.browser import fill_onboarding
 
 
 def _sign_in_at_provider(page: Page, base_url: str, issuer: str, login: str) -> None:

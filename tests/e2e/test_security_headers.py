@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_accounts import _login
+from tests.e2e.browser import login
 from tests.live_client import EngineSocket, SocketClosed
 
 FOREIGN = "http://evil.example"
@@ -66,7 +66,7 @@ def test_the_websocket_refuses_a_foreign_origin(warm_app, api_url, base_url):
 
 
 def test_a_signed_in_journey_runs_under_the_policy_and_an_injected_script_does_not(page, base_url):
-    _login(page, base_url, "learner@example.com")
+    login(page, base_url, "learner@example.com")
     expect(page).to_have_url(re.compile(r"/home$"))
     for path, heading in (("/progress", "Your progress"), ("/history", "Practice history"), ("/map", "The city")):
         page.goto(base_url + path)

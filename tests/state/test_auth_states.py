@@ -14,14 +14,7 @@ from speakpro.state.home import HomeState
 from speakpro.state.login import LoginState, SignupState
 from speakpro.state.onboarding import OnboardingState
 from tests.factories import make_company, make_user
-from tests.signin import handoff_code, redirects, run, sign_in, token_of
-
-GOOD = "a sturdy passphrase"
-
-
-def _signed_in(state_cls, session, user):
-    return sign_in(state_cls(), sessions.create_session(session=session, user_id=user.id))
-
+from tests.signin import GOOD, handoff_code, redirects, run, signed_in, token_of
 
 CONSENT = {"privacy_notice": True, "recording_consent": True}
 
@@ -148,7 +141,7 @@ async def test_protected_pages_send_visitors_to_login(session):
 
 async def test_home_needs_onboarding(session):
     user = make_user(session)
-    events = await run(_signed_in(HomeState, session, user).load)
+    events = await run(signed_in(HomeState, session, user).load)
     assert any(routes.ONBOARDING in r for r in redirects(events))
 
 
@@ -158,10 +151,10 @@ async def test_learners_and_other_managers_are_refused_a_company_page(session):
     other_manager = make_user(session, company=second, role="manager", onboarding_completed=True)
     manager = make_user(session, company=first, role="manager", onboarding_completed=True)
     for user in (learner, other_manager):
-        state = _signed_in(CompanyState, session, user)
+        state = signed_in(CompanyState, session, user)
         await run(state._load_company, first.slug)
         assert state.forbidden and state.members == [] and state.join_code == ""
-    allowed = _signed_in(CompanyState, session, manager)
+    allowed = signed_in(CompanyState, session, manager)
     await run(allowed._load_company, first.slug)
     assert not allowed.forbidden and allowed.join_code == first.join_code
     assert {m.user_id for m in allowed.members} == {str(learner.id), str(manager.id)}
@@ -169,21 +162,21 @@ async def test_learners_and_other_managers_are_refused_a_company_page(session):
 
 async def test_admin_page_is_for_admins(session):
     user = make_user(session, onboarding_completed=True)
-    state = _signed_in(AdminState, session, user)
+    state = signed_in(AdminState, session, user)
     await run(state.load)
     assert state.forbidden and state.company_list == []
     await run(state.create_company, {"company_name": "Sneaky Co"})
     assert state.forbidden
     user.is_admin = True
     session.flush()
-    admin = _signed_in(AdminState, session, user)
+    admin = signed_in(AdminState, session, user)
     await run(admin.create_company, {"company_name": "Real Co"})
     assert not admin.forbidden and any(c.name == "Real Co" for c in admin.company_list)
 
 
 async def test_logout_everywhere_ends_every_session(session):
     user = make_user(session, onboarding_completed=True)
-    state = _signed_in(AccountState, session, user)
+    state = signed_in(AccountState, session, user)
     other = sessions.create_session(session=session, user_id=user.id)
     token = token_of(state)
     await run(state.logout_everywhere)

@@ -20,8 +20,7 @@ from speakpro.state.login import LoginState
 from speakpro.state.milestone import MilestoneState
 from speakpro.state.progress import ProgressState
 from tests.factories import make_company, make_user
-from tests.signin import at_url, run
-from tests.state.test_auth_states import GOOD, _signed_in
+from tests.signin import GOOD, at_url, run, signed_in
 
 
 def _refused(events, message: str = "") -> bool:
@@ -32,7 +31,7 @@ async def test_a_retention_form_of_the_wrong_type_changes_nothing(session):
     company = make_company(session)
     manager = make_user(session, company=company, role="manager", onboarding_completed=True)
     retention.set_recording_retention(session=session, company_id=company.id, days="90", actor_user_id=manager.id)
-    state = at_url(_signed_in(CompanyState, session, manager), routes.company(company.slug))
+    state = at_url(signed_in(CompanyState, session, manager), routes.company(company.slug))
     await run(state.load)
     for form in ({"retention_days": 30}, {"retention_days": ["30"]}, {"retention_days": None}, "30", [30], None):
         assert _refused(await run(state.save_retention, form), edge.FORM_UNREADABLE), form
@@ -48,7 +47,7 @@ async def test_lone_surrogates_in_a_login_or_a_password_change_are_refused(sessi
         await run(login.login, {"email": "surrogate@example.com", "password": "\ud800"}), edge.BAD_CHARACTERS
     )
     assert session.execute(select(func.count()).select_from(LoginThrottle)).scalar_one() == 0  # nothing counted
-    account = _signed_in(AccountState, session, user)
+    account = signed_in(AccountState, session, user)
     form = {"current_password": GOOD, "new_password": "new \udfff phrase", "confirm_password": "new \udfff phrase"}
     assert _refused(await run(account.change_password, form), edge.BAD_CHARACTERS)
     assert accounts.authenticate(session=session, email="surrogate@example.com", password=GOOD) is not None
@@ -58,7 +57,7 @@ async def test_a_company_name_that_is_not_text_creates_nothing(session):
     admin = make_user(session, onboarding_completed=True)
     admin.is_admin = True
     session.flush()
-    state = _signed_in(AdminState, session, admin)
+    state = signed_in(AdminState, session, admin)
     before = session.execute(select(func.count()).select_from(Company)).scalar_one()
     for name in (42, ["Acme"], {"name": "Acme"}, None, 1.5):
         assert _refused(await run(state.create_company, {"company_name": name}), edge.FORM_UNREADABLE)
@@ -76,10 +75,10 @@ async def test_the_chat_draft_takes_text_only(session):
 
 async def test_lesson_and_milestone_answers_before_the_page_loaded_are_refused(session):
     user = make_user(session, onboarding_completed=True)
-    lesson = _signed_in(LessonState, session, user)
+    lesson = signed_in(LessonState, session, user)
     assert _refused(await run(lesson.answer, {"text": "an answer"}), edge.NOT_LOADED)
     assert _refused(await run(lesson.choose_stakes, {"scenario": "A board meeting"}), edge.NOT_LOADED)
-    milestone = _signed_in(MilestoneState, session, user)
+    milestone = signed_in(MilestoneState, session, user)
     assert _refused(await run(milestone.submit, {"text": "my talk"}), edge.NOT_LOADED)
     assert lesson.error == milestone.error == "" and not lesson.busy and not milestone.busy
 
@@ -97,10 +96,10 @@ async def test_setvar_reaches_only_plain_setters_through_their_own_check(session
 async def test_hostile_page_addresses_answer_plainly(session):
     manager = make_user(session, company=make_company(session), role="manager", onboarding_completed=True)
     for path in ("/company/\x00", "/company/\ud800", "/company/a\x00b/dashboard"):
-        company = at_url(_signed_in(CompanyState, session, manager), path)
+        company = at_url(signed_in(CompanyState, session, manager), path)
         await run(company.load)
         assert company.forbidden and company.company_name == ""
-    history = at_url(_signed_in(HistoryState, session, manager), "/history?page=²")
+    history = at_url(signed_in(HistoryState, session, manager), "/history?page=²")
     await run(history.load)
     assert history.loaded and history.page == 1
     visitor = at_url(LessonState(), "/lesson/\ud800")
@@ -111,7 +110,7 @@ async def test_hostile_page_addresses_answer_plainly(session):
 async def test_a_dashboard_range_at_the_ends_of_the_calendar_is_clamped(session):
     company = make_company(session)
     manager = make_user(session, company=company, role="manager", onboarding_completed=True)
-    state = at_url(_signed_in(DashboardState, session, manager), routes.company_dashboard(company.slug))
+    state = at_url(signed_in(DashboardState, session, manager), routes.company_dashboard(company.slug))
     await run(state.apply_range, {"date_from": "0001-01-01", "date_to": "0001-01-01"})
     assert not state.forbidden and state.error == "" and state.date_from == state.date_to == "2000-01-01"
     await run(state.apply_range, {"date_from": "9999-12-31", "date_to": "9999-12-31"})

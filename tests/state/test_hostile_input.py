@@ -18,25 +18,8 @@ from speakpro.state.admin import AdminState
 from speakpro.state.login import LoginState, SignupState
 from speakpro.state.onboarding import OnboardingState
 from tests.factories import make_user
+from tests.payloads import HOSTILE, ONBOARDING
 from tests.signin import run, sign_in
-
-HOSTILE = {
-    "empty": "",
-    "megabyte": "x" * (1024 * 1024),
-    "unicode": "Zoë Ørsted 日本語 🎤",
-    "bidi-override": "admin\u202egnp.exe",
-    "script": "<script>alert('x')</script>",
-    "sql": "'; DROP TABLE users; --",
-}
-
-ONBOARDING = {
-    "job_role": "Account executive",
-    "audience": "Prospective customers",
-    "main_goal": "Handle objections calmly",
-    "practice_for": "Sales conversations",
-    "comfort_speaking": "3",
-    "comfort_selling": "3",
-}
 
 FORMS = {
     "signup": (

@@ -1,0 +1,34 @@
+"""What the browser tests do again and again, as a person would: log in through the form, fill onboarding."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+DEMO_PASSWORD = "speakpro-demo"
+
+
+def login(page, base_url, email, password=DEMO_PASSWORD, *, lands_on: str | None = None):
+    """Log in through the login form; with `lands_on` (a path such as "/home"), wait until the page is there."""
+    page.goto(base_url + "/login")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    page.locator("#login-submit").click()
+    if lands_on is not None:
+        expect(page).to_have_url(re.compile(re.escape(lands_on) + "$"))
+
+
+def _choose(page, trigger_id: str, option: str):
+    page.locator(f"#{trigger_id}").click()
+    page.get_by_role("option", name=option).click()
+
+
+def fill_onboarding(page):
+    """Answer every onboarding question (the form is then ready to submit)."""
+    page.locator("#job_role").fill("Sales development rep")
+    _choose(page, "audience", "Prospective customers")
+    _choose(page, "main_goal", "Cut filler words")
+    _choose(page, "practice_for", "Sales conversations")
+    page.locator("#comfort_speaking").get_by_text("2", exact=True).click()
+    page.locator("#comfort_selling").get_by_text("4", exact=True).click()
