@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from speakpro.services.accounts.data_export import export_user_data
+from speakpro.services.accounts.erasure import erase_user
+
 
 def _cmd_db_up(_args) -> int:
     from speakpro.db import database_url, redacted
@@ -205,7 +208,7 @@ def _cmd_export_user(args) -> int:
     from pathlib import Path
 
     from speakpro.db import session_scope
-    from speakpro.services.accounts import accounts, privacy
+    from speakpro.services.accounts import accounts
 
     out = Path(args.out)
     partial = out.with_name(out.name + ".part")
@@ -216,7 +219,7 @@ def _cmd_export_user(args) -> int:
             return 1
         try:
             with partial.open("wb") as handle:
-                summary = privacy.export_user_data(session=session, user_id=user.id, out=handle)
+                summary = export_user_data(session=session, user_id=user.id, out=handle)
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
@@ -230,7 +233,7 @@ def _cmd_export_user(args) -> int:
 
 def _cmd_erase_user(args) -> int:
     from speakpro.db import session_scope
-    from speakpro.services.accounts import accounts, privacy
+    from speakpro.services.accounts import accounts
 
     email = args.email.strip().lower()
     if not args.yes:
@@ -243,7 +246,7 @@ def _cmd_erase_user(args) -> int:
         if user is None:
             print(f"no account with the email {email}: nothing to erase")
             return 0
-        report = privacy.erase_user(session=session, user_id=user.id, via="admin")
+        report = erase_user(session=session, user_id=user.id, via="admin")
     print(
         f"erased {email}: {sum(report.rows.values())} rows in {len(report.rows)} tables, "
         f"{report.objects_deleted} recordings deleted, {report.sessions_kept_anonymised} analysed sessions kept "

@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from speakpro.db import DatabaseUnavailable, session_scope, use_context
 from speakpro.models import utcnow
-from speakpro.services.accounts import privacy
+from speakpro.services.accounts.data_export import export_user_data
 from speakpro.services.accounts.sessions import Viewer, resolve_session, viewer_context
 from speakpro.services.ratelimit import RateLimiter
 from speakpro.session_cookie import token_from_cookie_header
@@ -48,7 +48,7 @@ def _write_export(viewer: Viewer) -> str:
     try:
         # As the viewer: Row-Level Security then guarantees the export holds nobody else's rows.
         with handle, use_context(viewer_context(viewer)), session_scope() as session:
-            privacy.export_user_data(session=session, user_id=user_id, out=handle, actor_user_id=user_id)
+            export_user_data(session=session, user_id=user_id, out=handle, actor_user_id=user_id)
     except BaseException:
         os.unlink(handle.name)
         raise

@@ -32,6 +32,7 @@ from speakpro.integrations.storage import (
     is_valid_key,
     new_audio_key,
 )
+from speakpro.services.accounts.consent import RECORDING_OFF, recording_allowed
 from speakpro.services.accounts.sessions import Viewer, resolve_session, viewer_context
 from speakpro.services.ratelimit import RateLimiter
 from speakpro.session_cookie import token_from_cookie_header
@@ -163,10 +164,9 @@ def _resolve(token: str) -> Viewer | None:
 
 def _consent_refusal(viewer: Viewer) -> str | None:
     """Why this user may not upload a recording (their consent does not allow recordings), or None."""
-    from speakpro.services.accounts import privacy  # here: privacy imports retention, which imports this module
 
     with use_context(viewer_context(viewer)), session_scope() as session:
-        return None if privacy.recording_allowed(session=session, user_id=viewer.user_id) else privacy.RECORDING_OFF
+        return None if recording_allowed(session=session, user_id=viewer.user_id) else RECORDING_OFF
 
 
 def _record_upload(viewer: Viewer, key: str) -> None:

@@ -22,7 +22,7 @@ from speakpro.models import (
     Venue,
 )
 from speakpro.models.analysis import SessionAnalytics
-from speakpro.services.accounts.privacy import PRIVACY_NOTICE_VERSION
+from speakpro.services.accounts.consent import PRIVACY_NOTICE_VERSION
 
 
 def _token() -> str:

@@ -8,7 +8,7 @@ import reflex as rx
 
 from speakpro import routes, styles
 from speakpro.components.layout import page_frame
-from speakpro.services.accounts.privacy import PRIVACY_NOTICE_VERSION
+from speakpro.services.accounts.consent import PRIVACY_NOTICE_VERSION
 
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (

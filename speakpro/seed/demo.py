@@ -41,8 +41,8 @@ from speakpro.models import (
 )
 from speakpro.seed import content
 from speakpro.seed.catalog import stable_id
+from speakpro.services.accounts.consent import PRIVACY_NOTICE_VERSION
 from speakpro.services.accounts.passwords import hash_password
-from speakpro.services.accounts.privacy import PRIVACY_NOTICE_VERSION
 from speakpro.services.analysis.analysis import analytics_values, result_rows, session_summary
 from speakpro.services.analysis.coach import local_coach
 from speakpro.services.analysis.speech_metrics import Utterance, compute_speech_metrics

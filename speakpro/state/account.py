@@ -11,7 +11,9 @@ from reflex.config import get_config
 from speakpro import routes
 from speakpro.db import SYSTEM
 from speakpro.privacy_routes import EXPORT_PATH
-from speakpro.services.accounts import accounts, companies, privacy
+from speakpro.services.accounts import accounts, companies
+from speakpro.services.accounts.consent import ConsentView, current_consent, privacy_overview, record_consent
+from speakpro.services.accounts.erasure import check_erasure_confirmation, erase_user
 from speakpro.services.accounts.sessions import revoke_user_sessions
 from speakpro.services.validation import ValidationError, storable
 from speakpro.session_cookie import signed_out_path
@@ -51,11 +53,11 @@ class AccountState(AuthState):
         self.profile_error = self.password_error = self.company_error = ""
         self.busy = False
         self.delete_error, self.deleting, self.downloading = "", False, False
-        overview = await run_db(lambda s: privacy.privacy_overview(session=s, user_id=viewer.user_id))
+        overview = await run_db(lambda s: privacy_overview(session=s, user_id=viewer.user_id))
         self.privacy_needs_password = overview.confirm_with_password
         self._show_consent(overview.consent)
 
-    def _show_consent(self, consent: privacy.ConsentView | None) -> None:
+    def _show_consent(self, consent: ConsentView | None) -> None:
         self.consent_notice = (
             f"Privacy notice of {consent.notice_version}, accepted on {_day(consent.accepted_at)}." if consent else ""
         )
@@ -84,8 +86,8 @@ class AccountState(AuthState):
             return rx.toast.error("Please confirm that you have read the privacy notice.")
 
         def save(session):
-            privacy.record_consent(session=session, user_id=viewer.user_id, recording=recording)
-            return privacy.current_consent(session=session, user_id=viewer.user_id)
+            record_consent(session=session, user_id=viewer.user_id, recording=recording)
+            return current_consent(session=session, user_id=viewer.user_id)
 
         self._show_consent(await run_db(save))
         return rx.toast.success(
@@ -128,12 +130,10 @@ class AccountState(AuthState):
         yield
 
         def erase(session):
-            problem = privacy.check_erasure_confirmation(
-                session=session, user_id=viewer.user_id, confirmation=confirmation
-            )
+            problem = check_erasure_confirmation(session=session, user_id=viewer.user_id, confirmation=confirmation)
             if problem:
                 return problem
-            privacy.erase_user(session=session, user_id=viewer.user_id, via="self")
+            erase_user(session=session, user_id=viewer.user_id, via="self")
             return ""
 
         try:

@@ -10,7 +10,8 @@ from datetime import datetime
 import reflex as rx
 
 from speakpro import routes
-from speakpro.services.accounts import privacy
+from speakpro.services.accounts import own_recordings
+from speakpro.services.accounts.own_recordings import DELETABLE_KINDS, list_recordings
 from speakpro.services.accounts.sessions import Viewer
 from speakpro.services.practice import history, session_deletion
 from speakpro.services.validation import ValidationError
@@ -167,7 +168,7 @@ class OwnRecordingsMixin(rx.State, mixin=True):
     _recording_lesson: str = ""
 
     async def _load_recordings(
-        self, viewer: Viewer, kinds: tuple[str, ...] = privacy.DELETABLE_KINDS, lesson_id: uuid.UUID | None = None
+        self, viewer: Viewer, kinds: tuple[str, ...] = DELETABLE_KINDS, lesson_id: uuid.UUID | None = None
     ) -> None:
         self._recording_kinds, self._recording_lesson = list(kinds), str(lesson_id or "")
         await self._reload_recordings(viewer)
@@ -179,7 +180,7 @@ class OwnRecordingsMixin(rx.State, mixin=True):
             return
         lesson_id = uuid.UUID(self._recording_lesson) if self._recording_lesson else None
         items = await run_db(
-            lambda s: privacy.list_recordings(session=s, user_id=viewer.user_id, kinds=kinds, lesson_id=lesson_id)
+            lambda s: list_recordings(session=s, user_id=viewer.user_id, kinds=kinds, lesson_id=lesson_id)
         )
         self.recordings = [
             RecordingRow(
@@ -204,7 +205,7 @@ class OwnRecordingsMixin(rx.State, mixin=True):
         self.recording_deleting, self.recordings_error = key or "-", ""
         yield
         try:
-            await run_db(lambda s: privacy.delete_recording(session=s, user_id=viewer.user_id, key=key))
+            await run_db(lambda s: own_recordings.delete_recording(session=s, user_id=viewer.user_id, key=key))
         except ValidationError as error:
             self.recordings_error, self.recording_deleting = error.message, ""
             yield rx.toast.error(error.message)

@@ -7,7 +7,7 @@ import dataclasses
 import reflex as rx
 
 from speakpro import routes
-from speakpro.services.accounts import privacy
+from speakpro.services.accounts.consent import current_consent, record_consent
 from speakpro.services.accounts.onboarding import Persona, complete_onboarding, validate_persona
 from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState, run_db
@@ -34,7 +34,7 @@ class OnboardingState(AuthState):
         if viewer.onboarding_completed:
             return rx.redirect(routes.HOME)
         self.error, self.submitting = "", False
-        self.needs_consent = await run_db(lambda s: privacy.current_consent(session=s, user_id=viewer.user_id) is None)
+        self.needs_consent = await run_db(lambda s: current_consent(session=s, user_id=viewer.user_id) is None)
 
     @rx.event
     # The consent boxes are sent as null when the page did not render them (a consent is on record).
@@ -62,10 +62,10 @@ class OnboardingState(AuthState):
 
         def save(session):
             # Whether a consent is needed is read here, not from `needs_consent`: the page's state may be lost.
-            if privacy.current_consent(session=session, user_id=viewer.user_id) is None:
+            if current_consent(session=session, user_id=viewer.user_id) is None:
                 if not notice:
                     raise ValidationError("privacy_notice", NOTICE_REQUIRED)
-                privacy.record_consent(session=session, user_id=viewer.user_id, recording=recording)
+                record_consent(session=session, user_id=viewer.user_id, recording=recording)
             complete_onboarding(session=session, user_id=viewer.user_id, persona=persona)
 
         try:

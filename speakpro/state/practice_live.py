@@ -29,7 +29,7 @@ from speakpro.db import DatabaseUnavailable, enter_context, session_scope
 from speakpro.integrations.openai_client import get_openai_client
 from speakpro.models import utcnow
 from speakpro.models.practice import MAX_SESSION_SECONDS
-from speakpro.services.accounts import privacy
+from speakpro.services.accounts import consent
 from speakpro.services.accounts.sessions import resolve_session, viewer_context
 from speakpro.services.practice import practice, transcripts
 from speakpro.services.practice.recordings import attach_recording
@@ -98,7 +98,7 @@ class PracticeState(AuthState):
         if redirect is not None:
             return redirect
         views, allowed = await run_db(
-            lambda s: (practice.list_topics(session=s), privacy.recording_allowed(session=s, user_id=viewer.user_id))
+            lambda s: (practice.list_topics(session=s), consent.recording_allowed(session=s, user_id=viewer.user_id))
         )
         self.recording_allowed = allowed
         self.topics = [

@@ -12,7 +12,7 @@ import asyncio
 
 import reflex as rx
 
-from speakpro.services.accounts import privacy
+from speakpro.services.accounts import consent
 from speakpro.services.accounts.sessions import Viewer
 from speakpro.state.auth import run_db
 from speakpro.state.edge import Form, Maybe, Number, Text, accepts
@@ -32,7 +32,7 @@ class RecorderMixin(rx.State, mixin=True):
     recording_allowed: bool = True
 
     async def _load_recording_consent(self, viewer: Viewer) -> None:
-        self.recording_allowed = await run_db(lambda s: privacy.recording_allowed(session=s, user_id=viewer.user_id))
+        self.recording_allowed = await run_db(lambda s: consent.recording_allowed(session=s, user_id=viewer.user_id))
 
     @rx.event
     @accepts(

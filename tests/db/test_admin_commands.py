@@ -111,7 +111,7 @@ def test_the_catalogue_loads_in_production_without_accounts(session, production,
 def test_demo_accounts_have_the_consent_a_sign_up_records(session):
     from speakpro.models import PrivacyConsent
     from speakpro.seed.demo import demo_users
-    from speakpro.services.accounts.privacy import PRIVACY_NOTICE_VERSION
+    from speakpro.services.accounts.consent import PRIVACY_NOTICE_VERSION
 
     run_seed(session)
     run_seed(session)  # a second run adds nothing

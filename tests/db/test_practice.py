@@ -116,7 +116,7 @@ def _start(session, user, mode="realtime", topic=None):
 
 
 def test_practice_needs_a_consent_that_allows_recordings_and_nothing_starts_without_one(session):
-    from speakpro.services.accounts.privacy import RECORDING_OFF, record_consent
+    from speakpro.services.accounts.consent import RECORDING_OFF, record_consent
 
     topic = _topic(session)
     for consent in (None, False):

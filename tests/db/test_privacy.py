@@ -45,7 +45,16 @@ from speakpro.models import (
     utcnow,
 )
 from speakpro.privacy_routes import EXPORT_PATH, privacy_routes
-from speakpro.services.accounts import accounts, onboarding, privacy, retention, sessions
+from speakpro.services.accounts import accounts, onboarding, retention, sessions
+from speakpro.services.accounts.consent import (
+    PRIVACY_NOTICE_VERSION,
+    current_consent,
+    record_consent,
+    recording_allowed,
+)
+from speakpro.services.accounts.data_export import export_user_data, user_rows, user_tables
+from speakpro.services.accounts.erasure import ERASED_NAME, ErasureReport, check_erasure_confirmation, erase_user
+from speakpro.services.accounts.own_recordings import RECORDING_NOT_FOUND, delete_recording, list_recordings
 from speakpro.services.analysis import analysis
 from speakpro.services.dashboards import dashboards
 from speakpro.services.learning import economy, lessons, stakes
@@ -236,7 +245,7 @@ def _rich_learner(session, company, store):
     sessions.create_session(session=session, user_id=user.id, user_agent="Firefox/Test")
     sessions.create_handoff(session=session, user_id=user.id)
     session.add(OAuthIdentity(user_id=user.id, provider="google", subject=f"g-{user.id}", email=user.email))
-    privacy.record_consent(session=session, user_id=user.id, notice_version=privacy.PRIVACY_NOTICE_VERSION)
+    record_consent(session=session, user_id=user.id, notice_version=PRIVACY_NOTICE_VERSION)
     retention.record_upload(session=session, user_id=user.id, key=_put(store, user.id))  # never attached
     economy.apply_reward(session=session, user_id=user.id, currency="coins", amount=5, reason="test", source_key="p")
     _analysed_session(session, user, company, store)
@@ -313,7 +322,7 @@ def _rich_learner(session, company, store):
 
 
 def _user_tables(session) -> list[str]:
-    return privacy.user_tables(session)
+    return user_tables(session)
 
 
 def _counts(session, user_id) -> dict[str, int]:
@@ -364,7 +373,7 @@ def test_export_holds_every_row_of_the_user_and_their_recordings(session, storag
     user = _rich_learner(session, company, storage)
     other = _rich_learner(session, company, storage)
     out = io.BytesIO()
-    summary = privacy.export_user_data(session=session, user_id=user.id, out=out)
+    summary = export_user_data(session=session, user_id=user.id, out=out)
     raw = out.getvalue()
     archive = _zip(raw)
     names = set(archive.namelist())
@@ -450,7 +459,7 @@ def test_export_leaves_out_what_the_user_did_to_someone_else(session, local_stor
 
 def _export_bytes(session, user_id) -> bytes:
     out = io.BytesIO()
-    privacy.export_user_data(session=session, user_id=user_id, out=out)
+    export_user_data(session=session, user_id=user_id, out=out)
     return out.getvalue()
 
 
@@ -514,7 +523,7 @@ def test_erasure_leaves_nothing_of_the_person_and_company_totals_unchanged(sessi
     user = _rich_learner(session, company, storage)
     _analysed_session(session, user, company, storage, days_ago=3)
     other = _rich_learner(session, company, storage)
-    other_rows = privacy.user_rows(session=session, user_id=other.id)
+    other_rows = user_rows(session=session, user_id=other.id)
     other_objects = _stored_under(storage, other.id)
     before = _dashboard(session, company)
     names = [
@@ -528,7 +537,7 @@ def test_erasure_leaves_nothing_of_the_person_and_company_totals_unchanged(sessi
     assert len(keys) == 7 and len([n for n in _stored_under(storage, user.id) if not n.startswith(".")]) == 7
     email, name, user_id = user.email, user.display_name, user.id
 
-    report = privacy.erase_user(session=session, user_id=user_id)
+    report = erase_user(session=session, user_id=user_id)
     assert report.erased and report.sessions_kept_anonymised == 2
     assert report.objects_deleted == 7 and report.objects_pending == 0
 
@@ -544,7 +553,7 @@ def test_erasure_leaves_nothing_of_the_person_and_company_totals_unchanged(sessi
     # The company's figures are the same; the person is an anonymous stand-in on the dashboard.
     assert _dashboard(session, company) == before
     after = dashboards.company_dashboard(session=session, company_id=company.id, date_from=None, date_to=None)
-    assert name not in [r.name for r in after.learners] and privacy.ERASED_NAME in [r.name for r in after.learners]
+    assert name not in [r.name for r in after.learners] and ERASED_NAME in [r.name for r in after.learners]
     kept = (
         session.execute(
             select(PracticeSession)
@@ -566,11 +575,11 @@ def test_erasure_leaves_nothing_of_the_person_and_company_totals_unchanged(sessi
     assert erased.details["via"] == "self" and erased.details["rows"]["practice_sessions"] == 2
 
     # The other learner is untouched.
-    assert privacy.user_rows(session=session, user_id=other.id) == other_rows
+    assert user_rows(session=session, user_id=other.id) == other_rows
     assert _stored_under(storage, other.id) == other_objects
 
     # Again: nothing to do.
-    assert privacy.erase_user(session=session, user_id=user_id) == privacy.ErasureReport(erased=False)
+    assert erase_user(session=session, user_id=user_id) == ErasureReport(erased=False)
 
 
 def test_erasure_with_storage_down_keeps_the_to_do_and_the_retry_finishes_it(session, local_storage):
@@ -586,7 +595,7 @@ def test_erasure_with_storage_down_keeps_the_to_do_and_the_retry_finishes_it(ses
             raise StorageError("down")
 
     down = Down(local_storage.root, secret_key="x" * 40, base_url=lambda: "http://backend.test")
-    report = privacy.erase_user(session=session, user_id=user.id, storage=down)
+    report = erase_user(session=session, user_id=user.id, storage=down)
     assert report.erased and report.objects_pending == 2 and all(local_storage.exists(k) for k in keys)
     pending = session.execute(select(StorageDeletion)).scalars().all()
     assert sorted(p.key for p in pending) == sorted(keys) and {p.attempts for p in pending} == {1}
@@ -599,7 +608,7 @@ def test_erasure_with_storage_down_keeps_the_to_do_and_the_retry_finishes_it(ses
 def test_an_upload_landing_after_the_erasure_is_refused(session, local_storage):
     user = _learner(session)
     key = new_audio_key(user.id, "ogg")
-    privacy.erase_user(session=session, user_id=user.id)
+    erase_user(session=session, user_id=user.id)
     from sqlalchemy.exc import IntegrityError
 
     with pytest.raises(IntegrityError), session.begin_nested():
@@ -669,8 +678,8 @@ async def test_an_account_without_password_confirms_with_its_email(session, loca
 async def test_wrong_confirmations_count_against_the_login_throttle(session, local_storage):
     user = _learner(session)
     for _ in range(8):
-        assert privacy.check_erasure_confirmation(session=session, user_id=user.id, confirmation="wrong") != ""
-    message = privacy.check_erasure_confirmation(session=session, user_id=user.id, confirmation=PASSWORD)
+        assert check_erasure_confirmation(session=session, user_id=user.id, confirmation="wrong") != ""
+    message = check_erasure_confirmation(session=session, user_id=user.id, confirmation=PASSWORD)
     assert message.startswith("Too many wrong passwords")
 
 
@@ -679,12 +688,10 @@ async def test_account_page_shows_the_consent_and_offers_the_download(session, l
     state = _account_state(session, user)
     await run(state.load)
     assert state.consent_notice == "" and state.consent_recording == ""
-    privacy.record_consent(
-        session=session, user_id=user.id, notice_version=privacy.PRIVACY_NOTICE_VERSION, recording=False
-    )
+    record_consent(session=session, user_id=user.id, notice_version=PRIVACY_NOTICE_VERSION, recording=False)
     session.flush()
     await run(state.load)
-    assert privacy.PRIVACY_NOTICE_VERSION in state.consent_notice
+    assert PRIVACY_NOTICE_VERSION in state.consent_notice
     assert state.consent_recording.startswith("Not allowed")
     events = await run(state.download_data)
     assert any(EXPORT_PATH in str(event) for event in events)
@@ -696,13 +703,13 @@ async def test_the_account_page_records_a_new_consent_as_ticked_and_keeps_the_hi
     await run(state.load)
     assert state.consent_notice == "" and not state.recording_allowed and not state.consent_current
     refused = await run(state.save_consent, {"recording_consent": True})  # the notice box left unticked
-    assert "privacy notice" in str(refused) and privacy.current_consent(session=session, user_id=user.id) is None
+    assert "privacy notice" in str(refused) and current_consent(session=session, user_id=user.id) is None
     await run(state.save_consent, {"privacy_notice": True, "recording_consent": True})
     assert state.recording_allowed and state.consent_current and state.consent_recording.startswith("Allowed")
-    assert privacy.recording_allowed(session=session, user_id=user.id)
+    assert recording_allowed(session=session, user_id=user.id)
     key = state.consent_form_key
     await run(state.save_consent, {"privacy_notice": "on"})  # recordings unticked: stopped
-    assert not privacy.recording_allowed(session=session, user_id=user.id)
+    assert not recording_allowed(session=session, user_id=user.id)
     assert state.consent_recording.startswith("Not allowed") and state.consent_form_key == key + 1
     rows = session.execute(
         select(func.count()).select_from(PrivacyConsent).where(PrivacyConsent.user_id == user.id)
@@ -723,10 +730,10 @@ async def test_onboarding_asks_an_account_without_consent_for_it_and_records_it_
     assert state.needs_consent
     state.needs_consent = False  # the page's state lost (a new backend): the database still decides
     await run(state.submit, dict(ONBOARDING))
-    assert "privacy notice" in state.error and privacy.current_consent(session=session, user_id=user.id) is None
+    assert "privacy notice" in state.error and current_consent(session=session, user_id=user.id) is None
     assert state.needs_consent  # the boxes are shown again
     await run(state.submit, {**ONBOARDING, "privacy_notice": True, "recording_consent": False})
-    consent = privacy.current_consent(session=session, user_id=user.id)
+    consent = current_consent(session=session, user_id=user.id)
     assert consent is not None and consent.current and not consent.recording
     profile = session.execute(select(UserProfile).where(UserProfile.user_id == user.id)).scalar_one()
     session.refresh(profile)
@@ -736,28 +743,26 @@ async def test_onboarding_asks_an_account_without_consent_for_it_and_records_it_
 # ----------------------------------------------------------------------------------------------- consent
 def test_consent_is_recorded_with_its_version_and_history(session):
     user = _learner(session)
-    assert privacy.current_consent(session=session, user_id=user.id) is None
-    first = privacy.record_consent(session=session, user_id=user.id, notice_version="2026-01-01")
-    privacy.record_consent(session=session, user_id=user.id, notice_version=privacy.PRIVACY_NOTICE_VERSION)
-    view = privacy.current_consent(session=session, user_id=user.id)
-    assert view.notice_version == privacy.PRIVACY_NOTICE_VERSION and view.current and view.recording
+    assert current_consent(session=session, user_id=user.id) is None
+    first = record_consent(session=session, user_id=user.id, notice_version="2026-01-01")
+    record_consent(session=session, user_id=user.id, notice_version=PRIVACY_NOTICE_VERSION)
+    view = current_consent(session=session, user_id=user.id)
+    assert view.notice_version == PRIVACY_NOTICE_VERSION and view.current and view.recording
     assert view.recording_since == first.created_at and view.accepted_at.tzinfo is not None
-    privacy.record_consent(
-        session=session, user_id=user.id, notice_version=privacy.PRIVACY_NOTICE_VERSION, recording=False
-    )
-    view = privacy.current_consent(session=session, user_id=user.id)
+    record_consent(session=session, user_id=user.id, notice_version=PRIVACY_NOTICE_VERSION, recording=False)
+    view = current_consent(session=session, user_id=user.id)
     assert not view.recording and view.recording_since == view.accepted_at
     with pytest.raises(ValidationError):
-        privacy.record_consent(session=session, user_id=user.id, notice_version=" ")
+        record_consent(session=session, user_id=user.id, notice_version=" ")
 
 
 def test_recordings_are_allowed_only_by_the_newest_consent(session):
     user = _learner(session)
-    assert privacy.recording_allowed(session=session, user_id=user.id) is False  # none on record
-    privacy.record_consent(session=session, user_id=user.id, recording=True)
-    assert privacy.recording_allowed(session=session, user_id=user.id) is True
-    privacy.record_consent(session=session, user_id=user.id, recording=False)
-    assert privacy.recording_allowed(session=session, user_id=user.id) is False
+    assert recording_allowed(session=session, user_id=user.id) is False  # none on record
+    record_consent(session=session, user_id=user.id, recording=True)
+    assert recording_allowed(session=session, user_id=user.id) is True
+    record_consent(session=session, user_id=user.id, recording=False)
+    assert recording_allowed(session=session, user_id=user.id) is False
 
 
 # ------------------------------------------------------------------------------------ own recordings
@@ -765,7 +770,7 @@ def test_learner_deletes_lesson_milestone_and_amphitheatre_recordings(session, l
     company = make_company(session)
     user = _rich_learner(session, company, local_storage)
     other = _learner(session)
-    listed = privacy.list_recordings(session=session, user_id=user.id)
+    listed = list_recordings(session=session, user_id=user.id)
     assert sorted(item.kind for item in listed) == ["amphitheatre", "lesson", "milestone", "venue"]
     assert all(item.url.startswith("http://backend.test/api/media/") for item in listed)
     by_kind = {item.kind: item for item in listed}
@@ -774,12 +779,12 @@ def test_learner_deletes_lesson_milestone_and_amphitheatre_recordings(session, l
     for kind in ("lesson", "milestone", "amphitheatre", "venue"):
         key = by_kind[kind].key
         with pytest.raises(ValidationError):
-            privacy.delete_recording(session=session, user_id=other.id, key=key)
-        assert privacy.delete_recording(session=session, user_id=user.id, key=key) >= 1
+            delete_recording(session=session, user_id=other.id, key=key)
+        assert delete_recording(session=session, user_id=user.id, key=key) >= 1
         assert not local_storage.exists(key)
-        assert privacy.delete_recording(session=session, user_id=user.id, key=key) == 0  # idempotent
+        assert delete_recording(session=session, user_id=user.id, key=key) == 0  # idempotent
         assert key not in retention.recording_keys(session=session, user_id=user.id)
-    assert privacy.list_recordings(session=session, user_id=user.id) == []
+    assert list_recordings(session=session, user_id=user.id) == []
     # The attempts stay, without audio.
     assert (
         session.execute(select(MilestoneAttempt.audio_ref).where(MilestoneAttempt.user_id == user.id)).scalar_one()
@@ -806,7 +811,7 @@ def test_learner_deletes_lesson_milestone_and_amphitheatre_recordings(session, l
         select(AudioRecording.storage_key).where(AudioRecording.user_id == user.id)
     ).scalar_one()
     with pytest.raises(ValidationError, match="practice session"):
-        privacy.delete_recording(session=session, user_id=user.id, key=practice_key)
+        delete_recording(session=session, user_id=user.id, key=practice_key)
     assert local_storage.exists(practice_key)
 
 
@@ -826,7 +831,7 @@ async def test_history_lists_other_recordings_and_the_amphitheatre_deletes_its_o
     assert "milestone" not in [row.kind for row in history.recordings]
     assert any("deleted" in str(event) for event in events)
     await run(history.delete_recording, "audio/not-mine/x.ogg")
-    assert history.recordings_error == privacy.RECORDING_NOT_FOUND
+    assert history.recordings_error == RECORDING_NOT_FOUND
 
     hub = sign_in(AmphitheatreState(), token_of(page))
     at_url(hub, "http://localhost:3000/amphitheatre")
@@ -861,6 +866,6 @@ async def test_hostile_confirmations_and_keys_change_nothing(session, local_stor
 
     history = sign_in(HistoryState(), token_of(state))
     await run(history.delete_recording, HOSTILE[kind])
-    assert history.recordings_error == ("" if kind == "megabyte" else privacy.RECORDING_NOT_FOUND)
+    assert history.recordings_error == ("" if kind == "megabyte" else RECORDING_NOT_FOUND)
     events = await run(history.delete_recording, {"key": key})  # a key inside an object: refused at the edge
     assert any(edge.REFUSED_TOAST_ID in str(event) for event in events) and local_storage.exists(key)

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from speakpro.models import AnalyticsEvent, EmailOutbox, LoginThrottle, PrivacyConsent, User, UserProfile, utcnow
-from speakpro.services.accounts import accounts, privacy, throttle
+from speakpro.services.accounts import accounts, throttle
+from speakpro.services.accounts.consent import PRIVACY_NOTICE_VERSION
 from speakpro.services.accounts.passwords import hash_password
 from speakpro.services.validation import ValidationError
 from tests.factories import make_company
@@ -44,7 +45,7 @@ def test_a_new_email_gets_an_account_and_no_notice(session):
 def test_the_consent_given_on_the_form_is_recorded_with_the_account(session, recording):
     answer = _register(session, f"consent-{recording}@example.com", recording_consent=recording)
     [consent] = session.execute(select(PrivacyConsent).where(PrivacyConsent.user_id == answer.user_id)).scalars()
-    assert consent.notice_version == privacy.PRIVACY_NOTICE_VERSION and consent.recording is recording
+    assert consent.notice_version == PRIVACY_NOTICE_VERSION and consent.recording is recording
 
 
 def test_a_taken_email_records_no_consent_for_its_owner(session):

@@ -81,7 +81,7 @@ def test_a_good_webm_is_stored_under_the_users_prefix(session, client, media_roo
 
 
 def test_an_upload_without_recording_consent_is_403_and_nothing_is_stored(session, client, media_root):
-    from speakpro.services.accounts.privacy import RECORDING_OFF
+    from speakpro.services.accounts.consent import RECORDING_OFF
 
     for consent in (None, False):
         user = make_user(session, recording_consent=consent)

@@ -131,7 +131,7 @@ def test_empty_login_is_refused_with_a_message(page, base_url):
 
 
 def test_the_privacy_notice_is_one_click_from_sign_up_and_from_every_footer(page, base_url):
-    from speakpro.services.accounts.privacy import PRIVACY_NOTICE_VERSION
+    from speakpro.services.accounts.consent import PRIVACY_NOTICE_VERSION
 
     page.goto(base_url + "/signup")
     with page.context.expect_page() as opened:

@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from playwright.sync_api import expect
 
+from speakpro.services.accounts.consent import record_consent
 from tests.e2e.browser import DEMO_PASSWORD, login
 
 DEMO_EMAIL = "learner@example.com"
@@ -32,12 +33,12 @@ PERSONA = {
 
 def _fresh_learner() -> str:
     from speakpro.db import session_scope
-    from speakpro.services.accounts import accounts, onboarding, privacy
+    from speakpro.services.accounts import accounts, onboarding
 
     email = f"history-{secrets.token_hex(4)}@example.com"
     with session_scope() as session:
         user = accounts.signup(session=session, email=email, password=PASSWORD, display_name="Other Learner")
-        privacy.record_consent(session=session, user_id=user.id)  # as the sign-up form does
+        record_consent(session=session, user_id=user.id)  # as the sign-up form does
         onboarding.complete_onboarding(session=session, user_id=user.id, persona=onboarding.validate_persona(PERSONA))
     return email
 

@@ -8,6 +8,8 @@ import secrets
 
 from playwright.sync_api import expect
 
+from speakpro.services.accounts.consent import record_consent
+
 PASSWORD = "a long enough passphrase"
 ANSWER = (
     "First, picture this: every Monday our team loses two hours hunting for files. Here is the plan in three "
@@ -24,12 +26,12 @@ def _learner_with_two_lessons_done() -> tuple[str, str]:
 
     from speakpro.db import session_scope
     from speakpro.models import Lesson, LessonSession, Level, Module
-    from speakpro.services.accounts import accounts, onboarding, privacy
+    from speakpro.services.accounts import accounts, onboarding
 
     email = f"loop-{secrets.token_hex(4)}@example.com"
     with session_scope() as session:
         user = accounts.signup(session=session, email=email, password=PASSWORD, display_name="Loop Learner")
-        privacy.record_consent(session=session, user_id=user.id)  # as the sign-up form does
+        record_consent(session=session, user_id=user.id)  # as the sign-up form does
         onboarding.complete_onboarding(
             session=session,
             user_id=user.id,

@@ -48,7 +48,7 @@ def test_a_new_user_signs_in_with_the_openid_provider(page, base_url, oidc_provi
 
     from speakpro.db import session_scope
     from speakpro.models import OAuthIdentity, User
-    from speakpro.services.accounts.privacy import current_consent
+    from speakpro.services.accounts.consent import current_consent
 
     with session_scope() as session:
         user = session.execute(select(User).where(User.email == f"{login}@example.com")).scalar_one()

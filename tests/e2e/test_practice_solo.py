@@ -11,6 +11,8 @@ import secrets
 
 from playwright.sync_api import expect
 
+from speakpro.services.accounts.consent import record_consent
+
 PASSWORD = "a long enough passphrase"
 TOPIC = "team-standup-update"
 SAID = "Yesterday I finished the onboarding checklist. Today I am pairing with Sam. My blocker is the VPN access."
@@ -18,12 +20,12 @@ SAID = "Yesterday I finished the onboarding checklist. Today I am pairing with S
 
 def _learner() -> tuple[str, object]:
     from speakpro.db import session_scope
-    from speakpro.services.accounts import accounts, onboarding, privacy
+    from speakpro.services.accounts import accounts, onboarding
 
     email = f"solo-{secrets.token_hex(4)}@example.com"
     with session_scope() as session:
         user = accounts.signup(session=session, email=email, password=PASSWORD, display_name="Solo Learner")
-        privacy.record_consent(session=session, user_id=user.id)  # as the sign-up form does
+        record_consent(session=session, user_id=user.id)  # as the sign-up form does
         onboarding.complete_onboarding(
             session=session,
             user_id=user.id,

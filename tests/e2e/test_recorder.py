@@ -12,6 +12,8 @@ import secrets
 
 from playwright.sync_api import expect
 
+from speakpro.services.accounts.consent import record_consent
+
 PASSWORD = "a long enough passphrase"
 
 
@@ -21,12 +23,12 @@ def _learner_with_level_one_done():
 
     from speakpro.db import session_scope
     from speakpro.models import Level, Module, UserProgress, utcnow
-    from speakpro.services.accounts import accounts, onboarding, privacy
+    from speakpro.services.accounts import accounts, onboarding
 
     email = f"recorder-{secrets.token_hex(4)}@example.com"
     with session_scope() as session:
         user = accounts.signup(session=session, email=email, password=PASSWORD, display_name="Recorder Learner")
-        privacy.record_consent(session=session, user_id=user.id)  # as the sign-up form does
+        record_consent(session=session, user_id=user.id)  # as the sign-up form does
         onboarding.complete_onboarding(
             session=session,
             user_id=user.id,

@@ -14,6 +14,7 @@ import secrets
 
 from playwright.sync_api import expect
 
+from speakpro.services.accounts.consent import record_consent
 from tests.fakes.realtime_peer import DEFAULT_SCRIPT
 
 PASSWORD = "a long enough passphrase"
@@ -24,12 +25,12 @@ EBML_MAGIC = b"\x1a\x45\xdf\xa3"
 def _learner() -> tuple[str, object]:
     """A fresh, onboarded learner; returns (email, user id)."""
     from speakpro.db import session_scope
-    from speakpro.services.accounts import accounts, onboarding, privacy
+    from speakpro.services.accounts import accounts, onboarding
 
     email = f"live-{secrets.token_hex(4)}@example.com"
     with session_scope() as session:
         user = accounts.signup(session=session, email=email, password=PASSWORD, display_name="Live Learner")
-        privacy.record_consent(session=session, user_id=user.id)  # as the sign-up form does
+        record_consent(session=session, user_id=user.id)  # as the sign-up form does
         onboarding.complete_onboarding(
             session=session,
             user_id=user.id,

@@ -11,7 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from speakpro.models import Company, EmailOutbox, OAuthIdentity, User, UserProfile, utcnow
-from speakpro.services.accounts import companies, privacy, throttle
+from speakpro.services.accounts import companies, throttle
+from speakpro.services.accounts.consent import PRIVACY_NOTICE_VERSION, record_consent
 from speakpro.services.accounts.passwords import hash_password, needs_rehash, verify_password
 from speakpro.services.telemetry import audit, record_event
 from speakpro.services.validation import ValidationError, check_password, clean_email, clean_text
@@ -215,10 +216,10 @@ def register(
         except EmailTaken:  # created by a concurrent sign-up since the lookup
             existing = get_user_by_email(session=session, email=email)
         else:
-            privacy.record_consent(
+            record_consent(
                 session=session,
                 user_id=user.id,
-                notice_version=privacy.PRIVACY_NOTICE_VERSION,
+                notice_version=PRIVACY_NOTICE_VERSION,
                 recording=recording_consent,
             )
             return Registration(user_id=user.id)

@@ -29,7 +29,7 @@ from sqlmodel import Session
 
 from speakpro.models import PracticeSession, Topic, Transcript, UserProfile, utcnow
 from speakpro.models.practice import MAX_SESSION_SECONDS
-from speakpro.services.accounts import privacy
+from speakpro.services.accounts.consent import RECORDING_OFF, recording_allowed
 from speakpro.services.analysis.analysis import queue_analysis
 from speakpro.services.learning.economy import apply_reward
 from speakpro.services.learning.quests import record_quest_progress, utc_today
@@ -239,8 +239,8 @@ def start_practice(
         ValidationError: An unknown mode or topic, a user without a profile, or one whose consent does not
             allow recordings (every session is recorded); nothing changes.
     """
-    if not privacy.recording_allowed(session=session, user_id=user_id):
-        raise ValidationError("recording", privacy.RECORDING_OFF)
+    if not recording_allowed(session=session, user_id=user_id):
+        raise ValidationError("recording", RECORDING_OFF)
     if mode not in MODES:
         raise ValidationError("mode", "Choose live practice with the AI partner or solo practice.")
     topic_uuid = parse_id(topic_id, field="topic", message="Choose a topic from the list.")
