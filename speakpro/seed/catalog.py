@@ -1,7 +1,8 @@
-"""Load the published catalogue (curriculum, world, topics) from `content.py`, idempotently.
+"""Load the published catalogue (curriculum, world, topics) from `seed/data/*.json` (read and
+validated by `content.py`), idempotently.
 
 Ids are derived from stable keys (uuid5), and rows are upserted, so running the seed twice leaves the
-same rows, and a corrected text in `content.py` reaches the database on the next run.
+same rows, and a corrected text in a data file reaches the database on the next run.
 """
 
 from __future__ import annotations
