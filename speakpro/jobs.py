@@ -211,14 +211,14 @@ def sweep_expired_logins(timestamp: int) -> int:
 def sweep_recording_retention(timestamp: int) -> int:
     """Delete the recordings older than their learners' company keeps them; returns how many (in batches)."""
     from speakpro.db import session_scope
-    from speakpro.services.accounts import retention
+    from speakpro.services.accounts import retention, storage_deletions
 
     total = 0
     for _ in range(RETENTION_BATCHES_PER_RUN):  # the rest waits for tomorrow's run
         with session_scope() as session:
             done = retention.sweep_recording_retention(session=session)
         total += done
-        if done < retention.BATCH:
+        if done < storage_deletions.BATCH:
             break
     return total
 
@@ -228,10 +228,10 @@ def sweep_recording_retention(timestamp: int) -> int:
 def retry_storage_deletions(timestamp: int) -> int:
     """Delete again the stored objects whose deletion failed before; returns how many are gone now."""
     from speakpro.db import session_scope
-    from speakpro.services.accounts import retention
+    from speakpro.services.accounts import storage_deletions
 
     with session_scope() as session:
-        return retention.retry_storage_deletions(session=session).deleted
+        return storage_deletions.retry_storage_deletions(session=session).deleted
 
 
 def _worker_options(concurrency: int, name: str) -> dict[str, Any]:

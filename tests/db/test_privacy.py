@@ -55,6 +55,8 @@ from speakpro.services.accounts.consent import (
 from speakpro.services.accounts.data_export import export_user_data, user_rows, user_tables
 from speakpro.services.accounts.erasure import ERASED_NAME, ErasureReport, check_erasure_confirmation, erase_user
 from speakpro.services.accounts.own_recordings import RECORDING_NOT_FOUND, delete_recording, list_recordings
+from speakpro.services.accounts.recording_refs import recording_keys
+from speakpro.services.accounts.storage_deletions import retry_storage_deletions
 from speakpro.services.analysis import analysis
 from speakpro.services.dashboards import dashboards
 from speakpro.services.learning import economy, lessons, stakes
@@ -533,7 +535,7 @@ def test_erasure_leaves_nothing_of_the_person_and_company_totals_unchanged(sessi
         ).learners
     ]
     assert user.display_name in names
-    keys = retention.recording_keys(session=session, user_id=user.id)
+    keys = recording_keys(session=session, user_id=user.id)
     assert len(keys) == 7 and len([n for n in _stored_under(storage, user.id) if not n.startswith(".")]) == 7
     email, name, user_id = user.email, user.display_name, user.id
 
@@ -600,7 +602,7 @@ def test_erasure_with_storage_down_keeps_the_to_do_and_the_retry_finishes_it(ses
     pending = session.execute(select(StorageDeletion)).scalars().all()
     assert sorted(p.key for p in pending) == sorted(keys) and {p.attempts for p in pending} == {1}
 
-    assert retention.retry_storage_deletions(session=session).deleted == 2
+    assert retry_storage_deletions(session=session).deleted == 2
     assert not any(local_storage.exists(k) for k in keys)
     assert session.execute(select(func.count()).select_from(StorageDeletion)).scalar_one() == 0
 
@@ -783,7 +785,7 @@ def test_learner_deletes_lesson_milestone_and_amphitheatre_recordings(session, l
         assert delete_recording(session=session, user_id=user.id, key=key) >= 1
         assert not local_storage.exists(key)
         assert delete_recording(session=session, user_id=user.id, key=key) == 0  # idempotent
-        assert key not in retention.recording_keys(session=session, user_id=user.id)
+        assert key not in recording_keys(session=session, user_id=user.id)
     assert list_recordings(session=session, user_id=user.id) == []
     # The attempts stay, without audio.
     assert (

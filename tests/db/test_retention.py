@@ -31,7 +31,9 @@ from speakpro.models import (
 )
 from speakpro.models.privacy import COMPANY_RECORDING_RETENTION_DAYS
 from speakpro.services.accounts import retention, sessions
+from speakpro.services.accounts.recording_refs import recording_refs
 from speakpro.services.accounts.sessions import IDLE_TIMEOUT
+from speakpro.services.accounts.storage_deletions import retry_storage_deletions
 from speakpro.services.practice.session_deletion import delete_session
 from speakpro.services.validation import ValidationError
 from speakpro.services.world import amphitheatre
@@ -129,7 +131,7 @@ def test_a_failed_object_deletion_is_retried_later(session, storage):
     assert row.attempts == 1 and row.reason == "unattached" and row.last_attempt_at is not None
     assert session.get(Upload, key) is None
 
-    assert retention.retry_storage_deletions(session=session).deleted >= 1
+    assert retry_storage_deletions(session=session).deleted >= 1
     session.expire_all()
     assert not storage.exists(key) and session.get(StorageDeletion, key) is None
 
@@ -163,7 +165,7 @@ def test_a_deleted_sessions_recording_is_purged_by_the_retry_job_when_storage_fa
     set_storage(storage)
     assert storage.exists(key) and session.get(StorageDeletion, key).reason == "session"
 
-    retention.retry_storage_deletions(session=session)
+    retry_storage_deletions(session=session)
     session.expire_all()
     assert not storage.exists(key) and session.get(StorageDeletion, key) is None
 
@@ -367,7 +369,7 @@ def test_recordings_older_than_the_company_keeps_them_are_deleted(session, stora
         assert not storage.exists(old[kind]), kind
         for kept in (recent, elsewhere, solo):
             assert storage.exists(kept[kind]), kind
-    refs = {ref.key for ref in retention.recording_refs(session=session, user_id=learner.id)}
+    refs = {ref.key for ref in recording_refs(session=session, user_id=learner.id)}
     assert refs == {recent[k] for k in ("practice", "milestone", "amphitheatre", "lesson")}
     # Only the audio goes: the attempt, the exercise, the submission and the transcript stay.
     assert (

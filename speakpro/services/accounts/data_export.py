@@ -32,7 +32,7 @@ from speakpro.models import (
     UserProfile,
     utcnow,
 )
-from speakpro.services.accounts import retention
+from speakpro.services.accounts.recording_refs import recording_refs
 from speakpro.services.telemetry import audit
 from speakpro.services.validation import ValidationError
 from speakpro.uploads import check_audio_ref
@@ -198,7 +198,7 @@ def export_user_data(
 def _recording_files(session: Session, user_id: uuid.UUID) -> dict[str, tuple[str, datetime | None]]:
     """key -> (kind, when) of the user's recordings to export: referenced ones, then uploads not referenced yet;
     none that is tombstoned or waiting to be deleted from storage."""
-    refs = retention.recording_refs(session=session, user_id=user_id)
+    refs = recording_refs(session=session, user_id=user_id)
     gone = {ref.key for ref in refs if ref.deleted}
     gone.update(
         session.execute(

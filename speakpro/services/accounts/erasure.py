@@ -26,7 +26,7 @@
   that object is deleted.
 
 Erasure is idempotent: erasing a user who is gone does nothing; a storage failure leaves the to-delete list
-for `retention.retry_storage_deletions`.
+for `storage_deletions.retry_storage_deletions`.
 """
 
 from __future__ import annotations
@@ -53,9 +53,11 @@ from speakpro.models import (
     UserProfile,
     utcnow,
 )
-from speakpro.services.accounts import retention, throttle
+from speakpro.services.accounts import throttle
 from speakpro.services.accounts.data_export import quote_name, user_tables
 from speakpro.services.accounts.passwords import verify_password
+from speakpro.services.accounts.recording_refs import recording_keys
+from speakpro.services.accounts.storage_deletions import forget_objects, purge_objects
 from speakpro.services.practice.session_deletion import DELETED_TITLE
 from speakpro.services.telemetry import audit
 
@@ -140,8 +142,8 @@ def erase_user(
         ).scalars()
     )
     rows = _row_counts(session, user_id)
-    keys = retention.recording_keys(session=session, user_id=user_id)
-    listed = retention.forget_objects(session=session, keys=keys, reason="erasure")
+    keys = recording_keys(session=session, user_id=user_id)
+    listed = forget_objects(session=session, keys=keys, reason="erasure")
 
     quiet = {"synchronize_session": False}
     kept: list[uuid.UUID] = []
@@ -212,7 +214,7 @@ def erase_user(
     session.flush()
     session.commit()
 
-    purged = retention.purge_objects(session=session, keys=listed, limit=max(1, len(listed)), storage=storage)
+    purged = purge_objects(session=session, keys=listed, limit=max(1, len(listed)), storage=storage)
     session.commit()
     return ErasureReport(
         erased=True,

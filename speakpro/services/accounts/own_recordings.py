@@ -16,7 +16,8 @@ from speakpro.integrations.storage import StorageError, get_storage
 from speakpro.models import (
     UserProfile,
 )
-from speakpro.services.accounts import retention
+from speakpro.services.accounts.recording_refs import RecordingRef, clear_references, recording_refs
+from speakpro.services.accounts.storage_deletions import delete_objects_now
 from speakpro.services.telemetry import audit
 from speakpro.services.validation import ValidationError, id_or_none
 from speakpro.uploads import check_audio_ref
@@ -61,8 +62,8 @@ def list_recordings(
     """
     from speakpro.models import AmphitheatreSession, Lesson, Level, Venue
 
-    refs = retention.recording_refs(session=session, user_id=user_id, kinds=[k for k in kinds if k in DELETABLE_KINDS])
-    first: dict[str, retention.RecordingRef] = {}
+    refs = recording_refs(session=session, user_id=user_id, kinds=[k for k in kinds if k in DELETABLE_KINDS])
+    first: dict[str, RecordingRef] = {}
     for ref in sorted(refs, key=lambda r: (r.kind != "lesson" or not _is_submission(r), r.created_at)):
         first.setdefault(ref.key, ref)
     items = [
@@ -122,7 +123,7 @@ def list_recordings(
     return out
 
 
-def _is_submission(ref: retention.RecordingRef) -> bool:
+def _is_submission(ref: RecordingRef) -> bool:
     # A lesson recording is referenced by its attempt (lesson id, step title) and, once passed, its step response
     # (run id, step index); the attempt names the lesson.
     return ref.ref_b is None or not ref.ref_b.isdigit()
@@ -158,12 +159,12 @@ def delete_recording(*, session: Session, user_id: uuid.UUID, key: object) -> in
     """
     if not isinstance(key, str) or not check_audio_ref(user_id, key):
         raise ValidationError("recording", RECORDING_NOT_FOUND)
-    refs = [ref for ref in retention.recording_refs(session=session, user_id=user_id) if ref.key == key]
+    refs = [ref for ref in recording_refs(session=session, user_id=user_id) if ref.key == key]
     if any(ref.kind == "practice" for ref in refs):
         raise ValidationError(
             "recording", "This recording belongs to a practice session: delete the session from your history."
         )
-    changed = retention.clear_references(session=session, user_id=user_id, keys=[key], kinds=DELETABLE_KINDS)
+    changed = clear_references(session=session, user_id=user_id, keys=[key], kinds=DELETABLE_KINDS)
     company_id = session.execute(select(UserProfile.company_id).where(UserProfile.user_id == user_id)).scalar()
     if changed:
         audit(
@@ -176,6 +177,6 @@ def delete_recording(*, session: Session, user_id: uuid.UUID, key: object) -> in
             company_id=company_id,
             details={"references": sum(changed.values()), "kinds": sorted(changed)},
         )
-    retention.delete_objects_now(session=session, keys=[key], reason="learner")
+    delete_objects_now(session=session, keys=[key], reason="learner")
     session.commit()
     return sum(changed.values())

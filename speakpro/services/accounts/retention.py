@@ -1,24 +1,7 @@
-"""Where recordings are referenced, deleting stored objects durably, and the retention sweeps.
+"""The retention sweeps: what SpeakPro stops keeping, and when.
 
-**References.** A recording's storage key is kept in one of these places (`KINDS`):
-
-| kind | where |
-| --- | --- |
-| practice | `audio_recordings.storage_key` (one row per recording of a practice session) |
-| lesson | `exercise_submissions.payload.answer.audio_ref` (attempts), `lesson_step_responses.value.answer.audio_ref` |
-| venue | `exercise_submissions.payload.audio_ref` (stage "venue") |
-| milestone | `milestone_attempts.audio_ref` |
-| amphitheatre | `amphitheatre_exercise_records.audio_refs` (a list) |
-
-Only keys under the owner's own prefix (`audio/<user id>/...`, see `uploads.check_audio_ref`) are read, exported
-or deleted for that owner: not every service that stores a reference checks who minted the key, so a key under
-someone else's prefix is treated as text, never as this user's object.
-
-**Deleting objects durably.** `forget_objects` writes the keys to `storage_deletions` in the transaction that
-drops their last reference; the caller commits; `purge_objects` then deletes each object and its row. A failed
-deletion keeps its row (attempts counted) and `retry_storage_deletions` tries again later, so a storage outage
-never leaves an object that nothing remembers. Deleting before the commit could lose audio whose reference a
-rollback brings back.
+Where recordings are referenced is `services.accounts.recording_refs`; deleting their objects durably is
+`services.accounts.storage_deletions`.
 
 **Sweeps** (periodic jobs in `speakpro/jobs.py`; each idempotent and audited when it deleted something):
 - `sweep_unattached_uploads`: an upload (`uploads`, written by the upload route) that nothing references
@@ -37,345 +20,43 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, Text, cast, delete, false, func, literal, literal_column, or_, select, union_all, update
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, array, insert
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session
 
-from speakpro.integrations.storage import Storage, StorageError, get_storage, is_valid_key
 from speakpro.models import (
-    AmphitheatreExerciseRecord,
-    AudioRecording,
     AuthHandoff,
     AuthSession,
     Company,
-    ExerciseSubmission,
-    LessonStepResponse,
     LoginThrottle,
-    MilestoneAttempt,
-    StorageDeletion,
     Upload,
     UserProfile,
     metadata,
     utcnow,
 )
 from speakpro.models.privacy import COMPANY_RECORDING_RETENTION_DAYS
+from speakpro.services.accounts.recording_refs import (
+    _refs,
+    clear_references,
+    recording_refs,
+)
 from speakpro.services.accounts.sessions import IDLE_TIMEOUT
+from speakpro.services.accounts.storage_deletions import (
+    BATCH,
+    forget_objects,
+    purge_objects,
+)
 from speakpro.services.telemetry import audit
 from speakpro.services.validation import ValidationError
 from speakpro.uploads import check_audio_ref
 
 log = logging.getLogger(__name__)
 
-KINDS = ("practice", "lesson", "venue", "milestone", "amphitheatre")
 UNATTACHED_AFTER = timedelta(hours=24)
 THROTTLE_KEPT = timedelta(days=1)
 RETENTION_DAYS_MAX = 3650
-BATCH = 500
-
-
-# ------------------------------------------------------------------------------------------------ references
-@dataclass(frozen=True)
-class RecordingRef:
-    """One place a recording's key is kept.
-
-    `row_id` is the row holding it; `ref_a` / `ref_b` say what it belongs to: practice (session id), lesson
-    (lesson id, step title; or lesson run id, step index for a step response), venue (venue slug, exercise
-    order), milestone (level id), amphitheatre (visit id, exercise key). `deleted` marks a practice recording
-    already tombstoned (its object is waiting to be purged).
-    """
-
-    kind: str
-    user_id: uuid.UUID
-    key: str
-    created_at: datetime
-    row_id: str
-    ref_a: str | None
-    ref_b: str | None
-    deleted: bool
-
-
-def _ref_union(owner: Callable, kinds: Iterable[str], created_before: datetime | None):
-    """One UNION ALL over every place in `kinds`; `owner(user_id_column)` filters whose rows they are."""
-    kinds = set(kinds)
-    parts = []
-
-    def row(kind, table, key, row_id, ref_a, ref_b, deleted=None, *where):
-        conditions = [owner(table.user_id), *where]
-        if created_before is not None:
-            conditions.append(table.created_at < created_before)
-        return select(
-            literal(kind, String).label("kind"),
-            table.user_id.label("user_id"),
-            key.label("key"),
-            table.created_at.label("created_at"),
-            cast(row_id, String).label("row_id"),
-            cast(ref_a, String).label("ref_a"),
-            cast(ref_b, String).label("ref_b"),
-            (deleted if deleted is not None else false()).label("deleted"),
-        ).where(*conditions)
-
-    ar, es, sr = AudioRecording, ExerciseSubmission, LessonStepResponse
-    ma, am = MilestoneAttempt, AmphitheatreExerciseRecord
-    if "practice" in kinds:
-        parts.append(
-            row("practice", ar, ar.storage_key, ar.id, ar.session_id, literal(None, String), ar.deleted_at.is_not(None))
-        )
-    if "lesson" in kinds:
-        answer = es.payload[("answer", "audio_ref")].astext
-        parts.append(
-            row(
-                "lesson",
-                es,
-                answer,
-                es.id,
-                es.payload["lesson_id"].astext,
-                es.payload["step_title"].astext,
-                None,
-                es.stage != "venue",
-                answer.is_not(None),
-            )
-        )
-        step = sr.value[("answer", "audio_ref")].astext
-        parts.append(row("lesson", sr, step, sr.id, sr.lesson_session_id, sr.step_index, None, step.is_not(None)))
-    if "venue" in kinds:
-        venue = es.payload["audio_ref"].astext
-        parts.append(
-            row(
-                "venue",
-                es,
-                venue,
-                es.id,
-                es.payload["venue"].astext,
-                es.payload["exercise_order"].astext,
-                None,
-                es.stage == "venue",
-                venue.is_not(None),
-            )
-        )
-    if "milestone" in kinds:
-        parts.append(
-            row(
-                "milestone",
-                ma,
-                ma.audio_ref,
-                ma.id,
-                ma.level_id,
-                literal(None, String),
-                None,
-                ma.audio_ref.is_not(None),
-            )
-        )
-    if "amphitheatre" in kinds:
-        parts.append(
-            row(
-                "amphitheatre", am, func.jsonb_array_elements_text(am.audio_refs), am.id, am.session_id, am.exercise_key
-            )
-        )
-    return union_all(*parts).subquery("refs") if parts else None
-
-
-def _refs(
-    session: Session, owner: Callable, kinds: Iterable[str] = KINDS, created_before: datetime | None = None
-) -> list[RecordingRef]:
-    union = _ref_union(owner, kinds, created_before)
-    if union is None:
-        return []
-    rows = session.execute(select(union).order_by(union.c.created_at, union.c.kind, union.c.row_id)).all()
-    return [
-        RecordingRef(
-            kind=r.kind,
-            user_id=r.user_id,
-            key=r.key,
-            created_at=r.created_at,
-            row_id=r.row_id,
-            ref_a=r.ref_a,
-            ref_b=r.ref_b,
-            deleted=bool(r.deleted),
-        )
-        for r in rows
-        if r.key and check_audio_ref(r.user_id, r.key)
-    ]
-
-
-def recording_refs(*, session: Session, user_id: uuid.UUID, kinds: Iterable[str] = KINDS) -> list[RecordingRef]:
-    """Every reference to one of the user's own recordings, oldest first (1 query)."""
-    return _refs(session, lambda column: column == user_id, kinds)
-
-
-def recording_keys(*, session: Session, user_id: uuid.UUID) -> list[str]:
-    """Every storage key of the user's own recordings: referenced anywhere, or uploaded and not swept yet."""
-    keys = {ref.key for ref in recording_refs(session=session, user_id=user_id)}
-    uploaded = session.execute(select(Upload.key).where(Upload.user_id == user_id)).scalars()
-    keys.update(key for key in uploaded if check_audio_ref(user_id, key))
-    return sorted(keys)
-
-
-def clear_references(
-    *, session: Session, user_id: uuid.UUID, keys: Iterable[str], kinds: Iterable[str] = KINDS
-) -> dict[str, int]:
-    """Remove these keys from the user's rows of `kinds` (the rows stay; a practice recording row goes).
-
-    Returns:
-        Rows changed per kind (kinds with none are left out).
-    """
-    keys = sorted(set(keys))
-    kinds = set(kinds)
-    if not keys:
-        return {}
-    counts: dict[str, int] = defaultdict(int)
-    quiet = {"synchronize_session": False}
-    es, sr, am, ma = ExerciseSubmission, LessonStepResponse, AmphitheatreExerciseRecord, MilestoneAttempt
-    if "practice" in kinds:
-        counts["practice"] += (
-            session.execute(
-                delete(AudioRecording)
-                .where(AudioRecording.user_id == user_id, AudioRecording.storage_key.in_(keys))
-                .execution_options(**quiet)
-            ).rowcount
-            or 0
-        )
-    if "lesson" in kinds:
-        without = literal_column("payload #- '{answer,audio_ref}'", JSONB)
-        counts["lesson"] += (
-            session.execute(
-                update(es)
-                .where(es.user_id == user_id, es.stage != "venue", es.payload[("answer", "audio_ref")].astext.in_(keys))
-                .values(payload=without)
-                .execution_options(**quiet)
-            ).rowcount
-            or 0
-        )
-        counts["lesson"] += (
-            session.execute(
-                update(sr)
-                .where(sr.user_id == user_id, sr.value[("answer", "audio_ref")].astext.in_(keys))
-                .values(value=literal_column("value #- '{answer,audio_ref}'", JSONB))
-                .execution_options(**quiet)
-            ).rowcount
-            or 0
-        )
-    if "venue" in kinds:
-        counts["venue"] += (
-            session.execute(
-                update(es)
-                .where(es.user_id == user_id, es.stage == "venue", es.payload["audio_ref"].astext.in_(keys))
-                .values(payload=es.payload.op("-", return_type=JSONB)(cast(literal("audio_ref"), Text)))
-                .execution_options(**quiet)
-            ).rowcount
-            or 0
-        )
-    if "milestone" in kinds:
-        counts["milestone"] += (
-            session.execute(
-                update(ma)
-                .where(ma.user_id == user_id, ma.audio_ref.in_(keys))
-                .values(audio_ref=None)
-                .execution_options(**quiet)
-            ).rowcount
-            or 0
-        )
-    if "amphitheatre" in kinds:
-        wanted = array(keys, type_=Text)
-        counts["amphitheatre"] += (
-            session.execute(
-                update(am)
-                .where(am.user_id == user_id, am.audio_refs.has_any(wanted))
-                .values(audio_refs=am.audio_refs.op("-", return_type=JSONB)(cast(wanted, ARRAY(Text))))
-                .execution_options(**quiet)
-            ).rowcount
-            or 0
-        )
-    session.flush()
-    return {kind: n for kind, n in counts.items() if n}
-
-
-# ----------------------------------------------------------------------------------------- durable deletion
-@dataclass(frozen=True)
-class PurgeResult:
-    """What `purge_objects` did: objects deleted, and deletions that failed (kept for a retry)."""
-
-    deleted: int
-    failed: int
-
-
-def forget_objects(*, session: Session, keys: Iterable[str], reason: str) -> list[str]:
-    """Put these objects on the to-delete list in the caller's transaction (and drop their `uploads` rows).
-
-    Call it in the transaction that removes the last reference, commit, then `purge_objects`. Malformed keys
-    name no object and are skipped; a key already on the list stays once.
-
-    Returns:
-        The keys put on the list, sorted.
-    """
-    valid = sorted({key for key in keys if is_valid_key(key)})
-    if not valid:
-        return []
-    now = utcnow()
-    session.execute(
-        insert(StorageDeletion)
-        .values([{"key": key, "reason": reason[:32], "requested_at": now, "attempts": 0} for key in valid])
-        .on_conflict_do_nothing(index_elements=["key"])
-    )
-    session.execute(delete(Upload).where(Upload.key.in_(valid)).execution_options(synchronize_session=False))
-    session.flush()
-    return valid
-
-
-def purge_objects(
-    *, session: Session, keys: Iterable[str] | None = None, limit: int = BATCH, storage: Storage | None = None
-) -> PurgeResult:
-    """Delete listed objects from storage and their rows; a failure counts an attempt and keeps the row.
-
-    Args:
-        session: The caller's session; the rows change in its transaction (commit it afterwards).
-        keys: Only these keys (after `forget_objects` and a commit); the oldest `limit` listed when None.
-        limit: At most this many objects per call.
-        storage: The store; `get_storage()` when omitted.
-    """
-    statement = select(StorageDeletion.key).order_by(StorageDeletion.requested_at, StorageDeletion.key)
-    if keys is not None:
-        wanted = sorted(set(keys))
-        if not wanted:
-            return PurgeResult(0, 0)
-        statement = statement.where(StorageDeletion.key.in_(wanted))
-    pending = session.execute(statement.limit(limit).with_for_update(skip_locked=True)).scalars().all()
-    storage = storage or get_storage()
-    done, failed = [], []
-    for key in pending:
-        try:
-            storage.delete(key)
-        except (StorageError, OSError) as error:
-            log.warning("stored object not deleted yet (will retry): %s", type(error).__name__)
-            failed.append(key)
-            continue
-        done.append(key)
-    if done:
-        session.execute(delete(StorageDeletion).where(StorageDeletion.key.in_(done)))
-    if failed:
-        session.execute(
-            update(StorageDeletion)
-            .where(StorageDeletion.key.in_(failed))
-            .values(attempts=StorageDeletion.attempts + 1, last_attempt_at=utcnow())
-        )
-    session.flush()
-    return PurgeResult(deleted=len(done), failed=len(failed))
-
-
-def delete_objects_now(*, session: Session, keys: Iterable[str], reason: str) -> PurgeResult:
-    """`forget_objects`, commit the caller's transaction, `purge_objects`: for callers whose references are
-    already gone in the current transaction."""
-    listed = forget_objects(session=session, keys=keys, reason=reason)
-    session.commit()
-    return purge_objects(session=session, keys=listed) if listed else PurgeResult(0, 0)
-
-
-def retry_storage_deletions(*, session: Session, limit: int = BATCH) -> PurgeResult:
-    """Try again the oldest deletions that failed before (the periodic job)."""
-    return purge_objects(session=session, limit=limit)
 
 
 # ------------------------------------------------------------------------------------------------- uploads
@@ -585,20 +266,10 @@ def sweep_recording_retention(*, session: Session, now: datetime | None = None, 
 
 
 __all__ = [
-    "KINDS",
-    "PurgeResult",
-    "RecordingRef",
     "UNATTACHED_AFTER",
     "clean_retention_days",
-    "clear_references",
-    "delete_objects_now",
-    "forget_objects",
-    "purge_objects",
     "record_upload",
-    "recording_keys",
-    "recording_refs",
     "recording_retention",
-    "retry_storage_deletions",
     "set_recording_retention",
     "sweep_expired_logins",
     "sweep_recording_retention",

@@ -7,7 +7,7 @@ Deleting a session (`delete_session`) follows the privacy rules of the data mode
   the rest of the tombstone, and that is committed *before* storage is touched; then the object is
   deleted and the row removed. A storage failure therefore leaves a row with `deleted_at` set: the UI
   shows no audio, and the row is the to-do item a retry (calling `delete_session` again) purges. The key is
-  also put on the durable to-delete list (`retention.forget_objects`) in the same transaction, so the
+  also put on the durable to-delete list (`storage_deletions.forget_objects`) in the same transaction, so the
   periodic `retry_storage_deletions` job deletes the object even if nobody calls again. The reverse order
   could leave the database claiming audio whose object is already gone.
 - **Transcript**: anonymised, not deleted: content becomes "[deleted by the learner]", its segments are
@@ -50,7 +50,7 @@ from speakpro.models import (
     utcnow,
 )
 from speakpro.models.practice import MAX_SESSION_SECONDS
-from speakpro.services.accounts.retention import forget_objects
+from speakpro.services.accounts.storage_deletions import forget_objects
 from speakpro.services.telemetry import audit
 from speakpro.services.validation import ValidationError, id_or_none
 
