@@ -1,10 +1,13 @@
-"""Counting the statements a block of test code sends: a page must be a fixed number of queries."""
+"""Statements in tests: counting what a block sends (a page is a fixed number of queries), and asserting
+that PostgreSQL accepts or refuses one by naming its constraint."""
 
 from __future__ import annotations
 
 import contextlib
 
+import pytest
 from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
 
 _BOOKKEEPING = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
 
@@ -24,3 +27,19 @@ def count_queries(session):
         yield statements
     finally:
         event.remove(connection, "before_cursor_execute", before)
+
+
+def refused(session, statement, constraint: str):
+    """Run `statement` in a savepoint and assert PostgreSQL refuses it by naming `constraint`."""
+    savepoint = session.begin_nested()
+    with pytest.raises(IntegrityError) as caught:
+        session.execute(statement)
+    savepoint.rollback()
+    assert constraint in str(caught.value.orig), str(caught.value.orig)
+
+
+def accepted(session, statement):
+    """Run `statement` in a savepoint and keep it (PostgreSQL accepted it)."""
+    savepoint = session.begin_nested()
+    session.execute(statement)
+    savepoint.commit()

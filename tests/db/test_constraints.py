@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import insert, text, update
-from sqlalchemy.exc import IntegrityError, InternalError, ProgrammingError
+from sqlalchemy.exc import InternalError, ProgrammingError
 
 from speakpro.models import (
     AudioRecording,
@@ -34,21 +34,7 @@ from tests.factories import (
     make_venue,
     today,
 )
-
-
-def refused(session, statement, constraint: str):
-    """Run `statement` in a savepoint and assert PostgreSQL refuses it by naming `constraint`."""
-    savepoint = session.begin_nested()
-    with pytest.raises(IntegrityError) as caught:
-        session.execute(statement)
-    savepoint.rollback()
-    assert constraint in str(caught.value.orig), str(caught.value.orig)
-
-
-def accepted(session, statement):
-    savepoint = session.begin_nested()
-    session.execute(statement)
-    savepoint.commit()
+from tests.queries import accepted, refused
 
 
 def test_user_email_unique_and_lowercase(session):

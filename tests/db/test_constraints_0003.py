@@ -11,8 +11,8 @@ from sqlalchemy import insert, update
 from sqlalchemy.exc import DataError
 
 from speakpro.models import MilestoneAttempt, VenueEntry, utcnow
-from tests.db.test_constraints import accepted, refused
 from tests.factories import make_level, make_user, make_venue
+from tests.queries import accepted, refused
 
 
 def _attempt(user_id, level_id, key):

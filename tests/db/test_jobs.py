@@ -15,25 +15,19 @@ from datetime import timedelta
 import procrastinate
 import pytest
 from procrastinate.schema import SchemaManager
-from sqlalchemy import create_engine, delete, text, update
+from sqlalchemy import create_engine, text, update
 from sqlmodel import Session
 
 from alembic import command
 from speakpro import jobs
 from speakpro.db import job_queue_url
-from speakpro.models import AnalyticsEvent, Company, PracticeSession, Topic, TranscriptSegment, User, utcnow
+from speakpro.models import PracticeSession, TranscriptSegment, utcnow
 from speakpro.services.analysis import analysis
 from speakpro.services.analysis.analysis import analysis_job_key, queue_analysis, queue_waiting, release_stale
 from speakpro.services.practice.practice import end_practice
 from tests import pg
+from tests.committed import LINES, delete_committed
 from tests.factories import days_ago, make_company, make_practice_session, make_transcript, make_user
-
-LINES = [
-    ("ai", "Hello, this is Dana from Acme. How can I help?", 0, 3000),
-    ("user", "Hi Dana, I'm Sam from Brightline. How do you onboard new reps today?", 3500, 9000),
-    ("ai", "It takes three months.", 9500, 11000),
-    ("user", "We cut that to six weeks. Would a short demo next Tuesday work for you?", 11500, 17000),
-]
 
 
 def _jobs(conn, practice_id) -> list[dict]:
@@ -94,20 +88,6 @@ def _processing(session: Session, practice_id) -> str:
     ).scalar_one()
 
 
-def _cleanup(engine, practice_ids, user_ids, topic_ids, company_ids) -> None:
-    with Session(engine) as own:
-        for practice_id in practice_ids:
-            own.execute(
-                text("DELETE FROM procrastinate_jobs WHERE queueing_lock = :key"),
-                {"key": analysis_job_key(practice_id)},
-            )
-        own.execute(delete(AnalyticsEvent).where(AnalyticsEvent.user_id.in_(user_ids)))
-        own.execute(delete(User).where(User.id.in_(user_ids)))  # CASCADE: sessions, transcripts, ledger, quests
-        own.execute(delete(Topic).where(Topic.id.in_(topic_ids)))
-        own.execute(delete(Company).where(Company.id.in_(company_ids)))
-        own.commit()
-
-
 @pytest.fixture
 def committed(engine) -> Iterator[dict]:
     """Committed practice sessions (visible to other connections), deleted with their jobs after the test."""
@@ -133,7 +113,7 @@ def committed(engine) -> Iterator[dict]:
                     {"u": made["user"]},
                 ).scalars()
             )
-        _cleanup(engine, made["practice"], made["user"], made["topic"], made["company"])
+        delete_committed(engine, made["practice"], made["user"], made["topic"], made["company"])
 
 
 # --- deferring ------------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from speakpro import jobs
 from speakpro.models import TranscriptSegment, utcnow
 from speakpro.services.analysis.analysis import analysis_job_key
 from speakpro.services.practice.practice import end_practice
-from tests.db.test_jobs import LINES, _cleanup
+from tests.committed import LINES, delete_committed
 from tests.factories import make_company, make_practice_session, make_transcript, make_user
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.pg import PROJECT_ROOT
@@ -144,7 +144,7 @@ def made(engine) -> Iterator[dict[str, list]]:
     """Rows the test commits; deleted (with their jobs) after the workers have stopped."""
     rows: dict[str, list] = {"practice": [], "user": [], "topic": [], "company": []}
     yield rows
-    _cleanup(engine, rows["practice"], rows["user"], rows["topic"], rows["company"])
+    delete_committed(engine, rows["practice"], rows["user"], rows["topic"], rows["company"])
 
 
 def test_a_killed_worker_leaves_nothing_stuck_and_the_session_is_analysed(engine, made, fake_openai, start_worker):

@@ -58,6 +58,7 @@ from speakpro.state import edge
 from speakpro.state.edge import Flag, Form, Maybe, Number, Text, Unchecked
 from tests.factories import days_ago, make_company, make_practice_session, make_topic
 from tests.factories_world import grant, unlock
+from tests.fuzzing import EXCEPTION_TEXT, Checksums, ErrorLog, changed_tables
 from tests.signin import at_url, run, sign_in
 
 SEED = 20_260_401
@@ -67,15 +68,9 @@ MEGABYTE = "x" * (1024 * 1024)
 # sign-ups and account-deletion confirmations count against the login throttle (`services/accounts/throttle.py`).
 ATTEMPT_TABLES = frozenset({"login_throttles"})
 # Columns that any signed-in request may touch: `last_seen_at` keeps the idle timeout (at most every few minutes).
-VOLATILE_COLUMNS = ("last_seen_at",)
+SKIP_FIELDS = re.compile(r"^(router|rx_router|_reflex|is_hydrated)")
 # States whose pages are for managers and admins: fuzzed as a manager-admin too.
 MANAGER_STATES = frozenset({"AdminState", "AdminOverviewState", "CompanyState", "DashboardState"})
-
-EXCEPTION_TEXT = re.compile(
-    r"Traceback|\b[A-Z]\w*(Error|Exception)\b|\bError:|object has no attribute|not subscriptable|"
-    r"unhashable|NoneType|psycopg|sqlalchemy|surrogates not allowed|NUL \(0x00\)"
-)
-SKIP_FIELDS = re.compile(r"^(router|rx_router|_reflex|is_hydrated)")
 
 
 def _nested(depth: int) -> Any:
@@ -353,49 +348,6 @@ def _texts(events: list, state) -> list[str]:
     return shown
 
 
-class _Checksums:
-    """A checksum of every table (one round trip), computed again only after something was written.
-
-    Every handler's database work joins the test's transaction, so PostgreSQL's per-transaction counters of
-    inserted, updated and deleted rows tell whether anything could have changed since the last checksum.
-    """
-
-    WRITES = text("SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_xact_user_tables")
-
-    def __init__(self, session):
-        self.session = session
-        tables = session.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars().all()
-        drop = " - ".join(f"'{c}'" for c in VOLATILE_COLUMNS)
-        self.query = text(
-            " UNION ALL ".join(
-                f"SELECT '{t}', (SELECT md5(coalesce(string_agg(h, ',' ORDER BY h), '')) FROM "
-                f'(SELECT md5((to_jsonb(x) - {drop})::text) h FROM "{t}" x) s)'
-                for t in sorted(tables)
-            )
-        )
-        self.writes: dict | None = None
-        self.sums: dict[str, str] = {}
-
-    def __call__(self) -> dict[str, str]:
-        writes = dict(self.session.execute(self.WRITES).all())
-        if writes != self.writes:
-            self.writes, self.sums = writes, dict(self.session.execute(self.query).all())
-        return self.sums
-
-
-def _changed(before: dict[str, str], after: dict[str, str]) -> set[str]:
-    return {t for t in before if before[t] != after[t]}
-
-
-class _ErrorLog(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record):
-        self.records.append(record)
-
-
 # --- the world the handlers run in -----------------------------------------------------------------------
 
 
@@ -512,9 +464,9 @@ async def test_hostile_events_are_refused_or_handled_and_change_nothing(session,
     # The fuzzer fails many logins on purpose; the throttle's delays are tested in test_auth_states.py.
     monkeypatch.setattr(throttle, "MAX_DELAY_SECONDS", 0.0)
     world = _world(session)
-    checksums = _Checksums(session)
+    checksums = Checksums(session)
     rng = random.Random(f"{SEED}:{cls.get_full_name()}")
-    errors = _ErrorLog()
+    errors = ErrorLog()
     speakpro_log = logging.getLogger("speakpro")
     speakpro_log.addHandler(errors)
     failures: list[str] = []
@@ -559,14 +511,14 @@ async def test_hostile_events_are_refused_or_handled_and_change_nothing(session,
                             fail(where, payload, "was not refused at the edge")
                     if _snapshot(state) != held:
                         fail(where, "malformed payloads", "changed the state")
-                    if changed := _changed(before, checksums()):
+                    if changed := changed_tables(before, checksums()):
                         fail(where, "malformed payloads", f"changed tables {sorted(changed)}")
                     # Hostile but well-typed text: the handler decides; a refusal changes no data.
                     for index, payload in enumerate(_hostile(cls, name, handler)):
                         before = checksums()
                         events = await call(state, where, handler, _wire(payload, index))
                         refused = events is not None and _refused(events, state)
-                        if refused and (changed := _changed(before, checksums()) - ATTEMPT_TABLES):
+                        if refused and (changed := changed_tables(before, checksums()) - ATTEMPT_TABLES):
                             fail(where, payload, f"refused, yet changed tables {sorted(changed)}")
                     # The client still works: the page loads, and a valid call is not refused at the edge.
                     valid = _valid_payload(cls, name, handler)
@@ -592,7 +544,7 @@ async def test_hostile_events_are_refused_or_handled_and_change_nothing(session,
                     before = checksums()
                     events = await call(state, where, handler, valid)
                     refused = events is not None and _refused(events, state)
-                    if refused and (changed := _changed(before, checksums()) - ATTEMPT_TABLES):
+                    if refused and (changed := changed_tables(before, checksums()) - ATTEMPT_TABLES):
                         fail(where, valid, f"refused, yet changed tables {sorted(changed)}")
     finally:
         speakpro_log.removeHandler(errors)

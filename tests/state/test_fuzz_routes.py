@@ -33,7 +33,7 @@ from speakpro.services.accounts import sessions
 from speakpro.settings import OAuthProvider
 from speakpro.urls import frontend_url
 from tests.factories import make_company, make_user
-from tests.state.test_fuzz_handlers import EXCEPTION_TEXT, _Checksums, _ErrorLog
+from tests.fuzzing import EXCEPTION_TEXT, Checksums, ErrorLog
 
 SEED = 20_260_402
 WEBM = bytes.fromhex("1a45dfa3") + b"\x9f\x42\x86\x81\x01\x42\x82\x84webm" + b"\x00" * 200
@@ -162,8 +162,8 @@ def test_every_route_answers_hostile_requests_plainly_and_changes_nothing(sessio
         "manager": {"authorization": f"Bearer {manager_token}", "origin": origin},
     }
     app = build_api(_registry())
-    checksums = _Checksums(session)
-    errors = _ErrorLog()
+    checksums = Checksums(session)
+    errors = ErrorLog()
     logging.getLogger("speakpro").addHandler(errors)
     failures: list[str] = []
     timings: list[str] = []

@@ -125,3 +125,13 @@ def test_services_import_each_other_without_cycles():
         if module not in state:
             visit(module, [])
     assert cycles == []
+
+
+def test_tests_share_helpers_through_helper_modules_not_each_other():
+    """A helper two test files need lives in a module of its own (tests/signin.py, tests/queries.py, ...)."""
+    offences = []
+    for path in (ROOT / "tests").rglob("test_*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[-1].startswith("test_"):
+                offences.append(f"{path.relative_to(ROOT)}:{node.lineno} imports {node.module}")
+    assert offences == []
