@@ -2,7 +2,7 @@
 
 Jobs (every one idempotent: a retried or doubled job changes nothing twice):
 - `analyse_session(session_id)`, queue "analysis": deferred by `end_practice` in the transaction that ends
-  the session (`services/analysis.queue_analysis`), under the session's job key (`analysis:<id>`) as
+  the session (`services.analysis.queue.queue_analysis`), under the session's job key (`analysis:<id>`) as
   queueing lock and lock, so a session has at most one job waiting and one running. It calls
   `services/analysis.analyse_session`, whose claim (pending|failed -> processing) stays the source of truth:
   a session already analysed or being analysed is skipped.
@@ -15,7 +15,7 @@ digests, ...): a task here with `@app.periodic` runs wherever a worker runs.
 - `retry_stalled_jobs`, every 15 s: jobs still "doing" on a worker that stopped sending heartbeats (killed,
   lost) for `STALLED_AFTER_SECONDS`. Their sessions are released first (`analysis.release_stale`), then
   the jobs go back to the queue; workers gone silent are pruned.
-- `queue_waiting_sessions`, every minute: the safety net (`analysis.queue_waiting`): sessions waiting for
+- `queue_waiting_sessions`, every minute: the safety net (`services.analysis.queue.queue_waiting`): sessions waiting for
   analysis with no job get one; this is also how a failed analysis is retried (up to its attempts).
 - `remove_old_jobs`, daily at 03:17: finished jobs older than `FINISHED_JOBS_KEPT_HOURS` are deleted
   (successful ones are deleted when they finish; failed and aborted ones are kept that long to look at).
@@ -45,7 +45,7 @@ import procrastinate
 from procrastinate import exceptions as job_errors
 from procrastinate import jobs as job_states
 
-from speakpro.services.analysis.analysis import ANALYSIS_QUEUE, ANALYSIS_TASK
+from speakpro.services.analysis.queue import ANALYSIS_QUEUE, ANALYSIS_TASK
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ def enforce_practice_cap(timestamp: int) -> int:
 def queue_waiting_sessions(timestamp: int) -> int:
     """Give every session waiting for analysis without a job its job; returns how many were queued."""
     from speakpro.db import SYSTEM, session_scope, use_context
-    from speakpro.services.analysis.analysis import queue_waiting
+    from speakpro.services.analysis.queue import queue_waiting
 
     with use_context(SYSTEM), session_scope() as session:
         queued = queue_waiting(session=session)

@@ -6,7 +6,7 @@ from sqlalchemy import delete, text
 from sqlmodel import Session
 
 from speakpro.models import AnalyticsEvent, Company, Topic, User
-from speakpro.services.analysis.analysis import analysis_job_key
+from speakpro.services.analysis.queue import analysis_job_key
 
 # A short role-play: (speaker, text, start ms, end ms).
 LINES = [

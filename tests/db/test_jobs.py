@@ -23,7 +23,8 @@ from speakpro import jobs
 from speakpro.db import job_queue_url
 from speakpro.models import PracticeSession, TranscriptSegment, utcnow
 from speakpro.services.analysis import analysis
-from speakpro.services.analysis.analysis import analysis_job_key, queue_analysis, queue_waiting, release_stale
+from speakpro.services.analysis.analysis import release_stale
+from speakpro.services.analysis.queue import analysis_job_key, queue_analysis, queue_waiting
 from speakpro.services.practice.practice import end_practice
 from tests import pg
 from tests.committed import LINES, delete_committed

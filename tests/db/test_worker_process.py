@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from speakpro import jobs
 from speakpro.models import TranscriptSegment, utcnow
-from speakpro.services.analysis.analysis import analysis_job_key
+from speakpro.services.analysis.queue import analysis_job_key
 from speakpro.services.practice.practice import end_practice
 from tests.committed import LINES, delete_committed
 from tests.factories import make_company, make_practice_session, make_transcript, make_user

@@ -30,7 +30,7 @@ from sqlmodel import Session
 from speakpro.models import PracticeSession, Topic, Transcript, UserProfile, utcnow
 from speakpro.models.practice import MAX_SESSION_SECONDS
 from speakpro.services.accounts.consent import RECORDING_OFF, recording_allowed
-from speakpro.services.analysis.analysis import queue_analysis
+from speakpro.services.analysis.queue import queue_analysis
 from speakpro.services.learning.economy import apply_reward
 from speakpro.services.learning.quests import record_quest_progress, utc_today
 from speakpro.services.practice.practice_access import CAP, check_live, owned_session
@@ -393,7 +393,7 @@ def end_practice(
     An active session becomes "ended" (or "failed" with `failure_reason` = `reason`) with `ended_at`,
     `duration_seconds` = min(actual, 900), `minute_cost` = duration / 60 (4 places). An ended session is
     queued for analysis (`processing_status` "pending", and its job deferred on the job queue in this same
-    transaction, see `services/analysis.queue_analysis`); a failed one is not ("failed"). A session ended
+    transaction, see `services.analysis.queue.queue_analysis`); a failed one is not ("failed"). A session ended
     after its cap (the sweep had not run yet) is ended normally with 900 seconds: the learner did practise.
 
     An ended session of at least 30 seconds counts the daily quest "practice_session" and pays 10 XP

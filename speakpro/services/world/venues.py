@@ -89,10 +89,6 @@ def _submission_id(entry_id: uuid.UUID, exercise_order: int) -> uuid.UUID:
     return uuid.uuid5(ENTRY_NAMESPACE, f"venue-submission:{entry_id}:{exercise_order}")
 
 
-def _as_uuid(field: str, value: object, message: str) -> uuid.UUID:
-    return parse_id(value, field=field, message=message)
-
-
 def _clean_request_key(raw: object) -> str:
     key = raw.strip() if isinstance(raw, str) else ""
     if not key or len(key) > MAX_REQUEST_KEY_CHARS or any(unicodedata.category(c) == "Cc" for c in key):
@@ -197,7 +193,7 @@ def enter_venue(*, session: Session, user_id: uuid.UUID, venue_id: uuid.UUID | s
             unreadable request key.
         InsufficientBalance: When the learner has fewer tickets than the venue costs; nothing is written.
     """
-    venue_uuid = _as_uuid("venue", venue_id, _NO_VENUE)
+    venue_uuid = parse_id(venue_id, field="venue", message=_NO_VENUE)
     key = _clean_request_key(request_key)
     venue = _venue_facts(session, venue_uuid, user_id)
     if venue is None:
@@ -276,7 +272,7 @@ def enter_venue(*, session: Session, user_id: uuid.UUID, venue_id: uuid.UUID | s
 
 
 def _lock_entry(session: Session, entry_id: object, user_id: uuid.UUID) -> Any:
-    entry_uuid = _as_uuid("entry", entry_id, _NO_ENTRY)
+    entry_uuid = parse_id(entry_id, field="entry", message=_NO_ENTRY)
     entry = session.execute(
         select(*VenueEntry.__table__.c).where(VenueEntry.id == entry_uuid).with_for_update()
     ).first()
