@@ -9,10 +9,10 @@
 //
 // Every segment {sequence, speaker, text, start_ms, end_ms, is_final} goes through an acknowledged outbox
 // (live/outbox.js, mirrored to sessionStorage under `speakpro.outbox.<session id>`): batches of at most 20
-// go to the state as `onSegments({batch_id, session_id, segments})` (every 500 ms, and at once on every
-// final); the state answers per batch in the `acks` prop ({batch_id, stored, refused, retry}, a bounded
-// window, newest last). Anything unacknowledged is sent again after 3 s (backing off while unanswered), at
-// once when the browser comes back online or Reflex's websocket reconnects, and after a reload. A transient
+// go over the transcript socket (live/useTranscriptSocket.js) as {batch_id, session_id, segments} (every
+// 500 ms, and at once on every final); the server answers each batch after its commit with
+// {batch_id, stored, refused, retry}. Anything unacknowledged is sent again after 3 s (backing off while
+// unanswered), at once when the browser comes back online or the socket reconnects, and after a reload. A transient
 // refusal shows a calm notice and keeps everything; a permanent one shows its reason and gives up that
 // batch. The root element's `data-pending` is the number of unacknowledged segments.
 //
@@ -23,14 +23,14 @@
 // reported through `onRecorded({key, mime, size, duration_seconds})`. Status changes go through
 // `onStatus({status, reason, elapsed_seconds})`: connecting, live, reconnecting, ending, ended, failed.
 // Audio and the client secret never travel over Reflex's websocket; the secret is never logged.
-import React, { useContext, useEffect, useRef, useState } from "react";
-import { EventLoopContext } from "$/utils/context";
+import React, { useEffect, useRef, useState } from "react";
 import { createOutbox } from "$/public/live/outbox.js";
 import { createTranscript, MAX_TEXT } from "$/public/live/transcript.js";
 import { uploadRecording } from "$/public/live/upload.js";
 import { usePeer } from "$/public/live/usePeer.js";
 import { useRecording } from "$/public/live/useRecording.js";
 import { useSpeechRecognition } from "$/public/live/useSpeechRecognition.js";
+import { useTranscriptSocket } from "$/public/live/useTranscriptSocket.js";
 import { formatTime, SavingNotices, TargetBar, TranscriptView } from "$/public/live/view.jsx";
 
 const SEND_INTERVAL_MS = 500;
@@ -59,6 +59,7 @@ export function RealtimeClient({
   callsUrl = "",
   model = "",
   uploadUrl = "/api/audio",
+  transcriptUrl = "/api/live",
   maxSeconds = 900,
   targetMinSeconds = 120,
   targetMaxSeconds = 300,
@@ -69,8 +70,6 @@ export function RealtimeClient({
   initialSegments = [],
   partnerName = "Partner",
   sessionId = "",
-  acks = [],
-  onSegments,
   onRecorded,
   onStatus,
   id = "realtime-client",
@@ -108,7 +107,7 @@ export function RealtimeClient({
   const [stuck, setStuck] = useState(false);
 
   const propsRef = useRef({});
-  propsRef.current = { onSegments, onRecorded, onStatus, uploadUrl, maxSeconds, typed, mode };
+  propsRef.current = { onRecorded, onStatus, uploadUrl, maxSeconds, typed, mode };
   const phaseRef = useRef("idle");
   const mountedRef = useRef(true);
   // Bumped when the component unmounts (React's StrictMode does that once on purpose in development):
@@ -119,7 +118,6 @@ export function RealtimeClient({
   const audioRef = useRef(null);
   // While the session ends: settles the wait for the last acknowledgements.
   const lastWordsRef = useRef(null);
-  const socketDownRef = useRef(false);
 
   const recording = useRecording({ muted });
 
@@ -173,13 +171,44 @@ export function RealtimeClient({
     }
   };
 
-  // Sends what is due (new versions, and what waited too long for its acknowledgement).
-  const send = (force = false) => {
-    const batches = outbox.take({ force });
-    const callback = propsRef.current.onSegments;
-    if (typeof callback === "function") {
-      batches.forEach((batch) => callback(batch));
+  // The server's answers, one per batch.
+  const answered = (answer) => {
+    const summary = outbox.ack([answer]);
+    if (summary.answered === 0) {
+      return;
     }
+    if (summary.paused === true) {
+      setPaused(summary.pausedText || SAVING_PAUSED);
+    } else if (summary.paused === false) {
+      setPaused("");
+    }
+    if (summary.refusals.length > 0) {
+      setRefusals((current) => [...current, ...summary.refusals.filter((text) => !current.includes(text))].slice(-3));
+    }
+    outboxChanged();
+  };
+
+  // (Re)connected: everything unacknowledged goes again at once. Down with words waiting: say so, calmly.
+  const socket = useTranscriptSocket({
+    path: transcriptUrl,
+    sessionId: String(sessionId || ""),
+    onAnswer: answered,
+    onOpen: () => {
+      if (!DONE.has(phaseRef.current)) {
+        send(true);
+      }
+    },
+    onDown: () => {
+      if (!outbox.isEmpty() && mountedRef.current) {
+        setPaused(SAVING_PAUSED);
+      }
+    },
+  });
+
+  // Sends what is due (new versions, and what waited too long for its acknowledgement). While the socket
+  // is down the batches count as sent and unanswered: the resend timer and the reconnect send them again.
+  const send = (force = false) => {
+    outbox.take({ force }).forEach((batch) => socket.send(batch));
     outboxChanged();
   };
 
@@ -212,34 +241,6 @@ export function RealtimeClient({
       }
     }
   };
-
-  // The server's answers: consumed per batch, so the same window seen again changes nothing.
-  useEffect(() => {
-    const summary = outbox.ack(acks);
-    if (summary.answered === 0) {
-      return;
-    }
-    if (summary.paused === true) {
-      setPaused(summary.pausedText || SAVING_PAUSED);
-    } else if (summary.paused === false) {
-      setPaused("");
-    }
-    if (summary.refusals.length > 0) {
-      setRefusals((current) => [...current, ...summary.refusals.filter((text) => !current.includes(text))].slice(-3));
-    }
-    outboxChanged();
-  }, [acks]);
-
-  // Back online, or Reflex's websocket reconnected: send everything unacknowledged at once.
-  const eventLoop = useContext(EventLoopContext);
-  const connectErrors = Array.isArray(eventLoop) ? eventLoop[1] : null;
-  useEffect(() => {
-    const down = Array.isArray(connectErrors) && connectErrors.length > 0;
-    if (socketDownRef.current && !down && !DONE.has(phaseRef.current)) {
-      send(true);
-    }
-    socketDownRef.current = down;
-  }, [connectErrors]);
 
   useEffect(() => {
     const online = () => {
@@ -503,6 +504,7 @@ export function RealtimeClient({
       data-phase={phase}
       data-mode={mode}
       data-pending={pending}
+      data-socket={socket.state}
       style={{ display: "flex", flexDirection: "column", gap: "1rem", width: "100%", ...(style || {}) }}
     >
       <audio id="partner-audio" ref={audioRef} autoPlay playsInline style={{ display: "none" }} />

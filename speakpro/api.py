@@ -1,4 +1,5 @@
-"""Plain HTTP routes served next to Reflex's backend: health, OpenID Connect / OAuth login, audio uploads."""
+"""Plain HTTP routes served next to Reflex's backend: health, OpenID Connect / OAuth login, audio uploads, and
+the live page's transcript websocket."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from speakpro import routes
 from speakpro.auth_routes import auth_routes, session_middleware
 from speakpro.db import check_database
 from speakpro.integrations.oauth import ProviderRegistry
+from speakpro.live_socket import live_routes
 from speakpro.privacy_routes import privacy_routes
 from speakpro.security_headers import SecurityHeadersMiddleware
 from speakpro.services.dashboards.dashboard_access import can_view_company, redeem_download_token
@@ -106,6 +108,7 @@ def build_api(oauth_registry: ProviderRegistry | None = None) -> Starlette:
             *session_routes(),
             *auth_routes(oauth_registry),
             *upload_routes(),
+            *live_routes(),
             *privacy_routes(),
             Route(routes.API_COMPANY_EXPORT, export_company_csv, methods=["GET"], name="company_export"),
         ],

@@ -14,13 +14,17 @@ explicitly (`use_context`).
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -34,13 +38,24 @@ log = logging.getLogger(__name__)
 
 APP_DATABASE = "speakpro"
 APP_ROLE = "speakpro_app"  # created by migration 0009
-# Connections a process keeps, and the threads its blocking work runs on (`state.auth.run_db`): one thread
+# Connections a process keeps, and the threads its blocking work runs on (`run_db_call`): one thread
 # per connection, so a thread never queues for a connection while holding the event loop's work.
 POOL_SIZE = 16
 POOL_OVERFLOW = 4
 # No ping per checkout (a round trip each): a connection is replaced after an hour, and a connection the
 # server dropped is found by the statement that fails on it, which invalidates the pool (see `unavailable`).
 POOL_RECYCLE_SECONDS = 3600
+T = TypeVar("T")
+
+# Blocking database work of the async code (Reflex handlers, the live transcript socket) runs here.
+_DB_THREADS = ThreadPoolExecutor(max_workers=POOL_SIZE, thread_name_prefix="speakpro-db")
+
+
+async def run_db_call(work: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """Run a blocking call that manages its own database access (a session scope, one autocommit
+    statement) off the event loop, on the database threads, in the caller's context (its viewer)."""
+    context = contextvars.copy_context()
+    return await asyncio.get_running_loop().run_in_executor(_DB_THREADS, lambda: context.run(work, *args, **kwargs))
 
 
 class DatabaseUnavailable(Exception):

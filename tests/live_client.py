@@ -1,4 +1,5 @@
-"""A live-practice client that behaves like the browser's live page, over Reflex's real websocket.
+"""A live-practice client that behaves like the browser's live page: Reflex's real websocket for the page, and
+the transcript websocket (`speakpro/live_socket.py`) for the segments.
 
 It speaks Socket.IO (Engine.IO v4) over a websocket itself (`wsproto`, already a runtime dependency), as
 Reflex's frontend does (`reflex_base/.templates/web/utils/state.js`):
@@ -13,16 +14,19 @@ Reflex's frontend does (`reflex_base/.templates/web/utils/state.js`):
 - events as `42/_event,["event", {"name", "payload", "router_data"}]`; the server's `42/_event,["event",
   {"delta", "events", "final"}]` updates; pings `2` answered with `3`; `new_token` adopted.
 
+Next to it, the transcript socket, as `assets/live/useTranscriptSocket.js` opens it: `GET /api/live/<session
+id>` upgraded to a plain websocket with the same cookie and Origin, one JSON batch per message out, one JSON
+answer per batch back; reconnected like the page's socket, everything unacknowledged sent again each time.
+
 On top of it, the live page's transcript outbox (`assets/live/outbox.js`): the latest version of every
 unacknowledged segment with a revision number; batches of at most 20 with a fresh batch id each, sent every
-`batch_interval` s; the answers in `acks` (read from the state deltas) drop a sequence only when the revision
-sent in that batch is still the latest; a transient refusal (`retry: true`) keeps everything; a permanent one
-drops that batch's versions and is recorded (the tests expect none). Whatever waited `resend_after` s for its
-answer is sent again (the delay doubling with each resend round, up to `max_resend_after`, back to the start
-once something is stored, as the browser's outbox does), and everything unacknowledged is sent again after
-every reconnect. A dropped socket is
-reconnected with backoff (0.2 s, 0.4 s, ... up to 2 s), re-hydrating on the live page's route, as the
-browser does.
+`batch_interval` s; an answer drops a sequence only when the revision sent in that batch is still the latest; a
+transient refusal (`retry: true`) keeps everything; a permanent one drops that batch's versions and is recorded
+(the tests expect none). Whatever waited `resend_after` s for its answer is sent again (the delay doubling with
+each resend round, up to `max_resend_after`, back to the start once something is stored, as the browser's outbox
+does), and everything unacknowledged is sent again after every reconnect of the transcript socket. A dropped socket
+is reconnected with backoff (0.2 s, 0.4 s, ... up to 2 s), the page's socket re-hydrating on the live page's route,
+as the browser does.
 
 `end()` is the End button: wait (bounded) until the outbox is empty, send `PracticeLiveState.end`, wait for
 the end token to move, send `status({"status": "ended"})` and wait until the state says "ended".
@@ -66,6 +70,7 @@ LIVE_STATE = (
     ".speakpro___state___practice_live____practice_live_state"
 )
 SESSION_COOKIE = "speakpro_session"
+TRANSCRIPT_PATH = "/api/live/"
 MAX_BATCH = 20
 SPEAKERS = ("user", "ai")
 
@@ -91,50 +96,42 @@ class SocketClosed(Exception):
     """The websocket is gone (closed, reset, or the server stopped answering pings)."""
 
 
-class EngineSocket:
-    """One Engine.IO v4 websocket connection with the Socket.IO namespace `/_event` connected."""
+class WebSocketConnection:
+    """One client websocket over asyncio streams (wsproto): the handshake, text messages, close."""
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, ws: WSConnection):
         self.reader, self.writer, self.ws = reader, writer, ws
-        self.ping_interval = 25.0
-        self.ping_timeout = 20.0
         self.last_seen = time.monotonic()
         self._text: list[str] = []
         self._pending: list[str] = []
         self.closed = False
 
     @classmethod
-    async def open(
-        cls, base_url: str, *, token: str, cookie: str, auth: dict, origin: str, timeout: float = 10.0
-    ) -> tuple[EngineSocket, str]:
-        """Connect, upgrade, read the open packet, connect the namespace with `auth`. Returns (socket, sid)."""
+    async def connect(
+        cls, base_url: str, target: str, *, headers: list[tuple[bytes, bytes]], subprotocols=(), timeout: float
+    ):
+        """Open the TCP connection and complete the websocket handshake for `target` (path and query)."""
         parts = urlsplit(base_url)
         host, port = parts.hostname or "127.0.0.1", parts.port or 80
         reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
         ws = WSConnection(ConnectionType.CLIENT)
-        target = f"{EVENT_PATH}?{urlencode({'token': token, 'EIO': '4', 'transport': 'websocket'})}"
-        headers = [(b"cookie", cookie.encode()), (b"origin", origin.encode()), (b"user-agent", b"speakpro-live-client")]
-        version = reflex_version()
         sock = cls(reader, writer, ws)
         try:
             writer.write(
                 ws.send(
                     Request(
-                        host=f"{host}:{port}",
-                        target=target,
-                        extra_headers=headers,
-                        subprotocols=[version] if version else [],
+                        host=f"{host}:{port}", target=target, extra_headers=headers, subprotocols=list(subprotocols)
                     )
                 )
             )
             await writer.drain()
-            accepted = False
             deadline = time.monotonic() + timeout
-            while not accepted:
+            while True:
                 data = await asyncio.wait_for(reader.read(65536), max(0.1, deadline - time.monotonic()))
                 if not data:
                     raise SocketClosed("closed during the handshake")
                 ws.receive_data(data)
+                accepted = False
                 for event in ws.events():
                     if isinstance(event, AcceptConnection):
                         accepted = True
@@ -142,26 +139,8 @@ class EngineSocket:
                         raise SocketClosed(f"handshake refused: {getattr(event, 'status_code', '')}")
                     elif isinstance(event, TextMessage):
                         sock._collect(event)
-            # The open packet.
-            opened = await asyncio.wait_for(sock._next_text(), max(0.1, deadline - time.monotonic()))
-            if not opened.startswith("0"):
-                raise SocketClosed(f"unexpected first packet {opened[:40]!r}")
-            info = json.loads(opened[1:])
-            sock.ping_interval = info.get("pingInterval", 25000) / 1000
-            sock.ping_timeout = info.get("pingTimeout", 20000) / 1000
-            await sock.send_text(f"40{NAMESPACE},{json.dumps(auth, separators=(',', ':'))}")
-            while True:
-                packet = await asyncio.wait_for(sock._next_text(), max(0.1, deadline - time.monotonic()))
-                if packet == "2":
-                    await sock.send_text("3")
-                    continue
-                if packet.startswith(f"40{NAMESPACE},"):
-                    sid = json.loads(packet[len(NAMESPACE) + 3 :]).get("sid", "")
-                    return sock, sid
-                if packet.startswith(f"44{NAMESPACE},"):
-                    raise SocketClosed(f"namespace connect refused: {packet[:200]}")
-                # Anything else before the connect answer (an early event): keep it for the reader.
-                sock._pending.append(packet)
+                if accepted:
+                    return sock
         except BaseException:
             sock.abort()
             raise
@@ -194,9 +173,8 @@ class EngineSocket:
                     raise SocketClosed(f"closed by the server ({event.code})")
         return self._pending.pop(0)
 
-    async def receive(self) -> str:
-        """The next Engine.IO packet (text); raises SocketClosed when the connection is gone or silent."""
-        timeout = self.ping_interval + self.ping_timeout + 1
+    async def receive(self, timeout: float | None = None) -> str:
+        """The next text message; raises SocketClosed when the connection is gone (or silent for `timeout`)."""
         try:
             return await asyncio.wait_for(self._next_text(), timeout)
         except TimeoutError:
@@ -216,13 +194,63 @@ class EngineSocket:
             self.abort()
             raise SocketClosed(str(error)) from error
 
-    async def emit_event(self, event: dict) -> None:
-        await self.send_text(f"42{NAMESPACE},{json.dumps(['event', event], separators=(',', ':'))}")
-
     def abort(self) -> None:
         self.closed = True
         with contextlib.suppress(Exception):
             self.writer.transport.abort()
+
+
+class EngineSocket(WebSocketConnection):
+    """One Engine.IO v4 websocket connection with the Socket.IO namespace `/_event` connected."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, ws: WSConnection):
+        super().__init__(reader, writer, ws)
+        self.ping_interval = 25.0
+        self.ping_timeout = 20.0
+
+    @classmethod
+    async def open(
+        cls, base_url: str, *, token: str, cookie: str, auth: dict, origin: str, timeout: float = 10.0
+    ) -> tuple[EngineSocket, str]:
+        """Connect, upgrade, read the open packet, connect the namespace with `auth`. Returns (socket, sid)."""
+        target = f"{EVENT_PATH}?{urlencode({'token': token, 'EIO': '4', 'transport': 'websocket'})}"
+        headers = [(b"cookie", cookie.encode()), (b"origin", origin.encode()), (b"user-agent", b"speakpro-live-client")]
+        version = reflex_version()
+        sock = await cls.connect(
+            base_url, target, headers=headers, subprotocols=[version] if version else [], timeout=timeout
+        )
+        try:
+            deadline = time.monotonic() + timeout
+            # The open packet.
+            opened = await asyncio.wait_for(sock._next_text(), max(0.1, deadline - time.monotonic()))
+            if not opened.startswith("0"):
+                raise SocketClosed(f"unexpected first packet {opened[:40]!r}")
+            info = json.loads(opened[1:])
+            sock.ping_interval = info.get("pingInterval", 25000) / 1000
+            sock.ping_timeout = info.get("pingTimeout", 20000) / 1000
+            await sock.send_text(f"40{NAMESPACE},{json.dumps(auth, separators=(',', ':'))}")
+            while True:
+                packet = await asyncio.wait_for(sock._next_text(), max(0.1, deadline - time.monotonic()))
+                if packet == "2":
+                    await sock.send_text("3")
+                    continue
+                if packet.startswith(f"40{NAMESPACE},"):
+                    sid = json.loads(packet[len(NAMESPACE) + 3 :]).get("sid", "")
+                    return sock, sid
+                if packet.startswith(f"44{NAMESPACE},"):
+                    raise SocketClosed(f"namespace connect refused: {packet[:200]}")
+                # Anything else before the connect answer (an early event): keep it for the reader.
+                sock._pending.append(packet)
+        except BaseException:
+            sock.abort()
+            raise
+
+    async def receive(self, timeout: float | None = None) -> str:
+        """The next Engine.IO packet (text); raises SocketClosed when the connection is gone or silent."""
+        return await super().receive(self.ping_interval + self.ping_timeout + 1 if timeout is None else timeout)
+
+    async def emit_event(self, event: dict) -> None:
+        await self.send_text(f"42{NAMESPACE},{json.dumps(['event', event], separators=(',', ':'))}")
 
 
 @dataclass
@@ -246,6 +274,8 @@ class LiveStats:
     reconnects: int = 0
     connects: int = 0
     connect_failures: int = 0
+    transcript_connects: int = 0
+    transcript_reconnects: int = 0
     new_tokens: int = 0
 
 
@@ -288,9 +318,11 @@ class LiveClient:
         self.state: dict = {}  # the live state's vars as last seen (names without the _rx_state_ suffix)
         self.server_events: list[dict] = []
         self.redirects: list[str] = []
-        self.connected = asyncio.Event()
+        self.connected = asyncio.Event()  # the page's socket
+        self.transcript_connected = asyncio.Event()
         self._changed = asyncio.Event()
         self._socket: EngineSocket | None = None
+        self._transcript: WebSocketConnection | None = None
         self._tasks: list[asyncio.Task] = []
         self._closing = False
         self._force_send = False
@@ -411,12 +443,14 @@ class LiveClient:
     async def start(self) -> LiveClient:
         self._tasks = [
             asyncio.create_task(self._run(), name=f"{self.name}-socket"),
+            asyncio.create_task(self._run_transcript(), name=f"{self.name}-transcript"),
             asyncio.create_task(self._sender(), name=f"{self.name}-sender"),
         ]
         return self
 
     async def wait_connected(self, timeout: float = 30.0) -> None:
-        await asyncio.wait_for(self.connected.wait(), timeout)
+        """Until both sockets are open."""
+        await asyncio.wait_for(asyncio.gather(self.connected.wait(), self.transcript_connected.wait()), timeout)
 
     async def wait_loaded(self, timeout: float = 30.0) -> None:
         """Until the page's on_load has shown this session (the state's session_id is ours)."""
@@ -452,7 +486,6 @@ class LiveClient:
                 self.stats.reconnects += 1
             self._socket = sock
             self.connected.set()
-            self._force_send = True  # everything unacknowledged goes again on a new connection
             try:
                 await self._read(sock)
             except SocketClosed as error:
@@ -460,6 +493,48 @@ class LiveClient:
             finally:
                 self._socket = None
                 self.connected.clear()
+                sock.abort()
+                self._changed.set()
+            if not self._closing:
+                await asyncio.sleep(0.2 * (0.8 + 0.4 * random.random()))
+
+    async def _run_transcript(self) -> None:
+        attempt = 0
+        target = TRANSCRIPT_PATH + self.session_id
+        headers = [
+            (b"cookie", self.cookie.encode()),
+            (b"origin", self.origin.encode()),
+            (b"user-agent", b"speakpro-live-client"),
+        ]
+        while not self._closing:
+            try:
+                sock = await WebSocketConnection.connect(self.base_url, target, headers=headers, timeout=10.0)
+            except (TimeoutError, SocketClosed, OSError, ValueError) as error:
+                self.stats.connect_failures += 1
+                attempt = min(attempt + 1, 10)
+                log.debug("%s: transcript connect failed (%s)", self.name, error)
+                await asyncio.sleep(min(2.0, 0.2 * attempt) * (0.8 + 0.4 * random.random()))
+                continue
+            attempt = 0
+            self.stats.transcript_connects += 1
+            if self.stats.transcript_connects > 1:
+                self.stats.transcript_reconnects += 1
+            self._transcript = sock
+            self._force_send = True  # everything unacknowledged goes again on a new connection
+            self.transcript_connected.set()
+            try:
+                while True:
+                    message = await sock.receive()
+                    try:
+                        answer = json.loads(message)
+                    except ValueError:
+                        continue
+                    self._ack([answer])
+            except SocketClosed as error:
+                log.debug("%s: transcript socket dropped (%s)", self.name, error)
+            finally:
+                self._transcript = None
+                self.transcript_connected.clear()
                 sock.abort()
                 self._changed.set()
             if not self._closing:
@@ -493,8 +568,6 @@ class LiveClient:
         if isinstance(live, dict):
             for key, value in live.items():
                 self.state[key.removesuffix("_rx_state_")] = value
-            if "acks_rx_state_" in live:
-                self._ack(live["acks_rx_state_"])
         for event in update.get("events") or []:
             if isinstance(event, dict):
                 self.server_events.append(event)
@@ -515,22 +588,27 @@ class LiveClient:
 
     async def send_raw_batch(self, segments: list[dict]) -> str | None:
         """A batch sent outside the outbox (a duplicate delivery, as a retrying network would make)."""
+        sock = self._transcript
+        if sock is None:
+            return None
         batch_id = str(uuid.uuid4())
-        ok = await self.emit(
-            "segments", {"payload": {"batch_id": batch_id, "session_id": self.session_id, "segments": segments}}
-        )
-        return batch_id if ok else None
+        try:
+            batch = {"batch_id": batch_id, "session_id": self.session_id, "segments": segments}
+            await sock.send_text(json.dumps(batch))
+        except SocketClosed:
+            return None
+        return batch_id
 
     async def flush(self, force: bool = False) -> None:
         async with self._send_lock:
-            sock = self._socket
+            sock = self._transcript
             if sock is None:
                 return
             force = force or self._force_send
             self._force_send = False
             for batch in self._take(force):
                 try:
-                    await sock.emit_event(self._event("segments", {"payload": batch}))
+                    await sock.send_text(json.dumps(batch, separators=(",", ":")))
                 except SocketClosed:
                     # Not sent after all: due again on the next connection (forced then).
                     self._force_send = True
@@ -602,6 +680,7 @@ class LiveClient:
         self._closing = True
         for task in self._tasks:
             task.cancel()
-        if self._socket is not None:
-            self._socket.abort()
+        for sock in (self._socket, self._transcript):
+            if sock is not None:
+                sock.abort()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -2,8 +2,9 @@
 
 The browser side is `assets/realtime.jsx` (React, no npm packages), split by responsibility under
 `assets/live/`: `transcript.js` (events into segments) and `outbox.js` (the acknowledged outbox) are pure
-modules with bun tests in `tests/js/`; `usePeer.js`, `useRecording.js` and `useSpeechRecognition.js` are the
-React hooks for the WebRTC call, the microphone and its recording, and the browser's speech recognition;
+modules with bun tests in `tests/js/`; `usePeer.js`, `useRecording.js`, `useSpeechRecognition.js` and
+`useTranscriptSocket.js` are the React hooks for the WebRTC call, the microphone and its recording, the
+browser's speech recognition and the transcript websocket;
 `upload.js` is the one recording upload (shared with `assets/recorder.jsx`); `view.jsx` draws it. What goes
 where:
 
@@ -11,11 +12,11 @@ where:
   the WebRTC call itself (`POST {calls_url}?model=...` with the SDP offer and `Authorization: Bearer <secret>`)
   and reports `live`, after which the state clears the secret. The OpenAI key never reaches the browser.
 - Transcript segments `{sequence, speaker, text, start_ms, end_ms, is_final}` go through an acknowledged
-  outbox: batches of at most 20 arrive as `on_segments({"batch_id", "session_id", "segments": [...]})`
-  (every 500 ms and at once on every final), each with a new unique `batch_id` and the `session_id` prop.
-  The state answers in the `acks` prop, a bounded window (at most ~16, newest last) of
-  `{"batch_id", "stored": [sequence, ...], "refused": str, "retry": bool}`; the browser consumes it per
-  batch id, so the same entry seen again, or several new ones merged into one render, is fine.
+  outbox over the transcript websocket (`speakpro/live_socket.py`, `{transcript_url}/{session_id}` resolved
+  against Reflex's backend URL, with the browser's cookies): batches of at most 20 as
+  `{"batch_id", "session_id", "segments": [...]}` (every 500 ms and at once on every final), each with a new
+  unique `batch_id`; the server answers each, after its commit, with
+  `{"batch_id", "stored": [sequence, ...], "refused": str, "retry": bool}`.
   - `stored`: the sequences committed for that batch (every sequence of it that is durable, including
     those already stored in a form that supersedes what was sent). A sequence leaves the outbox only if
     the version sent in that batch is still its latest.
@@ -26,11 +27,12 @@ where:
   - `refused` with `retry: false` (the session is no longer active, a malformed segment): the learner sees
     the `refused` text (plain, user-facing) and that batch's versions are given up.
   Unacknowledged segments are sent again 3 s after they were sent (doubling while unanswered, up to 12 s),
-  at once when the browser comes back online or Reflex's websocket reconnects, and after a reload: the
-  outbox is mirrored to sessionStorage under `speakpro.outbox.<session_id>` (memory only where that is
+  at once when the browser comes back online or the transcript socket reconnects (it reconnects by itself,
+  backing off up to 5 s; while it is down with words waiting, "Saving paused" shows), and after a reload:
+  the outbox is mirrored to sessionStorage under `speakpro.outbox.<session_id>` (memory only where that is
   unavailable or full) and restored on mount, when numbering resumes at
   `max(sequence_start, highest restored sequence + 1)`. The root element's `data-pending` is the number of
-  unacknowledged segments.
+  unacknowledged segments and `data-socket` the transcript socket's state (`connecting`, `open`, `closed`).
 - The microphone is recorded for the whole session; when it ends (End, the time cap, a failed connection)
   open utterances are closed and sent, and the component waits until the outbox is empty ("Saving the last
   words…"; after 15 s it says the last words are not saved yet and offers `practice-end-anyway`, "End
@@ -43,10 +45,10 @@ where:
   denied`, `microphone unavailable`, `network dropped`, `secret expired`, `webrtc unavailable`); `ended` may
   carry `time limit`. `ended`/`failed` always come after the last segments and the recording.
 
-    realtime_client(mode=State.mode, session_id=State.session_id, acks=State.acks,
+    realtime_client(mode=State.mode, session_id=State.session_id,
                     client_secret=State.client_secret, calls_url=State.calls_url, model=State.model,
                     muted=State.muted, end_token=State.end_token,
-                    on_segments=State.segments, on_recorded=State.recorded, on_status=State.status)
+                    on_recorded=State.recorded, on_status=State.status)
 
 Ids rendered: `live-transcript` (lines with class `transcript-line`, `data-speaker` user|ai and `data-final`),
 `practice-timer`, `partner-audio`, `realtime-message`, `transcript-notice` (saving paused),
@@ -59,6 +61,7 @@ from __future__ import annotations
 import reflex as rx
 
 UPLOAD_PATH = "/api/audio"
+TRANSCRIPT_PATH = "/api/live"  # `live_socket.LIVE_PATH` without its session id
 MODES = ("realtime", "solo")
 MAX_SECONDS = 15 * 60
 
@@ -78,6 +81,8 @@ class RealtimeClient(rx.Component):
     model: rx.Var[str]
     # Where recordings go: a path resolved against Reflex's backend URL, or an absolute URL.
     upload_url: rx.Var[str]
+    # The transcript websocket's path (the session id is appended), resolved against Reflex's backend URL.
+    transcript_url: rx.Var[str]
     # The hard stop and the target band shown on the timer bar, in seconds.
     max_seconds: rx.Var[int]
     target_min_seconds: rx.Var[int]
@@ -95,11 +100,9 @@ class RealtimeClient(rx.Component):
     initial_segments: rx.Var[list[dict]]
     # How the partner is labelled in the live transcript.
     partner_name: rx.Var[str]
-    # The practice session's id: sent with every batch, and part of the outbox's sessionStorage key.
+    # The practice session's id: the transcript socket's, sent with every batch, and part of the outbox's
+    # sessionStorage key.
     session_id: rx.Var[str]
-    # The server's latest answers to batches (a bounded window, newest last), see the module docstring.
-    acks: rx.Var[list[dict]]
-    on_segments: rx.EventHandler[rx.event.passthrough_event_spec(dict)]
     on_recorded: rx.EventHandler[rx.event.passthrough_event_spec(dict)]
     on_status: rx.EventHandler[rx.event.passthrough_event_spec(dict)]
 
@@ -107,7 +110,6 @@ class RealtimeClient(rx.Component):
 def realtime_client(
     *,
     mode: rx.Var | str,
-    on_segments: rx.EventHandler | rx.EventSpec,
     on_recorded: rx.EventHandler | rx.EventSpec,
     on_status: rx.EventHandler | rx.EventSpec,
     client_secret: rx.Var | str = "",
@@ -120,8 +122,8 @@ def realtime_client(
     initial_segments: rx.Var | list[dict] | None = None,
     partner_name: rx.Var | str = "Partner",
     session_id: rx.Var | str = "",
-    acks: rx.Var | list[dict] | None = None,
     upload_url: rx.Var | str = UPLOAD_PATH,
+    transcript_url: rx.Var | str = TRANSCRIPT_PATH,
     max_seconds: int = MAX_SECONDS,
     target_seconds: tuple[int, int] = (120, 300),
     id: str = "realtime-client",
@@ -131,8 +133,6 @@ def realtime_client(
 
     Args:
         mode: "realtime" or "solo" (a state var, or one of those strings).
-        on_segments: Called with `{"batch_id", "session_id", "segments": [...]}` (at most 20 segments per
-            call, a new batch id each time, resent until acknowledged through `acks`).
         on_recorded: Called with `{"key", "mime", "size", "duration_seconds"}` once the recording is stored.
         on_status: Called with `{"status", "reason", "elapsed_seconds"}` on every status change.
         client_secret: The short-lived Realtime client secret (realtime mode).
@@ -144,10 +144,9 @@ def realtime_client(
         elapsed_offset_seconds: Seconds since the session started when the page opened.
         initial_segments: Stored tail lines ({sequence, speaker, text, is_final}) to show first.
         partner_name: The partner's label in the transcript.
-        session_id: The practice session's id (sent with every batch; keys the outbox in sessionStorage).
-        acks: The server's answers `{"batch_id", "stored", "refused", "retry"}`, newest last (a bounded
-            window; entries may repeat across renders).
+        session_id: The practice session's id (the transcript socket's; keys the outbox in sessionStorage).
         upload_url: Where to POST the recording.
+        transcript_url: The transcript websocket's path, the session id appended.
         max_seconds: The hard stop (1 to 900 seconds).
         target_seconds: The target band (low, high) drawn on the timer bar.
         id: The root element's id.
@@ -172,6 +171,7 @@ def realtime_client(
         calls_url=calls_url,
         model=model,
         upload_url=upload_url,
+        transcript_url=transcript_url,
         max_seconds=max_seconds,
         target_min_seconds=low,
         target_max_seconds=high,
@@ -182,8 +182,6 @@ def realtime_client(
         initial_segments=initial_segments if initial_segments is not None else [],
         partner_name=partner_name,
         session_id=session_id,
-        acks=acks if acks is not None else [],
-        on_segments=on_segments,
         on_recorded=on_recorded,
         on_status=on_status,
         id=id,

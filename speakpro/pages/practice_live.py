@@ -181,7 +181,6 @@ def _live() -> rx.Component:
             realtime_client(
                 mode=PracticeLiveState.mode,
                 session_id=PracticeLiveState.session_id,
-                acks=PracticeLiveState.acks,
                 client_secret=PracticeLiveState.client_secret,
                 calls_url=PracticeLiveState.calls_url,
                 model=PracticeLiveState.model,
@@ -192,7 +191,6 @@ def _live() -> rx.Component:
                 elapsed_offset_seconds=PracticeLiveState.elapsed_offset,
                 partner_name="Partner",
                 target_seconds=TARGET_SECONDS,
-                on_segments=PracticeLiveState.segments,
                 on_recorded=PracticeLiveState.recorded,
                 on_status=PracticeLiveState.status,
             ),

@@ -9,18 +9,23 @@ stops at once.
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 import reflex as rx
 
 from speakpro import routes
-from speakpro.db import POOL_SIZE, SYSTEM, DatabaseUnavailable, DbContext, session_scope, set_context, use_context
+from speakpro.db import (
+    SYSTEM,
+    DatabaseUnavailable,
+    DbContext,
+    run_db_call,
+    session_scope,
+    set_context,
+    use_context,
+)
 from speakpro.services.accounts.sessions import Viewer, resolve_session, revoke_session, viewer_context
 from speakpro.services.validation import storable
 from speakpro.session_cookie import signed_out_path, token_from_cookie_header
@@ -28,9 +33,6 @@ from speakpro.state.edge import CheckedSetvar, accepts
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-# Blocking database work runs here: one thread per pooled connection (see `db.POOL_SIZE`).
-_DB_THREADS = ThreadPoolExecutor(max_workers=POOL_SIZE, thread_name_prefix="speakpro-db")
 
 
 async def run_db(work: Callable[..., T], *args: Any, context: DbContext | None = None) -> T:
@@ -48,13 +50,6 @@ async def run_db(work: Callable[..., T], *args: Any, context: DbContext | None =
             return work(session, *args)
 
     return await run_db_call(call)
-
-
-async def run_db_call(work: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-    """Run a blocking call that manages its own database access (e.g. one autocommit statement) off the
-    event loop, on the database threads."""
-    context = contextvars.copy_context()
-    return await asyncio.get_running_loop().run_in_executor(_DB_THREADS, lambda: context.run(work, *args, **kwargs))
 
 
 class AuthState(CheckedSetvar, rx.State):

@@ -2,16 +2,13 @@
 
 The browser side (`components/realtime.py`) talks to the AI partner directly over WebRTC with a short-lived
 client secret that `connect` mints; this state only ever holds that secret until the browser reports
-"live", then clears it. Transcript segments arrive in small batches and go straight to the database in one
-round trip (`services.practice.transcripts.ingest_batch`); the state keeps only the bounded tail it loaded
-with the page.
+"live", then clears it. Transcript segments do not pass through here: the browser sends them over the
+transcript websocket (`speakpro/live_socket.py`) and keeps each until the database acknowledged it; the state
+keeps only the bounded tail it loaded with the page.
 
-Nothing here depends on in-memory state for correctness. Every batch carries the browser's batch id and the
-session id; the answer (`acks`, a short window of the latest answers) lists the sequences the database
-committed, or says why it refused, and whether to retry. The browser keeps every unacknowledged segment and
-sends it again. When this state is empty (a restart, another backend, a flushed Redis), the segments, end and
-status handlers find the session again from the page's route and the signed-in user (the session cookie
-comes with every event), and log that they did.
+Nothing here depends on in-memory state for correctness. When this state is empty (a restart, another
+backend, a flushed Redis), the end, status and recording handlers find the session again from the page's
+route and the signed-in user (the session cookie comes with every event), and log that they did.
 """
 
 from __future__ import annotations
@@ -35,17 +32,13 @@ from speakpro.services.practice import practice, transcripts
 from speakpro.services.practice.recordings import attach_recording
 from speakpro.services.validation import ValidationError
 from speakpro.settings import settings
-from speakpro.state.auth import AuthState, run_db, run_db_call
-from speakpro.state.edge import Form, Maybe, Number, Text, Unchecked, accepts
+from speakpro.state.auth import AuthState, run_db
+from speakpro.state.edge import Form, Maybe, Number, Text, accepts
 
 log = logging.getLogger(__name__)
 
 TARGET_SECONDS = (120, 300)
 TAIL_LINES = 30
-MAX_BATCH = 50  # the component sends at most 20; anything bigger is not from it
-ACK_WINDOW = 16  # answers kept in `acks`: the browser reads them by batch id, so a merged update loses none
-MAX_BATCH_ID = 64
-PAUSED = "Saving paused: we can't reach our database. Your words are kept in this tab and sent again."
 DIFFICULTY_COLORS = {"beginner": "green", "intermediate": "amber", "advanced": "red"}
 REASONS = {
     "microphone denied": "the microphone was blocked. Allow it for this site and start a new session.",
@@ -168,9 +161,6 @@ class PracticeLiveState(AuthState):
     tail: list[dict] = []
     next_sequence: int = 0
     elapsed_offset: int = 0
-    # The latest answers to transcript batches, oldest first:
-    # {"batch_id", "stored": [sequence, ...], "refused": plain text or "", "retry": bool}.
-    acks: list[dict] = []
     _minting: bool = False
 
     def _ref(self) -> str:
@@ -184,7 +174,7 @@ class PracticeLiveState(AuthState):
         self.session_id = self.mode = self.topic_title = self.partner_role = self.prompt_hint = ""
         self.difficulty, self.difficulty_color = "", "gray"
         self.live_status = self.status_text = self.error = self.failed_reason = self.client_secret = ""
-        self.tail, self.next_sequence, self.elapsed_offset, self.acks = [], 0, 0, []
+        self.tail, self.next_sequence, self.elapsed_offset = [], 0, 0
 
     def _live_ref(self) -> str:
         """The session this page shows: from state, or (state lost) from the page's route."""
@@ -353,57 +343,6 @@ class PracticeLiveState(AuthState):
             return
         self.status_text = self._texts()["ended"]
         return [rx.toast.success("Session saved."), rx.redirect(routes.practice_session(view.id))]
-
-    def _answer(self, batch_id: str, *, stored: tuple[int, ...] = (), refused: str = "", retry: bool = False):
-        self.acks = [
-            *self.acks[-(ACK_WINDOW - 1) :],
-            {"batch_id": batch_id, "stored": list(stored), "refused": refused, "retry": retry},
-        ]
-
-    @rx.event
-    @accepts(
-        payload=Form(
-            batch_id=Text(),
-            session_id=Text(),
-            segments=Unchecked("services.practice.segments.validate_segments; refusals are acknowledged"),
-        )
-    )
-    async def segments(self, payload: dict):
-        """A batch of transcript segments: stored in one committed round trip, then acknowledged by batch id.
-
-        `payload` is `{"batch_id", "session_id", "segments": [...]}` (see `components/realtime.py`). Every
-        batch gets an answer in `acks`: the sequences committed, or a refusal that says whether to retry.
-        """
-        batch_id = payload.get("batch_id", "")
-        if not 0 < len(batch_id) <= MAX_BATCH_ID:
-            log.warning("transcript batch without a usable batch id: refused")
-            return
-        batch = payload.get("segments")
-        session_ref = self._live_ref()
-        claimed = payload.get("session_id", "")
-        if claimed and claimed != session_ref:
-            self._answer(batch_id, refused="This transcript belongs to another practice session.")
-            return
-        if isinstance(batch, list) and len(batch) > MAX_BATCH:
-            self._answer(batch_id, refused="Part of the transcript was not saved: the update was too large.")
-            return
-        token = self._token()
-        try:
-            outcome = await run_db_call(
-                transcripts.ingest_batch, token=token, practice_session_id=session_ref, segments=batch
-            )
-        except ValidationError as error:
-            self._answer(batch_id, refused=f"Part of the transcript was not saved: {error.message}")
-            return
-        except DatabaseUnavailable:
-            log.warning("transcript batch %s not stored: database unavailable", batch_id)
-            self._answer(batch_id, refused=PAUSED, retry=True)
-            return
-        if outcome.outcome == "ok":
-            self._answer(batch_id, stored=outcome.sequences)
-            return
-        # Signed out: kept in the browser until the learner signs in again. Otherwise final for this batch.
-        self._answer(batch_id, refused=outcome.message, retry=outcome.outcome == "signed_out")
 
     @rx.event
     @accepts(

@@ -12,10 +12,10 @@ from sqlalchemy import create_engine
 from speakpro import db
 from speakpro.db import DatabaseUnavailable
 from speakpro.errors import backend_exception_handler
+from speakpro.live_socket import PAUSED, answer_batch
 from speakpro.state.home import HomeState
-from speakpro.state.practice_live import PAUSED, PracticeLiveState
 from speakpro.state.world import MapState
-from tests.signin import at_url, run, sign_in
+from tests.signin import run, sign_in
 
 
 def _closed_port() -> int:
@@ -46,15 +46,14 @@ async def test_a_page_load_shows_the_notice_and_no_numbers(no_database, state_cl
 
 
 async def test_a_transcript_batch_is_refused_with_retry_and_nothing_is_lost(no_database):
-    state = at_url(
-        sign_in(PracticeLiveState(), "a-token"),
-        "http://localhost:3000/practice/live/5f1e8d4c-1111-4222-8333-444455556666",
-    )
+    session_id = "5f1e8d4c-1111-4222-8333-444455556666"
     segment = {"sequence": 0, "speaker": "user", "text": "hello", "start_ms": 0, "end_ms": 500, "is_final": True}
-    await run(
-        state.segments, {"batch_id": "b-1", "session_id": "5f1e8d4c-1111-4222-8333-444455556666", "segments": [segment]}
+    answer = await answer_batch(
+        token="a-token",
+        session_ref=session_id,
+        batch={"batch_id": "b-1", "session_id": session_id, "segments": [segment]},
     )
-    assert state.acks == [{"batch_id": "b-1", "stored": [], "refused": PAUSED, "retry": True}]
+    assert answer == {"batch_id": "b-1", "stored": [], "refused": PAUSED, "retry": True}
 
 
 def test_the_toast_never_shows_exception_text(caplog):
