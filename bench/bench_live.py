@@ -8,8 +8,9 @@ Command (run on demand, never part of the test suite; about 2 minutes per config
 What it does: starts a PostgreSQL cluster of its own (initdb + pg_ctl, durable settings, max_connections 400,
 in a temporary folder; the shared server on 5432 allows only 100 connections) and, per configuration, a fresh
 migrated database with N onboarded learners, each with a session token and an active solo practice session.
-Then N `tests/live_client.LiveClient`s (the browser's live page: cookie on the websocket handshake, hydrate on
-the live route, outbox with batch ids and revisions, resend after 2 s) connect (ramped over a few seconds),
+Then N `tests/live_client.LiveClient`s (the browser's live page: cookie on both websocket handshakes, hydrate
+on the live route over Reflex's, batches over the transcript socket, outbox with batch ids and revisions,
+resend after 2 s) connect (ramped over a few seconds),
 and each produces `rate` final segments per second, sent in batches every `batch-ms`, for `seconds` seconds.
 
 Configurations:
@@ -21,7 +22,7 @@ Configurations:
 
 Measured per configuration, over the steady window (after every learner's page loaded):
 - acknowledgement latency p50 / p95 / p99 / max: from sending a batch to the state delta that acknowledges
-  it as stored (the full round trip: websocket, Reflex event queue and state, one database call, delta);
+  it as stored (the full round trip: the transcript websocket, one committed database call, the answer);
 - throughput: segments acknowledged per second, against the offered rate (learners x rate);
 - lost: finals produced that are neither in the database after a bounded drain nor still held by their
   client for resending (dropped: must be 0); backlog: not in the database yet but still held and resent by
