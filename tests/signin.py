@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import re
 from urllib.parse import parse_qs, urlsplit
 
 from reflex.istate.data import HeaderData, ReflexURL
@@ -27,9 +28,31 @@ def sign_in(state, token: str):
     return state
 
 
+def _dynamic_routes() -> list[re.Pattern]:
+    from speakpro import routes
+
+    patterns = []
+    for value in vars(routes).values():
+        if isinstance(value, str) and value.startswith("/") and "[" in value:
+            regex = re.sub(r"\\\[(\w+)\\\]", r"(?P<\1>[^/]+)", re.escape(value))
+            patterns.append(re.compile(f"^{regex}/?$"))
+    return patterns
+
+
+def route_params(path: str) -> dict[str, str]:
+    """The dynamic arguments of `path` under SpeakPro's routes, as Reflex's frontend sends them."""
+    for pattern in _dynamic_routes():
+        if match := pattern.match(path):
+            return match.groupdict()
+    return {}
+
+
 def at_url(state, url: str):
-    """Put `state` on a page URL, keeping its cookie."""
-    state.router = dataclasses.replace(state.router, url=ReflexURL(url))
+    """Put `state` on a page URL (its route arguments parsed as Reflex does), keeping its cookie."""
+    path = urlsplit(url).path or "/"
+    params = {key: values[-1] for key, values in parse_qs(urlsplit(url).query).items()} | route_params(path)
+    page = dataclasses.replace(state.rx_router_page, path=path, raw_path=path, params=params)
+    state.router = dataclasses.replace(state.router, url=ReflexURL(url), _page=page)
     return state
 
 

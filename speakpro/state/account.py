@@ -15,7 +15,7 @@ from speakpro.services.accounts import accounts, companies
 from speakpro.services.accounts.consent import ConsentView, current_consent, privacy_overview, record_consent
 from speakpro.services.accounts.erasure import check_erasure_confirmation, erase_user
 from speakpro.services.accounts.sessions import revoke_user_sessions
-from speakpro.services.validation import ValidationError, storable
+from speakpro.services.validation import ValidationError
 from speakpro.session_cookie import signed_out_path
 from speakpro.state.auth import AuthState, run_db
 from speakpro.state.edge import FORM_UNREADABLE, Flag, Form, Text, accepts, ticked
@@ -244,8 +244,7 @@ class JoinState(AuthState):
     checked: bool = False
 
     def _code(self) -> str:
-        code = self.router.url.path.rstrip("/").rsplit("/", 1)[-1][:48]
-        return code if storable(code) else ""  # the address comes from the browser
+        return self._route_arg("code", 48)
 
     @rx.event
     @accepts()

@@ -72,6 +72,13 @@ class AuthState(CheckedSetvar, rx.State):
         """The session token from the HttpOnly cookie of this connection's handshake ("" when none)."""
         return token_from_cookie_header(self.router.headers.cookie)
 
+    def _route_arg(self, name: str, max_chars: int = 64) -> str:
+        """A dynamic segment of this page's route, as Reflex parsed it for its route vars (`routes.LESSON`
+        is `/lesson/[lesson_ref]`: `_route_arg("lesson_ref")`); "" when absent or not storable text (it
+        comes from the browser's address bar)."""
+        value = self.rx_router_page.params.get(name, "")
+        return value[:max_chars] if isinstance(value, str) and storable(value) else ""
+
     def _set_viewer(self, viewer: Viewer | None) -> None:
         self.signed_in = viewer is not None
         self.viewer_name = viewer.display_name if viewer else ""

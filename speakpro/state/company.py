@@ -39,7 +39,7 @@ class CompanyState(AuthState):
     @rx.event
     @accepts()
     async def load(self):
-        return await self._load_company(self.router.url.path.rstrip("/").rsplit("/", 1)[-1])
+        return await self._load_company(self._route_arg("slug"))
 
     async def _load_company(self, slug: str):
         viewer, redirect = await self._guard()

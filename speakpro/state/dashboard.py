@@ -65,8 +65,7 @@ class DashboardState(AuthState):
         self.daily_fig = self.activity_fig = self.skills_fig = charts.empty_figure()
 
     def _slug_from_path(self) -> str:
-        parts = [p for p in (self.router.url.path or "").split("/") if p]
-        return parts[1] if len(parts) >= 3 and parts[0] == "company" else ""
+        return self._route_arg("slug")
 
     async def _refresh(self):
         viewer, redirect = await self._guard()

@@ -297,7 +297,7 @@ class SessionDetailState(AuthState):
     busy: bool = False
 
     def _ref(self) -> str:
-        return self.router.url.path.rstrip("/").rsplit("/", 1)[-1][:64]
+        return self._route_arg("session_ref")
 
     def _clear(self) -> None:
         self.session_id = self.title = self.topic = self.started = self.duration = self.status = self.mode = ""

@@ -51,7 +51,7 @@ class LessonState(RecorderMixin, OwnRecordingsMixin, AuthState):
     _shown_at: float = 0.0
 
     def _lesson_id(self) -> str:
-        return self.router.url.path.rstrip("/").rsplit("/", 1)[-1][:64]
+        return self._route_arg("lesson_ref")
 
     def _show(self, view: LessonView, chosen: str | None = None) -> None:
         self.run_id = str(view.lesson_session_id)

@@ -164,7 +164,7 @@ class PracticeLiveState(AuthState):
     _minting: bool = False
 
     def _ref(self) -> str:
-        return self.router.url.path.rstrip("/").rsplit("/", 1)[-1][:64]
+        return self._route_arg("session_ref")
 
     def _texts(self) -> dict[str, str]:
         return SOLO_STATUS_TEXT if self.mode == "solo" else STATUS_TEXT

@@ -58,7 +58,7 @@ class VenueState(AuthState):
     _request_key: str = ""
 
     def _slug(self) -> str:
-        return self.router.url.path.rstrip("/").rsplit("/", 1)[-1][:64]
+        return self._route_arg("venue_slug")
 
     def _show(self, detail: world.VenueDetail) -> None:
         venue = detail.venue
