@@ -51,9 +51,9 @@ def engine(database_url):
     engine.dispose()
 
 
-@pytest.fixture
-def session(engine):
-    """A session inside a transaction that is rolled back after the test; `session_scope()` joins it."""
+def _rolled_back_session(engine):
+    """A session inside a transaction on `engine` that is rolled back afterwards; `session_scope()` and
+    `autocommit_connection()` join it."""
     from speakpro import db
 
     connection = engine.connect()
@@ -67,3 +67,34 @@ def session(engine):
         db.bind_sessions_to(None)
         transaction.rollback()
         connection.close()
+
+
+@pytest.fixture
+def session(engine):
+    """A session inside a transaction that is rolled back after the test; `session_scope()` joins it."""
+    yield from _rolled_back_session(engine)
+
+
+@pytest.fixture(scope="session")
+def seeded_engine(engine):
+    """A second migrated database with the demo seed committed once for the whole run (seeding takes about
+    5 s), dropped when the run ends."""
+    from speakpro.seed import run_seed
+
+    server, _ = pg.server_url()
+    url = pg.create_database(server, prefix="speakpro_test_seeded")
+    try:
+        pg.migrate(url)
+        seeded = create_engine(url, pool_size=5, max_overflow=10)
+        with seeded.begin() as connection:
+            run_seed(Session(bind=connection, join_transaction_mode="create_savepoint"))
+        yield seeded
+        seeded.dispose()
+    finally:
+        pg.drop_database(url)
+
+
+@pytest.fixture
+def seeded_session(seeded_engine):
+    """Like `session`, on the database the demo seed is already in (catalogue, demo learners, history)."""
+    yield from _rolled_back_session(seeded_engine)

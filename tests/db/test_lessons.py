@@ -23,7 +23,6 @@ from speakpro.models import (
     UserProfile,
     utcnow,
 )
-from speakpro.seed import run_seed
 from speakpro.services.learning.economy import ledger_totals
 from speakpro.services.learning.lessons import (
     PASS_MARK,
@@ -136,8 +135,8 @@ def test_start_then_resume_after_a_restart_returns_the_same_run_at_the_same_step
     assert runs == 1
 
 
-def test_a_seeded_module_a_lesson_runs_to_completion_and_pays_once(session):
-    run_seed(session)
+def test_a_seeded_module_a_lesson_runs_to_completion_and_pays_once(seeded_session):
+    session = seeded_session
     user = make_user(session)
     lesson = session.execute(
         select(Lesson)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select, text
 
 from speakpro.models import User
-from speakpro.seed import run_seed
 from speakpro.services.accounts import sessions
 from speakpro.services.dashboards.dashboard_access import redeem_download_token
 from speakpro.state.dashboard import DashboardState
 from speakpro.state.progress import ProgressState
 from tests.signin import run, sign_in
+
+
+@pytest.fixture
+def session(seeded_session):
+    """Every test here reads the demo seed (committed once for the run)."""
+    return seeded_session
 
 
 def _signed_in(state_cls, session, email):
@@ -21,7 +27,6 @@ def _signed_in(state_cls, session, email):
 
 
 async def test_progress_builds_every_chart_for_the_demo_learner(session):
-    run_seed(session)
     state = _signed_in(ProgressState, session, "learner@example.com")
     await run(state.load)
     for name in ("score_fig", "pace_fig", "fillers_fig", "talk_fig", "skills_fig", "weekly_fig", "calendar_fig"):
@@ -30,7 +35,6 @@ async def test_progress_builds_every_chart_for_the_demo_learner(session):
 
 
 async def test_company_dashboard_only_for_that_companys_managers(session, monkeypatch):
-    run_seed(session)
     monkeypatch.setattr(DashboardState, "_slug_from_path", lambda self: "northwind")
     manager = _signed_in(DashboardState, session, "manager@example.com")
     await run(manager._refresh)
@@ -46,7 +50,6 @@ async def test_admin_overview_lists_every_company_for_admins_only(session):
     from speakpro.state.dashboard import AdminOverviewState
     from tests.signin import redirects
 
-    run_seed(session)
     admin = _signed_in(AdminOverviewState, session, "admin@example.com")
     await run(admin.load)
     assert not admin.forbidden and not admin.loading
@@ -76,7 +79,6 @@ async def test_admin_overview_lists_every_company_for_admins_only(session):
 async def test_home_shows_the_latest_feedback_of_the_demo_learner(session):
     from speakpro.state.home import HomeState
 
-    run_seed(session)
     state = _signed_in(HomeState, session, "learner@example.com")
     await run(state.load)
     assert state.feedback_href.startswith("/practice/session/") and state.feedback_title

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import create_engine
 
 from speakpro import db
-from speakpro.seed import run_seed
 from speakpro.state.landing import LandingState
 
 
+@pytest.fixture
+def session(seeded_session):
+    """Every test here reads the demo seed (committed once for the run)."""
+    return seeded_session
+
+
 def test_load_fills_the_curriculum_preview(session):
-    run_seed(session)
     state = LandingState()
     state.load()
     assert state.loaded and not state.load_failed
