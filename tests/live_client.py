@@ -466,79 +466,87 @@ class LiveClient:
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._changed.wait(), min(remaining, 0.5))
 
-    async def _run(self) -> None:
+    async def _keep_connected(self, what: str, connect, serve, up, down) -> None:
+        """Connect, serve until the socket drops, reconnect with backoff (0.2 s, 0.4 s, ... up to 2 s)."""
         attempt = 0
         while not self._closing:
-            auth = {"event": self._event("hydrate_and_load", {}, state=ROOT_STATE)}
             try:
-                sock, _sid = await EngineSocket.open(
-                    self.base_url, token=self.tab_token, cookie=self.cookie, auth=auth, origin=self.origin
-                )
+                sock = await connect()
             except (TimeoutError, SocketClosed, OSError, ValueError) as error:
                 self.stats.connect_failures += 1
                 attempt = min(attempt + 1, 10)
-                log.debug("%s: connect failed (%s); retry in %.1f s", self.name, error, 0.2 * attempt)
+                log.debug("%s: %s connect failed (%s)", self.name, what, error)
                 await asyncio.sleep(min(2.0, 0.2 * attempt) * (0.8 + 0.4 * random.random()))
                 continue
             attempt = 0
-            self.stats.connects += 1
-            if self.stats.connects > 1:
-                self.stats.reconnects += 1
-            self._socket = sock
-            self.connected.set()
+            up(sock)
             try:
-                await self._read(sock)
+                await serve(sock)
             except SocketClosed as error:
-                log.debug("%s: socket dropped (%s)", self.name, error)
+                log.debug("%s: %s dropped (%s)", self.name, what, error)
             finally:
-                self._socket = None
-                self.connected.clear()
+                down()
                 sock.abort()
                 self._changed.set()
             if not self._closing:
                 await asyncio.sleep(0.2 * (0.8 + 0.4 * random.random()))
 
+    async def _run(self) -> None:
+        async def connect() -> EngineSocket:
+            auth = {"event": self._event("hydrate_and_load", {}, state=ROOT_STATE)}
+            sock, _sid = await EngineSocket.open(
+                self.base_url, token=self.tab_token, cookie=self.cookie, auth=auth, origin=self.origin
+            )
+            return sock
+
+        def up(sock: EngineSocket) -> None:
+            self.stats.connects += 1
+            if self.stats.connects > 1:
+                self.stats.reconnects += 1
+            self._socket = sock
+            self.connected.set()
+
+        def down() -> None:
+            self._socket = None
+            self.connected.clear()
+
+        await self._keep_connected("page socket", connect, self._read, up, down)
+
     async def _run_transcript(self) -> None:
-        attempt = 0
         target = TRANSCRIPT_PATH + self.session_id
         headers = [
             (b"cookie", self.cookie.encode()),
             (b"origin", self.origin.encode()),
             (b"user-agent", b"speakpro-live-client"),
         ]
-        while not self._closing:
-            try:
-                sock = await WebSocketConnection.connect(self.base_url, target, headers=headers, timeout=10.0)
-            except (TimeoutError, SocketClosed, OSError, ValueError) as error:
-                self.stats.connect_failures += 1
-                attempt = min(attempt + 1, 10)
-                log.debug("%s: transcript connect failed (%s)", self.name, error)
-                await asyncio.sleep(min(2.0, 0.2 * attempt) * (0.8 + 0.4 * random.random()))
-                continue
-            attempt = 0
+
+        def up(sock: WebSocketConnection) -> None:
             self.stats.transcript_connects += 1
             if self.stats.transcript_connects > 1:
                 self.stats.transcript_reconnects += 1
             self._transcript = sock
             self._force_send = True  # everything unacknowledged goes again on a new connection
             self.transcript_connected.set()
-            try:
-                while True:
-                    message = await sock.receive()
-                    try:
-                        answer = json.loads(message)
-                    except ValueError:
-                        continue
-                    self._ack([answer])
-            except SocketClosed as error:
-                log.debug("%s: transcript socket dropped (%s)", self.name, error)
-            finally:
-                self._transcript = None
-                self.transcript_connected.clear()
-                sock.abort()
-                self._changed.set()
-            if not self._closing:
-                await asyncio.sleep(0.2 * (0.8 + 0.4 * random.random()))
+
+        def down() -> None:
+            self._transcript = None
+            self.transcript_connected.clear()
+
+        async def serve(sock: WebSocketConnection) -> None:
+            while True:
+                try:
+                    answer = json.loads(await sock.receive())
+                except ValueError:
+                    continue
+                self._ack([answer])
+
+        await self._keep_connected(
+            "transcript socket",
+            lambda: WebSocketConnection.connect(self.base_url, target, headers=headers, timeout=10.0),
+            serve,
+            up,
+            down,
+        )
 
     async def _read(self, sock: EngineSocket) -> None:
         while True:
