@@ -14,6 +14,7 @@ from speakpro.services.learning.quests import claim_quest, ensure_daily_quests, 
 from speakpro.services.validation import ValidationError
 from tests.factories import make_user
 from tests.factories_world import balances, count
+from tests.queries import count_queries
 
 DAY = date(2026, 11, 21)
 QUEST = {q["type"]: q for q in QUEST_TYPES}
@@ -37,6 +38,17 @@ def test_generation_is_idempotent_with_one_quest_per_type_per_day(session):
     lesson = next(q for q in first if q.quest_type == "lesson_step")
     assert (lesson.target, lesson.progress, lesson.xp_reward, lesson.coin_reward) == (3, 0, 25, 10)
     assert (lesson.completed, lesson.claimed, lesson.quest_date) == (False, False, DAY)
+
+
+def test_later_loads_of_the_day_only_read(session):
+    user = make_user(session)
+    with count_queries(session) as first:
+        ensure_daily_quests(session=session, user_id=user.id, day=date(2026, 3, 2))
+    with count_queries(session) as later:
+        quests = ensure_daily_quests(session=session, user_id=user.id, day=date(2026, 3, 2))
+    assert any(statement.lstrip().upper().startswith("INSERT") for statement in first)
+    assert len(later) == 1 and later[0].lstrip().upper().startswith("SELECT")
+    assert [q.quest_type for q in quests] == [q["type"] for q in QUEST_TYPES]
 
 
 def test_a_new_day_brings_new_quests(session):

@@ -109,6 +109,12 @@ def _insert_quests(session: Session, user_id: uuid.UUID, day: date) -> None:
         )
 
 
+def _day_rows(session: Session, user_id: uuid.UUID, day: date) -> list:
+    return session.execute(
+        select(*DailyQuest.__table__.c).where(DailyQuest.user_id == user_id, DailyQuest.quest_date == day)
+    ).all()
+
+
 def ensure_daily_quests(*, session: Session, user_id: uuid.UUID, day: date) -> list[QuestView]:
     """Create the learner's quests for `day` if they do not exist yet, and return them.
 
@@ -126,10 +132,12 @@ def ensure_daily_quests(*, session: Session, user_id: uuid.UUID, day: date) -> l
         ValidationError: When `day` is not a date.
     """
     day = _check_day(day)
-    _insert_quests(session, user_id, day)
-    rows = session.execute(
-        select(*DailyQuest.__table__.c).where(DailyQuest.user_id == user_id, DailyQuest.quest_date == day)
-    ).all()
+    # One read on every load but the day's first, which writes the missing quests (no write attempt
+    # otherwise) and reads again.
+    rows = _day_rows(session, user_id, day)
+    if not {q["type"] for q in QUEST_TYPES} <= {r.quest_type for r in rows}:
+        _insert_quests(session, user_id, day)
+        rows = _day_rows(session, user_id, day)
     position = {q["type"]: i for i, q in enumerate(QUEST_TYPES)}
     return [_view(r) for r in sorted(rows, key=lambda r: (position.get(r.quest_type, len(position)), r.quest_type))]
 
