@@ -12,9 +12,9 @@
 // go over the transcript socket (live/useTranscriptSocket.js) as {batch_id, session_id, segments} (every
 // 500 ms, and at once on every final); the server answers each batch after its commit with
 // {batch_id, stored, refused, retry}. Anything unacknowledged is sent again after 3 s (backing off while
-// unanswered), at once when the browser comes back online or the socket reconnects, and after a reload. A transient
-// refusal shows a calm notice and keeps everything; a permanent one shows its reason and gives up that
-// batch. The root element's `data-pending` is the number of unacknowledged segments.
+// unanswered), at once when the browser comes back online or the socket reconnects, and after a reload.
+// A transient refusal shows a calm notice and keeps everything; a permanent one shows its reason and gives
+// up that batch. The root element's `data-pending` is the number of unacknowledged segments.
 //
 // In both modes the microphone is recorded for the whole session (live/useRecording.js). When the session
 // ends (End, the time cap, or a failed connection) open utterances are closed and sent, the page waits

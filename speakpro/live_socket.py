@@ -13,7 +13,8 @@ The protocol (one JSON text message each way, in order, per connection):
 - the server answers every batch with a usable batch id, after its commit:
   `{"batch_id", "stored": [sequence, ...], "refused": "" or a plain sentence, "retry": bool}`. `stored`
   lists what the database holds now; `retry: true` means "keep it and send it again" (the database is
-  unreachable, or the cookie no longer signs anyone in); a refusal without `retry` is final for that batch.
+  unreachable, the cookie no longer signs anyone in, or an unexpected error, logged with an id the
+  learner is shown to quote, never its text); a refusal without `retry` is final for that batch.
 
 Who is asking comes from the HttpOnly session cookie of the handshake, resolved again for every batch, so a
 revoked session stops at its next batch; the handshake is refused unless it comes from one of SpeakPro's
@@ -31,7 +32,9 @@ import logging
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from speakpro import routes
 from speakpro.db import DatabaseUnavailable, run_db_call
+from speakpro.errors import new_error_id
 from speakpro.security_headers import allowed_origins
 from speakpro.services.practice import transcripts
 from speakpro.services.validation import ValidationError, storable
@@ -39,13 +42,17 @@ from speakpro.session_cookie import token_from_cookie_header
 
 log = logging.getLogger(__name__)
 
-LIVE_PATH = "/api/live/{session_id}"
+LIVE_PATH = routes.API_LIVE + "/{session_id}"
 MAX_MESSAGE_CHARS = 256 * 1024  # 20 segments of at most 5,000 characters each, with room for JSON escapes
 MAX_BATCH = 50  # the browser sends at most 20; anything bigger is not from it
 MAX_BATCH_ID = 64
 PAUSED = "Saving paused: we can't reach our database. Your words are kept in this tab and sent again."
 OTHER_SESSION = "This transcript belongs to another practice session."
 TOO_LARGE = "Part of the transcript was not saved: the update was too large."
+UNEXPECTED = (
+    "Saving paused: something went wrong on our side. Your words are kept in this tab and sent again; "
+    "if this stays, quote error {error_id}."
+)
 
 
 def _answer(batch_id: str, *, stored: tuple[int, ...] = (), refused: str = "", retry: bool = False) -> dict:
@@ -86,6 +93,10 @@ async def answer_batch(*, token: str, session_ref: str, batch: dict) -> dict:
     except DatabaseUnavailable:
         log.warning("transcript batch %s not stored: database unavailable", batch_id)
         return _answer(batch_id, refused=PAUSED, retry=True)
+    except Exception:  # noqa: BLE001 - the words stay in the browser; the learner gets an id to quote
+        error_id = new_error_id()
+        log.exception("transcript batch %s not stored: unexpected error %s", batch_id, error_id)
+        return _answer(batch_id, refused=UNEXPECTED.format(error_id=error_id), retry=True)
     if outcome.outcome == "ok":
         return _answer(batch_id, stored=outcome.sequences)
     # Signed out: kept in the browser until the learner signs in again. Otherwise final for this batch.

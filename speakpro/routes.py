@@ -17,6 +17,8 @@ MILESTONE = "/milestone"
 NOT_FOUND = "404"
 
 API_HEALTH = "/api/health"
+# The live page's transcript websocket: `{API_LIVE}/{session id}` (speakpro/live_socket.py).
+API_LIVE = "/api/live"
 
 
 def company(slug: str) -> str:

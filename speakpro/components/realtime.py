@@ -60,8 +60,9 @@ from __future__ import annotations
 
 import reflex as rx
 
+from speakpro import routes
+
 UPLOAD_PATH = "/api/audio"
-TRANSCRIPT_PATH = "/api/live"  # `live_socket.LIVE_PATH` without its session id
 MODES = ("realtime", "solo")
 MAX_SECONDS = 15 * 60
 
@@ -123,7 +124,7 @@ def realtime_client(
     partner_name: rx.Var | str = "Partner",
     session_id: rx.Var | str = "",
     upload_url: rx.Var | str = UPLOAD_PATH,
-    transcript_url: rx.Var | str = TRANSCRIPT_PATH,
+    transcript_url: rx.Var | str = routes.API_LIVE,
     max_seconds: int = MAX_SECONDS,
     target_seconds: tuple[int, int] = (120, 300),
     id: str = "realtime-client",

@@ -141,6 +141,23 @@ def test_what_is_not_a_batch_is_ignored_and_the_connection_carries_on(session, c
     assert count == 1
 
 
+def test_an_unexpected_error_keeps_the_words_and_shows_no_exception_text(session, client, learner, monkeypatch):
+    _, token, live = learner
+
+    def broken(**_kwargs):
+        raise RuntimeError("psycopg2 internals /srv/secret")
+
+    with _connect(client, live.id, token) as ws:
+        monkeypatch.setattr(live_socket.transcripts, "ingest_batch", broken)
+        failed = _send(ws, "b-1", live.id, [seg(0, "kept")])
+        monkeypatch.undo()
+        again = _send(ws, "b-2", live.id, [seg(0, "kept")])
+    assert failed["stored"] == [] and failed["retry"] is True and "quote error" in failed["refused"]
+    assert "RuntimeError" not in failed["refused"] and "secret" not in failed["refused"]
+    assert again["stored"] == [0]
+    assert _stored(session, live) == [(0, "kept", True)]
+
+
 @pytest.mark.parametrize("origin", ["https://evil.example", None])
 def test_a_foreign_or_missing_origin_is_refused_at_the_handshake(session, client, learner, origin):
     _, token, live = learner
