@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from speakpro.state.chatbot import ChatbotState
 
 
-def _message(message: rx.Var) -> rx.Component:
+def _message(message: ObjectVar[dict[str, str]]) -> rx.Component:
     is_user = message["role"] == "user"
     return rx.box(
         rx.text(message["text"], size="2", white_space="pre-wrap"),
@@ -35,7 +36,7 @@ def _conversation() -> rx.Component:
     return rx.box(
         rx.vstack(
             rx.cond(
-                ChatbotState.messages.length() == 0,
+                rx.Var.create(ChatbotState.messages).length() == 0,
                 rx.text(
                     "Ask how the lessons work, what the AI role-play is like, or how teams use SpeakPro.",
                     size="2",

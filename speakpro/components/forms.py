@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import reflex as rx
 
 from speakpro import styles
+
+if TYPE_CHECKING:
+    from reflex_components_core.el.elements.forms import HTMLInputTypeAttribute
 
 
 def field(
     label: str,
     name: str,
     *,
-    type_: str = "text",
+    type_: HTMLInputTypeAttribute = "text",
     placeholder: str = "",
     required: bool = True,
     max_length: int = 256,
@@ -57,7 +62,7 @@ def select_field(
     )
 
 
-def error_callout(message: rx.Var, element_id: str = "form-error") -> rx.Component:
+def error_callout(message: str | rx.Var[str], element_id: str = "form-error") -> rx.Component:
     """A red callout shown only when `message` is non-empty (text is escaped by React)."""
     return rx.cond(
         message != "",
@@ -75,7 +80,7 @@ def centered_card(*children: rx.Component, max_width: str = "440px") -> rx.Compo
     )
 
 
-def submit_button(label: str, busy: rx.Var, element_id: str) -> rx.Component:
+def submit_button(label: str, busy: bool | rx.Var[bool], element_id: str) -> rx.Component:
     """A full-width submit button that shows a spinner while the form is being handled."""
     return rx.button(
         rx.cond(busy, rx.spinner(size="2"), rx.fragment()),

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import reflex as rx
+from reflex.vars import ObjectVar
+
+if TYPE_CHECKING:
+    from speakpro.state.history import MetricRow
 
 
-def speech_metric(metric: rx.Var) -> rx.Component:
+def speech_metric(metric: ObjectVar[MetricRow]) -> rx.Component:
     """One `MetricRow`: label, value, "healthy: a–b" and a green or amber verdict."""
     return rx.hstack(
         rx.vstack(

@@ -111,8 +111,8 @@ class RealtimeClient(rx.Component):
 def realtime_client(
     *,
     mode: rx.Var | str,
-    on_recorded: rx.EventHandler | rx.EventSpec,
-    on_status: rx.EventHandler | rx.EventSpec,
+    on_recorded: rx.event.EventType[()] | rx.event.EventType[dict],
+    on_status: rx.event.EventType[()] | rx.event.EventType[dict],
     client_secret: rx.Var | str = "",
     calls_url: rx.Var | str = "",
     model: rx.Var | str = "",

@@ -62,12 +62,12 @@ def recording_off_notice(
 
 
 def audio_recorder(
-    on_recorded: rx.EventHandler | rx.EventSpec | None = None,
+    on_recorded: rx.event.EventType[()] | rx.event.EventType[dict] | None = None,
     upload_url: rx.Var | str = UPLOAD_PATH,
     purpose: str = "practice",
     max_seconds: int = 300,
     id: str = "recorder",
-    allowed: rx.Var[bool] | None = None,
+    allowed: rx.Var[bool] | bool | None = None,
     **props,
 ) -> rx.Component:
     """A record/stop button with a timer and a level meter that uploads the take when it stops.

@@ -170,7 +170,7 @@ def amphitheatre_page() -> rx.Component:
                                     rx.cond(
                                         AmphitheatreState.rewards != "",
                                         AmphitheatreState.rewards,
-                                        AmphitheatreState.points.to_string() + " points",
+                                        rx.Var.create(AmphitheatreState.points).to_string() + " points",
                                     ),
                                     ".",
                                 ),
@@ -249,7 +249,7 @@ def amphitheatre_history_page() -> rx.Component:
             rx.cond(
                 AmphitheatreHistoryState.loaded,
                 rx.cond(
-                    AmphitheatreHistoryState.visits.length() > 0,
+                    rx.Var.create(AmphitheatreHistoryState.visits).length() > 0,
                     rx.vstack(
                         rx.foreach(AmphitheatreHistoryState.visits, _timeline_item),
                         width="100%",

@@ -1,6 +1,7 @@
 """`/company/[slug]/dashboard` for that company's managers, and `/admin/overview` for admins."""
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from speakpro import styles
 from speakpro.components.guards import forbidden_notice
@@ -35,7 +36,7 @@ def _chart(figure, loading, element_id: str) -> rx.Component:
     )
 
 
-def _learner_row(row: rx.Var) -> rx.Component:
+def _learner_row(row: ObjectVar[dict[str, str]]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(row["name"]),
         rx.table.cell(row["email"]),
@@ -44,7 +45,8 @@ def _learner_row(row: rx.Var) -> rx.Component:
         rx.table.cell(row["first"]),
         rx.table.cell(row["latest"]),
         rx.table.cell(
-            rx.badge(row["trend"], color_scheme=rx.match(row["trend_key"], ("up", "green"), ("down", "red"), "gray"))
+            # rx.match is typed `Component | Var`; with string cases it returns a Var.
+            rx.badge(row["trend"], color_scheme=rx.match(row["trend_key"], ("up", "green"), ("down", "red"), "gray"))  # pyright: ignore[reportArgumentType]
         ),
         rx.table.cell(row["minutes"]),
         rx.table.cell(row["last"]),
@@ -155,7 +157,7 @@ def company_dashboard() -> rx.Component:
     )
 
 
-def _company_row(row: rx.Var) -> rx.Component:
+def _company_row(row: ObjectVar[dict[str, str]]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.link(row["name"], href=row["href"])),
         rx.table.cell(row["learners"]),

@@ -5,16 +5,25 @@ amphitheatre pages too (their states mix in `OwnRecordingsMixin`)."""
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ArrayVar, ObjectVar
 
 from speakpro import routes, styles
 from speakpro.components.forms import error_callout
 from speakpro.components.guards import not_found_notice
 from speakpro.components.layout import page_frame
 from speakpro.components.metrics import speech_metric
-from speakpro.state.history import HistoryRow, HistoryState, RecordingRow, SegmentRow, SessionDetailState
+from speakpro.state.history import (
+    CoachItemRow,
+    HistoryRow,
+    HistoryState,
+    RecordingRow,
+    SegmentRow,
+    SessionDetailState,
+    TextPart,
+)
 
 
-def _flag(on: rx.Var, icon: str, label: str) -> rx.Component:
+def _flag(on: bool | rx.Var[bool], icon: str, label: str) -> rx.Component:
     return rx.cond(
         on,
         rx.tooltip(rx.icon(icon, size=16, color=rx.color("violet", 10), aria_label=label), content=label),
@@ -69,7 +78,7 @@ def _pagination() -> rx.Component:
     )
 
 
-def delete_recording_button(state, key: rx.Var, label: str | rx.Var = "this recording") -> rx.Component:
+def delete_recording_button(state, key: str | rx.Var[str], label: str | rx.Var = "this recording") -> rx.Component:
     """A delete button for one of the learner's recordings, with a confirmation; `state` mixes in
     `OwnRecordingsMixin`."""
     return rx.alert_dialog.root(
@@ -213,7 +222,7 @@ def history_page() -> rx.Component:
     )
 
 
-def _segment(segment: SegmentRow) -> rx.Component:
+def _segment(segment: ObjectVar[SegmentRow]) -> rx.Component:
     mine = segment.speaker == "user"
     return rx.hstack(
         rx.badge(segment.speaker_label, color_scheme=rx.cond(mine, "violet", "gray"), variant="soft", min_width="64px"),
@@ -231,7 +240,7 @@ def _segment(segment: SegmentRow) -> rx.Component:
     )
 
 
-def _part(part: rx.Var) -> rx.Component:
+def _part(part: ObjectVar[TextPart]) -> rx.Component:
     return rx.cond(
         part.filler,
         rx.el.mark(
@@ -244,7 +253,7 @@ def _part(part: rx.Var) -> rx.Component:
     )
 
 
-def _coach_item(item: rx.Var) -> rx.Component:
+def _coach_item(item: ObjectVar[CoachItemRow]) -> rx.Component:
     return rx.vstack(
         rx.text(item.text, size="2"),
         rx.cond(
@@ -271,7 +280,7 @@ def _coach() -> rx.Component:
         ),
         rx.flex(rx.foreach(SessionDetailState.coach_scores, _metric), gap="1rem", wrap="wrap", id="coach-rubric"),
         rx.cond(
-            SessionDetailState.strengths.length() > 0,
+            rx.Var.create(SessionDetailState.strengths).length() > 0,
             rx.vstack(
                 rx.heading("Strengths", size="3"),
                 rx.foreach(SessionDetailState.strengths, _coach_item),
@@ -281,7 +290,7 @@ def _coach() -> rx.Component:
             ),
         ),
         rx.cond(
-            SessionDetailState.improvements.length() > 0,
+            rx.Var.create(SessionDetailState.improvements).length() > 0,
             rx.vstack(
                 rx.heading("To improve", size="3"),
                 rx.foreach(SessionDetailState.improvements, _coach_item),
@@ -299,7 +308,7 @@ def _coach() -> rx.Component:
 def _analysis() -> rx.Component:
     return rx.vstack(
         rx.cond(
-            SessionDetailState.speech_metrics.length() > 0,
+            rx.Var.create(SessionDetailState.speech_metrics).length() > 0,
             rx.box(
                 rx.heading("Speech metrics", size="4", margin_bottom="0.5rem"),
                 rx.vstack(rx.foreach(SessionDetailState.speech_metrics, speech_metric), spacing="3", width="100%"),
@@ -314,7 +323,7 @@ def _analysis() -> rx.Component:
     )
 
 
-def _metric(pair: rx.Var) -> rx.Component:
+def _metric(pair: ArrayVar[list[str]]) -> rx.Component:
     return rx.vstack(
         rx.text(pair[0], size="1", color_scheme="gray"),
         rx.text(pair[1], size="3", weight="bold"),
@@ -411,7 +420,7 @@ def _detail() -> rx.Component:
             rx.heading("Recording", size="4", margin_bottom="0.5rem"), _recording(), style=styles.card, width="100%"
         ),
         rx.cond(
-            SessionDetailState.metrics.length() > 0,
+            rx.Var.create(SessionDetailState.metrics).length() > 0,
             rx.box(
                 rx.heading("Analysis", size="4", margin_bottom="0.5rem"),
                 rx.flex(rx.foreach(SessionDetailState.metrics, _metric), gap="1rem", wrap="wrap"),
@@ -424,7 +433,7 @@ def _detail() -> rx.Component:
             rx.box(
                 rx.heading("Transcript", size="4", margin_bottom="0.75rem"),
                 rx.cond(
-                    SessionDetailState.segments.length() > 0,
+                    rx.Var.create(SessionDetailState.segments).length() > 0,
                     rx.vstack(rx.foreach(SessionDetailState.segments, _segment), spacing="3", width="100%"),
                     rx.cond(
                         SessionDetailState.transcript_text != "",

@@ -10,7 +10,7 @@ from speakpro.services.learning.quests import QuestView
 from speakpro.state.home import HomeState
 
 
-def _stat(label: str, value: rx.Var, icon: str, element_id: str) -> rx.Component:
+def _stat(label: str, value: int | rx.Var[int], icon: str, element_id: str) -> rx.Component:
     return rx.hstack(
         rx.icon(icon, size=22, color=rx.color("violet", 10)),
         rx.vstack(
@@ -81,7 +81,8 @@ def _module(module: ModuleCard) -> rx.Component:
         ),
         rx.badge(
             module.status.replace("_", " "),
-            color_scheme=rx.match(
+            # rx.match is typed `Component | Var`; with string cases it returns a Var.
+            color_scheme=rx.match(  # pyright: ignore[reportArgumentType]
                 module.status, ("completed", "green"), ("in_progress", "violet"), ("available", "blue"), "gray"
             ),
         ),
@@ -122,7 +123,7 @@ def _quest(quest: QuestView) -> rx.Component:
                 rx.button(
                     "Claim",
                     size="1",
-                    disabled=~quest.completed,
+                    disabled=~rx.Var.create(quest.completed),
                     on_click=HomeState.claim(quest.id),
                     id="claim-" + quest.quest_type,
                 ),
@@ -274,7 +275,7 @@ def home() -> rx.Component:
                     ),
                     rx.heading("Recent practice", size="4"),
                     rx.cond(
-                        HomeState.recent.length() > 0,
+                        rx.Var.create(HomeState.recent).length() > 0,
                         rx.table.root(
                             rx.table.header(
                                 rx.table.row(

@@ -156,7 +156,7 @@ def _curriculum() -> rx.Component:
     )
 
 
-def _figure(value: rx.Var, label: str, figure_id: str) -> rx.Component:
+def _figure(value: int | str | rx.Var[int], label: str, figure_id: str) -> rx.Component:
     return rx.vstack(
         rx.text(value, size="8", weight="bold", color=rx.color("violet", 11), id=figure_id),
         rx.text(label, color_scheme="gray", size="2"),

@@ -121,7 +121,8 @@ def _stakes_form() -> rx.Component:
 
 
 def _step() -> rx.Component:
-    return rx.match(
+    # rx.match is typed `Component | Var`; with component cases it returns a Component.
+    return rx.match(  # pyright: ignore[reportReturnType]
         LessonState.step_kind,
         (
             "reading",
@@ -268,7 +269,7 @@ def lesson() -> rx.Component:
                     ),
                 ),
                 rx.cond(
-                    LessonState.recordings.length() > 0,
+                    rx.Var.create(LessonState.recordings).length() > 0,
                     recordings_section(LessonState, "Your recordings in this lesson", "", "lesson-recordings"),
                 ),
                 spacing="3",

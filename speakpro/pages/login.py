@@ -47,7 +47,7 @@ def login() -> rx.Component:
                 id="login-form",
             ),
             rx.cond(
-                LoginState.providers.length() > 0,
+                rx.Var.create(LoginState.providers).length() > 0,
                 rx.vstack(
                     rx.hstack(
                         rx.separator(size="4"),

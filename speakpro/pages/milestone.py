@@ -103,7 +103,7 @@ def milestone() -> rx.Component:
                     ),
                     _result(),
                     rx.cond(
-                        MilestoneState.recordings.length() > 0,
+                        rx.Var.create(MilestoneState.recordings).length() > 0,
                         recordings_section(MilestoneState, "Your milestone recordings", "", "milestone-recordings"),
                     ),
                     width="100%",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from speakpro import styles
 from speakpro.components.forms import error_callout
@@ -48,8 +49,8 @@ def _venue_node(venue: VenueView) -> rx.Component:
         ),
         href="/venue/" + venue.slug,
         position="absolute",
-        left=venue.map_x.to_string() + "%",
-        top=venue.map_y.to_string() + "%",
+        left=rx.Var.create(venue.map_x).to_string() + "%",
+        top=rx.Var.create(venue.map_y).to_string() + "%",
         transform="translate(-50%, -50%)",
         underline="none",
         color="inherit",
@@ -59,7 +60,7 @@ def _venue_node(venue: VenueView) -> rx.Component:
     )
 
 
-def _district_card(district: DistrictView) -> rx.Component:
+def _district_card(district: ObjectVar[DistrictView]) -> rx.Component:
     return rx.hstack(
         rx.image(
             src=district.overview_image, alt=district.overview_alt, width="96px", height="54px", border_radius="8px"
