@@ -187,6 +187,7 @@ def _cmd_create_admin(args) -> int:
             if args.promote:
                 user = accounts.promote_to_admin(session=session, email=args.email)
             else:
+                assert password is not None  # read above unless --promote
                 user = accounts.create_admin(
                     session=session, email=args.email, password=password, display_name=args.name or ""
                 )

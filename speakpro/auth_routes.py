@@ -138,10 +138,10 @@ def auth_routes(registry: ProviderRegistry | None = None) -> list[Route]:
 
     async def login(request: Request) -> Response:
         name = request.path_params["provider"]
-        client = providers().client(name)
-        if client is None:
+        client, provider = providers().client(name), providers().provider(name)
+        if client is None or provider is None:
             return _unknown_provider()
-        label = providers().provider(name).label
+        label = provider.label
         try:
             response = await client.authorize_redirect(request, callback_url(name))
         except Exception as error:  # noqa: BLE001 - discovery or network trouble must not become a 500
@@ -153,10 +153,10 @@ def auth_routes(registry: ProviderRegistry | None = None) -> list[Route]:
     async def callback(request: Request) -> Response:
         name = request.path_params["provider"]
         registry_now = providers()
-        client = registry_now.client(name)
-        if client is None:
+        client, provider = registry_now.client(name), registry_now.provider(name)
+        if client is None or provider is None:
             return _unknown_provider()
-        label = registry_now.provider(name).label
+        label = provider.label
         try:
             token = await client.authorize_access_token(request, claims_options=registry_now.claims_options(name))
             identity = await registry_now.fetch_identity(name, token)

@@ -24,10 +24,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import CursorResult, Result, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
@@ -201,7 +201,7 @@ def create_app_engine(url: str, **options) -> Engine:
 
 
 _engine: Engine | None = None
-_bind: Engine | Connection | None = None
+_bind: Connection | None = None
 
 
 def get_engine() -> Engine:
@@ -321,3 +321,8 @@ def redacted(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:  # noqa: BLE001
         return "<unparseable url>"
+
+
+def rowcount(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed (`Session.execute` is typed as returning a plain `Result`)."""
+    return cast(CursorResult[Any], result).rowcount or 0

@@ -27,7 +27,7 @@ def start_embedded_postgres(pgdata: Path) -> str:
         import pgserver
 
         pgdata.mkdir(parents=True, exist_ok=True)
-        server = pgserver.get_server(pgdata, cleanup_mode=None)
+        server = pgserver.get_server(pgdata, cleanup_mode=None)  # pyright: ignore[reportPrivateImportUsage]
         uri = server.get_uri("postgres")
     return uri.replace("postgresql://", "postgresql+psycopg2://", 1)
 

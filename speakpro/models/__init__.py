@@ -11,7 +11,7 @@ from speakpro.models.accounts import (
 )
 from speakpro.models.amphitheatre import AmphitheatreExerciseRecord, AmphitheatreSession
 from speakpro.models.analysis import AnalysisResult, CompanyDailyTotals, SessionAnalytics
-from speakpro.models.base import metadata, utcnow
+from speakpro.models.base import metadata, table_of, utcnow
 from speakpro.models.curriculum import KnowledgeBlock, Lesson, Level, Module
 from speakpro.models.economy import RewardLedger
 from speakpro.models.lessons import LessonSession, LessonSessionContext, LessonStepResponse, StakesMap
@@ -76,5 +76,6 @@ __all__ = [
     "VenueEntry",
     "VenueTaskSheet",
     "metadata",
+    "table_of",
     "utcnow",
 ]

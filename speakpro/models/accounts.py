@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import ClassVar
 
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -26,7 +27,7 @@ AB_VARIANTS = ("A", "B")
 class Company(SQLModel, table=True):
     """A tenant: a company that enrols learners and whose managers see its dashboards."""
 
-    __tablename__ = "companies"
+    __tablename__: ClassVar[str] = "companies"
     __table_args__ = (
         CheckConstraint("slug ~ '^[a-z0-9][a-z0-9-]{1,62}$'", name="slug_format"),
         CheckConstraint(
@@ -49,7 +50,7 @@ class Company(SQLModel, table=True):
 class User(SQLModel, table=True):
     """A person who signs in. Email is stored lower-cased and is unique."""
 
-    __tablename__ = "users"
+    __tablename__: ClassVar[str] = "users"
     __table_args__ = (
         CheckConstraint("email = lower(email)", name="email_lowercase"),
         CheckConstraint("position('@' in email) > 1", name="email_has_at"),
@@ -71,7 +72,7 @@ class User(SQLModel, table=True):
 class OAuthIdentity(SQLModel, table=True):
     """A login through an OpenID Connect / OAuth provider, keyed on (provider, subject)."""
 
-    __tablename__ = "oauth_identities"
+    __tablename__: ClassVar[str] = "oauth_identities"
     __table_args__ = (UniqueConstraint("provider", "subject"),)
 
     id: uuid.UUID = uuid_pk()
@@ -85,7 +86,7 @@ class OAuthIdentity(SQLModel, table=True):
 class AuthSession(SQLModel, table=True):
     """A server-side login session; the browser holds the token, the database only its hash."""
 
-    __tablename__ = "auth_sessions"
+    __tablename__: ClassVar[str] = "auth_sessions"
     __table_args__ = (CheckConstraint("expires_at > created_at", name="expiry_after_creation"),)
 
     id: uuid.UUID = uuid_pk()
@@ -101,7 +102,7 @@ class AuthSession(SQLModel, table=True):
 class UserProfile(SQLModel, table=True):
     """Persona, onboarding, company membership and the economy balances of one user."""
 
-    __tablename__ = "user_profiles"
+    __tablename__: ClassVar[str] = "user_profiles"
     __table_args__ = (
         one_of("role", ROLES),
         CheckConstraint("ab_variant IS NULL OR ab_variant IN ('A', 'B')", name="ab_variant_valid"),
@@ -135,7 +136,7 @@ class UserProfile(SQLModel, table=True):
 class LoginThrottle(SQLModel, table=True):
     """Failed logins counted per account and per client (keys are hashes, never raw emails or IPs)."""
 
-    __tablename__ = "login_throttles"
+    __tablename__: ClassVar[str] = "login_throttles"
     __table_args__ = (*non_negative("failures"),)
 
     key: str = Field(primary_key=True, max_length=80)
@@ -147,7 +148,7 @@ class LoginThrottle(SQLModel, table=True):
 class AuthHandoff(SQLModel, table=True):
     """A one-time code that carries an OpenID login from the backend callback to the browser's state."""
 
-    __tablename__ = "auth_handoffs"
+    __tablename__: ClassVar[str] = "auth_handoffs"
 
     code_hash: str = Field(primary_key=True, max_length=64)
     user_id: uuid.UUID = fk("users.id")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import CheckConstraint, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -14,7 +15,7 @@ from speakpro.models.base import fk, jsonb, non_negative, now_column, one_of, ti
 class AmphitheatreSession(SQLModel, table=True):
     """One visit to the amphitheatre, numbered per learner, with its plan and points."""
 
-    __tablename__ = "amphitheatre_sessions"
+    __tablename__: ClassVar[str] = "amphitheatre_sessions"
     __table_args__ = (
         UniqueConstraint("user_id", "visit_number"),
         CheckConstraint("visit_number > 0", name="visit_number_positive"),
@@ -35,7 +36,7 @@ class AmphitheatreSession(SQLModel, table=True):
 class AmphitheatreExerciseRecord(SQLModel, table=True):
     """One recorded exercise of a visit: audio references, markers, reflections and scores."""
 
-    __tablename__ = "amphitheatre_exercise_records"
+    __tablename__: ClassVar[str] = "amphitheatre_exercise_records"
     __table_args__ = (UniqueConstraint("session_id", "exercise_key"),)
 
     id: uuid.UUID = uuid_pk()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import ClassVar
 
 from sqlalchemy import BigInteger, Index, Numeric, PrimaryKeyConstraint, SmallInteger
 from sqlmodel import Field, SQLModel
@@ -18,7 +19,7 @@ SKILLS = ("opening", "questioning", "objection_handling", "closing")
 class AnalysisResult(SQLModel, table=True):
     """One analysis of a session (metrics or coaching) with its provenance and cost."""
 
-    __tablename__ = "analysis_results"
+    __tablename__: ClassVar[str] = "analysis_results"
     __table_args__ = (
         one_of("provider", PROVIDERS),
         between("confidence", 0, 1),
@@ -42,7 +43,7 @@ class AnalysisResult(SQLModel, table=True):
 class SessionAnalytics(SQLModel, table=True):
     """The headline figures of one analysed session, denormalised for fast dashboards."""
 
-    __tablename__ = "session_analytics"
+    __tablename__: ClassVar[str] = "session_analytics"
     __table_args__ = (
         between("overall_score", 0, 100),
         between("talk_time_ratio", 0, 1),
@@ -95,7 +96,7 @@ class CompanyDailyTotals(SQLModel, table=True):
     0004): every insert, update or delete of analytics rows adds or subtracts its sessions, scores and seconds.
     The admin overview reads it, so its cost follows companies x days, not the number of sessions."""
 
-    __tablename__ = "company_daily_totals"
+    __tablename__: ClassVar[str] = "company_daily_totals"
     __table_args__ = (PrimaryKeyConstraint("company_id", "day"),)
 
     company_id: uuid.UUID = Field(foreign_key="companies.id", ondelete="CASCADE")

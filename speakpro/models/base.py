@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import CheckConstraint, DateTime, MetaData, text
+from sqlalchemy import CheckConstraint, DateTime, MetaData, Table, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -20,6 +20,11 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 metadata: MetaData = SQLModel.metadata
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table behind a table model, for Core statements (`insert`, `returning(*table.c)`, upserts)."""
+    return model.__table__  # pyright: ignore[reportAttributeAccessIssue]  # set by SQLModel's metaclass, undeclared
 
 
 def utcnow() -> datetime:
@@ -58,7 +63,12 @@ def jsonb(default_factory: type = dict) -> Any:
     )
 
 
-def fk(target: str, ondelete: str = "CASCADE", nullable: bool = False, index: bool = True) -> Any:
+def fk(
+    target: str,
+    ondelete: Literal["CASCADE", "SET NULL", "RESTRICT"] = "CASCADE",
+    nullable: bool = False,
+    index: bool = True,
+) -> Any:
     """A UUID foreign key with an explicit ON DELETE rule."""
     return Field(
         default=None if nullable else ...,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import ClassVar
 
 from sqlalchemy import CheckConstraint, Column, Computed, Index, UniqueConstraint
 from sqlalchemy.dialects.postgresql import TSVECTOR
@@ -14,7 +15,7 @@ from speakpro.models.base import between, fk, jsonb, non_negative, uuid_pk
 class Level(SQLModel, table=True):
     """A level of the curriculum, ending in a milestone speaking task."""
 
-    __tablename__ = "levels"
+    __tablename__: ClassVar[str] = "levels"
     __table_args__ = (
         CheckConstraint("number > 0", name="number_positive"),
         between("milestone_threshold", 0, 100, nullable=False),
@@ -31,7 +32,7 @@ class Level(SQLModel, table=True):
 class Module(SQLModel, table=True):
     """A module of a level (codes A, B, C, D), with the rewards its completion pays once."""
 
-    __tablename__ = "modules"
+    __tablename__: ClassVar[str] = "modules"
     __table_args__ = (
         UniqueConstraint("level_id", "code"),
         UniqueConstraint("level_id", "order"),
@@ -54,7 +55,7 @@ class Module(SQLModel, table=True):
 class Lesson(SQLModel, table=True):
     """A lesson of a module; `steps` is its script (reading, exercise, feedback, reflection)."""
 
-    __tablename__ = "lessons"
+    __tablename__: ClassVar[str] = "lessons"
     __table_args__ = (UniqueConstraint("module_id", "order"), *non_negative("xp_reward"))
 
     id: uuid.UUID = uuid_pk()
@@ -68,7 +69,7 @@ class Lesson(SQLModel, table=True):
 class KnowledgeBlock(SQLModel, table=True):
     """A chunk of teaching content, searchable by PostgreSQL full-text search."""
 
-    __tablename__ = "knowledge_blocks"
+    __tablename__: ClassVar[str] = "knowledge_blocks"
     __table_args__ = (Index("ix_knowledge_blocks_search", "search", postgresql_using="gin"),)
 
     id: uuid.UUID = uuid_pk()

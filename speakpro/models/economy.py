@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -17,7 +18,7 @@ class RewardLedger(SQLModel, table=True):
     """One signed change of one currency. (user, currency, reason, source key) is unique, so a
     retried or doubled request cannot pay twice; balances equal the sum of these rows."""
 
-    __tablename__ = "reward_ledger"
+    __tablename__: ClassVar[str] = "reward_ledger"
     __table_args__ = (
         UniqueConstraint("user_id", "currency", "reason", "source_key"),
         one_of("currency", CURRENCIES),

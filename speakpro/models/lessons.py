@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
@@ -16,7 +17,7 @@ LESSON_STATES = ("in_progress", "completed", "abandoned")
 class LessonSession(SQLModel, table=True):
     """One run of one lesson by one learner; at most one run of a lesson is in progress."""
 
-    __tablename__ = "lesson_sessions"
+    __tablename__: ClassVar[str] = "lesson_sessions"
     __table_args__ = (
         one_of("state", LESSON_STATES),
         *non_negative("step_index"),
@@ -45,7 +46,7 @@ class LessonSession(SQLModel, table=True):
 class LessonStepResponse(SQLModel, table=True):
     """The learner's answer to one step of a lesson run."""
 
-    __tablename__ = "lesson_step_responses"
+    __tablename__: ClassVar[str] = "lesson_step_responses"
     __table_args__ = (UniqueConstraint("lesson_session_id", "step_index"), *non_negative("step_index"))
 
     id: uuid.UUID = uuid_pk()
@@ -60,7 +61,7 @@ class LessonStepResponse(SQLModel, table=True):
 class LessonSessionContext(SQLModel, table=True):
     """Per learner and module: retry cooldowns and the scenario the lessons refer to."""
 
-    __tablename__ = "lesson_session_contexts"
+    __tablename__: ClassVar[str] = "lesson_session_contexts"
     __table_args__ = (UniqueConstraint("user_id", "module_id"), *non_negative("attempts"))
 
     id: uuid.UUID = uuid_pk()
@@ -75,7 +76,7 @@ class LessonSessionContext(SQLModel, table=True):
 class StakesMap(SQLModel, table=True):
     """The learner's own high-stakes scenario for a module, chosen once and reused by exercises."""
 
-    __tablename__ = "stakes_maps"
+    __tablename__: ClassVar[str] = "stakes_maps"
     __table_args__ = (UniqueConstraint("user_id", "module_id"),)
 
     id: uuid.UUID = uuid_pk()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import ClassVar
 
 from sqlalchemy import CheckConstraint, Index, Numeric, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
@@ -31,7 +32,7 @@ MAX_SESSION_SECONDS = 15 * 60
 class Topic(SQLModel, table=True):
     """A role-play topic; seeded and read-only for learners."""
 
-    __tablename__ = "topics"
+    __tablename__: ClassVar[str] = "topics"
     __table_args__ = (one_of("difficulty", DIFFICULTIES),)
 
     id: uuid.UUID = uuid_pk()
@@ -49,7 +50,7 @@ class Topic(SQLModel, table=True):
 class PracticeSession(SQLModel, table=True):
     """One spoken practice session: active, then ended or failed, then analyzed, then archived."""
 
-    __tablename__ = "practice_sessions"
+    __tablename__: ClassVar[str] = "practice_sessions"
     __table_args__ = (
         one_of("status", SESSION_STATUSES),
         one_of("processing_status", PROCESSING_STATUSES),
@@ -105,7 +106,7 @@ class PracticeSession(SQLModel, table=True):
 class ClientSecret(SQLModel, table=True):
     """A minted Realtime client secret: only its expiry and a fingerprint, never the value."""
 
-    __tablename__ = "client_secrets"
+    __tablename__: ClassVar[str] = "client_secrets"
 
     id: uuid.UUID = uuid_pk()
     session_id: uuid.UUID = fk("practice_sessions.id")
@@ -117,7 +118,7 @@ class ClientSecret(SQLModel, table=True):
 class Transcript(SQLModel, table=True):
     """The transcript of one session, finalized when the session ends."""
 
-    __tablename__ = "transcripts"
+    __tablename__: ClassVar[str] = "transcripts"
     __table_args__ = (
         between("confidence", 0, 1),
         *non_negative("word_count"),
@@ -144,7 +145,7 @@ class Transcript(SQLModel, table=True):
 class TranscriptSegment(SQLModel, table=True):
     """One utterance of a transcript, ordered by sequence; finals are never overwritten by partials."""
 
-    __tablename__ = "transcript_segments"
+    __tablename__: ClassVar[str] = "transcript_segments"
     __table_args__ = (
         UniqueConstraint("transcript_id", "sequence"),
         one_of("speaker", SPEAKERS),
@@ -167,7 +168,7 @@ class TranscriptSegment(SQLModel, table=True):
 class AudioRecording(SQLModel, table=True):
     """The learner's audio of a session in storage; one primary recording per session."""
 
-    __tablename__ = "audio_recordings"
+    __tablename__: ClassVar[str] = "audio_recordings"
     __table_args__ = (
         one_of("quality_status", QUALITY_STATUSES),
         CheckConstraint("size_bytes > 0", name="size_positive"),

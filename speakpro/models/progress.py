@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import ClassVar
 
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -16,7 +17,7 @@ PROGRESS_STATUSES = ("locked", "available", "in_progress", "completed")
 class UserProgress(SQLModel, table=True):
     """Where one learner stands in one module."""
 
-    __tablename__ = "user_progress"
+    __tablename__: ClassVar[str] = "user_progress"
     __table_args__ = (
         UniqueConstraint("user_id", "module_id"),
         one_of("status", PROGRESS_STATUSES),
@@ -39,7 +40,7 @@ class UserProgress(SQLModel, table=True):
 class ExerciseAttempt(SQLModel, table=True):
     """Legacy per-exercise attempt log, kept for imported history."""
 
-    __tablename__ = "exercise_attempts"
+    __tablename__: ClassVar[str] = "exercise_attempts"
     __table_args__ = (between("score", 0, 100), Index("ix_exercise_attempts_user_created", "user_id", "created_at"))
 
     id: uuid.UUID = uuid_pk()
@@ -55,7 +56,7 @@ class ExerciseAttempt(SQLModel, table=True):
 class ExerciseSubmission(SQLModel, table=True):
     """One answer in a lesson run or venue run: payload, scores and how long it took."""
 
-    __tablename__ = "exercise_submissions"
+    __tablename__: ClassVar[str] = "exercise_submissions"
     __table_args__ = (
         *non_negative("duration_ms"),
         Index("ix_exercise_submissions_user_module_stage", "user_id", "module_id", "stage"),
@@ -77,7 +78,7 @@ class ExerciseSubmission(SQLModel, table=True):
 class MilestoneAttempt(SQLModel, table=True):
     """A recorded end-of-level speaking task, scored against the rubric."""
 
-    __tablename__ = "milestone_attempts"
+    __tablename__: ClassVar[str] = "milestone_attempts"
     __table_args__ = (
         between("score", 0, 100),
         Index("ix_milestone_attempts_user_level_created", "user_id", "level_id", "created_at"),
@@ -100,7 +101,7 @@ class MilestoneAttempt(SQLModel, table=True):
 class DailyQuest(SQLModel, table=True):
     """One quest of one learner on one day; one per quest type per day."""
 
-    __tablename__ = "daily_quests"
+    __tablename__: ClassVar[str] = "daily_quests"
     __table_args__ = (
         UniqueConstraint("user_id", "quest_date", "quest_type"),
         CheckConstraint("target > 0", name="target_positive"),

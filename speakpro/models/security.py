@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
@@ -19,7 +20,7 @@ class EmailOutbox(SQLModel, table=True):
     queues one notice, not a mail bomb.
     """
 
-    __tablename__ = "email_outbox"
+    __tablename__: ClassVar[str] = "email_outbox"
     __table_args__ = (
         *non_negative("attempts"),
         Index("uq_email_outbox_unsent", "user_id", "template", unique=True, postgresql_where=text("sent_at IS NULL")),
@@ -41,7 +42,7 @@ class UsedDownloadToken(SQLModel, table=True):
     Kept until the token would have expired anyway (then a spent token is refused by its expiry alone).
     """
 
-    __tablename__ = "used_download_tokens"
+    __tablename__: ClassVar[str] = "used_download_tokens"
 
     token_id: uuid.UUID = Field(primary_key=True)
     user_id: uuid.UUID = fk("users.id")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
@@ -14,7 +15,7 @@ from speakpro.models.base import fk, jsonb, now_column, uuid_pk
 class AnalyticsEvent(SQLModel, table=True):
     """A product analytics breadcrumb (signup, login, lesson start, chatbot message...)."""
 
-    __tablename__ = "analytics_events"
+    __tablename__: ClassVar[str] = "analytics_events"
     __table_args__ = (
         Index("ix_analytics_events_type_created", "event_type", "created_at"),
         Index("ix_analytics_events_user_created", "user_id", "created_at"),
@@ -31,7 +32,7 @@ class AnalyticsEvent(SQLModel, table=True):
 class TelemetryEvent(SQLModel, table=True):
     """A high-volume event from the learning loop, indexed by module and name."""
 
-    __tablename__ = "telemetry_events"
+    __tablename__: ClassVar[str] = "telemetry_events"
     __table_args__ = (Index("ix_telemetry_events_module_name_created", "module_code", "name", "created_at"),)
 
     id: uuid.UUID = uuid_pk()
@@ -46,7 +47,7 @@ class AuditLog(SQLModel, table=True):
     """Who did what to whose data. Append-only (a trigger refuses UPDATE and DELETE); it holds ids,
     never personal content, and has no foreign keys so that it outlives deleted accounts."""
 
-    __tablename__ = "audit_log"
+    __tablename__: ClassVar[str] = "audit_log"
     __table_args__ = (
         Index("ix_audit_log_subject_created", "subject_user_id", "created_at"),
         Index("ix_audit_log_company_created", "company_id", "created_at"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
@@ -16,7 +17,7 @@ VENUE_ENTRY_STATUSES = ("active", "finished", "abandoned")
 class District(SQLModel, table=True):
     """A district of the map; its venues unlock as the learner completes modules."""
 
-    __tablename__ = "districts"
+    __tablename__: ClassVar[str] = "districts"
     __table_args__ = (between("map_x", 0, 100, nullable=False), between("map_y", 0, 100, nullable=False))
 
     id: uuid.UUID = uuid_pk()
@@ -32,7 +33,7 @@ class District(SQLModel, table=True):
 class Venue(SQLModel, table=True):
     """A place to practise inside a district; entering costs tickets, finishing pays XP and coins."""
 
-    __tablename__ = "venues"
+    __tablename__: ClassVar[str] = "venues"
     __table_args__ = (
         *non_negative("ticket_cost", "xp_reward", "coin_reward"),
         between("map_x", 0, 100, nullable=False),
@@ -55,7 +56,7 @@ class Venue(SQLModel, table=True):
 class VenueTaskSheet(SQLModel, table=True):
     """The ordered exercises a venue run walks through."""
 
-    __tablename__ = "venue_task_sheets"
+    __tablename__: ClassVar[str] = "venue_task_sheets"
 
     id: uuid.UUID = uuid_pk()
     venue_id: uuid.UUID = Field(foreign_key="venues.id", ondelete="CASCADE", unique=True)
@@ -66,7 +67,7 @@ class VenueTaskSheet(SQLModel, table=True):
 class VenueEntry(SQLModel, table=True):
     """One visit of a learner to a venue: tickets spent, progress and rewards paid."""
 
-    __tablename__ = "venue_entries"
+    __tablename__: ClassVar[str] = "venue_entries"
     __table_args__ = (
         one_of("status", VENUE_ENTRY_STATUSES),
         *non_negative("tickets_spent", "xp_awarded", "coins_awarded", "step_index"),
@@ -97,7 +98,7 @@ class VenueEntry(SQLModel, table=True):
 class UserVenueUnlock(SQLModel, table=True):
     """A venue a learner has unlocked; at most one row per learner and venue."""
 
-    __tablename__ = "user_venue_unlocks"
+    __tablename__: ClassVar[str] = "user_venue_unlocks"
     __table_args__ = (UniqueConstraint("user_id", "venue_id"),)
 
     id: uuid.UUID = uuid_pk()

@@ -31,7 +31,7 @@ def load(name: str, model: type[BaseModel], folder: Path = DATA) -> list[dict[st
     except (OSError, ValueError) as error:
         raise ContentError(f"{path.name}: {error}") from None
     try:
-        TypeAdapter(list[model]).validate_python(rows)
+        TypeAdapter(list[model]).validate_python(rows)  # pyright: ignore[reportInvalidTypeForm]  # a model chosen at run time
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])

@@ -21,7 +21,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from sqlalchemy import func, insert, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from speakpro.models import (
     AnalysisResult,
@@ -38,6 +38,7 @@ from speakpro.models import (
     UserProgress,
     UserVenueUnlock,
     Venue,
+    table_of,
 )
 from speakpro.seed import content
 from speakpro.seed.catalog import stable_id
@@ -157,9 +158,9 @@ def seed_demo(session: Session, module_ids: dict[str, uuid.UUID], today: date | 
     check_demo_allowed(settings.environment)
     today = today or datetime.now(UTC).date()
     company_ids = _seed_companies(session)
-    existing = set(session.execute(select(User.email)).scalars())
-    venues = session.execute(select(Venue.id, Venue.unlock_module_id, Venue.district_id)).all()
-    district_slugs = dict(session.execute(select(District.id, District.slug)).all())
+    existing = set(session.execute(select(col(User.email))).scalars())
+    venues = session.execute(select(col(Venue.id), col(Venue.unlock_module_id), col(Venue.district_id))).all()
+    district_slugs = dict(session.execute(select(col(District.id), col(District.slug))).all())
     topics = {t["slug"]: stable_id("topic", t["slug"]) for t in content.TOPICS}
     codes = [m["code"] for m in sorted(content.MODULES, key=lambda m: m["order"])]
     password_hash = None
@@ -231,7 +232,7 @@ def _seed_companies(session: Session) -> dict[str, uuid.UUID]:
     for company in COMPANIES:
         company_id = stable_id("company", company.slug)
         ids[company.slug] = company_id
-        exists = session.execute(select(Company.id).where(Company.id == company_id)).first()
+        exists = session.execute(select(col(Company.id)).where(col(Company.id) == company_id)).first()
         if not exists:
             session.execute(
                 insert(Company).values(
@@ -297,7 +298,7 @@ def _seed_progress(session, user_id, demo, codes, module_ids, venues, district_s
             full[slug] = True
     if full:
         session.execute(
-            UserProfile.__table__.update().where(UserProfile.user_id == user_id).values(district_full_access=full)
+            table_of(UserProfile).update().where(col(UserProfile.user_id) == user_id).values(district_full_access=full)
         )
 
 
@@ -444,7 +445,8 @@ def _seed_history(session, user_id, company_id, demo: DemoUser, topics, today: d
     while cursor in practice_days:
         streak, cursor = streak + 1, cursor - timedelta(days=1)
     session.execute(
-        UserProfile.__table__.update()
+        table_of(UserProfile)
+        .update()
         .where(UserProfile.user_id == user_id)
         .values(streak_days=streak, last_active_date=max(practice_days))
     )

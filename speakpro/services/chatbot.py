@@ -17,7 +17,7 @@ from typing import Literal
 
 import openai
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from speakpro.integrations.openai_client import get_openai_client
 from speakpro.models import KnowledgeBlock, Module
@@ -177,16 +177,16 @@ def search_knowledge(*, session: Session, question: str, limit: int = TOP_BLOCKS
     rank = func.ts_rank(KnowledgeBlock.search, query).label("rank")
     rows = session.execute(
         select(
-            KnowledgeBlock.key,
-            KnowledgeBlock.title,
-            KnowledgeBlock.summary,
-            KnowledgeBlock.body,
-            Module.code,
-            Module.title,
+            col(KnowledgeBlock.key),
+            col(KnowledgeBlock.title),
+            col(KnowledgeBlock.summary),
+            col(KnowledgeBlock.body),
+            col(Module.code),
+            col(Module.title),
             rank,
         )
-        .join(Module, Module.id == KnowledgeBlock.module_id)
-        .where(KnowledgeBlock.search.op("@@")(query))
+        .join(Module, col(Module.id) == col(KnowledgeBlock.module_id))
+        .where(col(KnowledgeBlock.search).op("@@")(query))
         .order_by(rank.desc(), KnowledgeBlock.key)
         .limit(limit)
     ).all()

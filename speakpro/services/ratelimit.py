@@ -22,7 +22,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, cast
 
 import redis
 
@@ -141,9 +141,10 @@ class RedisBackend:
             return self._fallback.hit(bucket, limit, window_seconds, now)
         member = f"{now!r}:{secrets.token_hex(6)}"  # unique, so two hits in the same instant both count
         try:
-            allowed, remaining, retry = self._script(
+            reply = self._script(
                 keys=[f"{self._prefix}:{bucket}"], args=[repr(now), repr(float(window_seconds)), limit, member]
             )
+            allowed, remaining, retry = cast(list[Any], reply)  # a sync client answers the list itself
         except redis.RedisError as error:
             # Failing open would remove the limit exactly when something is wrong; failing closed would
             # lock everyone out. Counting in memory keeps a per-process limit until Redis is back.

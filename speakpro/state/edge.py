@@ -42,7 +42,7 @@ import logging
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import reflex as rx
 from reflex.middleware import Middleware
@@ -51,6 +51,8 @@ from reflex_base.event import Event, EventHandler, EventSpec
 from reflex_base.utils.form import FORM_DATA_ENTRIES_KEY
 
 from speakpro.services.validation import storable
+
+Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +187,7 @@ def refusal(message: str) -> EventSpec:
     return rx.toast.error(message, id=REFUSED_TOAST_ID)
 
 
-def accepts(*, loaded: tuple[str, ...] = (), **shapes: Any) -> Callable[[Callable], Callable]:
+def accepts(*, loaded: tuple[str, ...] = (), **shapes: Any) -> Callable[[Handler], Handler]:
     """Declare the shape of every argument of an event handler (see the module docstring).
 
     Args:
@@ -199,7 +201,7 @@ def accepts(*, loaded: tuple[str, ...] = (), **shapes: Any) -> Callable[[Callabl
         TypeError: At import, when the shapes do not name exactly the handler's parameters.
     """
 
-    def decorate(fn: Callable) -> Callable:
+    def decorate(fn: Handler) -> Handler:
         signature = inspect.signature(fn)
         names = list(signature.parameters)[1:]
         if set(names) != set(shapes):
@@ -258,9 +260,9 @@ def accepts(*, loaded: tuple[str, ...] = (), **shapes: Any) -> Callable[[Callabl
                     return refuse(refused)
                 return fn(*bound.args, **bound.kwargs)
 
-        wrapper.accepted_shapes = dict(shapes)
-        wrapper.accepted_loaded = tuple(loaded)
-        return wrapper
+        wrapper.accepted_shapes = dict(shapes)  # pyright: ignore[reportFunctionMemberAccess]
+        wrapper.accepted_loaded = tuple(loaded)  # pyright: ignore[reportFunctionMemberAccess]
+        return cast(Handler, wrapper)
 
     return decorate
 

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from speakpro.db import rowcount
 from speakpro.models import Company, EmailOutbox, OAuthIdentity, User, UserProfile, utcnow
 from speakpro.services.accounts import companies, throttle
 from speakpro.services.accounts.consent import PRIVACY_NOTICE_VERSION, record_consent
@@ -23,7 +24,7 @@ LOGIN_FAILED = "That email and password don't match an account."
 
 
 def get_user_by_email(*, session: Session, email: str) -> User | None:
-    return session.execute(select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
+    return session.execute(select(User).where(col(User.email) == email.strip().lower())).scalar_one_or_none()
 
 
 class EmailTaken(ValidationError):
@@ -156,7 +157,7 @@ def queue_existing_account_notice(*, session: Session, user: User) -> bool:
         )
         .on_conflict_do_nothing(index_elements=["user_id", "template"], index_where=text("sent_at IS NULL"))
     )
-    return bool(session.execute(statement).rowcount)
+    return bool(rowcount(session.execute(statement)))
 
 
 def register(
@@ -317,13 +318,13 @@ def change_password(*, session: Session, user_id: uuid.UUID, current: str, new: 
 
 def update_display_name(*, session: Session, user_id: uuid.UUID, display_name: str) -> str:
     name = clean_text("display_name", display_name, label="Your name", max_length=80)
-    session.execute(update(User).where(User.id == user_id).values(display_name=name))
+    session.execute(update(User).where(col(User.id) == user_id).values(display_name=name))
     return name
 
 
 def set_disabled(*, session: Session, actor_id: uuid.UUID, user_id: uuid.UUID, disabled: bool) -> None:
     """Disable (or re-enable) an account; a disabled user's sessions stop working at once."""
-    session.execute(update(User).where(User.id == user_id).values(disabled=disabled))
+    session.execute(update(User).where(col(User.id) == user_id).values(disabled=disabled))
     audit(
         session=session,
         action="user.disabled" if disabled else "user.enabled",
@@ -356,7 +357,7 @@ def login_with_identity(
     if not subject or len(subject) > 255:
         raise ValidationError("provider", "The sign-in provider did not identify the account.")
     identity = session.execute(
-        select(OAuthIdentity).where(OAuthIdentity.provider == provider, OAuthIdentity.subject == subject)
+        select(OAuthIdentity).where(col(OAuthIdentity.provider) == provider, col(OAuthIdentity.subject) == subject)
     ).scalar_one_or_none()
     if identity is not None:
         user = session.get(User, identity.user_id)
@@ -408,5 +409,7 @@ def count_users(*, session: Session) -> int:
 
 def company_of(*, session: Session, user_id: uuid.UUID) -> Company | None:
     return session.execute(
-        select(Company).join(UserProfile, UserProfile.company_id == Company.id).where(UserProfile.user_id == user_id)
+        select(Company)
+        .join(UserProfile, col(UserProfile.company_id) == col(Company.id))
+        .where(col(UserProfile.user_id) == user_id)
     ).scalar_one_or_none()

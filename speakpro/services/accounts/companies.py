@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from speakpro.models import Company, User, UserProfile
 from speakpro.services.telemetry import audit
@@ -40,11 +40,11 @@ class CompanySummary:
 def create_company(*, session: Session, actor_id: uuid.UUID, name: str) -> Company:
     """Create a company with a learner join code and a manager invite code (admins only; checked by caller)."""
     name = clean_text("company_name", name, label="The company name", max_length=120, min_length=2)
-    if session.execute(select(Company.id).where(func.lower(Company.name) == name.lower())).first():
+    if session.execute(select(col(Company.id)).where(func.lower(col(Company.name)) == name.lower())).first():
         raise ValidationError("company_name", "A company with this name already exists.")
     base = slugify(name)
     slug = base
-    while session.execute(select(Company.id).where(Company.slug == slug)).first():
+    while session.execute(select(col(Company.id)).where(col(Company.slug) == slug)).first():
         slug = f"{base[:40]}-{_code(4).lower()}"
     company = Company(name=name, slug=slug, join_code=_code(10), manager_invite_code=_code(24))
     session.add(company)
@@ -69,7 +69,8 @@ def find_by_code(*, session: Session, code: str) -> tuple[Company, str]:
         raise ValidationError("join_code", "That company code is not valid. Check it with your manager.")
     company = session.execute(
         select(Company).where(
-            or_(Company.join_code == clean, Company.manager_invite_code == clean), Company.is_active.is_(True)
+            or_(col(Company.join_code) == clean, col(Company.manager_invite_code) == clean),
+            col(Company.is_active).is_(True),
         )
     ).scalar_one_or_none()
     if company is None:
@@ -87,7 +88,9 @@ def join_company(*, session: Session, user_id: uuid.UUID, code: str) -> tuple[Co
         raise ValidationError("join_code", "You already belong to another company.")
     if profile.company_id == company.id and (profile.role == role or profile.role == "manager"):
         return company, profile.role
-    session.execute(update(UserProfile).where(UserProfile.user_id == user_id).values(company_id=company.id, role=role))
+    session.execute(
+        update(UserProfile).where(col(UserProfile.user_id) == user_id).values(company_id=company.id, role=role)
+    )
     audit(
         session=session,
         action="company.joined",
@@ -104,17 +107,17 @@ def get_company_by_slug(*, session: Session, slug: str) -> Company | None:
     """The company of a slug from an address (a page's or the CSV export's), or None for any other text."""
     if not isinstance(slug, str) or not slug or len(slug) > 64 or not storable(slug):
         return None
-    return session.execute(select(Company).where(Company.slug == slug)).scalar_one_or_none()
+    return session.execute(select(Company).where(col(Company.slug) == slug)).scalar_one_or_none()
 
 
 def list_companies(*, session: Session) -> list[CompanySummary]:
     """Every company with member counts, in one query."""
-    learners = func.count(UserProfile.user_id).filter(UserProfile.role == "learner")
-    managers = func.count(UserProfile.user_id).filter(UserProfile.role == "manager")
+    learners = func.count(col(UserProfile.user_id)).filter(col(UserProfile.role) == "learner")
+    managers = func.count(col(UserProfile.user_id)).filter(col(UserProfile.role) == "manager")
     rows = session.execute(
         select(Company, learners, managers)
-        .outerjoin(UserProfile, UserProfile.company_id == Company.id)
-        .group_by(Company.id)
+        .outerjoin(UserProfile, col(UserProfile.company_id) == col(Company.id))
+        .group_by(col(Company.id))
         .order_by(Company.name)
     ).all()
     return [
@@ -135,9 +138,15 @@ class Member:
 def list_members(*, session: Session, company_id: uuid.UUID) -> list[Member]:
     """The people of one company (one query); callers check the viewer may see this company."""
     rows = session.execute(
-        select(User.id, User.display_name, User.email, UserProfile.role, UserProfile.onboarding_completed)
-        .join(UserProfile, UserProfile.user_id == User.id)
-        .where(UserProfile.company_id == company_id, User.deleted_at.is_(None))
-        .order_by(UserProfile.role.desc(), User.display_name)
+        select(
+            col(User.id),
+            col(User.display_name),
+            col(User.email),
+            col(UserProfile.role),
+            col(UserProfile.onboarding_completed),
+        )
+        .join(UserProfile, col(UserProfile.user_id) == col(User.id))
+        .where(col(UserProfile.company_id) == company_id, col(User.deleted_at).is_(None))
+        .order_by(col(UserProfile.role).desc(), col(User.display_name))
     ).all()
     return [Member(str(r[0]), r[1] or r[2].split("@")[0], r[2], r[3], r[4]) for r in rows]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from speakpro.models import (
     PrivacyConsent,
@@ -61,9 +61,9 @@ RECORDING_OFF = (
 def recording_allowed(*, session: Session, user_id: uuid.UUID) -> bool:
     """True when the user's newest consent allows recordings; never without a consent on record (1 query)."""
     allowed = session.execute(
-        select(PrivacyConsent.recording)
-        .where(PrivacyConsent.user_id == user_id)
-        .order_by(PrivacyConsent.created_at.desc(), PrivacyConsent.id.desc())
+        select(col(PrivacyConsent.recording))
+        .where(col(PrivacyConsent.user_id) == user_id)
+        .order_by(col(PrivacyConsent.created_at).desc(), col(PrivacyConsent.id).desc())
         .limit(1)
     ).scalar_one_or_none()
     return bool(allowed)
@@ -72,9 +72,9 @@ def recording_allowed(*, session: Session, user_id: uuid.UUID) -> bool:
 def current_consent(*, session: Session, user_id: uuid.UUID) -> ConsentView | None:
     """The user's consent now (the newest record), None when they never gave one (1 query)."""
     rows = session.execute(
-        select(PrivacyConsent.notice_version, PrivacyConsent.recording, PrivacyConsent.created_at)
-        .where(PrivacyConsent.user_id == user_id)
-        .order_by(PrivacyConsent.created_at.desc(), PrivacyConsent.id.desc())
+        select(col(PrivacyConsent.notice_version), col(PrivacyConsent.recording), col(PrivacyConsent.created_at))
+        .where(col(PrivacyConsent.user_id) == user_id)
+        .order_by(col(PrivacyConsent.created_at).desc(), col(PrivacyConsent.id).desc())
     ).all()
     if not rows:
         return None
@@ -103,7 +103,7 @@ class PrivacyOverview:
 
 def privacy_overview(*, session: Session, user_id: uuid.UUID) -> PrivacyOverview:
     """What the account page shows about the user's privacy (2 queries)."""
-    has_password = session.execute(select(User.password_hash.is_not(None)).where(User.id == user_id)).scalar()
+    has_password = session.execute(select(col(User.password_hash).is_not(None)).where(col(User.id) == user_id)).scalar()
     return PrivacyOverview(
         consent=current_consent(session=session, user_id=user_id), confirm_with_password=bool(has_password)
     )

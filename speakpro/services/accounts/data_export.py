@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import IO, Any
 
 from sqlalchemy import select, text
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from speakpro.integrations.storage import NotFound, StorageError, get_storage
 from speakpro.models import (
@@ -181,7 +181,9 @@ def export_user_data(
                 summary.recordings += 1
             manifest.append(entry)
         archive.writestr("recordings.json", json.dumps(manifest, default=_json_default, indent=2))
-    company_id = session.execute(select(UserProfile.company_id).where(UserProfile.user_id == user_id)).scalar()
+    company_id = session.execute(
+        select(col(UserProfile.company_id)).where(col(UserProfile.user_id) == user_id)
+    ).scalar()
     audit(
         session=session,
         action="data.exported",
@@ -202,14 +204,16 @@ def _recording_files(session: Session, user_id: uuid.UUID) -> dict[str, tuple[st
     gone = {ref.key for ref in refs if ref.deleted}
     gone.update(
         session.execute(
-            select(StorageDeletion.key).where(StorageDeletion.key.startswith(f"audio/{user_id}/"))
+            select(col(StorageDeletion.key)).where(col(StorageDeletion.key).startswith(f"audio/{user_id}/"))
         ).scalars()
     )
     files: dict[str, tuple[str, datetime | None]] = {}
     for ref in refs:
         if ref.key not in gone:
             files.setdefault(ref.key, (ref.kind, ref.created_at))
-    for key, created_at in session.execute(select(Upload.key, Upload.created_at).where(Upload.user_id == user_id)):
+    for key, created_at in session.execute(
+        select(col(Upload.key), col(Upload.created_at)).where(col(Upload.user_id) == user_id)
+    ):
         if key not in gone and check_audio_ref(user_id, key):
             files.setdefault(key, ("upload", created_at))
     return files

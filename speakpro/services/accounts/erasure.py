@@ -36,7 +36,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from sqlalchemy import case, delete, func, select, text, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from speakpro.models import (
     AnalysisResult,
@@ -130,15 +130,17 @@ def erase_user(
         actor_user_id: An administrator's id when one asked (never the erased person's).
         storage: The store; `get_storage()` when omitted.
     """
-    user = session.execute(select(User).where(User.id == user_id).with_for_update()).scalar_one_or_none()
+    user = session.execute(select(User).where(col(User.id) == user_id).with_for_update()).scalar_one_or_none()
     if user is None:
         return ErasureReport(erased=False)
     now = utcnow()
-    company_id = session.execute(select(UserProfile.company_id).where(UserProfile.user_id == user_id)).scalar()
+    company_id = session.execute(
+        select(col(UserProfile.company_id)).where(col(UserProfile.user_id) == user_id)
+    ).scalar()
     # Lock the sessions: an analysis writing results right now finishes first (and is then seen below).
     practice_ids = list(
         session.execute(
-            select(PracticeSession.id).where(PracticeSession.user_id == user_id).with_for_update()
+            select(col(PracticeSession.id)).where(col(PracticeSession.user_id) == user_id).with_for_update()
         ).scalars()
     )
     rows = _row_counts(session, user_id)
@@ -148,15 +150,17 @@ def erase_user(
     quiet = {"synchronize_session": False}
     kept: list[uuid.UUID] = []
     if practice_ids:
-        transcripts = select(Transcript.id).where(Transcript.session_id.in_(practice_ids))
+        transcripts = select(col(Transcript.id)).where(col(Transcript.session_id).in_(practice_ids))
         session.execute(
-            delete(TranscriptSegment).where(TranscriptSegment.transcript_id.in_(transcripts)).execution_options(**quiet)
+            delete(TranscriptSegment)
+            .where(col(TranscriptSegment.transcript_id).in_(transcripts))
+            .execution_options(**quiet)
         )
         for model in (Transcript, AnalysisResult, ClientSecret, AudioRecording):
-            session.execute(delete(model).where(model.session_id.in_(practice_ids)).execution_options(**quiet))
+            session.execute(delete(model).where(col(model.session_id).in_(practice_ids)).execution_options(**quiet))
         kept = list(
             session.execute(
-                select(SessionAnalytics.session_id).where(SessionAnalytics.session_id.in_(practice_ids))
+                select(col(SessionAnalytics.session_id)).where(col(SessionAnalytics.session_id).in_(practice_ids))
             ).scalars()
         )
     if kept:
@@ -171,7 +175,7 @@ def erase_user(
         session.flush()
         session.execute(
             update(PracticeSession)
-            .where(PracticeSession.id.in_(kept))
+            .where(col(PracticeSession.id).in_(kept))
             .values(
                 user_id=stand_in.id,
                 title=DELETED_TITLE,
@@ -179,7 +183,7 @@ def erase_user(
                 analytics_summary={},
                 status="archived",
                 processing_status=case(
-                    (PracticeSession.processing_status == "processing", "failed"),
+                    (col(PracticeSession.processing_status) == "processing", "failed"),
                     else_=PracticeSession.processing_status,
                 ),
                 ended_at=func.coalesce(PracticeSession.ended_at, func.greatest(PracticeSession.started_at, now)),
@@ -190,18 +194,23 @@ def erase_user(
         )
         session.execute(
             update(SessionAnalytics)
-            .where(SessionAnalytics.session_id.in_(kept))
+            .where(col(SessionAnalytics.session_id).in_(kept))
             .values(user_id=stand_in.id)
             .execution_options(**quiet)
         )
-    session.execute(delete(AnalyticsEvent).where(AnalyticsEvent.user_id == user_id).execution_options(**quiet))
+    session.execute(delete(AnalyticsEvent).where(col(AnalyticsEvent.user_id) == user_id).execution_options(**quiet))
     session.execute(
-        update(TelemetryEvent).where(TelemetryEvent.user_id == user_id).values(user_id=None).execution_options(**quiet)
+        update(TelemetryEvent)
+        .where(col(TelemetryEvent.user_id) == user_id)
+        .values(user_id=None)
+        .execution_options(**quiet)
     )
     session.execute(
-        delete(LoginThrottle).where(LoginThrottle.key == throttle.account_key(user.email)).execution_options(**quiet)
+        delete(LoginThrottle)
+        .where(col(LoginThrottle.key) == throttle.account_key(user.email))
+        .execution_options(**quiet)
     )
-    session.execute(delete(User).where(User.id == user_id).execution_options(**quiet))
+    session.execute(delete(User).where(col(User.id) == user_id).execution_options(**quiet))
     session.expunge(user)
     audit(
         session=session,

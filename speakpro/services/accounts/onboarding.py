@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from speakpro.models import UserProfile
 from speakpro.services.telemetry import record_event
@@ -73,9 +73,9 @@ def assign_variant(*, session: Session, user_id: uuid.UUID) -> str:
     variant = ab_variant_for(user_id)
     assigned = session.execute(
         update(UserProfile)
-        .where(UserProfile.user_id == user_id, UserProfile.ab_variant.is_(None))
+        .where(col(UserProfile.user_id) == user_id, col(UserProfile.ab_variant).is_(None))
         .values(ab_variant=variant)
-        .returning(UserProfile.ab_variant)
+        .returning(col(UserProfile.ab_variant))
     ).scalar_one_or_none()
     if assigned is not None:
         record_event(session=session, event_type="ab_assigned", user_id=user_id, data={"variant": variant})
@@ -90,7 +90,7 @@ def complete_onboarding(*, session: Session, user_id: uuid.UUID, persona: Person
     """Save the persona, mark onboarding done, assign the A/B variant; returns the variant."""
     completed = session.execute(
         update(UserProfile)
-        .where(UserProfile.user_id == user_id)
+        .where(col(UserProfile.user_id) == user_id)
         .values(
             job_role=persona.job_role,
             audience=persona.audience,
@@ -100,7 +100,7 @@ def complete_onboarding(*, session: Session, user_id: uuid.UUID, persona: Person
             comfort_selling=persona.comfort_selling,
             onboarding_completed=True,
         )
-        .returning(UserProfile.company_id)
+        .returning(col(UserProfile.company_id))
     ).first()
     if completed is None:
         raise ValidationError("profile", "Your profile was not found.")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from speakpro.integrations.storage import StorageError, get_storage
 from speakpro.models import (
@@ -80,12 +80,12 @@ def list_recordings(
         return found
 
     lessons = (
-        dict(session.execute(select(Lesson.id, Lesson.title).where(Lesson.id.in_(ids("lesson")))).all())
+        dict(session.execute(select(col(Lesson.id), col(Lesson.title)).where(col(Lesson.id).in_(ids("lesson")))).all())
         if ids("lesson")
         else {}
     )
     levels = (
-        dict(session.execute(select(Level.id, Level.title).where(Level.id.in_(ids("milestone")))).all())
+        dict(session.execute(select(col(Level.id), col(Level.title)).where(col(Level.id).in_(ids("milestone")))).all())
         if ids("milestone")
         else {}
     )
@@ -93,16 +93,20 @@ def list_recordings(
         {
             r.id: r
             for r in session.execute(
-                select(AmphitheatreSession.id, AmphitheatreSession.visit_number, AmphitheatreSession.plan).where(
-                    AmphitheatreSession.id.in_(ids("amphitheatre"))
-                )
+                select(
+                    col(AmphitheatreSession.id), col(AmphitheatreSession.visit_number), col(AmphitheatreSession.plan)
+                ).where(col(AmphitheatreSession.id).in_(ids("amphitheatre")))
             ).all()
         }
         if ids("amphitheatre")
         else {}
     )
     slugs = {ref.ref_a for ref in items if ref.kind == "venue" and ref.ref_a}
-    venues = dict(session.execute(select(Venue.slug, Venue.name).where(Venue.slug.in_(slugs))).all()) if slugs else {}
+    venues = (
+        dict(session.execute(select(col(Venue.slug), col(Venue.name)).where(col(Venue.slug).in_(slugs))).all())
+        if slugs
+        else {}
+    )
     storage = get_storage()
     out = []
     for ref in items:
@@ -165,7 +169,9 @@ def delete_recording(*, session: Session, user_id: uuid.UUID, key: object) -> in
             "recording", "This recording belongs to a practice session: delete the session from your history."
         )
     changed = clear_references(session=session, user_id=user_id, keys=[key], kinds=DELETABLE_KINDS)
-    company_id = session.execute(select(UserProfile.company_id).where(UserProfile.user_id == user_id)).scalar()
+    company_id = session.execute(
+        select(col(UserProfile.company_id)).where(col(UserProfile.user_id) == user_id)
+    ).scalar()
     if changed:
         audit(
             session=session,

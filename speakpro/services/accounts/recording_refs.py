@@ -26,8 +26,9 @@ from datetime import datetime
 
 from sqlalchemy import String, Text, cast, delete, false, func, literal, literal_column, select, union_all, update
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, array
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from speakpro.db import rowcount
 from speakpro.models import (
     AmphitheatreExerciseRecord,
     AudioRecording,
@@ -35,6 +36,7 @@ from speakpro.models import (
     LessonStepResponse,
     MilestoneAttempt,
     Upload,
+    table_of,
 )
 from speakpro.uploads import check_audio_ref
 
@@ -87,7 +89,15 @@ def _ref_union(owner: Callable, kinds: Iterable[str], created_before: datetime |
     ma, am = MilestoneAttempt, AmphitheatreExerciseRecord
     if "practice" in kinds:
         parts.append(
-            row("practice", ar, ar.storage_key, ar.id, ar.session_id, literal(None, String), ar.deleted_at.is_not(None))
+            row(
+                "practice",
+                ar,
+                col(ar.storage_key),
+                col(ar.id),
+                col(ar.session_id),
+                literal(None, String),
+                col(ar.deleted_at).is_not(None),
+            )
         )
     if "lesson" in kinds:
         answer = es.payload[("answer", "audio_ref")].astext
@@ -131,7 +141,7 @@ def _ref_union(owner: Callable, kinds: Iterable[str], created_before: datetime |
                 ma.level_id,
                 literal(None, String),
                 None,
-                ma.audio_ref.is_not(None),
+                col(ma.audio_ref).is_not(None),
             )
         )
     if "amphitheatre" in kinds:
@@ -174,7 +184,7 @@ def recording_refs(*, session: Session, user_id: uuid.UUID, kinds: Iterable[str]
 def recording_keys(*, session: Session, user_id: uuid.UUID) -> list[str]:
     """Every storage key of the user's own recordings: referenced anywhere, or uploaded and not swept yet."""
     keys = {ref.key for ref in recording_refs(session=session, user_id=user_id)}
-    uploaded = session.execute(select(Upload.key).where(Upload.user_id == user_id)).scalars()
+    uploaded = session.execute(select(col(Upload.key)).where(col(Upload.user_id) == user_id)).scalars()
     keys.update(key for key in uploaded if check_audio_ref(user_id, key))
     return sorted(keys)
 
@@ -196,62 +206,82 @@ def clear_references(
     es, sr, am, ma = ExerciseSubmission, LessonStepResponse, AmphitheatreExerciseRecord, MilestoneAttempt
     if "practice" in kinds:
         counts["practice"] += (
-            session.execute(
-                delete(AudioRecording)
-                .where(AudioRecording.user_id == user_id, AudioRecording.storage_key.in_(keys))
-                .execution_options(**quiet)
-            ).rowcount
+            rowcount(
+                session.execute(
+                    delete(AudioRecording)
+                    .where(col(AudioRecording.user_id) == user_id, col(AudioRecording.storage_key).in_(keys))
+                    .execution_options(**quiet)
+                )
+            )
             or 0
         )
     if "lesson" in kinds:
         without = literal_column("payload #- '{answer,audio_ref}'", JSONB)
         counts["lesson"] += (
-            session.execute(
-                update(es)
-                .where(es.user_id == user_id, es.stage != "venue", es.payload[("answer", "audio_ref")].astext.in_(keys))
-                .values(payload=without)
-                .execution_options(**quiet)
-            ).rowcount
+            rowcount(
+                session.execute(
+                    update(es)
+                    .where(
+                        col(es.user_id) == user_id,
+                        col(es.stage) != "venue",
+                        col(es.payload)[("answer", "audio_ref")].astext.in_(keys),
+                    )
+                    .values(payload=without)
+                    .execution_options(**quiet)
+                )
+            )
             or 0
         )
         counts["lesson"] += (
-            session.execute(
-                update(sr)
-                .where(sr.user_id == user_id, sr.value[("answer", "audio_ref")].astext.in_(keys))
-                .values(value=literal_column("value #- '{answer,audio_ref}'", JSONB))
-                .execution_options(**quiet)
-            ).rowcount
+            rowcount(
+                session.execute(
+                    update(sr)
+                    .where(col(sr.user_id) == user_id, col(sr.value)[("answer", "audio_ref")].astext.in_(keys))
+                    .values(value=literal_column("value #- '{answer,audio_ref}'", JSONB))
+                    .execution_options(**quiet)
+                )
+            )
             or 0
         )
     if "venue" in kinds:
         counts["venue"] += (
-            session.execute(
-                update(es)
-                .where(es.user_id == user_id, es.stage == "venue", es.payload["audio_ref"].astext.in_(keys))
-                .values(payload=es.payload.op("-", return_type=JSONB)(cast(literal("audio_ref"), Text)))
-                .execution_options(**quiet)
-            ).rowcount
+            rowcount(
+                session.execute(
+                    update(es)
+                    .where(
+                        col(es.user_id) == user_id,
+                        col(es.stage) == "venue",
+                        col(es.payload)["audio_ref"].astext.in_(keys),
+                    )
+                    .values(payload=col(es.payload).op("-", return_type=JSONB)(cast(literal("audio_ref"), Text)))
+                    .execution_options(**quiet)
+                )
+            )
             or 0
         )
     if "milestone" in kinds:
         counts["milestone"] += (
-            session.execute(
-                update(ma)
-                .where(ma.user_id == user_id, ma.audio_ref.in_(keys))
-                .values(audio_ref=None)
-                .execution_options(**quiet)
-            ).rowcount
+            rowcount(
+                session.execute(
+                    update(ma)
+                    .where(col(ma.user_id) == user_id, col(ma.audio_ref).in_(keys))
+                    .values(audio_ref=None)
+                    .execution_options(**quiet)
+                )
+            )
             or 0
         )
     if "amphitheatre" in kinds:
         wanted = array(keys, type_=Text)
         counts["amphitheatre"] += (
-            session.execute(
-                update(am)
-                .where(am.user_id == user_id, am.audio_refs.has_any(wanted))
-                .values(audio_refs=am.audio_refs.op("-", return_type=JSONB)(cast(wanted, ARRAY(Text))))
-                .execution_options(**quiet)
-            ).rowcount
+            rowcount(
+                session.execute(
+                    update(am)
+                    .where(col(am.user_id) == user_id, table_of(am).c.audio_refs.has_any(wanted))
+                    .values(audio_refs=col(am.audio_refs).op("-", return_type=JSONB)(cast(wanted, ARRAY(Text))))
+                    .execution_options(**quiet)
+                )
+            )
             or 0
         )
     session.flush()

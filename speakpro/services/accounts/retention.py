@@ -24,8 +24,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from speakpro.db import rowcount
 from speakpro.models import (
     AuthHandoff,
     AuthSession,
@@ -34,6 +35,7 @@ from speakpro.models import (
     Upload,
     UserProfile,
     metadata,
+    table_of,
     utcnow,
 )
 from speakpro.models.privacy import COMPANY_RECORDING_RETENTION_DAYS
@@ -85,9 +87,9 @@ def sweep_unattached_uploads(*, session: Session, now: datetime | None = None, l
     """
     now = now or utcnow()
     rows = session.execute(
-        select(Upload.key, Upload.user_id)
-        .where(Upload.created_at < now - UNATTACHED_AFTER)
-        .order_by(Upload.created_at)
+        select(col(Upload.key), col(Upload.user_id))
+        .where(col(Upload.created_at) < now - UNATTACHED_AFTER)
+        .order_by(col(Upload.created_at))
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
@@ -101,7 +103,7 @@ def sweep_unattached_uploads(*, session: Session, now: datetime | None = None, l
     unattached = set(orphans)
     attached = [key for key, _ in rows if key not in unattached]
     if attached:
-        session.execute(delete(Upload).where(Upload.key.in_(attached)))
+        session.execute(delete(Upload).where(col(Upload.key).in_(attached)))
     listed = forget_objects(session=session, keys=orphans, reason="unattached")
     if listed:
         audit(
@@ -122,35 +124,41 @@ def sweep_expired_logins(*, session: Session, now: datetime | None = None) -> di
     """Delete login bookkeeping that can no longer be used; returns rows deleted per table."""
     now = now or utcnow()
     counts = {
-        "auth_sessions": session.execute(
-            delete(AuthSession)
-            .where(
-                or_(
-                    AuthSession.expires_at <= now,
-                    AuthSession.revoked_at.is_not(None),
-                    AuthSession.last_seen_at <= now - IDLE_TIMEOUT,
+        "auth_sessions": rowcount(
+            session.execute(
+                delete(AuthSession)
+                .where(
+                    or_(
+                        col(AuthSession.expires_at) <= now,
+                        col(AuthSession.revoked_at).is_not(None),
+                        col(AuthSession.last_seen_at) <= now - IDLE_TIMEOUT,
+                    )
                 )
+                .execution_options(synchronize_session=False)
             )
-            .execution_options(synchronize_session=False)
-        ).rowcount,
-        "auth_handoffs": session.execute(
-            delete(AuthHandoff)
-            .where(or_(AuthHandoff.used_at.is_not(None), AuthHandoff.expires_at <= now))
-            .execution_options(synchronize_session=False)
-        ).rowcount,
-        "login_throttles": session.execute(
-            delete(LoginThrottle)
-            .where(
-                or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now),
-                LoginThrottle.window_started_at <= now - THROTTLE_KEPT,
+        ),
+        "auth_handoffs": rowcount(
+            session.execute(
+                delete(AuthHandoff)
+                .where(or_(col(AuthHandoff.used_at).is_not(None), col(AuthHandoff.expires_at) <= now))
+                .execution_options(synchronize_session=False)
             )
-            .execution_options(synchronize_session=False)
-        ).rowcount,
+        ),
+        "login_throttles": rowcount(
+            session.execute(
+                delete(LoginThrottle)
+                .where(
+                    or_(col(LoginThrottle.locked_until).is_(None), col(LoginThrottle.locked_until) <= now),
+                    col(LoginThrottle.window_started_at) <= now - THROTTLE_KEPT,
+                )
+                .execution_options(synchronize_session=False)
+            )
+        ),
     }
     # Spent CSV download tokens (migration 0008): a row is useless once its token would have expired anyway.
     spent = metadata.tables.get("used_download_tokens")
     if spent is not None:
-        counts["used_download_tokens"] = session.execute(delete(spent).where(spent.c.expires_at <= now)).rowcount
+        counts["used_download_tokens"] = rowcount(session.execute(delete(spent).where(spent.c.expires_at <= now)))
     counts = {table: n or 0 for table, n in counts.items()}
     if any(counts.values()):
         audit(session=session, action="retention.logins", target_type="auth", details=counts)
@@ -176,7 +184,7 @@ def clean_retention_days(raw: object) -> int | None:
 def recording_retention(*, session: Session, company_id: uuid.UUID) -> int | None:
     """The company's recording retention in days, None for no limit."""
     return session.execute(
-        select(COMPANY_RECORDING_RETENTION_DAYS).where(Company.__table__.c.id == company_id)
+        select(COMPANY_RECORDING_RETENTION_DAYS).where(table_of(Company).c.id == company_id)
     ).scalar_one_or_none()
 
 
@@ -192,7 +200,7 @@ def set_recording_retention(
         ValidationError: For anything but empty or a whole number of days from 1 to 3650.
     """
     value = clean_retention_days(days)
-    table = Company.__table__
+    table = table_of(Company)
     before = session.execute(
         select(COMPANY_RECORDING_RETENTION_DAYS).where(table.c.id == company_id).with_for_update()
     ).one_or_none()
@@ -217,7 +225,7 @@ def sweep_recording_retention(*, session: Session, now: datetime | None = None, 
     """Delete the recordings that their learners' company keeps no longer (objects and references); returns
     how many objects. At most `limit` per call; commits."""
     now = now or utcnow()
-    table = Company.__table__
+    table = table_of(Company)
     companies = session.execute(
         select(table.c.id, COMPANY_RECORDING_RETENTION_DAYS)
         .where(COMPANY_RECORDING_RETENTION_DAYS.is_not(None))
@@ -225,7 +233,7 @@ def sweep_recording_retention(*, session: Session, now: datetime | None = None, 
     ).all()
     listed: list[str] = []
     for company_id, days in companies:
-        members = select(UserProfile.user_id).where(UserProfile.company_id == company_id)
+        members = select(col(UserProfile.user_id)).where(col(UserProfile.company_id) == company_id)
         refs = _refs(
             session, lambda column, members=members: column.in_(members), created_before=now - timedelta(days=days)
         )

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, text, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from speakpro.db import NOBODY, DbContext
+from speakpro.db import NOBODY, DbContext, rowcount
 from speakpro.models import AuthHandoff, AuthSession, User, utcnow
 from speakpro.settings import settings
 
@@ -66,7 +66,7 @@ def create_session(*, session: Session, user_id: uuid.UUID, user_agent: str = ""
             user_agent=(user_agent or "")[:300],
         )
     )
-    session.execute(update(User).where(User.id == user_id).values(last_login_at=now))
+    session.execute(update(User).where(col(User.id) == user_id).values(last_login_at=now))
     return token
 
 
@@ -115,17 +115,17 @@ def revoke_session(*, session: Session, token: str | None) -> None:
     if token:
         session.execute(
             update(AuthSession)
-            .where(AuthSession.token_hash == hash_token(token), AuthSession.revoked_at.is_(None))
+            .where(col(AuthSession.token_hash) == hash_token(token), col(AuthSession.revoked_at).is_(None))
             .values(revoked_at=utcnow())
         )
 
 
 def revoke_user_sessions(*, session: Session, user_id: uuid.UUID, keep_token: str | None = None) -> int:
     """End every session of a user, except the one of `keep_token`; returns how many ended."""
-    statement = update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+    statement = update(AuthSession).where(col(AuthSession.user_id) == user_id, col(AuthSession.revoked_at).is_(None))
     if keep_token:
-        statement = statement.where(AuthSession.token_hash != hash_token(keep_token))
-    return session.execute(statement.values(revoked_at=utcnow())).rowcount or 0
+        statement = statement.where(col(AuthSession.token_hash) != hash_token(keep_token))
+    return rowcount(session.execute(statement.values(revoked_at=utcnow()))) or 0
 
 
 def create_handoff(*, session: Session, user_id: uuid.UUID) -> str:
@@ -142,13 +142,19 @@ def redeem_handoff(*, session: Session, code: str | None, user_agent: str = "") 
     now = utcnow()
     user_id = session.execute(
         update(AuthHandoff)
-        .where(AuthHandoff.code_hash == hash_token(code), AuthHandoff.used_at.is_(None), AuthHandoff.expires_at > now)
+        .where(
+            col(AuthHandoff.code_hash) == hash_token(code),
+            col(AuthHandoff.used_at).is_(None),
+            col(AuthHandoff.expires_at) > now,
+        )
         .values(used_at=now)
-        .returning(AuthHandoff.user_id)
+        .returning(col(AuthHandoff.user_id))
     ).scalar_one_or_none()
     if user_id is None:
         return None
     active = session.execute(
-        select(User.id).where(User.id == user_id, User.disabled.is_(False), User.deleted_at.is_(None))
+        select(col(User.id)).where(
+            col(User.id) == user_id, col(User.disabled).is_(False), col(User.deleted_at).is_(None)
+        )
     ).first()
     return create_session(session=session, user_id=user_id, user_agent=user_agent) if active else None

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from speakpro.integrations.storage import Storage, StorageError, get_storage, is_valid_key
 from speakpro.models import (
@@ -55,7 +55,7 @@ def forget_objects(*, session: Session, keys: Iterable[str], reason: str) -> lis
         .values([{"key": key, "reason": reason[:32], "requested_at": now, "attempts": 0} for key in valid])
         .on_conflict_do_nothing(index_elements=["key"])
     )
-    session.execute(delete(Upload).where(Upload.key.in_(valid)).execution_options(synchronize_session=False))
+    session.execute(delete(Upload).where(col(Upload.key).in_(valid)).execution_options(synchronize_session=False))
     session.flush()
     return valid
 
@@ -71,12 +71,12 @@ def purge_objects(
         limit: At most this many objects per call.
         storage: The store; `get_storage()` when omitted.
     """
-    statement = select(StorageDeletion.key).order_by(StorageDeletion.requested_at, StorageDeletion.key)
+    statement = select(col(StorageDeletion.key)).order_by(col(StorageDeletion.requested_at), col(StorageDeletion.key))
     if keys is not None:
         wanted = sorted(set(keys))
         if not wanted:
             return PurgeResult(0, 0)
-        statement = statement.where(StorageDeletion.key.in_(wanted))
+        statement = statement.where(col(StorageDeletion.key).in_(wanted))
     pending = session.execute(statement.limit(limit).with_for_update(skip_locked=True)).scalars().all()
     storage = storage or get_storage()
     done, failed = [], []
@@ -89,11 +89,11 @@ def purge_objects(
             continue
         done.append(key)
     if done:
-        session.execute(delete(StorageDeletion).where(StorageDeletion.key.in_(done)))
+        session.execute(delete(StorageDeletion).where(col(StorageDeletion.key).in_(done)))
     if failed:
         session.execute(
             update(StorageDeletion)
-            .where(StorageDeletion.key.in_(failed))
+            .where(col(StorageDeletion.key).in_(failed))
             .values(attempts=StorageDeletion.attempts + 1, last_attempt_at=utcnow())
         )
     session.flush()

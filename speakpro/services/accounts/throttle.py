@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import case, delete, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from speakpro.models import LoginThrottle, utcnow
 from speakpro.settings import settings
@@ -72,7 +72,7 @@ def _limit(key: str) -> Limit:
 def check(*, session: Session, keys: list[str], now: datetime | None = None) -> ThrottleDecision:
     """Decide on an attempt before checking the password."""
     now = now or utcnow()
-    rows = session.execute(select(LoginThrottle).where(LoginThrottle.key.in_(keys))).scalars().all()
+    rows = session.execute(select(LoginThrottle).where(col(LoginThrottle.key).in_(keys))).scalars().all()
     delay, retry_after = 0.0, 0
     for row in rows:
         if row.locked_until and row.locked_until > now:
@@ -96,15 +96,15 @@ def record_failure(*, session: Session, keys: list[str], now: datetime | None = 
     now = now or utcnow()
     for key in keys:
         limit = _limit(key)
-        stale = LoginThrottle.window_started_at <= now - WINDOW
+        stale = col(LoginThrottle.window_started_at) <= now - WINDOW
         statement = insert(LoginThrottle).values(key=key, failures=1, window_started_at=now)
-        failures = case((stale, 1), else_=LoginThrottle.failures + 1)
+        failures = case((stale, 1), else_=col(LoginThrottle.failures) + 1)
         session.execute(
             statement.on_conflict_do_update(
                 index_elements=["key"],
                 set_={
                     "failures": failures,
-                    "window_started_at": case((stale, now), else_=LoginThrottle.window_started_at),
+                    "window_started_at": case((stale, now), else_=col(LoginThrottle.window_started_at)),
                     "locked_until": case(
                         (failures >= limit.lock_after, now + LOCKOUT), else_=LoginThrottle.locked_until
                     ),
@@ -134,4 +134,4 @@ def check_signup(*, session: Session, client: str, now: datetime | None = None) 
 
 def reset(*, session: Session, key: str) -> None:
     """Forget the failures of one key (after a successful login to that account)."""
-    session.execute(delete(LoginThrottle).where(LoginThrottle.key == key))
+    session.execute(delete(LoginThrottle).where(col(LoginThrottle.key) == key))

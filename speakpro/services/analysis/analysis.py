@@ -39,7 +39,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Integer, cast, func, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from speakpro.models import PracticeSession, Topic, Transcript, TranscriptSegment, utcnow
 from speakpro.models.analysis import AnalysisResult, SessionAnalytics
@@ -76,21 +76,21 @@ def _claim(session: Session, session_id: uuid.UUID):
     row = session.execute(
         update(PracticeSession)
         .where(
-            PracticeSession.id == session_id,
-            PracticeSession.status == "ended",
-            PracticeSession.deleted_at.is_(None),
-            PracticeSession.processing_status.in_(("pending", "failed")),
+            col(PracticeSession.id) == session_id,
+            col(PracticeSession.status) == "ended",
+            col(PracticeSession.deleted_at).is_(None),
+            col(PracticeSession.processing_status).in_(("pending", "failed")),
         )
         .values(processing_status="processing", updated_at=func.now())
         .returning(
-            PracticeSession.id,
-            PracticeSession.user_id,
-            PracticeSession.company_id,
-            PracticeSession.topic_id,
-            PracticeSession.started_at,
-            PracticeSession.ended_at,
-            PracticeSession.duration_seconds,
-            PracticeSession.analytics_summary,
+            col(PracticeSession.id),
+            col(PracticeSession.user_id),
+            col(PracticeSession.company_id),
+            col(PracticeSession.topic_id),
+            col(PracticeSession.started_at),
+            col(PracticeSession.ended_at),
+            col(PracticeSession.duration_seconds),
+            col(PracticeSession.analytics_summary),
         )
         .execution_options(synchronize_session=False)
     ).first()
@@ -100,9 +100,9 @@ def _claim(session: Session, session_id: uuid.UUID):
 
 def _skip_reason(session: Session, session_id: uuid.UUID) -> tuple[str, str | None]:
     row = session.execute(
-        select(PracticeSession.status, PracticeSession.processing_status, PracticeSession.deleted_at).where(
-            PracticeSession.id == session_id
-        )
+        select(
+            col(PracticeSession.status), col(PracticeSession.processing_status), col(PracticeSession.deleted_at)
+        ).where(col(PracticeSession.id) == session_id)
     ).first()
     session.commit()
     if row is None:
@@ -119,10 +119,15 @@ def _skip_reason(session: Session, session_id: uuid.UUID) -> tuple[str, str | No
 def load_utterances(session: Session, session_id: uuid.UUID) -> list[Utterance]:
     """The session's non-empty transcript segments in sequence order."""
     rows = session.execute(
-        select(TranscriptSegment.speaker, TranscriptSegment.text, TranscriptSegment.start_ms, TranscriptSegment.end_ms)
-        .join(Transcript, Transcript.id == TranscriptSegment.transcript_id)
-        .where(Transcript.session_id == session_id, TranscriptSegment.text != "")
-        .order_by(TranscriptSegment.sequence)
+        select(
+            col(TranscriptSegment.speaker),
+            col(TranscriptSegment.text),
+            col(TranscriptSegment.start_ms),
+            col(TranscriptSegment.end_ms),
+        )
+        .join(Transcript, col(Transcript.id) == col(TranscriptSegment.transcript_id))
+        .where(col(Transcript.session_id) == session_id, col(TranscriptSegment.text) != "")
+        .order_by(col(TranscriptSegment.sequence))
     ).all()
     return [Utterance(r.speaker, r.text, r.start_ms, r.end_ms) for r in rows]
 
@@ -243,8 +248,8 @@ def _write(
     coach_ms: int,
 ) -> bool:
     locked = session.execute(
-        select(PracticeSession.id)
-        .where(PracticeSession.id == claim.id, PracticeSession.processing_status == "processing")
+        select(col(PracticeSession.id))
+        .where(col(PracticeSession.id) == claim.id, col(PracticeSession.processing_status) == "processing")
         .with_for_update(key_share=True)  # FOR NO KEY UPDATE, as services/practice/practice.py locks it
     ).first()
     if locked is None:  # the stale sweep took it back; whoever claims it next will do the work
@@ -302,7 +307,7 @@ def _mark_failed(session: Session, session_id: uuid.UUID, reason: str, attempts:
         session.rollback()
         session.execute(
             update(PracticeSession)
-            .where(PracticeSession.id == session_id, PracticeSession.processing_status == "processing")
+            .where(col(PracticeSession.id) == session_id, col(PracticeSession.processing_status) == "processing")
             .values(
                 processing_status="failed",
                 updated_at=func.now(),
@@ -355,8 +360,12 @@ def analyse_session(
     started = time.monotonic()
     try:
         utterances = load_utterances(session, session_id)
-        topic = session.execute(select(Topic.title, Topic.prompt_hint).where(Topic.id == claim.topic_id)).first()
-        language = session.execute(select(Transcript.language).where(Transcript.session_id == session_id)).scalar()
+        topic = session.execute(
+            select(col(Topic.title), col(Topic.prompt_hint)).where(col(Topic.id) == claim.topic_id)
+        ).first()
+        language = session.execute(
+            select(col(Transcript.language)).where(col(Transcript.session_id) == session_id)
+        ).scalar()
         t0 = time.monotonic()
         metrics = compute_speech_metrics(utterances, language=language or None)
         metrics_ms = int((time.monotonic() - t0) * 1000)
@@ -402,9 +411,10 @@ def release_stale(
     ids = [i for i in (id_or_none(v) for v in session_ids) if i is not None]
     stale = PracticeSession.updated_at < func.now() - older_than
     rows = session.execute(
-        select(PracticeSession.id, PracticeSession.analytics_summary)
+        select(col(PracticeSession.id), col(PracticeSession.analytics_summary))
         .where(
-            PracticeSession.processing_status == "processing", (stale | PracticeSession.id.in_(ids)) if ids else stale
+            col(PracticeSession.processing_status) == "processing",
+            (stale | col(PracticeSession.id).in_(ids)) if ids else stale,
         )
         .with_for_update(skip_locked=True)
     ).all()
@@ -455,17 +465,17 @@ def analyse_pending(
         released = release_stale(session)
         if released:
             log.warning("analysis: released %d stale session(s)", released)
-        attempts = func.coalesce(PracticeSession.analytics_summary.op("#>>")("{analysis,attempts}"), "0")
+        attempts = func.coalesce(col(PracticeSession.analytics_summary).op("#>>")("{analysis,attempts}"), "0")
         ids = (
             session.execute(
-                select(PracticeSession.id)
+                select(col(PracticeSession.id))
                 .where(
-                    PracticeSession.status == "ended",
-                    PracticeSession.deleted_at.is_(None),
-                    (PracticeSession.processing_status == "pending")
-                    | ((PracticeSession.processing_status == "failed") & (cast(attempts, Integer) < MAX_ATTEMPTS)),
+                    col(PracticeSession.status) == "ended",
+                    col(PracticeSession.deleted_at).is_(None),
+                    (col(PracticeSession.processing_status) == "pending")
+                    | ((col(PracticeSession.processing_status) == "failed") & (cast(attempts, Integer) < MAX_ATTEMPTS)),
                 )
-                .order_by((PracticeSession.processing_status != "pending"), PracticeSession.ended_at)
+                .order_by((col(PracticeSession.processing_status) != "pending"), col(PracticeSession.ended_at))
                 .limit(max(0, int(limit)))
             )
             .scalars()

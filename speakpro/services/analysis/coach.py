@@ -41,6 +41,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import openai
+from openai.types.responses import ResponseTextConfigParam
 from sqlmodel import Session
 
 from speakpro.models.analysis import SKILLS
@@ -90,7 +91,7 @@ _ITEM = {
     "additionalProperties": False,
 }
 _SCORE = {"type": "integer", "minimum": 0, "maximum": 100}
-TEXT_FORMAT = {
+TEXT_FORMAT: ResponseTextConfigParam = {
     "format": {
         "type": "json_schema",
         "name": "session_coaching",
@@ -312,7 +313,7 @@ def _local_items(
 ) -> tuple[tuple[CoachItem, ...], tuple[CoachItem, ...]]:
     learner = [s.text.strip() for s in segments if s.speaker == LEARNER and s.text.strip()]
     strengths, improvements = [], []
-    best, worst = max(scores, key=scores.get), min(scores, key=scores.get)
+    best, worst = max(scores, key=lambda skill: scores[skill]), min(scores, key=lambda skill: scores[skill])
     names = {
         "opening": "opening",
         "questioning": "questions",

@@ -16,7 +16,7 @@ import uuid
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, cast, exists, func, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from speakpro.models import PracticeSession
 from speakpro.services.analysis.analysis import MAX_ATTEMPTS
@@ -102,18 +102,18 @@ def queue_waiting(*, session: Session, limit: int = QUEUE_SWEEP_LIMIT) -> int:
     Returns:
         How many jobs were deferred.
     """
-    attempts = func.coalesce(PracticeSession.analytics_summary.op("#>>")("{analysis,attempts}"), "0")
+    attempts = func.coalesce(col(PracticeSession.analytics_summary).op("#>>")("{analysis,attempts}"), "0")
     ids = (
         session.execute(
-            select(PracticeSession.id)
+            select(col(PracticeSession.id))
             .where(
-                PracticeSession.status == "ended",
-                PracticeSession.deleted_at.is_(None),
-                (PracticeSession.processing_status == "pending")
-                | ((PracticeSession.processing_status == "failed") & (cast(attempts, Integer) < MAX_ATTEMPTS)),
+                col(PracticeSession.status) == "ended",
+                col(PracticeSession.deleted_at).is_(None),
+                (col(PracticeSession.processing_status) == "pending")
+                | ((col(PracticeSession.processing_status) == "failed") & (cast(attempts, Integer) < MAX_ATTEMPTS)),
                 ~_has_job(func.concat("analysis:", cast(PracticeSession.id, String))),
             )
-            .order_by(PracticeSession.ended_at)
+            .order_by(col(PracticeSession.ended_at))
             .limit(max(0, int(limit)))
         )
         .scalars()

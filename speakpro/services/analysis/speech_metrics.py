@@ -76,10 +76,16 @@ VOCABULARY_VARIETY_HEALTHY_MIN = 0.7
 
 
 class SegmentLike(Protocol):
-    speaker: str
-    text: str
-    start_ms: int
-    end_ms: int
+    """What the engine reads of a segment (read-only, so frozen dataclasses and ORM rows both fit)."""
+
+    @property
+    def speaker(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def start_ms(self) -> int: ...
+    @property
+    def end_ms(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -151,7 +157,7 @@ class SpeechMetrics:
 
 
 def _union_ms(intervals: Iterable[tuple[int, int]]) -> int:
-    total, current_start, current_end = 0, None, None
+    total, current_start, current_end = 0, 0, None
     for start, end in sorted(intervals):
         if end <= start:
             continue
@@ -230,7 +236,7 @@ def compute_speech_metrics(segments: Iterable[SegmentLike], *, language: str | N
             for kind, count in count_fillers(u.text).items():
                 fillers[kind] = fillers.get(kind, 0) + count
     filler_count = sum(fillers.values()) if english else None
-    filler_rate = round(100 * filler_count / n_words, 2) if english and n_words else None
+    filler_rate = round(100 * filler_count / n_words, 2) if filler_count is not None and n_words else None
 
     longest_run_ms = pause_count = longest_pause_ms = 0
     run_start: int | None = None

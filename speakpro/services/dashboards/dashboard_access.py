@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from speakpro.models import AuthSession, UsedDownloadToken, User, UserProfile, utcnow
 from speakpro.services.accounts.sessions import IDLE_TIMEOUT, hash_token
@@ -34,9 +34,9 @@ _MAX_TOKEN_LENGTH = 256
 def can_view_company(*, session: Session, user_id: uuid.UUID, company_id: uuid.UUID) -> bool:
     """Whether this (active) user is a manager of that very company, or an admin (1 query)."""
     row = session.execute(
-        select(User.is_admin, UserProfile.role, UserProfile.company_id)
-        .outerjoin(UserProfile, UserProfile.user_id == User.id)
-        .where(User.id == user_id, User.disabled.is_(False), User.deleted_at.is_(None))
+        select(col(User.is_admin), col(UserProfile.role), col(UserProfile.company_id))
+        .outerjoin(UserProfile, col(UserProfile.user_id) == col(User.id))
+        .where(col(User.id) == user_id, col(User.disabled).is_(False), col(User.deleted_at).is_(None))
     ).one_or_none()
     if row is None:
         return False
@@ -45,9 +45,9 @@ def can_view_company(*, session: Session, user_id: uuid.UUID, company_id: uuid.U
 
 def _live(now: datetime):
     return (
-        AuthSession.revoked_at.is_(None),
-        AuthSession.expires_at > now,
-        AuthSession.last_seen_at > now - IDLE_TIMEOUT,
+        col(AuthSession.revoked_at).is_(None),
+        col(AuthSession.expires_at) > now,
+        col(AuthSession.last_seen_at) > now - IDLE_TIMEOUT,
     )
 
 
@@ -56,7 +56,7 @@ def login_session_id(*, session: Session, token: str | None, now: datetime | Non
     if not token or len(token) > 200:
         return None
     return session.execute(
-        select(AuthSession.id).where(AuthSession.token_hash == hash_token(token), *_live(now or utcnow()))
+        select(col(AuthSession.id)).where(col(AuthSession.token_hash) == hash_token(token), *_live(now or utcnow()))
     ).scalar_one_or_none()
 
 
@@ -139,15 +139,17 @@ def redeem_download_token(
     if claim is None:
         return None
     live = session.execute(
-        select(AuthSession.id).where(
-            AuthSession.id == claim.login_session_id, AuthSession.user_id == claim.user_id, *_live(now)
+        select(col(AuthSession.id)).where(
+            col(AuthSession.id) == claim.login_session_id, col(AuthSession.user_id) == claim.user_id, *_live(now)
         )
     ).first()
     if live is None:
         return None
     # Spent tokens whose expiry has passed are refused by their expiry alone: forget them.
     session.execute(
-        delete(UsedDownloadToken).where(UsedDownloadToken.expires_at < now - timedelta(seconds=_CLOCK_SKEW_SECONDS))
+        delete(UsedDownloadToken).where(
+            col(UsedDownloadToken.expires_at) < now - timedelta(seconds=_CLOCK_SKEW_SECONDS)
+        )
     )
     spent = session.execute(
         insert(UsedDownloadToken)
@@ -159,6 +161,6 @@ def redeem_download_token(
             expires_at=datetime.fromtimestamp(claim.expires, UTC),
         )
         .on_conflict_do_nothing(index_elements=["token_id"])
-        .returning(UsedDownloadToken.token_id)
+        .returning(col(UsedDownloadToken.token_id))
     ).first()
     return claim.user_id if spent is not None else None

@@ -31,7 +31,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import ARRAY, Integer, and_, func, or_, select, type_coerce
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from speakpro.models import Company, CompanyDailyTotals, SessionAnalytics, User, UserProfile
 from speakpro.services.telemetry import audit
@@ -119,21 +119,21 @@ def learner_progress(
     today = today or datetime.now(UTC).date()
     days = max(7, min(MAX_RANGE_DAYS, int(days)))
     since = today - timedelta(days=days - 1)
-    mine = and_(SA.user_id == user_id, SA.session_date >= since, SA.session_date <= today)
+    mine = and_(col(SA.user_id) == user_id, col(SA.session_date) >= since, col(SA.session_date) <= today)
     result = LearnerProgress(since=since, until=today)
 
     # 1. The per-session series (newest MAX_SERIES_POINTS, returned oldest first).
     rows = session.execute(
         select(
-            SA.session_date,
-            SA.overall_score,
-            SA.speaking_pace_wpm,
-            SA.filler_words_count,
-            SA.talk_time_ratio,
-            SA.filler_rate_per_100,
+            col(SA.session_date),
+            col(SA.overall_score),
+            col(SA.speaking_pace_wpm),
+            col(SA.filler_words_count),
+            col(SA.talk_time_ratio),
+            col(SA.filler_rate_per_100),
         )
         .where(mine)
-        .order_by(SA.session_date.desc(), SA.session_hour.desc(), SA.created_at.desc())
+        .order_by(col(SA.session_date).desc(), col(SA.session_hour).desc(), col(SA.created_at).desc())
         .limit(MAX_SERIES_POINTS)
     ).all()
     result.points = [
@@ -152,11 +152,11 @@ def learner_progress(
     agg = session.execute(
         select(
             func.count().label("sessions"),
-            func.avg(SA.overall_score).label("avg_score"),
-            func.avg(SA.opening_score).label("opening"),
-            func.avg(SA.questioning_score).label("questioning"),
-            func.avg(SA.objection_handling_score).label("objection_handling"),
-            func.avg(SA.closing_score).label("closing"),
+            func.avg(col(SA.overall_score)).label("avg_score"),
+            func.avg(col(SA.opening_score)).label("opening"),
+            func.avg(col(SA.questioning_score)).label("questioning"),
+            func.avg(col(SA.objection_handling_score)).label("objection_handling"),
+            func.avg(col(SA.closing_score)).label("closing"),
             _score_at(asc=True).label("first_score"),
             _score_at(asc=False).label("latest_score"),
         ).where(mine)
@@ -169,10 +169,10 @@ def learner_progress(
 
     # 3. Per-day totals: the streak calendar and the minutes per week.
     per_day = session.execute(
-        select(SA.session_date, func.count().label("n"), func.sum(SA.duration_seconds).label("seconds"))
+        select(col(SA.session_date), func.count().label("n"), func.sum(col(SA.duration_seconds)).label("seconds"))
         .where(mine)
-        .group_by(SA.session_date)
-        .order_by(SA.session_date)
+        .group_by(col(SA.session_date))
+        .order_by(col(SA.session_date))
     ).all()
     weeks: dict[date, float] = {}
     for r in per_day:
@@ -192,10 +192,12 @@ def learner_progress(
 def _score_at(*, asc: bool):
     """The first (or latest) overall score: `(array_agg(overall_score ORDER BY date, hour, created)
     FILTER (WHERE overall_score IS NOT NULL))[1]`."""
-    order = (SA.session_date, SA.session_hour, SA.created_at)
+    order = (col(SA.session_date), col(SA.session_hour), col(SA.created_at))
     if not asc:
         order = tuple(column.desc() for column in order)
-    aggregated = func.array_agg(aggregate_order_by(SA.overall_score, *order)).filter(SA.overall_score.is_not(None))
+    aggregated = func.array_agg(aggregate_order_by(col(SA.overall_score), *order)).filter(
+        col(SA.overall_score).is_not(None)
+    )
     return type_coerce(aggregated, ARRAY(Integer))[1]
 
 
@@ -262,7 +264,7 @@ def clamp_range(date_from: date | None, date_to: date | None, *, today: date | N
 
 
 def _company_rows(company_id: uuid.UUID, date_from: date, date_to: date):
-    return and_(SA.company_id == company_id, SA.session_date >= date_from, SA.session_date <= date_to)
+    return and_(col(SA.company_id) == company_id, col(SA.session_date) >= date_from, col(SA.session_date) <= date_to)
 
 
 def _learner_table(session: Session, company_id: uuid.UUID, date_from: date, date_to: date) -> list[LearnerRow]:
@@ -271,29 +273,29 @@ def _learner_table(session: Session, company_id: uuid.UUID, date_from: date, dat
     in_range = _company_rows(company_id, date_from, date_to)
     agg = (
         select(
-            SA.user_id.label("user_id"),
+            col(SA.user_id).label("user_id"),
             func.count().label("sessions"),
-            func.avg(SA.overall_score).label("avg_score"),
-            func.sum(SA.duration_seconds).label("seconds"),
-            func.max(SA.session_date).label("last_session"),
+            func.avg(col(SA.overall_score)).label("avg_score"),
+            func.sum(col(SA.duration_seconds)).label("seconds"),
+            func.max(col(SA.session_date)).label("last_session"),
             _score_at(asc=True).label("first_score"),
             _score_at(asc=False).label("latest_score"),
         )
         .where(in_range)
-        .group_by(SA.user_id)
+        .group_by(col(SA.user_id))
         .subquery("agg")
     )
     members = (
-        select(UserProfile.user_id.label("user_id"))
-        .where(UserProfile.company_id == company_id, UserProfile.role == "learner")
+        select(col(UserProfile.user_id).label("user_id"))
+        .where(col(UserProfile.company_id) == company_id, col(UserProfile.role) == "learner")
         .subquery("members")
     )
     people = func.coalesce(agg.c.user_id, members.c.user_id)
     rows = session.execute(
         select(
-            User.id,
-            User.display_name,
-            User.email,
+            col(User.id),
+            col(User.display_name),
+            col(User.email),
             agg.c.sessions,
             agg.c.avg_score,
             agg.c.seconds,
@@ -302,9 +304,9 @@ def _learner_table(session: Session, company_id: uuid.UUID, date_from: date, dat
             agg.c.latest_score,
         )
         .select_from(agg.join(members, agg.c.user_id == members.c.user_id, full=True))
-        .join(User, User.id == people)
-        .where(or_(agg.c.user_id.is_not(None), User.deleted_at.is_(None)))
-        .order_by(func.coalesce(agg.c.sessions, 0).desc(), User.display_name, User.email)
+        .join(User, col(User.id) == people)
+        .where(or_(agg.c.user_id.is_not(None), col(User.deleted_at).is_(None)))
+        .order_by(func.coalesce(agg.c.sessions, 0).desc(), col(User.display_name), col(User.email))
     ).all()
     return [
         LearnerRow(
@@ -342,9 +344,9 @@ def company_dashboard(
     kpi = session.execute(
         select(
             func.count(),
-            func.avg(SA.overall_score),
-            func.coalesce(func.sum(SA.duration_seconds), 0),
-            func.count(SA.user_id.distinct()),
+            func.avg(col(SA.overall_score)),
+            func.coalesce(func.sum(col(SA.duration_seconds)), 0),
+            func.count(col(SA.user_id).distinct()),
         ).where(in_range)
     ).one()
     board.sessions, board.average_score, board.total_seconds, board.active_learners = (
@@ -365,15 +367,15 @@ def company_dashboard(
         )
         for r in session.execute(
             select(
-                SA.session_date,
+                col(SA.session_date),
                 func.count().label("n"),
-                func.avg(SA.overall_score).label("avg"),
-                func.sum(SA.duration_seconds).label("s"),
-                func.count(SA.user_id.distinct()).label("users"),
+                func.avg(col(SA.overall_score)).label("avg"),
+                func.sum(col(SA.duration_seconds)).label("s"),
+                func.count(col(SA.user_id).distinct()).label("users"),
             )
             .where(in_range)
-            .group_by(SA.session_date)
-            .order_by(SA.session_date)
+            .group_by(col(SA.session_date))
+            .order_by(col(SA.session_date))
         ).all()
     ]
 
@@ -383,10 +385,10 @@ def company_dashboard(
     # 4. Skill breakdown.
     skills = session.execute(
         select(
-            func.avg(SA.opening_score),
-            func.avg(SA.questioning_score),
-            func.avg(SA.objection_handling_score),
-            func.avg(SA.closing_score),
+            func.avg(col(SA.opening_score)),
+            func.avg(col(SA.questioning_score)),
+            func.avg(col(SA.objection_handling_score)),
+            func.avg(col(SA.closing_score)),
         ).where(in_range)
     ).one()
     board.skills = {name: _num(value) for name, value in zip(SKILL_LABELS, skills, strict=True)}
@@ -510,30 +512,32 @@ def admin_overview(*, session: Session) -> list[CompanyTotals]:
     """Totals per company over all time (1 query; sessions, scores and minutes from the daily rollup)."""
     people = (
         select(
-            UserProfile.company_id.label("company_id"),
-            func.count().filter(UserProfile.role == "learner").label("learners"),
-            func.count().filter(UserProfile.role == "manager").label("managers"),
+            col(UserProfile.company_id).label("company_id"),
+            func.count().filter(col(UserProfile.role) == "learner").label("learners"),
+            func.count().filter(col(UserProfile.role) == "manager").label("managers"),
         )
-        .where(UserProfile.company_id.is_not(None))
-        .group_by(UserProfile.company_id)
+        .where(col(UserProfile.company_id).is_not(None))
+        .group_by(col(UserProfile.company_id))
         .subquery("people")
     )
     totals = CompanyDailyTotals
     stats = (
         select(
-            totals.company_id.label("company_id"),
-            func.sum(totals.sessions).label("sessions"),
-            (func.sum(totals.score_sum) / func.nullif(func.sum(totals.scored_sessions), 0)).label("avg_score"),
-            func.sum(totals.seconds).label("seconds"),
-            func.max(totals.day).filter(totals.sessions > 0).label("last_session"),
+            col(totals.company_id).label("company_id"),
+            func.sum(col(totals.sessions)).label("sessions"),
+            (func.sum(col(totals.score_sum)) / func.nullif(func.sum(col(totals.scored_sessions)), 0)).label(
+                "avg_score"
+            ),
+            func.sum(col(totals.seconds)).label("seconds"),
+            func.max(col(totals.day)).filter(col(totals.sessions) > 0).label("last_session"),
         )
-        .group_by(totals.company_id)
+        .group_by(col(totals.company_id))
         .subquery("stats")
     )
     rows = session.execute(
         select(
-            Company.name,
-            Company.slug,
+            col(Company.name),
+            col(Company.slug),
             people.c.learners,
             people.c.managers,
             stats.c.sessions,
@@ -541,9 +545,9 @@ def admin_overview(*, session: Session) -> list[CompanyTotals]:
             stats.c.seconds,
             stats.c.last_session,
         )
-        .outerjoin(people, people.c.company_id == Company.id)
-        .outerjoin(stats, stats.c.company_id == Company.id)
-        .order_by(Company.name)
+        .outerjoin(people, people.c.company_id == col(Company.id))
+        .outerjoin(stats, stats.c.company_id == col(Company.id))
+        .order_by(col(Company.name))
     ).all()
     return [
         CompanyTotals(

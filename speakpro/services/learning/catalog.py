@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from speakpro.models import District, Level, Module, Topic, Venue
 
@@ -41,17 +41,17 @@ def get_catalog_overview(*, session: Session) -> CatalogOverview:
     """
     counts = session.execute(
         select(
-            select(func.count()).select_from(Topic).where(Topic.is_active).scalar_subquery(),
+            select(func.count()).select_from(Topic).where(col(Topic.is_active)).scalar_subquery(),
             select(func.count()).select_from(District).scalar_subquery(),
             select(func.count()).select_from(Venue).scalar_subquery(),
-            select(Level.title).order_by(Level.number).limit(1).scalar_subquery(),
+            select(col(Level.title)).order_by(col(Level.number)).limit(1).scalar_subquery(),
         )
     ).one()
     rows = session.execute(
-        select(Module.code, Module.title, Module.description)
-        .join(Level, Level.id == Module.level_id)
-        .where(Level.number == select(func.min(Level.number)).scalar_subquery())
-        .order_by(Module.order)
+        select(col(Module.code), col(Module.title), col(Module.description))
+        .join(Level, col(Level.id) == col(Module.level_id))
+        .where(col(Level.number) == select(func.min(col(Level.number))).scalar_subquery())
+        .order_by(col(Module.order))
     ).all()
     return CatalogOverview(
         level_title=counts[3] or "",
@@ -64,4 +64,6 @@ def get_catalog_overview(*, session: Session) -> CatalogOverview:
 
 def get_milestone_prompt(*, session: Session, level_id) -> str:
     """The speaking task of a level's milestone ("" for an unknown level)."""
-    return session.execute(select(Level.milestone_prompt).where(Level.id == level_id)).scalar_one_or_none() or ""
+    return (
+        session.execute(select(col(Level.milestone_prompt)).where(col(Level.id) == level_id)).scalar_one_or_none() or ""
+    )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from speakpro.models import RewardLedger, UserProfile
 from speakpro.models.economy import CURRENCIES
@@ -61,16 +61,16 @@ def apply_reward(
     column = getattr(UserProfile, currency)
     # Lock the balance row: concurrent changes for one user run one after another.
     balance = session.execute(
-        select(column).where(UserProfile.user_id == user_id).with_for_update()
+        select(column).where(col(UserProfile.user_id) == user_id).with_for_update()
     ).scalar_one_or_none()
     if balance is None:
         raise EconomyError("No profile for this user.")
     already = session.execute(
-        select(RewardLedger.id).where(
-            RewardLedger.user_id == user_id,
-            RewardLedger.currency == currency,
-            RewardLedger.reason == reason,
-            RewardLedger.source_key == source_key,
+        select(col(RewardLedger.id)).where(
+            col(RewardLedger.user_id) == user_id,
+            col(RewardLedger.currency) == currency,
+            col(RewardLedger.reason) == reason,
+            col(RewardLedger.source_key) == source_key,
         )
     ).first()
     if already is not None:
@@ -92,17 +92,17 @@ def apply_reward(
         # The profile lock above already serialises this user; the key is the last line of defence.
         .on_conflict_do_nothing(index_elements=["user_id", "currency", "reason", "source_key"])
     )
-    session.execute(update(UserProfile).where(UserProfile.user_id == user_id).values({currency: new_balance}))
+    session.execute(update(UserProfile).where(col(UserProfile.user_id) == user_id).values({currency: new_balance}))
     return RewardResult(applied=True, balance=new_balance)
 
 
 def ledger_totals(*, session: Session, user_id: uuid.UUID) -> dict[str, int]:
     """The sum of the ledger per currency for one user (what the balances must equal)."""
     rows = session.execute(
-        select(RewardLedger.currency, func.coalesce(func.sum(RewardLedger.amount), 0))
-        .where(RewardLedger.user_id == user_id)
+        select(col(RewardLedger.currency), func.coalesce(func.sum(col(RewardLedger.amount)), 0))
+        .where(col(RewardLedger.user_id) == user_id)
         .group_by(RewardLedger.currency)
     ).all()
-    totals = dict.fromkeys(CURRENCIES, 0)
+    totals: dict[str, int] = dict.fromkeys(CURRENCIES, 0)
     totals.update({currency: int(total) for currency, total in rows})
     return totals

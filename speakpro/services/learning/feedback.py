@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import openai
+from openai.types.responses import ResponseTextConfigParam
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from speakpro.models import KnowledgeBlock
 from speakpro.services.analysis.rubric import LocalScore, score_locally
@@ -45,7 +46,7 @@ GROUNDING_BLOCKS = 3
 MAX_RAW_CHARS = 20_000
 MAX_AI_ITEMS, MAX_AI_ITEM_CHARS = 5, 300
 
-_TEXT_FORMAT = {
+_TEXT_FORMAT: ResponseTextConfigParam = {
     "format": {
         "type": "json_schema",
         "name": "exercise_feedback",
@@ -142,20 +143,25 @@ def find_grounding(
     if not module_ids:
         return []
     words = [w for w in dict.fromkeys(words_of(text)) if len(w) >= 3 and w != "or" and "'" not in w][:60]
-    columns = (KnowledgeBlock.key, KnowledgeBlock.title, KnowledgeBlock.summary, KnowledgeBlock.body)
-    in_modules = KnowledgeBlock.module_id.in_(list(module_ids))
+    columns = (
+        col(KnowledgeBlock.key),
+        col(KnowledgeBlock.title),
+        col(KnowledgeBlock.summary),
+        col(KnowledgeBlock.body),
+    )
+    in_modules = col(KnowledgeBlock.module_id).in_(list(module_ids))
     rows = []
     if words:
         query = func.websearch_to_tsquery("english", " or ".join(words))
-        rank = func.ts_rank(KnowledgeBlock.search, query)
+        rank = func.ts_rank(col(KnowledgeBlock.search), query)
         rows = session.execute(
             select(*columns)
-            .where(in_modules, KnowledgeBlock.search.op("@@")(query))
-            .order_by(rank.desc(), KnowledgeBlock.key)
+            .where(in_modules, col(KnowledgeBlock.search).op("@@")(query))
+            .order_by(rank.desc(), col(KnowledgeBlock.key))
             .limit(limit)
         ).all()
     if not rows:
-        rows = session.execute(select(*columns).where(in_modules).order_by(KnowledgeBlock.key).limit(limit)).all()
+        rows = session.execute(select(*columns).where(in_modules).order_by(col(KnowledgeBlock.key)).limit(limit)).all()
     return [GroundingBlock(*row) for row in rows]
 
 

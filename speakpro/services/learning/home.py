@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from speakpro import routes
 from speakpro.models import PracticeSession, SessionAnalytics, UserProfile
@@ -91,22 +91,22 @@ def get_home_summary(*, session: Session, user_id: uuid.UUID) -> HomeSummary:
     recent = func.now() - func.make_interval(0, 0, 0, 7)
     row = session.execute(
         select(
-            UserProfile.xp,
-            UserProfile.coins,
-            UserProfile.tickets,
-            UserProfile.streak_days,
-            UserProfile.main_goal,
+            col(UserProfile.xp),
+            col(UserProfile.coins),
+            col(UserProfile.tickets),
+            col(UserProfile.streak_days),
+            col(UserProfile.main_goal),
             select(func.count())
-            .where(PracticeSession.user_id == user_id, PracticeSession.deleted_at.is_(None))
+            .where(col(PracticeSession.user_id) == user_id, col(PracticeSession.deleted_at).is_(None))
             .scalar_subquery(),
             select(func.count())
             .where(
-                PracticeSession.user_id == user_id,
-                PracticeSession.deleted_at.is_(None),
-                PracticeSession.started_at >= recent,
+                col(PracticeSession.user_id) == user_id,
+                col(PracticeSession.deleted_at).is_(None),
+                col(PracticeSession.started_at) >= recent,
             )
             .scalar_subquery(),
-        ).where(UserProfile.user_id == user_id)
+        ).where(col(UserProfile.user_id) == user_id)
     ).one()
     return HomeSummary(
         xp=row[0],
@@ -126,17 +126,17 @@ def recent_practice(
     among them (one query, served by the (user, started) index)."""
     rows = session.execute(
         select(
-            PracticeSession.id,
-            PracticeSession.title,
-            PracticeSession.started_at,
-            PracticeSession.duration_seconds,
-            PracticeSession.status,
-            PracticeSession.analytics_summary,
-            SessionAnalytics.overall_score,
+            col(PracticeSession.id),
+            col(PracticeSession.title),
+            col(PracticeSession.started_at),
+            col(PracticeSession.duration_seconds),
+            col(PracticeSession.status),
+            col(PracticeSession.analytics_summary),
+            col(SessionAnalytics.overall_score),
         )
-        .outerjoin(SessionAnalytics, SessionAnalytics.session_id == PracticeSession.id)
-        .where(PracticeSession.user_id == user_id, PracticeSession.deleted_at.is_(None))
-        .order_by(PracticeSession.started_at.desc())
+        .outerjoin(SessionAnalytics, col(SessionAnalytics.session_id) == col(PracticeSession.id))
+        .where(col(PracticeSession.user_id) == user_id, col(PracticeSession.deleted_at).is_(None))
+        .order_by(col(PracticeSession.started_at).desc())
         .limit(limit)
     ).all()
     recent = [

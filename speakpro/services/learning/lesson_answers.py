@@ -60,7 +60,7 @@ def check_answer(step: dict[str, Any], answer: object) -> dict[str, Any]:
     if size > MAX_ANSWER_BYTES:
         raise ValidationError("answer", "That answer is too large (over 1 MB). Shorten it and send it again.")
     kind = step.get("kind")
-    allowed = _ANSWER_FIELDS.get(kind, {"acknowledged"})
+    allowed = _ANSWER_FIELDS.get(str(kind), {"acknowledged"})
     unexpected = sorted(str(k) for k in answer if k not in allowed)
     if unexpected:
         raise ValidationError("answer", f"That answer has fields this step does not take: {', '.join(unexpected)}.")

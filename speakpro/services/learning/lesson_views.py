@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from speakpro.models import (
     ExerciseSubmission,
@@ -86,8 +86,8 @@ class StepResult:
 def active_cooldown(session: Session, user_id: uuid.UUID, module_id: uuid.UUID) -> datetime | None:
     """When the learner may next try a scored step of the module, or None when they may now."""
     until = session.execute(
-        select(LessonSessionContext.cooldown_until).where(
-            LessonSessionContext.user_id == user_id, LessonSessionContext.module_id == module_id
+        select(col(LessonSessionContext.cooldown_until)).where(
+            col(LessonSessionContext.user_id) == user_id, col(LessonSessionContext.module_id) == module_id
         )
     ).scalar_one_or_none()
     return until if until is not None and until > utcnow() else None
@@ -108,11 +108,12 @@ def lesson_view(
 ) -> LessonView:
     """Build the view of a run: current step (personalised), cooldown and the latest feedback."""
     if lesson_title is None or module_code is None:
-        lesson_title, module_code = session.execute(
-            select(Lesson.title, Module.code)
-            .join(Module, Module.id == Lesson.module_id)
-            .where(Lesson.id == run.lesson_id)
+        names = session.execute(
+            select(col(Lesson.title), col(Module.code))
+            .join(Module, col(Module.id) == col(Lesson.module_id))
+            .where(col(Lesson.id) == run.lesson_id)
         ).one()
+        lesson_title, module_code = str(names[0]), str(names[1])
     step_view = None
     if run.state == "in_progress" and run.step_index < len(run.script):
         step = run.script[run.step_index]
@@ -120,8 +121,8 @@ def lesson_view(
         knowledge = None
         if step.get("knowledge_block"):
             block = session.execute(
-                select(KnowledgeBlock.title, KnowledgeBlock.summary, KnowledgeBlock.body).where(
-                    KnowledgeBlock.key == step["knowledge_block"]
+                select(col(KnowledgeBlock.title), col(KnowledgeBlock.summary), col(KnowledgeBlock.body)).where(
+                    col(KnowledgeBlock.key) == step["knowledge_block"]
                 )
             ).first()
             if block is not None:
@@ -137,9 +138,9 @@ def lesson_view(
             knowledge=knowledge,
         )
     last = session.execute(
-        select(ExerciseSubmission.scores)
-        .where(ExerciseSubmission.lesson_session_id == run.id, ExerciseSubmission.stage.in_(SCORED_KINDS))
-        .order_by(ExerciseSubmission.created_at.desc())
+        select(col(ExerciseSubmission.scores))
+        .where(col(ExerciseSubmission.lesson_session_id) == run.id, col(ExerciseSubmission.stage).in_(SCORED_KINDS))
+        .order_by(col(ExerciseSubmission.created_at).desc())
         .limit(1)
     ).scalar_one_or_none()
     return LessonView(

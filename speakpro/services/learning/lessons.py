@@ -22,7 +22,7 @@ from typing import Any
 import openai
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from speakpro.models import (
     ExerciseSubmission,
@@ -32,6 +32,7 @@ from speakpro.models import (
     LessonStepResponse,
     Module,
     UserProfile,
+    table_of,
     utcnow,
 )
 from speakpro.services.learning import progress
@@ -114,14 +115,18 @@ def next_state(state: str, event: str) -> str:
 
 
 def _company_id(session: Session, user_id: uuid.UUID) -> uuid.UUID | None:
-    return session.execute(select(UserProfile.company_id).where(UserProfile.user_id == user_id)).scalar_one_or_none()
+    return session.execute(
+        select(col(UserProfile.company_id)).where(col(UserProfile.user_id) == user_id)
+    ).scalar_one_or_none()
 
 
 def _open_run(session: Session, user_id: uuid.UUID, lesson_id: uuid.UUID) -> LessonSession | None:
     return session.execute(
         select(LessonSession)
         .where(
-            LessonSession.user_id == user_id, LessonSession.lesson_id == lesson_id, LessonSession.state == "in_progress"
+            col(LessonSession.user_id) == user_id,
+            col(LessonSession.lesson_id) == lesson_id,
+            col(LessonSession.state) == "in_progress",
         )
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
@@ -145,7 +150,9 @@ def start_or_resume_lesson(*, session: Session, user_id: uuid.UUID, lesson_id: u
         ValidationError: For an unknown lesson, one without steps, or one whose module is still locked.
     """
     row = session.execute(
-        select(Lesson, Module.code).join(Module, Module.id == Lesson.module_id).where(Lesson.id == lesson_id)
+        select(Lesson, col(Module.code))
+        .join(Module, col(Module.id) == col(Lesson.module_id))
+        .where(col(Lesson.id) == lesson_id)
     ).first()
     if row is None:
         raise ValidationError("lesson", "This lesson does not exist.")
@@ -173,9 +180,9 @@ def start_or_resume_lesson(*, session: Session, user_id: uuid.UUID, lesson_id: u
             updated_at=now,
         )
         .on_conflict_do_nothing(
-            index_elements=["user_id", "lesson_id"], index_where=LessonSession.state == "in_progress"
+            index_elements=["user_id", "lesson_id"], index_where=col(LessonSession.state) == "in_progress"
         )
-        .returning(LessonSession.id)
+        .returning(col(LessonSession.id))
     ).scalar_one_or_none()
     run = _open_run(session, user_id, lesson_id)
     if run is None:  # the concurrent winner finished or abandoned it in between: rare, and safe to retry
@@ -208,7 +215,9 @@ def get_lesson_view(*, session: Session, user_id: uuid.UUID, lesson_session_id: 
 def _owned_run(
     session: Session, user_id: uuid.UUID, lesson_session_id: uuid.UUID, *, lock: bool = False
 ) -> LessonSession:
-    query = select(LessonSession).where(LessonSession.id == lesson_session_id, LessonSession.user_id == user_id)
+    query = select(LessonSession).where(
+        col(LessonSession.id) == lesson_session_id, col(LessonSession.user_id) == user_id
+    )
     if lock:
         query = query.with_for_update()
     run = session.execute(query.execution_options(populate_existing=True)).scalar_one_or_none()
@@ -243,7 +252,7 @@ def abandon_lesson(*, session: Session, user_id: uuid.UUID, lesson_session_id: u
 def _stored_response(session: Session, run_id: uuid.UUID, step_index: int) -> LessonStepResponse | None:
     return session.execute(
         select(LessonStepResponse).where(
-            LessonStepResponse.lesson_session_id == run_id, LessonStepResponse.step_index == step_index
+            col(LessonStepResponse.lesson_session_id) == run_id, col(LessonStepResponse.step_index) == step_index
         )
     ).scalar_one_or_none()
 
@@ -252,10 +261,10 @@ def _last_attempt(session: Session, run_id: uuid.UUID, step_index: int) -> Exerc
     return session.execute(
         select(ExerciseSubmission)
         .where(
-            ExerciseSubmission.lesson_session_id == run_id,
+            col(ExerciseSubmission.lesson_session_id) == run_id,
             ExerciseSubmission.payload["step_index"].as_integer() == step_index,
         )
-        .order_by(ExerciseSubmission.created_at.desc())
+        .order_by(col(ExerciseSubmission.created_at).desc())
         .limit(1)
     ).scalar_one_or_none()
 
@@ -345,8 +354,8 @@ def _record_answer(session, run, step_index, step, kind, cleaned, duration, feed
     user_id = run.user_id
     now = utcnow()
     module_code, lesson_xp = session.execute(
-        select(Module.code, Lesson.xp_reward)
-        .join(Lesson, Lesson.module_id == Module.id)
+        select(col(Module.code), col(Lesson.xp_reward))
+        .join(Lesson, col(Lesson.module_id) == col(Module.id))
         .where(Lesson.id == run.lesson_id)
     ).one()
     scores = feedback.to_json() if feedback else {}
@@ -373,7 +382,7 @@ def _record_answer(session, run, step_index, step, kind, cleaned, duration, feed
     module_completed = False
     if not passed:
         cooldown_until = now + timedelta(seconds=RETRY_COOLDOWN_SECONDS)
-        table = LessonSessionContext.__table__
+        table = table_of(LessonSessionContext)
         session.execute(
             insert(LessonSessionContext)
             .values(

@@ -17,7 +17,7 @@ from typing import Any
 import openai
 from sqlalchemy import func, literal, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from speakpro.models import Level, MilestoneAttempt, Module, UserProfile, utcnow
 from speakpro.services.learning import progress
@@ -79,7 +79,7 @@ class _KeyTaken(Exception):
 def _attempt_by_key(session: Session, user_id: uuid.UUID, key: str) -> MilestoneAttempt | None:
     return session.execute(
         select(MilestoneAttempt)
-        .where(MilestoneAttempt.user_id == user_id, MilestoneAttempt.idempotency_key == key)
+        .where(col(MilestoneAttempt.user_id) == user_id, col(MilestoneAttempt.idempotency_key) == key)
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
 
@@ -95,9 +95,9 @@ def _replay(attempt: MilestoneAttempt, level_id: uuid.UUID) -> MilestoneResult:
 
 def _check_cooldown(session: Session, user_id: uuid.UUID, level_id: uuid.UUID) -> None:
     last = session.execute(
-        select(MilestoneAttempt.passed, MilestoneAttempt.created_at)
-        .where(MilestoneAttempt.user_id == user_id, MilestoneAttempt.level_id == level_id)
-        .order_by(MilestoneAttempt.created_at.desc())
+        select(col(MilestoneAttempt.passed), col(MilestoneAttempt.created_at))
+        .where(col(MilestoneAttempt.user_id) == user_id, col(MilestoneAttempt.level_id) == level_id)
+        .order_by(col(MilestoneAttempt.created_at).desc())
         .limit(1)
     ).first()
     if last is None or last.passed:
@@ -149,7 +149,7 @@ def submit_milestone(
         not isinstance(audio_ref, str) or not _AUDIO_REF.match(audio_ref) or ".." in audio_ref
     ):
         raise ValidationError("audio_ref", "That recording reference is not valid. Record again.")
-    level = session.execute(select(Level).where(Level.id == level_id)).scalar_one_or_none()
+    level = session.execute(select(Level).where(col(Level.id) == level_id)).scalar_one_or_none()
     if level is None:
         raise ValidationError("level", "This level does not exist.")
     # One submission at a time per learner and level (until the transaction ends), so two requests cannot
@@ -168,7 +168,7 @@ def submit_milestone(
         raise ValidationError("milestone", "Complete every module of this level to unlock its milestone.")
     _check_cooldown(session, user_id, level_id)
 
-    module_ids = session.execute(select(Module.id).where(Module.level_id == level_id)).scalars().all()
+    module_ids = session.execute(select(col(Module.id)).where(col(Module.level_id) == level_id)).scalars().all()
     feedback = evaluate_exercise(
         session=session,
         module_ids=module_ids,
@@ -193,7 +193,10 @@ def submit_milestone(
                 passed=passed,
             )
     except _KeyTaken:
-        return _replay(_attempt_by_key(session, user_id, idempotency_key), level_id)
+        taken = _attempt_by_key(session, user_id, idempotency_key)
+        if taken is None:  # the attempt that holds the key was erased meanwhile
+            raise ValidationError("idempotency_key", "This request key was already used. Reload the page.") from None
+        return _replay(taken, level_id)
     return _result(attempt, replayed=False)
 
 
@@ -240,7 +243,7 @@ def _store_attempt(
             },
         )
         .on_conflict_do_nothing(index_elements=["user_id", "idempotency_key"])
-        .returning(MilestoneAttempt.id)
+        .returning(col(MilestoneAttempt.id))
     ).scalar_one_or_none()
     if attempt_id is None:
         raise _KeyTaken
@@ -252,7 +255,7 @@ def _store_attempt(
         "first_pass": bool(rewards),
     }
     company_id = session.execute(
-        select(UserProfile.company_id).where(UserProfile.user_id == user_id)
+        select(col(UserProfile.company_id)).where(col(UserProfile.user_id) == user_id)
     ).scalar_one_or_none()
     record_event(session=session, event_type="milestone_submitted", user_id=user_id, company_id=company_id, data=data)
     record_telemetry(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, case, exists, func, literal, select, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from speakpro.models import (
     District,
@@ -26,6 +26,7 @@ from speakpro.models import (
     UserProgress,
     UserVenueUnlock,
     Venue,
+    table_of,
     utcnow,
 )
 from speakpro.services.learning.economy import apply_reward
@@ -103,7 +104,7 @@ class LevelProgress:
 
 
 def _first_level_id():
-    return select(Level.id).order_by(Level.number).limit(1).scalar_subquery()
+    return select(col(Level.id)).order_by(col(Level.number)).limit(1).scalar_subquery()
 
 
 def module_statuses(*, session: Session, user_id: uuid.UUID, level_id: uuid.UUID | None = None) -> list[ModuleStatus]:
@@ -120,36 +121,38 @@ def module_statuses(*, session: Session, user_id: uuid.UUID, level_id: uuid.UUID
     level = level_id if level_id is not None else _first_level_id()
     modules = session.execute(
         select(
-            Module.id,
-            Module.code,
-            Module.order,
-            Module.title,
-            Module.description,
-            Module.xp_reward,
-            Module.coin_reward,
-            Module.ticket_reward,
-            UserProgress.status,
+            col(Module.id),
+            col(Module.code),
+            col(Module.order),
+            col(Module.title),
+            col(Module.description),
+            col(Module.xp_reward),
+            col(Module.coin_reward),
+            col(Module.ticket_reward),
+            col(UserProgress.status),
         )
-        .outerjoin(UserProgress, and_(UserProgress.module_id == Module.id, UserProgress.user_id == user_id))
-        .where(Module.level_id == level)
-        .order_by(Module.order)
+        .outerjoin(
+            UserProgress, and_(col(UserProgress.module_id) == col(Module.id), col(UserProgress.user_id) == user_id)
+        )
+        .where(col(Module.level_id) == level)
+        .order_by(col(Module.order))
     ).all()
     if not modules:
         return []
-    run_of = (LessonSession.lesson_id == Lesson.id) & (LessonSession.user_id == user_id)
+    run_of = (col(LessonSession.lesson_id) == col(Lesson.id)) & (col(LessonSession.user_id) == user_id)
     lessons = session.execute(
         select(
-            Lesson.id,
-            Lesson.module_id,
-            Lesson.order,
-            Lesson.title,
-            Lesson.xp_reward,
-            exists().where(run_of, LessonSession.state == "completed"),
-            exists().where(run_of, LessonSession.state == "in_progress"),
+            col(Lesson.id),
+            col(Lesson.module_id),
+            col(Lesson.order),
+            col(Lesson.title),
+            col(Lesson.xp_reward),
+            exists().where(run_of, col(LessonSession.state) == "completed"),
+            exists().where(run_of, col(LessonSession.state) == "in_progress"),
         )
-        .join(Module, Module.id == Lesson.module_id)
-        .where(Module.level_id == level)
-        .order_by(Lesson.order)
+        .join(Module, col(Module.id) == col(Lesson.module_id))
+        .where(col(Module.level_id) == level)
+        .order_by(col(Lesson.order))
     ).all()
     by_module: dict[uuid.UUID, list[LessonStatus]] = {}
     for lesson_id, module_id, order, title, xp, completed, open_run in lessons:
@@ -190,7 +193,7 @@ def module_statuses(*, session: Session, user_id: uuid.UUID, level_id: uuid.UUID
 
 def module_status(*, session: Session, user_id: uuid.UUID, module_id: uuid.UUID) -> ModuleStatus | None:
     """The status of one module for one learner (None when the module does not exist)."""
-    level_id = session.execute(select(Module.level_id).where(Module.id == module_id)).scalar_one_or_none()
+    level_id = session.execute(select(col(Module.level_id)).where(col(Module.id) == module_id)).scalar_one_or_none()
     if level_id is None:
         return None
     statuses = module_statuses(session=session, user_id=user_id, level_id=level_id)
@@ -209,7 +212,7 @@ def note_lesson_started(*, session: Session, user_id: uuid.UUID, module_id: uuid
         started_at=now,
         updated_at=now,
     )
-    table = UserProgress.__table__
+    table = table_of(UserProgress)
     session.execute(
         stmt.on_conflict_do_update(
             index_elements=["user_id", "module_id"],
@@ -237,26 +240,30 @@ def complete_module_if_done(*, session: Session, user_id: uuid.UUID, module_id: 
     Returns:
         `completed=False` when lessons remain; otherwise what this call changed.
     """
-    module = session.execute(select(Module).where(Module.id == module_id)).scalar_one_or_none()
+    module = session.execute(select(Module).where(col(Module.id) == module_id)).scalar_one_or_none()
     if module is None:
         return CompletionResult(module_id=module_id, completed=False)
     completed_run = exists().where(
-        LessonSession.lesson_id == Lesson.id, LessonSession.user_id == user_id, LessonSession.state == "completed"
+        col(LessonSession.lesson_id) == col(Lesson.id),
+        col(LessonSession.user_id) == user_id,
+        col(LessonSession.state) == "completed",
     )
     total, done, progress_done = session.execute(
         select(
-            func.count(Lesson.id),
-            func.count(Lesson.id).filter(completed_run),
+            func.count(col(Lesson.id)),
+            func.count(col(Lesson.id)).filter(completed_run),
             exists().where(
-                UserProgress.user_id == user_id, UserProgress.module_id == module_id, UserProgress.status == "completed"
+                col(UserProgress.user_id) == user_id,
+                col(UserProgress.module_id) == module_id,
+                col(UserProgress.status) == "completed",
             ),
-        ).where(Lesson.module_id == module_id)
+        ).where(col(Lesson.module_id) == module_id)
     ).one()
     if not progress_done and (total == 0 or done < total):
         return CompletionResult(module_id=module_id, completed=False)
 
     now = utcnow()
-    table = UserProgress.__table__
+    table = table_of(UserProgress)
     stmt = insert(UserProgress).values(
         id=uuid.uuid4(), user_id=user_id, module_id=module_id, status="completed", completed_at=now, updated_at=now
     )
@@ -296,7 +303,7 @@ def complete_module_if_done(*, session: Session, user_id: uuid.UUID, module_id: 
 
     if newly:
         company_id = session.execute(
-            select(UserProfile.company_id).where(UserProfile.user_id == user_id)
+            select(col(UserProfile.company_id)).where(col(UserProfile.user_id) == user_id)
         ).scalar_one_or_none()
         data = {
             "module_id": str(module_id),
@@ -321,7 +328,7 @@ def complete_module_if_done(*, session: Session, user_id: uuid.UUID, module_id: 
 
 
 def _unlock_venues(session: Session, user_id: uuid.UUID, module_id: uuid.UUID) -> tuple[uuid.UUID, ...]:
-    venue_ids = session.execute(select(Venue.id).where(Venue.unlock_module_id == module_id)).scalars().all()
+    venue_ids = session.execute(select(col(Venue.id)).where(col(Venue.unlock_module_id) == module_id)).scalars().all()
     if not venue_ids:
         return ()
     rows = [{"id": uuid.uuid4(), "user_id": user_id, "venue_id": v, "source": "module"} for v in venue_ids]
@@ -330,7 +337,7 @@ def _unlock_venues(session: Session, user_id: uuid.UUID, module_id: uuid.UUID) -
             insert(UserVenueUnlock)
             .values(rows)
             .on_conflict_do_nothing(index_elements=["user_id", "venue_id"])
-            .returning(UserVenueUnlock.venue_id)
+            .returning(col(UserVenueUnlock.venue_id))
         )
         .scalars()
         .all()
@@ -340,21 +347,21 @@ def _unlock_venues(session: Session, user_id: uuid.UUID, module_id: uuid.UUID) -
 
 def _grant_full_districts(session: Session, user_id: uuid.UUID) -> tuple[str, ...]:
     """Set `district_full_access[slug] = true` for every district whose venues are all unlocked."""
-    unlock = UserVenueUnlock.__table__
+    unlock = table_of(UserVenueUnlock)
     full = (
         session.execute(
-            select(District.slug)
-            .join(Venue, Venue.district_id == District.id)
-            .outerjoin(unlock, and_(unlock.c.venue_id == Venue.id, unlock.c.user_id == user_id))
-            .group_by(District.id, District.slug)
-            .having(func.count(Venue.id) == func.count(unlock.c.id))
+            select(col(District.slug))
+            .join(Venue, col(Venue.district_id) == col(District.id))
+            .outerjoin(unlock, and_(unlock.c.venue_id == col(Venue.id), unlock.c.user_id == user_id))
+            .group_by(col(District.id), col(District.slug))
+            .having(func.count(col(Venue.id)) == func.count(unlock.c.id))
         )
         .scalars()
         .all()
     )
     current = (
         session.execute(
-            select(UserProfile.district_full_access).where(UserProfile.user_id == user_id)
+            select(col(UserProfile.district_full_access)).where(col(UserProfile.user_id) == user_id)
         ).scalar_one_or_none()
         or {}
     )
@@ -363,22 +370,22 @@ def _grant_full_districts(session: Session, user_id: uuid.UUID) -> tuple[str, ..
         patch = literal(dict.fromkeys(new, True), JSONB)
         session.execute(
             update(UserProfile)
-            .where(UserProfile.user_id == user_id)
-            .values(district_full_access=UserProfile.district_full_access.op("||")(patch))
+            .where(col(UserProfile.user_id) == user_id)
+            .values(district_full_access=col(UserProfile.district_full_access).op("||")(patch))
         )
     return new
 
 
 def _open_next_module(session: Session, user_id: uuid.UUID, module: Module, now) -> uuid.UUID | None:
     next_id = session.execute(
-        select(Module.id)
-        .where(Module.level_id == module.level_id, Module.order > module.order)
-        .order_by(Module.order)
+        select(col(Module.id))
+        .where(col(Module.level_id) == module.level_id, col(Module.order) > module.order)
+        .order_by(col(Module.order))
         .limit(1)
     ).scalar_one_or_none()
     if next_id is None:
         return None
-    table = UserProgress.__table__
+    table = table_of(UserProgress)
     session.execute(
         insert(UserProgress)
         .values(id=uuid.uuid4(), user_id=user_id, module_id=next_id, status="available", updated_at=now)
@@ -403,15 +410,17 @@ def level_progress(*, session: Session, user_id: uuid.UUID, level_id: uuid.UUID 
         The progress, or None when there is no such level.
     """
     query = select(Level)
-    query = query.where(Level.id == level_id) if level_id is not None else query.order_by(Level.number).limit(1)
+    query = (
+        query.where(col(Level.id) == level_id) if level_id is not None else query.order_by(col(Level.number)).limit(1)
+    )
     level = session.execute(query).scalar_one_or_none()
     if level is None:
         return None
     statuses = module_statuses(session=session, user_id=user_id, level_id=level.id)
     completed = sum(1 for s in statuses if s.status == "completed")
     passed, best = session.execute(
-        select(func.bool_or(MilestoneAttempt.passed), func.max(MilestoneAttempt.score)).where(
-            MilestoneAttempt.user_id == user_id, MilestoneAttempt.level_id == level.id
+        select(func.bool_or(col(MilestoneAttempt.passed)), func.max(col(MilestoneAttempt.score))).where(
+            col(MilestoneAttempt.user_id) == user_id, col(MilestoneAttempt.level_id) == level.id
         )
     ).one()
     return LevelProgress(

@@ -18,12 +18,13 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from speakpro.models import DailyQuest, utcnow
+from speakpro.models import DailyQuest, table_of, utcnow
 from speakpro.seed.content import QUEST_TYPES
 from speakpro.services.learning.economy import apply_reward
 from speakpro.services.telemetry import record_event
@@ -109,10 +110,12 @@ def _insert_quests(session: Session, user_id: uuid.UUID, day: date) -> None:
         )
 
 
-def _day_rows(session: Session, user_id: uuid.UUID, day: date) -> list:
-    return session.execute(
-        select(*DailyQuest.__table__.c).where(DailyQuest.user_id == user_id, DailyQuest.quest_date == day)
-    ).all()
+def _day_rows(session: Session, user_id: uuid.UUID, day: date) -> list[Any]:
+    return list(
+        session.execute(
+            select(*table_of(DailyQuest).c).where(col(DailyQuest.user_id) == user_id, col(DailyQuest.quest_date) == day)
+        ).all()
+    )
 
 
 def ensure_daily_quests(*, session: Session, user_id: uuid.UUID, day: date) -> list[QuestView]:
@@ -178,24 +181,32 @@ def record_quest_progress(
         log.warning("progress for unknown quest type %r ignored", quest_type)
         return None
     _insert_quests(session, user_id, day)
-    mine = (DailyQuest.user_id == user_id, DailyQuest.quest_date == day, DailyQuest.quest_type == quest_type)
+    mine = (
+        col(DailyQuest.user_id) == user_id,
+        col(DailyQuest.quest_date) == day,
+        col(DailyQuest.quest_type) == quest_type,
+    )
     # In SET, every column reference is the value before the update, so `progress + n >= target` is
     # exactly "this call reaches the target".
     row = session.execute(
         update(DailyQuest)
-        .where(*mine, DailyQuest.progress < DailyQuest.target)
+        .where(*mine, col(DailyQuest.progress) < col(DailyQuest.target))
         .values(
-            progress=func.least(DailyQuest.target, DailyQuest.progress + amount),
+            progress=func.least(col(DailyQuest.target), col(DailyQuest.progress) + amount),
             completed_at=case(
-                (DailyQuest.completed_at.is_(None) & (DailyQuest.progress + amount >= DailyQuest.target), func.now()),
-                else_=DailyQuest.completed_at,
+                (
+                    col(DailyQuest.completed_at).is_(None)
+                    & (col(DailyQuest.progress) + amount >= col(DailyQuest.target)),
+                    func.now(),
+                ),
+                else_=col(DailyQuest.completed_at),
             ),
         )
-        .returning(*DailyQuest.__table__.c)
+        .returning(*table_of(DailyQuest).c)
         .execution_options(synchronize_session=False)
     ).first()
     if row is None:  # already at its target
-        row = session.execute(select(*DailyQuest.__table__.c).where(*mine)).first()
+        row = session.execute(select(*table_of(DailyQuest).c).where(*mine)).first()
     return _view(row) if row is not None else None
 
 
@@ -217,7 +228,9 @@ def claim_quest(*, session: Session, user_id: uuid.UUID, quest_id: uuid.UUID | s
         ValidationError: When the quest does not exist, is not this learner's, or is not completed yet.
     """
     quest_uuid = parse_id(quest_id, field="quest", message="We could not find this quest.")
-    row = session.execute(select(*DailyQuest.__table__.c).where(DailyQuest.id == quest_uuid).with_for_update()).first()
+    row = session.execute(
+        select(*table_of(DailyQuest).c).where(col(DailyQuest.id) == quest_uuid).with_for_update()
+    ).first()
     if row is None or row.user_id != user_id:
         raise ValidationError("quest", "We could not find this quest.")
     if row.claimed_at is not None:
@@ -241,9 +254,9 @@ def claim_quest(*, session: Session, user_id: uuid.UUID, quest_id: uuid.UUID | s
             paid[currency] = amount if result.applied else 0
     claimed = session.execute(
         update(DailyQuest)
-        .where(DailyQuest.id == quest_uuid)
+        .where(col(DailyQuest.id) == quest_uuid)
         .values(claimed_at=utcnow())
-        .returning(*DailyQuest.__table__.c)
+        .returning(*table_of(DailyQuest).c)
         .execution_options(synchronize_session=False)
     ).one()
     record_event(

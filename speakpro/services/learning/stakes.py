@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from speakpro.models import Module, StakesMap, utcnow
 from speakpro.services.learning.lesson_answers import SCORED_KINDS
@@ -33,7 +33,7 @@ def exercise_prompt(step: dict[str, Any], stakes: StakesMap | None) -> str:
 def get_stakes(*, session: Session, user_id: uuid.UUID, module_id: uuid.UUID) -> StakesMap | None:
     """The learner's stakes for a module, if chosen."""
     return session.execute(
-        select(StakesMap).where(StakesMap.user_id == user_id, StakesMap.module_id == module_id)
+        select(StakesMap).where(col(StakesMap.user_id) == user_id, col(StakesMap.module_id) == module_id)
     ).scalar_one_or_none()
 
 
@@ -59,7 +59,7 @@ def get_or_choose_stakes(
     scenario = clean_text("scenario", scenario, label="Your scenario", max_length=500)
     audience = clean_text("audience", audience, label="Your audience", max_length=200, required=False)
     stakes = clean_text("stakes", stakes, label="What is at stake", max_length=500, required=False)
-    if session.execute(select(Module.id).where(Module.id == module_id)).first() is None:
+    if session.execute(select(col(Module.id)).where(col(Module.id) == module_id)).first() is None:
         raise ValidationError("module", "This module does not exist.")
     session.execute(
         insert(StakesMap)
@@ -76,6 +76,6 @@ def get_or_choose_stakes(
     )
     return session.execute(
         select(StakesMap)
-        .where(StakesMap.user_id == user_id, StakesMap.module_id == module_id)
+        .where(col(StakesMap.user_id) == user_id, col(StakesMap.module_id) == module_id)
         .execution_options(populate_existing=True)
     ).scalar_one()

@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, exists, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from speakpro.integrations.storage import StorageError, get_storage
 from speakpro.models import (
@@ -172,22 +172,22 @@ class SessionDetail:
 def _has_audio(session_id_column) -> Any:
     return exists().where(
         AudioRecording.session_id == session_id_column,
-        AudioRecording.is_primary.is_(True),
-        AudioRecording.deleted_at.is_(None),
+        col(AudioRecording.is_primary).is_(True),
+        col(AudioRecording.deleted_at).is_(None),
     )
 
 
 def _has_transcript(session_id_column) -> Any:
     """A finalized, not anonymised transcript with some text (its content, or a non-empty final segment)."""
     final_text = exists().where(
-        TranscriptSegment.transcript_id == Transcript.id,
-        TranscriptSegment.is_final.is_(True),
+        col(TranscriptSegment.transcript_id) == col(Transcript.id),
+        col(TranscriptSegment.is_final).is_(True),
         func.btrim(TranscriptSegment.text) != "",
     )
     return exists().where(
         Transcript.session_id == session_id_column,
-        Transcript.finalized.is_(True),
-        Transcript.is_anonymized.is_(False),
+        col(Transcript.finalized).is_(True),
+        col(Transcript.is_anonymized).is_(False),
         (func.btrim(Transcript.content) != "") | final_text,
     )
 
@@ -209,28 +209,28 @@ def list_history(*, session: Session, user_id: uuid.UUID, page: int, page_size: 
         The page, with the clamped page number, the number of pages and the total.
     """
     page_size = max(1, min(PAGE_SIZE_MAX, int(page_size)))
-    owned = and_(PracticeSession.user_id == user_id, PracticeSession.deleted_at.is_(None))
+    owned = and_(col(PracticeSession.user_id) == user_id, col(PracticeSession.deleted_at).is_(None))
     total = session.execute(select(func.count()).select_from(PracticeSession).where(owned)).scalar_one()
     pages = max(1, math.ceil(total / page_size))
     page = max(1, min(pages, int(page)))
     rows = session.execute(
         select(
-            PracticeSession.id,
-            Topic.title.label("topic_title"),
-            PracticeSession.title,
-            PracticeSession.started_at,
-            PracticeSession.duration_seconds,
-            PracticeSession.status,
-            PracticeSession.privacy,
-            PracticeSession.mode,
-            _has_audio(PracticeSession.id).label("has_audio"),
-            _has_transcript(PracticeSession.id).label("has_transcript"),
-            SessionAnalytics.overall_score,
+            col(PracticeSession.id),
+            col(Topic.title).label("topic_title"),
+            col(PracticeSession.title),
+            col(PracticeSession.started_at),
+            col(PracticeSession.duration_seconds),
+            col(PracticeSession.status),
+            col(PracticeSession.privacy),
+            col(PracticeSession.mode),
+            _has_audio(col(PracticeSession.id)).label("has_audio"),
+            _has_transcript(col(PracticeSession.id)).label("has_transcript"),
+            col(SessionAnalytics.overall_score),
         )
         .join(Topic, Topic.id == PracticeSession.topic_id)
         .outerjoin(SessionAnalytics, SessionAnalytics.session_id == PracticeSession.id)
         .where(owned)
-        .order_by(PracticeSession.started_at.desc(), PracticeSession.id.desc())
+        .order_by(col(PracticeSession.started_at).desc(), col(PracticeSession.id).desc())
         .limit(page_size)
         .offset((page - 1) * page_size)
     ).all()
@@ -290,7 +290,7 @@ def _assess(key: str, value: float | None, low: float | None, high: float | None
     if key == "filler_rate_per_100":  # healthy is strictly under the maximum (the quest's rule)
         return "ok" if value < sm.FILLER_RATE_HEALTHY_MAX else "high"
     if key in ("vocabulary_variety", "sentiment"):  # open-ended above
-        return "low" if value < low else "ok"
+        return "low" if low is not None and value < low else "ok"
     if low is not None and value < low:
         return "low"
     if high is not None and value > high:
@@ -308,7 +308,9 @@ def metric_views(figures: dict[str, Any]) -> list[MetricView]:
 
 
 def _coach_view(provider: str, results: dict[str, Any], stats: SessionAnalytics | None) -> CoachView | None:
-    raw_scores = results.get("scores") if isinstance(results.get("scores"), dict) else {}
+    raw_scores = results.get("scores")
+    if not isinstance(raw_scores, dict):
+        raw_scores = {}
     scores: dict[str, int | None] = {}
     for skill in COACH_SKILLS:
         value = _number(raw_scores.get(skill))
@@ -360,32 +362,34 @@ def get_session_detail(*, session: Session, user_id: uuid.UUID, practice_session
     row = session.execute(
         select(
             PracticeSession,
-            Topic.title.label("topic_title"),
-            Transcript.id.label("transcript_id"),
-            Transcript.finalized,
-            Transcript.content.label("transcript_content"),
-            Transcript.is_anonymized,
-            Transcript.language,
-            Transcript.word_count,
-            AudioRecording.storage_key,
-            AudioRecording.mime_type,
-            AudioRecording.size_bytes,
-            AudioRecording.duration_seconds.label("audio_seconds"),
+            col(Topic.title).label("topic_title"),
+            col(Transcript.id).label("transcript_id"),
+            col(Transcript.finalized),
+            col(Transcript.content).label("transcript_content"),
+            col(Transcript.is_anonymized),
+            col(Transcript.language),
+            col(Transcript.word_count),
+            col(AudioRecording.storage_key),
+            col(AudioRecording.mime_type),
+            col(AudioRecording.size_bytes),
+            col(AudioRecording.duration_seconds).label("audio_seconds"),
             SessionAnalytics,
         )
-        .join(Topic, Topic.id == PracticeSession.topic_id)
-        .outerjoin(Transcript, Transcript.session_id == PracticeSession.id)
+        .join(Topic, col(Topic.id) == col(PracticeSession.topic_id))
+        .outerjoin(Transcript, col(Transcript.session_id) == col(PracticeSession.id))
         .outerjoin(
             AudioRecording,
             and_(
-                AudioRecording.session_id == PracticeSession.id,
-                AudioRecording.is_primary.is_(True),
-                AudioRecording.deleted_at.is_(None),
+                col(AudioRecording.session_id) == col(PracticeSession.id),
+                col(AudioRecording.is_primary).is_(True),
+                col(AudioRecording.deleted_at).is_(None),
             ),
         )
-        .outerjoin(SessionAnalytics, SessionAnalytics.session_id == PracticeSession.id)
+        .outerjoin(SessionAnalytics, col(SessionAnalytics.session_id) == col(PracticeSession.id))
         .where(
-            PracticeSession.id == session_id, PracticeSession.user_id == user_id, PracticeSession.deleted_at.is_(None)
+            col(PracticeSession.id) == session_id,
+            col(PracticeSession.user_id) == user_id,
+            col(PracticeSession.deleted_at).is_(None),
         )
     ).first()
     if row is None:
@@ -398,22 +402,27 @@ def get_session_detail(*, session: Session, user_id: uuid.UUID, practice_session
             SegmentView(sequence=s.sequence, speaker=s.speaker, text=s.text, start_ms=s.start_ms, end_ms=s.end_ms)
             for s in session.execute(
                 select(
-                    TranscriptSegment.sequence,
-                    TranscriptSegment.speaker,
-                    TranscriptSegment.text,
-                    TranscriptSegment.start_ms,
-                    TranscriptSegment.end_ms,
+                    col(TranscriptSegment.sequence),
+                    col(TranscriptSegment.speaker),
+                    col(TranscriptSegment.text),
+                    col(TranscriptSegment.start_ms),
+                    col(TranscriptSegment.end_ms),
                 )
-                .where(TranscriptSegment.transcript_id == row.transcript_id, TranscriptSegment.is_final.is_(True))
-                .order_by(TranscriptSegment.sequence)
+                .where(
+                    col(TranscriptSegment.transcript_id) == row.transcript_id, col(TranscriptSegment.is_final).is_(True)
+                )
+                .order_by(col(TranscriptSegment.sequence))
                 .limit(MAX_SEGMENTS)
             ).all()
         ]
     results: dict[str, tuple[str, dict[str, Any]]] = {}
     for analysis_type, provider, payload in session.execute(
-        select(AnalysisResult.analysis_type, AnalysisResult.provider, AnalysisResult.results)
-        .where(AnalysisResult.session_id == session_id, AnalysisResult.analysis_type.in_(("speech_metrics", "coach")))
-        .order_by(AnalysisResult.created_at.desc(), AnalysisResult.id.desc())
+        select(col(AnalysisResult.analysis_type), col(AnalysisResult.provider), col(AnalysisResult.results))
+        .where(
+            col(AnalysisResult.session_id) == session_id,
+            col(AnalysisResult.analysis_type).in_(("speech_metrics", "coach")),
+        )
+        .order_by(col(AnalysisResult.created_at).desc(), col(AnalysisResult.id).desc())
     ).all():
         results.setdefault(analysis_type, (provider, payload if isinstance(payload, dict) else {}))
     stats: SessionAnalytics | None = row.SessionAnalytics

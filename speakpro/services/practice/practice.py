@@ -25,7 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
 from sqlalchemy import func, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from speakpro.models import PracticeSession, Topic, Transcript, UserProfile, utcnow
 from speakpro.models.practice import MAX_SESSION_SECONDS
@@ -126,16 +126,23 @@ def list_topics(*, session: Session) -> list[TopicView]:
     """The active role-play topics, easiest first, then by title."""
     order = {d: i for i, d in enumerate(("beginner", "intermediate", "advanced"))}
     rows = session.execute(
-        select(Topic.id, Topic.slug, Topic.title, Topic.difficulty, Topic.category, Topic.prompt_hint).where(
-            Topic.is_active.is_(True)
-        )
+        select(
+            col(Topic.id),
+            col(Topic.slug),
+            col(Topic.title),
+            col(Topic.difficulty),
+            col(Topic.category),
+            col(Topic.prompt_hint),
+        ).where(col(Topic.is_active).is_(True))
     ).all()
     rows = sorted(rows, key=lambda r: (order.get(r.difficulty, len(order)), r.title, r.slug))
     return [TopicView(str(r.id), r.slug, r.title, r.difficulty, r.category, r.prompt_hint) for r in rows]
 
 
 def _transcript_id(session: Session, practice_id: uuid.UUID) -> uuid.UUID | None:
-    return session.execute(select(Transcript.id).where(Transcript.session_id == practice_id)).scalar_one_or_none()
+    return session.execute(
+        select(col(Transcript.id)).where(col(Transcript.session_id) == practice_id)
+    ).scalar_one_or_none()
 
 
 def _view(session: Session, row: PracticeSession, *, resumed: bool = False) -> PracticeView:
@@ -167,9 +174,9 @@ _owned = owned_session
 
 def _fail_over_cap(session: Session, now: datetime, reason: str, user_id: uuid.UUID | None = None) -> list[uuid.UUID]:
     """Fail the active sessions past the cap (of one learner, or all); finalize their transcripts."""
-    conditions = [PracticeSession.status == "active", PracticeSession.started_at < now - CAP]
+    conditions = [col(PracticeSession.status) == "active", col(PracticeSession.started_at) < now - CAP]
     if user_id is not None:
-        conditions.append(PracticeSession.user_id == user_id)
+        conditions.append(col(PracticeSession.user_id) == user_id)
     failed = (
         session.execute(
             update(PracticeSession)
@@ -183,7 +190,7 @@ def _fail_over_cap(session: Session, now: datetime, reason: str, user_id: uuid.U
                 processing_status="failed",
                 updated_at=now,
             )
-            .returning(PracticeSession.id)
+            .returning(col(PracticeSession.id))
             .execution_options(synchronize_session="fetch")
         )
         .scalars()
@@ -245,11 +252,11 @@ def start_practice(
         raise ValidationError("mode", "Choose live practice with the AI partner or solo practice.")
     topic_uuid = parse_id(topic_id, field="topic", message="Choose a topic from the list.")
     topic = session.execute(
-        select(Topic.id, Topic.title).where(Topic.id == topic_uuid, Topic.is_active.is_(True))
+        select(col(Topic.id), col(Topic.title)).where(col(Topic.id) == topic_uuid, col(Topic.is_active).is_(True))
     ).first()
     if topic is None:
         raise ValidationError("topic", "Choose a topic from the list.")
-    profile = session.execute(select(UserProfile.company_id).where(UserProfile.user_id == user_id)).first()
+    profile = session.execute(select(col(UserProfile.company_id)).where(col(UserProfile.user_id) == user_id)).first()
     if profile is None:
         raise ValidationError("user", "Finish setting up your account before you practise.")
     # Two starts of one learner (a double click, two tabs) run one after the other: the second finds the first.
@@ -259,9 +266,11 @@ def start_practice(
     existing = session.execute(
         select(PracticeSession)
         .where(
-            PracticeSession.user_id == user_id, PracticeSession.status == "active", PracticeSession.deleted_at.is_(None)
+            col(PracticeSession.user_id) == user_id,
+            col(PracticeSession.status) == "active",
+            col(PracticeSession.deleted_at).is_(None),
         )
-        .order_by(PracticeSession.started_at.desc())
+        .order_by(col(PracticeSession.started_at).desc())
         .limit(1)
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()

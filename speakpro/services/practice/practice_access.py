@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from speakpro.models import PracticeSession
 from speakpro.models.practice import MAX_SESSION_SECONDS
@@ -39,7 +39,7 @@ def over_cap(started_at: datetime, now: datetime) -> bool:
 
 def owned_session(session: Session, user_id: uuid.UUID, practice_session_id: object, *, lock: bool) -> PracticeSession:
     """The learner's own, not deleted session (locked FOR NO KEY UPDATE when asked), else "not found"."""
-    statement = select(PracticeSession).where(PracticeSession.id == parse_session_id(practice_session_id))
+    statement = select(PracticeSession).where(col(PracticeSession.id) == parse_session_id(practice_session_id))
     if lock:
         statement = statement.with_for_update(key_share=True)
     row = session.execute(statement.execution_options(populate_existing=True)).scalar_one_or_none()

@@ -20,7 +20,7 @@ from typing import Any
 
 from openai import OpenAIError
 from sqlalchemy import insert, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from speakpro.models import ClientSecret, PracticeSession, StakesMap, Topic, UserProfile, utcnow
 from speakpro.services.practice.practice_access import NOT_ACTIVE
@@ -163,7 +163,7 @@ def check_ttl(ttl_seconds: object) -> None:
 
 def _latest_stakes(session: Session, user_id: uuid.UUID) -> StakesMap | None:
     return session.execute(
-        select(StakesMap).where(StakesMap.user_id == user_id).order_by(StakesMap.created_at.desc()).limit(1)
+        select(StakesMap).where(col(StakesMap.user_id) == user_id).order_by(col(StakesMap.created_at).desc()).limit(1)
     ).scalar_one_or_none()
 
 
@@ -198,8 +198,10 @@ def create_client_secret(
         ValidationError: The API failed (`UNAVAILABLE`), or the session stopped being active while it
             answered. Nothing is stored then.
     """
-    topic = session.execute(select(Topic).where(Topic.id == practice.topic_id)).scalar_one()
-    profile = session.execute(select(UserProfile).where(UserProfile.user_id == practice.user_id)).scalar_one_or_none()
+    topic = session.execute(select(Topic).where(col(Topic.id) == practice.topic_id)).scalar_one()
+    profile = session.execute(
+        select(UserProfile).where(col(UserProfile.user_id) == practice.user_id)
+    ).scalar_one_or_none()
     config = realtime_session_config(
         instructions=realtime_instructions(topic, profile, _latest_stakes(session, practice.user_id)),
         model=model,
@@ -226,8 +228,8 @@ def create_client_secret(
         raise ValidationError("partner", UNAVAILABLE) from None
     # The learner may have ended the session while the API answered: then hand out nothing.
     status_now = session.execute(
-        select(PracticeSession.status)
-        .where(PracticeSession.id == practice.id)
+        select(col(PracticeSession.status))
+        .where(col(PracticeSession.id) == practice.id)
         .execution_options(populate_existing=True)
     ).scalar_one()
     if status_now != "active":

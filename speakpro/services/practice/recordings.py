@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from speakpro.integrations.storage import StorageError, get_storage
 from speakpro.models import AudioRecording, utcnow
@@ -148,7 +148,7 @@ def attach_recording(
     size = _check_size(size)
     duration = _check_duration(duration_seconds)
     same_key = session.execute(
-        select(AudioRecording).where(AudioRecording.storage_key == key).execution_options(populate_existing=True)
+        select(AudioRecording).where(col(AudioRecording.storage_key) == key).execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if same_key is not None:
         if same_key.session_id != row.id or not same_key.is_primary or same_key.deleted_at is not None:
@@ -158,9 +158,9 @@ def attach_recording(
     previous = (
         session.execute(
             update(AudioRecording)
-            .where(AudioRecording.session_id == row.id, AudioRecording.is_primary.is_(True))
+            .where(col(AudioRecording.session_id) == row.id, col(AudioRecording.is_primary).is_(True))
             .values(is_primary=False, deleted_at=now)
-            .returning(AudioRecording.storage_key)
+            .returning(col(AudioRecording.storage_key))
             .execution_options(synchronize_session="fetch")
         )
         .scalars()

@@ -37,8 +37,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from speakpro.db import rowcount
 from speakpro.integrations.storage import StorageError, get_storage
 from speakpro.models import (
     AnalysisResult,
@@ -107,7 +108,7 @@ def delete_session(*, session: Session, user_id: uuid.UUID, practice_session_id:
     """
     session_id = session_uuid(practice_session_id)
     practice = session.execute(
-        select(PracticeSession).where(PracticeSession.id == session_id).with_for_update()
+        select(PracticeSession).where(col(PracticeSession.id) == session_id).with_for_update()
     ).scalar_one_or_none()
     if practice is None or practice.user_id != user_id:
         raise not_found_error()
@@ -124,16 +125,16 @@ def _tombstone(session: Session, practice: PracticeSession, now: datetime) -> No
     """Everything but the storage objects, in the caller's transaction."""
     recordings = session.execute(
         update(AudioRecording)
-        .where(AudioRecording.session_id == practice.id, AudioRecording.deleted_at.is_(None))
+        .where(col(AudioRecording.session_id) == practice.id, col(AudioRecording.deleted_at).is_(None))
         .values(deleted_at=now)
-        .returning(AudioRecording.id, AudioRecording.storage_key)
+        .returning(col(AudioRecording.id), col(AudioRecording.storage_key))
     ).all()
     forget_objects(session=session, keys=[key for _, key in recordings], reason="session")
-    transcript_ids = select(Transcript.id).where(Transcript.session_id == practice.id).scalar_subquery()
-    segments = session.execute(delete(TranscriptSegment).where(TranscriptSegment.transcript_id == transcript_ids))
+    transcript_ids = select(col(Transcript.id)).where(col(Transcript.session_id) == practice.id).scalar_subquery()
+    segments = session.execute(delete(TranscriptSegment).where(col(TranscriptSegment.transcript_id) == transcript_ids))
     session.execute(
         update(Transcript)
-        .where(Transcript.session_id == practice.id)
+        .where(col(Transcript.session_id) == practice.id)
         .values(
             content=DELETED_CONTENT,
             is_anonymized=True,
@@ -141,7 +142,9 @@ def _tombstone(session: Session, practice: PracticeSession, now: datetime) -> No
             updated_at=now,
         )
     )
-    results = session.execute(select(AnalysisResult).where(AnalysisResult.session_id == practice.id)).scalars().all()
+    results = (
+        session.execute(select(AnalysisResult).where(col(AnalysisResult.session_id) == practice.id)).scalars().all()
+    )
     for result in results:
         result.results = _scrubbed(result.results)
     practice.analytics_summary = _scrubbed(practice.analytics_summary)
@@ -161,7 +164,7 @@ def _tombstone(session: Session, practice: PracticeSession, now: datetime) -> No
         company_id=practice.company_id,
         details={
             "recordings": len(recordings),
-            "segments_deleted": segments.rowcount or 0,
+            "segments_deleted": rowcount(segments) or 0,
             "analysis_results_scrubbed": len(results),
         },
     )
@@ -174,7 +177,9 @@ def _purge_recordings(session: Session, session_id: uuid.UUID) -> None:
     A failed object deletion keeps its row (with `deleted_at` set) for the next attempt.
     """
     pending = session.execute(
-        select(AudioRecording.id, AudioRecording.storage_key).where(AudioRecording.session_id == session_id)
+        select(col(AudioRecording.id), col(AudioRecording.storage_key)).where(
+            col(AudioRecording.session_id) == session_id
+        )
     ).all()
     storage = get_storage()
     purged, keys = [], []
@@ -187,6 +192,6 @@ def _purge_recordings(session: Session, session_id: uuid.UUID) -> None:
         purged.append(recording_id)
         keys.append(key)
     if purged:
-        session.execute(delete(AudioRecording).where(AudioRecording.id.in_(purged)))
-        session.execute(delete(StorageDeletion).where(StorageDeletion.key.in_(keys)))
+        session.execute(delete(AudioRecording).where(col(AudioRecording.id).in_(purged)))
+        session.execute(delete(StorageDeletion).where(col(StorageDeletion.key).in_(keys)))
         session.flush()

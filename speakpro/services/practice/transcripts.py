@@ -37,10 +37,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select, text, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from speakpro.db import autocommit_connection
-from speakpro.models import PracticeSession, Transcript, TranscriptSegment, utcnow
+from speakpro.models import PracticeSession, Transcript, TranscriptSegment, table_of, utcnow
 from speakpro.services.accounts.sessions import IDLE_TIMEOUT, TOUCH_EVERY, hash_token
 from speakpro.services.practice.practice_access import CAP, NOT_ACTIVE, NOT_FOUND, OVER_CAP, parse_session_id
 from speakpro.services.practice.segments import (
@@ -70,9 +70,9 @@ TAIL_DEFAULT, TAIL_MAX = 30, 200
 SPEAKER_LABELS = {"user": "Learner", "ai": "Partner"}
 UNFINISHED_MARK = "[unfinished]"
 
-_segments = TranscriptSegment.__table__
-_practice = PracticeSession.__table__
-_transcripts = Transcript.__table__
+_segments = table_of(TranscriptSegment)
+_practice = table_of(PracticeSession)
+_transcripts = table_of(Transcript)
 
 
 # --- ingestion ----------------------------------------------------------------------------------------
@@ -85,7 +85,9 @@ def _ensure_transcript(session: Session, practice_session_id: uuid.UUID) -> uuid
         .values(id=uuid.uuid4(), session_id=practice_session_id)
         .on_conflict_do_nothing(index_elements=["session_id"])
     )
-    return session.execute(select(Transcript.id).where(Transcript.session_id == practice_session_id)).scalar_one()
+    return session.execute(
+        select(col(Transcript.id)).where(col(Transcript.session_id) == practice_session_id)
+    ).scalar_one()
 
 
 def _collapse(batch: list[Segment]) -> dict[int, Segment]:
@@ -202,7 +204,7 @@ def ingest_segments(
     batch = validate_segments(segments)
     session_uuid = parse_session_id(practice_session_id)
     answer = _call(session.connection(), token_hash=None, user_id=user_id, session_id=session_uuid, batch=batch)
-    if answer.outcome != "ok":
+    if answer.outcome != "ok" or answer.result is None:
         raise ValidationError("session", answer.message)
     return answer.result
 
@@ -239,15 +241,17 @@ def transcript_tail(
     session_uuid = parse_session_id(practice_session_id)
     limit = max(1, min(int(limit), TAIL_MAX))
     owner = session.execute(
-        select(PracticeSession.user_id, PracticeSession.deleted_at).where(PracticeSession.id == session_uuid)
+        select(col(PracticeSession.user_id), col(PracticeSession.deleted_at)).where(
+            col(PracticeSession.id) == session_uuid
+        )
     ).first()
     if owner is None or owner.user_id != user_id or owner.deleted_at is not None:
         raise ValidationError("session", NOT_FOUND)
     c = _segments.c
     rows = session.execute(
         select(c.sequence, c.speaker, c.text, c.start_ms, c.end_ms, c.is_final)
-        .join(Transcript.__table__, Transcript.id == c.transcript_id)
-        .where(Transcript.session_id == session_uuid)
+        .join(table_of(Transcript), col(Transcript.id) == c.transcript_id)
+        .where(col(Transcript.session_id) == session_uuid)
         .order_by(c.sequence.desc())
         .limit(limit)
     ).all()
@@ -271,22 +275,22 @@ def finalize_transcript(*, session: Session, practice_session_id: uuid.UUID | st
         ValidationError: When the session does not exist.
     """
     session_uuid = parse_session_id(practice_session_id)
-    if session.execute(select(PracticeSession.id).where(PracticeSession.id == session_uuid)).first() is None:
+    if session.execute(select(col(PracticeSession.id)).where(col(PracticeSession.id) == session_uuid)).first() is None:
         raise ValidationError("session", NOT_FOUND)
     transcript_id = _ensure_transcript(session, session_uuid)
     transcript = session.execute(
         select(
-            Transcript.is_anonymized,
-            Transcript.content,
-            Transcript.word_count,
-            Transcript.language,
-            Transcript.confidence,
+            col(Transcript.is_anonymized),
+            col(Transcript.content),
+            col(Transcript.word_count),
+            col(Transcript.language),
+            col(Transcript.confidence),
         )
-        .where(Transcript.id == transcript_id)
+        .where(col(Transcript.id) == transcript_id)
         .with_for_update(key_share=True)
     ).one()
     if transcript.is_anonymized:
-        session.execute(update(Transcript).where(Transcript.id == transcript_id).values(finalized=True))
+        session.execute(update(Transcript).where(col(Transcript.id) == transcript_id).values(finalized=True))
         return FinalTranscript(
             transcript.content, transcript.word_count, transcript.language, transcript.confidence, True
         )
@@ -306,7 +310,7 @@ def finalize_transcript(*, session: Session, practice_session_id: uuid.UUID | st
     )
     session.execute(
         update(Transcript)
-        .where(Transcript.id == transcript_id)
+        .where(col(Transcript.id) == transcript_id)
         .values(
             content=final.content,
             word_count=final.word_count,

@@ -27,9 +27,9 @@ from typing import Any
 
 from sqlalchemy import exists, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from speakpro.models import AmphitheatreExerciseRecord, AmphitheatreSession, utcnow
+from speakpro.models import AmphitheatreExerciseRecord, AmphitheatreSession, table_of, utcnow
 from speakpro.services.learning.economy import apply_reward
 from speakpro.services.telemetry import record_event
 from speakpro.services.validation import ValidationError, clean_answer_text, parse_id
@@ -251,7 +251,9 @@ def _view(visit: Any, records: list[Any], *, xp_paid: int = 0, coins_paid: int =
 
 def _records(session: Session, visit_id: uuid.UUID) -> list[Any]:
     return list(
-        session.execute(select(AmphitheatreExerciseRecord).where(AmphitheatreExerciseRecord.session_id == visit_id))
+        session.execute(
+            select(AmphitheatreExerciseRecord).where(col(AmphitheatreExerciseRecord.session_id) == visit_id)
+        )
         .scalars()
         .all()
     )
@@ -260,8 +262,8 @@ def _records(session: Session, visit_id: uuid.UUID) -> list[Any]:
 def _active_visit(session: Session, user_id: uuid.UUID) -> AmphitheatreSession | None:
     return session.execute(
         select(AmphitheatreSession)
-        .where(AmphitheatreSession.user_id == user_id, AmphitheatreSession.status == "active")
-        .order_by(AmphitheatreSession.visit_number.desc())
+        .where(col(AmphitheatreSession.user_id) == user_id, col(AmphitheatreSession.status) == "active")
+        .order_by(col(AmphitheatreSession.visit_number).desc())
         .limit(1)
     ).scalar_one_or_none()
 
@@ -279,7 +281,7 @@ def open_visit(*, session: Session, user_id: uuid.UUID) -> VisitView:
         visit_id = uuid.uuid4()
         previous = (
             select(func.coalesce(func.max(AmphitheatreSession.visit_number), 0) + 1)
-            .where(AmphitheatreSession.user_id == user_id)
+            .where(col(AmphitheatreSession.user_id) == user_id)
             .scalar_subquery()
         )
         inserted = session.execute(
@@ -291,17 +293,21 @@ def open_visit(*, session: Session, user_id: uuid.UUID) -> VisitView:
                     literal(user_id),
                     previous,
                     literal("active"),
-                    literal(plan_snapshot(), AmphitheatreSession.__table__.c.plan.type),
+                    literal(plan_snapshot(), table_of(AmphitheatreSession).c.plan.type),
                     literal(0),
                 )
                 # Re-checked inside the insert: a visit a concurrent request committed meanwhile wins.
-                .where(~exists().where(AmphitheatreSession.user_id == user_id, AmphitheatreSession.status == "active")),
+                .where(
+                    ~exists().where(
+                        col(AmphitheatreSession.user_id) == user_id, col(AmphitheatreSession.status) == "active"
+                    )
+                ),
             )
             .on_conflict_do_nothing(index_elements=["user_id", "visit_number"])
-            .returning(AmphitheatreSession.id)
+            .returning(col(AmphitheatreSession.id))
         ).first()
-        if inserted is not None:
-            visit = session.get(AmphitheatreSession, visit_id)
+        visit = session.get(AmphitheatreSession, visit_id) if inserted is not None else None
+        if visit is not None:
             record_event(
                 session=session,
                 event_type="amphitheatre_visit_opened",
@@ -320,7 +326,7 @@ def visit_view(*, session: Session, user_id: uuid.UUID, visit_id: uuid.UUID | st
         ValidationError: For an unknown visit or someone else's.
     """
     visit = session.execute(
-        select(AmphitheatreSession).where(AmphitheatreSession.id == _visit_uuid(visit_id))
+        select(AmphitheatreSession).where(col(AmphitheatreSession.id) == _visit_uuid(visit_id))
     ).scalar_one_or_none()
     if visit is None or visit.user_id != user_id:
         raise ValidationError("visit", _NO_VISIT)
@@ -365,7 +371,7 @@ def submit_exercise(
         raise ValidationError("audio_ref", "That recording could not be found. Please record again.")
 
     visit = session.execute(
-        select(AmphitheatreSession).where(AmphitheatreSession.id == visit_uuid).with_for_update()
+        select(AmphitheatreSession).where(col(AmphitheatreSession.id) == visit_uuid).with_for_update()
     ).scalar_one_or_none()
     if visit is None or visit.user_id != user_id:
         raise ValidationError("visit", _NO_VISIT)
@@ -420,7 +426,7 @@ def _finish(session: Session, visit: AmphitheatreSession, records: list[Any]) ->
     now = utcnow()
     session.execute(
         update(AmphitheatreSession)
-        .where(AmphitheatreSession.id == visit.id)
+        .where(col(AmphitheatreSession.id) == visit.id)
         .values(status="finished", finished_at=now, points=points)
     )
     session.refresh(visit)
@@ -460,20 +466,20 @@ def visit_timeline(*, session: Session, user_id: uuid.UUID, limit: int = TIMELIN
     record = AmphitheatreExerciseRecord
     rows = session.execute(
         select(
-            AmphitheatreSession.id,
-            AmphitheatreSession.visit_number,
-            AmphitheatreSession.status,
-            AmphitheatreSession.points,
-            AmphitheatreSession.started_at,
-            AmphitheatreSession.finished_at,
-            func.coalesce(func.jsonb_array_length(AmphitheatreSession.plan["exercises"]), 0).label("total"),
-            func.count(record.id).label("done"),
-            func.count(record.id).filter(func.jsonb_array_length(record.audio_refs) > 0).label("recordings"),
+            col(AmphitheatreSession.id),
+            col(AmphitheatreSession.visit_number),
+            col(AmphitheatreSession.status),
+            col(AmphitheatreSession.points),
+            col(AmphitheatreSession.started_at),
+            col(AmphitheatreSession.finished_at),
+            func.coalesce(func.jsonb_array_length(col(AmphitheatreSession.plan)["exercises"]), 0).label("total"),
+            func.count(col(record.id)).label("done"),
+            func.count(col(record.id)).filter(func.jsonb_array_length(col(record.audio_refs)) > 0).label("recordings"),
         )
-        .outerjoin(record, record.session_id == AmphitheatreSession.id)
-        .where(AmphitheatreSession.user_id == user_id)
-        .group_by(AmphitheatreSession.id)
-        .order_by(AmphitheatreSession.visit_number.desc())
+        .outerjoin(record, col(record.session_id) == col(AmphitheatreSession.id))
+        .where(col(AmphitheatreSession.user_id) == user_id)
+        .group_by(col(AmphitheatreSession.id))
+        .order_by(col(AmphitheatreSession.visit_number).desc())
         .limit(max(1, min(TIMELINE_LIMIT, int(limit))))
     ).all()
     return [

@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from speakpro.models import (
     ExerciseSubmission,
@@ -35,6 +35,7 @@ from speakpro.models import (
     Venue,
     VenueEntry,
     VenueTaskSheet,
+    table_of,
 )
 from speakpro.services.learning.economy import InsufficientBalance, apply_reward
 from speakpro.services.learning.quests import QuestView, record_quest_progress
@@ -149,23 +150,29 @@ def _venue_facts(session: Session, venue_id: uuid.UUID, user_id: uuid.UUID) -> A
     """The venue, its unlock module, the learner's unlock, company and the task sheet: one query."""
     return session.execute(
         select(
-            Venue.id,
-            Venue.slug,
-            Venue.name,
-            Venue.ticket_cost,
-            Venue.xp_reward,
-            Venue.coin_reward,
-            Venue.unlock_module_id,
-            Module.code.label("module_code"),
-            Module.title.label("module_title"),
-            UserVenueUnlock.id.is_not(None).label("unlocked"),
-            VenueTaskSheet.exercises,
-            select(UserProfile.company_id).where(UserProfile.user_id == user_id).scalar_subquery().label("company_id"),
+            col(Venue.id),
+            col(Venue.slug),
+            col(Venue.name),
+            col(Venue.ticket_cost),
+            col(Venue.xp_reward),
+            col(Venue.coin_reward),
+            col(Venue.unlock_module_id),
+            col(Module.code).label("module_code"),
+            col(Module.title).label("module_title"),
+            col(UserVenueUnlock.id).is_not(None).label("unlocked"),
+            col(VenueTaskSheet.exercises),
+            select(col(UserProfile.company_id))
+            .where(col(UserProfile.user_id) == user_id)
+            .scalar_subquery()
+            .label("company_id"),
         )
-        .outerjoin(Module, Module.id == Venue.unlock_module_id)
-        .outerjoin(UserVenueUnlock, and_(UserVenueUnlock.venue_id == Venue.id, UserVenueUnlock.user_id == user_id))
-        .outerjoin(VenueTaskSheet, VenueTaskSheet.venue_id == Venue.id)
-        .where(Venue.id == venue_id)
+        .outerjoin(Module, col(Module.id) == col(Venue.unlock_module_id))
+        .outerjoin(
+            UserVenueUnlock,
+            and_(col(UserVenueUnlock.venue_id) == col(Venue.id), col(UserVenueUnlock.user_id) == user_id),
+        )
+        .outerjoin(VenueTaskSheet, col(VenueTaskSheet.venue_id) == col(Venue.id))
+        .where(col(Venue.id) == venue_id)
     ).first()
 
 
@@ -203,17 +210,20 @@ def enter_venue(*, session: Session, user_id: uuid.UUID, venue_id: uuid.UUID | s
 
     # Decide this learner's entries one at a time (see the module docstring).
     profile = session.execute(
-        select(UserProfile.tickets).where(UserProfile.user_id == user_id).with_for_update()
+        select(col(UserProfile.tickets)).where(col(UserProfile.user_id) == user_id).with_for_update()
     ).first()
     if profile is None:
         raise ValidationError("user", "Your profile was not found. Sign out and in again.")
     existing = session.execute(
-        select(*VenueEntry.__table__.c)
+        select(*table_of(VenueEntry).c)
         .where(
-            VenueEntry.user_id == user_id,
-            or_(VenueEntry.id == entry_id, and_(VenueEntry.venue_id == venue_uuid, VenueEntry.status == "active")),
+            col(VenueEntry.user_id) == user_id,
+            or_(
+                col(VenueEntry.id) == entry_id,
+                and_(col(VenueEntry.venue_id) == venue_uuid, col(VenueEntry.status) == "active"),
+            ),
         )
-        .order_by(case((VenueEntry.id == entry_id, 0), else_=1), VenueEntry.started_at.desc())
+        .order_by(case((col(VenueEntry.id) == entry_id, 0), else_=1), col(VenueEntry.started_at).desc())
         .limit(1)
     ).first()
     if existing is not None:
@@ -240,10 +250,10 @@ def enter_venue(*, session: Session, user_id: uuid.UUID, venue_id: uuid.UUID | s
             started_at=func.now(),
         )
         .on_conflict_do_nothing(index_elements=["id"])
-        .returning(*VenueEntry.__table__.c)
+        .returning(*table_of(VenueEntry).c)
     ).first()
     if entry is None:  # unreachable while the profile lock is held; kept as the last line of defence
-        entry = session.execute(select(*VenueEntry.__table__.c).where(VenueEntry.id == entry_id)).one()
+        entry = session.execute(select(*table_of(VenueEntry).c).where(col(VenueEntry.id) == entry_id)).one()
         return _view(entry, venue, exercises)
     if cost:
         apply_reward(
@@ -274,7 +284,7 @@ def enter_venue(*, session: Session, user_id: uuid.UUID, venue_id: uuid.UUID | s
 def _lock_entry(session: Session, entry_id: object, user_id: uuid.UUID) -> Any:
     entry_uuid = parse_id(entry_id, field="entry", message=_NO_ENTRY)
     entry = session.execute(
-        select(*VenueEntry.__table__.c).where(VenueEntry.id == entry_uuid).with_for_update()
+        select(*table_of(VenueEntry).c).where(col(VenueEntry.id) == entry_uuid).with_for_update()
     ).first()
     # Someone else's visit is reported as missing: its existence is none of this learner's business.
     if entry is None or entry.user_id != user_id:
@@ -327,7 +337,7 @@ def submit_venue_exercise(
     submission_id = _submission_id(entry.id, order)
     if position < entry.step_index:
         previous = session.execute(
-            select(ExerciseSubmission.payload).where(ExerciseSubmission.id == submission_id)
+            select(col(ExerciseSubmission.payload)).where(col(ExerciseSubmission.id) == submission_id)
         ).scalar_one_or_none()
         if previous is not None and all(previous.get(k) == answer.get(k) for k in _RESPONSE_KEYS):
             return VenueStepResult(str(submission_id), order, _view(entry, venue, exercises), repeated=True)
@@ -355,7 +365,7 @@ def submit_venue_exercise(
         update(VenueEntry)
         .where(VenueEntry.id == entry.id)
         .values(step_index=VenueEntry.step_index + 1)
-        .returning(*VenueEntry.__table__.c)
+        .returning(*table_of(VenueEntry).c)
         .execution_options(synchronize_session=False)
     ).one()
     record_telemetry(
@@ -404,7 +414,7 @@ def finish_venue(*, session: Session, user_id: uuid.UUID, entry_id: uuid.UUID | 
             xp_awarded=venue.xp_reward,
             coins_awarded=venue.coin_reward,
         )
-        .returning(*VenueEntry.__table__.c)
+        .returning(*table_of(VenueEntry).c)
         .execution_options(synchronize_session=False)
     ).one()
     # The quest row is locked before the profile row (see the module docstring).

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from speakpro.models import District, Module, UserProfile, UserVenueUnlock, Venue, VenueEntry, VenueTaskSheet
 from speakpro.services.validation import ValidationError
@@ -171,44 +171,47 @@ def _venue_rows(session: Session, user_id: uuid.UUID, venue_slug: str | None = N
     """Venues with their district, unlock module, this learner's unlock and visit counts: one query."""
     visits = (
         select(
-            VenueEntry.venue_id,
+            col(VenueEntry.venue_id),
             func.count().label("visits"),
-            func.count().filter(VenueEntry.status == "finished").label("finishes"),
-            func.bool_or(VenueEntry.status == "active").label("in_progress"),
+            func.count().filter(col(VenueEntry.status) == "finished").label("finishes"),
+            func.bool_or(col(VenueEntry.status) == "active").label("in_progress"),
         )
-        .where(VenueEntry.user_id == user_id)
-        .group_by(VenueEntry.venue_id)
+        .where(col(VenueEntry.user_id) == user_id)
+        .group_by(col(VenueEntry.venue_id))
         .subquery()
     )
     stmt = (
         select(
-            Venue.id,
-            Venue.slug,
-            Venue.name,
-            Venue.description,
-            Venue.map_x,
-            Venue.map_y,
-            Venue.ticket_cost,
-            Venue.xp_reward,
-            Venue.coin_reward,
-            District.id.label("district_id"),
-            District.slug.label("district_slug"),
-            District.name.label("district_name"),
-            Module.code.label("module_code"),
-            Module.title.label("module_title"),
-            UserVenueUnlock.id.is_not(None).label("unlocked"),
+            col(Venue.id),
+            col(Venue.slug),
+            col(Venue.name),
+            col(Venue.description),
+            col(Venue.map_x),
+            col(Venue.map_y),
+            col(Venue.ticket_cost),
+            col(Venue.xp_reward),
+            col(Venue.coin_reward),
+            col(District.id).label("district_id"),
+            col(District.slug).label("district_slug"),
+            col(District.name).label("district_name"),
+            col(Module.code).label("module_code"),
+            col(Module.title).label("module_title"),
+            col(UserVenueUnlock.id).is_not(None).label("unlocked"),
             func.coalesce(visits.c.visits, 0).label("visits"),
             func.coalesce(visits.c.finishes, 0).label("finishes"),
             func.coalesce(visits.c.in_progress, False).label("in_progress"),
         )
-        .join(District, District.id == Venue.district_id)
-        .outerjoin(Module, Module.id == Venue.unlock_module_id)
-        .outerjoin(UserVenueUnlock, and_(UserVenueUnlock.venue_id == Venue.id, UserVenueUnlock.user_id == user_id))
+        .join(District, col(District.id) == col(Venue.district_id))
+        .outerjoin(Module, col(Module.id) == col(Venue.unlock_module_id))
+        .outerjoin(
+            UserVenueUnlock,
+            and_(col(UserVenueUnlock.venue_id) == col(Venue.id), col(UserVenueUnlock.user_id) == user_id),
+        )
         .outerjoin(visits, visits.c.venue_id == Venue.id)
-        .order_by(District.order, District.slug, Venue.ticket_cost, Venue.name, Venue.slug)
+        .order_by(col(District.order), col(District.slug), col(Venue.ticket_cost), col(Venue.name), col(Venue.slug))
     )
     if venue_slug is not None:
-        stmt = stmt.where(Venue.slug == venue_slug)
+        stmt = stmt.where(col(Venue.slug) == venue_slug)
     return list(session.execute(stmt).all())
 
 
@@ -237,7 +240,9 @@ def _venue_view(row: Any, tickets: int) -> VenueView:
 
 def _profile(session: Session, user_id: uuid.UUID) -> tuple[int, dict]:
     row = session.execute(
-        select(UserProfile.tickets, UserProfile.district_full_access).where(UserProfile.user_id == user_id)
+        select(col(UserProfile.tickets), col(UserProfile.district_full_access)).where(
+            col(UserProfile.user_id) == user_id
+        )
     ).first()
     if row is None:
         return 0, {}
@@ -258,15 +263,15 @@ def get_world_map(*, session: Session, user_id: uuid.UUID) -> WorldMap:
     tickets, full_access = _profile(session, user_id)
     districts = session.execute(
         select(
-            District.id,
-            District.slug,
-            District.name,
-            District.description,
-            District.order,
-            District.map_x,
-            District.map_y,
-            District.overview_media,
-        ).order_by(District.order, District.slug)
+            col(District.id),
+            col(District.slug),
+            col(District.name),
+            col(District.description),
+            col(District.order),
+            col(District.map_x),
+            col(District.map_y),
+            col(District.overview_media),
+        ).order_by(col(District.order), col(District.slug))
     ).all()
     venues = [_venue_view(row, tickets) for row in _venue_rows(session, user_id)]
     district_views = []
@@ -315,13 +320,15 @@ def get_venue(*, session: Session, user_id: uuid.UUID, venue_slug: str) -> Venue
     tickets, _ = _profile(session, user_id)
     venue = _venue_view(row, tickets)
     sheet = session.execute(
-        select(VenueTaskSheet.title, VenueTaskSheet.exercises).where(VenueTaskSheet.venue_id == row.id)
+        select(col(VenueTaskSheet.title), col(VenueTaskSheet.exercises)).where(col(VenueTaskSheet.venue_id) == row.id)
     ).first()
     exercises = sorted_exercises(sheet.exercises if sheet else [])
     active = session.execute(
         select(VenueEntry)
-        .where(VenueEntry.user_id == user_id, VenueEntry.venue_id == row.id, VenueEntry.status == "active")
-        .order_by(VenueEntry.started_at.desc())
+        .where(
+            col(VenueEntry.user_id) == user_id, col(VenueEntry.venue_id) == row.id, col(VenueEntry.status) == "active"
+        )
+        .order_by(col(VenueEntry.started_at).desc())
         .limit(1)
     ).scalar_one_or_none()
     active_view = entry_view(active, venue_slug=row.slug, venue_name=row.name, exercises=exercises) if active else None
