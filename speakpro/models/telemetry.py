@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import ClassVar
 
-from sqlalchemy import Index
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 from speakpro.models.base import fk, jsonb, now_column, uuid_pk
@@ -19,6 +19,13 @@ class AnalyticsEvent(SQLModel, table=True):
     __table_args__ = (
         Index("ix_analytics_events_type_created", "event_type", "created_at"),
         Index("ix_analytics_events_user_created", "user_id", "created_at"),
+        # One A/B exposure per learner (migration 0012, `telemetry.record_exposure`).
+        Index(
+            "uq_analytics_events_ab_exposure_user",
+            "user_id",
+            unique=True,
+            postgresql_where=text("event_type = 'ab_exposure'"),
+        ),
     )
 
     id: uuid.UUID = uuid_pk()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session
 
 from speakpro.models import AnalyticsEvent, AuditLog, TelemetryEvent
@@ -20,6 +22,24 @@ def record_event(
 ) -> None:
     """Write one `AnalyticsEvent` (e.g. user_signup, login, onboarding_completed, chatbot_message)."""
     session.add(AnalyticsEvent(user_id=user_id, company_id=company_id, event_type=event_type, event_data=data or {}))
+
+
+def record_exposure(
+    *, session: Session, user_id: uuid.UUID, company_id: uuid.UUID | None, variant: str | None, surface: str
+) -> None:
+    """Log that a learner was shown their A/B variant, once per learner: the first exposure counts, later
+    page loads write nothing (a partial unique index, migration 0012)."""
+    session.execute(
+        insert(AnalyticsEvent)
+        .values(
+            id=uuid.uuid4(),
+            user_id=user_id,
+            company_id=company_id,
+            event_type="ab_exposure",
+            event_data={"variant": variant, "surface": surface},
+        )
+        .on_conflict_do_nothing(index_elements=["user_id"], index_where=text("event_type = 'ab_exposure'"))
+    )
 
 
 def record_telemetry(
