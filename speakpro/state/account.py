@@ -2,31 +2,68 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Callable
+from datetime import datetime
 from urllib.parse import urlencode
 
 import reflex as rx
 from reflex.config import get_config
+from sqlmodel import Session
 
 from speakpro import routes
-from speakpro.db import SYSTEM
+from speakpro.db import SYSTEM, enter_context, set_context
+from speakpro.models import Company
 from speakpro.privacy_routes import EXPORT_PATH
 from speakpro.services.accounts import accounts, companies
-from speakpro.services.accounts.consent import ConsentView, current_consent, privacy_overview, record_consent
+from speakpro.services.accounts.consent import (
+    ConsentView,
+    PrivacyOverview,
+    current_consent,
+    privacy_overview,
+    record_consent,
+)
 from speakpro.services.accounts.erasure import check_erasure_confirmation, erase_user
-from speakpro.services.accounts.sessions import revoke_user_sessions
+from speakpro.services.accounts.sessions import Viewer, revoke_user_sessions, viewer_context
 from speakpro.services.validation import ValidationError
 from speakpro.session_cookie import signed_out_path
-from speakpro.state.auth import AuthState, run_db
-from speakpro.state.edge import FORM_UNREADABLE, Flag, Form, Text, accepts, ticked
+from speakpro.state.auth import AuthState, no_work
+from speakpro.state.edge import FORM_UNREADABLE, Answered, Flag, Form, Text, accepts, ticked
 
 
-def _day(value) -> str:
+def _day(value: datetime) -> str:
     return value.strftime("%d %b %Y")
 
 
+def _privacy(session: Session, viewer: Viewer) -> PrivacyOverview:
+    return privacy_overview(session=session, user_id=viewer.user_id)
+
+
+def _joining(code: str) -> Callable[[Session, Viewer], tuple[Company, str, Viewer]]:
+    """The work of joining the company of `code`: the company, the role, and the viewer as a member of it."""
+
+    def join(session: Session, viewer: Viewer) -> tuple[Company, str, Viewer]:
+        # The code is the credential: finding its company (not yet the viewer's) runs as the system.
+        enter_context(session, SYSTEM)
+        company, role = companies.join_company(session=session, user_id=viewer.user_id, code=code)
+        member = dataclasses.replace(
+            viewer, company_id=company.id, company_slug=company.slug, company_name=company.name, role=role
+        )
+        return company, role, member
+
+    return join
+
+
+def _show_member(state: AuthState, member: Viewer) -> None:
+    """The navigation, and the rest of this event's database work, as the viewer who just joined."""
+    set_context(viewer_context(member))
+    state._set_viewer(member)
+
+
 class AccountState(AuthState):
-    """Forms of the account page; each re-checks the session before it changes anything."""
+    """Forms of the account page; each re-checks the session before it changes anything. The page is open
+    before onboarding is finished, and so are its forms."""
 
     profile_error: str = ""
     password_error: str = ""
@@ -47,13 +84,10 @@ class AccountState(AuthState):
     @rx.event
     @accepts()
     async def load(self):
-        viewer, redirect = await self._guard(onboarded=False)
-        if redirect is not None:
-            return redirect
+        _, overview = await self._signed_in(_privacy, onboarded=False)
         self.profile_error = self.password_error = self.company_error = ""
         self.busy = False
         self.delete_error, self.deleting, self.downloading = "", False, False
-        overview = await run_db(lambda s: privacy_overview(session=s, user_id=viewer.user_id))
         self.privacy_needs_password = overview.confirm_with_password
         self._show_consent(overview.consent)
 
@@ -76,20 +110,18 @@ class AccountState(AuthState):
     async def save_consent(self, form: dict):
         """Record the current privacy notice as read and recordings allowed or not, as ticked (a new consent row;
         the history stays)."""
-        viewer = await self._viewer()
-        if viewer is None:
-            return self._login_redirect()
         notice, recording = ticked(form, "privacy_notice"), ticked(form, "recording_consent")
         if notice is None or recording is None:
             return rx.toast.error(FORM_UNREADABLE)
         if not notice:
             return rx.toast.error("Please confirm that you have read the privacy notice.")
 
-        def save(session):
+        def save(session: Session, viewer: Viewer) -> ConsentView | None:
             record_consent(session=session, user_id=viewer.user_id, recording=recording)
             return current_consent(session=session, user_id=viewer.user_id)
 
-        self._show_consent(await run_db(save))
+        _, consent = await self._signed_in(save, onboarded=False)
+        self._show_consent(consent)
         return rx.toast.success(
             "Recordings are allowed." if recording else "Recordings are off: nothing new is recorded."
         )
@@ -102,11 +134,10 @@ class AccountState(AuthState):
             return
         self.downloading = True
         yield
-        viewer = await self._viewer()
-        self.downloading = False
-        if viewer is None:
-            yield self._login_redirect()
-            return
+        try:
+            await self._signed_in(no_work, onboarded=False)
+        finally:
+            self.downloading = False
         url = f"{get_config().api_url.rstrip('/')}{EXPORT_PATH}"
         yield rx.call_script(
             "(() => { const a = document.createElement('a'); a.href = " + json.dumps(url) + ";"
@@ -121,15 +152,12 @@ class AccountState(AuthState):
         then sign out."""
         if self.deleting:
             return
-        viewer = await self._viewer()
-        if viewer is None:
-            yield self._login_redirect()
-            return
         confirmation = form.get("confirmation", "")
         self.deleting, self.delete_error = True, ""
         yield
 
-        def erase(session):
+        def erase(session: Session, viewer: Viewer) -> str:
+            # A wrong confirmation is answered, not raised: the throttle's count of it is kept.
             problem = check_erasure_confirmation(session=session, user_id=viewer.user_id, confirmation=confirmation)
             if problem:
                 return problem
@@ -137,8 +165,8 @@ class AccountState(AuthState):
             return ""
 
         try:
-            problem = await run_db(erase)
-        except Exception:
+            _, problem = await self._signed_in(erase, onboarded=False)
+        except Exception:  # the answer of a signed-out viewer (`Answered`) too
             self.deleting = False
             raise
         if problem:
@@ -153,14 +181,13 @@ class AccountState(AuthState):
     @rx.event
     @accepts(form=Form(display_name=Text()))
     async def save_name(self, form: dict):
-        viewer = await self._viewer()
-        if viewer is None:
-            return self._login_redirect()
         name = form.get("display_name", "")
+
+        def save(session: Session, viewer: Viewer) -> str:
+            return accounts.update_display_name(session=session, user_id=viewer.user_id, display_name=name)
+
         try:
-            saved = await run_db(
-                lambda s: accounts.update_display_name(session=s, user_id=viewer.user_id, display_name=name)
-            )
+            _, saved = await self._signed_in(save, onboarded=False)
         except ValidationError as error:
             self.profile_error = error.message
             return
@@ -172,28 +199,26 @@ class AccountState(AuthState):
     @accepts(form=Form(current_password=Text(), new_password=Text(), confirm_password=Text()))
     async def change_password(self, form: dict):
         """Change the password; every other session of this user ends, this one stays."""
-        viewer = await self._viewer()
-        if viewer is None:
-            yield self._login_redirect()
-            return
         current, new = form.get("current_password", ""), form.get("new_password", "")
         if new != form.get("confirm_password", ""):
             self.password_error = "The new passwords don't match."
             return
         token = self._token()
 
-        def change(session):
+        def change(session: Session, viewer: Viewer) -> int:
             accounts.change_password(session=session, user_id=viewer.user_id, current=current, new=new)
             return revoke_user_sessions(session=session, user_id=viewer.user_id, keep_token=token)
 
         self.busy = True
         yield
         try:
-            ended = await run_db(change)
+            _, ended = await self._signed_in(change, onboarded=False)
         except ValidationError as error:
-            self.password_error, self.busy = error.message, False
+            self.password_error = error.message
             return
-        self.password_error, self.busy = "", False
+        finally:
+            self.busy = False
+        self.password_error = ""
         others = f" {ended} other session{'s' if ended != 1 else ''} ended." if ended else ""
         yield rx.toast.success("Password changed." + others)
 
@@ -201,30 +226,25 @@ class AccountState(AuthState):
     @accepts()
     async def logout_everywhere(self):
         """End every session of this user, this one included."""
-        viewer = await self._viewer()
-        if viewer is None:
-            return self._login_redirect()
-        await run_db(lambda s: revoke_user_sessions(session=s, user_id=viewer.user_id))
+
+        def revoke(session: Session, viewer: Viewer) -> int:
+            return revoke_user_sessions(session=session, user_id=viewer.user_id)
+
+        await self._signed_in(revoke, onboarded=False)
         self._set_viewer(None)
         self.navigate_to = signed_out_path(routes.LOGIN)
 
     @rx.event
     @accepts(form=Form(join_code=Text()))
     async def join_company(self, form: dict):
-        viewer = await self._viewer()
-        if viewer is None:
-            return self._login_redirect()
         code = form.get("join_code", "")
         try:
-            # The code is the credential: finding its company (not yet the viewer's) runs as the system.
-            company, role = await run_db(
-                lambda s: companies.join_company(session=s, user_id=viewer.user_id, code=code), context=SYSTEM
-            )
+            _, (company, role, member) = await self._signed_in(_joining(code), onboarded=False)
         except ValidationError as error:
             self.company_error = error.message
             return
         self.company_error = ""
-        await self._viewer()
+        _show_member(self, member)
         return rx.toast.success(f"You joined {company.name} as {role}.")
 
 
@@ -233,7 +253,8 @@ class JoinState(AuthState):
     a visitor who is not signed in signs up with the code filled in.
 
     Opening the link changes nothing (a link can be opened by a preview, a prefetch or someone else's
-    page); the code is read from the address again when the button is pressed.
+    page); the code is read from the address again when the button is pressed. Like the account page, it
+    does not wait for onboarding.
     """
 
     error: str = ""
@@ -253,13 +274,18 @@ class JoinState(AuthState):
         self.error, self.company_name, self.role = "", "", ""
         self.already_member, self.joining, self.checked = False, False, False
         code = self._code()
-        viewer = await self._viewer()
-        if viewer is None:
-            return rx.redirect(f"{routes.SIGNUP}?{urlencode({'code': code})}")
+
+        def find(session: Session, viewer: Viewer) -> tuple[Company, str]:
+            enter_context(session, SYSTEM)  # the code is the credential
+            return companies.find_by_code(session=session, code=code)
+
         try:
-            company, role = await run_db(
-                lambda s: companies.find_by_code(session=s, code=code), context=SYSTEM
-            )  # the code is the credential
+            viewer, (company, role) = await self._signed_in(find, onboarded=False)
+        except Answered:
+            if self.db_unavailable:
+                raise
+            # Not signed in (the guard's other answer here): sign up, with the code filled in.
+            return rx.redirect(f"{routes.SIGNUP}?{urlencode({'code': code})}")
         except ValidationError as error:
             self.error, self.checked = error.message, True
             return None
@@ -277,22 +303,18 @@ class JoinState(AuthState):
         """The learner pressed "Join <company>": join with the code of this page's address."""
         if self.joining:
             return
-        viewer = await self._viewer()
-        if viewer is None:
-            yield self._login_redirect()
-            return
         code = self._code()
         self.joining = True
         yield
         try:
-            # The code is the credential: finding its company (not yet the viewer's) runs as the system.
-            company, role = await run_db(
-                lambda s: companies.join_company(session=s, user_id=viewer.user_id, code=code), context=SYSTEM
-            )
+            _, (company, role, member) = await self._signed_in(_joining(code), onboarded=False)
         except ValidationError as error:
             self.error, self.joining = error.message, False
             return
-        await self._viewer()
+        except Answered:
+            self.joining = False
+            raise
+        _show_member(self, member)
         target = routes.company(company.slug) if role == "manager" else routes.HOME
         yield rx.toast.success(f"You joined {company.name} as {role}.")
         yield rx.redirect(target)

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import reflex as rx
 from reflex.config import get_config
+from sqlmodel import Session
 
+from speakpro.models import Company
 from speakpro.services.accounts import companies
+from speakpro.services.accounts.sessions import Viewer
 from speakpro.services.validation import ValidationError
-from speakpro.state.auth import AuthState, run_db
+from speakpro.state.auth import AuthState
 from speakpro.state.edge import Form, Text, accepts
+
+
+def _companies(session: Session, viewer: Viewer) -> list[companies.CompanySummary]:
+    """Every company, for an admin (nothing is read for anyone else)."""
+    return companies.list_companies(session=session) if viewer.is_admin else []
 
 
 class AdminState(AuthState):
@@ -22,29 +30,31 @@ class AdminState(AuthState):
     @rx.event
     @accepts()
     async def load(self):
-        viewer, redirect = await self._guard()
-        if redirect is not None:
-            return redirect
+        viewer, company_list = await self._signed_in(_companies)
         self.forbidden = not viewer.is_admin
-        if self.forbidden:
-            self.company_list = []
-            return
-        self.app_base = get_config().deploy_url or ""
-        self.company_list = await run_db(lambda s: companies.list_companies(session=s))
+        self.company_list = company_list
+        if not self.forbidden:
+            self.app_base = get_config().deploy_url or ""
 
     @rx.event
     @accepts(form=Form(company_name=Text()))
     async def create_company(self, form: dict):
-        viewer = await self._viewer()
-        if viewer is None or not viewer.is_admin:
-            self.forbidden = True
-            return
         name = form.get("company_name", "")
+
+        def create(session: Session, viewer: Viewer) -> tuple[Company, list[companies.CompanySummary]] | None:
+            if not viewer.is_admin:
+                return None
+            company = companies.create_company(session=session, actor_id=viewer.user_id, name=name)
+            return company, companies.list_companies(session=session)
+
         try:
-            company = await run_db(lambda s: companies.create_company(session=s, actor_id=viewer.user_id, name=name))
+            _, created = await self._signed_in(create)
         except ValidationError as error:
             self.error = error.message
             return
-        self.error = ""
-        self.company_list = await run_db(lambda s: companies.list_companies(session=s))
+        if created is None:
+            self.forbidden = True
+            return
+        company, company_list = created
+        self.error, self.company_list = "", company_list
         return rx.toast.success(f"{company.name} created. Share its codes with its manager and learners.")

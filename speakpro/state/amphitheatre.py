@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import reflex as rx
+from sqlmodel import Session
 
+from speakpro.services.accounts.sessions import Viewer
 from speakpro.services.learning.economy import EconomyError
 from speakpro.services.validation import ValidationError
 from speakpro.services.world import amphitheatre
-from speakpro.state.auth import AuthState, run_db
-from speakpro.state.edge import LONG, Flag, Form, Text, accepts
+from speakpro.state.auth import AuthState
+from speakpro.state.edge import LONG, Answered, Flag, Form, Text, accepts
 from speakpro.state.history import OwnRecordingsMixin, when
-from speakpro.state.recording import RecorderMixin
+from speakpro.state.recording import RecorderMixin, read_recording_consent
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,14 @@ class TimelineRow:
 MARKER_OPTIONS = [MarkerOption(key=m, label=amphitheatre.MARKER_LABELS[m]) for m in amphitheatre.MARKERS]
 
 
+def _open_visit(session: Session, viewer: Viewer) -> amphitheatre.VisitView:
+    return amphitheatre.open_visit(session=session, user_id=viewer.user_id)
+
+
+def _timeline(session: Session, viewer: Viewer) -> list[amphitheatre.TimelineItem]:
+    return amphitheatre.visit_timeline(session=session, user_id=viewer.user_id)
+
+
 class AmphitheatreState(RecorderMixin, OwnRecordingsMixin, AuthState):
     """The learner's current visit: its three exercises in order, the recorder, reflections, points; a done
     exercise's recording can be deleted (`delete_recording`)."""
@@ -63,13 +74,13 @@ class AmphitheatreState(RecorderMixin, OwnRecordingsMixin, AuthState):
     @rx.event
     @accepts()
     async def load(self):
-        viewer, redirect = await self._guard()
-        if redirect is not None:
-            return redirect
+        def read(session: Session, viewer: Viewer) -> tuple[amphitheatre.VisitView, bool]:
+            return _open_visit(session, viewer), read_recording_consent(session, viewer)
+
+        _, (visit, allowed) = await self._signed_in(read)
         self.error, self.rewards, self.busy, self.audio_key, self.audio_seconds = "", "", False, "", 0
-        visit = await run_db(lambda s: amphitheatre.open_visit(session=s, user_id=viewer.user_id))
         self._show(visit)
-        await self._load_recording_consent(viewer)
+        self.recording_allowed = allowed
         self.loaded = True
 
     @rx.event
@@ -79,30 +90,31 @@ class AmphitheatreState(RecorderMixin, OwnRecordingsMixin, AuthState):
     async def submit(self, form: dict):
         if self.busy:
             return
-        viewer = await self._viewer()
-        if viewer is None:
-            yield self._login_redirect()
-            return
         reflection = form.get("reflection", "")
         chosen = [m for m in amphitheatre.MARKERS if form.get(f"marker_{m}") not in (None, "", False, "off")]
         visit_id, key, audio = self.visit_id, self.next_key, self.audio_key or None
         self.busy, self.error = True, ""
         yield
-        try:
-            visit = await run_db(
-                lambda s: amphitheatre.submit_exercise(
-                    session=s,
-                    user_id=viewer.user_id,
-                    visit_id=visit_id,
-                    exercise_key=key,
-                    audio_ref=audio,
-                    reflection=reflection,
-                    markers=chosen,
-                )
+
+        def save(session: Session, viewer: Viewer) -> amphitheatre.VisitView:
+            return amphitheatre.submit_exercise(
+                session=session,
+                user_id=viewer.user_id,
+                visit_id=visit_id,
+                exercise_key=key,
+                audio_ref=audio,
+                reflection=reflection,
+                markers=chosen,
             )
+
+        try:
+            _, visit = await self._signed_in(save)
         except (ValidationError, EconomyError) as error:
             self.error, self.busy = getattr(error, "message", str(error)), False
             return
+        except Answered:
+            self.busy = False  # not signed in, or the database did not answer: nothing was saved
+            raise
         self._show(visit)
         self.busy, self.audio_key, self.audio_seconds = False, "", 0
         if visit.xp_paid or visit.coins_paid:
@@ -111,27 +123,29 @@ class AmphitheatreState(RecorderMixin, OwnRecordingsMixin, AuthState):
         else:
             yield rx.toast.success("Exercise saved.")
 
-    async def _recording_deleted(self, viewer) -> None:
-        """The exercise shows "recorded" no more."""
-        if not self.visit_id:
-            return
+    def _refresh_after_deletion(self) -> Callable[[Session, Viewer], object]:
+        """The exercise shows "recorded" no more: the visit is read again (none before the load)."""
         visit_id = self.visit_id
-        try:
-            visit = await run_db(
-                lambda s: amphitheatre.visit_view(session=s, user_id=viewer.user_id, visit_id=visit_id)
-            )
-        except ValidationError:
-            return
-        self._show(visit)
+
+        def read(session: Session, viewer: Viewer) -> amphitheatre.VisitView | None:
+            if not visit_id:
+                return None
+            try:  # a read, after the deletion: it must not undo it
+                return amphitheatre.visit_view(session=session, user_id=viewer.user_id, visit_id=visit_id)
+            except ValidationError:
+                return None
+
+        return read
+
+    def _show_after_deletion(self, refreshed: object) -> None:
+        if isinstance(refreshed, amphitheatre.VisitView):
+            self._show(refreshed)
 
     @rx.event
     @accepts()
     async def next_visit(self):
         """After a finished visit: open the next one."""
-        viewer, redirect = await self._guard()
-        if redirect is not None:
-            return redirect
-        visit = await run_db(lambda s: amphitheatre.open_visit(session=s, user_id=viewer.user_id))
+        _, visit = await self._signed_in(_open_visit)
         self.rewards, self.error, self.audio_key, self.audio_seconds = "", "", "", 0
         self._show(visit)
 
@@ -145,10 +159,7 @@ class AmphitheatreHistoryState(AuthState):
     @rx.event
     @accepts()
     async def load(self):
-        viewer, redirect = await self._guard()
-        if redirect is not None:
-            return redirect
-        items = await run_db(lambda s: amphitheatre.visit_timeline(session=s, user_id=viewer.user_id))
+        _, items = await self._signed_in(_timeline)
         self.visits = [
             TimelineRow(
                 id=i.id,

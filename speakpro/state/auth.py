@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import quote
 
 import reflex as rx
+from sqlmodel import Session
 
 from speakpro import routes
 from speakpro.db import (
+    NOBODY,
     SYSTEM,
     DatabaseUnavailable,
     DbContext,
+    enter_context,
     run_db_call,
     session_scope,
     set_context,
@@ -29,10 +32,16 @@ from speakpro.db import (
 from speakpro.services.accounts.sessions import Viewer, resolve_session, revoke_session, viewer_context
 from speakpro.services.validation import storable
 from speakpro.session_cookie import signed_out_path, token_from_cookie_header
-from speakpro.state.edge import CheckedSetvar, accepts
+from speakpro.state.edge import Answered, CheckedSetvar, accepts
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+_NOT_ONBOARDED = object()
+
+
+def no_work(session: Session, viewer: Viewer) -> None:
+    """For `AuthState._signed_in` when a handler needs only the viewer."""
 
 
 async def run_db(work: Callable[..., T], *args: Any, context: DbContext | None = None) -> T:
@@ -112,19 +121,51 @@ class AuthState(CheckedSetvar, rx.State):
         # The address comes from the browser: one that cannot be encoded is not worth coming back to.
         return rx.redirect(f"{routes.LOGIN}?next={quote(path if storable(path) else routes.HOME)}")
 
-    async def _guard(self, *, onboarded: bool = True) -> tuple[Viewer | None, Any]:
-        """The viewer, or the event to send instead: the redirect to login or to onboarding, or, when the
-        database does not answer, the calm toast (the frame then shows its notice instead of the page)."""
+    async def _signed_in(self, work: Callable[[Session, Viewer], T], *, onboarded: bool = True) -> tuple[Viewer, T]:
+        """The guard of every signed-in handler: resolve the cookie's session and run `work(session, viewer)`
+        as that viewer, in one transaction (one thread hop, one commit).
+
+        Returns the viewer (never None) and what `work` returned. Otherwise the handler ends here with its
+        answer (`Answered`, sent by `@accepts`): the redirect to login for no or a revoked session, the
+        redirect to onboarding when `onboarded` and the viewer has not finished it (`work` does not run), or
+        the calm toast when the database does not answer (the frame then shows its notice instead of the
+        page). Errors that `work` raises (a `ValidationError`) reach the handler, with nothing committed.
+        """
+        self.navigate_to = ""  # a page that asks who is signed in has finished any sign-in navigation
+        token = self._token()
+
+        resolved: list[Viewer] = []
+
+        def call(session: Session) -> Any:
+            viewer = resolve_session(session=session, token=token)
+            if viewer is None:
+                return None
+            resolved.append(viewer)
+            if onboarded and not viewer.onboarding_completed:
+                return _NOT_ONBOARDED
+            # The rest of this transaction runs as this viewer (Row-Level Security, migration 0009).
+            enter_context(session, viewer_context(viewer))
+            return work(session, viewer)
+
         try:
-            viewer = await self._viewer()
+            value = await run_db(call, context=NOBODY) if token else None
         except DatabaseUnavailable as error:
-            # Returned, not raised: the page's state (db_unavailable, loaded) must reach the browser.
-            return None, rx.toast.error(error.message, id="database-unavailable")
+            self.db_unavailable = True
+            raise Answered(rx.toast.error(error.message, id="database-unavailable")) from None
+        finally:
+            # Later database work of this event runs as this viewer, and the page shows who is signed in,
+            # also after `work` raised (a not-found page keeps its signed-in navigation).
+            viewer = resolved[0] if resolved else None
+            set_context(viewer_context(viewer))
+            if viewer is not None:
+                self._set_viewer(viewer)
+        self.db_unavailable = False
+        self._set_viewer(viewer)
         if viewer is None:
-            return None, self._login_redirect()
-        if onboarded and not viewer.onboarding_completed:
-            return None, rx.redirect(routes.ONBOARDING)
-        return viewer, None
+            raise Answered(self._login_redirect())
+        if value is _NOT_ONBOARDED:
+            raise Answered(rx.redirect(routes.ONBOARDING))
+        return viewer, cast(T, value)
 
     @rx.event
     @accepts()

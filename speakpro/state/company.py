@@ -6,11 +6,14 @@ import uuid
 
 import reflex as rx
 from reflex.config import get_config
+from sqlmodel import Session
 
+from speakpro.models import Company
 from speakpro.services.accounts import companies, retention
+from speakpro.services.accounts.sessions import Viewer
 from speakpro.services.dashboards.dashboard_access import can_view_company
 from speakpro.services.validation import ValidationError
-from speakpro.state.auth import AuthState, run_db
+from speakpro.state.auth import AuthState
 from speakpro.state.edge import Form, Text, accepts
 
 NOT_ALLOWED = "Only this company's managers can change this."
@@ -41,12 +44,8 @@ class CompanyState(AuthState):
     async def load(self):
         return await self._load_company(self._route_arg("slug"))
 
-    async def _load_company(self, slug: str):
-        viewer, redirect = await self._guard()
-        if redirect is not None:
-            return redirect
-
-        def read(session):
+    async def _load_company(self, slug: str) -> None:
+        def read(session: Session, viewer: Viewer) -> tuple[Company, list[companies.Member], int | None] | None:
             company = companies.get_company_by_slug(session=session, slug=slug)
             # Unknown and forbidden companies look the same, so slugs cannot be probed.
             if company is None or not (viewer.manages(company.id) or viewer.is_admin):
@@ -57,7 +56,7 @@ class CompanyState(AuthState):
                 retention.recording_retention(session=session, company_id=company.id),
             )
 
-        found = await run_db(read)
+        _, found = await self._signed_in(read)
         if found is None:
             self.forbidden = True
             self._clear()
@@ -79,10 +78,6 @@ class CompanyState(AuthState):
         """Set how many days the company keeps recordings (empty: no limit); managers of this company only."""
         if self.retention_saving:
             return
-        viewer = await self._viewer()
-        if viewer is None:
-            yield self._login_redirect()
-            return
         if not self._company_id:
             self.retention_error = NOT_ALLOWED
             return
@@ -91,7 +86,7 @@ class CompanyState(AuthState):
         self.retention_saving, self.retention_error = True, ""
         yield
 
-        def save(session):
+        def save(session: Session, viewer: Viewer) -> tuple[int | None, str]:
             if not can_view_company(session=session, user_id=viewer.user_id, company_id=company_id):
                 return None, NOT_ALLOWED
             return retention.set_recording_retention(
@@ -99,12 +94,11 @@ class CompanyState(AuthState):
             ), ""
 
         try:
-            days, problem = await run_db(save)
+            _, (days, problem) = await self._signed_in(save)
         except ValidationError as error:
-            self.retention_error, self.retention_saving = error.message, False
-            yield rx.toast.error(error.message)
-            return
-        self.retention_saving = False
+            days, problem = None, error.message
+        finally:
+            self.retention_saving = False
         if problem:
             self.retention_error = problem
             yield rx.toast.error(problem)

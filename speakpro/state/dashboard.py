@@ -10,13 +10,16 @@ from urllib.parse import urlencode
 import plotly.graph_objects as go
 import reflex as rx
 from reflex.config import get_config
+from sqlmodel import Session
 
 from speakpro import routes
 from speakpro.components import charts
+from speakpro.models import Company
 from speakpro.services.accounts import companies
+from speakpro.services.accounts.sessions import Viewer
 from speakpro.services.dashboards import dashboards
 from speakpro.services.dashboards.dashboard_access import can_view_company, login_session_id, mint_download_token
-from speakpro.state.auth import AuthState, run_db
+from speakpro.state.auth import AuthState
 from speakpro.state.edge import Form, Text, accepts
 
 TREND_ARROWS = {"up": "▲ up", "down": "▼ down", "flat": "– flat"}
@@ -67,14 +70,11 @@ class DashboardState(AuthState):
     def _slug_from_path(self) -> str:
         return self._route_arg("slug")
 
-    async def _refresh(self):
-        viewer, redirect = await self._guard()
-        if redirect is not None:
-            return redirect
+    async def _refresh(self) -> None:
         slug = self._slug_from_path()
         start, end = dashboards.clamp_range(_parse(self.date_from), _parse(self.date_to))
 
-        def read(session):
+        def read(session: Session, viewer: Viewer) -> tuple[Company, dashboards.CompanyDashboard] | None:
             company = companies.get_company_by_slug(session=session, slug=slug)
             # Unknown and forbidden companies look the same, so slugs cannot be probed.
             if company is None or not (viewer.manages(company.id) or viewer.is_admin):
@@ -82,18 +82,17 @@ class DashboardState(AuthState):
             board = dashboards.company_dashboard(session=session, company_id=company.id, date_from=start, date_to=end)
             return company, board
 
-        found = await run_db(read)
+        _, found = await self._signed_in(read)
         if found is None:
             self.forbidden = True
             self._clear()
-            return None
+            return
         company, board = found
         self.forbidden = False
         self.slug = company.slug
         self.company_name = company.name
         self._company_id = str(company.id)
         self._show(board)
-        return None
 
     def _show(self, board: dashboards.CompanyDashboard) -> None:
         self.date_from, self.date_to = board.date_from.isoformat(), board.date_to.isoformat()
@@ -139,10 +138,10 @@ class DashboardState(AuthState):
         self.error = ""
         self.date_from = self.date_to = ""
         yield
-        result = await self._refresh()
-        self.loading = False
-        if result is not None:
-            yield result
+        try:
+            await self._refresh()
+        finally:
+            self.loading = False
 
     @rx.event
     @accepts(form=Form(date_from=Text(), date_to=Text()))
@@ -155,44 +154,44 @@ class DashboardState(AuthState):
         self.date_from, self.date_to = raw_from, raw_to
         self.loading = True
         yield
-        result = await self._refresh()
-        self.loading = False
-        if result is not None:
-            yield result
+        try:
+            await self._refresh()
+        finally:
+            self.loading = False
 
     @rx.event
     @accepts()
     async def download_csv(self):
         """Mint a single-use, two-minute download token for this viewer, company and login session, and let
         the browser fetch the CSV."""
-        viewer = await self._viewer()
-        if viewer is None:
-            return self._login_redirect()
-        company_id = self._company_id
-        if not company_id or self.forbidden:
+        if not self._company_id or self.forbidden:
             self.forbidden = True
             return None
+        company_id = uuid.UUID(self._company_id)
         token = self._token()
 
-        def check(session):
-            if not can_view_company(session=session, user_id=viewer.user_id, company_id=uuid.UUID(company_id)):
+        def check(session: Session, viewer: Viewer) -> uuid.UUID | None:
+            if not can_view_company(session=session, user_id=viewer.user_id, company_id=company_id):
                 return None
             return login_session_id(session=session, token=token)
 
-        login_id = await run_db(check)
+        viewer, login_id = await self._signed_in(check)
         if login_id is None:
             self.forbidden = True
             self._clear()
             return None
-        download = mint_download_token(
-            user_id=viewer.user_id, company_id=uuid.UUID(company_id), login_session_id=login_id
-        )
+        download = mint_download_token(user_id=viewer.user_id, company_id=company_id, login_session_id=login_id)
         query = urlencode({"from": self.date_from, "to": self.date_to, "token": download})
         url = f"{get_config().api_url.rstrip('/')}{routes.company_export(self.slug)}?{query}"
         return rx.call_script(
             "(() => { const a = document.createElement('a'); a.href = " + json.dumps(url) + ";"
             " a.download = ''; document.body.appendChild(a); a.click(); a.remove(); })()"
         )
+
+
+def _admin_totals(session: Session, viewer: Viewer) -> list[dashboards.CompanyTotals]:
+    """Every company's totals, for an admin (nothing is read for anyone else)."""
+    return dashboards.admin_overview(session=session) if viewer.is_admin else []
 
 
 class AdminOverviewState(AuthState):
@@ -206,19 +205,17 @@ class AdminOverviewState(AuthState):
     @rx.event
     @accepts()
     async def load(self):
-        viewer, redirect = await self._guard()
-        if redirect is not None:
-            yield redirect
-            return
+        self.loading = True
+        yield
+        try:
+            viewer, totals = await self._signed_in(_admin_totals)
+        finally:
+            self.loading = False
         self.forbidden = not viewer.is_admin
         if self.forbidden:
             self.company_rows = []
             self.sessions_fig = charts.empty_figure()
-            self.loading = False
             return
-        self.loading = True
-        yield
-        totals = await run_db(lambda s: dashboards.admin_overview(session=s))
         self.company_rows = [
             {
                 "name": t.name,
@@ -236,4 +233,3 @@ class AdminOverviewState(AuthState):
         self.sessions_fig = charts.bars(
             [t.name for t in totals], [t.sessions for t in totals], title="Analysed sessions per company"
         )
-        self.loading = False

@@ -30,6 +30,9 @@ Every parameter of the handler must be declared. An argument with a default may 
 unknown argument refuses the event. `loaded=("run_id", ...)` names state attributes the page's `load` sets:
 while one is empty, the event is refused with "This page has not finished loading".
 
+A handler (or a guard it calls) may end early by raising `Answered(event)`: the wrapper sends that event (the
+redirect to login, the "database unavailable" toast) instead, with the state as it stands.
+
 Reflex's built-in `setvar` event, which every state has, goes through the same door (`CheckedSetvar`).
 `EventShapeMiddleware` refuses the two wire shapes that fail inside Reflex before any handler runs.
 """
@@ -45,7 +48,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 import reflex as rx
-from reflex.middleware import Middleware
+from reflex.middleware.middleware import Middleware
 from reflex.state import StateUpdate
 from reflex_base.event import Event, EventHandler, EventSpec
 from reflex_base.utils.form import FORM_DATA_ENTRIES_KEY
@@ -66,6 +69,14 @@ REQUEST_UNREADABLE = "That request could not be read. Reload the page and try ag
 TOO_LONG = "What you sent is far too long. Shorten it and try again."
 BAD_CHARACTERS = "What you sent contains characters that cannot be stored. Remove them and try again."
 NOT_LOADED = "This page has not finished loading. Reload the page and try again."
+
+
+class Answered(Exception):  # noqa: N818 - not an error: the handler's answer, sent early
+    """Ends a handler with `event` as its answer (see the module docstring)."""
+
+    def __init__(self, event: Any):
+        super().__init__("answered early")
+        self.event = event
 
 
 class _Refused(Exception):
@@ -231,37 +242,51 @@ def accepts(*, loaded: tuple[str, ...] = (), **shapes: Any) -> Callable[[Handler
         if inspect.isasyncgenfunction(fn):
 
             @functools.wraps(fn)
-            async def wrapper(self, *args, **kwargs):
+            async def stream(self, *args, **kwargs):
                 try:
                     bound = admit(self, args, kwargs)
                 except _Refused as refused:
                     yield refuse(refused)
                     return
-                async for update in fn(*bound.args, **bound.kwargs):
-                    yield update
+                try:
+                    async for update in fn(*bound.args, **bound.kwargs):
+                        yield update
+                except Answered as answered:
+                    yield answered.event
 
+            wrapper: Any = stream
         elif inspect.iscoroutinefunction(fn):
 
             @functools.wraps(fn)
-            async def wrapper(self, *args, **kwargs):
+            async def coroutine(self, *args, **kwargs):
                 try:
                     bound = admit(self, args, kwargs)
                 except _Refused as refused:
                     return refuse(refused)
-                return await fn(*bound.args, **bound.kwargs)
+                try:
+                    return await fn(*bound.args, **bound.kwargs)
+                except Answered as answered:
+                    return answered.event
+
+            wrapper = coroutine
 
         else:
 
             @functools.wraps(fn)
-            def wrapper(self, *args, **kwargs):
+            def plain(self, *args, **kwargs):
                 try:
                     bound = admit(self, args, kwargs)
                 except _Refused as refused:
                     return refuse(refused)
-                return fn(*bound.args, **bound.kwargs)
+                try:
+                    return fn(*bound.args, **bound.kwargs)
+                except Answered as answered:
+                    return answered.event
 
-        wrapper.accepted_shapes = dict(shapes)  # pyright: ignore[reportFunctionMemberAccess]
-        wrapper.accepted_loaded = tuple(loaded)  # pyright: ignore[reportFunctionMemberAccess]
+            wrapper = plain
+
+        wrapper.accepted_shapes = dict(shapes)
+        wrapper.accepted_loaded = tuple(loaded)
         return cast(Handler, wrapper)
 
     return decorate
@@ -277,6 +302,15 @@ def setvar(self, var_name: str, value: Any):
     return handler.fn(self, value)
 
 
+def _create_checked_setvar(cls: Any) -> None:
+    # Reflex calls `_create_setvar` while it sets up each state class (`BaseState.__init_subclass__`).
+    cls.setvar = cls.event_handlers["setvar"] = EventHandler(fn=setvar, state=cls)
+
+
+# Reflex's own mark for a deliberate override of a built-in State method (it refuses any other).
+_create_checked_setvar.__override_base_method__ = True  # pyright: ignore[reportFunctionMemberAccess]
+
+
 class CheckedSetvar:
     """Mixed into SpeakPro's base states, before `rx.State`.
 
@@ -285,13 +319,7 @@ class CheckedSetvar:
     setters, through their own `@accepts`.
     """
 
-    def _create_setvar(cls) -> None:
-        # Reflex calls this while it sets up each state class (`BaseState.__init_subclass__`).
-        cls.setvar = cls.event_handlers["setvar"] = EventHandler(fn=setvar, state=cls)
-
-    # Reflex's own mark for a deliberate override of a built-in State method (it refuses any other).
-    _create_setvar.__override_base_method__ = True
-    _create_setvar = classmethod(_create_setvar)
+    _create_setvar = classmethod(_create_checked_setvar)
 
 
 def _wire_form_ok(value: Any) -> bool:

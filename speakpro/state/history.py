@@ -4,10 +4,13 @@ amphitheatre) with a delete button each, and one session (transcript, recording,
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import reflex as rx
+from sqlmodel import Session
 
 from speakpro import routes
 from speakpro.services.accounts import own_recordings
@@ -15,8 +18,8 @@ from speakpro.services.accounts.own_recordings import DELETABLE_KINDS, list_reco
 from speakpro.services.accounts.sessions import Viewer
 from speakpro.services.practice import history, session_deletion
 from speakpro.services.validation import ValidationError
-from speakpro.state.auth import AuthState, run_db
-from speakpro.state.edge import Text, accepts
+from speakpro.state.auth import AuthState, no_work
+from speakpro.state.edge import Answered, Text, accepts
 
 PAGE_SIZE = 20
 SPEAKER_LABELS = {"user": "You", "ai": "Partner"}
@@ -153,12 +156,38 @@ class RecordingRow:
     url: str
 
 
-class OwnRecordingsMixin(rx.State, mixin=True):
+def read_recordings(
+    session: Session, viewer: Viewer, kinds: tuple[str, ...], lesson_id: uuid.UUID | None = None
+) -> list[RecordingRow]:
+    """The viewer's recordings of `kinds` (in one lesson when `lesson_id`), as `OwnRecordingsMixin` lists them."""
+    if not kinds:
+        return []
+    items = list_recordings(session=session, user_id=viewer.user_id, kinds=kinds, lesson_id=lesson_id)
+    return [
+        RecordingRow(
+            key=i.key, kind=i.kind, kind_label=i.kind_label, title=i.title, created=when(i.created_at), url=i.url
+        )
+        for i in items
+    ]
+
+
+if TYPE_CHECKING:
+    # Mixed in before `AuthState` (see `OwnRecordingsMixin`), whose guard its handler calls. At run time the
+    # mixin derives from `rx.State` alone, so Reflex copies its vars and handlers into each page state and
+    # adds no substate.
+    _PageState = AuthState
+else:
+    _PageState = rx.State
+
+
+class OwnRecordingsMixin(_PageState, mixin=True):
     """A list of the learner's lesson, venue, milestone or amphitheatre recordings, each deletable.
 
-    Page states mix it in before `AuthState` and call `_load_recordings` from their `load`; deleting one
-    (`delete_recording`, after the page's confirmation) reloads the list and calls `_recording_deleted`, which a
-    page overrides to refresh what shows the recording elsewhere.
+    Page states mix it in before `AuthState`. Their `load` reads the list inside its `_signed_in` work with
+    `read_recordings(session, viewer, kinds, lesson_id)` and shows it with `_show_recordings(rows, kinds,
+    lesson_id)`. Deleting one (`delete_recording`, after the page's confirmation) reads the list again, and
+    runs the page's `_refresh_after_deletion` work in the same transaction, whose value goes to
+    `_show_after_deletion`: a page overrides both to refresh what shows the recording elsewhere.
     """
 
     recordings: list[RecordingRow] = []
@@ -167,30 +196,24 @@ class OwnRecordingsMixin(rx.State, mixin=True):
     _recording_kinds: list[str] = []
     _recording_lesson: str = ""
 
-    async def _load_recordings(
-        self, viewer: Viewer, kinds: tuple[str, ...] = DELETABLE_KINDS, lesson_id: uuid.UUID | None = None
+    def _show_recordings(
+        self, rows: list[RecordingRow], kinds: tuple[str, ...] = DELETABLE_KINDS, lesson_id: uuid.UUID | None = None
     ) -> None:
+        """Show the list a load read with `read_recordings(session, viewer, kinds, lesson_id)`; a deletion
+        reads the same kinds again (`_listed`)."""
         self._recording_kinds, self._recording_lesson = list(kinds), str(lesson_id or "")
-        await self._reload_recordings(viewer)
+        self.recordings, self.recordings_error, self.recording_deleting = rows, "", ""
 
-    async def _reload_recordings(self, viewer: Viewer) -> None:
-        kinds = tuple(self._recording_kinds)
-        if not kinds:
-            self.recordings = []
-            return
-        lesson_id = uuid.UUID(self._recording_lesson) if self._recording_lesson else None
-        items = await run_db(
-            lambda s: list_recordings(session=s, user_id=viewer.user_id, kinds=kinds, lesson_id=lesson_id)
-        )
-        self.recordings = [
-            RecordingRow(
-                key=i.key, kind=i.kind, kind_label=i.kind_label, title=i.title, created=when(i.created_at), url=i.url
-            )
-            for i in items
-        ]
+    def _listed(self) -> tuple[tuple[str, ...], uuid.UUID | None]:
+        """The kinds and the lesson of the list this page shows (none before its load)."""
+        return tuple(self._recording_kinds), uuid.UUID(self._recording_lesson) if self._recording_lesson else None
 
-    async def _recording_deleted(self, viewer: Viewer) -> None:
-        """Called after a deletion; the page refreshes whatever else shows the recording."""
+    def _refresh_after_deletion(self) -> Callable[[Session, Viewer], object]:
+        """Work that reads, in the deletion's transaction, whatever else the page shows of the recording."""
+        return no_work
+
+    def _show_after_deletion(self, refreshed: object) -> None:
+        """Show what `_refresh_after_deletion`'s work read."""
 
     @rx.event
     @accepts(key=Text())
@@ -198,20 +221,26 @@ class OwnRecordingsMixin(rx.State, mixin=True):
         """Delete one of the viewer's recordings (the object and its references); the page confirmed first."""
         if self.recording_deleting:
             return
-        viewer = await self._viewer()
-        if viewer is None:
-            yield self._login_redirect()
-            return
+        kinds, lesson_id = self._listed()
+        refresh = self._refresh_after_deletion()
+
+        def delete_and_read(session: Session, viewer: Viewer) -> tuple[list[RecordingRow], object]:
+            own_recordings.delete_recording(session=session, user_id=viewer.user_id, key=key)
+            return read_recordings(session, viewer, kinds, lesson_id), refresh(session, viewer)
+
         self.recording_deleting, self.recordings_error = key or "-", ""
         yield
         try:
-            await run_db(lambda s: own_recordings.delete_recording(session=s, user_id=viewer.user_id, key=key))
+            _, (rows, refreshed) = await self._signed_in(delete_and_read)
         except ValidationError as error:
             self.recordings_error, self.recording_deleting = error.message, ""
             yield rx.toast.error(error.message)
             return
-        await self._reload_recordings(viewer)
-        await self._recording_deleted(viewer)
+        except Answered:
+            self.recording_deleting = ""  # not signed in, or the database did not answer: nothing was deleted
+            raise
+        self.recordings = rows
+        self._show_after_deletion(refreshed)
         self.recording_deleting = ""
         yield rx.toast.success("The recording was deleted.")
 
@@ -236,14 +265,14 @@ class HistoryState(OwnRecordingsMixin, AuthState):
     @rx.event
     @accepts()
     async def load(self):
-        viewer, redirect = await self._guard()
-        if redirect is not None:
-            self.rows, self.loaded = [], False
-            return redirect
+        self.rows, self.loaded = [], False  # nothing is shown that this load did not read
         wanted = _page_number(self.router.url.query_parameters.get("page"))
-        result = await run_db(
-            lambda s: history.list_history(session=s, user_id=viewer.user_id, page=wanted, page_size=PAGE_SIZE)
-        )
+
+        def read(session: Session, viewer: Viewer) -> tuple[history.HistoryPage, list[RecordingRow]]:
+            page = history.list_history(session=session, user_id=viewer.user_id, page=wanted, page_size=PAGE_SIZE)
+            return page, read_recordings(session, viewer, DELETABLE_KINDS)
+
+        _, (result, recordings) = await self._signed_in(read)
         self.rows = [
             HistoryRow(
                 id=item.id,
@@ -260,8 +289,7 @@ class HistoryState(OwnRecordingsMixin, AuthState):
             for item in result.items
         ]
         self.page, self.pages, self.total, self.loaded = result.page, result.pages, result.total, True
-        self.recordings_error, self.recording_deleting = "", ""
-        await self._load_recordings(viewer)
+        self._show_recordings(recordings, DELETABLE_KINDS)
 
 
 class SessionDetailState(AuthState):
@@ -376,15 +404,16 @@ class SessionDetailState(AuthState):
     async def load(self):
         self._clear()
         self.loaded, self.not_found = False, False
-        viewer, redirect = await self._guard()
-        if redirect is not None:
-            return redirect
         ref = self._ref()
-        try:
-            detail = await run_db(
-                lambda s: history.get_session_detail(session=s, user_id=viewer.user_id, practice_session_id=ref)
-            )
-        except ValidationError:
+
+        def read(session: Session, viewer: Viewer) -> history.SessionDetail | None:
+            try:  # a read: nothing to undo when it is not found
+                return history.get_session_detail(session=session, user_id=viewer.user_id, practice_session_id=ref)
+            except ValidationError:
+                return None  # not found is an answer of the page, which still shows who is signed in
+
+        _, detail = await self._signed_in(read)
+        if detail is None:
             self.not_found, self.loaded = True, True
             return
         self._show(detail)
@@ -395,22 +424,25 @@ class SessionDetailState(AuthState):
     async def delete_session(self):
         if self.busy:
             return
-        viewer = await self._viewer()
-        if viewer is None:
-            return self._login_redirect()
         try:
-            target = uuid.UUID(self.session_id)
+            target: uuid.UUID | None = uuid.UUID(self.session_id)
         except ValueError:
-            self.error = session_deletion.NOT_FOUND
-            return
-        self.busy = True
+            target = None
+
+        def delete(session: Session, viewer: Viewer) -> bool:
+            if target is None:
+                return False
+            session_deletion.delete_session(session=session, user_id=viewer.user_id, practice_session_id=target)
+            return True
+
         try:
-            await run_db(
-                lambda s: session_deletion.delete_session(session=s, user_id=viewer.user_id, practice_session_id=target)
-            )
+            _, deleted = await self._signed_in(delete)
         except ValidationError as error:
             self.error, self.busy = error.message, False
             return rx.toast.error(error.message)
+        if not deleted:
+            self.error = session_deletion.NOT_FOUND
+            return
         self._clear()
         return [
             rx.toast.success("The session, its recording and its transcript were deleted."),

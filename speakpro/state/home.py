@@ -3,15 +3,30 @@
 from __future__ import annotations
 
 import reflex as rx
+from sqlmodel import Session
 
+from speakpro.services.accounts.sessions import Viewer
 from speakpro.services.learning import quests
 from speakpro.services.learning.economy import EconomyError
-from speakpro.services.learning.home import ModuleCard, RecentPractice, get_home_dashboard
-from speakpro.services.telemetry import record_event
+from speakpro.services.learning.home import HomeDashboard, ModuleCard, RecentPractice, get_home_dashboard
+from speakpro.services.telemetry import record_exposure
 from speakpro.services.validation import ValidationError
-from speakpro.state.auth import AuthState, run_db
+from speakpro.state.auth import AuthState
 from speakpro.state.edge import Text, accepts
 from speakpro.state.history import MetricRow, metric_row
+
+
+def _read(session: Session, viewer: Viewer) -> HomeDashboard:
+    dashboard = get_home_dashboard(session=session, user_id=viewer.user_id, today=quests.utc_today())
+    # The exposure is logged (once per learner) so the variants can be compared on what learners saw.
+    record_exposure(
+        session=session,
+        user_id=viewer.user_id,
+        company_id=viewer.company_id,
+        variant=viewer.ab_variant,
+        surface="home_cta",
+    )
+    return dashboard
 
 
 class HomeState(AuthState):
@@ -47,20 +62,7 @@ class HomeState(AuthState):
     next_lesson_id: str = ""
     loaded: bool = False
 
-    async def _load_dashboard(self, viewer) -> None:
-        def read(session):
-            dashboard = get_home_dashboard(session=session, user_id=viewer.user_id, today=quests.utc_today())
-            # The exposure is logged so the variants can be compared on what learners actually saw.
-            record_event(
-                session=session,
-                event_type="ab_exposure",
-                user_id=viewer.user_id,
-                company_id=viewer.company_id,
-                data={"variant": viewer.ab_variant, "surface": "home_cta"},
-            )
-            return dashboard
-
-        dashboard = await run_db(read)
+    def _show(self, viewer: Viewer, dashboard: HomeDashboard) -> None:
         summary = dashboard.summary
         self.variant = viewer.ab_variant or "A"
         self.xp, self.coins, self.tickets = summary.xp, summary.coins, summary.tickets
@@ -93,23 +95,22 @@ class HomeState(AuthState):
     @accepts()
     async def load(self):
         self.loaded = False  # nothing is shown that this load did not read
-        viewer, redirect = await self._guard()
-        if redirect is not None:
-            return redirect
-        await self._load_dashboard(viewer)
+        self._show(*await self._signed_in(_read))
 
     @rx.event
     @accepts(quest_id=Text())
     async def claim(self, quest_id: str):
         """Claim a completed quest's reward (pays once, however often it is clicked)."""
-        viewer = await self._viewer()
-        if viewer is None:
-            return self._login_redirect()
+
+        def claim_and_read(session: Session, viewer: Viewer) -> tuple[quests.ClaimResult, HomeDashboard]:
+            claimed = quests.claim_quest(session=session, user_id=viewer.user_id, quest_id=quest_id)
+            return claimed, _read(session, viewer)
+
         try:
-            result = await run_db(lambda s: quests.claim_quest(session=s, user_id=viewer.user_id, quest_id=quest_id))
+            viewer, (result, dashboard) = await self._signed_in(claim_and_read)
         except (ValidationError, EconomyError) as error:
             return rx.toast.error(getattr(error, "message", str(error)))
-        await self._load_dashboard(viewer)
+        self._show(viewer, dashboard)
         if result.claimed_now:
             return rx.toast.success(f"Quest reward: +{result.xp_paid} XP, +{result.coins_paid} coins.")
         return rx.toast.info("You already claimed this quest.")

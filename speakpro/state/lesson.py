@@ -4,17 +4,34 @@ from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import dataclass
 
 import reflex as rx
+from sqlmodel import Session
 
+from speakpro.db import DatabaseUnavailable
 from speakpro.integrations.openai_client import get_openai_client
+from speakpro.services.accounts.sessions import Viewer
 from speakpro.services.learning import lessons, quests, stakes
-from speakpro.services.learning.lesson_views import LessonView
+from speakpro.services.learning.lesson_views import LessonView, StepResult
 from speakpro.services.validation import ValidationError
-from speakpro.state.auth import AuthState, run_db
-from speakpro.state.edge import LONG, Form, Text, accepts
-from speakpro.state.history import OwnRecordingsMixin
-from speakpro.state.recording import RecorderMixin
+from speakpro.state.auth import AuthState, no_work, run_db
+from speakpro.state.edge import LONG, Answered, Form, Text, accepts
+from speakpro.state.history import OwnRecordingsMixin, RecordingRow, read_recordings
+from speakpro.state.recording import RecorderMixin, read_recording_consent
+
+NO_SUCH_LESSON = "This lesson does not exist."
+RECORDING_KINDS = ("lesson",)
+
+
+@dataclass(frozen=True)
+class _OpenedRun:
+    """What a lesson page's load reads: the run, the learner's scenario, recordings and consent."""
+
+    view: LessonView
+    scenario: str
+    recordings: list[RecordingRow]
+    recording_allowed: bool
 
 
 class LessonState(RecorderMixin, OwnRecordingsMixin, AuthState):
@@ -88,47 +105,55 @@ class LessonState(RecorderMixin, OwnRecordingsMixin, AuthState):
     @rx.event
     @accepts()
     async def load(self):
-        viewer, redirect = await self._guard()
-        if redirect is not None:
-            return redirect
+        try:
+            lesson_id: uuid.UUID | None = uuid.UUID(self._lesson_id())
+        except ValueError:
+            lesson_id = None
+
+        def open_run(session: Session, viewer: Viewer) -> _OpenedRun | str:
+            if lesson_id is None:
+                return NO_SUCH_LESSON
+            try:
+                # Not found is an answer of the page (which still shows who is signed in), not an error of the
+                # transaction: the savepoint undoes whatever the refused start wrote.
+                with session.begin_nested():
+                    view = lessons.start_or_resume_lesson(session=session, user_id=viewer.user_id, lesson_id=lesson_id)
+                    chosen = stakes.get_stakes(session=session, user_id=viewer.user_id, module_id=view.module_id)
+            except ValidationError as error:
+                return error.message
+            return _OpenedRun(
+                view=view,
+                scenario=chosen.scenario if chosen else "",
+                recordings=read_recordings(session, viewer, RECORDING_KINDS, lesson_id),
+                recording_allowed=read_recording_consent(session, viewer),
+            )
+
+        _, opened = await self._signed_in(open_run)
         self.error, self.busy, self.xp_awarded, self.module_completed = "", False, 0, False
         self.feedback_score, self.feedback_notes = -1, []
-        try:
-            lesson_id = uuid.UUID(self._lesson_id())
-
-            def open_run(session):
-                view = lessons.start_or_resume_lesson(session=session, user_id=viewer.user_id, lesson_id=lesson_id)
-                chosen = stakes.get_stakes(session=session, user_id=viewer.user_id, module_id=view.module_id)
-                return view, chosen.scenario if chosen else ""
-
-            view, chosen = await run_db(open_run)
-        except (ValueError, ValidationError) as error:
-            self.not_found = getattr(error, "message", "This lesson does not exist.")
+        if isinstance(opened, str):
+            self.not_found = opened
             return
         self.not_found, self.stakes_error = "", ""
-        self._show(view, chosen)
-        self.recordings_error, self.recording_deleting = "", ""
-        await self._load_recordings(viewer, ("lesson",), lesson_id)
-        await self._load_recording_consent(viewer)
+        self._show(opened.view, opened.scenario)
+        self._show_recordings(opened.recordings, RECORDING_KINDS, lesson_id)
+        self.recording_allowed = opened.recording_allowed
 
     @rx.event
     @accepts(form=Form(scenario=Text(), audience=Text(), stakes=Text()), loaded=("run_id", "_module_id"))
     async def choose_stakes(self, form: dict):
         """Keep the learner's own high-stakes scenario for this module (once); exercises then use it."""
-        viewer = await self._viewer()
-        if viewer is None:
-            return self._login_redirect()
         module_id, run_id = uuid.UUID(self._module_id), uuid.UUID(self.run_id)
         fields = {k: form.get(k, "") for k in ("scenario", "audience", "stakes")}
 
-        def choose(session):
+        def choose(session: Session, viewer: Viewer) -> tuple[str, LessonView]:
             chosen = stakes.get_or_choose_stakes(session=session, user_id=viewer.user_id, module_id=module_id, **fields)
             return chosen.scenario, lessons.get_lesson_view(
                 session=session, user_id=viewer.user_id, lesson_session_id=run_id
             )
 
         try:
-            scenario, view = await run_db(choose)
+            _, (scenario, view) = await self._signed_in(choose)
         except ValidationError as error:
             self.stakes_error = error.message
             return
@@ -142,10 +167,6 @@ class LessonState(RecorderMixin, OwnRecordingsMixin, AuthState):
         """Send the current step's answer; the service validates it, scores it and moves the run on."""
         if self.busy:
             return
-        viewer = await self._viewer()
-        if viewer is None:
-            yield self._login_redirect()
-            return
         kind = self.step_kind
         if kind in ("reading", "feedback"):
             payload: dict = {"acknowledged": True}
@@ -157,11 +178,13 @@ class LessonState(RecorderMixin, OwnRecordingsMixin, AuthState):
             payload = {"text": form.get("text", "")}
         run_id, index = uuid.UUID(self.run_id), self.step_index
         duration_ms = min(3_600_000, int((time.monotonic() - self._shown_at) * 1000))
+        # A recorded answer shows in the lesson's recordings: the list is read again with the answer.
+        listed = self._listed() if kind == "speaking" and payload.get("audio_ref") else None
         self.busy, self.error = True, ""
         yield
         client = get_openai_client()
 
-        def submit(session):
+        def submit(session: Session, viewer: Viewer) -> tuple[StepResult, LessonView, list[RecordingRow] | None]:
             result = lessons.answer_step(
                 session=session,
                 user_id=viewer.user_id,
@@ -171,13 +194,20 @@ class LessonState(RecorderMixin, OwnRecordingsMixin, AuthState):
                 duration_ms=duration_ms,
                 feedback_client=client,
             )
-            return result, lessons.get_lesson_view(session=session, user_id=viewer.user_id, lesson_session_id=run_id)
+            view = lessons.get_lesson_view(session=session, user_id=viewer.user_id, lesson_session_id=run_id)
+            return result, view, None if listed is None else read_recordings(session, viewer, *listed)
 
         try:
-            result, view = await run_db(submit)
-        except ValidationError as error:
+            viewer, _ = await self._signed_in(no_work)
+            # Two transactions: the model call must not run inside the sign-in check's, which may refresh the
+            # login's last_seen_at and would then keep every other tab of this login waiting on that row.
+            result, view, recordings = await run_db(lambda s: submit(s, viewer))
+        except (ValidationError, DatabaseUnavailable) as error:
             self.error, self.busy = error.message, False
             return
+        except Answered:
+            self.busy = False  # not signed in, or the database did not answer: nothing was sent
+            raise
         if not result.replayed and result.passed:
             # A separate, later transaction: a quest tick never holds up (or deadlocks with) the answer itself.
             await run_db(
@@ -193,8 +223,8 @@ class LessonState(RecorderMixin, OwnRecordingsMixin, AuthState):
         self.busy = False
         if result.passed:
             self.audio_key = ""
-        if kind == "speaking" and payload.get("audio_ref"):
-            await self._reload_recordings(viewer)
+        if recordings is not None:
+            self.recordings = recordings
         self.xp_awarded = result.xp_awarded or self.xp_awarded
         self.module_completed = result.module_completed or self.module_completed
         if result.completed:

@@ -3,17 +3,36 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 import reflex as rx
+from sqlmodel import Session
 
+from speakpro.db import DatabaseUnavailable
 from speakpro.integrations.openai_client import get_openai_client
+from speakpro.services.accounts.sessions import Viewer
 from speakpro.services.learning import milestones, progress
 from speakpro.services.learning.catalog import get_milestone_prompt
+from speakpro.services.learning.milestones import MilestoneResult
+from speakpro.services.learning.progress import LevelProgress
 from speakpro.services.validation import ValidationError
-from speakpro.state.auth import AuthState, run_db
-from speakpro.state.edge import LONG, Form, Text, accepts
-from speakpro.state.history import OwnRecordingsMixin
-from speakpro.state.recording import RecorderMixin
+from speakpro.state.auth import AuthState, no_work, run_db
+from speakpro.state.edge import LONG, Answered, Form, Text, accepts
+from speakpro.state.history import OwnRecordingsMixin, RecordingRow, read_recordings
+from speakpro.state.recording import RecorderMixin, read_recording_consent
+
+RECORDING_KINDS = ("milestone",)
+
+
+@dataclass(frozen=True)
+class _MilestonePage:
+    """What the milestone page's load reads: the learner's level (None: no level yet), its brief, the
+    learner's milestone recordings and their consent."""
+
+    level: LevelProgress | None
+    prompt: str
+    recordings: list[RecordingRow]
+    recording_allowed: bool
 
 
 class MilestoneState(RecorderMixin, OwnRecordingsMixin, AuthState):
@@ -36,22 +55,22 @@ class MilestoneState(RecorderMixin, OwnRecordingsMixin, AuthState):
     @rx.event
     @accepts()
     async def load(self):
-        viewer, redirect = await self._guard()
-        if redirect is not None:
-            return redirect
-
-        def read(session):
+        def read(session: Session, viewer: Viewer) -> _MilestonePage:
             level = progress.level_progress(session=session, user_id=viewer.user_id)
-            prompt = get_milestone_prompt(session=session, level_id=level.level_id) if level else ""
-            return level, prompt
+            return _MilestonePage(
+                level=level,
+                prompt=get_milestone_prompt(session=session, level_id=level.level_id) if level else "",
+                recordings=read_recordings(session, viewer, RECORDING_KINDS),
+                recording_allowed=read_recording_consent(session, viewer),
+            )
 
-        level, prompt = await run_db(read)
+        _, page = await self._signed_in(read)
+        level, prompt = page.level, page.prompt
         self.score, self.feedback_notes, self.error, self.busy, self.retry_after = -1, [], "", False, ""
         self.audio_key, self.audio_seconds = "", 0
         self._request_key = uuid.uuid4().hex  # one attempt per page visit, however often the form is sent
-        self.recordings_error, self.recording_deleting = "", ""
-        await self._load_recordings(viewer, ("milestone",))
-        await self._load_recording_consent(viewer)
+        self._show_recordings(page.recordings, RECORDING_KINDS)
+        self.recording_allowed = page.recording_allowed
         if level is None:
             self.unlocked = False
             return
@@ -64,30 +83,37 @@ class MilestoneState(RecorderMixin, OwnRecordingsMixin, AuthState):
     async def submit(self, form: dict):
         if self.busy:
             return
-        viewer = await self._viewer()
-        if viewer is None:
-            yield self._login_redirect()
-            return
         transcript = form.get("text", "")
         level_id, key, audio = uuid.UUID(self._level_id), self._request_key, self.audio_key or None
+        # A recorded attempt shows in the milestone's recordings: the list is read again with the attempt.
+        listed = self._listed() if audio else None
         self.busy, self.error = True, ""
         yield
         client = get_openai_client()
-        try:
-            result = await run_db(
-                lambda s: milestones.submit_milestone(
-                    session=s,
-                    user_id=viewer.user_id,
-                    level_id=level_id,
-                    transcript=transcript,
-                    idempotency_key=key,
-                    audio_ref=audio,
-                    feedback_client=client,
-                )
+
+        def attempt(session: Session, viewer: Viewer) -> tuple[MilestoneResult, list[RecordingRow] | None]:
+            result = milestones.submit_milestone(
+                session=session,
+                user_id=viewer.user_id,
+                level_id=level_id,
+                transcript=transcript,
+                idempotency_key=key,
+                audio_ref=audio,
+                feedback_client=client,
             )
-        except ValidationError as error:
+            return result, None if listed is None else read_recordings(session, viewer, *listed)
+
+        try:
+            viewer, _ = await self._signed_in(no_work)
+            # Two transactions: the model call must not run inside the sign-in check's, which may refresh the
+            # login's last_seen_at and would then keep every other tab of this login waiting on that row.
+            result, recordings = await run_db(lambda s: attempt(s, viewer))
+        except (ValidationError, DatabaseUnavailable) as error:
             self.error, self.busy = error.message, False
             return
+        except Answered:
+            self.busy = False  # not signed in, or the database did not answer: nothing was sent
+            raise
         self.busy = False
         self.score, self.passed = result.score, result.passed
         feedback = result.feedback or {}
@@ -95,8 +121,8 @@ class MilestoneState(RecorderMixin, OwnRecordingsMixin, AuthState):
         self.feedback_notes = [str(n) for n in notes][:6]
         self.retry_after = result.retry_after.strftime("%H:%M UTC") if result.retry_after else ""
         self._request_key = uuid.uuid4().hex
-        if audio:
-            await self._reload_recordings(viewer)
+        if recordings is not None:
+            self.recordings = recordings
         if result.passed:
             self.passed_before = True
             paid = ", ".join(f"+{v} {k}" for k, v in (result.rewards or {}).items() if v)

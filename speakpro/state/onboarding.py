@@ -5,16 +5,24 @@ from __future__ import annotations
 import dataclasses
 
 import reflex as rx
+from sqlmodel import Session
 
 from speakpro import routes
 from speakpro.services.accounts.consent import current_consent, record_consent
 from speakpro.services.accounts.onboarding import Persona, complete_onboarding, validate_persona
+from speakpro.services.accounts.sessions import Viewer
 from speakpro.services.validation import ValidationError
-from speakpro.state.auth import AuthState, run_db
+from speakpro.state.auth import AuthState
 from speakpro.state.edge import FORM_UNREADABLE, Flag, Form, Maybe, Text, accepts, ticked
 
 PERSONA_FIELDS = tuple(field.name for field in dataclasses.fields(Persona))
 NOTICE_REQUIRED = "Please confirm that you have read the privacy notice."
+
+
+def _needs_consent(session: Session, viewer: Viewer) -> bool:
+    """Whether the persona form must also ask for the privacy consent (none on record; not read once
+    onboarding is done: the page then sends the viewer home)."""
+    return not viewer.onboarding_completed and current_consent(session=session, user_id=viewer.user_id) is None
 
 
 class OnboardingState(AuthState):
@@ -28,13 +36,11 @@ class OnboardingState(AuthState):
     @rx.event
     @accepts()
     async def load(self):
-        viewer, redirect = await self._guard(onboarded=False)
-        if redirect is not None:
-            return redirect
+        viewer, needs_consent = await self._signed_in(_needs_consent, onboarded=False)
         if viewer.onboarding_completed:
             return rx.redirect(routes.HOME)
         self.error, self.submitting = "", False
-        self.needs_consent = await run_db(lambda s: current_consent(session=s, user_id=viewer.user_id) is None)
+        self.needs_consent = needs_consent
 
     @rx.event
     # The consent boxes are sent as null when the page did not render them (a consent is on record).
@@ -46,9 +52,6 @@ class OnboardingState(AuthState):
     async def submit(self, form: dict):
         """Validate and save the persona (and the consent, when none is on record); bad input shows a message
         and saves nothing."""
-        viewer = await self._viewer()
-        if viewer is None:
-            return self._login_redirect()
         notice, recording = ticked(form, "privacy_notice"), ticked(form, "recording_consent")
         if notice is None or recording is None:
             self.error = FORM_UNREADABLE
@@ -60,7 +63,7 @@ class OnboardingState(AuthState):
             return
         self.submitting = True
 
-        def save(session):
+        def save(session: Session, viewer: Viewer) -> None:
             # Whether a consent is needed is read here, not from `needs_consent`: the page's state may be lost.
             if current_consent(session=session, user_id=viewer.user_id) is None:
                 if not notice:
@@ -69,9 +72,10 @@ class OnboardingState(AuthState):
             complete_onboarding(session=session, user_id=viewer.user_id, persona=persona)
 
         try:
-            await run_db(save)
+            await self._signed_in(save, onboarded=False)
         except ValidationError as error:
-            self.error, self.submitting, self.needs_consent = error.message, False, True
+            self.error, self.needs_consent = error.message, True
             return
-        self.submitting = False
+        finally:
+            self.submitting = False
         return [rx.toast.success("You're all set. Welcome to SpeakPro!"), rx.redirect(routes.HOME)]

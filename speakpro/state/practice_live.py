@@ -19,27 +19,28 @@ import time
 from dataclasses import dataclass
 
 import reflex as rx
+from reflex_components_radix.themes.base import LiteralAccentColor
 from sqlmodel import Session
 
 from speakpro import routes
-from speakpro.db import DatabaseUnavailable, enter_context, session_scope
+from speakpro.db import enter_context, session_scope
 from speakpro.integrations.openai_client import get_openai_client
 from speakpro.models import utcnow
 from speakpro.models.practice import MAX_SESSION_SECONDS
 from speakpro.services.accounts import consent
-from speakpro.services.accounts.sessions import resolve_session, viewer_context
+from speakpro.services.accounts.sessions import Viewer, resolve_session, viewer_context
 from speakpro.services.practice import practice, transcripts
 from speakpro.services.practice.recordings import attach_recording
 from speakpro.services.validation import ValidationError
 from speakpro.settings import settings
-from speakpro.state.auth import AuthState, run_db
-from speakpro.state.edge import Form, Maybe, Number, Text, accepts
+from speakpro.state.auth import AuthState
+from speakpro.state.edge import Answered, Form, Maybe, Number, Text, accepts
 
 log = logging.getLogger(__name__)
 
 TARGET_SECONDS = (120, 300)
 TAIL_LINES = 30
-DIFFICULTY_COLORS = {"beginner": "green", "intermediate": "amber", "advanced": "red"}
+DIFFICULTY_COLORS: dict[str, LiteralAccentColor] = {"beginner": "green", "intermediate": "amber", "advanced": "red"}
 REASONS = {
     "microphone denied": "the microphone was blocked. Allow it for this site and start a new session.",
     "microphone unavailable": "no microphone could be started.",
@@ -68,7 +69,7 @@ class TopicRow:
     slug: str
     title: str
     difficulty: str
-    color: str
+    color: LiteralAccentColor
     category: str
     hint: str
 
@@ -87,11 +88,11 @@ class PracticeState(AuthState):
     @rx.event
     @accepts()
     async def load(self):
-        viewer, redirect = await self._guard()
-        if redirect is not None:
-            return redirect
-        views, allowed = await run_db(
-            lambda s: (practice.list_topics(session=s), consent.recording_allowed(session=s, user_id=viewer.user_id))
+        _, (views, allowed) = await self._signed_in(
+            lambda s, viewer: (
+                practice.list_topics(session=s),
+                consent.recording_allowed(session=s, user_id=viewer.user_id),
+            )
         )
         self.recording_allowed = allowed
         self.topics = [
@@ -114,15 +115,17 @@ class PracticeState(AuthState):
         """Start a session on a topic (or go back to the one in progress) and open the live page."""
         if self.starting:
             return
-        viewer = await self._viewer()
-        if viewer is None:
-            return self._login_redirect()
         mode = "solo" if settings.offline else "realtime"
         self.starting = topic_id
         try:
-            view = await run_db(
-                lambda s: practice.start_practice(session=s, user_id=viewer.user_id, topic_id=topic_id, mode=mode)
+            _, view = await self._signed_in(
+                lambda s, viewer: practice.start_practice(
+                    session=s, user_id=viewer.user_id, topic_id=topic_id, mode=mode
+                )
             )
+        except Answered:
+            self.starting = ""
+            raise
         except ValidationError as error:
             self.error, self.starting = error.message, ""
             return
@@ -144,7 +147,7 @@ class PracticeLiveState(AuthState):
     partner_role: str = ""
     prompt_hint: str = ""
     difficulty: str = ""
-    difficulty_color: str = "gray"
+    difficulty_color: LiteralAccentColor = "gray"
     # connecting | live | reconnecting | ending | ended | failed (as the browser reports it)
     live_status: str = ""
     status_text: str = ""
@@ -184,54 +187,35 @@ class PracticeLiveState(AuthState):
         log.info("live practice state was empty: session %s taken from the route", ref)
         return ref
 
-    async def _owner_db(self, work):
-        """Resolve the session cookie and run `work(db_session, viewer)` in one trip to the database.
-
-        Returns:
-            (viewer, result); viewer None (and no work done) when the cookie no longer signs anyone in.
-        """
-        token = self._token()
-
-        def call(session: Session):
-            viewer = resolve_session(session=session, token=token)
-            if viewer is None:
-                return None, None
-            enter_context(session, viewer_context(viewer))
-            return viewer, work(session, viewer)
-
-        return await run_db(call)
-
     @rx.event
     @accepts()
     async def load(self):
         self._reset()
-        viewer, redirect = await self._guard()
-        if redirect is not None:
-            return redirect
         ref = self._ref()
 
-        def read(session: Session):
+        def read(session: Session, viewer: Viewer):
             live = practice.get_live_session(session, viewer.user_id, ref)
-            tail = []
-            if live.view.status == "active":
-                tail = transcripts.transcript_tail(
-                    session=session, user_id=viewer.user_id, practice_session_id=live.view.id, limit=TAIL_LINES
+            view, tail = live.view, []
+            if view.status == "active" and practice.seconds_left(view) <= 0:
+                # Abandoned past its cap (the periodic sweep has not run yet): record it as the sweep would.
+                view = practice.end_practice(
+                    session=session,
+                    user_id=viewer.user_id,
+                    practice_session_id=view.id,
+                    reason="time limit",
+                    failed=True,
                 )
-            return live, tail
+            elif view.status == "active":
+                tail = transcripts.transcript_tail(
+                    session=session, user_id=viewer.user_id, practice_session_id=view.id, limit=TAIL_LINES
+                )
+            return live, view, tail
 
         try:
-            live, tail = await run_db(read)
+            _, (live, view, tail) = await self._signed_in(read)
         except ValidationError:
             self.not_found, self.loaded = True, True
             return
-        view = live.view
-        if view.status == "active" and practice.seconds_left(view) <= 0:
-            # Abandoned past its cap (the periodic sweep has not run yet): record it as the sweep would.
-            view = await run_db(
-                lambda s: practice.end_practice(
-                    session=s, user_id=viewer.user_id, practice_session_id=view.id, reason="time limit", failed=True
-                )
-            )
         if view.status != "active":
             return rx.redirect(routes.practice_session(view.id))
         self.session_id, self.mode, self.live_status = view.id, view.mode, "connecting"
@@ -320,7 +304,7 @@ class PracticeLiveState(AuthState):
         reason = reason if reason in REASONS else (FALLBACK_REASON if failed else "")
         session_id = self._live_ref()
         try:
-            viewer, view = await self._owner_db(
+            _, view = await self._signed_in(
                 lambda s, v: practice.end_practice(
                     session=s, user_id=v.user_id, practice_session_id=session_id, reason=reason or None, failed=failed
                 )
@@ -328,12 +312,11 @@ class PracticeLiveState(AuthState):
         except ValidationError as error:
             self.error, self.ending = error.message, False
             return
-        except DatabaseUnavailable as error:
-            # The browser reports again when End is pressed again; the session stays active meanwhile.
-            self.error, self.ending = f"{error.message} Your session is still open: press End again.", False
-            return
-        if viewer is None:
-            return self._login_redirect()
+        except Answered:
+            if self.db_unavailable:
+                # The browser reports again when End is pressed again; the session stays active meanwhile.
+                self.error, self.ending = "Your session is still open: press End again when SpeakPro is back.", False
+            raise
         self.session_id = view.id
         self.client_secret, self.live_status, self.ending = "", view.status, False
         if view.status == "failed":
@@ -354,7 +337,7 @@ class PracticeLiveState(AuthState):
         key, mime = payload.get("key", ""), payload.get("mime", "")
         size, duration = payload.get("size"), payload.get("duration_seconds")
         try:
-            viewer, _ = await self._owner_db(
+            await self._signed_in(
                 lambda s, v: attach_recording(
                     session=s,
                     user_id=v.user_id,
@@ -365,11 +348,12 @@ class PracticeLiveState(AuthState):
                     duration_seconds=duration,
                 )
             )
-        except (ValidationError, DatabaseUnavailable) as error:
+        except ValidationError as error:
             self.error = f"The recording was not saved: {error.message}"
-            return
-        if viewer is None:
-            return self._login_redirect()
+        except Answered:
+            if self.db_unavailable:
+                self.error = "The recording was not saved: SpeakPro cannot reach its database right now."
+            raise
 
     @rx.event
     @accepts()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 import reflex as rx
+from sqlmodel import Session
 
 from speakpro.components import charts
+from speakpro.services.accounts.sessions import Viewer
 from speakpro.services.analysis.speech_metrics import FILLER_RATE_HEALTHY_MAX, PACE_HEALTHY_WPM, TALK_RATIO_HEALTHY
 from speakpro.services.dashboards import dashboards
-from speakpro.state.auth import AuthState, run_db
+from speakpro.state.auth import AuthState
 from speakpro.state.edge import Text, accepts
 
 # The same healthy ranges as the metrics engine, so the charts and the session page agree.
@@ -45,16 +47,18 @@ class ProgressState(AuthState):
     @rx.event
     @accepts()
     async def load(self):
-        viewer, redirect = await self._guard()
-        if redirect is not None:
-            yield redirect
-            return
         self.loading = True
         yield
         days = int(self.window) if self.window in WINDOWS else 90
-        progress = await run_db(lambda s: dashboards.learner_progress(session=s, user_id=viewer.user_id, days=days))
+
+        def read(session: Session, viewer: Viewer) -> dashboards.LearnerProgress:
+            return dashboards.learner_progress(session=session, user_id=viewer.user_id, days=days)
+
+        try:
+            _, progress = await self._signed_in(read)
+        finally:
+            self.loading = False
         self._show(progress)
-        self.loading = False
 
     @rx.event
     @accepts(value=Text())

@@ -3,26 +3,41 @@
 Page states that hold a recorder mix `RecorderMixin` in before `AuthState`:
 `class LessonState(RecorderMixin, AuthState)`. It adds `audio_key`, `audio_seconds` and `error`, the
 `recorded` handler the recorder component calls once its upload is stored, and `recording_allowed`, which
-the page's load sets with `_load_recording_consent` (the page then shows the recorder, or why it cannot).
+the page's load sets from `read_recording_consent` (a piece of its `_signed_in` work; the page then shows the
+recorder, or why it cannot).
 """
 
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 import reflex as rx
+from sqlmodel import Session
 
 from speakpro.services.accounts import consent
 from speakpro.services.accounts.sessions import Viewer
-from speakpro.state.auth import run_db
+from speakpro.state.auth import no_work
 from speakpro.state.edge import Form, Maybe, Number, Text, accepts
 from speakpro.uploads import check_audio_ref
+
+if TYPE_CHECKING:
+    # Mixed in before `AuthState` (see above), whose guard its handler calls. At run time the mixin derives
+    # from `rx.State` alone, so Reflex copies its vars and handlers into each page state and adds no substate.
+    from speakpro.state.auth import AuthState as _PageState
+else:
+    _PageState = rx.State
 
 RECORDING_MISSING = "That recording could not be found. Please record again."
 MAX_RECORDING_SECONDS = 900
 
 
-class RecorderMixin(rx.State, mixin=True):
+def read_recording_consent(session: Session, viewer: Viewer) -> bool:
+    """Whether the viewer's consent allows recordings (for `RecorderMixin.recording_allowed`)."""
+    return consent.recording_allowed(session=session, user_id=viewer.user_id)
+
+
+class RecorderMixin(_PageState, mixin=True):
     """The uploaded take of the page (its storage key and length), once it is known to be the viewer's."""
 
     audio_key: str = ""
@@ -31,18 +46,13 @@ class RecorderMixin(rx.State, mixin=True):
     # Whether the learner's consent allows recordings; the upload route checks it again.
     recording_allowed: bool = True
 
-    async def _load_recording_consent(self, viewer: Viewer) -> None:
-        self.recording_allowed = await run_db(lambda s: consent.recording_allowed(session=s, user_id=viewer.user_id))
-
     @rx.event
     @accepts(
         payload=Form(key=Text(), mime=Text(), size=Maybe(Number(0, 2**53)), duration_seconds=Maybe(Number(0, 2**53)))
     )
     async def recorded(self, payload: dict):
         """Keep the take the recorder uploaded, once it is known to be this learner's."""
-        viewer = await self._viewer()
-        if viewer is None:
-            return self._login_redirect()
+        viewer, _ = await self._signed_in(no_work)
         take = await self._own_recording(viewer, payload)
         if take is None:
             self.error = RECORDING_MISSING

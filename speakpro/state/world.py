@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 import reflex as rx
+from sqlmodel import Session
 
+from speakpro.services.accounts.sessions import Viewer
 from speakpro.services.learning.economy import EconomyError
 from speakpro.services.validation import ValidationError
 from speakpro.services.world import venues, world
-from speakpro.state.auth import AuthState, run_db
+from speakpro.state.auth import AuthState
 from speakpro.state.edge import LONG, Form, Text, accepts
+
+
+def _world_map(session: Session, viewer: Viewer) -> world.WorldMap:
+    return world.get_world_map(session=session, user_id=viewer.user_id)
 
 
 class MapState(AuthState):
@@ -25,10 +32,7 @@ class MapState(AuthState):
     @accepts()
     async def load(self):
         self.loaded = False  # nothing is shown that this load did not read
-        viewer, redirect = await self._guard()
-        if redirect is not None:
-            return redirect
-        city = await run_db(lambda s: world.get_world_map(session=s, user_id=viewer.user_id))
+        _, city = await self._signed_in(_world_map)
         self.districts, self.venue_nodes, self.tickets = city.districts, city.venues, city.tickets
         self.loaded = True
 
@@ -72,86 +76,94 @@ class VenueState(AuthState):
         self.entry_status = entry.status if entry else ""
         self.next_order = entry.next_exercise_order if entry else 0
 
-    async def _refresh(self, user_id) -> None:
+    def _reader(self) -> Callable[[Session, Viewer], world.VenueDetail]:
+        """Work that reads this page's venue (ValidationError when there is no such venue)."""
         slug = self._slug()
-        detail = await run_db(lambda s: world.get_venue(session=s, user_id=user_id, venue_slug=slug))
-        self._show(detail)
+        return lambda session, viewer: world.get_venue(session=session, user_id=viewer.user_id, venue_slug=slug)
 
     @rx.event
     @accepts()
     async def load(self):
-        viewer, redirect = await self._guard()
-        if redirect is not None:
-            return redirect
+        read_venue = self._reader()
+
+        def read(session: Session, viewer: Viewer) -> world.VenueDetail | None:
+            try:  # a read: nothing to undo when it is not found
+                return read_venue(session, viewer)
+            except ValidationError:
+                return None  # not found is an answer of the page, which still shows who is signed in
+
+        _, detail = await self._signed_in(read)
         self.error, self.finished_rewards, self.busy = "", "", False
         # One key per page visit: a double click or a retried event enters (and pays) once.
         self._request_key = uuid.uuid4().hex
-        try:
-            await self._refresh(viewer.user_id)
-            self.not_found = False
-        except ValidationError:
+        if detail is None:
             self.not_found = True
+            return
+        self._show(detail)
+        self.not_found = False
 
     @rx.event
     @accepts(loaded=("venue_id",))
     async def enter(self):
-        viewer = await self._viewer()
-        if viewer is None:
-            return self._login_redirect()
-        venue_id, key = self.venue_id, self._request_key
+        venue_id, key, read_venue = self.venue_id, self._request_key, self._reader()
+
+        def enter_and_read(session: Session, viewer: Viewer) -> tuple[world.VenueEntryView, world.VenueDetail]:
+            entry = venues.enter_venue(session=session, user_id=viewer.user_id, venue_id=venue_id, request_key=key)
+            return entry, read_venue(session, viewer)
+
         try:
-            entry = await run_db(
-                lambda s: venues.enter_venue(session=s, user_id=viewer.user_id, venue_id=venue_id, request_key=key)
-            )
+            _, (entry, detail) = await self._signed_in(enter_and_read)
         except (ValidationError, EconomyError) as error:
             self.error = getattr(error, "message", str(error))
             return rx.toast.error(self.error)
         self.error = ""
-        await self._refresh(viewer.user_id)
+        self._show(detail)
         if entry.opened_now:
             return rx.toast.success(f"You spent {entry.tickets_spent} ticket(s). Welcome to {entry.venue_name}!")
 
     @rx.event
     @accepts(form=Form(text=Text(LONG)), loaded=("venue_id",))
     async def submit_exercise(self, form: dict):
-        viewer = await self._viewer()
-        if viewer is None:
-            return self._login_redirect()
-        entry_id, order = self.entry_id, self.next_order
+        entry_id, order, read_venue = self.entry_id, self.next_order, self._reader()
         response = {"text": form.get("text", "")}
-        try:
-            await run_db(
-                lambda s: venues.submit_venue_exercise(
-                    session=s,
-                    user_id=viewer.user_id,
-                    entry_id=entry_id,
-                    exercise_order=order,
-                    response=response,
-                    duration_ms=0,
-                )
+
+        def submit_and_read(session: Session, viewer: Viewer) -> world.VenueDetail:
+            venues.submit_venue_exercise(
+                session=session,
+                user_id=viewer.user_id,
+                entry_id=entry_id,
+                exercise_order=order,
+                response=response,
+                duration_ms=0,
             )
+            return read_venue(session, viewer)
+
+        try:
+            _, detail = await self._signed_in(submit_and_read)
         except ValidationError as error:
             self.error = error.message
             return
         self.error = ""
-        await self._refresh(viewer.user_id)
+        self._show(detail)
         return rx.toast.success("Exercise saved.")
 
     @rx.event
     @accepts(loaded=("venue_id",))
     async def finish(self):
-        viewer = await self._viewer()
-        if viewer is None:
-            return self._login_redirect()
-        entry_id = self.entry_id
+        entry_id, read_venue = self.entry_id, self._reader()
+
+        def finish_and_read(session: Session, viewer: Viewer) -> tuple[venues.VenueFinishResult, world.VenueDetail]:
+            result = venues.finish_venue(session=session, user_id=viewer.user_id, entry_id=entry_id)
+            return result, read_venue(session, viewer)
+
         try:
-            result = await run_db(lambda s: venues.finish_venue(session=s, user_id=viewer.user_id, entry_id=entry_id))
+            _, (result, detail) = await self._signed_in(finish_and_read)
         except ValidationError as error:
             self.error = error.message
             return
         self.error = ""
         self.finished_rewards = f"+{result.xp_paid} XP, +{result.coins_paid} coins" if result.finished_now else ""
-        await self._refresh(viewer.user_id)
+        self._show(detail)
         self._request_key = uuid.uuid4().hex  # a later visit is a new entry
         if result.finished_now:
             return rx.toast.success(f"Venue complete: {self.finished_rewards}.")

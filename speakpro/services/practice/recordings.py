@@ -117,7 +117,7 @@ def attach_recording(
     practice_session_id: uuid.UUID | str,
     key: str,
     mime: str,
-    size: int,
+    size: int | float | None,
     duration_seconds: float | None,
 ) -> RecordingView:
     """Make an uploaded recording the session's primary recording.
