@@ -10,7 +10,7 @@ test:  ## install test dependencies and run the whole suite (unit, database, sta
 test-fast:  ## the same without the browser: bun test, then unit, database and state tests (about 6 minutes)
 	@bash scripts/test.sh --fast
 
-lint:  ## static checks: ruff check and ruff format --check (also the first step of `make test`)
+lint:  ## static checks: ruff check, ruff format --check and pyright (also the first step of `make test`)
 	@bash scripts/lint.sh
 
 hooks:  ## run `make lint` before every commit (a git pre-commit hook)
