@@ -21,6 +21,7 @@ from sqlmodel import Session, col
 
 from speakpro.integrations.openai_client import get_openai_client
 from speakpro.models import KnowledgeBlock, Module
+from speakpro.services.ai import AiFailure, ask_model
 from speakpro.services.ratelimit import RateDecision, RateLimiter, hit_all
 from speakpro.services.telemetry import record_event
 from speakpro.services.validation import ValidationError
@@ -258,23 +259,18 @@ def compose_answer(
     """
     if client is None:
         return offline_answer(hits)
-    try:
-        response = client.responses.create(
-            model=model or settings.openai_text_model,
-            instructions=build_instructions(hits),
-            input=question,
-            max_output_tokens=400,
-            store=False,  # nothing of the conversation is kept, not even on OpenAI's side
-        )
-        text = response.output_text.strip()
-    except openai.OpenAIError as error:
-        # Type and status only: error messages can echo a masked key or the request.
-        log.warning(
-            "chatbot: OpenAI call failed (%s, status %s); answering offline",
-            type(error).__name__,
-            getattr(error, "status_code", None),
-        )
+    # Nothing of the conversation is kept, not even on OpenAI's side (`ask_model` sends store=False).
+    reply = ask_model(
+        client,
+        purpose="chatbot",
+        model=model or settings.openai_text_model,
+        instructions=build_instructions(hits),
+        input=question,
+        max_output_tokens=400,
+    )
+    if isinstance(reply, AiFailure):
         return offline_answer(hits, fallback=True)
+    text = reply.text.strip()
     if not text:
         log.warning("chatbot: OpenAI returned no text; answering offline")
         return offline_answer(hits, fallback=True)

@@ -180,7 +180,8 @@ def test_vocabulary_variety():
 def test_local_coach_rubric_by_hand():
     from decimal import Decimal
 
-    from speakpro.services.analysis.coach import cost_of, local_rubric, quote_in
+    from speakpro.services.ai import cost_of
+    from speakpro.services.analysis.coach import local_rubric, quote_in
 
     segments = [
         # 11 words (8-14: +15); hooks greeting "hi", intro "i'm", purpose "calling"/"because"/"help": 3 x 15 -> 40

@@ -34,10 +34,9 @@ from __future__ import annotations
 import json
 import logging
 import re
-import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 import openai
@@ -45,6 +44,7 @@ from openai.types.responses import ResponseTextConfigParam
 from sqlmodel import Session
 
 from speakpro.models.analysis import SKILLS
+from speakpro.services.ai import AiFailure, ask_model
 from speakpro.services.analysis.speech_metrics import (
     FILLER_RATE_HEALTHY_MAX,
     LEARNER,
@@ -66,13 +66,6 @@ MAX_RAW_CHARS = 20_000
 MIN_QUOTE_CHARS = 3
 # USD per million tokens (input, output), by model prefix; the longest matching prefix wins. An unknown
 # model costs Decimal 0 with `price_known` False in the results.
-PRICES_PER_MILLION: dict[str, tuple[Decimal, Decimal]] = {
-    "gpt-4.1-nano": (Decimal("0.10"), Decimal("0.40")),
-    "gpt-4.1-mini": (Decimal("0.40"), Decimal("1.60")),
-    "gpt-4.1": (Decimal("2.00"), Decimal("8.00")),
-    "gpt-4o-mini": (Decimal("0.15"), Decimal("0.60")),
-    "gpt-4o": (Decimal("2.50"), Decimal("10.00")),
-}
 LABELS = {
     None: "Scored by SpeakPro's local rubric (AI coaching is not configured).",
     "timeout": "Scored by SpeakPro's local rubric because the AI coach took too long to answer.",
@@ -220,16 +213,6 @@ def quote_in(quote: str, learner_text: str) -> bool:
     """Whether `quote` (normalised, at least 3 characters) appears in the learner's (normalised) text."""
     wanted = normalise_quote(quote)
     return len(wanted) >= MIN_QUOTE_CHARS and wanted in normalise_quote(learner_text)
-
-
-def cost_of(model: str | None, input_tokens: int | None, output_tokens: int | None) -> tuple[Decimal, bool]:
-    """(USD cost, price known) from token usage, 6 places."""
-    prices = [p for p in PRICES_PER_MILLION if model and model.startswith(p)]
-    if not prices:
-        return Decimal("0"), False
-    price_in, price_out = PRICES_PER_MILLION[max(prices, key=len)]
-    cost = (Decimal(input_tokens or 0) * price_in + Decimal(output_tokens or 0) * price_out) / Decimal(1_000_000)
-    return cost.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP), True
 
 
 def _has(text: str, phrases: Sequence[str]) -> list[str]:
@@ -413,18 +396,6 @@ def parse_coaching(raw: str, learner_text: str) -> tuple[dict[str, Any], int] | 
     return {"scores": scores, "overall": overall, **lists}, dropped
 
 
-def _failure_reason(error: openai.OpenAIError) -> str:
-    if isinstance(error, openai.APITimeoutError):
-        return "timeout"
-    if isinstance(error, openai.RateLimitError):
-        return "rate_limited"
-    if isinstance(error, openai.APIStatusError) and error.status_code >= 500:
-        return "server_error"
-    if isinstance(error, openai.APIConnectionError):
-        return "unavailable"
-    return "error"
-
-
 def coach_session(
     *,
     session: Session | None,
@@ -472,30 +443,18 @@ def coach_session(
             *(f"[{b.key}] {b.title}\nSummary: {b.summary}\n{b.body}\n" for b in blocks),
         ]
     )
-    started = time.monotonic()
-    try:
-        response = client.responses.create(
-            model=model,
-            instructions=instructions,
-            input=f"Transcript:\n{transcript}",
-            text=TEXT_FORMAT,
-            max_output_tokens=1200,
-            store=False,
-        )
-        raw = response.output_text or ""
-    except openai.OpenAIError as error:
-        reason = _failure_reason(error)
-        log.warning(
-            "coach: OpenAI call failed (%s, status %s) after %.1fs; using the local rubric",
-            type(error).__name__,
-            getattr(error, "status_code", None),
-            time.monotonic() - started,
-        )
-        return local_coach(segments, metrics, reason=reason, model=model, grounding=grounding)
-    usage = getattr(response, "usage", None)
-    input_tokens = getattr(usage, "input_tokens", None) if usage else None
-    output_tokens = getattr(usage, "output_tokens", None) if usage else None
-    used_model = response.model or model
+    reply = ask_model(
+        client,
+        purpose="coach",
+        model=model,
+        instructions=instructions,
+        input=f"Transcript:\n{transcript}",
+        text_format=TEXT_FORMAT,
+        max_output_tokens=1200,
+    )
+    if isinstance(reply, AiFailure):
+        return local_coach(segments, metrics, reason=reply.reason, model=model, grounding=grounding)
+    raw, used_model = reply.text, reply.model
     parsed = parse_coaching(raw, learner_text)
     if parsed is None:
         log.warning("coach: OpenAI answer was not the expected JSON; using the local rubric")
@@ -514,12 +473,11 @@ def coach_session(
             model=used_model,
             grounding=grounding,
             dropped_quotes=dropped,
-            response_id=getattr(response, "id", None),
+            response_id=reply.response_id,
             raw=raw[:MAX_RAW_CHARS],
         )
-    cost, known = cost_of(used_model, input_tokens, output_tokens)
     # The call was paid for even when its answer was unusable: keep its usage and cost either way.
-    return _with_usage(result, input_tokens, output_tokens, cost, known)
+    return _with_usage(result, reply.input_tokens, reply.output_tokens, reply.cost_usd, reply.price_known)
 
 
 def _with_usage(result: CoachResult, input_tokens, output_tokens, cost: Decimal, known: bool) -> CoachResult:
