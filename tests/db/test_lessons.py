@@ -24,12 +24,17 @@ from speakpro.models import (
     utcnow,
 )
 from speakpro.services.learning.economy import ledger_totals
+from speakpro.services.learning.feedback import coach_answer
+from speakpro.services.learning.lesson_views import StepResult
 from speakpro.services.learning.lessons import (
     PASS_MARK,
     RETRY_COOLDOWN_SECONDS,
     IllegalTransition,
+    PendingAnswer,
     abandon_lesson,
     answer_step,
+    prepare_answer,
+    record_answer,
     start_or_resume_lesson,
 )
 from speakpro.services.learning.stakes import get_or_choose_stakes, get_stakes
@@ -560,3 +565,48 @@ def test_bad_stakes_are_refused(session, lesson):
             session=session, user_id=user.id, module_id=lesson.id, scenario="A pitch", audience="", stakes=""
         )
     assert session.execute(select(func.count()).where(StakesMap.user_id == user.id)).scalar_one() == 0
+
+
+def test_an_answer_scored_in_two_halves_is_stored_once_when_sent_twice_meanwhile(session, lesson):
+    """The page checks an answer, lets the AI coach score it with no transaction open, then stores it: a
+    second identical request that was checked in between is replayed, not stored again."""
+    user = make_user(session)
+    run_id = start_or_resume_lesson(session=session, user_id=user.id, lesson_id=lesson.id).lesson_session_id
+    answer_step(
+        session=session,
+        user_id=user.id,
+        lesson_session_id=run_id,
+        step_index=0,
+        answer={"acknowledged": True},
+        duration_ms=10,
+    )
+    sent = {
+        "session": session,
+        "user_id": user.id,
+        "lesson_session_id": run_id,
+        "step_index": 1,
+        "answer": {"transcript": GOOD_SPEECH},
+        "duration_ms": 10,
+    }
+    first, second = prepare_answer(**sent), prepare_answer(**sent)
+    assert isinstance(first, PendingAnswer) and isinstance(second, PendingAnswer)
+    before = _counts(session)
+    stored = record_answer(session=session, pending=first, feedback=coach_answer(first.feedback, None))
+    after_first = _counts(session)
+    again = record_answer(session=session, pending=second, feedback=coach_answer(second.feedback, None))
+    assert not stored.replayed and again.replayed and again.next_step_index == stored.next_step_index == 2
+    assert after_first != before and _counts(session) == after_first
+
+
+def test_a_step_without_scoring_is_stored_by_the_first_half(session, lesson):
+    user = make_user(session)
+    run_id = start_or_resume_lesson(session=session, user_id=user.id, lesson_id=lesson.id).lesson_session_id
+    done = prepare_answer(
+        session=session,
+        user_id=user.id,
+        lesson_session_id=run_id,
+        step_index=0,
+        answer={"acknowledged": True},
+        duration_ms=10,
+    )
+    assert isinstance(done, StepResult) and done.next_step_index == 1 and not done.replayed

@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from speakpro.models import KnowledgeBlock
+from speakpro.services.ai import AiFailure, ask_model
 from speakpro.services.analysis.rubric import LocalScore, score_locally
 from speakpro.services.text import words_of
 
@@ -33,11 +34,13 @@ __all__ = [
     "MAX_AI_ITEM_CHARS",
     "MAX_RAW_CHARS",
     "ExerciseFeedback",
+    "FeedbackRequest",
     "GroundingBlock",
     "build_instructions",
-    "evaluate_exercise",
+    "coach_answer",
     "find_grounding",
     "parse_ai_feedback",
+    "prepare_feedback",
 ]
 
 log = logging.getLogger(__name__)
@@ -197,18 +200,6 @@ def parse_ai_feedback(raw: str) -> dict[str, Any] | None:
     return {"score": int(round(score)), **lists}
 
 
-def _failure_reason(error: openai.OpenAIError) -> str:
-    if isinstance(error, openai.APITimeoutError):
-        return "timeout"
-    if isinstance(error, openai.RateLimitError):
-        return "rate_limited"
-    if isinstance(error, openai.APIStatusError) and error.status_code >= 500:
-        return "server_error"
-    if isinstance(error, openai.APIConnectionError):
-        return "unavailable"
-    return "error"
-
-
 def _local_feedback(
     local: LocalScore, *, reason: str | None, ai: dict[str, Any] | None = None, grounding: tuple[str, ...] = ()
 ) -> ExerciseFeedback:
@@ -228,7 +219,21 @@ def _local_feedback(
     )
 
 
-def evaluate_exercise(
+@dataclass(frozen=True)
+class FeedbackRequest:
+    """Everything the AI coach needs for one answer, read from the database beforehand (`prepare_feedback`),
+    so the model is called with no transaction open (`coach_answer`)."""
+
+    kind: str
+    prompt: str
+    text: str
+    rubric: tuple[str, ...]
+    local: LocalScore
+    blocks: tuple[GroundingBlock, ...]
+    model: str
+
+
+def prepare_feedback(
     *,
     session: Session,
     module_ids: Sequence[uuid.UUID],
@@ -238,10 +243,10 @@ def evaluate_exercise(
     rubric: Sequence[str] = (),
     target_seconds: int | None = None,
     min_words: int | None = None,
-    feedback_client: openai.OpenAI | None = None,
+    with_ai: bool = True,
     model: str | None = None,
-) -> ExerciseFeedback:
-    """Score one answer locally, then ask the AI coach when a client is given.
+) -> FeedbackRequest:
+    """Score one answer locally and, when the AI coach will be asked, find its grounding (the only read).
 
     Args:
         session: An open database session (read only: the grounding search).
@@ -252,44 +257,66 @@ def evaluate_exercise(
         rubric: The rubric items.
         target_seconds: The speaking target.
         min_words: The writing minimum.
-        feedback_client: An `openai.OpenAI` client, or None for local feedback only.
+        with_ai: Whether the AI coach will be asked (no grounding search otherwise).
         model: The model; `OPENAI_TEXT_MODEL` when omitted.
-
-    Returns:
-        The AI's score and advice when the call succeeded, else the local result labelled with the reason;
-        never raises for an API failure.
     """
+    from speakpro.settings import settings
+
+    rubric = tuple(rubric)
     local = score_locally(
         text, kind=kind, rubric=rubric, target_seconds=target_seconds, min_words=min_words, prompt=prompt
     )
+    blocks = (
+        tuple(find_grounding(session=session, module_ids=module_ids, text=" ".join([prompt, *rubric, text])))
+        if with_ai
+        else ()
+    )
+    return FeedbackRequest(
+        kind=kind,
+        prompt=prompt,
+        text=text,
+        rubric=rubric,
+        local=local,
+        blocks=blocks,
+        model=model or settings.openai_text_model,
+    )
+
+
+def coach_answer(request: FeedbackRequest, feedback_client: openai.OpenAI | None) -> ExerciseFeedback:
+    """The AI coach's score and advice when the call succeeds, else the local result labelled with the reason;
+    never raises for an API failure, and touches no database.
+
+    Args:
+        request: What `prepare_feedback` read.
+        feedback_client: An `openai.OpenAI` client, or None for local feedback only.
+    """
+    local = request.local
     if feedback_client is None:
         return _local_feedback(local, reason=None)
-    from speakpro.settings import settings
-
-    model = model or settings.openai_text_model
-    blocks = find_grounding(session=session, module_ids=module_ids, text=" ".join([prompt, *rubric, text]))
-    grounding = tuple(b.key for b in blocks)
-    ai: dict[str, Any] = {"provider": "openai", "model": model}
-    try:
-        response = feedback_client.responses.create(
-            model=model,
-            instructions=build_instructions(kind=kind, prompt=prompt, rubric=rubric, blocks=blocks),
-            input=f"Learner's answer:\n{text}",
-            text=_TEXT_FORMAT,
-            max_output_tokens=600,
-            store=False,
-        )
-        raw = response.output_text or ""
-    except openai.OpenAIError as error:
-        reason = _failure_reason(error)
-        # Type and status only: error messages can echo the request.
-        log.warning(
-            "feedback: OpenAI call failed (%s, status %s); using the local score",
-            type(error).__name__,
-            getattr(error, "status_code", None),
-        )
-        return _local_feedback(local, reason=reason, ai={**ai, "error": reason}, grounding=grounding)
-    ai.update(raw=raw[:MAX_RAW_CHARS], response_id=getattr(response, "id", None), model=response.model or model)
+    grounding = tuple(b.key for b in request.blocks)
+    ai: dict[str, Any] = {"provider": "openai", "model": request.model}
+    reply = ask_model(
+        feedback_client,
+        purpose="feedback",
+        model=request.model,
+        instructions=build_instructions(
+            kind=request.kind, prompt=request.prompt, rubric=request.rubric, blocks=request.blocks
+        ),
+        input=f"Learner's answer:\n{request.text}",
+        text_format=_TEXT_FORMAT,
+        max_output_tokens=600,
+    )
+    if isinstance(reply, AiFailure):
+        return _local_feedback(local, reason=reply.reason, ai={**ai, "error": reply.reason}, grounding=grounding)
+    raw = reply.text
+    ai.update(
+        raw=raw[:MAX_RAW_CHARS],
+        response_id=reply.response_id,
+        model=reply.model,
+        input_tokens=reply.input_tokens,
+        output_tokens=reply.output_tokens,
+        cost_usd=str(reply.cost_usd) if reply.price_known else None,
+    )
     parsed = parse_ai_feedback(raw)
     if parsed is None:
         log.warning("feedback: OpenAI answer was not the expected JSON; using the local score")

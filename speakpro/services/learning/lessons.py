@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -37,7 +38,7 @@ from speakpro.models import (
 )
 from speakpro.services.learning import progress
 from speakpro.services.learning.economy import apply_reward
-from speakpro.services.learning.feedback import ExerciseFeedback, evaluate_exercise
+from speakpro.services.learning.feedback import ExerciseFeedback, FeedbackRequest, coach_answer, prepare_feedback
 from speakpro.services.learning.lesson_answers import (
     SCORED_KINDS,
     check_answer,
@@ -64,9 +65,12 @@ __all__ = [
     "TRANSITIONS",
     "IllegalTransition",
     "abandon_lesson",
+    "PendingAnswer",
     "answer_step",
     "get_lesson_view",
     "next_state",
+    "prepare_answer",
+    "record_answer",
     "start_or_resume_lesson",
 ]
 
@@ -269,41 +273,21 @@ def _last_attempt(session: Session, run_id: uuid.UUID, step_index: int) -> Exerc
     ).scalar_one_or_none()
 
 
-def answer_step(
-    *,
-    session: Session,
-    user_id: uuid.UUID,
-    lesson_session_id: uuid.UUID,
-    step_index: int,
-    answer: dict[str, Any],
-    duration_ms: int,
-    feedback_client: openai.OpenAI | None = None,
-) -> StepResult:
-    """Answer the current step of a run: validate, score, store, advance, and complete on the last step.
+@dataclass(frozen=True)
+class PendingAnswer:
+    """A checked answer to a scored step, waiting for the AI coach (`prepare_answer` -> `coach_answer` ->
+    `record_answer`); nothing of it is stored yet."""
 
-    Only the run's owner may answer, only the current step, only while the run is in progress. A retried
-    identical request returns the stored result without writing anything (`replayed=True`). A speaking or
-    writing answer scoring below `PASS_MARK` is stored as an attempt, keeps the step current and starts a
-    `RETRY_COOLDOWN_SECONDS` cooldown for the module. The run's row is locked for the whole call, so
-    concurrent answers to one run are applied one after the other.
+    user_id: uuid.UUID
+    lesson_session_id: uuid.UUID
+    step_index: int
+    answer: dict[str, Any]
+    duration_ms: int
+    feedback: FeedbackRequest
 
-    Args:
-        session: The caller's session; everything commits with the caller's transaction.
-        user_id: Who is answering.
-        lesson_session_id: The run.
-        step_index: The step being answered (must be the run's current step).
-        answer: The answer (see `check_answer` for the shapes).
-        duration_ms: Time spent on the step, 0 to 3,600,000.
-        feedback_client: An `openai.OpenAI` client for AI feedback, or None for local feedback only.
 
-    Returns:
-        The result: score, feedback, the run's new state and step, rewards paid.
-
-    Raises:
-        ValidationError: For someone else's run, another step, a malformed answer or an active cooldown;
-            nothing is written.
-        IllegalTransition: For a completed or abandoned run.
-    """
+def _checked(session: Session, user_id: uuid.UUID, lesson_session_id: uuid.UUID, step_index: int, answer, duration_ms):
+    """Lock the run and check the answer against it; a StepResult when it is a replay of a stored one."""
     run = _owned_run(session, user_id, lesson_session_id, lock=True)
     if isinstance(step_index, bool) or not isinstance(step_index, int) or not 0 <= step_index < len(run.script):
         raise ValidationError("step_index", "That step does not exist in this lesson.")
@@ -324,30 +308,124 @@ def answer_step(
     next_state(run.state, "answer")
     if step_index != run.step_index:
         raise ValidationError("step_index", "Answer the current step of this lesson first.")
-
-    feedback: ExerciseFeedback | None = None
-    stakes = None
     if kind in SCORED_KINDS:
         until = active_cooldown(session, user_id, run.module_id)
         if until is not None:
             seconds = max(1, int((until - utcnow()).total_seconds() + 0.999))
             raise ValidationError("answer", f"Take a breath: you can try this step again in {seconds} seconds.")
-        stakes = get_stakes(session=session, user_id=user_id, module_id=run.module_id)
-        feedback = evaluate_exercise(
-            session=session,
-            module_ids=[run.module_id],
-            kind=kind,
-            prompt=exercise_prompt(step, stakes),
-            text=cleaned["transcript" if kind == "speaking" else "text"],
-            rubric=tuple(step.get("rubric") or ()),
-            target_seconds=step.get("target_seconds"),
-            min_words=step.get("min_words"),
-            feedback_client=feedback_client,
-        )
-    passed = feedback is None or feedback.score >= PASS_MARK
+    return run, step, kind, cleaned, duration
+
+
+def prepare_answer(
+    *,
+    session: Session,
+    user_id: uuid.UUID,
+    lesson_session_id: uuid.UUID,
+    step_index: int,
+    answer: dict[str, Any],
+    duration_ms: int,
+    with_ai: bool = False,
+) -> StepResult | PendingAnswer:
+    """The first half of answering a step: check it and, for a step that needs no scoring (reading, a
+    reflection...) or a replay, store it and return the result. A speaking or writing answer comes back as
+    a `PendingAnswer` with what the coach needs: commit, score it with `feedback.coach_answer` outside any
+    transaction, then `record_answer`. Same arguments and errors as `answer_step`.
+    """
+    checked = _checked(session, user_id, lesson_session_id, step_index, answer, duration_ms)
+    if isinstance(checked, StepResult):
+        return checked
+    run, step, kind, cleaned, duration = checked
+    if kind not in SCORED_KINDS:
+        with session.begin_nested():
+            return _record_answer(session, run, step_index, step, kind, cleaned, duration, None, True, None)
+    stakes = get_stakes(session=session, user_id=user_id, module_id=run.module_id)
+    request = prepare_feedback(
+        session=session,
+        module_ids=[run.module_id],
+        kind=kind,
+        prompt=exercise_prompt(step, stakes),
+        text=cleaned["transcript" if kind == "speaking" else "text"],
+        rubric=tuple(step.get("rubric") or ()),
+        target_seconds=step.get("target_seconds"),
+        min_words=step.get("min_words"),
+        with_ai=with_ai,
+    )
+    return PendingAnswer(
+        user_id=user_id,
+        lesson_session_id=run.id,
+        step_index=step_index,
+        answer=answer,
+        duration_ms=duration_ms,
+        feedback=request,
+    )
+
+
+def record_answer(*, session: Session, pending: PendingAnswer, feedback: ExerciseFeedback) -> StepResult:
+    """The second half: check the run again (locked; a concurrent identical answer stored meanwhile is
+    replayed, another step or an active cooldown refuses), then store the scored answer and advance."""
+    checked = _checked(
+        session, pending.user_id, pending.lesson_session_id, pending.step_index, pending.answer, pending.duration_ms
+    )
+    if isinstance(checked, StepResult):
+        return checked
+    run, step, kind, cleaned, duration = checked
+    stakes = get_stakes(session=session, user_id=pending.user_id, module_id=run.module_id)
+    passed = feedback.score >= PASS_MARK
     with session.begin_nested():
-        result = _record_answer(session, run, step_index, step, kind, cleaned, duration, feedback, passed, stakes)
-    return result
+        return _record_answer(session, run, pending.step_index, step, kind, cleaned, duration, feedback, passed, stakes)
+
+
+def answer_step(
+    *,
+    session: Session,
+    user_id: uuid.UUID,
+    lesson_session_id: uuid.UUID,
+    step_index: int,
+    answer: dict[str, Any],
+    duration_ms: int,
+    feedback_client: openai.OpenAI | None = None,
+) -> StepResult:
+    """Answer the current step of a run: validate, score, store, advance, and complete on the last step.
+
+    Only the run's owner may answer, only the current step, only while the run is in progress. A retried
+    identical request returns the stored result without writing anything (`replayed=True`). A speaking or
+    writing answer scoring below `PASS_MARK` is stored as an attempt, keeps the step current and starts a
+    `RETRY_COOLDOWN_SECONDS` cooldown for the module. The run's row is locked while it is checked and while
+    the answer is stored, so concurrent answers to one run are applied one after the other.
+
+    This runs both halves in the caller's transaction (scripts and tests). A page does not: it commits
+    `prepare_answer`, asks the coach with no transaction open, then runs `record_answer` in a new one.
+
+    Args:
+        session: The caller's session; everything commits with the caller's transaction.
+        user_id: Who is answering.
+        lesson_session_id: The run.
+        step_index: The step being answered (must be the run's current step).
+        answer: The answer (see `check_answer` for the shapes).
+        duration_ms: Time spent on the step, 0 to 3,600,000.
+        feedback_client: An `openai.OpenAI` client for AI feedback, or None for local feedback only.
+
+    Returns:
+        The result: score, feedback, the run's new state and step, rewards paid.
+
+    Raises:
+        ValidationError: For someone else's run, another step, a malformed answer or an active cooldown;
+            nothing is written.
+        IllegalTransition: For a completed or abandoned run.
+    """
+    prepared = prepare_answer(
+        session=session,
+        user_id=user_id,
+        lesson_session_id=lesson_session_id,
+        step_index=step_index,
+        answer=answer,
+        duration_ms=duration_ms,
+        with_ai=feedback_client is not None,
+    )
+    if isinstance(prepared, StepResult):
+        return prepared
+    feedback = coach_answer(prepared.feedback, feedback_client)
+    return record_answer(session=session, pending=prepared, feedback=feedback)
 
 
 def _record_answer(session, run, step_index, step, kind, cleaned, duration, feedback, passed, stakes) -> StepResult:

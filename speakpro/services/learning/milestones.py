@@ -22,7 +22,7 @@ from sqlmodel import Session, col
 from speakpro.models import Level, MilestoneAttempt, Module, UserProfile, utcnow
 from speakpro.services.learning import progress
 from speakpro.services.learning.economy import apply_reward
-from speakpro.services.learning.feedback import ExerciseFeedback, evaluate_exercise
+from speakpro.services.learning.feedback import ExerciseFeedback, FeedbackRequest, coach_answer, prepare_feedback
 from speakpro.services.telemetry import record_event, record_telemetry
 from speakpro.services.validation import ValidationError, clean_answer_text
 
@@ -113,6 +113,116 @@ def _check_cooldown(session: Session, user_id: uuid.UUID, level_id: uuid.UUID) -
         )
 
 
+@dataclass(frozen=True)
+class PendingMilestone:
+    """A checked attempt waiting for the AI coach (`prepare_milestone` -> `coach_answer` ->
+    `record_milestone`); nothing of it is stored yet."""
+
+    user_id: uuid.UUID
+    level_id: uuid.UUID
+    transcript: str
+    idempotency_key: str
+    audio_ref: str | None
+    feedback: FeedbackRequest
+
+
+def _checked(session: Session, user_id: uuid.UUID, level_id: uuid.UUID, transcript, idempotency_key, audio_ref):
+    """Check an attempt under the learner's milestone lock; a MilestoneResult when its key was used already."""
+    if not isinstance(idempotency_key, str) or not _KEY.match(idempotency_key):
+        raise ValidationError("idempotency_key", "This attempt has no valid request key. Reload the page.")
+    text = clean_answer_text("transcript", transcript, label="Your transcript", max_chars=MAX_TRANSCRIPT_CHARS)
+    if audio_ref is not None and (
+        not isinstance(audio_ref, str) or not _AUDIO_REF.match(audio_ref) or ".." in audio_ref
+    ):
+        raise ValidationError("audio_ref", "That recording reference is not valid. Record again.")
+    level = session.execute(select(Level).where(col(Level.id) == level_id)).scalar_one_or_none()
+    if level is None:
+        raise ValidationError("level", "This level does not exist.")
+    # One check-and-store at a time per learner and level (until the transaction ends), so two requests
+    # cannot both slip past the cooldown, and a doubled request replays the first. (The key's UNIQUE
+    # constraint is the backstop for the key alone.) An advisory lock rather than the profile row, so that
+    # other rewards never wait for it; it is not held while the AI coach answers (between the two halves).
+    session.execute(
+        select(func.pg_advisory_xact_lock(func.hashtextextended(literal(f"milestone:{user_id}:{level_id}"), 0)))
+    )
+    existing = _attempt_by_key(session, user_id, idempotency_key)
+    if existing is not None:
+        return _replay(existing, level_id)
+    statuses = progress.module_statuses(session=session, user_id=user_id, level_id=level_id)
+    if not statuses or any(s.status != "completed" for s in statuses):
+        raise ValidationError("milestone", "Complete every module of this level to unlock its milestone.")
+    _check_cooldown(session, user_id, level_id)
+    return level, text
+
+
+def prepare_milestone(
+    *,
+    session: Session,
+    user_id: uuid.UUID,
+    level_id: uuid.UUID,
+    transcript: str,
+    idempotency_key: str,
+    audio_ref: str | None = None,
+    with_ai: bool = False,
+) -> MilestoneResult | PendingMilestone:
+    """The first half of an attempt: check it (a used key replays its attempt) and read what the coach needs.
+    Commit, score it with `feedback.coach_answer` outside any transaction, then `record_milestone`. Same
+    arguments and errors as `submit_milestone`."""
+    checked = _checked(session, user_id, level_id, transcript, idempotency_key, audio_ref)
+    if isinstance(checked, MilestoneResult):
+        return checked
+    level, text = checked
+    module_ids = session.execute(select(col(Module.id)).where(col(Module.level_id) == level_id)).scalars().all()
+    request = prepare_feedback(
+        session=session,
+        module_ids=module_ids,
+        kind="speaking",
+        prompt=level.milestone_prompt or level.title,
+        text=text,
+        rubric=MILESTONE_RUBRIC,
+        target_seconds=MILESTONE_TARGET_SECONDS,
+        with_ai=with_ai,
+    )
+    return PendingMilestone(
+        user_id=user_id,
+        level_id=level_id,
+        transcript=transcript,
+        idempotency_key=idempotency_key,
+        audio_ref=audio_ref,
+        feedback=request,
+    )
+
+
+def record_milestone(*, session: Session, pending: PendingMilestone, feedback: ExerciseFeedback) -> MilestoneResult:
+    """The second half: check again under the lock (a concurrent attempt with the same key is replayed, one
+    that started a cooldown meanwhile refuses this one), then store the attempt and pay a first pass once."""
+    checked = _checked(
+        session, pending.user_id, pending.level_id, pending.transcript, pending.idempotency_key, pending.audio_ref
+    )
+    if isinstance(checked, MilestoneResult):
+        return checked
+    level, text = checked
+    passed = feedback.score >= level.milestone_threshold
+    try:
+        with session.begin_nested():
+            attempt = _store_attempt(
+                session,
+                user_id=pending.user_id,
+                level=level,
+                key=pending.idempotency_key,
+                text=text,
+                audio_ref=pending.audio_ref,
+                feedback=feedback,
+                passed=passed,
+            )
+    except _KeyTaken:
+        taken = _attempt_by_key(session, pending.user_id, pending.idempotency_key)
+        if taken is None:  # the attempt that holds the key was erased meanwhile
+            raise ValidationError("idempotency_key", "This request key was already used. Reload the page.") from None
+        return _replay(taken, pending.level_id)
+    return _result(attempt, replayed=False)
+
+
 def submit_milestone(
     *,
     session: Session,
@@ -124,6 +234,9 @@ def submit_milestone(
     feedback_client: openai.OpenAI | None = None,
 ) -> MilestoneResult:
     """Score and store one milestone attempt; the first pass pays the milestone rewards once.
+
+    Both halves in the caller's transaction (scripts and tests); the page commits `prepare_milestone`,
+    asks the coach with no transaction open, then runs `record_milestone` in a new one.
 
     Args:
         session: The caller's session; everything commits with the caller's transaction.
@@ -142,62 +255,20 @@ def submit_milestone(
         ValidationError: For bad input, an unknown level, modules still to complete, a retry during the
             cooldown, or a key already used for another level's attempt; nothing is stored.
     """
-    if not isinstance(idempotency_key, str) or not _KEY.match(idempotency_key):
-        raise ValidationError("idempotency_key", "This attempt has no valid request key. Reload the page.")
-    text = clean_answer_text("transcript", transcript, label="Your transcript", max_chars=MAX_TRANSCRIPT_CHARS)
-    if audio_ref is not None and (
-        not isinstance(audio_ref, str) or not _AUDIO_REF.match(audio_ref) or ".." in audio_ref
-    ):
-        raise ValidationError("audio_ref", "That recording reference is not valid. Record again.")
-    level = session.execute(select(Level).where(col(Level.id) == level_id)).scalar_one_or_none()
-    if level is None:
-        raise ValidationError("level", "This level does not exist.")
-    # One submission at a time per learner and level (until the transaction ends), so two requests cannot
-    # both slip past the cooldown, and a doubled request waits for the first and replays it instead of
-    # asking the AI coach twice. (The key's UNIQUE constraint is the backstop for the key alone.) An
-    # advisory lock rather than the profile row: the AI call below may take seconds, and other rewards
-    # must not wait for it.
-    session.execute(
-        select(func.pg_advisory_xact_lock(func.hashtextextended(literal(f"milestone:{user_id}:{level_id}"), 0)))
-    )
-    existing = _attempt_by_key(session, user_id, idempotency_key)
-    if existing is not None:
-        return _replay(existing, level_id)
-    statuses = progress.module_statuses(session=session, user_id=user_id, level_id=level_id)
-    if not statuses or any(s.status != "completed" for s in statuses):
-        raise ValidationError("milestone", "Complete every module of this level to unlock its milestone.")
-    _check_cooldown(session, user_id, level_id)
-
-    module_ids = session.execute(select(col(Module.id)).where(col(Module.level_id) == level_id)).scalars().all()
-    feedback = evaluate_exercise(
+    prepared = prepare_milestone(
         session=session,
-        module_ids=module_ids,
-        kind="speaking",
-        prompt=level.milestone_prompt or level.title,
-        text=text,
-        rubric=MILESTONE_RUBRIC,
-        target_seconds=MILESTONE_TARGET_SECONDS,
-        feedback_client=feedback_client,
+        user_id=user_id,
+        level_id=level_id,
+        transcript=transcript,
+        idempotency_key=idempotency_key,
+        audio_ref=audio_ref,
+        with_ai=feedback_client is not None,
     )
-    passed = feedback.score >= level.milestone_threshold
-    try:
-        with session.begin_nested():
-            attempt = _store_attempt(
-                session,
-                user_id=user_id,
-                level=level,
-                key=idempotency_key,
-                text=text,
-                audio_ref=audio_ref,
-                feedback=feedback,
-                passed=passed,
-            )
-    except _KeyTaken:
-        taken = _attempt_by_key(session, user_id, idempotency_key)
-        if taken is None:  # the attempt that holds the key was erased meanwhile
-            raise ValidationError("idempotency_key", "This request key was already used. Reload the page.") from None
-        return _replay(taken, level_id)
-    return _result(attempt, replayed=False)
+    if isinstance(prepared, MilestoneResult):
+        return prepared
+    return record_milestone(
+        session=session, pending=prepared, feedback=coach_answer(prepared.feedback, feedback_client)
+    )
 
 
 def _store_attempt(
