@@ -4,6 +4,7 @@ on a page, run a handler and read what it answered."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import re
 from urllib.parse import parse_qs, urlsplit
@@ -67,6 +68,12 @@ def handoff_code(state) -> str:
     """The one-time code of the full page load a sign-in ended with ("" when none)."""
     query = parse_qs(urlsplit(state.navigate_to).query)
     return (query.get("code") or [""])[0]
+
+
+def background(state, name: str):
+    """A background event handler of `state`, callable as `run` calls handlers: Reflex refuses a direct call
+    of a background task, and its `async with self` is a no-op on a state that is not proxied."""
+    return functools.partial(type(state).event_handlers[name].fn, state)
 
 
 async def run(handler, *args):

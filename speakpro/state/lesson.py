@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from dataclasses import dataclass
@@ -13,9 +14,11 @@ from speakpro.db import DatabaseUnavailable
 from speakpro.integrations.openai_client import get_openai_client
 from speakpro.services.accounts.sessions import Viewer
 from speakpro.services.learning import lessons, quests, stakes
+from speakpro.services.learning.feedback import coach_answer
 from speakpro.services.learning.lesson_views import LessonView, StepResult
+from speakpro.services.learning.lessons import PendingAnswer
 from speakpro.services.validation import ValidationError
-from speakpro.state.auth import AuthState, no_work, run_db
+from speakpro.state.auth import AuthState, run_db
 from speakpro.state.edge import LONG, Answered, Form, Text, accepts
 from speakpro.state.history import OwnRecordingsMixin, RecordingRow, read_recordings
 from speakpro.state.recording import RecorderMixin, read_recording_consent
@@ -161,75 +164,95 @@ class LessonState(RecorderMixin, OwnRecordingsMixin, AuthState):
         self._show(view, scenario)
         return rx.toast.success("Your scenario is saved: the exercises of this module will use it.")
 
-    @rx.event
+    @rx.event(background=True)
     @accepts(form=Form(text=Text(LONG)), loaded=("run_id",))
     async def answer(self, form: dict):
-        """Send the current step's answer; the service validates it, scores it and moves the run on."""
-        if self.busy:
-            return
-        kind = self.step_kind
-        if kind in ("reading", "feedback"):
-            payload: dict = {"acknowledged": True}
-        elif kind == "speaking":
-            payload = {"transcript": form.get("text", "")}
-            if self.audio_key:
-                payload["audio_ref"] = self.audio_key
-        else:
-            payload = {"text": form.get("text", "")}
-        run_id, index = uuid.UUID(self.run_id), self.step_index
-        duration_ms = min(3_600_000, int((time.monotonic() - self._shown_at) * 1000))
-        # A recorded answer shows in the lesson's recordings: the list is read again with the answer.
-        listed = self._listed() if kind == "speaking" and payload.get("audio_ref") else None
-        self.busy, self.error = True, ""
-        yield
+        """Send the current step's answer; the service validates it, scores it and moves the run on.
+
+        A background event in three steps, so the page stays responsive while the AI coach answers: the
+        answer is checked (and a step that needs no scoring is stored) in one transaction; the coach is
+        asked with no transaction, row lock or state lock held; the scored answer is stored in a second
+        transaction, which checks the run again.
+        """
+        async with self:
+            if self.busy:
+                return
+            kind = self.step_kind
+            if kind in ("reading", "feedback"):
+                payload: dict = {"acknowledged": True}
+            elif kind == "speaking":
+                payload = {"transcript": form.get("text", "")}
+                if self.audio_key:
+                    payload["audio_ref"] = self.audio_key
+            else:
+                payload = {"text": form.get("text", "")}
+            run_id, index = uuid.UUID(self.run_id), self.step_index
+            duration_ms = min(3_600_000, int((time.monotonic() - self._shown_at) * 1000))
+            # A recorded answer shows in the lesson's recordings: the list is read again with the answer.
+            listed = self._listed() if kind == "speaking" and payload.get("audio_ref") else None
+            self.busy, self.error = True, ""
         client = get_openai_client()
 
-        def submit(session: Session, viewer: Viewer) -> tuple[StepResult, LessonView, list[RecordingRow] | None]:
-            result = lessons.answer_step(
+        def prepare(session: Session, viewer: Viewer) -> StepResult | PendingAnswer:
+            return lessons.prepare_answer(
                 session=session,
                 user_id=viewer.user_id,
                 lesson_session_id=run_id,
                 step_index=index,
                 answer=payload,
                 duration_ms=duration_ms,
-                feedback_client=client,
+                with_ai=client is not None,
+            )
+
+        def finish(session: Session, viewer: Viewer, outcome: StepResult | PendingAnswer, feedback):
+            result = (
+                outcome
+                if isinstance(outcome, StepResult)
+                else lessons.record_answer(session=session, pending=outcome, feedback=feedback)
             )
             view = lessons.get_lesson_view(session=session, user_id=viewer.user_id, lesson_session_id=run_id)
             return result, view, None if listed is None else read_recordings(session, viewer, *listed)
 
+        refusal = None
         try:
-            viewer, _ = await self._signed_in(no_work)
-            # Two transactions: the model call must not run inside the sign-in check's, which may refresh the
-            # login's last_seen_at and would then keep every other tab of this login waiting on that row.
-            result, view, recordings = await run_db(lambda s: submit(s, viewer))
-        except (ValidationError, DatabaseUnavailable) as error:
-            self.error, self.busy = error.message, False
-            return
-        except Answered:
-            self.busy = False  # not signed in, or the database did not answer: nothing was sent
-            raise
-        if not result.replayed and result.passed:
-            # A separate, later transaction: a quest tick never holds up (or deadlocks with) the answer itself.
-            await run_db(
-                lambda s: quests.record_quest_progress(
-                    session=s, user_id=viewer.user_id, quest_type="lesson_step", day=quests.utc_today()
+            async with self:
+                try:
+                    viewer, outcome = await self._signed_in(prepare)
+                except Answered as answered:
+                    self.busy, refusal = False, answered.event  # not signed in, or no database: nothing was sent
+            if refusal is not None:
+                return refusal
+            feedback = None
+            if isinstance(outcome, PendingAnswer):
+                feedback = await asyncio.to_thread(coach_answer, outcome.feedback, client)
+            result, view, recordings = await run_db(lambda s: finish(s, viewer, outcome, feedback))
+            if not result.replayed and result.passed:
+                # A separate, later transaction: a quest tick never holds up (or deadlocks with) the answer.
+                await run_db(
+                    lambda s: quests.record_quest_progress(
+                        session=s, user_id=viewer.user_id, quest_type="lesson_step", day=quests.utc_today()
+                    )
                 )
-            )
-        if result.feedback:
-            self._show_feedback({**result.feedback, "passed": result.passed})
-        elif kind in ("reading", "feedback", "reflection"):
-            self.feedback_score, self.feedback_notes = -1, []
-        self._show(view)
-        self.busy = False
-        if result.passed:
-            self.audio_key = ""
-        if recordings is not None:
-            self.recordings = recordings
-        self.xp_awarded = result.xp_awarded or self.xp_awarded
-        self.module_completed = result.module_completed or self.module_completed
+        except (ValidationError, DatabaseUnavailable) as error:
+            async with self:
+                self.error, self.busy = error.message, False
+            return
+        async with self:
+            if result.feedback:
+                self._show_feedback({**result.feedback, "passed": result.passed})
+            elif kind in ("reading", "feedback", "reflection"):
+                self.feedback_score, self.feedback_notes = -1, []
+            self._show(view)
+            self.busy = False
+            if result.passed:
+                self.audio_key = ""
+            if recordings is not None:
+                self.recordings = recordings
+            self.xp_awarded = result.xp_awarded or self.xp_awarded
+            self.module_completed = result.module_completed or self.module_completed
         if result.completed:
-            yield rx.toast.success(
+            return rx.toast.success(
                 f"Lesson complete: +{result.xp_awarded} XP." if result.xp_awarded else "Lesson complete."
             )
-        elif result.score is not None and not result.passed:
-            yield rx.toast.warning("Not quite yet: read the feedback and try again after a short pause.")
+        if result.score is not None and not result.passed:
+            return rx.toast.warning("Not quite yet: read the feedback and try again after a short pause.")

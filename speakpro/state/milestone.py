@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 
@@ -13,10 +14,11 @@ from speakpro.integrations.openai_client import get_openai_client
 from speakpro.services.accounts.sessions import Viewer
 from speakpro.services.learning import milestones, progress
 from speakpro.services.learning.catalog import get_milestone_prompt
-from speakpro.services.learning.milestones import MilestoneResult
+from speakpro.services.learning.feedback import coach_answer
+from speakpro.services.learning.milestones import MilestoneResult, PendingMilestone
 from speakpro.services.learning.progress import LevelProgress
 from speakpro.services.validation import ValidationError
-from speakpro.state.auth import AuthState, no_work, run_db
+from speakpro.state.auth import AuthState, run_db
 from speakpro.state.edge import LONG, Answered, Form, Text, accepts
 from speakpro.state.history import OwnRecordingsMixin, RecordingRow, read_recordings
 from speakpro.state.recording import RecorderMixin, read_recording_consent
@@ -78,54 +80,70 @@ class MilestoneState(RecorderMixin, OwnRecordingsMixin, AuthState):
         self.level_title, self.threshold, self.prompt = level.title, level.milestone_threshold, prompt
         self.unlocked, self.passed_before = level.milestone_unlocked, level.milestone_passed
 
-    @rx.event
+    @rx.event(background=True)
     @accepts(form=Form(text=Text(LONG)), loaded=("_level_id",))
     async def submit(self, form: dict):
-        if self.busy:
-            return
-        transcript = form.get("text", "")
-        level_id, key, audio = uuid.UUID(self._level_id), self._request_key, self.audio_key or None
-        # A recorded attempt shows in the milestone's recordings: the list is read again with the attempt.
-        listed = self._listed() if audio else None
-        self.busy, self.error = True, ""
-        yield
+        """Score and store an attempt, as a background event in three steps (see `LessonState.answer`): checked
+        in one transaction, scored by the AI coach with nothing locked, stored in a second transaction."""
+        async with self:
+            if self.busy:
+                return
+            transcript = form.get("text", "")
+            level_id, key, audio = uuid.UUID(self._level_id), self._request_key, self.audio_key or None
+            # A recorded attempt shows in the milestone's recordings: the list is read again with the attempt.
+            listed = self._listed() if audio else None
+            self.busy, self.error = True, ""
         client = get_openai_client()
 
-        def attempt(session: Session, viewer: Viewer) -> tuple[MilestoneResult, list[RecordingRow] | None]:
-            result = milestones.submit_milestone(
+        def prepare(session: Session, viewer: Viewer) -> MilestoneResult | PendingMilestone:
+            return milestones.prepare_milestone(
                 session=session,
                 user_id=viewer.user_id,
                 level_id=level_id,
                 transcript=transcript,
                 idempotency_key=key,
                 audio_ref=audio,
-                feedback_client=client,
+                with_ai=client is not None,
+            )
+
+        def finish(session: Session, viewer: Viewer, outcome: MilestoneResult | PendingMilestone, feedback):
+            result = (
+                outcome
+                if isinstance(outcome, MilestoneResult)
+                else milestones.record_milestone(session=session, pending=outcome, feedback=feedback)
             )
             return result, None if listed is None else read_recordings(session, viewer, *listed)
 
+        refusal = None
         try:
-            viewer, _ = await self._signed_in(no_work)
-            # Two transactions: the model call must not run inside the sign-in check's, which may refresh the
-            # login's last_seen_at and would then keep every other tab of this login waiting on that row.
-            result, recordings = await run_db(lambda s: attempt(s, viewer))
+            async with self:
+                try:
+                    viewer, outcome = await self._signed_in(prepare)
+                except Answered as answered:
+                    self.busy, refusal = False, answered.event  # not signed in, or no database: nothing was sent
+            if refusal is not None:
+                return refusal
+            feedback = None
+            if isinstance(outcome, PendingMilestone):
+                feedback = await asyncio.to_thread(coach_answer, outcome.feedback, client)
+            result, recordings = await run_db(lambda s: finish(s, viewer, outcome, feedback))
         except (ValidationError, DatabaseUnavailable) as error:
-            self.error, self.busy = error.message, False
+            async with self:
+                self.error, self.busy = error.message, False
             return
-        except Answered:
-            self.busy = False  # not signed in, or the database did not answer: nothing was sent
-            raise
-        self.busy = False
-        self.score, self.passed = result.score, result.passed
-        feedback = result.feedback or {}
-        notes = [*feedback.get("strengths", []), *feedback.get("improvements", []), *feedback.get("tips", [])]
-        self.feedback_notes = [str(n) for n in notes][:6]
-        self.retry_after = result.retry_after.strftime("%H:%M UTC") if result.retry_after else ""
-        self._request_key = uuid.uuid4().hex
-        if recordings is not None:
-            self.recordings = recordings
+        async with self:
+            self.busy = False
+            self.score, self.passed = result.score, result.passed
+            notes_of = result.feedback or {}
+            notes = [*notes_of.get("strengths", []), *notes_of.get("improvements", []), *notes_of.get("tips", [])]
+            self.feedback_notes = [str(n) for n in notes][:6]
+            self.retry_after = result.retry_after.strftime("%H:%M UTC") if result.retry_after else ""
+            self._request_key = uuid.uuid4().hex
+            if recordings is not None:
+                self.recordings = recordings
+            if result.passed:
+                self.passed_before = True
         if result.passed:
-            self.passed_before = True
             paid = ", ".join(f"+{v} {k}" for k, v in (result.rewards or {}).items() if v)
-            yield rx.toast.success("Milestone passed!" + (f" {paid}." if paid else ""))
-        else:
-            yield rx.toast.warning(f"Score {result.score}: you need {result.threshold} to pass.")
+            return rx.toast.success("Milestone passed!" + (f" {paid}." if paid else ""))
+        return rx.toast.warning(f"Score {result.score}: you need {result.threshold} to pass.")

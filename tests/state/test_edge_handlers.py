@@ -20,7 +20,7 @@ from speakpro.state.login import LoginState
 from speakpro.state.milestone import MilestoneState
 from speakpro.state.progress import ProgressState
 from tests.factories import make_company, make_user
-from tests.signin import GOOD, at_url, run, signed_in
+from tests.signin import GOOD, at_url, background, run, signed_in
 
 
 def _refused(events, message: str = "") -> bool:
@@ -76,10 +76,10 @@ async def test_the_chat_draft_takes_text_only(session):
 async def test_lesson_and_milestone_answers_before_the_page_loaded_are_refused(session):
     user = make_user(session, onboarding_completed=True)
     lesson = signed_in(LessonState, session, user)
-    assert _refused(await run(lesson.answer, {"text": "an answer"}), edge.NOT_LOADED)
+    assert _refused(await run(background(lesson, "answer"), {"text": "an answer"}), edge.NOT_LOADED)
     assert _refused(await run(lesson.choose_stakes, {"scenario": "A board meeting"}), edge.NOT_LOADED)
     milestone = signed_in(MilestoneState, session, user)
-    assert _refused(await run(milestone.submit, {"text": "my talk"}), edge.NOT_LOADED)
+    assert _refused(await run(background(milestone, "submit"), {"text": "my talk"}), edge.NOT_LOADED)
     assert lesson.error == milestone.error == "" and not lesson.busy and not milestone.busy
 
 

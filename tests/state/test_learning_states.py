@@ -14,7 +14,7 @@ from speakpro.state.home import HomeState
 from speakpro.state.lesson import LessonState
 from speakpro.state.milestone import MilestoneState
 from speakpro.state.world import MapState, VenueState
-from tests.signin import run, sign_in, token_of
+from tests.signin import background, run, sign_in, token_of
 
 PERSONA = {
     "job_role": "Account executive",
@@ -103,11 +103,11 @@ async def test_bad_lesson_answers_are_refused_and_write_nothing(session, monkeyp
     monkeypatch.setattr(LessonState, "_lesson_id", lambda self: str(first_lesson))
     await run(state.load)
     assert state.step_kind == "reading" and state.step_index == 0
-    await run(state.answer, {})
+    await run(background(state, "answer"), {})
     assert state.step_kind == "speaking" and state.step_index == 1
     before = session.execute(select(func.count()).select_from(ExerciseSubmission)).scalar_one()
     for bad in ("", "   ", "x" * (1024 * 1024)):
-        await run(state.answer, {"text": bad})
+        await run(background(state, "answer"), {"text": bad})
         assert state.error and state.step_index == 1
     assert session.execute(select(func.count()).select_from(ExerciseSubmission)).scalar_one() == before
     # Reloading (or a new server process) resumes the same run at the same step.
@@ -135,7 +135,7 @@ async def test_milestone_locked_until_the_modules_are_done(session):
         session.execute(insert(UserProgress).values(user_id=user.id, module_id=module_id, status="completed"))
     await run(state.load)
     assert state.unlocked and state.threshold == 70 and state.prompt
-    await run(state.submit, {"text": ""})
+    await run(background(state, "submit"), {"text": ""})
     assert state.error and state.score == -1
 
 
@@ -161,7 +161,7 @@ async def test_stakes_are_chosen_once_and_personalise_the_exercise(session, monk
     state = _signed_in(LessonState, session, user)
     monkeypatch.setattr(LessonState, "_lesson_id", lambda self: str(first_lesson))
     await run(state.load)
-    await run(state.answer, {})  # past the reading step, to the speaking exercise
+    await run(background(state, "answer"), {})  # past the reading step, to the speaking exercise
     assert state.step_kind == "speaking" and state.stakes_scenario == ""
     await run(state.choose_stakes, {"scenario": "", "audience": "", "stakes": ""})
     assert state.stakes_error and state.stakes_scenario == ""
