@@ -4,6 +4,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from speakpro import styles
+from speakpro.components.charts import chart_card
 from speakpro.components.guards import forbidden_notice
 from speakpro.components.layout import page_frame
 from speakpro.state.dashboard import AdminOverviewState, DashboardState
@@ -20,19 +21,6 @@ def kpi(label: str, value, element_id: str) -> rx.Component:
         style=styles.card,
         min_width="180px",
         flex="1",
-    )
-
-
-def _chart(figure, loading, element_id: str) -> rx.Component:
-    return rx.box(
-        rx.cond(
-            loading,
-            rx.skeleton(width="100%", height="260px"),
-            rx.plotly(data=figure, config={"displayModeBar": False}, width="100%"),
-        ),
-        style=styles.card,
-        id=element_id,
-        width="100%",
     )
 
 
@@ -118,13 +106,13 @@ def company_dashboard() -> rx.Component:
                     width="100%",
                 ),
                 rx.grid(
-                    _chart(DashboardState.daily_fig, DashboardState.loading, "chart-daily-score"),
-                    _chart(DashboardState.activity_fig, DashboardState.loading, "chart-daily-sessions"),
+                    chart_card(DashboardState.daily_fig, DashboardState.loading, "chart-daily-score"),
+                    chart_card(DashboardState.activity_fig, DashboardState.loading, "chart-daily-sessions"),
                     columns=rx.breakpoints(initial="1", md="2"),
                     spacing="3",
                     width="100%",
                 ),
-                _chart(DashboardState.skills_fig, DashboardState.loading, "chart-skills"),
+                chart_card(DashboardState.skills_fig, DashboardState.loading, "chart-skills"),
                 rx.heading("Learners", size="5"),
                 rx.table.root(
                     rx.table.header(
@@ -177,7 +165,7 @@ def admin_overview() -> rx.Component:
             forbidden_notice("Only administrators can see this page."),
             rx.vstack(
                 rx.heading("All companies", size="7", id="overview-title"),
-                _chart(AdminOverviewState.sessions_fig, AdminOverviewState.loading, "chart-companies"),
+                chart_card(AdminOverviewState.sessions_fig, AdminOverviewState.loading, "chart-companies"),
                 rx.table.root(
                     rx.table.header(
                         rx.table.row(

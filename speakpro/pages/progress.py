@@ -3,6 +3,7 @@
 import reflex as rx
 
 from speakpro import routes, styles
+from speakpro.components.charts import chart_card
 from speakpro.components.layout import page_frame
 from speakpro.services.analysis.speech_metrics import FILLER_RATE_HEALTHY_MAX, PACE_HEALTHY_WPM, TALK_RATIO_HEALTHY
 from speakpro.state.progress import WINDOWS, ProgressState
@@ -17,20 +18,6 @@ def stat(label: str, value, element_id: str) -> rx.Component:
         style=styles.card,
         min_width="150px",
         flex="1",
-    )
-
-
-def chart_card(figure, element_id: str) -> rx.Component:
-    """One plotly figure in a card, a skeleton while the page loads."""
-    return rx.box(
-        rx.cond(
-            ProgressState.loading,
-            rx.skeleton(width="100%", height="260px"),
-            rx.plotly(data=figure, config={"displayModeBar": False}, width="100%"),
-        ),
-        style=styles.card,
-        id=element_id,
-        width="100%",
     )
 
 
@@ -75,18 +62,18 @@ def progress_page() -> rx.Component:
                     width="100%",
                 ),
             ),
-            chart_card(ProgressState.score_fig, "chart-score"),
+            chart_card(ProgressState.score_fig, ProgressState.loading, "chart-score"),
             rx.grid(
-                chart_card(ProgressState.pace_fig, "chart-pace"),
-                chart_card(ProgressState.fillers_fig, "chart-fillers"),
-                chart_card(ProgressState.talk_fig, "chart-talk"),
-                chart_card(ProgressState.skills_fig, "chart-skills"),
+                chart_card(ProgressState.pace_fig, ProgressState.loading, "chart-pace"),
+                chart_card(ProgressState.fillers_fig, ProgressState.loading, "chart-fillers"),
+                chart_card(ProgressState.talk_fig, ProgressState.loading, "chart-talk"),
+                chart_card(ProgressState.skills_fig, ProgressState.loading, "chart-skills"),
                 columns=rx.breakpoints(initial="1", md="2"),
                 spacing="3",
                 width="100%",
             ),
-            chart_card(ProgressState.weekly_fig, "chart-weekly"),
-            chart_card(ProgressState.calendar_fig, "chart-calendar"),
+            chart_card(ProgressState.weekly_fig, ProgressState.loading, "chart-weekly"),
+            chart_card(ProgressState.calendar_fig, ProgressState.loading, "chart-calendar"),
             rx.text(
                 f"Shaded bands show the healthy range: {PACE_HEALTHY_WPM[0]}–{PACE_HEALTHY_WPM[1]} words per "
                 f"minute, under {FILLER_RATE_HEALTHY_MAX:g} filler words per 100 words, "

@@ -7,7 +7,6 @@ import uuid
 from datetime import date
 from urllib.parse import urlencode
 
-import plotly.graph_objects as go
 import reflex as rx
 from reflex.config import get_config
 from sqlmodel import Session
@@ -56,9 +55,9 @@ class DashboardState(AuthState):
     kpi_duration: str = "0 min"
     kpi_learners: str = "0"
     learner_rows: list[dict[str, str]] = []
-    daily_fig: go.Figure = charts.empty_figure()
-    activity_fig: go.Figure = charts.empty_figure()
-    skills_fig: go.Figure = charts.empty_figure()
+    daily_fig: charts.Figure = charts.empty_figure()
+    activity_fig: charts.Figure = charts.empty_figure()
+    skills_fig: charts.Figure = charts.empty_figure()
     _company_id: str = ""
 
     def _clear(self) -> None:
@@ -200,7 +199,7 @@ class AdminOverviewState(AuthState):
     forbidden: bool = False
     loading: bool = True
     company_rows: list[dict[str, str]] = []
-    sessions_fig: go.Figure = charts.empty_figure()
+    sessions_fig: charts.Figure = charts.empty_figure()
 
     @rx.event
     @accepts()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import reflex as rx
 from sqlmodel import Session
 
@@ -36,13 +35,13 @@ class ProgressState(AuthState):
     average_score: str = "–"
     total_minutes: str = "0"
     streak: int = 0
-    score_fig: go.Figure = charts.empty_figure()
-    pace_fig: go.Figure = charts.empty_figure()
-    fillers_fig: go.Figure = charts.empty_figure()
-    talk_fig: go.Figure = charts.empty_figure()
-    skills_fig: go.Figure = charts.empty_figure()
-    weekly_fig: go.Figure = charts.empty_figure()
-    calendar_fig: go.Figure = charts.empty_figure()
+    score_fig: charts.Figure = charts.empty_figure()
+    pace_fig: charts.Figure = charts.empty_figure()
+    fillers_fig: charts.Figure = charts.empty_figure()
+    talk_fig: charts.Figure = charts.empty_figure()
+    skills_fig: charts.Figure = charts.empty_figure()
+    weekly_fig: charts.Figure = charts.empty_figure()
+    calendar_fig: charts.Figure = charts.empty_figure()
 
     @rx.event
     @accepts()

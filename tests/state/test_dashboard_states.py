@@ -31,7 +31,7 @@ async def test_progress_builds_every_chart_for_the_demo_learner(session):
     await run(state.load)
     for name in ("score_fig", "pace_fig", "fillers_fig", "talk_fig", "skills_fig", "weekly_fig", "calendar_fig"):
         figure = getattr(state, name)
-        assert figure.data, f"{name} has no trace"
+        assert figure["data"], f"{name} has no trace"
 
 
 async def test_company_dashboard_only_for_that_companys_managers(session, monkeypatch):
@@ -39,7 +39,7 @@ async def test_company_dashboard_only_for_that_companys_managers(session, monkey
     manager = _signed_in(DashboardState, session, "manager@example.com")
     await run(manager._refresh)
     assert not manager.forbidden and manager.company_name == "Northwind Outfitters"
-    assert int(manager.kpi_sessions) > 0 and manager.learner_rows and manager.daily_fig.data
+    assert int(manager.kpi_sessions) > 0 and manager.learner_rows and manager.daily_fig["data"]
     for email in ("manager@blueharbor.example.com", "learner@example.com"):
         other = _signed_in(DashboardState, session, email)
         await run(other._refresh)
@@ -64,12 +64,12 @@ async def test_admin_overview_lists_every_company_for_admins_only(session):
     ).scalar_one()
     assert int(northwind["sessions"]) == seeded > 0
     assert northwind["href"] == "/company/northwind/dashboard" and northwind["average"] != "–"
-    assert list(admin.sessions_fig.data[0].x) == [row["name"] for row in admin.company_rows]
+    assert admin.sessions_fig["data"][0]["x"] == [row["name"] for row in admin.company_rows]
 
     for email in ("manager@example.com", "learner@example.com"):
         other = _signed_in(AdminOverviewState, session, email)
         await run(other.load)
-        assert other.forbidden and other.company_rows == [] and not other.sessions_fig.data
+        assert other.forbidden and other.company_rows == [] and not other.sessions_fig["data"]
 
     anonymous = AdminOverviewState()
     events = await run(anonymous.load)
