@@ -173,8 +173,9 @@ def _latest_feedback(row) -> LatestFeedback:
 def get_home_dashboard(*, session: Session, user_id: uuid.UUID, today: date) -> HomeDashboard:
     """Everything the home page shows, in a fixed number of queries."""
     summary = get_home_summary(session=session, user_id=user_id)
-    level = progress.level_progress(session=session, user_id=user_id)
+    # Both of the first level: its modules are read once.
     statuses = progress.module_statuses(session=session, user_id=user_id)
+    level = progress.level_progress(session=session, user_id=user_id, statuses=statuses)
     todays = quests.ensure_daily_quests(session=session, user_id=user_id, day=today)
     recent, latest = recent_practice(session=session, user_id=user_id)
     return HomeDashboard(

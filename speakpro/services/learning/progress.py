@@ -398,13 +398,20 @@ def _open_next_module(session: Session, user_id: uuid.UUID, module: Module, now)
     return next_id
 
 
-def level_progress(*, session: Session, user_id: uuid.UUID, level_id: uuid.UUID | None = None) -> LevelProgress | None:
-    """Completed modules of a level and the milestone's state, in four queries.
+def level_progress(
+    *,
+    session: Session,
+    user_id: uuid.UUID,
+    level_id: uuid.UUID | None = None,
+    statuses: list[ModuleStatus] | None = None,
+) -> LevelProgress | None:
+    """Completed modules of a level and the milestone's state, in four queries (two with `statuses`).
 
     Args:
         session: An open database session.
         user_id: The learner.
         level_id: The level; the first level when omitted.
+        statuses: That level's `module_statuses`, when the caller has read them already.
 
     Returns:
         The progress, or None when there is no such level.
@@ -416,7 +423,8 @@ def level_progress(*, session: Session, user_id: uuid.UUID, level_id: uuid.UUID 
     level = session.execute(query).scalar_one_or_none()
     if level is None:
         return None
-    statuses = module_statuses(session=session, user_id=user_id, level_id=level.id)
+    if statuses is None:
+        statuses = module_statuses(session=session, user_id=user_id, level_id=level.id)
     completed = sum(1 for s in statuses if s.status == "completed")
     passed, best = session.execute(
         select(func.bool_or(col(MilestoneAttempt.passed)), func.max(col(MilestoneAttempt.score))).where(
