@@ -45,6 +45,7 @@ from speakpro.models import PracticeSession, Topic, Transcript, TranscriptSegmen
 from speakpro.models.analysis import AnalysisResult, SessionAnalytics
 from speakpro.services.analysis.coach import CoachResult, coach_session
 from speakpro.services.analysis.speech_metrics import SpeechMetrics, Utterance, compute_speech_metrics
+from speakpro.services.analysis.summary import AnalysisRun, Improvement, SessionSummary
 from speakpro.services.learning.quests import record_quest_progress
 from speakpro.services.telemetry import record_event
 from speakpro.services.validation import id_or_none
@@ -137,32 +138,27 @@ def _dec(value: float | None, places: str) -> Decimal | None:
 
 
 def session_summary(metrics: SpeechMetrics, coach: CoachResult, attempts: int) -> dict[str, Any]:
-    """The `analytics_summary` an analysed session carries (what the session page and history read)."""
-    return {
-        "overall_score": coach.overall,
-        "scores": coach.scores,
-        "provider": coach.provider,
-        "label": coach.label,
-        "pace_wpm": metrics.pace_wpm,
-        "filler_count": metrics.filler_count,
-        "filler_rate_per_100": metrics.filler_rate_per_100,
-        "talk_time_ratio": metrics.talk_time_ratio,
-        "longest_monologue_seconds": metrics.longest_monologue_seconds,
-        "questions_asked": metrics.questions_asked,
-        "pause_count": metrics.pause_count,
-        "sentiment": metrics.sentiment,
-        "vocabulary_variety": metrics.vocabulary_variety,
-        "learner_words": metrics.learner_words,
-        "assessments": metrics.assessments(),
-        "strengths": [i.text for i in coach.strengths],
-        "improvements": [{"text": i.text, "quote": i.quote} for i in coach.improvements],
-        "analysis": {
-            "status": "complete",
-            "attempts": attempts,
-            "version": VERSION,
-            "analysed_at": utcnow().isoformat(),
-        },
-    }
+    """The `analytics_summary` an analysed session carries (what home and history read), as stored."""
+    return SessionSummary(
+        overall_score=coach.overall,
+        scores=dict(coach.scores),
+        provider=coach.provider,
+        label=coach.label,
+        pace_wpm=metrics.pace_wpm,
+        filler_count=metrics.filler_count,
+        filler_rate_per_100=metrics.filler_rate_per_100,
+        talk_time_ratio=metrics.talk_time_ratio,
+        longest_monologue_seconds=metrics.longest_monologue_seconds,
+        questions_asked=metrics.questions_asked,
+        pause_count=metrics.pause_count,
+        sentiment=metrics.sentiment,
+        vocabulary_variety=metrics.vocabulary_variety,
+        learner_words=metrics.learner_words,
+        assessments=metrics.assessments(),
+        strengths=[i.text for i in coach.strengths],
+        improvements=[Improvement(text=i.text, quote=i.quote) for i in coach.improvements],
+        analysis=AnalysisRun(status="complete", attempts=attempts, version=VERSION, analysed_at=utcnow().isoformat()),
+    ).to_json()
 
 
 def result_rows(
@@ -311,14 +307,11 @@ def _mark_failed(session: Session, session_id: uuid.UUID, reason: str, attempts:
             .values(
                 processing_status="failed",
                 updated_at=func.now(),
-                analytics_summary={
-                    "analysis": {
-                        "status": "failed",
-                        "reason": reason[:200],
-                        "attempts": attempts,
-                        "failed_at": utcnow().isoformat(),
-                    }
-                },
+                analytics_summary=SessionSummary(
+                    analysis=AnalysisRun(
+                        status="failed", reason=reason[:200], attempts=attempts, failed_at=utcnow().isoformat()
+                    )
+                ).to_json(),
             )
             .execution_options(synchronize_session=False)
         )
@@ -356,7 +349,7 @@ def analyse_session(
     if claim is None:
         reason, processing = _skip_reason(session, session_id)
         return AnalysisOutcome(session_id, "skipped", processing, reason)
-    attempts = int(((claim.analytics_summary or {}).get("analysis") or {}).get("attempts") or 0) + 1
+    attempts = SessionSummary.read(claim.analytics_summary).attempts + 1
     started = time.monotonic()
     try:
         utterances = load_utterances(session, session_id)

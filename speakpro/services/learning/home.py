@@ -19,6 +19,7 @@ from sqlmodel import Session, col
 
 from speakpro import routes
 from speakpro.models import PracticeSession, SessionAnalytics, UserProfile
+from speakpro.services.analysis.summary import SessionSummary
 from speakpro.services.learning import progress, quests
 from speakpro.services.practice.history import MetricView, metric_views, provider_label
 
@@ -155,18 +156,17 @@ def recent_practice(
 
 
 def _latest_feedback(row) -> LatestFeedback:
-    summary = row.analytics_summary
-    improvements = [i for i in summary.get("improvements") or () if isinstance(i, dict) and i.get("text")]
-    first = improvements[0] if improvements else {}
-    metrics = [m for m in metric_views(summary) if m.key in HOME_METRICS]
+    summary = SessionSummary.read(row.analytics_summary)
+    first = next((i for i in summary.improvements if i.text), None)
+    metrics = [m for m in metric_views(summary.figures()) if m.key in HOME_METRICS]
     return LatestFeedback(
         href=routes.practice_session(str(row.id)),
         title=row.title,
         score=row.overall_score,
-        provider=provider_label(str(summary.get("provider") or "local")),
+        provider=provider_label(summary.provider or "local"),
         metrics=metrics,
-        improvement=str(first.get("text") or ""),
-        quote=str(first.get("quote") or ""),
+        improvement=first.text if first else "",
+        quote=first.quote if first else "",
     )
 
 

@@ -164,7 +164,6 @@ class SessionDetail:
     transcript_text: str  # the plain content, only when there are no final segments to show
     recording: RecordingView | None
     analytics: AnalyticsView | None
-    summary: dict[str, Any] = field(default_factory=dict)
     speech_metrics: list[MetricView] = field(default_factory=list)
     coach: CoachView | None = None
 
@@ -486,7 +485,6 @@ def get_session_detail(*, session: Session, user_id: uuid.UUID, practice_session
         transcript_text=text if not segments else "",
         recording=recording,
         analytics=analytics,
-        summary=dict(practice.analytics_summary or {}),
         speech_metrics=metric_views(figures),
         coach=coach,
     )
