@@ -93,9 +93,10 @@ def test_no_speech():
 
 
 def test_one_word():
-    # 1 word in 500 ms: pace 1 / (500 / 60000) = 120.0; the learner did all the talking.
+    # 1 word in 500 ms: pace 1 / (500 / 60000) = 120.0. No partner spoke (a solo session): the talk-time
+    # ratio is not applicable, not 100%.
     m = compute_speech_metrics([seg(U, "Hello.", 0, 500)])
-    assert (m.learner_words, m.pace_wpm, m.talk_time_ratio, m.longest_monologue_seconds) == (1, 120.0, 1.0, 0.5)
+    assert (m.learner_words, m.pace_wpm, m.talk_time_ratio, m.longest_monologue_seconds) == (1, 120.0, None, 0.5)
     assert (m.filler_count, m.filler_rate_per_100, m.vocabulary_variety, m.questions_asked) == (0, 0.0, 1.0, 0)
     assert m.filler_free is True
     # A zero-length segment: no speaking time, so no pace and no ratio (never a division by zero).

@@ -19,7 +19,8 @@ Metric definitions (and where the healthy range comes from):
   when the learner said no word.
 - **talk_time_ratio** = learner speaking time / all speaking time, where all speaking time is the union
   of every segment's interval (overlapping speech is counted once). Healthy 0.35-0.55; top sales reps
-  talk about 43% of the time (Gong Labs). None when nobody spoke.
+  talk about 43% of the time (Gong Labs). None when nobody spoke, and None (not applicable) when the
+  partner never spoke: a solo session has no conversation to share, and 100% would be a made-up figure.
 - **longest_monologue_seconds** = the longest run of consecutive learner segments with no partner segment
   between them, from the first segment's start to the last one's end. Healthy under 90 s.
 - **questions_asked** = learner sentences ending with "?" (`services.text.count_sentences` per segment).
@@ -270,7 +271,7 @@ def compute_speech_metrics(segments: Iterable[SegmentLike], *, language: str | N
         filler_count=filler_count,
         filler_rate_per_100=filler_rate,
         fillers=dict(sorted(fillers.items())),
-        talk_time_ratio=round(learner_ms / total_ms, 4) if total_ms > 0 else None,
+        talk_time_ratio=round(learner_ms / total_ms, 4) if total_ms > 0 and partner_words else None,
         longest_monologue_seconds=round(longest_run_ms / 1000, 1),
         questions_asked=questions,
         pause_count=pause_count,
