@@ -232,7 +232,13 @@ def home() -> rx.Component:
     """The home page."""
     return page_frame(
         rx.vstack(
-            rx.heading("Welcome back, ", HomeState.viewer_name, size="7", id="home-greeting"),
+            rx.heading(
+                # "back" only for someone who has been here before (any XP or practice).
+                rx.cond((HomeState.xp > 0) | (HomeState.sessions_total > 0), "Welcome back, ", "Welcome, "),
+                HomeState.viewer_name,
+                size="7",
+                id="home-greeting",
+            ),
             rx.cond(HomeState.main_goal != "", rx.text("Your goal: ", HomeState.main_goal, color_scheme="gray")),
             rx.cond(
                 HomeState.loaded,

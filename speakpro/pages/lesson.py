@@ -59,7 +59,10 @@ def _text_answer(placeholder: str, label: str) -> rx.Component:
             width="100%",
         ),
         on_submit=LessonState.answer,
-        reset_on_submit=True,
+        # The text stays after a failed attempt (the learner improves it rather than starting again); the
+        # next step is a new form (its key), so it starts empty.
+        reset_on_submit=False,
+        key=LessonState.step_index,
         width="100%",
     )
 

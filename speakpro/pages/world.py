@@ -92,7 +92,13 @@ def map_page() -> rx.Component:
                 rx.spacer(),
                 rx.cond(
                     MapState.loaded,
-                    rx.badge(rx.icon("ticket", size=14), MapState.tickets, " tickets", size="3", id="map-tickets"),
+                    rx.badge(
+                        rx.icon("ticket", size=14),
+                        MapState.tickets,
+                        rx.cond(MapState.tickets == 1, " ticket", " tickets"),
+                        size="3",
+                        id="map-tickets",
+                    ),
                 ),
                 width="100%",
                 align="center",
@@ -184,7 +190,12 @@ def venue_page() -> rx.Component:
                         rx.icon("coins", size=14), "+", VenueState.coin_reward, " coins", size="2", color_scheme="amber"
                     ),
                     rx.badge(
-                        "You have ", VenueState.tickets, " tickets", size="2", color_scheme="gray", id="venue-tickets"
+                        "You have ",
+                        VenueState.tickets,
+                        rx.cond(VenueState.tickets == 1, " ticket", " tickets"),
+                        size="2",
+                        color_scheme="gray",
+                        id="venue-tickets",
                     ),
                     wrap="wrap",
                 ),
@@ -202,7 +213,7 @@ def venue_page() -> rx.Component:
                             rx.icon("door-open"),
                             "Enter for ",
                             VenueState.ticket_cost,
-                            " ticket(s)",
+                            rx.cond(VenueState.ticket_cost == 1, " ticket", " tickets"),
                             size="3",
                             on_click=VenueState.enter,
                             id="enter-venue",

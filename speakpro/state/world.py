@@ -119,7 +119,8 @@ class VenueState(AuthState):
         self.error = ""
         self._show(detail)
         if entry.opened_now:
-            return rx.toast.success(f"You spent {entry.tickets_spent} ticket(s). Welcome to {entry.venue_name}!")
+            spent = f"{entry.tickets_spent} ticket" + ("" if entry.tickets_spent == 1 else "s")
+            return rx.toast.success(f"You spent {spent}. Welcome to {entry.venue_name}!")
 
     @rx.event
     @accepts(form=Form(text=Text(LONG)), loaded=("venue_id",))

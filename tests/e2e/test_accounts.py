@@ -35,6 +35,7 @@ def test_signup_onboarding_home(page, base_url):
     greeting = page.locator("#home-greeting")
     # The script tag is shown as text, never run.
     expect(greeting).to_contain_text("Nova <script>window.pwned=1</script> Ærø")
+    expect(greeting).to_contain_text("Welcome, ")  # a new learner is not welcomed "back"
     assert page.evaluate("window.pwned") is None
     expect(page.locator("#stat-xp")).to_have_text("0")
 

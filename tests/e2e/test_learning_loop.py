@@ -66,6 +66,10 @@ def _number(page, selector: str) -> int:
     return int(re.sub(r"\D", "", page.locator(selector).inner_text()) or 0)
 
 
+def _you_have(tickets: int) -> str:
+    return f"You have {tickets} ticket" + ("" if tickets == 1 else "s")
+
+
 def test_complete_a_lesson_unlock_a_venue_and_spend_tickets(page, base_url):
     email, last_lesson = _learner_with_two_lessons_done()
     page.goto(base_url + "/login")
@@ -86,6 +90,8 @@ def test_complete_a_lesson_unlock_a_venue_and_spend_tickets(page, base_url):
         if kind in ("reading", "feedback"):
             page.locator("#answer-continue").click()
         else:
+            # Each step's answer starts empty: the text a learner keeps after a failed attempt is that step's.
+            expect(page.locator("#answer-text")).to_have_value("")
             page.locator("#answer-text").fill(ANSWER)
             page.locator("#answer-submit").click()
         page.wait_for_function(
@@ -110,9 +116,9 @@ def test_complete_a_lesson_unlock_a_venue_and_spend_tickets(page, base_url):
     soapbox.click()
 
     expect(page.locator("#venue-name")).to_have_text("Town Square Soapbox")
-    expect(page.locator("#venue-tickets")).to_contain_text(f"You have {tickets} tickets")
+    expect(page.locator("#venue-tickets")).to_have_text(_you_have(tickets))
     page.locator("#enter-venue").click()
-    expect(page.locator("#venue-tickets")).to_contain_text(f"You have {tickets - 1} tickets")
+    expect(page.locator("#venue-tickets")).to_have_text(_you_have(tickets - 1))
     expect(page.locator("#submit-exercise")).to_be_visible()
 
     page.goto(base_url + "/home")
