@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import ClassVar
 
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint
@@ -109,7 +109,7 @@ class UserProfile(SQLModel, table=True):
         CheckConstraint("role = 'learner' OR company_id IS NOT NULL", name="manager_has_company"),
         between("comfort_speaking", 1, 5),
         between("comfort_selling", 1, 5),
-        *non_negative("xp", "coins", "tickets", "streak_days"),
+        *non_negative("xp", "coins", "tickets"),
         Index("ix_user_profiles_company_role", "company_id", "role"),
     )
 
@@ -128,8 +128,6 @@ class UserProfile(SQLModel, table=True):
     xp: int = 0
     coins: int = 0
     tickets: int = 0
-    streak_days: int = 0
-    last_active_date: date | None = None
     created_at: datetime = now_column()
 
 

@@ -441,15 +441,6 @@ def _seed_history(session, user_id, company_id, demo: DemoUser, topics, today: d
             reason="practice_session",
             source_key=str(stable_id("session", demo.email, index)),
         )
-    streak, cursor = 0, today
-    while cursor in practice_days:
-        streak, cursor = streak + 1, cursor - timedelta(days=1)
-    session.execute(
-        table_of(UserProfile)
-        .update()
-        .where(UserProfile.user_id == user_id)
-        .values(streak_days=streak, last_active_date=max(practice_days))
-    )
 
 
 def _segments(turns, transcript_id, rng: random.Random, level: float):

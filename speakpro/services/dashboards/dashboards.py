@@ -34,6 +34,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlmodel import Session, col
 
 from speakpro.models import Company, CompanyDailyTotals, SessionAnalytics, User, UserProfile
+from speakpro.services.learning import streak
 from speakpro.services.telemetry import audit
 
 SA = SessionAnalytics
@@ -95,20 +96,10 @@ class LearnerProgress:
     current_streak: int = 0
 
 
-def _streak(days: set[date], today: date) -> int:
-    """Consecutive practice days ending today (or yesterday, so an unfinished today does not break it)."""
-    day = today if today in days else today - timedelta(days=1)
-    count = 0
-    while day in days:
-        count += 1
-        day -= timedelta(days=1)
-    return count
-
-
 def learner_progress(
     *, session: Session, user_id: uuid.UUID, days: int = 90, today: date | None = None
 ) -> LearnerProgress:
-    """One learner's progress over the last `days` days (3 queries, all on `(user_id, session_date)`).
+    """One learner's progress over the last `days` days (3 queries on `(user_id, session_date)`, and the streak).
 
     Args:
         session: A database session.
@@ -185,7 +176,8 @@ def learner_progress(
         result.weekly_minutes.append((monday, round(weeks.get(monday, 0.0), 1)))
         monday += timedelta(days=7)
     result.total_minutes = round(sum(weeks.values()), 1)
-    result.current_streak = _streak(set(result.practice_days), today)
+    # 4. The day streak, as home shows it (every kind of practice counts, not only analysed sessions).
+    result.current_streak = streak.current_streak(session=session, user_id=user_id, today=today)
     return result
 
 

@@ -20,7 +20,7 @@ from sqlmodel import Session, col
 from speakpro import routes
 from speakpro.models import PracticeSession, SessionAnalytics, UserProfile
 from speakpro.services.analysis.summary import SessionSummary
-from speakpro.services.learning import progress, quests
+from speakpro.services.learning import progress, quests, streak
 from speakpro.services.practice.history import MetricView, metric_views, provider_label
 
 HOME_METRICS = ("pace_wpm", "filler_rate_per_100", "talk_time_ratio")
@@ -87,15 +87,14 @@ class HomeDashboard:
     latest_feedback: LatestFeedback | None = None
 
 
-def get_home_summary(*, session: Session, user_id: uuid.UUID) -> HomeSummary:
-    """Balances, streak and practice counts of one learner (one query)."""
+def get_home_summary(*, session: Session, user_id: uuid.UUID, today: date) -> HomeSummary:
+    """Balances, streak and practice counts of one learner (two queries: the profile, the streak)."""
     recent = func.now() - func.make_interval(0, 0, 0, 7)
     row = session.execute(
         select(
             col(UserProfile.xp),
             col(UserProfile.coins),
             col(UserProfile.tickets),
-            col(UserProfile.streak_days),
             col(UserProfile.main_goal),
             select(func.count())
             .where(col(PracticeSession.user_id) == user_id, col(PracticeSession.deleted_at).is_(None))
@@ -113,10 +112,10 @@ def get_home_summary(*, session: Session, user_id: uuid.UUID) -> HomeSummary:
         xp=row[0],
         coins=row[1],
         tickets=row[2],
-        streak_days=row[3],
-        main_goal=row[4],
-        sessions_total=row[5],
-        sessions_last_7_days=row[6],
+        streak_days=streak.current_streak(session=session, user_id=user_id, today=today),
+        main_goal=row[3],
+        sessions_total=row[4],
+        sessions_last_7_days=row[5],
     )
 
 
@@ -172,7 +171,7 @@ def _latest_feedback(row) -> LatestFeedback:
 
 def get_home_dashboard(*, session: Session, user_id: uuid.UUID, today: date) -> HomeDashboard:
     """Everything the home page shows, in a fixed number of queries."""
-    summary = get_home_summary(session=session, user_id=user_id)
+    summary = get_home_summary(session=session, user_id=user_id, today=today)
     # Both of the first level: its modules are read once.
     statuses = progress.module_statuses(session=session, user_id=user_id)
     level = progress.level_progress(session=session, user_id=user_id, statuses=statuses)

@@ -1,0 +1,62 @@
+"""The day streak: one definition for every page that shows it (home, progress).
+
+A day counts when the learner practised anything that day: a practice session started, a lesson step
+answered, an exercise submitted (in a lesson or a venue), a milestone attempted, an amphitheatre exercise
+recorded. The streak is the number of consecutive such days ending today, or ending yesterday when today has
+no activity yet (a streak is not lost before the day is over). Days are UTC days: SpeakPro does not store a
+learner's time zone yet.
+
+It is read from the activity rows themselves (one query over their (user, time) indexes), so it cannot
+drift from what the learner did, whatever writes them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+from sqlalchemy import Date, cast, func, select, union_all
+from sqlmodel import Session, col
+
+from speakpro.models import (
+    AmphitheatreExerciseRecord,
+    ExerciseSubmission,
+    LessonStepResponse,
+    MilestoneAttempt,
+    PracticeSession,
+)
+
+MAX_STREAK_DAYS = 366
+
+
+def consecutive_days(days: set[date], today: date) -> int:
+    """Consecutive days in `days` ending today, or yesterday when today is not in it yet."""
+    day = today if today in days else today - timedelta(days=1)
+    count = 0
+    while day in days:
+        count += 1
+        day -= timedelta(days=1)
+    return count
+
+
+def activity_days(*, session: Session, user_id: uuid.UUID, since: date) -> set[date]:
+    """The UTC days since `since` on which the learner practised anything (one query)."""
+
+    def days_of(model, column):
+        utc_day = cast(func.timezone("UTC", column), Date)
+        return select(utc_day.label("day")).select_from(model).where(col(model.user_id) == user_id, column >= since)
+
+    sources = union_all(
+        days_of(PracticeSession, col(PracticeSession.started_at)).where(col(PracticeSession.deleted_at).is_(None)),
+        days_of(LessonStepResponse, col(LessonStepResponse.created_at)),
+        days_of(ExerciseSubmission, col(ExerciseSubmission.created_at)),
+        days_of(MilestoneAttempt, col(MilestoneAttempt.created_at)),
+        days_of(AmphitheatreExerciseRecord, col(AmphitheatreExerciseRecord.created_at)),
+    ).subquery()
+    return set(session.execute(select(sources.c.day).distinct()).scalars())
+
+
+def current_streak(*, session: Session, user_id: uuid.UUID, today: date) -> int:
+    """The learner's day streak as of `today` (see the module docstring)."""
+    days = activity_days(session=session, user_id=user_id, since=today - timedelta(days=MAX_STREAK_DAYS))
+    return consecutive_days(days, today)
