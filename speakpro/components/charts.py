@@ -87,7 +87,7 @@ def line_with_band(
     yaxis: dict[str, Any] = {"title": {"text": y_title}}
     if y_range:
         yaxis["range"] = list(y_range)
-    return _figure([line], title, yaxis=yaxis, shapes=shapes)
+    return _figure([line], title, yaxis=yaxis, shapes=shapes, xaxis=_date_axis(x))
 
 
 def radar(labels: Sequence[str], values: Sequence[float | None], *, title: str) -> Figure:
@@ -113,7 +113,7 @@ def bars(x: Sequence, y: Sequence, *, title: str, y_title: str = "", color: str 
         "marker": {"color": color},
         "hovertemplate": "%{x}: %{y}<extra></extra>",
     }
-    return _figure([trace], title, yaxis={"title": {"text": y_title}}, bargap=0.25)
+    return _figure([trace], title, yaxis={"title": {"text": y_title}}, bargap=0.25, xaxis=_date_axis(x))
 
 
 def calendar_heatmap(counts: dict[date, int], *, since: date, until: date, title: str) -> Figure:
@@ -144,6 +144,18 @@ def calendar_heatmap(counts: dict[date, int], *, since: date, until: date, title
         "zmin": 0,
     }
     return _figure([trace], title, height=220, yaxis={"autorange": "reversed"}, xaxis={"showgrid": False})
+
+
+def _date_axis(x: Sequence) -> dict[str, Any]:
+    """A date axis in days: one day (or none) would otherwise be drawn on a scale of milliseconds."""
+    days = sorted({v for v in x if isinstance(v, date)})
+    if not days or len(days) != len(set(x)):
+        return {}
+    axis: dict[str, Any] = {"type": "date", "tickformat": "%b %d"}
+    if len(days) == 1:
+        axis["range"] = [(days[0] - timedelta(days=1)).isoformat(), (days[0] + timedelta(days=1)).isoformat()]
+        axis["dtick"] = 86_400_000
+    return axis
 
 
 def _plain(value: Any) -> Any:

@@ -99,7 +99,7 @@ class DashboardState(AuthState):
         self.kpi_score = _fmt(board.average_score)
         self.kpi_duration = _minutes(board.total_seconds)
         self.kpi_learners = str(board.active_learners)
-        days = [p.day.isoformat() for p in board.daily]
+        days = [p.day for p in board.daily]
         self.daily_fig = charts.line_with_band(
             days,
             [p.average_score for p in board.daily],

@@ -72,7 +72,7 @@ class ProgressState(AuthState):
         self.average_score = _fmt(p.average_score)
         self.total_minutes = f"{p.total_minutes:g}"
         self.streak = p.current_streak
-        days = [pt.day.isoformat() for pt in p.points]
+        days = [pt.day for pt in p.points]
         self.score_fig = charts.line_with_band(
             days, [pt.overall_score for pt in p.points], title="Overall score", band=SCORE_BAND, y_range=(0, 100)
         )
