@@ -416,6 +416,21 @@ def _detail() -> rx.Component:
             wrap="wrap",
         ),
         error_callout(SessionDetailState.error, "session-error"),
+        rx.cond(
+            SessionDetailState.analysing,
+            rx.callout(
+                rx.cond(
+                    SessionDetailState.analysis_slow,
+                    "The analysis is taking longer than usual. It will appear here when you open this session again.",
+                    "Analysing your session: pace, filler words, talk time and the coach's feedback appear here in "
+                    "a moment.",
+                ),
+                icon="loader",
+                color_scheme="violet",
+                role="status",
+                id="session-analysing",
+            ),
+        ),
         rx.box(
             rx.heading("Recording", size="4", margin_bottom="0.5rem"), _recording(), style=styles.card, width="100%"
         ),

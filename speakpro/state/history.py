@@ -3,6 +3,8 @@ amphitheatre) with a delete button each, and one session (transcript, recording,
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +32,10 @@ STATUS_LABELS = {
     "analyzed": "Analysed",
     "archived": "Archived",
 }
+
+# How often an open session page asks whether its analysis has landed, and for how long.
+ANALYSIS_POLL_SECONDS = 2
+ANALYSIS_WAIT_SECONDS = 180
 
 
 @dataclass(frozen=True)
@@ -323,6 +329,10 @@ class SessionDetailState(AuthState):
     improvements: list[CoachItemRow] = []
     error: str = ""
     busy: bool = False
+    # The session has ended and its analysis is queued or running: the page says so and updates itself.
+    analysing: bool = False
+    analysis_slow: bool = False
+    _analysis_watch: str = ""  # the load whose watcher runs (a newer load's watcher takes over)
 
     def _ref(self) -> str:
         return self._route_arg("session_ref")
@@ -333,9 +343,11 @@ class SessionDetailState(AuthState):
         self.has_recording, self.audio_url, self.audio_mime, self.audio_details = False, "", "", ""
         self.score, self.metrics, self.error, self.busy = "", [], "", False
         self.speech_metrics, self.has_coach, self.coach_provider, self.coach_note = [], False, "", ""
+        self.analysing = self.analysis_slow = False
         self.coach_overall, self.coach_scores, self.strengths, self.improvements = "", [], [], []
 
     def _show(self, detail: history.SessionDetail) -> None:
+        self.analysing = detail.status == "ended" and detail.processing_status in ("pending", "processing")
         self.session_id, self.title, self.topic = detail.id, detail.title, detail.topic_title
         self.started, self.duration = when(detail.started_at), clock(detail.duration_seconds)
         self.status, self.mode = STATUS_LABELS.get(detail.status, detail.status), detail.mode
@@ -418,6 +430,38 @@ class SessionDetailState(AuthState):
             return
         self._show(detail)
         self.loaded = True
+        if self.analysing:
+            self._analysis_watch = uuid.uuid4().hex
+            return SessionDetailState.watch_analysis
+
+    @rx.event(background=True)
+    @accepts()
+    async def watch_analysis(self):
+        """While the session's analysis runs, read the session again every few seconds and show the analysis
+        when it lands (no reload); after `ANALYSIS_WAIT_SECONDS`, say it is taking longer and stop asking."""
+        async with self:
+            watched, watch = self.session_id, self._analysis_watch
+        deadline = time.monotonic() + ANALYSIS_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            await asyncio.sleep(ANALYSIS_POLL_SECONDS)
+            async with self:
+                if self.session_id != watched or self._analysis_watch != watch or not self.analysing:
+                    return  # another session is shown now, or the page was loaded again (its own watcher runs)
+                try:
+                    _, detail = await self._signed_in(
+                        lambda s, v: history.get_session_detail(
+                            session=s, user_id=v.user_id, practice_session_id=watched
+                        )
+                    )
+                except (Answered, ValidationError):
+                    self.analysing = False  # signed out, deleted meanwhile or no database: the next load says so
+                    return
+                self._show(detail)
+                if not self.analysing:
+                    return rx.toast.success("Your feedback is ready.")
+        async with self:
+            if self.session_id == watched and self.analysing:
+                self.analysis_slow = True
 
     @rx.event
     @accepts()

@@ -16,7 +16,7 @@ from speakpro.services.world import amphitheatre
 from speakpro.state.amphitheatre import AmphitheatreHistoryState, AmphitheatreState
 from speakpro.state.history import HistoryState, SessionDetailState
 from tests.factories import make_practice_session, make_topic, make_transcript
-from tests.signin import at_url, redirects, run, sign_in
+from tests.signin import at_url, background, redirects, run, sign_in
 
 PERSONA = {
     "job_role": "Account executive",
@@ -174,6 +174,43 @@ async def test_the_owner_sees_the_transcript_and_the_recording(session, storage)
     ]
     assert state.has_recording and state.audio_url.startswith("http://backend.test/api/media/audio/")
     assert state.audio_mime == "audio/ogg" and "1:30" in state.audio_details
+
+
+async def test_the_session_page_shows_its_analysis_when_it_lands(session, storage, monkeypatch):
+    import speakpro.state.history as history_state
+    from speakpro.services.analysis.analysis import analyse_session
+
+    monkeypatch.setattr(history_state, "ANALYSIS_POLL_SECONDS", 0)
+    user = _learner(session)
+    practice = _sessions(session, user, 1)[0]
+    practice.status, practice.processing_status = "ended", "pending"
+    _with_transcript(session, practice)
+    session.flush()
+
+    state = _signed_in(SessionDetailState, session, user, routes.practice_session(str(practice.id)))
+    events = await run(state.load)
+    assert state.analysing and state.score == "" and state.metrics == []
+    assert any("watch_analysis" in str(e) for e in events)
+
+    analyse_session(session=session, practice_session_id=practice.id)  # what the job worker does meanwhile
+    events = await run(background(state, "watch_analysis"))
+    assert not state.analysing and not state.analysis_slow
+    assert state.score != "" and state.metrics and any("Your feedback is ready" in str(e) for e in events)
+
+
+async def test_the_session_page_says_when_the_analysis_takes_longer(session, storage, monkeypatch):
+    import speakpro.state.history as history_state
+
+    monkeypatch.setattr(history_state, "ANALYSIS_POLL_SECONDS", 0)
+    monkeypatch.setattr(history_state, "ANALYSIS_WAIT_SECONDS", 0.05)
+    user = _learner(session)
+    practice = _sessions(session, user, 1)[0]
+    practice.status, practice.processing_status = "ended", "pending"
+    session.flush()
+    state = _signed_in(SessionDetailState, session, user, routes.practice_session(str(practice.id)))
+    await run(state.load)
+    await run(background(state, "watch_analysis"))
+    assert state.analysing and state.analysis_slow
 
 
 async def test_someone_elses_session_shows_not_found_and_no_data(session, storage):
