@@ -206,8 +206,19 @@ def _done() -> rx.Component:
             ),
         ),
         rx.hstack(
-            rx.link(rx.button("Back home"), href=routes.HOME),
+            rx.cond(
+                LessonState.next_lesson_id != "",
+                rx.link(
+                    rx.button(rx.icon("arrow-right"), "Next lesson", id="next-lesson"),
+                    href="/lesson/" + LessonState.next_lesson_id,
+                ),
+            ),
+            rx.link(
+                rx.button("Back home", variant=rx.cond(LessonState.next_lesson_id != "", "soft", "solid")),
+                href=routes.HOME,
+            ),
             rx.link(rx.button("Open the map", variant="soft"), href=routes.MAP),
+            wrap="wrap",
         ),
         align="center",
         spacing="3",

@@ -81,14 +81,7 @@ class HomeState(AuthState):
         self.feedback_metrics = [metric_row(m) for m in latest.metrics] if latest else []
         self.feedback_improvement = latest.improvement if latest else ""
         self.feedback_quote = latest.quote if latest else ""
-        self.next_lesson_id = next(
-            (
-                m.next_lesson_id
-                for m in dashboard.modules
-                if m.status in ("available", "in_progress") and m.next_lesson_id
-            ),
-            "",
-        )
+        self.next_lesson_id = dashboard.next_lesson_id
         self.loaded = True
 
     @rx.event

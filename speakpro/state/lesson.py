@@ -13,7 +13,7 @@ from sqlmodel import Session
 from speakpro.db import DatabaseUnavailable
 from speakpro.integrations.openai_client import get_openai_client
 from speakpro.services.accounts.sessions import Viewer
-from speakpro.services.learning import lessons, quests, stakes
+from speakpro.services.learning import lessons, progress, quests, stakes
 from speakpro.services.learning.feedback import coach_answer
 from speakpro.services.learning.lesson_views import LessonView, StepResult
 from speakpro.services.learning.lessons import PendingAnswer
@@ -64,6 +64,7 @@ class LessonState(RecorderMixin, OwnRecordingsMixin, AuthState):
     feedback_notes: list[str] = []
     xp_awarded: int = 0
     module_completed: bool = False
+    next_lesson_id: str = ""  # after the last step: the lesson to take next ("" when every open one is done)
     busy: bool = False
     stakes_scenario: str = ""
     stakes_error: str = ""
@@ -133,6 +134,7 @@ class LessonState(RecorderMixin, OwnRecordingsMixin, AuthState):
 
         _, opened = await self._signed_in(open_run)
         self.error, self.busy, self.xp_awarded, self.module_completed = "", False, 0, False
+        self.next_lesson_id = ""
         self.feedback_score, self.feedback_notes = -1, []
         if isinstance(opened, str):
             self.not_found = opened
@@ -211,7 +213,12 @@ class LessonState(RecorderMixin, OwnRecordingsMixin, AuthState):
                 else lessons.record_answer(session=session, pending=outcome, feedback=feedback)
             )
             view = lessons.get_lesson_view(session=session, user_id=viewer.user_id, lesson_session_id=run_id)
-            return result, view, None if listed is None else read_recordings(session, viewer, *listed)
+            after = (
+                progress.next_lesson_of(progress.module_statuses(session=session, user_id=viewer.user_id))
+                if result.completed
+                else None
+            )
+            return result, view, None if listed is None else read_recordings(session, viewer, *listed), after
 
         refusal = None
         try:
@@ -225,7 +232,7 @@ class LessonState(RecorderMixin, OwnRecordingsMixin, AuthState):
             feedback = None
             if isinstance(outcome, PendingAnswer):
                 feedback = await asyncio.to_thread(coach_answer, outcome.feedback, client)
-            result, view, recordings = await run_db(lambda s: finish(s, viewer, outcome, feedback))
+            result, view, recordings, after = await run_db(lambda s: finish(s, viewer, outcome, feedback))
             if not result.replayed and result.passed:
                 # A separate, later transaction: a quest tick never holds up (or deadlocks with) the answer.
                 await run_db(
@@ -250,6 +257,7 @@ class LessonState(RecorderMixin, OwnRecordingsMixin, AuthState):
                 self.recordings = recordings
             self.xp_awarded = result.xp_awarded or self.xp_awarded
             self.module_completed = result.module_completed or self.module_completed
+            self.next_lesson_id = str(after or "")
         if result.completed:
             return rx.toast.success(
                 f"Lesson complete: +{result.xp_awarded} XP." if result.xp_awarded else "Lesson complete."

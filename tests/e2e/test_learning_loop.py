@@ -100,6 +100,10 @@ def test_complete_a_lesson_unlock_a_venue_and_spend_tickets(page, base_url):
         )
     expect(page.locator("#lesson-complete")).to_be_visible()
     expect(page.locator("#module-complete")).to_be_visible()
+    # The next module opened: the end of the lesson offers its first lesson.
+    expect(page.locator("#next-lesson")).to_be_visible()
+    next_href = page.locator("a:has(#next-lesson)").get_attribute("href")
+    assert next_href.startswith("/lesson/") and next_href != f"/lesson/{last_lesson}"
 
     page.goto(base_url + "/home")
     expect(page.locator("#module-A")).to_have_attribute("data-status", "completed")

@@ -85,6 +85,7 @@ class HomeDashboard:
     quests: list[quests.QuestView]
     recent: list[RecentPractice]
     latest_feedback: LatestFeedback | None = None
+    next_lesson_id: str = ""  # the lesson to take next ("" when every open module is done)
 
 
 def get_home_summary(*, session: Session, user_id: uuid.UUID, today: date) -> HomeSummary:
@@ -201,4 +202,5 @@ def get_home_dashboard(*, session: Session, user_id: uuid.UUID, today: date) -> 
         quests=todays,
         recent=recent,
         latest_feedback=latest,
+        next_lesson_id=str(progress.next_lesson_of(statuses) or ""),
     )

@@ -70,6 +70,14 @@ class ModuleStatus:
         return next((lesson.lesson_id for lesson in self.lessons if not lesson.completed), None)
 
 
+def next_lesson_of(statuses: list[ModuleStatus]) -> uuid.UUID | None:
+    """The lesson a learner takes next: the first unfinished lesson of the first module open to them."""
+    return next(
+        (m.next_lesson_id for m in statuses if m.status in ("available", "in_progress") and m.next_lesson_id),
+        None,
+    )
+
+
 @dataclass(frozen=True)
 class CompletionResult:
     """What `complete_module_if_done` did."""
