@@ -201,6 +201,17 @@ def venue_page() -> rx.Component:
                 ),
                 error_callout(VenueState.error, "venue-error"),
                 rx.cond(
+                    (VenueState.last_finished != "") & (VenueState.entry_status != "active"),
+                    rx.callout(
+                        "You have finished this venue. ",
+                        VenueState.last_finished,
+                        " A new visit costs its tickets again and pays its rewards again.",
+                        icon="circle-check",
+                        color_scheme="green",
+                        id="venue-finished",
+                    ),
+                ),
+                rx.cond(
                     VenueState.entry_status == "active",
                     rx.callout(
                         "You're in. Work through the exercises in order, then finish the visit.",
@@ -211,7 +222,7 @@ def venue_page() -> rx.Component:
                         VenueState.can_enter,
                         rx.button(
                             rx.icon("door-open"),
-                            "Enter for ",
+                            rx.cond(VenueState.last_finished != "", "Visit again for ", "Enter for "),
                             VenueState.ticket_cost,
                             rx.cond(VenueState.ticket_cost == 1, " ticket", " tickets"),
                             size="3",

@@ -57,6 +57,8 @@ class VenueState(AuthState):
     entry_status: str = ""
     next_order: int = 0
     finished_rewards: str = ""
+    # The latest finished visit (when none is in progress): "Finished 2 Dec 2026: +25 XP, +15 coins".
+    last_finished: str = ""
     error: str = ""
     busy: bool = False
     _request_key: str = ""
@@ -75,6 +77,12 @@ class VenueState(AuthState):
         self.entry_id = entry.id if entry else ""
         self.entry_status = entry.status if entry else ""
         self.next_order = entry.next_exercise_order if entry else 0
+        last = detail.last_finished
+        self.last_finished = (
+            f"Finished {last.finished_at:%d %b %Y}: +{last.xp_awarded} XP, +{last.coins_awarded} coins."
+            if last is not None and last.finished_at is not None
+            else ""
+        )
 
     def _reader(self) -> Callable[[Session, Viewer], world.VenueDetail]:
         """Work that reads this page's venue (ValidationError when there is no such venue)."""

@@ -8,6 +8,7 @@ from speakpro.models import AnalyticsEvent, DailyQuest, ExerciseSubmission, Rewa
 from speakpro.services.learning.economy import InsufficientBalance, ledger_totals
 from speakpro.services.validation import ValidationError
 from speakpro.services.world.venues import enter_venue, finish_venue, submit_venue_exercise
+from speakpro.services.world.world import get_venue
 from tests.factories import make_module, make_user
 from tests.factories_world import answer, balances, count, grant, make_world_venue, unlock
 
@@ -297,6 +298,12 @@ def test_finishing_pays_once_and_counts_the_daily_quest(session, world):
     )
     assert done.quest is not None and (done.quest.quest_type, done.quest.progress) == ("venue_visit", 1)
     assert done.quest.completed and not done.quest.claimed
+
+    # The venue page shows the finished visit with its results, its exercises done, and a new visit on offer.
+    page = get_venue(session=session, user_id=user.id, venue_slug=venue.slug)
+    assert page.active_entry is None and page.last_finished is not None
+    assert (page.last_finished.xp_awarded, page.last_finished.coins_awarded) == (50, 25)
+    assert page.exercises and all(e.done for e in page.exercises)
 
     with pytest.raises(ValidationError, match="This visit is over"):
         submit_venue_exercise(

@@ -123,6 +123,7 @@ class VenueDetail:
     can_enter: bool
     lock_reason: str
     active_entry: VenueEntryView | None = None
+    last_finished: VenueEntryView | None = None  # the latest finished visit, when none is in progress
 
 
 def tickets_phrase(count: int) -> str:
@@ -332,7 +333,22 @@ def get_venue(*, session: Session, user_id: uuid.UUID, venue_slug: str) -> Venue
         .limit(1)
     ).scalar_one_or_none()
     active_view = entry_view(active, venue_slug=row.slug, venue_name=row.name, exercises=exercises) if active else None
-    done = active_view.step_index if active_view else 0
+    finished_view = None
+    if active is None and row.finishes:
+        finished = session.execute(
+            select(VenueEntry)
+            .where(
+                col(VenueEntry.user_id) == user_id,
+                col(VenueEntry.venue_id) == row.id,
+                col(VenueEntry.status) == "finished",
+            )
+            .order_by(col(VenueEntry.finished_at).desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        if finished is not None:
+            finished_view = entry_view(finished, venue_slug=row.slug, venue_name=row.name, exercises=exercises)
+    # A visit in progress shows how far it got; a finished venue shows its last visit's exercises as done.
+    done = active_view.step_index if active_view else len(exercises) if finished_view else 0
     exercise_views = [
         ExerciseView(
             order=int(e.get("order", i + 1)),
@@ -360,4 +376,5 @@ def get_venue(*, session: Session, user_id: uuid.UUID, venue_slug: str) -> Venue
         can_enter=not reason,
         lock_reason=reason,
         active_entry=active_view,
+        last_finished=finished_view,
     )
