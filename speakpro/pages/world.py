@@ -203,9 +203,9 @@ def venue_page() -> rx.Component:
                 rx.cond(
                     (VenueState.last_finished != "") & (VenueState.entry_status != "active"),
                     rx.callout(
-                        "You have finished this venue. ",
-                        VenueState.last_finished,
-                        " A new visit costs its tickets again and pays its rewards again.",
+                        "You have finished this venue. "
+                        + VenueState.last_finished
+                        + " A new visit costs its tickets again and pays its rewards again.",
                         icon="circle-check",
                         color_scheme="green",
                         id="venue-finished",
