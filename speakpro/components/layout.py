@@ -37,22 +37,85 @@ def _visitor_buttons() -> rx.Component:
     )
 
 
-def _account_menu() -> rx.Component:
+# Every signed-in person's places, then each role's own: (label, href, id). A manager's company pages and an
+# admin's pages are links like the others, so every page is one click from any page.
+_LEARNER_PLACES = (
+    ("Home", routes.HOME, "nav-home"),
+    ("Practice", routes.PRACTICE, "nav-practice"),
+    ("Map", routes.MAP, "nav-map"),
+    ("Amphitheatre", routes.AMPHITHEATRE, "nav-amphitheatre"),
+    ("History", routes.HISTORY, "nav-history"),
+    ("Progress", routes.PROGRESS, "nav-progress"),
+)
+_ADMIN_PLACES = (("Admin", routes.ADMIN, "nav-admin"), ("Overview", routes.ADMIN_OVERVIEW, "nav-overview"))
+
+
+def _manager_places() -> tuple[tuple[str, rx.Var[str], str], ...]:
+    slug = rx.Var.create(AuthState.viewer_company_slug)
+    return (
+        ("Dashboard", "/company/" + slug + "/dashboard", "nav-dashboard"),
+        ("Team", "/company/" + slug, "nav-team"),
+    )
+
+
+def _bar_links() -> rx.Component:
+    """Wide screens: one button per place."""
+
+    def button(label: str, href, element_id: str) -> rx.Component:
+        return rx.link(rx.button(label, variant="soft"), href=href, id=element_id)
+
     return rx.hstack(
-        rx.link(rx.button("Home", variant="soft"), href=routes.HOME),
-        rx.link(rx.button("Practice", variant="soft"), href=routes.PRACTICE, id="nav-practice"),
-        rx.link(rx.button("Map", variant="soft"), href=routes.MAP, id="nav-map"),
-        rx.link(rx.button("Amphitheatre", variant="soft"), href=routes.AMPHITHEATRE, id="nav-amphitheatre"),
-        rx.link(rx.button("History", variant="soft"), href=routes.HISTORY, id="nav-history"),
-        rx.link(rx.button("Progress", variant="soft"), href=routes.PROGRESS, id="nav-progress"),
-        rx.cond(
-            AuthState.viewer_role == "manager",
-            rx.link(rx.button("My company", variant="soft"), href="/company/" + AuthState.viewer_company_slug),
-        ),
-        rx.cond(AuthState.viewer_is_admin, rx.link(rx.button("Admin", variant="soft"), href=routes.ADMIN)),
+        *(button(*place) for place in _LEARNER_PLACES),
+        rx.cond(AuthState.viewer_role == "manager", rx.fragment(*(button(*p) for p in _manager_places()))),
+        rx.cond(AuthState.viewer_is_admin, rx.fragment(*(button(*p) for p in _ADMIN_PLACES))),
+        spacing="2",
+        align="center",
+        display=["none", "none", "none", "none", "flex"],
+    )
+
+
+def _compact_menu() -> rx.Component:
+    """Narrow screens (phones, tablets): every place in one menu, so nothing is pushed off screen."""
+
+    def item(label: str, href, element_id: str) -> rx.Component:
+        return rx.menu.item(label, on_click=rx.redirect(href), id="menu-" + element_id.removeprefix("nav-"))
+
+    return rx.box(
         rx.menu.root(
             rx.menu.trigger(
-                rx.button(rx.icon("circle-user", size=16), AuthState.viewer_name, variant="outline", id="user-menu")
+                rx.button(rx.icon("menu", size=18), "Menu", variant="soft", size="3", id="nav-menu"),
+            ),
+            rx.menu.content(
+                *(item(*place) for place in _LEARNER_PLACES),
+                rx.cond(
+                    AuthState.viewer_role == "manager",
+                    rx.fragment(rx.menu.separator(), *(item(*p) for p in _manager_places())),
+                ),
+                rx.cond(
+                    AuthState.viewer_is_admin,
+                    rx.fragment(rx.menu.separator(), *(item(*p) for p in _ADMIN_PLACES)),
+                ),
+            ),
+        ),
+        display=["block", "block", "block", "block", "none"],
+    )
+
+
+def _account_menu() -> rx.Component:
+    return rx.hstack(
+        _bar_links(),
+        _compact_menu(),
+        rx.menu.root(
+            rx.menu.trigger(
+                rx.button(
+                    rx.icon("circle-user", size=16),
+                    # The name on wide screens; the icon alone (with its accessible name) on a phone.
+                    rx.text(AuthState.viewer_name, display=["none", "inline", "inline"]),
+                    variant="outline",
+                    size="3",
+                    aria_label="Your account",
+                    id="user-menu",
+                )
             ),
             rx.menu.content(
                 rx.menu.item("Account", on_click=rx.redirect(routes.ACCOUNT)),

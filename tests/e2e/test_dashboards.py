@@ -27,7 +27,8 @@ def test_learner_sees_their_progress_charts(page, base_url):
 
 def test_manager_sees_kpis_and_downloads_the_csv(page, base_url):
     login(page, base_url, "manager@example.com", lands_on="/home")
-    page.goto(base_url + "/company/northwind/dashboard")
+    page.locator("#nav-dashboard").click()  # reached by clicking, as a manager would
+    expect(page).to_have_url(re.compile(r"/company/northwind/dashboard$"))
     expect(page.locator("#dashboard-title")).to_contain_text("Northwind Outfitters")
     expect(page.locator("#kpi-sessions")).not_to_have_text("0")
     expect(page.locator("#kpi-learners")).not_to_have_text("0")
@@ -63,7 +64,8 @@ def test_learner_is_refused(page, base_url):
 
 def test_admin_sees_every_company_and_opens_one(page, base_url):
     login(page, base_url, "admin@example.com", lands_on="/home")
-    page.goto(base_url + "/admin/overview")
+    page.locator("#nav-overview").click()
+    expect(page).to_have_url(re.compile(r"/admin/overview$"))
     expect(page.locator("#overview-title")).to_have_text("All companies")
     table = page.locator("#company-table")
     expect(table.get_by_text("Northwind Outfitters")).to_be_visible()
@@ -80,3 +82,17 @@ def test_manager_is_refused_the_admin_overview(page, base_url):
     expect(page.locator("#forbidden")).to_be_visible()
     expect(page.locator("#company-table")).to_have_count(0)
     expect(page.get_by_text("Blue Harbor", exact=False)).to_have_count(0)
+
+
+def test_on_a_phone_the_menu_reaches_a_managers_places_without_sideways_scrolling(page, base_url):
+    page.set_viewport_size({"width": 390, "height": 844})
+    login(page, base_url, "manager@example.com", lands_on="/home")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    expect(page.locator("#nav-dashboard")).to_be_hidden()  # the wide bar is folded into the menu
+    page.locator("#nav-menu").click()
+    page.locator("#menu-team").click()
+    expect(page).to_have_url(re.compile(r"/company/northwind$"))
+    page.locator("#nav-menu").click()
+    page.locator("#menu-dashboard").click()
+    expect(page).to_have_url(re.compile(r"/company/northwind/dashboard$"))
+    expect(page.locator("#user-menu")).to_be_visible()  # the account menu (and logging out) stays reachable
