@@ -347,8 +347,12 @@ def _delete_dialog() -> rx.Component:
         rx.alert_dialog.content(
             rx.alert_dialog.title("Delete this session?"),
             rx.alert_dialog.description(
-                "The recording and the transcript are deleted for good. Your scores stay in your company's "
-                "anonymous totals. This cannot be undone.",
+                rx.cond(
+                    SessionDetailState.viewer_company_slug != "",
+                    "The recording and the transcript are deleted for good. Your scores stay in your company's "
+                    "anonymous totals. This cannot be undone.",
+                    "The recording and the transcript are deleted for good. This cannot be undone.",
+                ),
             ),
             rx.hstack(
                 rx.alert_dialog.cancel(rx.button("Keep it", variant="soft", color_scheme="gray", id="cancel-delete")),

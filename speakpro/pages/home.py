@@ -192,7 +192,7 @@ def _latest_feedback() -> rx.Component:
     )
 
 
-def _cta(title: str, text: str, button: str, href, element_id: str) -> rx.Component:
+def _cta(title: str, text: str | rx.Var[str], button: str, href, element_id: str) -> rx.Component:
     return rx.vstack(
         rx.heading(title, size="4"),
         rx.text(text, color_scheme="gray", size="2"),
@@ -215,7 +215,12 @@ def _calls_to_action() -> rx.Component:
     )
     practice = _cta(
         "Practise out loud",
-        "A 3-minute role-play with an AI partner, recorded and transcribed.",
+        rx.cond(
+            HomeState.solo_mode,
+            # No AI partner is configured on this server: say what practice is here.
+            "Speak on a topic for a few minutes on your own, recorded and transcribed, with feedback after.",
+            "A 3-minute role-play with an AI partner, recorded and transcribed.",
+        ),
         "Start practising",
         routes.PRACTICE,
         "cta-practice",

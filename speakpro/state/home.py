@@ -11,6 +11,7 @@ from speakpro.services.learning.economy import EconomyError
 from speakpro.services.learning.home import HomeDashboard, ModuleCard, RecentPractice, get_home_dashboard
 from speakpro.services.telemetry import record_exposure
 from speakpro.services.validation import ValidationError
+from speakpro.settings import settings
 from speakpro.state.auth import AuthState
 from speakpro.state.edge import Text, accepts
 from speakpro.state.history import MetricRow, metric_row
@@ -60,6 +61,7 @@ class HomeState(AuthState):
     feedback_improvement: str = ""
     feedback_quote: str = ""
     next_lesson_id: str = ""
+    solo_mode: bool = settings.offline  # no AI partner configured: practice is solo
     loaded: bool = False
 
     def _show(self, viewer: Viewer, dashboard: HomeDashboard) -> None:

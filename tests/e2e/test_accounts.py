@@ -36,6 +36,9 @@ def test_signup_onboarding_home(page, base_url):
     # The script tag is shown as text, never run.
     expect(greeting).to_contain_text("Nova <script>window.pwned=1</script> Ærø")
     expect(greeting).to_contain_text("Welcome, ")  # a new learner is not welcomed "back"
+    # The browser tests run without an AI partner: home does not promise one.
+    expect(page.locator("#cta-practice")).to_contain_text("on your own")
+    expect(page.locator("#cta-practice")).not_to_contain_text("AI partner")
     assert page.evaluate("window.pwned") is None
     expect(page.locator("#stat-xp")).to_have_text("0")
 

@@ -196,6 +196,8 @@ def test_history_list_detail_delete_and_refusal(page, base_url, browser):
     # Delete it: confirm, a toast, back on the history without it; the object is gone from storage.
     page.locator("#delete-session").click()
     expect(page.locator("#confirm-delete")).to_be_visible()
+    # The demo learner is in a company: the dialog says their scores stay in its anonymous totals.
+    expect(page.get_by_role("alertdialog")).to_contain_text("company's anonymous totals")
     page.screenshot(path="/tmp/speakpro-session-delete-dialog.png")
     page.locator("#confirm-delete").click()
     expect(page.get_by_text("The session, its recording and its transcript were deleted.")).to_be_visible()
