@@ -12,6 +12,7 @@ from speakpro.components.forms import error_callout
 from speakpro.components.guards import not_found_notice
 from speakpro.components.layout import page_frame
 from speakpro.components.metrics import speech_metric
+from speakpro.components.player import recording_player
 from speakpro.state.history import (
     CoachItemRow,
     HistoryRow,
@@ -130,7 +131,7 @@ def _recording_row(state, row: RecordingRow) -> rx.Component:
             spacing="1",
             flex="1",
         ),
-        rx.cond(row.url != "", rx.el.audio(src=row.url, controls=True, preload="none", style={"max_width": "260px"})),
+        rx.cond(row.url != "", recording_player(row.url, preload="none", style={"max_width": "260px"})),
         delete_recording_button(state, row.key, row.title),
         width="100%",
         align="center",
@@ -375,10 +376,9 @@ def _recording() -> rx.Component:
         rx.vstack(
             rx.cond(
                 SessionDetailState.audio_url != "",
-                rx.el.audio(
-                    rx.el.source(src=SessionDetailState.audio_url, type=SessionDetailState.audio_mime),
-                    controls=True,
-                    preload="metadata",
+                recording_player(
+                    SessionDetailState.audio_url,
+                    SessionDetailState.audio_mime,
                     id="session-audio",
                     style={"width": "100%"},
                 ),

@@ -71,6 +71,12 @@ def test_solo_session_with_a_typed_transcript(page, base_url):
     page.locator("#practice-end").click()
     expect(page).to_have_url(re.compile(rf"/practice/session/{session_id}$"), timeout=30_000)
     expect(page.locator("#session-transcript")).to_contain_text("My blocker is the VPN access.")
+    # The recording's player knows its length (MediaRecorder's WebM has none in its header: "Infinity").
+    page.wait_for_function(
+        "() => { const a = document.querySelector('#session-audio');"
+        " return !!a && Number.isFinite(a.duration) && a.duration > 0 && a.currentTime === 0; }",
+        timeout=20_000,
+    )
     # The analysis shows up on this page when it lands, without a reload ("Analysing..." until then).
     expect(page.locator("#session-metrics")).to_be_visible(timeout=30_000)
     expect(page.locator("#session-analysing")).to_have_count(0)
