@@ -262,11 +262,13 @@ def lesson() -> rx.Component:
                         error_callout(LessonState.error, "lesson-error"),
                         _stakes_form(),
                         rx.cond(
-                            LessonState.cooldown_until != "",
+                            LessonState.wait_left != "",
                             rx.callout(
-                                "You can try this step again after " + LessonState.cooldown_until + ".",
+                                "Take a breath: you can try this step again in " + LessonState.wait_left + ".",
                                 icon="timer",
                                 color_scheme="amber",
+                                role="timer",
+                                id="lesson-wait",
                             ),
                         ),
                         rx.vstack(

@@ -23,8 +23,10 @@ def _result() -> rx.Component:
             rx.text("Pass mark: ", MilestoneState.threshold, size="2", color_scheme="gray"),
             rx.unordered_list(rx.foreach(MilestoneState.feedback_notes, lambda n: rx.list_item(n, size="2"))),
             rx.cond(
-                MilestoneState.retry_after != "",
-                rx.text("You can try again after ", MilestoneState.retry_after, ".", size="2"),
+                MilestoneState.wait_left != "",
+                rx.text(
+                    "You can try again in ", MilestoneState.wait_left, ".", size="2", role="timer", id="milestone-wait"
+                ),
             ),
             style=styles.card,
             width="100%",

@@ -6,6 +6,7 @@ import asyncio
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import reflex as rx
 from sqlmodel import Session
@@ -19,6 +20,7 @@ from speakpro.services.learning.lesson_views import LessonView, StepResult
 from speakpro.services.learning.lessons import PendingAnswer
 from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState, run_db
+from speakpro.state.countdown import CountdownMixin
 from speakpro.state.edge import LONG, Answered, Form, Text, accepts
 from speakpro.state.history import OwnRecordingsMixin, RecordingRow, read_recordings
 from speakpro.state.recording import RecorderMixin, read_recording_consent
@@ -37,7 +39,7 @@ class _OpenedRun:
     recording_allowed: bool
 
 
-class LessonState(RecorderMixin, OwnRecordingsMixin, AuthState):
+class LessonState(CountdownMixin, RecorderMixin, OwnRecordingsMixin, AuthState):
     """The current step of the learner's run of one lesson, the feedback on the last answer, and the learner's
     recordings in this lesson (each deletable)."""
 
@@ -57,7 +59,6 @@ class LessonState(RecorderMixin, OwnRecordingsMixin, AuthState):
     knowledge_title: str = ""
     knowledge_summary: str = ""
     knowledge_body: str = ""
-    cooldown_until: str = ""
     feedback_score: int = -1
     feedback_label: str = ""
     feedback_passed: bool = False
@@ -74,7 +75,7 @@ class LessonState(RecorderMixin, OwnRecordingsMixin, AuthState):
     def _lesson_id(self) -> str:
         return self._route_arg("lesson_ref")
 
-    def _show(self, view: LessonView, chosen: str | None = None) -> None:
+    def _show(self, view: LessonView, chosen: str | None = None) -> Any:
         self.run_id = str(view.lesson_session_id)
         self._module_id = str(view.module_id)
         if chosen is not None:
@@ -92,10 +93,11 @@ class LessonState(RecorderMixin, OwnRecordingsMixin, AuthState):
         self.knowledge_title = knowledge.get("title", "")
         self.knowledge_summary = knowledge.get("summary", "")
         self.knowledge_body = knowledge.get("body", "")
-        self.cooldown_until = view.cooldown_until.strftime("%H:%M:%S UTC") if view.cooldown_until else ""
         if view.last_feedback and self.feedback_score < 0:
             self._show_feedback(view.last_feedback)
         self._shown_at = time.monotonic()
+        # A failed exercise's pause, counting down on the page (the service refuses an early try anyway).
+        return self._start_wait(view.cooldown_until)
 
     def _show_feedback(self, feedback: dict | None) -> None:
         feedback = feedback or {}
@@ -140,9 +142,10 @@ class LessonState(RecorderMixin, OwnRecordingsMixin, AuthState):
             self.not_found = opened
             return
         self.not_found, self.stakes_error = "", ""
-        self._show(opened.view, opened.scenario)
+        countdown = self._show(opened.view, opened.scenario)
         self._show_recordings(opened.recordings, RECORDING_KINDS, lesson_id)
         self.recording_allowed = opened.recording_allowed
+        return countdown
 
     @rx.event
     @accepts(form=Form(scenario=Text(), audience=Text(), stakes=Text()), loaded=("run_id", "_module_id"))
@@ -163,8 +166,9 @@ class LessonState(RecorderMixin, OwnRecordingsMixin, AuthState):
             self.stakes_error = error.message
             return
         self.stakes_error = ""
-        self._show(view, scenario)
-        return rx.toast.success("Your scenario is saved: the exercises of this module will use it.")
+        countdown = self._show(view, scenario)
+        saved = rx.toast.success("Your scenario is saved: the exercises of this module will use it.")
+        return [saved, countdown] if countdown is not None else saved
 
     @rx.event(background=True)
     @accepts(form=Form(text=Text(LONG)), loaded=("run_id",))
@@ -249,7 +253,7 @@ class LessonState(RecorderMixin, OwnRecordingsMixin, AuthState):
                 self._show_feedback({**result.feedback, "passed": result.passed})
             elif kind in ("reading", "feedback", "reflection"):
                 self.feedback_score, self.feedback_notes = -1, []
-            self._show(view)
+            countdown = self._show(view)
             self.busy = False
             if result.passed:
                 self.audio_key = ""
@@ -263,4 +267,5 @@ class LessonState(RecorderMixin, OwnRecordingsMixin, AuthState):
                 f"Lesson complete: +{result.xp_awarded} XP." if result.xp_awarded else "Lesson complete."
             )
         if result.score is not None and not result.passed:
-            return rx.toast.warning("Not quite yet: read the feedback and try again after a short pause.")
+            warning = rx.toast.warning("Not quite yet: read the feedback and try again after a short pause.")
+            return [warning, countdown] if countdown is not None else warning

@@ -19,6 +19,7 @@ from speakpro.services.learning.milestones import MilestoneResult, PendingMilest
 from speakpro.services.learning.progress import LevelProgress
 from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState, run_db
+from speakpro.state.countdown import CountdownMixin
 from speakpro.state.edge import LONG, Answered, Form, Text, accepts
 from speakpro.state.history import OwnRecordingsMixin, RecordingRow, read_recordings
 from speakpro.state.recording import RecorderMixin, read_recording_consent
@@ -37,7 +38,7 @@ class _MilestonePage:
     recording_allowed: bool
 
 
-class MilestoneState(RecorderMixin, OwnRecordingsMixin, AuthState):
+class MilestoneState(CountdownMixin, RecorderMixin, OwnRecordingsMixin, AuthState):
     """The milestone brief, the attempt form, the latest result, and the learner's milestone recordings (each
     deletable)."""
 
@@ -49,7 +50,6 @@ class MilestoneState(RecorderMixin, OwnRecordingsMixin, AuthState):
     score: int = -1
     passed: bool = False
     feedback_notes: list[str] = []
-    retry_after: str = ""
     busy: bool = False
     _level_id: str = ""
     _request_key: str = ""
@@ -68,7 +68,8 @@ class MilestoneState(RecorderMixin, OwnRecordingsMixin, AuthState):
 
         _, page = await self._signed_in(read)
         level, prompt = page.level, page.prompt
-        self.score, self.feedback_notes, self.error, self.busy, self.retry_after = -1, [], "", False, ""
+        self.score, self.feedback_notes, self.error, self.busy = -1, [], "", False
+        self._start_wait(None)
         self.audio_key, self.audio_seconds = "", 0
         self._request_key = uuid.uuid4().hex  # one attempt per page visit, however often the form is sent
         self._show_recordings(page.recordings, RECORDING_KINDS)
@@ -137,7 +138,7 @@ class MilestoneState(RecorderMixin, OwnRecordingsMixin, AuthState):
             notes_of = result.feedback or {}
             notes = [*notes_of.get("strengths", []), *notes_of.get("improvements", []), *notes_of.get("tips", [])]
             self.feedback_notes = [str(n) for n in notes][:6]
-            self.retry_after = result.retry_after.strftime("%H:%M UTC") if result.retry_after else ""
+            countdown = self._start_wait(result.retry_after)  # a failed attempt's pause, counting down
             self._request_key = uuid.uuid4().hex
             if recordings is not None:
                 self.recordings = recordings
@@ -146,4 +147,5 @@ class MilestoneState(RecorderMixin, OwnRecordingsMixin, AuthState):
         if result.passed:
             paid = ", ".join(f"+{v} {k}" for k, v in (result.rewards or {}).items() if v)
             return rx.toast.success("Milestone passed!" + (f" {paid}." if paid else ""))
-        return rx.toast.warning(f"Score {result.score}: you need {result.threshold} to pass.")
+        warning = rx.toast.warning(f"Score {result.score}: you need {result.threshold} to pass.")
+        return [warning, countdown] if countdown is not None else warning

@@ -127,3 +127,28 @@ def test_complete_a_lesson_unlock_a_venue_and_spend_tickets(page, base_url):
 
     page.goto(base_url + "/home")
     expect(page.locator("#stat-tickets")).to_have_text(str(tickets - 1))
+
+
+def test_a_failed_answer_keeps_its_text_and_the_pause_counts_down(page, base_url):
+    email, lesson_id = _learner_with_two_lessons_done()
+    page.goto(base_url + "/login")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("#login-submit").click()
+    expect(page).to_have_url(re.compile(r"/home$"))
+    page.goto(f"{base_url}/lesson/{lesson_id}")
+    expect(page.locator("#lesson-title")).to_be_visible()
+    while page.locator("#lesson-step-card").get_attribute("data-kind") in ("reading", "feedback"):
+        step = page.locator("#lesson-step").inner_text()
+        page.locator("#answer-continue").click()
+        page.wait_for_function("s => document.querySelector('#lesson-step').innerText !== s", arg=step)
+
+    weak = "um I think so"
+    page.locator("#answer-text").fill(weak)
+    page.locator("#answer-submit").click()
+    wait = page.locator("#lesson-wait")
+    expect(wait).to_contain_text(re.compile(r"try this step again in 0:\d\d"))
+    expect(page.locator("#answer-text")).to_have_value(weak)  # the learner improves it, not retypes it
+    first = wait.inner_text()
+    page.wait_for_timeout(2_200)
+    assert wait.inner_text() != first  # it counts down by itself
