@@ -9,6 +9,7 @@ stops at once.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
@@ -36,6 +37,8 @@ from speakpro.state.edge import Answered, CheckedSetvar, accepts
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+U = TypeVar("U")
+V = TypeVar("V")
 
 _NOT_ONBOARDED = object()
 
@@ -160,12 +163,37 @@ class AuthState(CheckedSetvar, rx.State):
             if viewer is not None:
                 self._set_viewer(viewer)
         self.db_unavailable = False
-        self._set_viewer(viewer)
         if viewer is None:
+            self._set_viewer(None)
             raise Answered(self._login_redirect())
         if value is _NOT_ONBOARDED:
             raise Answered(rx.redirect(routes.ONBOARDING))
         return viewer, cast(T, value)
+
+    async def _signed_in_around(
+        self,
+        prepare: Callable[[Session, Viewer], T],
+        call: Callable[[T], U],
+        store: Callable[[Session, Viewer, T, U], V],
+    ) -> tuple[Viewer, V]:
+        """The guard of a background event that waits on something slow (the AI coach), in three steps:
+        `prepare(session, viewer)` as `_signed_in` work, under the state lock; `call(prepared)` in a thread
+        with no transaction, row lock or state lock held; `store(session, viewer, prepared, called)` in a
+        second transaction as that viewer, which must check again what may have changed meanwhile.
+
+        Returns the viewer and what `store` returned. Raises `Answered` (with the state lock released) like
+        `_signed_in`, and what `prepare` and `store` raise (a `ValidationError`, `DatabaseUnavailable`).
+        """
+        async with self:
+            try:
+                signed: tuple[Viewer, T] | Answered = await self._signed_in(prepare)
+            except Answered as answered:
+                signed = answered
+        if isinstance(signed, Answered):
+            raise signed
+        viewer, prepared = signed
+        called = await asyncio.to_thread(call, prepared)
+        return viewer, await run_db(lambda s: store(s, viewer, prepared, called))
 
     @rx.event
     @accepts()

@@ -453,8 +453,13 @@ class SessionDetailState(AuthState):
                             session=s, user_id=v.user_id, practice_session_id=watched
                         )
                     )
-                except (Answered, ValidationError):
-                    self.analysing = False  # signed out, deleted meanwhile or no database: the next load says so
+                except Answered as answered:
+                    if self.db_unavailable:
+                        continue  # the database is away for now: keep waiting, the analysis is not lost
+                    self.analysing = False
+                    return answered.event  # signed out meanwhile: to the login page, as any event would
+                except ValidationError:
+                    self.analysing = False  # deleted meanwhile (in another tab): the next load says so
                     return
                 self._show(detail)
                 if not self.analysing:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 from dataclasses import dataclass
@@ -224,19 +223,11 @@ class LessonState(CountdownMixin, RecorderMixin, OwnRecordingsMixin, AuthState):
             )
             return result, view, None if listed is None else read_recordings(session, viewer, *listed), after
 
-        refusal = None
+        def score(outcome: StepResult | PendingAnswer):
+            return coach_answer(outcome.feedback, client) if isinstance(outcome, PendingAnswer) else None
+
         try:
-            async with self:
-                try:
-                    viewer, outcome = await self._signed_in(prepare)
-                except Answered as answered:
-                    self.busy, refusal = False, answered.event  # not signed in, or no database: nothing was sent
-            if refusal is not None:
-                return refusal
-            feedback = None
-            if isinstance(outcome, PendingAnswer):
-                feedback = await asyncio.to_thread(coach_answer, outcome.feedback, client)
-            result, view, recordings, after = await run_db(lambda s: finish(s, viewer, outcome, feedback))
+            viewer, (result, view, recordings, after) = await self._signed_in_around(prepare, score, finish)
             if not result.replayed and result.passed:
                 # A separate, later transaction: a quest tick never holds up (or deadlocks with) the answer.
                 await run_db(
@@ -244,6 +235,10 @@ class LessonState(CountdownMixin, RecorderMixin, OwnRecordingsMixin, AuthState):
                         session=s, user_id=viewer.user_id, quest_type="lesson_step", day=quests.utc_today()
                     )
                 )
+        except Answered:
+            async with self:
+                self.busy = False  # not signed in, or no database: nothing was sent
+            raise
         except (ValidationError, DatabaseUnavailable) as error:
             async with self:
                 self.error, self.busy = error.message, False

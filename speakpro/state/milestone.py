@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from dataclasses import dataclass
 
@@ -18,7 +17,7 @@ from speakpro.services.learning.feedback import coach_answer
 from speakpro.services.learning.milestones import MilestoneResult, PendingMilestone
 from speakpro.services.learning.progress import LevelProgress
 from speakpro.services.validation import ValidationError
-from speakpro.state.auth import AuthState, run_db
+from speakpro.state.auth import AuthState
 from speakpro.state.countdown import CountdownMixin
 from speakpro.state.edge import LONG, Answered, Form, Text, accepts
 from speakpro.state.history import OwnRecordingsMixin, RecordingRow, read_recordings
@@ -115,19 +114,15 @@ class MilestoneState(CountdownMixin, RecorderMixin, OwnRecordingsMixin, AuthStat
             )
             return result, None if listed is None else read_recordings(session, viewer, *listed)
 
-        refusal = None
+        def score(outcome: MilestoneResult | PendingMilestone):
+            return coach_answer(outcome.feedback, client) if isinstance(outcome, PendingMilestone) else None
+
         try:
+            _, (result, recordings) = await self._signed_in_around(prepare, score, finish)
+        except Answered:
             async with self:
-                try:
-                    viewer, outcome = await self._signed_in(prepare)
-                except Answered as answered:
-                    self.busy, refusal = False, answered.event  # not signed in, or no database: nothing was sent
-            if refusal is not None:
-                return refusal
-            feedback = None
-            if isinstance(outcome, PendingMilestone):
-                feedback = await asyncio.to_thread(coach_answer, outcome.feedback, client)
-            result, recordings = await run_db(lambda s: finish(s, viewer, outcome, feedback))
+                self.busy = False  # not signed in, or no database: nothing was sent
+            raise
         except (ValidationError, DatabaseUnavailable) as error:
             async with self:
                 self.error, self.busy = error.message, False

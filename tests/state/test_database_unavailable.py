@@ -65,3 +65,18 @@ def test_the_toast_never_shows_exception_text(caplog):
     [record] = [r for r in caplog.records if r.name == "speakpro.errors" and r.levelno == logging.ERROR]
     error_id = record.getMessage().rsplit(" ", 1)[-1]
     assert len(error_id) == 8 and f"quote error {error_id}" in toast and record.exc_info
+
+
+async def test_the_session_page_keeps_waiting_for_its_analysis_while_the_database_is_away(no_database, monkeypatch):
+    import speakpro.state.history as history_state
+    from speakpro.state.history import SessionDetailState
+    from tests.signin import background
+
+    monkeypatch.setattr(history_state, "ANALYSIS_POLL_SECONDS", 0)
+    monkeypatch.setattr(history_state, "ANALYSIS_WAIT_SECONDS", 0.2)
+    state = sign_in(SessionDetailState(), "a-token-the-database-never-sees")
+    state.session_id, state.analysing, state._analysis_watch = "5b3c9a4e-1111-4c5e-9a6b-000000000001", True, "w"
+    events = await run(background(state, "watch_analysis"))
+    # Not given up, not sent to the login page: still "analysing", then "taking longer than usual".
+    assert state.analysing and state.analysis_slow and state.db_unavailable
+    assert "redirect" not in str(events)
