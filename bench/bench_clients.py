@@ -14,15 +14,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_handlers import MinimalBackend, Page, prepare_database  # noqa: E402
-from tests import pg  # noqa: E402
-from tests.processes import Backend  # noqa: E402
+from bench.bench_handlers import Page, side_by_side  # noqa: E402
 
 OPEN_AT_ONCE = 20
 
@@ -66,31 +63,11 @@ async def measure_app(name: str, pids, count: int, open_one) -> dict:
 
 
 async def measure(args) -> None:
-    server, _ = pg.server_url()
-    url = pg.create_database(server, prefix="speakpro_bench_clients")
-    speakpro = minimal = None
-    try:
-        made = prepare_database(url)
-        speakpro = Backend(
-            database_url=url,
-            secret_key=os.environ["SECRET_KEY"],
-            data_dir=Path(os.environ["SPEAKPRO_DATA_DIR"]),
-            name="bench-clients",
-            extra_env={"APP_URL": "http://localhost:3000"},
-        )
-        speakpro.start()
-        minimal = MinimalBackend()
-        await asyncio.gather(speakpro.wait_ready_async(240), minimal.wait_ready())
+    async with side_by_side("clients") as (made, speakpro, minimal):
         cookie = f"speakpro_session={made['learner_token']}"
-        import psutil
-
-        def minimal_pids() -> list[int]:
-            root = psutil.Process(minimal.process.pid)
-            return [root.pid, *(c.pid for c in root.children(recursive=True))]
-
         rows = [
             await measure_app(
-                "minimal app, blank page", minimal_pids, args.clients, lambda: Page.open(minimal.url, path="/")
+                "minimal app, blank page", minimal.pids, args.clients, lambda: Page.open(minimal.url, path="/")
             ),
             await measure_app(
                 "SpeakPro, learner home",
@@ -108,12 +85,6 @@ async def measure(args) -> None:
                 f"{row['name']:26} {row['before']:7.0f}M {row['connected']:9.0f}M {per * 1024:9.1f}KB "
                 f"{per / base:6.2f} {row['after'] - row['before']:+10.0f}M"
             )
-    finally:
-        if minimal is not None:
-            minimal.stop()
-        if speakpro is not None:
-            speakpro.stop()
-        pg.drop_database(url)
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import secrets
@@ -93,6 +94,13 @@ class MinimalBackend:
                 pass
             await asyncio.sleep(0.5)
         raise RuntimeError("the minimal app did not start")
+
+    def pids(self) -> list[int]:
+        """The process ids of the app's group (supervisor and workers)."""
+        import psutil
+
+        root = psutil.Process(self.process.pid)
+        return [root.pid, *(child.pid for child in root.children(recursive=True))]
 
     def stop(self) -> None:
         import signal
@@ -273,23 +281,38 @@ def work_of(made: dict) -> dict:
     }
 
 
-async def measure(args) -> None:
+@contextlib.asynccontextmanager
+async def side_by_side(name: str):
+    """A fresh seeded database, SpeakPro's backend on it and the minimal app's, both ready; yields
+    (what `prepare_database` made, SpeakPro's backend, the minimal app); stops both and drops the database."""
     server, _ = pg.server_url()
-    url = pg.create_database(server, prefix="speakpro_bench_handlers")
+    url = pg.create_database(server, prefix=f"speakpro_bench_{name}")
     speakpro = minimal = None
     try:
         made = prepare_database(url)
+        made["url"] = url
         speakpro = Backend(
             database_url=url,
             secret_key=os.environ["SECRET_KEY"],
             data_dir=Path(os.environ["SPEAKPRO_DATA_DIR"]),
-            name="bench-handlers",
+            name=f"bench-{name}",
             extra_env={"APP_URL": "http://localhost:3000"},
         )
         speakpro.start()
         minimal = MinimalBackend()
         await asyncio.gather(speakpro.wait_ready_async(240), minimal.wait_ready())
+        yield made, speakpro, minimal
+    finally:
+        if minimal is not None:
+            minimal.stop()
+        if speakpro is not None:
+            speakpro.stop()
+        pg.drop_database(url)
 
+
+async def measure(args) -> None:
+    async with side_by_side("handlers") as (made, speakpro, minimal):
+        url = made["url"]
         trivial_page = await Page.open(minimal.url, path="/")
         learner = f"speakpro_session={made['learner_token']}"
         manager = f"speakpro_session={made['manager_token']}"
@@ -332,12 +355,6 @@ async def measure(args) -> None:
             "services in this process;\nratio: event p50 / (trivial handler p50 + SQL raw p50). The dashboard's "
             "load answers twice (its skeleton, then the figures)."
         )
-    finally:
-        if minimal is not None:
-            minimal.stop()
-        if speakpro is not None:
-            speakpro.stop()
-        pg.drop_database(url)
 
 
 def main() -> None:
