@@ -13,9 +13,9 @@ drift from what the learner did, whatever writes them.
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Date, cast, func, select, union_all
+from sqlalchemy import Date, DateTime, Uuid, bindparam, cast, func, select, union_all
 from sqlmodel import Session, col
 
 from speakpro.models import (
@@ -39,8 +39,9 @@ def consecutive_days(days: set[date], today: date) -> int:
     return count
 
 
-def activity_days(*, session: Session, user_id: uuid.UUID, since: date) -> set[date]:
-    """The UTC days since `since` on which the learner practised anything (one query)."""
+def _activity_days_query():
+    """Built once (a statement with bound parameters): building it cost more than running it."""
+    user_id, since = bindparam("user_id", type_=Uuid), bindparam("since", type_=DateTime(timezone=True))
 
     def days_of(model, column):
         utc_day = cast(func.timezone("UTC", column), Date)
@@ -53,7 +54,16 @@ def activity_days(*, session: Session, user_id: uuid.UUID, since: date) -> set[d
         days_of(MilestoneAttempt, col(MilestoneAttempt.created_at)),
         days_of(AmphitheatreExerciseRecord, col(AmphitheatreExerciseRecord.created_at)),
     ).subquery()
-    return set(session.execute(select(sources.c.day).distinct()).scalars())
+    return select(sources.c.day).distinct()
+
+
+_ACTIVITY_DAYS = _activity_days_query()
+
+
+def activity_days(*, session: Session, user_id: uuid.UUID, since: date) -> set[date]:
+    """The UTC days since `since` on which the learner practised anything (one query)."""
+    start = datetime(since.year, since.month, since.day, tzinfo=UTC)
+    return set(session.execute(_ACTIVITY_DAYS, {"user_id": user_id, "since": start}).scalars())
 
 
 def current_streak(*, session: Session, user_id: uuid.UUID, today: date) -> int:
