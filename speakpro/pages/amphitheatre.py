@@ -8,7 +8,7 @@ from speakpro import routes, styles
 from speakpro.components.forms import error_callout
 from speakpro.components.layout import page_frame
 from speakpro.components.recorder import audio_recorder
-from speakpro.pages.history import delete_recording_button
+from speakpro.components.recordings import delete_recording_button
 from speakpro.services.world.amphitheatre import REFLECTION_MAX, ExerciseView
 from speakpro.state.amphitheatre import AmphitheatreHistoryState, AmphitheatreState, MarkerOption, TimelineRow
 

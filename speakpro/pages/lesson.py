@@ -6,7 +6,7 @@ from speakpro import routes, styles
 from speakpro.components.forms import error_callout
 from speakpro.components.layout import page_frame
 from speakpro.components.recorder import audio_recorder
-from speakpro.pages.history import recordings_section
+from speakpro.components.recordings import recordings_section
 from speakpro.state.lesson import LessonState
 
 
