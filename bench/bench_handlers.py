@@ -35,7 +35,7 @@ os.environ.setdefault("SPEAKPRO_DATA_DIR", tempfile.mkdtemp(prefix="speakpro-ben
 os.environ.setdefault("SECRET_KEY", secrets.token_hex(32))
 
 import psycopg2  # noqa: E402
-from sqlalchemy import create_engine, event, text  # noqa: E402
+from sqlalchemy import event, text  # noqa: E402
 from sqlmodel import Session, col, select  # noqa: E402
 
 from tests import pg  # noqa: E402
@@ -127,11 +127,11 @@ class Page:
             base_url, token=str(uuid.uuid4()), cookie=cookie, auth=auth, origin="http://localhost:3000"
         )
         page = cls(sock, path, query or {})
-        await page._until(lambda delta: delta.get(ROOT_STATE, {}).get("is_hydrated_rx_state_") is True)
+        await page._until(lambda update: update["delta"].get(ROOT_STATE, {}).get("is_hydrated_rx_state_") is True)
         return page
 
     async def _until(self, done, timeout: float = 60) -> None:
-        """Read updates until `done(delta)` holds for one of them (Reflex sends no end-of-event marker)."""
+        """Read updates until `done(update)` holds for one of them (Reflex sends no end-of-event marker)."""
         deadline = time.monotonic() + timeout
         while True:
             packet = await self.sock.receive(max(0.1, deadline - time.monotonic()))
@@ -143,8 +143,7 @@ class Page:
             name, *args = json.loads(packet[len(NAMESPACE) + 3 :])
             if name != "event" or not args:
                 continue
-            delta = args[0].get("delta") or {}
-            if done(delta):
+            if done({"delta": args[0].get("delta") or {}, "events": args[0].get("events") or []}):
                 return
 
     async def call(self, name: str, payload: dict, done) -> float:
@@ -156,11 +155,15 @@ class Page:
         return time.perf_counter() - started
 
 
-def changed(state: str, var: str | None = None, value: object = None):
-    """An update's test: `state` changed (and its `var` is now `value`)."""
-    if var is None:
-        return lambda delta: state in delta
-    return lambda delta: delta.get(state, {}).get(f"{var}_rx_state_", object()) == value
+def changed(state: str, var: str, value: object):
+    """An update's test: `state`'s `var` is now `value`."""
+    return lambda update: update["delta"].get(state, {}).get(f"{var}_rx_state_", object()) == value
+
+
+def answered(update: dict) -> bool:
+    """An update's test: it carries the handler's answer (a toast). Only changed vars are sent, so an event
+    that changes nothing (a claim of a quest already claimed) is done when its answer arrives."""
+    return bool(update["events"])
 
 
 def recorded_statements(engine, work) -> list[tuple[str, object]]:
@@ -170,12 +173,15 @@ def recorded_statements(engine, work) -> list[tuple[str, object]]:
     def record(conn, cursor, statement, parameters, context, executemany):
         statements.append((statement, parameters))
 
-    with engine.connect() as connection:
-        event.listen(connection, "before_cursor_execute", record)
-        with Session(bind=connection) as session:
+    # Listening on the engine after `db.create_app_engine` did: the statements as sent, the tenant context's
+    # `set_config` prefix included.
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        with Session(engine) as session:
             work(session)
             session.rollback()
-        event.remove(connection, "before_cursor_execute", record)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
     return statements
 
 
@@ -216,13 +222,14 @@ def p(values: list[float], q: float) -> float:
 def prepare_database(url: str) -> dict:
     """Migrate, seed the demo data, sign the demo learner and manager in; a completed, claimed quest for the
     claim event (so every call runs the whole claim: the quest is read, found paid, the home page re-read)."""
+    from speakpro.db import create_app_engine
     from speakpro.models import User
     from speakpro.seed import run_seed
     from speakpro.services.accounts.sessions import create_session
     from speakpro.services.learning.quests import ensure_daily_quests, utc_today
 
     pg.migrate(url)
-    engine = create_engine(url)
+    engine = create_app_engine(url)
     with Session(engine) as session:
         run_seed(session)
         session.commit()
@@ -321,9 +328,14 @@ async def measure(args) -> None:
             speakpro.url, path="/company/northwind/dashboard", query={"slug": "northwind"}, cookie=manager
         )
         events = {
-            "trivial handler (minimal app)": (trivial_page, f"{MINIMAL_STATE}.ping", {}, changed(MINIMAL_STATE)),
+            "trivial handler (minimal app)": (
+                trivial_page,
+                f"{MINIMAL_STATE}.ping",
+                {},
+                lambda u: MINIMAL_STATE in u["delta"],
+            ),
             "home on_load": (home_page, f"{HOME}.load", {}, changed(HOME, "loaded", True)),
-            "quest claim": (home_page, f"{HOME}.claim", {"quest_id": made["quest_id"]}, changed(HOME)),
+            "quest claim": (home_page, f"{HOME}.claim", {"quest_id": made["quest_id"]}, answered),
             "dashboard on_load": (board_page, f"{DASHBOARD}.load", {}, changed(DASHBOARD, "loading", False)),
         }
         times: dict[str, list[float]] = {name: [] for name in events}

@@ -10,6 +10,12 @@ Two roles: migrations run as the owner (`DATABASE_URL`); the app connects as `sp
 transaction's first statement), which the policies read: no context, no rows. The signed-in viewer's
 context is set by `state.auth.AuthState._viewer`; background jobs, sign-in flows and commands use `SYSTEM`
 explicitly (`use_context`).
+
+Hot reads (what every page load runs: the home page, the quest claim, the company dashboard) are statements
+built once at import, on the Core tables (`models.table_of(Model).c`) with `bindparam`s, and run with
+`session.execute(STATEMENT, {...})`. Building a statement and the ORM's per-statement work for ORM
+columns cost more than the database's own work on those queries (measured in `bench/bench_handlers.py`);
+elsewhere services build statements as they go, with `col(Model.field)`.
 """
 
 from __future__ import annotations
@@ -149,15 +155,12 @@ def use_context(context: DbContext) -> Iterator[None]:
 
 def enter_context(session: Session, context: DbContext) -> None:
     """Switch the session's open transaction, and the rest of this task or thread, to `context` (a handler
-    that signs its viewer in and does its work in one transaction)."""
+    that signs its viewer in and does its work in one transaction).
+
+    The switch rides on the transaction's next statement, as a new transaction's context does (see
+    `_with_context`): no round trip of its own."""
     _context.set(context)
-    session.execute(
-        text(
-            "SELECT set_config('app.user_id', :user_id, true), "
-            "set_config('app.company_id', :company_id, true), set_config('app.role', :role, true)"
-        ),
-        {"user_id": str(context.user_id or ""), "company_id": str(context.company_id or ""), "role": context.role},
-    )
+    session.connection().info[_PENDING] = context
 
 
 _SET_CONTEXT = (
@@ -170,6 +173,7 @@ _PENDING = "speakpro_pending_context"
 def _begin(connection: Connection) -> None:
     """A transaction begins: its context rides on its first statement (no round trip of its own)."""
     if getattr(connection.connection.dbapi_connection, "autocommit", False):
+        connection.info.pop(_PENDING, None)
         return  # one statement per transaction: functions called that way carry their own context
     connection.info[_PENDING] = _context.get()
 

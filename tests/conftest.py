@@ -13,7 +13,6 @@ for _name in ("OPENAI_API_KEY", "S3_BUCKET", "REDIS_URL"):
     os.environ.pop(_name, None)
 
 import pytest  # noqa: E402
-from sqlalchemy import create_engine  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from tests import pg  # noqa: E402
@@ -42,10 +41,11 @@ def database_url():
 
 @pytest.fixture(scope="session")
 def engine(database_url):
-    """The app's engine, pointed at the test database."""
+    """The app's engine (its transactions carry the tenant context, as in production), pointed at the test
+    database."""
     from speakpro import db
 
-    engine = create_engine(database_url, pool_size=20, max_overflow=40)
+    engine = db.create_app_engine(database_url, pool_size=20, max_overflow=40)
     db.set_engine(engine)
     yield engine
     engine.dispose()
@@ -79,13 +79,14 @@ def session(engine):
 def seeded_engine(engine):
     """A second migrated database with the demo seed committed once for the whole run (seeding takes about
     5 s), dropped when the run ends."""
+    from speakpro import db
     from speakpro.seed import run_seed
 
     server, _ = pg.server_url()
     url = pg.create_database(server, prefix="speakpro_test_seeded")
     try:
         pg.migrate(url)
-        seeded = create_engine(url, pool_size=5, max_overflow=10)
+        seeded = db.create_app_engine(url, pool_size=5, max_overflow=10)
         with seeded.begin() as connection:
             run_seed(Session(bind=connection, join_transaction_mode="create_savepoint"))
         yield seeded
