@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Uuid, bindparam, text
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlmodel import Session
 
-from speakpro.models import AnalyticsEvent, AuditLog, TelemetryEvent
+from speakpro.models import AnalyticsEvent, AuditLog, TelemetryEvent, table_of
 
 
 def record_event(
@@ -24,21 +24,33 @@ def record_event(
     session.add(AnalyticsEvent(user_id=user_id, company_id=company_id, event_type=event_type, event_data=data or {}))
 
 
+# Written on every home load (and skipped by the database after the first): built once (see `db.py`).
+_EXPOSURE = (
+    insert(table_of(AnalyticsEvent))
+    .values(
+        id=bindparam("id", type_=Uuid),
+        user_id=bindparam("user_id", type_=Uuid),
+        company_id=bindparam("company_id", type_=Uuid),
+        event_type="ab_exposure",
+        event_data=bindparam("event_data", type_=JSONB),
+    )
+    .on_conflict_do_nothing(index_elements=["user_id"], index_where=text("event_type = 'ab_exposure'"))
+)
+
+
 def record_exposure(
     *, session: Session, user_id: uuid.UUID, company_id: uuid.UUID | None, variant: str | None, surface: str
 ) -> None:
     """Log that a learner was shown their A/B variant, once per learner: the first exposure counts, later
     page loads write nothing (a partial unique index, migration 0012)."""
     session.execute(
-        insert(AnalyticsEvent)
-        .values(
-            id=uuid.uuid4(),
-            user_id=user_id,
-            company_id=company_id,
-            event_type="ab_exposure",
-            event_data={"variant": variant, "surface": surface},
-        )
-        .on_conflict_do_nothing(index_elements=["user_id"], index_where=text("event_type = 'ab_exposure'"))
+        _EXPOSURE,
+        {
+            "id": uuid.uuid4(),
+            "user_id": user_id,
+            "company_id": company_id,
+            "event_data": {"variant": variant, "surface": surface},
+        },
     )
 
 

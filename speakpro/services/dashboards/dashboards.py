@@ -4,7 +4,7 @@ Each function issues a fixed number of queries whatever the data size:
 
 - `learner_progress`: 3 (per-session series, skill averages, per-day totals), through the
   `(user_id, session_date)` index.
-- `company_dashboard`: 4 (KPIs, daily series, per-learner table, skill breakdown), through the
+- `company_dashboard`: 3 (KPIs with the skill breakdown, daily series, per-learner table), through the
   `(company_id, session_date)` covering index (KPIs and daily series are index-only scans).
 - `company_csv`: 1 (the per-learner table).
 - `admin_overview`: 1, on the `company_daily_totals` rollup (kept exact by triggers, migration 0004), so it
@@ -29,15 +29,16 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import ARRAY, Integer, and_, func, or_, select, type_coerce
+from sqlalchemy import ARRAY, Date, Integer, Uuid, and_, bindparam, func, or_, select, type_coerce
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlmodel import Session, col
 
-from speakpro.models import Company, CompanyDailyTotals, SessionAnalytics, User, UserProfile
+from speakpro.models import Company, CompanyDailyTotals, SessionAnalytics, User, UserProfile, table_of
 from speakpro.services.learning import streak
 from speakpro.services.telemetry import audit
 
 SA = SessionAnalytics
+_A = table_of(SessionAnalytics).c
 SKILL_LABELS = {
     "opening": "Opening",
     "questioning": "Questioning",
@@ -184,12 +185,10 @@ def learner_progress(
 def _score_at(*, asc: bool):
     """The first (or latest) overall score: `(array_agg(overall_score ORDER BY date, hour, created)
     FILTER (WHERE overall_score IS NOT NULL))[1]`."""
-    order = (col(SA.session_date), col(SA.session_hour), col(SA.created_at))
+    order = (_A.session_date, _A.session_hour, _A.created_at)
     if not asc:
         order = tuple(column.desc() for column in order)
-    aggregated = func.array_agg(aggregate_order_by(col(SA.overall_score), *order)).filter(
-        col(SA.overall_score).is_not(None)
-    )
+    aggregated = func.array_agg(aggregate_order_by(_A.overall_score, *order)).filter(_A.overall_score.is_not(None))
     return type_coerce(aggregated, ARRAY(Integer))[1]
 
 
@@ -255,39 +254,64 @@ def clamp_range(date_from: date | None, date_to: date | None, *, today: date | N
     return date_from, date_to
 
 
-def _company_rows(company_id: uuid.UUID, date_from: date, date_to: date):
-    return and_(col(SA.company_id) == company_id, col(SA.session_date) >= date_from, col(SA.session_date) <= date_to)
-
-
-def _learner_table(session: Session, company_id: uuid.UUID, date_from: date, date_to: date) -> list[LearnerRow]:
-    """The per-learner table (1 query): learners with sessions in the range, then the company's other
-    learners with none, each with first vs latest score in the range."""
-    in_range = _company_rows(company_id, date_from, date_to)
+def _company_reads():
+    """The company dashboard's three reads, built once (hot reads, see `db.py`); parameters `company_id`,
+    `date_from`, `date_to`."""
+    company_id = bindparam("company_id", type_=Uuid)
+    in_range = and_(
+        _A.company_id == company_id,
+        _A.session_date >= bindparam("date_from", type_=Date),
+        _A.session_date <= bindparam("date_to", type_=Date),
+    )
+    # KPIs (seed 001's company_session_metrics) and the skill breakdown: index-only on
+    # (company_id, session_date) INCLUDE (...).
+    totals = select(
+        func.count(),
+        func.avg(_A.overall_score),
+        func.coalesce(func.sum(_A.duration_seconds), 0),
+        func.count(_A.user_id.distinct()),
+        *(func.avg(_A[f"{skill}_score"]) for skill in SKILL_LABELS),
+    ).where(in_range)
+    daily = (
+        select(
+            _A.session_date,
+            func.count().label("n"),
+            func.avg(_A.overall_score).label("avg"),
+            func.sum(_A.duration_seconds).label("s"),
+            func.count(_A.user_id.distinct()).label("users"),
+        )
+        .where(in_range)
+        .group_by(_A.session_date)
+        .order_by(_A.session_date)
+    )
+    # Per learner (seed 001's user_progress_metrics): learners with sessions in the range, then the
+    # company's other learners with none, each with first vs latest score in the range.
     agg = (
         select(
-            col(SA.user_id).label("user_id"),
+            _A.user_id.label("user_id"),
             func.count().label("sessions"),
-            func.avg(col(SA.overall_score)).label("avg_score"),
-            func.sum(col(SA.duration_seconds)).label("seconds"),
-            func.max(col(SA.session_date)).label("last_session"),
+            func.avg(_A.overall_score).label("avg_score"),
+            func.sum(_A.duration_seconds).label("seconds"),
+            func.max(_A.session_date).label("last_session"),
             _score_at(asc=True).label("first_score"),
             _score_at(asc=False).label("latest_score"),
         )
         .where(in_range)
-        .group_by(col(SA.user_id))
+        .group_by(_A.user_id)
         .subquery("agg")
     )
+    profiles, users = table_of(UserProfile).c, table_of(User)
     members = (
-        select(col(UserProfile.user_id).label("user_id"))
-        .where(col(UserProfile.company_id) == company_id, col(UserProfile.role) == "learner")
+        select(profiles.user_id.label("user_id"))
+        .where(profiles.company_id == company_id, profiles.role == "learner")
         .subquery("members")
     )
     people = func.coalesce(agg.c.user_id, members.c.user_id)
-    rows = session.execute(
+    learners = (
         select(
-            col(User.id),
-            col(User.display_name),
-            col(User.email),
+            users.c.id,
+            users.c.display_name,
+            users.c.email,
             agg.c.sessions,
             agg.c.avg_score,
             agg.c.seconds,
@@ -296,10 +320,23 @@ def _learner_table(session: Session, company_id: uuid.UUID, date_from: date, dat
             agg.c.latest_score,
         )
         .select_from(agg.join(members, agg.c.user_id == members.c.user_id, full=True))
-        .join(User, col(User.id) == people)
-        .where(or_(agg.c.user_id.is_not(None), col(User.deleted_at).is_(None)))
-        .order_by(func.coalesce(agg.c.sessions, 0).desc(), col(User.display_name), col(User.email))
-    ).all()
+        .join(users, users.c.id == people)
+        .where(or_(agg.c.user_id.is_not(None), users.c.deleted_at.is_(None)))
+        .order_by(func.coalesce(agg.c.sessions, 0).desc(), users.c.display_name, users.c.email)
+    )
+    return totals, daily, learners
+
+
+_TOTALS, _DAILY, _LEARNERS = _company_reads()
+
+
+def _range(company_id: uuid.UUID, date_from: date, date_to: date) -> dict:
+    return {"company_id": company_id, "date_from": date_from, "date_to": date_to}
+
+
+def _learner_table(session: Session, company_id: uuid.UUID, date_from: date, date_to: date) -> list[LearnerRow]:
+    """The per-learner table (1 query)."""
+    rows = session.execute(_LEARNERS, _range(company_id, date_from, date_to)).all()
     return [
         LearnerRow(
             user_id=str(r.id),
@@ -320,7 +357,7 @@ def _learner_table(session: Session, company_id: uuid.UUID, date_from: date, dat
 def company_dashboard(
     *, session: Session, company_id: uuid.UUID, date_from: date | None, date_to: date | None
 ) -> CompanyDashboard:
-    """A company's figures for a date range (4 queries; only rows whose `company_id` is this company).
+    """A company's figures for a date range (3 queries; only rows whose `company_id` is this company).
 
     Args:
         session: A database session.
@@ -329,26 +366,16 @@ def company_dashboard(
         date_to: Last day included.
     """
     date_from, date_to = clamp_range(date_from, date_to)
-    in_range = _company_rows(company_id, date_from, date_to)
+    params = _range(company_id, date_from, date_to)
     board = CompanyDashboard(date_from=date_from, date_to=date_to)
-
-    # 1. KPIs (seed 001's company_session_metrics): index-only on (company_id, session_date) INCLUDE (...).
-    kpi = session.execute(
-        select(
-            func.count(),
-            func.avg(col(SA.overall_score)),
-            func.coalesce(func.sum(col(SA.duration_seconds)), 0),
-            func.count(col(SA.user_id).distinct()),
-        ).where(in_range)
-    ).one()
+    totals = session.execute(_TOTALS, params).one()
     board.sessions, board.average_score, board.total_seconds, board.active_learners = (
-        kpi[0],
-        _num(kpi[1]),
-        int(kpi[2]),
-        kpi[3],
+        totals[0],
+        _num(totals[1]),
+        int(totals[2]),
+        totals[3],
     )
-
-    # 2. The daily series, same index.
+    board.skills = {name: _num(value) for name, value in zip(SKILL_LABELS, totals[4:], strict=True)}
     board.daily = [
         DayPoint(
             day=r.session_date,
@@ -357,33 +384,9 @@ def company_dashboard(
             minutes=round((r.s or 0) / 60, 1),
             active_learners=r.users,
         )
-        for r in session.execute(
-            select(
-                col(SA.session_date),
-                func.count().label("n"),
-                func.avg(col(SA.overall_score)).label("avg"),
-                func.sum(col(SA.duration_seconds)).label("s"),
-                func.count(col(SA.user_id).distinct()).label("users"),
-            )
-            .where(in_range)
-            .group_by(col(SA.session_date))
-            .order_by(col(SA.session_date))
-        ).all()
+        for r in session.execute(_DAILY, params).all()
     ]
-
-    # 3. Per learner (seed 001's user_progress_metrics).
     board.learners = _learner_table(session, company_id, date_from, date_to)
-
-    # 4. Skill breakdown.
-    skills = session.execute(
-        select(
-            func.avg(col(SA.opening_score)),
-            func.avg(col(SA.questioning_score)),
-            func.avg(col(SA.objection_handling_score)),
-            func.avg(col(SA.closing_score)),
-        ).where(in_range)
-    ).one()
-    board.skills = {name: _num(value) for name, value in zip(SKILL_LABELS, skills, strict=True)}
     return board
 
 

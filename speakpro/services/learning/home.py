@@ -1,7 +1,8 @@
 """What the learner's home shows, in a fixed number of queries whatever the learner's history.
 
-Queries: balances and practice counts (1), level progress (2), module statuses (2), today's quests
-(2: insert-if-missing, read), recent practice with the latest feedback (1).
+Queries after the day's first load: balances and practice counts (1), the streak (1), module statuses (2),
+the level with its milestone (1), today's quests (1; the day's first load inserts them and reads again),
+recent practice with the latest feedback (1). They are built once at import (hot reads, see `db.py`).
 
 The latest feedback is the newest analysed session among the recent ones: its score, pace / fillers / talk
 time against their healthy bands (as the session page shows them) and the coach's first improvement, so the
@@ -14,11 +15,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
-from sqlmodel import Session, col
+from sqlalchemy import Uuid, bindparam, func, select
+from sqlmodel import Session
 
 from speakpro import routes
-from speakpro.models import PracticeSession, SessionAnalytics, UserProfile
+from speakpro.models import PracticeSession, SessionAnalytics, UserProfile, table_of
 from speakpro.services.analysis.summary import SessionSummary
 from speakpro.services.learning import progress, quests, streak
 from speakpro.services.practice.history import MetricView, metric_views, provider_label
@@ -88,27 +89,41 @@ class HomeDashboard:
     next_lesson_id: str = ""  # the lesson to take next ("" when every open module is done)
 
 
+_USER = bindparam("user_id", type_=Uuid)
+_PROFILE, _SESSIONS, _ANALYTICS = table_of(UserProfile).c, table_of(PracticeSession).c, table_of(SessionAnalytics).c
+_LIVE = (_SESSIONS.user_id == _USER) & _SESSIONS.deleted_at.is_(None)
+# Hot reads, built once (see `db.py`).
+_SUMMARY = select(
+    _PROFILE.xp,
+    _PROFILE.coins,
+    _PROFILE.tickets,
+    _PROFILE.main_goal,
+    select(func.count()).where(_LIVE).scalar_subquery(),
+    select(func.count())
+    .where(_LIVE, _SESSIONS.started_at >= func.now() - func.make_interval(0, 0, 0, 7))
+    .scalar_subquery(),
+).where(_PROFILE.user_id == _USER)
+RECENT_LIMIT = 5
+_RECENT = (
+    select(
+        _SESSIONS.id,
+        _SESSIONS.title,
+        _SESSIONS.started_at,
+        _SESSIONS.duration_seconds,
+        _SESSIONS.status,
+        _SESSIONS.analytics_summary,
+        _ANALYTICS.overall_score,
+    )
+    .outerjoin(table_of(SessionAnalytics), _ANALYTICS.session_id == _SESSIONS.id)
+    .where(_LIVE)
+    .order_by(_SESSIONS.started_at.desc())
+    .limit(RECENT_LIMIT)
+)
+
+
 def get_home_summary(*, session: Session, user_id: uuid.UUID, today: date) -> HomeSummary:
     """Balances, streak and practice counts of one learner (two queries: the profile, the streak)."""
-    recent = func.now() - func.make_interval(0, 0, 0, 7)
-    row = session.execute(
-        select(
-            col(UserProfile.xp),
-            col(UserProfile.coins),
-            col(UserProfile.tickets),
-            col(UserProfile.main_goal),
-            select(func.count())
-            .where(col(PracticeSession.user_id) == user_id, col(PracticeSession.deleted_at).is_(None))
-            .scalar_subquery(),
-            select(func.count())
-            .where(
-                col(PracticeSession.user_id) == user_id,
-                col(PracticeSession.deleted_at).is_(None),
-                col(PracticeSession.started_at) >= recent,
-            )
-            .scalar_subquery(),
-        ).where(col(UserProfile.user_id) == user_id)
-    ).one()
+    row = session.execute(_SUMMARY, {"user_id": user_id}).one()
     return HomeSummary(
         xp=row[0],
         coins=row[1],
@@ -120,26 +135,10 @@ def get_home_summary(*, session: Session, user_id: uuid.UUID, today: date) -> Ho
     )
 
 
-def recent_practice(
-    *, session: Session, user_id: uuid.UUID, limit: int = 5
-) -> tuple[list[RecentPractice], LatestFeedback | None]:
-    """The learner's latest practice sessions with their scores, and the feedback of the newest analysed one
-    among them (one query, served by the (user, started) index)."""
-    rows = session.execute(
-        select(
-            col(PracticeSession.id),
-            col(PracticeSession.title),
-            col(PracticeSession.started_at),
-            col(PracticeSession.duration_seconds),
-            col(PracticeSession.status),
-            col(PracticeSession.analytics_summary),
-            col(SessionAnalytics.overall_score),
-        )
-        .outerjoin(SessionAnalytics, col(SessionAnalytics.session_id) == col(PracticeSession.id))
-        .where(col(PracticeSession.user_id) == user_id, col(PracticeSession.deleted_at).is_(None))
-        .order_by(col(PracticeSession.started_at).desc())
-        .limit(limit)
-    ).all()
+def recent_practice(*, session: Session, user_id: uuid.UUID) -> tuple[list[RecentPractice], LatestFeedback | None]:
+    """The learner's latest practice sessions (`RECENT_LIMIT`) with their scores, and the feedback of the
+    newest analysed one among them (one query, served by the (user, started) index)."""
+    rows = session.execute(_RECENT, {"user_id": user_id}).all()
     recent = [
         RecentPractice(
             id=str(r.id),

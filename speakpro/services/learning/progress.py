@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, exists, func, literal, select, update
+from sqlalchemy import Uuid, and_, bindparam, case, exists, func, literal, select, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlmodel import Session, col
 
@@ -111,8 +111,58 @@ class LevelProgress:
         return round(100 * self.modules_completed / self.modules_total) if self.modules_total else 0
 
 
-def _first_level_id():
-    return select(col(Level.id)).order_by(col(Level.number)).limit(1).scalar_subquery()
+def _hot_reads():
+    """The reads of `module_statuses` and `level_progress`, built once (see `db.py`): the level is the
+    `level_id` parameter, or the first level (lowest number) when it is None."""
+    user_id = bindparam("user_id", type_=Uuid)
+    levels, modules, lessons = table_of(Level).c, table_of(Module).c, table_of(Lesson).c
+    progress, runs, attempts = table_of(UserProgress).c, table_of(LessonSession).c, table_of(MilestoneAttempt).c
+    first_level = select(levels.id).order_by(levels.number).limit(1).scalar_subquery()
+    level = func.coalesce(bindparam("level_id", type_=Uuid), first_level)
+    module_rows = (
+        select(
+            modules.id,
+            modules.code,
+            modules.order,
+            modules.title,
+            modules.description,
+            modules.xp_reward,
+            modules.coin_reward,
+            modules.ticket_reward,
+            progress.status,
+        )
+        .outerjoin(table_of(UserProgress), and_(progress.module_id == modules.id, progress.user_id == user_id))
+        .where(modules.level_id == level)
+        .order_by(modules.order)
+    )
+    run_of = (runs.lesson_id == lessons.id) & (runs.user_id == user_id)
+    lesson_rows = (
+        select(
+            lessons.id,
+            lessons.module_id,
+            lessons.order,
+            lessons.title,
+            lessons.xp_reward,
+            exists().where(run_of, runs.state == "completed"),
+            exists().where(run_of, runs.state == "in_progress"),
+        )
+        .join(table_of(Module), modules.id == lessons.module_id)
+        .where(modules.level_id == level)
+        .order_by(lessons.order)
+    )
+    mine = (attempts.user_id == user_id) & (attempts.level_id == levels.id)
+    level_row = select(
+        levels.id,
+        levels.number,
+        levels.title,
+        levels.milestone_threshold,
+        select(func.bool_or(attempts.passed)).where(mine).scalar_subquery().label("passed"),
+        select(func.max(attempts.score)).where(mine).scalar_subquery().label("best"),
+    ).where(levels.id == level)
+    return module_rows, lesson_rows, level_row
+
+
+_MODULE_ROWS, _LESSON_ROWS, _LEVEL_ROW = _hot_reads()
 
 
 def module_statuses(*, session: Session, user_id: uuid.UUID, level_id: uuid.UUID | None = None) -> list[ModuleStatus]:
@@ -126,42 +176,11 @@ def module_statuses(*, session: Session, user_id: uuid.UUID, level_id: uuid.UUID
     Returns:
         The modules in order; empty when the level does not exist or has no modules.
     """
-    level = level_id if level_id is not None else _first_level_id()
-    modules = session.execute(
-        select(
-            col(Module.id),
-            col(Module.code),
-            col(Module.order),
-            col(Module.title),
-            col(Module.description),
-            col(Module.xp_reward),
-            col(Module.coin_reward),
-            col(Module.ticket_reward),
-            col(UserProgress.status),
-        )
-        .outerjoin(
-            UserProgress, and_(col(UserProgress.module_id) == col(Module.id), col(UserProgress.user_id) == user_id)
-        )
-        .where(col(Module.level_id) == level)
-        .order_by(col(Module.order))
-    ).all()
+    params = {"user_id": user_id, "level_id": level_id}
+    modules = session.execute(_MODULE_ROWS, params).all()
     if not modules:
         return []
-    run_of = (col(LessonSession.lesson_id) == col(Lesson.id)) & (col(LessonSession.user_id) == user_id)
-    lessons = session.execute(
-        select(
-            col(Lesson.id),
-            col(Lesson.module_id),
-            col(Lesson.order),
-            col(Lesson.title),
-            col(Lesson.xp_reward),
-            exists().where(run_of, col(LessonSession.state) == "completed"),
-            exists().where(run_of, col(LessonSession.state) == "in_progress"),
-        )
-        .join(Module, col(Module.id) == col(Lesson.module_id))
-        .where(col(Module.level_id) == level)
-        .order_by(col(Lesson.order))
-    ).all()
+    lessons = session.execute(_LESSON_ROWS, params).all()
     by_module: dict[uuid.UUID, list[LessonStatus]] = {}
     for lesson_id, module_id, order, title, xp, completed, open_run in lessons:
         by_module.setdefault(module_id, []).append(LessonStatus(lesson_id, order, title, xp, completed, open_run))
@@ -413,7 +432,7 @@ def level_progress(
     level_id: uuid.UUID | None = None,
     statuses: list[ModuleStatus] | None = None,
 ) -> LevelProgress | None:
-    """Completed modules of a level and the milestone's state, in four queries (two with `statuses`).
+    """Completed modules of a level and the milestone's state, in three queries (one with `statuses`).
 
     Args:
         session: An open database session.
@@ -424,21 +443,12 @@ def level_progress(
     Returns:
         The progress, or None when there is no such level.
     """
-    query = select(Level)
-    query = (
-        query.where(col(Level.id) == level_id) if level_id is not None else query.order_by(col(Level.number)).limit(1)
-    )
-    level = session.execute(query).scalar_one_or_none()
+    level = session.execute(_LEVEL_ROW, {"user_id": user_id, "level_id": level_id}).one_or_none()
     if level is None:
         return None
     if statuses is None:
         statuses = module_statuses(session=session, user_id=user_id, level_id=level.id)
     completed = sum(1 for s in statuses if s.status == "completed")
-    passed, best = session.execute(
-        select(func.bool_or(col(MilestoneAttempt.passed)), func.max(col(MilestoneAttempt.score))).where(
-            col(MilestoneAttempt.user_id) == user_id, col(MilestoneAttempt.level_id) == level.id
-        )
-    ).one()
     return LevelProgress(
         level_id=level.id,
         number=level.number,
@@ -447,6 +457,6 @@ def level_progress(
         modules_total=len(statuses),
         milestone_threshold=level.milestone_threshold,
         milestone_unlocked=bool(statuses) and completed == len(statuses),
-        milestone_passed=bool(passed),
-        best_milestone_score=best,
+        milestone_passed=bool(level.passed),
+        best_milestone_score=level.best,
     )

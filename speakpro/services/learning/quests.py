@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import Date, Uuid, bindparam, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col
 
@@ -110,12 +110,18 @@ def _insert_quests(session: Session, user_id: uuid.UUID, day: date) -> None:
         )
 
 
+_QUESTS = table_of(DailyQuest).c
+# Hot reads, built once (see `db.py`).
+_DAY_ROWS = select(*_QUESTS).where(
+    _QUESTS.user_id == bindparam("user_id", type_=Uuid), _QUESTS.quest_date == bindparam("day", type_=Date)
+)
+
+
+_LOCK_QUEST = select(*_QUESTS).where(_QUESTS.id == bindparam("id", type_=Uuid)).with_for_update()
+
+
 def _day_rows(session: Session, user_id: uuid.UUID, day: date) -> list[Any]:
-    return list(
-        session.execute(
-            select(*table_of(DailyQuest).c).where(col(DailyQuest.user_id) == user_id, col(DailyQuest.quest_date) == day)
-        ).all()
-    )
+    return list(session.execute(_DAY_ROWS, {"user_id": user_id, "day": day}).all())
 
 
 def ensure_daily_quests(*, session: Session, user_id: uuid.UUID, day: date) -> list[QuestView]:
@@ -228,9 +234,7 @@ def claim_quest(*, session: Session, user_id: uuid.UUID, quest_id: uuid.UUID | s
         ValidationError: When the quest does not exist, is not this learner's, or is not completed yet.
     """
     quest_uuid = parse_id(quest_id, field="quest", message="We could not find this quest.")
-    row = session.execute(
-        select(*table_of(DailyQuest).c).where(col(DailyQuest.id) == quest_uuid).with_for_update()
-    ).first()
+    row = session.execute(_LOCK_QUEST, {"id": quest_uuid}).first()
     if row is None or row.user_id != user_id:
         raise ValidationError("quest", "We could not find this quest.")
     if row.claimed_at is not None:

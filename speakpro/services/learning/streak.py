@@ -16,7 +16,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Date, DateTime, Uuid, bindparam, cast, func, select, union_all
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from speakpro.models import (
     AmphitheatreExerciseRecord,
@@ -24,6 +24,7 @@ from speakpro.models import (
     LessonStepResponse,
     MilestoneAttempt,
     PracticeSession,
+    table_of,
 )
 
 MAX_STREAK_DAYS = 366
@@ -40,19 +41,22 @@ def consecutive_days(days: set[date], today: date) -> int:
 
 
 def _activity_days_query():
-    """Built once (a statement with bound parameters): building it cost more than running it."""
+    """Built once (a statement with bound parameters) on the Core tables: building it cost more than running
+    it, and ORM columns would add the ORM's per-statement work (see `db.py`, "Hot reads")."""
     user_id, since = bindparam("user_id", type_=Uuid), bindparam("since", type_=DateTime(timezone=True))
 
-    def days_of(model, column):
-        utc_day = cast(func.timezone("UTC", column), Date)
-        return select(utc_day.label("day")).select_from(model).where(col(model.user_id) == user_id, column >= since)
+    def days_of(model, column: str = "created_at"):
+        table = table_of(model)
+        utc_day = cast(func.timezone("UTC", table.c[column]), Date)
+        return select(utc_day.label("day")).where(table.c.user_id == user_id, table.c[column] >= since)
 
+    sessions = table_of(PracticeSession).c
     sources = union_all(
-        days_of(PracticeSession, col(PracticeSession.started_at)).where(col(PracticeSession.deleted_at).is_(None)),
-        days_of(LessonStepResponse, col(LessonStepResponse.created_at)),
-        days_of(ExerciseSubmission, col(ExerciseSubmission.created_at)),
-        days_of(MilestoneAttempt, col(MilestoneAttempt.created_at)),
-        days_of(AmphitheatreExerciseRecord, col(AmphitheatreExerciseRecord.created_at)),
+        days_of(PracticeSession, "started_at").where(sessions.deleted_at.is_(None)),
+        days_of(LessonStepResponse),
+        days_of(ExerciseSubmission),
+        days_of(MilestoneAttempt),
+        days_of(AmphitheatreExerciseRecord),
     ).subquery()
     return select(sources.c.day).distinct()
 
