@@ -91,18 +91,27 @@ class AuthState(CheckedSetvar, rx.State):
         value = self.rx_router_page.params.get(name, "")
         return value[:max_chars] if isinstance(value, str) and storable(value) else ""
 
+    def _assign(self, **values: Any) -> None:
+        """Set the vars whose value changed. Reflex sends every var an event assigned, equal or not: a page
+        that reloads what it shows (home, the dashboard) would otherwise serialise and send it all again."""
+        for name, value in values.items():
+            if getattr(self, name) != value:
+                setattr(self, name, value)
+
     def _set_viewer(self, viewer: Viewer | None) -> None:
-        self.signed_in = viewer is not None
-        self.viewer_name = viewer.display_name if viewer else ""
-        self.viewer_email = viewer.email if viewer else ""
-        self.viewer_is_admin = viewer.is_admin if viewer else False
-        self.viewer_role = viewer.role if viewer else ""
-        self.viewer_company_name = viewer.company_name if viewer else ""
-        self.viewer_company_slug = viewer.company_slug if viewer else ""
+        self._assign(
+            signed_in=viewer is not None,
+            viewer_name=viewer.display_name if viewer else "",
+            viewer_email=viewer.email if viewer else "",
+            viewer_is_admin=viewer.is_admin if viewer else False,
+            viewer_role=viewer.role if viewer else "",
+            viewer_company_name=viewer.company_name if viewer else "",
+            viewer_company_slug=viewer.company_slug if viewer else "",
+        )
 
     async def _viewer(self) -> Viewer | None:
         """Resolve the cookie's token against the database (every call: revocation is immediate)."""
-        self.navigate_to = ""  # a page that asks who is signed in has finished any sign-in navigation
+        self._assign(navigate_to="")  # a page that asks who is signed in has finished any sign-in navigation
         token = self._token()
         if not token:
             set_context(viewer_context(None))
@@ -113,7 +122,7 @@ class AuthState(CheckedSetvar, rx.State):
         except DatabaseUnavailable:
             self.db_unavailable = True
             raise
-        self.db_unavailable = False
+        self._assign(db_unavailable=False)
         # The rest of this event's database work runs as this viewer (Row-Level Security, migration 0009).
         set_context(viewer_context(viewer))
         self._set_viewer(viewer)
@@ -134,7 +143,7 @@ class AuthState(CheckedSetvar, rx.State):
         the calm toast when the database does not answer (the frame then shows its notice instead of the
         page). Errors that `work` raises (a `ValidationError`) reach the handler, with nothing committed.
         """
-        self.navigate_to = ""  # a page that asks who is signed in has finished any sign-in navigation
+        self._assign(navigate_to="")  # a page that asks who is signed in has finished any sign-in navigation
         token = self._token()
 
         resolved: list[Viewer] = []
@@ -162,7 +171,7 @@ class AuthState(CheckedSetvar, rx.State):
             set_context(viewer_context(viewer))
             if viewer is not None:
                 self._set_viewer(viewer)
-        self.db_unavailable = False
+        self._assign(db_unavailable=False)
         if viewer is None:
             self._set_viewer(None)
             raise Answered(self._login_redirect())

@@ -87,48 +87,48 @@ class DashboardState(AuthState):
             self._clear()
             return
         company, board = found
-        self.forbidden = False
-        self.slug = company.slug
-        self.company_name = company.name
-        self._company_id = str(company.id)
+        self._assign(forbidden=False, slug=company.slug, company_name=company.name, _company_id=str(company.id))
         self._show(board)
 
     def _show(self, board: dashboards.CompanyDashboard) -> None:
-        self.date_from, self.date_to = board.date_from.isoformat(), board.date_to.isoformat()
-        self.kpi_sessions = str(board.sessions)
-        self.kpi_score = _fmt(board.average_score)
-        self.kpi_duration = _minutes(board.total_seconds)
-        self.kpi_learners = str(board.active_learners)
         days = [p.day for p in board.daily]
-        self.daily_fig = charts.line_with_band(
-            days,
-            [p.average_score for p in board.daily],
-            title="Average score per day",
-            band=(70, 100),
-            y_range=(0, 100),
+        self._assign(
+            date_from=board.date_from.isoformat(),
+            date_to=board.date_to.isoformat(),
+            kpi_sessions=str(board.sessions),
+            kpi_score=_fmt(board.average_score),
+            kpi_duration=_minutes(board.total_seconds),
+            kpi_learners=str(board.active_learners),
+            daily_fig=charts.line_with_band(
+                days,
+                [p.average_score for p in board.daily],
+                title="Average score per day",
+                band=(70, 100),
+                y_range=(0, 100),
+            ),
+            activity_fig=charts.bars(days, [p.sessions for p in board.daily], title="Sessions per day"),
+            skills_fig=charts.bars(
+                list(dashboards.SKILL_LABELS.values()),
+                list(board.skills.values()),
+                title="Average skill scores",
+                color=charts.TEAL,
+            ),
+            learner_rows=[
+                {
+                    "name": r.name,
+                    "email": r.email,
+                    "sessions": str(r.sessions),
+                    "average": _fmt(r.average_score),
+                    "first": _fmt(r.first_score),
+                    "latest": _fmt(r.latest_score),
+                    "trend": TREND_ARROWS[r.trend],
+                    "trend_key": r.trend,
+                    "minutes": f"{r.minutes:g}",
+                    "last": r.last_session.isoformat() if r.last_session else "–",
+                }
+                for r in board.learners
+            ],
         )
-        self.activity_fig = charts.bars(days, [p.sessions for p in board.daily], title="Sessions per day")
-        self.skills_fig = charts.bars(
-            list(dashboards.SKILL_LABELS.values()),
-            list(board.skills.values()),
-            title="Average skill scores",
-            color=charts.TEAL,
-        )
-        self.learner_rows = [
-            {
-                "name": r.name,
-                "email": r.email,
-                "sessions": str(r.sessions),
-                "average": _fmt(r.average_score),
-                "first": _fmt(r.first_score),
-                "latest": _fmt(r.latest_score),
-                "trend": TREND_ARROWS[r.trend],
-                "trend_key": r.trend,
-                "minutes": f"{r.minutes:g}",
-                "last": r.last_session.isoformat() if r.last_session else "–",
-            }
-            for r in board.learners
-        ]
 
     @rx.event
     @accepts()

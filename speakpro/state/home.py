@@ -65,26 +65,36 @@ class HomeState(AuthState):
     loaded: bool = False
 
     def _show(self, viewer: Viewer, dashboard: HomeDashboard) -> None:
-        summary = dashboard.summary
-        self.variant = viewer.ab_variant or "A"
-        self.xp, self.coins, self.tickets = summary.xp, summary.coins, summary.tickets
-        self.streak_days, self.main_goal = summary.streak_days, summary.main_goal
-        self.sessions_total, self.sessions_last_7_days = summary.sessions_total, summary.sessions_last_7_days
-        self.level_title, self.level_percent = dashboard.level_title, dashboard.level_percent
-        self.modules_completed, self.modules_total = dashboard.modules_completed, dashboard.modules_total
-        self.milestone_unlocked, self.milestone_passed = dashboard.milestone_unlocked, dashboard.milestone_passed
-        self.milestone_threshold = dashboard.milestone_threshold
-        self.modules, self.quests, self.recent = dashboard.modules, dashboard.quests, dashboard.recent
-        latest = dashboard.latest_feedback
-        self.feedback_href = latest.href if latest else ""
-        self.feedback_title = latest.title if latest else ""
-        self.feedback_score = "" if latest is None or latest.score is None else str(latest.score)
-        self.feedback_provider = latest.provider if latest else ""
-        self.feedback_metrics = [metric_row(m) for m in latest.metrics] if latest else []
-        self.feedback_improvement = latest.improvement if latest else ""
-        self.feedback_quote = latest.quote if latest else ""
-        self.next_lesson_id = dashboard.next_lesson_id
-        self.loaded = True
+        summary, latest = dashboard.summary, dashboard.latest_feedback
+        self._assign(
+            variant=viewer.ab_variant or "A",
+            xp=summary.xp,
+            coins=summary.coins,
+            tickets=summary.tickets,
+            streak_days=summary.streak_days,
+            main_goal=summary.main_goal,
+            sessions_total=summary.sessions_total,
+            sessions_last_7_days=summary.sessions_last_7_days,
+            level_title=dashboard.level_title,
+            level_percent=dashboard.level_percent,
+            modules_completed=dashboard.modules_completed,
+            modules_total=dashboard.modules_total,
+            milestone_unlocked=dashboard.milestone_unlocked,
+            milestone_passed=dashboard.milestone_passed,
+            milestone_threshold=dashboard.milestone_threshold,
+            modules=dashboard.modules,
+            quests=dashboard.quests,
+            recent=dashboard.recent,
+            feedback_href=latest.href if latest else "",
+            feedback_title=latest.title if latest else "",
+            feedback_score="" if latest is None or latest.score is None else str(latest.score),
+            feedback_provider=latest.provider if latest else "",
+            feedback_metrics=[metric_row(m) for m in latest.metrics] if latest else [],
+            feedback_improvement=latest.improvement if latest else "",
+            feedback_quote=latest.quote if latest else "",
+            next_lesson_id=dashboard.next_lesson_id,
+            loaded=True,
+        )
 
     @rx.event
     @accepts()
