@@ -13,7 +13,6 @@ route and the signed-in user (the session cookie comes with every event), and lo
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from dataclasses import dataclass
@@ -23,13 +22,20 @@ from reflex_components_radix.themes.base import LiteralAccentColor
 from sqlmodel import Session
 
 from speakpro import routes
-from speakpro.db import enter_context, session_scope
+from speakpro.db import DatabaseUnavailable
 from speakpro.integrations.openai_client import get_openai_client
 from speakpro.models import utcnow
 from speakpro.models.practice import MAX_SESSION_SECONDS
 from speakpro.services.accounts import consent
-from speakpro.services.accounts.sessions import Viewer, resolve_session, viewer_context
+from speakpro.services.accounts.sessions import Viewer
 from speakpro.services.practice import practice, transcripts
+from speakpro.services.practice.realtime_secrets import (
+    IssuedSecret,
+    MintedSecret,
+    PendingSecret,
+    record_client_secret,
+    request_client_secret,
+)
 from speakpro.services.practice.recordings import attach_recording
 from speakpro.services.validation import ValidationError
 from speakpro.settings import settings
@@ -232,41 +238,43 @@ class PracticeLiveState(AuthState):
             return PracticeLiveState.connect
 
     async def _mint(self, *, renewal: bool):
-        """Mint a client secret for the partner connection and hand it to the browser (background work)."""
+        """Mint a client secret for the partner connection and hand it to the browser (background work: the
+        check, then the Realtime API with no transaction or state lock held, then the record)."""
         async with self:
             stopped = self.live_status in ("ending", "ended", "failed")
             if self.mode != "realtime" or stopped or self._minting or (renewal and self.live_status != "reconnecting"):
                 return
             self._minting = True
-            token, session_id = self._token(), self.session_id
+            session_id = self.session_id
+        client = get_openai_client()
 
-        def mint():
-            with session_scope() as session:
-                viewer = resolve_session(session=session, token=token)
-                if viewer is None:
-                    return None
-                enter_context(session, viewer_context(viewer))
-                return practice.mint_client_secret(
-                    session=session,
-                    user_id=viewer.user_id,
-                    practice_session_id=session_id,
-                    client=get_openai_client(),
-                    model=settings.openai_realtime_model,
-                )
+        def prepare(session: Session, viewer: Viewer) -> PendingSecret:
+            return practice.prepare_mint(
+                session=session,
+                user_id=viewer.user_id,
+                practice_session_id=session_id,
+                client=client,
+                model=settings.openai_realtime_model,
+            )
+
+        def record(session: Session, _viewer: Viewer, pending: PendingSecret, issued: IssuedSecret) -> MintedSecret:
+            return record_client_secret(session=session, pending=pending, issued=issued)
 
         minted, problem = None, ""
         try:
-            minted = await asyncio.to_thread(mint)
-        except ValidationError as error:
+            _, minted = await self._signed_in_around(
+                prepare, lambda pending: request_client_secret(client, pending), record
+            )
+        except (ValidationError, DatabaseUnavailable) as error:
             problem = error.message
+        finally:
+            async with self:
+                self._minting = False
         async with self:
-            self._minting = False
             if problem:
                 self.error = problem
                 return
-            if minted is None:
-                return self._login_redirect()
-            if self.live_status in ("ending", "ended", "failed") or self.session_id != session_id:
+            if minted is None or self.live_status in ("ending", "ended", "failed") or self.session_id != session_id:
                 return
             self.client_secret, self.calls_url = minted.value, minted.calls_url
 

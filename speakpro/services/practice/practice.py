@@ -37,9 +37,12 @@ from speakpro.services.practice.practice_access import CAP, check_live, owned_se
 from speakpro.services.practice.realtime_secrets import (
     UNAVAILABLE,
     MintedSecret,
+    PendingSecret,
     check_ttl,
-    create_client_secret,
     plain_line,
+    prepare_client_secret,
+    record_client_secret,
+    request_client_secret,
 )
 from speakpro.services.practice.transcripts import finalize_transcript
 from speakpro.services.ratelimit import RateLimiter
@@ -62,6 +65,7 @@ __all__ = [
     "enforce_cap",
     "list_topics",
     "mint_client_secret",
+    "prepare_mint",
     "seconds_left",
     "start_practice",
 ]
@@ -310,6 +314,55 @@ def _limit(limiter: RateLimiter, key: str, message: str) -> None:
         raise ValidationError("partner", message.format(seconds=decision.retry_after_seconds))
 
 
+def prepare_mint(
+    *,
+    session: Session,
+    user_id: uuid.UUID,
+    practice_session_id: uuid.UUID | str,
+    client: Any,
+    model: str,
+    transcription_model: str = "gpt-4o-transcribe",
+    ttl_seconds: int = 90,
+    voice: str = "alloy",
+) -> PendingSecret:
+    """Check that the learner may mint a Realtime client secret now, count the mint, and build the session
+    configuration to pin: the first of `mint_client_secret`'s three steps (the Realtime API is asked with
+    no transaction open, `realtime_secrets.request_client_secret`, and the secret recorded after,
+    `realtime_secrets.record_client_secret`).
+
+    Raises:
+        ValidationError: Not the learner's session, not active, past the cap, solo mode, no client, or rate
+            limited.
+        ValueError: For a `ttl_seconds` outside 10-7200 (a programming error, not user input).
+    """
+    check_ttl(ttl_seconds)
+    row = owned_session(session, user_id, practice_session_id, lock=False)
+    check_live(row, utcnow())
+    if row.mode != "realtime":
+        raise ValidationError("session", "This is a solo session: it has no AI partner.")
+    if client is None:
+        raise ValidationError("partner", UNAVAILABLE)
+    _limit(
+        MINT_PER_LEARNER,
+        str(user_id),
+        "You have connected to the practice partner too often. Please wait {seconds} seconds.",
+    )
+    if row.company_id is not None:
+        _limit(
+            MINT_PER_COMPANY,
+            str(row.company_id),
+            "Your company has reached its practice partner limit for now. Please wait {seconds} seconds.",
+        )
+    return prepare_client_secret(
+        session=session,
+        practice=row,
+        model=model,
+        transcription_model=transcription_model,
+        ttl_seconds=ttl_seconds,
+        voice=voice,
+    )
+
+
 def mint_client_secret(
     *,
     session: Session,
@@ -321,7 +374,9 @@ def mint_client_secret(
     ttl_seconds: int = 90,
     voice: str = "alloy",
 ) -> MintedSecret:
-    """Mint a short-lived Realtime client secret for the learner's active session (first or renewal).
+    """Mint a short-lived Realtime client secret for the learner's active session (first or renewal), in
+    one session: `prepare_mint`, the API call, `record_client_secret`. The live page runs the three steps
+    apart (`PracticeLiveState._mint`), so no transaction waits on the API.
 
     Only the session's owner, only while it is active and under the cap, only in "realtime" mode, and
     at most 10 per learner and 200 per company in any 10 minutes. The whole session configuration is
@@ -348,33 +403,18 @@ def mint_client_secret(
             stored then.
         ValueError: For a `ttl_seconds` outside 10-7200 (a programming error, not user input).
     """
-    check_ttl(ttl_seconds)
-    row = owned_session(session, user_id, practice_session_id, lock=False)
-    check_live(row, utcnow())
-    if row.mode != "realtime":
-        raise ValidationError("session", "This is a solo session: it has no AI partner.")
-    if client is None:
-        raise ValidationError("partner", UNAVAILABLE)
-    _limit(
-        MINT_PER_LEARNER,
-        str(user_id),
-        "You have connected to the practice partner too often. Please wait {seconds} seconds.",
-    )
-    if row.company_id is not None:
-        _limit(
-            MINT_PER_COMPANY,
-            str(row.company_id),
-            "Your company has reached its practice partner limit for now. Please wait {seconds} seconds.",
-        )
-    return create_client_secret(
+    pending = prepare_mint(
         session=session,
-        practice=row,
+        user_id=user_id,
+        practice_session_id=practice_session_id,
         client=client,
         model=model,
         transcription_model=transcription_model,
         ttl_seconds=ttl_seconds,
         voice=voice,
     )
+    issued = request_client_secret(client, pending)
+    return record_client_secret(session=session, pending=pending, issued=issued)
 
 
 # --- ending -----------------------------------------------------------------------------------------------

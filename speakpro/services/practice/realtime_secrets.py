@@ -32,9 +32,13 @@ __all__ = [
     "MIN_SECRET_TTL",
     "TRANSCRIPTION_PROMPT",
     "UNAVAILABLE",
+    "IssuedSecret",
     "MintedSecret",
+    "PendingSecret",
     "check_ttl",
-    "create_client_secret",
+    "prepare_client_secret",
+    "record_client_secret",
+    "request_client_secret",
     "fingerprint",
     "plain_line",
     "realtime_instructions",
@@ -167,37 +171,34 @@ def _latest_stakes(session: Session, user_id: uuid.UUID) -> StakesMap | None:
     ).scalar_one_or_none()
 
 
-def create_client_secret(
+@dataclass(frozen=True)
+class PendingSecret:
+    """A mint the learner may make, with the configuration to pin; the API has not been asked yet."""
+
+    practice_session_id: uuid.UUID
+    config: dict[str, Any]
+    ttl_seconds: int
+
+
+@dataclass(frozen=True)
+class IssuedSecret:
+    """What the Realtime API answered: the value (never stored or logged) and when it expires."""
+
+    value: str = field(repr=False)
+    expires_at: datetime
+
+
+def prepare_client_secret(
     *,
     session: Session,
     practice: PracticeSession,
-    client: Any,
     model: str,
     transcription_model: str,
     ttl_seconds: int,
     voice: str,
-) -> MintedSecret:
-    """Mint a client secret for a session the caller has cleared, and record its expiry and fingerprint.
-
-    The caller has checked the owner, that the session is live and in "realtime" mode, the client, the
-    lifetime and the rate limits (`practice.mint_client_secret`).
-
-    Args:
-        session: The caller's session.
-        practice: The learner's active realtime session.
-        client: An `openai.OpenAI` client.
-        model: The Realtime model to pin.
-        transcription_model: The input transcription model.
-        ttl_seconds: How long the secret may be used to open a connection.
-        voice: The partner's voice.
-
-    Returns:
-        The secret value, its expiry and the URL the browser sends its SDP offer to.
-
-    Raises:
-        ValidationError: The API failed (`UNAVAILABLE`), or the session stopped being active while it
-            answered. Nothing is stored then.
-    """
+) -> PendingSecret:
+    """The configuration to pin for a session the caller has cleared (the owner, live, "realtime" mode, the
+    client, the lifetime and the rate limits: `practice.prepare_mint`)."""
     topic = session.execute(select(Topic).where(col(Topic.id) == practice.topic_id)).scalar_one()
     profile = session.execute(
         select(UserProfile).where(col(UserProfile.user_id) == practice.user_id)
@@ -208,40 +209,61 @@ def create_client_secret(
         transcription_model=transcription_model,
         voice=voice,
     )
+    return PendingSecret(practice_session_id=practice.id, config=config, ttl_seconds=ttl_seconds)
+
+
+def request_client_secret(client: Any, pending: PendingSecret) -> IssuedSecret:
+    """Ask the Realtime API for the secret (no transaction or lock held: it may take seconds).
+
+    Raises:
+        ValidationError: The API failed or answered something malformed (`UNAVAILABLE`).
+    """
     try:
         response = client.realtime.client_secrets.create(
-            expires_after={"anchor": "created_at", "seconds": ttl_seconds}, session=config
+            expires_after={"anchor": "created_at", "seconds": pending.ttl_seconds}, session=pending.config
         )
         value, expires = response.value, response.expires_at
         if not isinstance(value, str) or not value or isinstance(expires, bool) or not isinstance(expires, int):
             raise ValueError("malformed client secret response")
-        expires_at = datetime.fromtimestamp(expires, UTC)
+        return IssuedSecret(value=value, expires_at=datetime.fromtimestamp(expires, UTC))
     except (OpenAIError, ValueError, TypeError, AttributeError, OverflowError, OSError) as error:
         # The type and HTTP status only: an error's text could quote the response.
         status = getattr(error, "status_code", None)
         log.warning(
             "realtime client secret not minted for session %s: %s%s",
-            practice.id,
+            pending.practice_session_id,
             type(error).__name__,
             f" (HTTP {status})" if status else "",
         )
         raise ValidationError("partner", UNAVAILABLE) from None
-    # The learner may have ended the session while the API answered: then hand out nothing.
+
+
+def record_client_secret(*, session: Session, pending: PendingSecret, issued: IssuedSecret) -> MintedSecret:
+    """Record the secret's expiry and fingerprint, and hand it out, if the session is still active.
+
+    Raises:
+        ValidationError: The learner ended the session while the API answered (`NOT_ACTIVE`): nothing is
+            stored and nothing handed out.
+    """
     status_now = session.execute(
         select(col(PracticeSession.status))
-        .where(col(PracticeSession.id) == practice.id)
+        .where(col(PracticeSession.id) == pending.practice_session_id)
         .execution_options(populate_existing=True)
-    ).scalar_one()
+    ).scalar_one_or_none()
     if status_now != "active":
         raise ValidationError("session", NOT_ACTIVE)
     session.execute(
         insert(ClientSecret).values(
             id=uuid.uuid4(),
-            session_id=practice.id,
-            fingerprint=fingerprint(value),
-            expires_at=expires_at,
+            session_id=pending.practice_session_id,
+            fingerprint=fingerprint(issued.value),
+            expires_at=issued.expires_at,
             created_at=utcnow(),
         )
     )
-    log.info("realtime client secret minted for session %s (expires %s)", practice.id, expires_at.isoformat())
-    return MintedSecret(value=value, expires_at=expires_at, calls_url=settings.openai_realtime_calls_url)
+    log.info(
+        "realtime client secret minted for session %s (expires %s)",
+        pending.practice_session_id,
+        issued.expires_at.isoformat(),
+    )
+    return MintedSecret(value=issued.value, expires_at=issued.expires_at, calls_url=settings.openai_realtime_calls_url)
