@@ -9,19 +9,17 @@ quotes the best block found by full-text search and says so. Each message leaves
 from __future__ import annotations
 
 import logging
-import re
 import unicodedata
 import uuid
 from dataclasses import dataclass
 from typing import Literal
 
 import openai
-from sqlalchemy import func, select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from speakpro.integrations.openai_client import get_openai_client
-from speakpro.models import KnowledgeBlock, Module
 from speakpro.services.ai import AiFailure, ask_model
+from speakpro.services.knowledge import KnowledgeHit, search_knowledge
 from speakpro.services.ratelimit import RateDecision, RateLimiter, hit_all
 from speakpro.services.telemetry import record_event
 from speakpro.services.validation import ValidationError
@@ -70,26 +68,6 @@ _RULES = (
 
 # Characters that reorder or hide text without being control characters.
 _BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_WORD = re.compile(r"\w+")
-_MAX_SEARCH_WORDS = 40
-
-
-@dataclass(frozen=True)
-class KnowledgeHit:
-    """A knowledge block that matched a question, with the module that teaches it."""
-
-    key: str
-    title: str
-    summary: str
-    body: str
-    module_code: str
-    module_title: str
-    rank: float
-
-    @property
-    def label(self) -> str:
-        """How the block is cited to a visitor, e.g. `Pauses and Filler Words (Module B)`."""
-        return f"{self.title} (Module {self.module_code})"
 
 
 @dataclass(frozen=True)
@@ -151,47 +129,6 @@ def check_chat_rate(*, address: str | None, user_id: uuid.UUID | None = None) ->
     if decision.allowed:
         decision = hit_all(address_key, *CHAT_ADDRESS_LIMITS)
     return decision
-
-
-def search_knowledge(*, session: Session, question: str, limit: int = TOP_BLOCKS) -> list[KnowledgeHit]:
-    """The knowledge blocks that best match a question, by PostgreSQL full-text search.
-
-    Any word may match (a visitor's question rarely contains every word of a block, which a plain
-    `plainto_tsquery` of the whole question would require); `ts_rank` puts blocks matching more and
-    better-weighted words (title over summary over body) first.
-
-    Args:
-        session: An open database session.
-        question: The cleaned question.
-        limit: How many blocks to return at most.
-
-    Returns:
-        Up to `limit` blocks, best first; empty when no word of the question is in any block.
-    """
-    words = list(dict.fromkeys(w.lower() for w in _WORD.findall(question)))[:_MAX_SEARCH_WORDS]
-    if not words:
-        return []
-    # One bound parameter per word, OR-ed with tsquery's `||`: no query syntax is built from user text.
-    query = func.plainto_tsquery("english", words[0])
-    for word in words[1:]:
-        query = query.op("||")(func.plainto_tsquery("english", word))
-    rank = func.ts_rank(KnowledgeBlock.search, query).label("rank")
-    rows = session.execute(
-        select(
-            col(KnowledgeBlock.key),
-            col(KnowledgeBlock.title),
-            col(KnowledgeBlock.summary),
-            col(KnowledgeBlock.body),
-            col(Module.code),
-            col(Module.title),
-            rank,
-        )
-        .join(Module, col(Module.id) == col(KnowledgeBlock.module_id))
-        .where(col(KnowledgeBlock.search).op("@@")(query))
-        .order_by(rank.desc(), KnowledgeBlock.key)
-        .limit(limit)
-    ).all()
-    return [KnowledgeHit(*row) for row in rows]
 
 
 def build_instructions(hits: list[KnowledgeHit]) -> str:
@@ -313,7 +250,7 @@ def answer_question(
         ValidationError: On an empty or too long question; nothing is logged then.
     """
     cleaned = clean_question(question)
-    hits = search_knowledge(session=session, question=cleaned)
+    hits = search_knowledge(session=session, query=cleaned, limit=TOP_BLOCKS)
     if client is None:
         client = get_openai_client()
     answer = compose_answer(question=cleaned, hits=hits, client=client, model=model)

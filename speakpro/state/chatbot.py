@@ -15,14 +15,14 @@ from speakpro.db import DatabaseUnavailable, session_scope
 from speakpro.integrations.openai_client import get_openai_client
 from speakpro.services.accounts.sessions import resolve_session
 from speakpro.services.chatbot import (
+    TOP_BLOCKS,
     ChatAnswer,
-    KnowledgeHit,
     check_chat_rate,
     clean_question,
     compose_answer,
     record_chat_message,
-    search_knowledge,
 )
+from speakpro.services.knowledge import KnowledgeHit, search_knowledge
 from speakpro.services.validation import ValidationError
 from speakpro.settings import settings
 from speakpro.state.auth import AuthState, run_db
@@ -44,7 +44,7 @@ _OPENAI_POOL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="chatbot-op
 
 def _find_blocks(question: str) -> list[KnowledgeHit]:
     with session_scope() as session:
-        return search_knowledge(session=session, question=question)
+        return search_knowledge(session=session, query=question, limit=TOP_BLOCKS)
 
 
 def _log_message(question: str, user_agent: str, mode: str) -> None:

@@ -12,11 +12,8 @@ from sqlmodel import Session
 from speakpro.integrations.openai_client import make_openai_client
 from speakpro.models import AnalyticsEvent, KnowledgeBlock
 from speakpro.services import chatbot
-from speakpro.services.chatbot import (
-    SPEAKPRO_DESCRIPTION,
-    answer_question,
-    search_knowledge,
-)
+from speakpro.services.chatbot import SPEAKPRO_DESCRIPTION, answer_question
+from speakpro.services.knowledge import search_knowledge
 from speakpro.services.validation import ValidationError
 from tests.factories import make_level, make_module
 from tests.fakes.openai_server import FakeOpenAIServer, Outcome
@@ -177,12 +174,12 @@ def test_offline_mode_says_so_when_nothing_matches(session, blocks):
 
 
 def test_search_ranks_blocks_and_ignores_query_syntax(session, blocks):
-    hits = search_knowledge(session=session, question="filler words, pauses & um | price!")
+    hits = search_knowledge(session=session, limit=3, query="filler words, pauses & um | price!")
     assert [h.title for h in hits] == ["Pauses and Filler Words", "Handling Price Objections"]
     assert hits[0].rank > hits[1].rank
-    assert search_knowledge(session=session, question="what is the of and") == []  # stop words only
-    assert search_knowledge(session=session, question="':* !(& <-> \\") == []
-    assert len(search_knowledge(session=session, question="open price filler", limit=2)) == 2
+    assert search_knowledge(session=session, limit=3, query="what is the of and") == []  # stop words only
+    assert search_knowledge(session=session, limit=3, query="':* !(& <-> \\") == []
+    assert len(search_knowledge(session=session, query="open price filler", limit=2)) == 2
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ROOT / "speakpro" / "services"
 DOMAINS = {"accounts", "learning", "world", "practice", "analysis", "dashboards"}
-SHARED = {"validation", "telemetry", "ratelimit", "chatbot", "text", "ai"}
+SHARED = {"validation", "telemetry", "ratelimit", "chatbot", "text", "ai", "knowledge"}
 
 
 def _module_name(path: Path) -> str:

@@ -3,7 +3,7 @@
 With an `openai` client the model is asked (Responses API, strict JSON schema, `store=False`) for scores
 0-100 on opening, questioning, objection_handling and closing, an overall score, and strengths and
 improvements, each with a verbatim `quote` of the learner. It is grounded in the knowledge blocks that
-best match the transcript (`services.chatbot.search_knowledge`: PostgreSQL full-text search). Each quote
+best match the transcript (`services.knowledge.search_knowledge`: PostgreSQL full-text search). Each quote
 is checked against the learner's lines (case, spacing, curly apostrophes and surrounding punctuation
 ignored); an item whose quote is not there is dropped (an improvement must quote; a strength may leave
 its quote empty). Retries are the client's own (`max_retries`: timeouts, connection errors, 429, 5xx).
@@ -54,6 +54,7 @@ from speakpro.services.analysis.speech_metrics import (
     SegmentLike,
     SpeechMetrics,
 )
+from speakpro.services.knowledge import search_knowledge
 from speakpro.services.text import tokens_of
 
 log = logging.getLogger(__name__)
@@ -427,11 +428,7 @@ def coach_session(
     learner_text = "\n".join(s.text for s in segments if s.speaker == LEARNER and s.text)
     blocks = []
     if session is not None:
-        from speakpro.services.chatbot import search_knowledge
-
-        blocks = search_knowledge(
-            session=session, question=" ".join([topic, learner_text])[:4000], limit=GROUNDING_BLOCKS
-        )
+        blocks = search_knowledge(session=session, query=" ".join([topic, learner_text])[:4000], limit=GROUNDING_BLOCKS)
     grounding = tuple(b.key for b in blocks)
     instructions = "\n".join(
         [

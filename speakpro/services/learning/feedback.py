@@ -20,13 +20,11 @@ from typing import Any
 
 import openai
 from openai.types.responses import ResponseTextConfigParam
-from sqlalchemy import func, select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from speakpro.models import KnowledgeBlock
 from speakpro.services.ai import AiFailure, ask_model
 from speakpro.services.analysis.rubric import LocalScore, score_locally
-from speakpro.services.text import words_of
+from speakpro.services.knowledge import KnowledgeHit, first_blocks, search_knowledge
 
 __all__ = [
     "GROUNDING_BLOCKS",
@@ -35,7 +33,6 @@ __all__ = [
     "MAX_RAW_CHARS",
     "ExerciseFeedback",
     "FeedbackRequest",
-    "GroundingBlock",
     "build_instructions",
     "coach_answer",
     "find_grounding",
@@ -83,16 +80,6 @@ _FALLBACK_LABELS = {
 
 
 @dataclass(frozen=True)
-class GroundingBlock:
-    """A knowledge block given to the model as course notes."""
-
-    key: str
-    title: str
-    summary: str
-    body: str
-
-
-@dataclass(frozen=True)
 class ExerciseFeedback:
     """The feedback on one answer: the score that counts, where it came from, and what to work on."""
 
@@ -128,11 +115,9 @@ class ExerciseFeedback:
 
 def find_grounding(
     *, session: Session, module_ids: Sequence[uuid.UUID], text: str, limit: int = GROUNDING_BLOCKS
-) -> list[GroundingBlock]:
-    """The module's knowledge blocks that best match `text`, by full-text search; else its first blocks.
-
-    Any word may match: the words are OR-ed in a `websearch_to_tsquery` (only letters and digits reach
-    it, so a learner's text cannot inject query syntax), ranked by `ts_rank`.
+) -> list[KnowledgeHit]:
+    """The module's knowledge blocks that best match `text` (`knowledge.search_knowledge`), else its first
+    blocks: an exercise always has course notes.
 
     Args:
         session: An open database session.
@@ -143,32 +128,12 @@ def find_grounding(
     Returns:
         Up to `limit` blocks, best first.
     """
-    if not module_ids:
-        return []
-    words = [w for w in dict.fromkeys(words_of(text)) if len(w) >= 3 and w != "or" and "'" not in w][:60]
-    columns = (
-        col(KnowledgeBlock.key),
-        col(KnowledgeBlock.title),
-        col(KnowledgeBlock.summary),
-        col(KnowledgeBlock.body),
+    return search_knowledge(session=session, query=text, limit=limit, module_ids=module_ids) or first_blocks(
+        session=session, module_ids=module_ids, limit=limit
     )
-    in_modules = col(KnowledgeBlock.module_id).in_(list(module_ids))
-    rows = []
-    if words:
-        query = func.websearch_to_tsquery("english", " or ".join(words))
-        rank = func.ts_rank(col(KnowledgeBlock.search), query)
-        rows = session.execute(
-            select(*columns)
-            .where(in_modules, col(KnowledgeBlock.search).op("@@")(query))
-            .order_by(rank.desc(), col(KnowledgeBlock.key))
-            .limit(limit)
-        ).all()
-    if not rows:
-        rows = session.execute(select(*columns).where(in_modules).order_by(col(KnowledgeBlock.key)).limit(limit)).all()
-    return [GroundingBlock(*row) for row in rows]
 
 
-def build_instructions(*, kind: str, prompt: str, rubric: Sequence[str], blocks: Sequence[GroundingBlock]) -> str:
+def build_instructions(*, kind: str, prompt: str, rubric: Sequence[str], blocks: Sequence[KnowledgeHit]) -> str:
     """The model's instructions: the rules, the exercise and its rubric, and the course notes."""
     parts = [_RULES, "", f"Exercise ({kind}): {prompt}"]
     if rubric:
@@ -229,7 +194,7 @@ class FeedbackRequest:
     text: str
     rubric: tuple[str, ...]
     local: LocalScore
-    blocks: tuple[GroundingBlock, ...]
+    blocks: tuple[KnowledgeHit, ...]
     model: str
 
 
