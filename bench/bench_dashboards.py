@@ -168,7 +168,9 @@ def _per_query(engine, work, iterations: int = 20) -> list[tuple[str, float]]:
 
 
 def _measure(engine, iterations: int) -> dict[str, tuple[int, float, float]]:
-    from speakpro.services.dashboards.dashboards import admin_overview, company_dashboard, learner_progress
+    from speakpro.services.dashboards.admin_overview import admin_overview
+    from speakpro.services.dashboards.dashboards import company_dashboard
+    from speakpro.services.dashboards.learner_progress import learner_progress
     from speakpro.services.practice.history import list_history
 
     with engine.connect() as conn:

@@ -17,6 +17,7 @@ from speakpro.models import Company
 from speakpro.services.accounts import companies
 from speakpro.services.accounts.sessions import Viewer
 from speakpro.services.dashboards import dashboards
+from speakpro.services.dashboards.admin_overview import CompanyTotals, admin_overview
 from speakpro.services.dashboards.dashboard_access import can_view_company, login_session_id, mint_download_token
 from speakpro.state.auth import AuthState
 from speakpro.state.edge import Form, Text, accepts
@@ -188,9 +189,9 @@ class DashboardState(AuthState):
         )
 
 
-def _admin_totals(session: Session, viewer: Viewer) -> list[dashboards.CompanyTotals]:
+def _admin_totals(session: Session, viewer: Viewer) -> list[CompanyTotals]:
     """Every company's totals, for an admin (nothing is read for anyone else)."""
-    return dashboards.admin_overview(session=session) if viewer.is_admin else []
+    return admin_overview(session=session) if viewer.is_admin else []
 
 
 class AdminOverviewState(AuthState):

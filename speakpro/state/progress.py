@@ -9,6 +9,7 @@ from speakpro.components import charts
 from speakpro.services.accounts.sessions import Viewer
 from speakpro.services.analysis.speech_metrics import FILLER_RATE_HEALTHY_MAX, PACE_HEALTHY_WPM, TALK_RATIO_HEALTHY
 from speakpro.services.dashboards import dashboards
+from speakpro.services.dashboards.learner_progress import LearnerProgress, learner_progress
 from speakpro.state.auth import AuthState
 from speakpro.state.edge import Text, accepts
 
@@ -50,8 +51,8 @@ class ProgressState(AuthState):
         yield
         days = int(self.window) if self.window in WINDOWS else 90
 
-        def read(session: Session, viewer: Viewer) -> dashboards.LearnerProgress:
-            return dashboards.learner_progress(session=session, user_id=viewer.user_id, days=days)
+        def read(session: Session, viewer: Viewer) -> LearnerProgress:
+            return learner_progress(session=session, user_id=viewer.user_id, days=days)
 
         try:
             _, progress = await self._signed_in(read)
@@ -66,7 +67,7 @@ class ProgressState(AuthState):
         async for update in self.load():
             yield update
 
-    def _show(self, p: dashboards.LearnerProgress) -> None:
+    def _show(self, p: LearnerProgress) -> None:
         self.sessions = p.sessions
         self.first_score, self.latest_score = _fmt(p.first_score), _fmt(p.latest_score)
         self.average_score = _fmt(p.average_score)

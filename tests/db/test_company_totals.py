@@ -12,7 +12,7 @@ from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from speakpro.models import Company, CompanyDailyTotals, SessionAnalytics
-from speakpro.services.dashboards import dashboards
+from speakpro.services.dashboards.admin_overview import admin_overview
 from tests.factories import days_ago, make_company, make_practice_session, make_user, today
 
 SA = SessionAnalytics
@@ -192,8 +192,8 @@ def test_admin_overview_reads_the_rollup(session, two_companies):
     _analytics(session, ann, a, t - timedelta(days=3), 40, 600)
     _analytics(session, ann, a, t, None, 60)
     _analytics(session, ann, a, t, 80, 120)
-    row = next(c for c in dashboards.admin_overview(session=session) if c.slug == a.slug)
+    row = next(c for c in admin_overview(session=session) if c.slug == a.slug)
     assert (row.sessions, row.average_score, row.minutes, row.last_session) == (3, 60.0, 13.0, t)
     session.execute(delete(SA).where(SA.user_id == ann.id, SA.session_date == t))
-    row = next(c for c in dashboards.admin_overview(session=session) if c.slug == a.slug)
+    row = next(c for c in admin_overview(session=session) if c.slug == a.slug)
     assert (row.sessions, row.average_score, row.minutes, row.last_session) == (1, 40.0, 10.0, t - timedelta(days=3))

@@ -11,7 +11,9 @@ import pytest
 from sqlalchemy import event
 
 from speakpro.services.dashboards import dashboards
+from speakpro.services.dashboards.admin_overview import admin_overview
 from speakpro.services.dashboards.dashboard_access import mint_download_token, verify_download_token
+from speakpro.services.dashboards.learner_progress import learner_progress
 from tests.factories import make_analysed_session, make_company, make_user, today
 
 
@@ -116,7 +118,7 @@ def test_csv_has_header_and_rows_and_defuses_formulas(session, world):
 
 def test_learner_progress(session, world):
     t = today()
-    progress = dashboards.learner_progress(session=session, user_id=world["ann"].id, days=90)
+    progress = learner_progress(session=session, user_id=world["ann"].id, days=90)
     assert progress.sessions == 4
     assert [p.overall_score for p in progress.points] == [10, 50, 70, 80]
     assert (progress.first_score, progress.latest_score) == (10, 80)
@@ -127,16 +129,16 @@ def test_learner_progress(session, world):
     assert sum(m for _, m in progress.weekly_minutes) == 21.0
     assert all(monday.weekday() == 0 for monday, _ in progress.weekly_minutes)
     assert progress.current_streak == 0
-    other = dashboards.learner_progress(session=session, user_id=world["other"].id, days=30)
+    other = learner_progress(session=session, user_id=world["other"].id, days=30)
     assert other.current_streak == 5 and {p.overall_score for p in other.points} == {99}
-    short = dashboards.learner_progress(session=session, user_id=world["ann"].id, days=30)
+    short = learner_progress(session=session, user_id=world["ann"].id, days=30)
     assert short.sessions == 3 and short.first_score == 50
-    nobody = dashboards.learner_progress(session=session, user_id=uuid.uuid4())
+    nobody = learner_progress(session=session, user_id=uuid.uuid4())
     assert (nobody.sessions, nobody.points, nobody.first_score, nobody.current_streak) == (0, [], None, 0)
 
 
 def test_admin_overview(session, world):
-    totals = {c.slug: c for c in dashboards.admin_overview(session=session)}
+    totals = {c.slug: c for c in admin_overview(session=session)}
     a, b = totals[world["a"].slug], totals[world["b"].slug]
     assert (a.learners, a.managers, a.sessions) == (3, 1, 5)
     assert (b.learners, b.sessions, b.average_score, b.minutes) == (1, 5, 99.0, 75.0)
@@ -152,13 +154,13 @@ def test_fixed_query_counts(session, world, engine):
             dashboards.company_dashboard(session=session, company_id=world["a"].id, date_from=None, date_to=None)
         assert c.count == 3, name
         with _Counter(engine) as c:
-            dashboards.learner_progress(session=session, user_id=world["bob"].id)
+            learner_progress(session=session, user_id=world["bob"].id)
         assert c.count == 4, name  # 3 on session_analytics, 1 for the streak
         with _Counter(engine) as c:
             dashboards.company_csv(session=session, company_id=world["a"].id, date_from=None, date_to=None)
         assert c.count == 1, name
         with _Counter(engine) as c:
-            dashboards.admin_overview(session=session)
+            admin_overview(session=session)
         assert c.count == 1, name
         assert index in (0, 1)
 

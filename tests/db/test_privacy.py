@@ -59,6 +59,7 @@ from speakpro.services.accounts.recording_refs import recording_keys
 from speakpro.services.accounts.storage_deletions import retry_storage_deletions
 from speakpro.services.analysis import analysis
 from speakpro.services.dashboards import dashboards
+from speakpro.services.dashboards.admin_overview import admin_overview
 from speakpro.services.learning import economy, lessons, stakes
 from speakpro.services.telemetry import record_telemetry
 from speakpro.services.validation import ValidationError
@@ -510,7 +511,7 @@ def _dashboard(session, company):
     board = dashboards.company_dashboard(
         session=session, company_id=company.id, date_from=date.today() - timedelta(days=60), date_to=date.today()
     )
-    totals = {(t.slug): (t.sessions, t.average_score, t.minutes) for t in dashboards.admin_overview(session=session)}
+    totals = {(t.slug): (t.sessions, t.average_score, t.minutes) for t in admin_overview(session=session)}
     return (
         (board.sessions, board.average_score, board.total_seconds, board.active_learners),
         [(d.day, d.sessions, d.average_score, d.minutes, d.active_learners) for d in board.daily],

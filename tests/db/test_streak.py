@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from speakpro.models import ExerciseSubmission, LessonStepResponse
-from speakpro.services.dashboards import dashboards
+from speakpro.services.dashboards.learner_progress import learner_progress
 from speakpro.services.learning.home import get_home_summary
 from speakpro.services.learning.streak import consecutive_days, current_streak
 from tests.factories import make_module, make_practice_session, make_user
@@ -60,7 +60,7 @@ def test_every_kind_of_practice_counts_and_both_pages_agree(session):
     session.flush()
     assert current_streak(session=session, user_id=learner.id, today=TODAY) == 3
     assert get_home_summary(session=session, user_id=learner.id, today=TODAY).streak_days == 3
-    assert dashboards.learner_progress(session=session, user_id=learner.id, today=TODAY).current_streak == 3
+    assert learner_progress(session=session, user_id=learner.id, today=TODAY).current_streak == 3
     # The next day (after midnight) nothing yet: still 3; the day after that, the streak is broken.
     assert current_streak(session=session, user_id=learner.id, today=TODAY + timedelta(days=1)) == 3
     assert current_streak(session=session, user_id=learner.id, today=TODAY + timedelta(days=2)) == 0

@@ -1,14 +1,12 @@
-"""Progress and team dashboards: every figure is an aggregate over `session_analytics`.
+"""The company dashboard and its CSV, and what every dashboard shares (skill labels, the date range, the
+trend): every figure is an aggregate over `session_analytics`. A learner's own progress is
+`learner_progress.py`, the admin overview `admin_overview.py`.
 
 Each function issues a fixed number of queries whatever the data size:
 
-- `learner_progress`: 3 (per-session series, skill averages, per-day totals), through the
-  `(user_id, session_date)` index.
 - `company_dashboard`: 3 (KPIs with the skill breakdown, daily series, per-learner table), through the
   `(company_id, session_date)` covering index (KPIs and daily series are index-only scans).
 - `company_csv`: 1 (the per-learner table).
-- `admin_overview`: 1, on the `company_daily_totals` rollup (kept exact by triggers, migration 0004), so it
-  reads companies x days rows, never the sessions themselves.
 
 The KPI and per-learner queries follow seed 001's `company_session_metrics` and `user_progress_metrics`
 views, but on the denormalised `session_analytics` rows (one per analysed session) and on an explicit
@@ -31,10 +29,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import ARRAY, Date, Integer, Uuid, and_, bindparam, func, or_, select, type_coerce
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from speakpro.models import Company, CompanyDailyTotals, SessionAnalytics, User, UserProfile, table_of
-from speakpro.services.learning import streak
+from speakpro.models import Company, SessionAnalytics, User, UserProfile, table_of
 from speakpro.services.telemetry import audit
 
 SA = SessionAnalytics
@@ -51,7 +48,8 @@ MAX_SERIES_POINTS = 400
 TREND_THRESHOLD = 3
 
 
-def _num(value, digits: int = 1) -> float | None:
+def rounded(value, digits: int = 1) -> float | None:
+    """A database average as a float rounded to `digits` (None stays None)."""
     return None if value is None else round(float(value), digits)
 
 
@@ -66,123 +64,7 @@ def trend_of(first: int | None, latest: int | None) -> str:
     return "flat"
 
 
-# --------------------------------------------------------------------------------------------- learner
-@dataclass
-class SessionPoint:
-    """One analysed session of a learner, in date order."""
-
-    day: date
-    overall_score: int | None
-    pace_wpm: int | None
-    fillers: int
-    talk_ratio: float | None
-    filler_rate: float | None = None  # fillers per 100 learner words
-
-
-@dataclass
-class LearnerProgress:
-    """What `/progress` charts."""
-
-    since: date
-    until: date
-    sessions: int = 0
-    points: list[SessionPoint] = field(default_factory=list)
-    first_score: int | None = None
-    latest_score: int | None = None
-    average_score: float | None = None
-    skills: dict[str, float | None] = field(default_factory=dict)
-    weekly_minutes: list[tuple[date, float]] = field(default_factory=list)  # (monday, minutes)
-    practice_days: dict[date, int] = field(default_factory=dict)  # day -> sessions
-    total_minutes: float = 0.0
-    current_streak: int = 0
-
-
-def learner_progress(
-    *, session: Session, user_id: uuid.UUID, days: int = 90, today: date | None = None
-) -> LearnerProgress:
-    """One learner's progress over the last `days` days (3 queries on `(user_id, session_date)`, and the streak).
-
-    Args:
-        session: A database session.
-        user_id: The learner; only their own rows are read.
-        days: The window, 7 to 366 days ending today (UTC).
-        today: Override for tests.
-    """
-    today = today or datetime.now(UTC).date()
-    days = max(7, min(MAX_RANGE_DAYS, int(days)))
-    since = today - timedelta(days=days - 1)
-    mine = and_(col(SA.user_id) == user_id, col(SA.session_date) >= since, col(SA.session_date) <= today)
-    result = LearnerProgress(since=since, until=today)
-
-    # 1. The per-session series (newest MAX_SERIES_POINTS, returned oldest first).
-    rows = session.execute(
-        select(
-            col(SA.session_date),
-            col(SA.overall_score),
-            col(SA.speaking_pace_wpm),
-            col(SA.filler_words_count),
-            col(SA.talk_time_ratio),
-            col(SA.filler_rate_per_100),
-        )
-        .where(mine)
-        .order_by(col(SA.session_date).desc(), col(SA.session_hour).desc(), col(SA.created_at).desc())
-        .limit(MAX_SERIES_POINTS)
-    ).all()
-    result.points = [
-        SessionPoint(
-            day=r.session_date,
-            overall_score=r.overall_score,
-            pace_wpm=r.speaking_pace_wpm,
-            fillers=r.filler_words_count or 0,
-            talk_ratio=_num(r.talk_time_ratio, 3),
-            filler_rate=_num(r.filler_rate_per_100, 2),
-        )
-        for r in reversed(rows)
-    ]
-
-    # 2. Averages and first vs latest score over the whole window.
-    agg = session.execute(
-        select(
-            func.count().label("sessions"),
-            func.avg(col(SA.overall_score)).label("avg_score"),
-            func.avg(col(SA.opening_score)).label("opening"),
-            func.avg(col(SA.questioning_score)).label("questioning"),
-            func.avg(col(SA.objection_handling_score)).label("objection_handling"),
-            func.avg(col(SA.closing_score)).label("closing"),
-            _score_at(asc=True).label("first_score"),
-            _score_at(asc=False).label("latest_score"),
-        ).where(mine)
-    ).one()
-    result.sessions = agg.sessions
-    result.average_score = _num(agg.avg_score)
-    result.first_score = agg.first_score
-    result.latest_score = agg.latest_score
-    result.skills = {name: _num(getattr(agg, name)) for name in SKILL_LABELS}
-
-    # 3. Per-day totals: the streak calendar and the minutes per week.
-    per_day = session.execute(
-        select(col(SA.session_date), func.count().label("n"), func.sum(col(SA.duration_seconds)).label("seconds"))
-        .where(mine)
-        .group_by(col(SA.session_date))
-        .order_by(col(SA.session_date))
-    ).all()
-    weeks: dict[date, float] = {}
-    for r in per_day:
-        result.practice_days[r.session_date] = r.n
-        monday = r.session_date - timedelta(days=r.session_date.weekday())
-        weeks[monday] = weeks.get(monday, 0.0) + (r.seconds or 0) / 60
-    first_monday = since - timedelta(days=since.weekday())
-    monday = first_monday
-    while monday <= today:
-        result.weekly_minutes.append((monday, round(weeks.get(monday, 0.0), 1)))
-        monday += timedelta(days=7)
-    result.total_minutes = round(sum(weeks.values()), 1)
-    # 4. The day streak, as home shows it (every kind of practice counts, not only analysed sessions).
-    result.current_streak = streak.current_streak(session=session, user_id=user_id, today=today)
-    return result
-
-
-def _score_at(*, asc: bool):
+def score_at(*, asc: bool):
     """The first (or latest) overall score: `(array_agg(overall_score ORDER BY date, hour, created)
     FILTER (WHERE overall_score IS NOT NULL))[1]`."""
     order = (_A.session_date, _A.session_hour, _A.created_at)
@@ -293,8 +175,8 @@ def _company_reads():
             func.avg(_A.overall_score).label("avg_score"),
             func.sum(_A.duration_seconds).label("seconds"),
             func.max(_A.session_date).label("last_session"),
-            _score_at(asc=True).label("first_score"),
-            _score_at(asc=False).label("latest_score"),
+            score_at(asc=True).label("first_score"),
+            score_at(asc=False).label("latest_score"),
         )
         .where(in_range)
         .group_by(_A.user_id)
@@ -343,7 +225,7 @@ def _learner_table(session: Session, company_id: uuid.UUID, date_from: date, dat
             name=r.display_name or r.email.split("@")[0],
             email=r.email,
             sessions=r.sessions or 0,
-            average_score=_num(r.avg_score),
+            average_score=rounded(r.avg_score),
             first_score=r.first_score,
             latest_score=r.latest_score,
             trend=trend_of(r.first_score, r.latest_score),
@@ -371,16 +253,16 @@ def company_dashboard(
     totals = session.execute(_TOTALS, params).one()
     board.sessions, board.average_score, board.total_seconds, board.active_learners = (
         totals[0],
-        _num(totals[1]),
+        rounded(totals[1]),
         int(totals[2]),
         totals[3],
     )
-    board.skills = {name: _num(value) for name, value in zip(SKILL_LABELS, totals[4:], strict=True)}
+    board.skills = {name: rounded(value) for name, value in zip(SKILL_LABELS, totals[4:], strict=True)}
     board.daily = [
         DayPoint(
             day=r.session_date,
             sessions=r.n,
-            average_score=_num(r.avg),
+            average_score=rounded(r.avg),
             minutes=round((r.s or 0) / 60, 1),
             active_learners=r.users,
         )
@@ -488,90 +370,16 @@ def export_company_csv(
     )
 
 
-# ----------------------------------------------------------------------------------------------- admin
-@dataclass
-class CompanyTotals:
-    """One company's totals for the admin overview."""
-
-    name: str
-    slug: str
-    learners: int
-    managers: int
-    sessions: int
-    average_score: float | None
-    minutes: float
-    last_session: date | None
-
-
-def admin_overview(*, session: Session) -> list[CompanyTotals]:
-    """Totals per company over all time (1 query; sessions, scores and minutes from the daily rollup)."""
-    people = (
-        select(
-            col(UserProfile.company_id).label("company_id"),
-            func.count().filter(col(UserProfile.role) == "learner").label("learners"),
-            func.count().filter(col(UserProfile.role) == "manager").label("managers"),
-        )
-        .where(col(UserProfile.company_id).is_not(None))
-        .group_by(col(UserProfile.company_id))
-        .subquery("people")
-    )
-    totals = CompanyDailyTotals
-    stats = (
-        select(
-            col(totals.company_id).label("company_id"),
-            func.sum(col(totals.sessions)).label("sessions"),
-            (func.sum(col(totals.score_sum)) / func.nullif(func.sum(col(totals.scored_sessions)), 0)).label(
-                "avg_score"
-            ),
-            func.sum(col(totals.seconds)).label("seconds"),
-            func.max(col(totals.day)).filter(col(totals.sessions) > 0).label("last_session"),
-        )
-        .group_by(col(totals.company_id))
-        .subquery("stats")
-    )
-    rows = session.execute(
-        select(
-            col(Company.name),
-            col(Company.slug),
-            people.c.learners,
-            people.c.managers,
-            stats.c.sessions,
-            stats.c.avg_score,
-            stats.c.seconds,
-            stats.c.last_session,
-        )
-        .outerjoin(people, people.c.company_id == col(Company.id))
-        .outerjoin(stats, stats.c.company_id == col(Company.id))
-        .order_by(col(Company.name))
-    ).all()
-    return [
-        CompanyTotals(
-            name=r.name,
-            slug=r.slug,
-            learners=r.learners or 0,
-            managers=r.managers or 0,
-            sessions=r.sessions or 0,
-            average_score=_num(r.avg_score),
-            minutes=round((r.seconds or 0) / 60, 1),
-            last_session=r.last_session,
-        )
-        for r in rows
-    ]
-
-
 __all__ = [
     "CompanyDashboard",
-    "CompanyTotals",
     "DayPoint",
-    "LearnerProgress",
     "LearnerRow",
-    "SessionPoint",
     "CsvExport",
-    "admin_overview",
     "clamp_range",
     "company_csv",
     "company_dashboard",
     "export_company_csv",
-    "learner_progress",
+    "rounded",
+    "score_at",
     "trend_of",
 ]
