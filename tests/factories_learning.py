@@ -16,7 +16,7 @@ GOOD_SPEECH = (
     "Picture this: our clinic loses a full day every week to missed appointments. "
     "My one message is simple: a reminder text the day before will cut those missed visits in half. "
     "Last spring a partner clinic tried it and their empty slots fell from twelve to five a week. "
-    "It costs less than one missed visit a month. So let's switch on reminders this Friday."
+    "It costs less than one missed visit a month. So the change I ask of our team: switch on reminders this Friday."
 )
 POOR_SPEECH = "Um, uh, like, um."
 GOOD_WRITING = "Weekly check-ins will cut our rework in half for the whole team."

@@ -35,6 +35,7 @@ transcript (`services.practice.transcripts`) alike. Pure: no database, no networ
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
@@ -108,6 +109,18 @@ _BE = frozenset({"was", "is", "it's", "i'm", "he's", "she's", "that's", "we're",
 def words_of(text: str) -> list[str]:
     """The lower-cased words of a text in any script (letters and digits; "don't" is one word, "check-in" two)."""
     return [w.lower().replace("\u2019", "'") for w in _WORD.findall(text)]
+
+
+FINGERPRINT_MIN_WORDS = 12
+
+
+def fingerprint_of(text: str) -> str | None:
+    """The same answer whatever its case, punctuation or spacing (a SHA-256 of its words), or None for
+    fewer than `FINGERPRINT_MIN_WORDS` words: short answers ("Yes, next Tuesday.") are said again fairly."""
+    words = words_of(text or "")
+    if len(words) < FINGERPRINT_MIN_WORDS:
+        return None
+    return hashlib.sha256(" ".join(words).encode()).hexdigest()
 
 
 def count_sentences(text: str) -> tuple[int, int]:

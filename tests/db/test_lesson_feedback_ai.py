@@ -72,6 +72,10 @@ def _answer(session, lesson, client):
     return result, submission
 
 
+def _local_score() -> int:
+    return score_locally(GOOD_SPEECH, rubric=STEP["rubric"], target_seconds=20, prompt=STEP["prompt"]).score
+
+
 def _client(server: FakeOpenAIServer, **options):
     return make_openai_client(
         api_key=server.api_key, base_url=server.base_url, **{"timeout": 5.0, "max_retries": 0, **options}
@@ -91,7 +95,7 @@ def test_the_ai_answer_is_grounded_and_stored(session, lesson, fake_openai):
     assert scores["ai"]["provider"] == "openai" and scores["ai"]["model"]
     assert scores["ai"]["raw"] == json.dumps(AI_JSON)
     assert scores["ai"]["parsed"] == AI_JSON
-    assert scores["local"]["score"] == score_locally(GOOD_SPEECH, rubric=STEP["rubric"], target_seconds=20).score
+    assert scores["local"]["score"] == _local_score()
 
     (request,) = fake_openai.requests
     body = request.body
@@ -122,7 +126,7 @@ def test_failures_fall_back_to_the_local_score_and_say_so(session, lesson, fake_
 
     result, submission = _answer(session, lesson, _client(fake_openai, timeout=0.5))
 
-    local = score_locally(GOOD_SPEECH, rubric=STEP["rubric"], target_seconds=20).score
+    local = _local_score()
     assert result.score == local
     assert result.feedback["provider"] == "local" and result.feedback["fallback"]
     assert result.feedback["fallback_reason"] == reason

@@ -29,6 +29,7 @@ from speakpro.services.learning.lesson_views import StepResult
 from speakpro.services.learning.lessons import (
     PASS_MARK,
     RETRY_COOLDOWN_SECONDS,
+    REUSED_ANSWER,
     IllegalTransition,
     PendingAnswer,
     abandon_lesson,
@@ -198,6 +199,28 @@ def test_running_a_lesson_twice_pays_its_xp_once(session, lesson):
     ).scalar_one()
     assert rows == 1
     assert session.get(UserProfile, user.id).xp == ledger_totals(session=session, user_id=user.id)["xp"]
+
+
+def test_an_answer_given_to_another_exercise_is_refused_and_stores_nothing(session, lesson):
+    user = make_user(session)
+    _run_through(session, user.id, lesson.id)  # the speaking step was answered with GOOD_SPEECH
+    other = make_lesson(session, session.get(Module, lesson.module_id), order=2, steps=lesson.steps)
+    run_id = start_or_resume_lesson(session=session, user_id=user.id, lesson_id=other.id).lesson_session_id
+
+    def answer(index: int, value: dict):
+        return answer_step(
+            session=session, user_id=user.id, lesson_session_id=run_id, step_index=index, answer=value, duration_ms=10
+        )
+
+    answer(0, {"acknowledged": True})
+    before = _counts(session)
+    pasted = GOOD_SPEECH.upper().replace(".", "!")  # the same words, whatever the case or punctuation
+    with pytest.raises(ValidationError) as refused:
+        answer(1, {"transcript": pasted})
+    assert refused.value.message == REUSED_ANSWER
+    assert _counts(session) == before
+    assert session.get(LessonSession, run_id).step_index == 1
+    assert answer(1, {"transcript": GOOD_SPEECH.replace("this Friday", "next Monday, for a month")}).passed
 
 
 def test_only_the_owner_may_answer_or_abandon(session, lesson):

@@ -54,6 +54,7 @@ from speakpro.services.learning.lesson_views import (
 )
 from speakpro.services.learning.stakes import exercise_prompt, get_stakes
 from speakpro.services.telemetry import record_event, record_telemetry
+from speakpro.services.text import fingerprint_of
 from speakpro.services.validation import ValidationError
 
 __all__ = [
@@ -338,13 +339,14 @@ def prepare_answer(
     if kind not in SCORED_KINDS:
         with session.begin_nested():
             return _record_answer(session, run, step_index, step, kind, cleaned, duration, None, True, None)
+    _refuse_reused(session, run, step_index, _answer_text(kind, cleaned))
     stakes = get_stakes(session=session, user_id=user_id, module_id=run.module_id)
     request = prepare_feedback(
         session=session,
         module_ids=[run.module_id],
         kind=kind,
         prompt=exercise_prompt(step, stakes),
-        text=cleaned["transcript" if kind == "speaking" else "text"],
+        text=_answer_text(kind, cleaned),
         rubric=tuple(step.get("rubric") or ()),
         target_seconds=step.get("target_seconds"),
         min_words=step.get("min_words"),
@@ -428,6 +430,35 @@ def answer_step(
     return record_answer(session=session, pending=prepared, feedback=feedback)
 
 
+REUSED_ANSWER = "You gave this answer to another exercise. Answer this one in your own words."
+
+
+def _answer_text(kind: str, cleaned: dict[str, Any]) -> str:
+    return cleaned["transcript" if kind == "speaking" else "text"]
+
+
+def _refuse_reused(session: Session, run: LessonSession, step_index: int, text: str) -> None:
+    """Refuse an answer the learner already gave to another exercise (the same words, whatever the case or
+    punctuation): one paragraph pasted into every step passes none of them. The same step of the same
+    lesson may be answered alike again (a retake)."""
+    fingerprint = fingerprint_of(text)
+    if fingerprint is None:
+        return
+    payload = col(ExerciseSubmission.payload)
+    same_step = (payload["lesson_id"].astext == str(run.lesson_id)) & (payload["step_index"].astext == str(step_index))
+    elsewhere = session.execute(
+        select(col(ExerciseSubmission.id))
+        .where(
+            col(ExerciseSubmission.user_id) == run.user_id,
+            payload["answer_fingerprint"].astext == fingerprint,
+            ~same_step,
+        )
+        .limit(1)
+    ).first()
+    if elsewhere is not None:
+        raise ValidationError("answer", REUSED_ANSWER)
+
+
 def _record_answer(session, run, step_index, step, kind, cleaned, duration, feedback, passed, stakes) -> StepResult:
     user_id = run.user_id
     now = utcnow()
@@ -450,6 +481,7 @@ def _record_answer(session, run, step_index, step, kind, cleaned, duration, feed
             "step_title": step.get("title", ""),
             "prompt": exercise_prompt(step, stakes) if kind in SCORED_KINDS else "",
             "answer": cleaned,
+            "answer_fingerprint": fingerprint_of(_answer_text(kind, cleaned)) if kind in SCORED_KINDS else None,
         },
         scores=scores,
     )
