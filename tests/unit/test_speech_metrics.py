@@ -208,3 +208,33 @@ def test_local_coach_rubric_by_hand():
     # 1000 input and 500 output tokens of gpt-4.1-mini: (1000 x 0.40 + 500 x 1.60) / 1e6 = 0.0012
     assert cost_of("gpt-4.1-mini-2025-04-14", 1000, 500) == (Decimal("0.001200"), True)
     assert cost_of("some-other-model", 1000, 500) == (Decimal("0"), False)
+
+
+@pytest.mark.parametrize(
+    ("learner_lines", "advice", "quoted"),
+    [
+        # Questioning is the weakest skill and the learner asked a closed question: that question is quoted as
+        # the one to open up, never as a missing question.
+        (
+            ["Hi, I'm Sam from Brightline, calling about onboarding.", "Next Tuesday at ten, then. Is that okay?"],
+            "Turn closed questions",
+            "Is that okay?",
+        ),
+        # No question at all: the advice says so and quotes a statement (the longest), not a question.
+        (
+            ["Hi, I'm Sam from Brightline, calling about onboarding.", "We cut onboarding to six weeks."],
+            "you asked none",
+            "Hi, I'm Sam from Brightline, calling about onboarding.",
+        ),
+    ],
+)
+def test_the_coachs_advice_agrees_with_its_quote(learner_lines, advice, quoted):
+    from speakpro.services.analysis.coach import local_coach
+
+    segments = [seg(A, "Hello, this is Dana. How can I help?", 0, 2000)]
+    for i, line in enumerate(learner_lines):
+        segments += [seg(U, line, 2500 + i * 6000, 7000 + i * 6000), seg(A, "I see.", 7200 + i * 6000, 8000 + i * 6000)]
+    coaching = local_coach(segments, compute_speech_metrics(segments))
+    assert min(coaching.scores, key=lambda skill: coaching.scores[skill]) == "questioning", coaching.scores
+    first = coaching.improvements[0]
+    assert advice in first.text and first.quote == quoted

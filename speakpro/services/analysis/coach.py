@@ -307,13 +307,55 @@ def _local_items(
     if learner and scores[best] >= 60:
         strengths.append(CoachItem(f"Your {names[best]} was your strongest part."))
     if learner:
-        quote = learner[0][:MAX_QUOTE_CHARS] if worst == "opening" else learner[-1][:MAX_QUOTE_CHARS]
-        improvements.append(CoachItem(f"Work on your {names[worst]} next.", quote))
+        improvements.append(_improvement(worst, segments, learner))
     if metrics.filler_count:
         filler_line = next((t for t in learner if any(k in t.lower() for k in metrics.fillers)), None)
         if filler_line:
             improvements.append(CoachItem("Replace filler words with a short pause.", filler_line[:MAX_QUOTE_CHARS]))
     return tuple(strengths), tuple(improvements[:3])
+
+
+def _sentences(lines: Sequence[str]) -> list[str]:
+    return [part.strip() for line in lines for part in re.split(r"(?<=[.!?])\s+", line) if part.strip()]
+
+
+def _improvement(worst: str, segments: Sequence[SegmentLike], learner: list[str]) -> CoachItem:
+    """What to work on next for the weakest skill, with a quote that shows it (never one that contradicts the
+    advice: a question is never quoted as a missing question)."""
+    sentences = _sentences(learner)
+    if worst == "opening":
+        return CoachItem(
+            "Open with a hook (a fact, a picture, a question that matters to them) instead of a warm-up.",
+            learner[0][:MAX_QUOTE_CHARS],
+        )
+    if worst == "questioning":
+        asked = [q for q in sentences if q.endswith("?")]
+        closed = next((q for q in asked if not _has(q, _OPEN_Q)), None)
+        if closed is not None:
+            return CoachItem(
+                "Turn closed questions like this one into open ones (what, how, why).", closed[:MAX_QUOTE_CHARS]
+            )
+        if not asked:
+            statement = max(sentences, key=len)
+            return CoachItem(
+                "Ask the other side an open question (what, how, why): you asked none.", statement[:MAX_QUOTE_CHARS]
+            )
+        return CoachItem("Ask more open questions, and let the other side talk longer after each one.")
+    if worst == "objection_handling":
+        reply = next(
+            (
+                cur.text.strip()
+                for prev, cur in zip(segments, segments[1:], strict=False)
+                if prev.speaker != LEARNER and cur.speaker == LEARNER and cur.text.strip()
+            ),
+            learner[0],
+        )
+        return CoachItem(
+            'Acknowledge the other side\'s concern before you answer it ("I understand...").', reply[:MAX_QUOTE_CHARS]
+        )
+    return CoachItem(
+        "End by proposing a concrete next step: a date, a demo, a decision.", learner[-1][:MAX_QUOTE_CHARS]
+    )
 
 
 def local_coach(
