@@ -121,7 +121,7 @@ def metric_row(metric: history.MetricView) -> MetricRow:
         label=label,
         value="—" if metric.value is None else show(metric.value),
         healthy=f"healthy: {low}\u2013{high}{unit}",
-        verdict=VERDICTS.get(metric.assessment or "", "Not measured"),
+        verdict=VERDICTS.get(metric.assessment or "", "Not measured" if metric.applicable else "Not applicable"),
         color="green" if metric.assessment == "ok" else "amber",
     )
 
@@ -400,7 +400,11 @@ class SessionDetailState(AuthState):
                     ("Filler words", str(stats.filler_words_count)),
                     (
                         "Your talk time",
-                        f"{round(stats.talk_time_ratio * 100)}%" if stats.talk_time_ratio is not None else "—",
+                        "Not applicable (solo)"
+                        if detail.mode == "solo"
+                        else f"{round(stats.talk_time_ratio * 100)}%"
+                        if stats.talk_time_ratio is not None
+                        else "Not measured",
                     ),
                     ("Questions asked", str(stats.questions_asked)),
                     *(

@@ -111,6 +111,7 @@ _RECENT = (
         _SESSIONS.started_at,
         _SESSIONS.duration_seconds,
         _SESSIONS.status,
+        _SESSIONS.mode,
         _SESSIONS.analytics_summary,
         _ANALYTICS.overall_score,
     )
@@ -157,7 +158,7 @@ def recent_practice(*, session: Session, user_id: uuid.UUID) -> tuple[list[Recen
 def _latest_feedback(row) -> LatestFeedback:
     summary = SessionSummary.read(row.analytics_summary)
     first = next((i for i in summary.improvements if i.text), None)
-    metrics = [m for m in metric_views(summary.figures()) if m.key in HOME_METRICS]
+    metrics = [m for m in metric_views(summary.figures(), solo=row.mode == "solo") if m.key in HOME_METRICS]
     return LatestFeedback(
         href=routes.practice_session(str(row.id)),
         title=row.title,

@@ -96,7 +96,8 @@ class SegmentView:
 class MetricView:
     """One speech metric against its healthy band (`low`/`high` None when open-ended).
 
-    `assessment` is "ok", "low", "high", or None when the metric was not measured.
+    `assessment` is "ok", "low", "high", or None when the metric was not measured. `applicable` is False
+    for a metric the session cannot have (talk time in solo practice, which has no partner).
     """
 
     key: str
@@ -104,6 +105,7 @@ class MetricView:
     low: float | None
     high: float | None
     assessment: str | None
+    applicable: bool = True
 
 
 @dataclass(frozen=True)
@@ -297,10 +299,18 @@ def _assess(key: str, value: float | None, low: float | None, high: float | None
     return "ok"
 
 
-def metric_views(figures: dict[str, Any]) -> list[MetricView]:
-    """The banded metrics of the speech_metrics result (or the analytics row), [] when nothing was measured."""
+# What a session without a partner cannot have.
+NOT_IN_SOLO = frozenset({"talk_time_ratio"})
+
+
+def metric_views(figures: dict[str, Any], *, solo: bool = False) -> list[MetricView]:
+    """The banded metrics of the speech_metrics result (or the analytics row), [] when nothing was measured;
+    in a `solo` session the metrics that need a partner are "not applicable"."""
     views = []
     for key, low, high in METRIC_BANDS:
+        if solo and key in NOT_IN_SOLO:
+            views.append(MetricView(key=key, value=None, low=low, high=high, assessment=None, applicable=False))
+            continue
         value = _number(figures.get(key))
         views.append(MetricView(key=key, value=value, low=low, high=high, assessment=_assess(key, value, low, high)))
     return views if any(v.value is not None for v in views) else []
@@ -485,6 +495,6 @@ def get_session_detail(*, session: Session, user_id: uuid.UUID, practice_session
         transcript_text=text if not segments else "",
         recording=recording,
         analytics=analytics,
-        speech_metrics=metric_views(figures),
+        speech_metrics=metric_views(figures, solo=practice.mode == "solo"),
         coach=coach,
     )
