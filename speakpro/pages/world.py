@@ -83,6 +83,13 @@ def _district_card(district: ObjectVar[DistrictView]) -> rx.Component:
     )
 
 
+def _balance(icon: str, count, unit: str, *, id: str, **style) -> rx.Component:
+    """A balance as a badge: "1 ticket", "12 coins"."""
+    return rx.badge(
+        rx.icon(icon, size=14), count, rx.cond(count == 1, f" {unit}", f" {unit}s"), size="3", id=id, **style
+    )
+
+
 def map_page() -> rx.Component:
     """The district map."""
     return page_frame(
@@ -92,19 +99,32 @@ def map_page() -> rx.Component:
                 rx.spacer(),
                 rx.cond(
                     MapState.loaded,
-                    rx.badge(
-                        rx.icon("ticket", size=14),
-                        MapState.tickets,
-                        rx.cond(MapState.tickets == 1, " ticket", " tickets"),
-                        size="3",
-                        id="map-tickets",
+                    rx.hstack(
+                        _balance("coins", MapState.coins, "coin", id="map-coins", color_scheme="amber"),
+                        _balance("ticket", MapState.tickets, "ticket", id="map-tickets"),
+                        rx.button(
+                            rx.icon("shopping-cart", size=16),
+                            "Buy a ticket for ",
+                            MapState.ticket_price,
+                            " coins",
+                            on_click=MapState.buy_ticket,
+                            loading=MapState.buying,
+                            disabled=MapState.coins < MapState.ticket_price,
+                            variant="soft",
+                            id="buy-ticket",
+                        ),
+                        align="center",
+                        wrap="wrap",
+                        spacing="2",
                     ),
                 ),
                 width="100%",
                 align="center",
+                wrap="wrap",
             ),
             rx.text(
-                "Finish modules to unlock venues. Entering a venue costs tickets; finishing it pays XP and coins.",
+                "Finish modules to unlock venues. Entering a venue costs tickets; finishing it pays XP and coins, "
+                "and coins buy tickets.",
                 color_scheme="gray",
             ),
             rx.cond(

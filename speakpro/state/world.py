@@ -9,7 +9,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from speakpro.services.accounts.sessions import Viewer
-from speakpro.services.learning.economy import EconomyError
+from speakpro.services.learning.economy import TICKET_PRICE_COINS, EconomyError, TicketPurchase, buy_ticket
 from speakpro.services.validation import ValidationError
 from speakpro.services.world import venues, world
 from speakpro.state.auth import AuthState
@@ -26,15 +26,47 @@ class MapState(AuthState):
     districts: list[world.DistrictView] = []
     venue_nodes: list[world.VenueView] = []
     tickets: int = 0
+    coins: int = 0
+    ticket_price: int = TICKET_PRICE_COINS
+    buying: bool = False
     loaded: bool = False
+    _request_key: str = ""  # one purchase: a doubled or retried click buys one ticket
+
+    def _show(self, city: world.WorldMap) -> None:
+        self._assign(districts=city.districts, venue_nodes=city.venues, tickets=city.tickets, coins=city.coins)
+        self.loaded = True
 
     @rx.event
     @accepts()
     async def load(self):
         self.loaded = False  # nothing is shown that this load did not read
+        self._request_key = uuid.uuid4().hex
         _, city = await self._signed_in(_world_map)
-        self.districts, self.venue_nodes, self.tickets = city.districts, city.venues, city.tickets
-        self.loaded = True
+        self._show(city)
+
+    @rx.event
+    @accepts(loaded=("_request_key",))
+    async def buy_ticket(self):
+        """Trade coins for a ticket (once per click, however often it arrives)."""
+        if self.buying:
+            return None
+        key = self._request_key
+
+        def buy_and_read(session: Session, viewer: Viewer) -> tuple[TicketPurchase, world.WorldMap]:
+            return buy_ticket(session=session, user_id=viewer.user_id, request_key=key), _world_map(session, viewer)
+
+        self.buying = True
+        try:
+            _, (purchase, city) = await self._signed_in(buy_and_read)
+        except EconomyError as error:
+            return rx.toast.error(str(error))
+        finally:
+            self.buying = False
+        self._show(city)
+        self._request_key = uuid.uuid4().hex  # the next click is a new purchase
+        if purchase.bought_now:
+            return rx.toast.success(f"You bought a ticket for {TICKET_PRICE_COINS} coins.")
+        return None
 
 
 class VenueState(AuthState):

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from speakpro.models import UserProfile
-from speakpro.services.learning.economy import EconomyError, InsufficientBalance, apply_reward, ledger_totals
+from speakpro.services.learning.economy import (
+    TICKET_PRICE_COINS,
+    EconomyError,
+    InsufficientBalance,
+    apply_reward,
+    buy_ticket,
+    ledger_totals,
+)
 from tests.factories import make_user
 
 
@@ -36,3 +43,26 @@ def test_bad_requests_are_refused(session):
         apply_reward(session=session, user_id=user.id, currency="gems", amount=1, reason="x", source_key="1")
     with pytest.raises(EconomyError):
         apply_reward(session=session, user_id=user.id, currency="xp", amount=0, reason="x", source_key="1")
+
+
+def test_coins_buy_a_ticket_once_per_click(session):
+    user = make_user(session)
+    apply_reward(session=session, user_id=user.id, currency="coins", amount=100, reason="test", source_key="seed")
+    first = buy_ticket(session=session, user_id=user.id, request_key="a" * 32)
+    again = buy_ticket(session=session, user_id=user.id, request_key="a" * 32)  # the same click, retried
+    assert (first.bought_now, first.coins, first.tickets) == (True, 100 - TICKET_PRICE_COINS, 1)
+    assert (again.bought_now, again.coins, again.tickets) == (False, 100 - TICKET_PRICE_COINS, 1)
+    second = buy_ticket(session=session, user_id=user.id, request_key="b" * 32)
+    assert (second.coins, second.tickets) == (100 - 2 * TICKET_PRICE_COINS, 2)
+    assert ledger_totals(session=session, user_id=user.id) == {"xp": 0, "coins": 20, "tickets": 2}
+
+
+def test_a_ticket_needs_enough_coins_and_a_readable_click(session):
+    user = make_user(session)
+    apply_reward(session=session, user_id=user.id, currency="coins", amount=25, reason="test", source_key="seed")
+    with pytest.raises(InsufficientBalance, match="you have 25, this needs 40"):
+        buy_ticket(session=session, user_id=user.id, request_key="c" * 32)
+    for key in ("", "short", "x" * 65, "with spaces in the key!", None):
+        with pytest.raises(EconomyError):
+            buy_ticket(session=session, user_id=user.id, request_key=key)  # type: ignore[arg-type]
+    assert ledger_totals(session=session, user_id=user.id) == {"xp": 0, "coins": 25, "tickets": 0}

@@ -15,7 +15,13 @@ import pytest
 from sqlmodel import Session
 
 from speakpro.models import District, RewardLedger, User, UserProfile, VenueEntry
-from speakpro.services.learning.economy import InsufficientBalance, ledger_totals
+from speakpro.services.learning.economy import (
+    TICKET_PRICE_COINS,
+    InsufficientBalance,
+    TicketPurchase,
+    buy_ticket,
+    ledger_totals,
+)
 from speakpro.services.learning.quests import claim_quest, record_quest_progress
 from speakpro.services.world.venues import enter_venue
 from tests.factories import make_module, make_user
@@ -155,3 +161,23 @@ def test_fifty_simultaneous_claims_of_one_quest_pay_once(engine, committed):
     with Session(engine) as session:
         assert count(session, RewardLedger, RewardLedger.user_id == user_id, RewardLedger.reason == "daily_quest") == 2
         assert session.get(UserProfile, user_id) is not None
+
+
+def test_fifty_simultaneous_ticket_purchases_spend_only_the_coins_there_are(engine, committed):
+    def setup(session, made):
+        user = _learner(session, made, tickets=0)
+        grant(session, user.id, "coins", 3 * TICKET_PRICE_COINS + 10)
+        return user.id
+
+    user_id = committed(setup)
+    # Every other thread retries one click; the rest are fresh clicks.
+    outcomes = _run_together(
+        engine,
+        lambda s, i: buy_ticket(
+            session=s, user_id=user_id, request_key="retriedclick0000" if i % 2 else f"freshclick{i:06d}"
+        ),
+    )
+    bought = [o for o in outcomes if isinstance(o, TicketPurchase) and o.bought_now]
+    assert len(bought) == 3, Counter(type(o).__name__ for o in outcomes)
+    assert all(isinstance(o, (TicketPurchase, InsufficientBalance)) for o in outcomes), outcomes
+    assert _check_ledger(engine, user_id) == {"xp": 0, "coins": 10, "tickets": 3}

@@ -57,6 +57,29 @@ async def test_map_shows_locked_venues_for_a_new_learner(session):
     assert not any(v.unlocked for v in state.venue_nodes) and state.tickets == 0
 
 
+async def test_the_map_sells_a_ticket_for_coins_and_refuses_without_enough(session):
+    run_seed(session)
+    user = _learner(session)
+    economy.apply_reward(
+        session=session,
+        user_id=user.id,
+        currency="coins",
+        amount=economy.TICKET_PRICE_COINS + 10,
+        reason="test",
+        source_key="t",
+    )
+    state = _signed_in(MapState, session, user)
+    await run(state.load)
+    assert (state.coins, state.tickets) == (economy.TICKET_PRICE_COINS + 10, 0)
+    (toast,) = await run(state.buy_ticket)
+    assert "You bought a ticket" in str(toast)
+    assert (state.coins, state.tickets, state.buying) == (10, 1, False)
+    (refused,) = await run(state.buy_ticket)
+    assert "Not enough coins: you have 10" in str(refused)
+    assert (state.coins, state.tickets) == (10, 1)
+    assert economy.ledger_totals(session=session, user_id=user.id)["tickets"] == 1
+
+
 async def test_entering_a_venue_twice_from_one_page_spends_once(session, monkeypatch):
     run_seed(session)
     user = _learner(session)

@@ -16,6 +16,7 @@ from sqlmodel import Session, col
 
 from speakpro.models import RewardLedger, UserProfile
 from speakpro.models.economy import CURRENCIES
+from speakpro.services.telemetry import record_event
 
 
 class EconomyError(ValueError):
@@ -106,3 +107,46 @@ def ledger_totals(*, session: Session, user_id: uuid.UUID) -> dict[str, int]:
     totals: dict[str, int] = dict.fromkeys(CURRENCIES, 0)
     totals.update({currency: int(total) for currency, total in rows})
     return totals
+
+
+# --- the ticket shop --------------------------------------------------------------------------------------
+
+TICKET_PRICE_COINS = 40  # a day of daily quests (50 coins) buys a ticket; every module pays 50-60 coins
+TICKET_PURCHASE = "ticket_purchase"
+
+
+@dataclass(frozen=True)
+class TicketPurchase:
+    """What `buy_ticket` did: whether this call bought the ticket, and the balances now."""
+
+    bought_now: bool
+    coins: int
+    tickets: int
+
+
+def buy_ticket(*, session: Session, user_id: uuid.UUID, request_key: str) -> TicketPurchase:
+    """Trade `TICKET_PRICE_COINS` coins for one ticket, once per request key (a doubled or retried click
+    buys one ticket): both ledger rows carry the key, and the profile row is locked by the first.
+
+    Raises:
+        EconomyError: For a missing or malformed request key.
+        InsufficientBalance: With fewer coins than the price ("Not enough coins: you have 25, this needs 40.").
+    """
+    if not isinstance(request_key, str) or not 16 <= len(request_key) <= 64 or not request_key.isalnum():
+        raise EconomyError("This purchase could not be read. Reload the page and try again.")
+    spent = apply_reward(
+        session=session,
+        user_id=user_id,
+        currency="coins",
+        amount=-TICKET_PRICE_COINS,
+        reason=TICKET_PURCHASE,
+        source_key=request_key,
+    )
+    got = apply_reward(
+        session=session, user_id=user_id, currency="tickets", amount=1, reason=TICKET_PURCHASE, source_key=request_key
+    )
+    if spent.applied:
+        record_event(
+            session=session, event_type="ticket_purchased", user_id=user_id, data={"coins": TICKET_PRICE_COINS}
+        )
+    return TicketPurchase(bought_now=spent.applied, coins=spent.balance, tickets=got.balance)

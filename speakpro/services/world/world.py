@@ -70,6 +70,7 @@ class WorldMap:
     districts: list[DistrictView]
     venues: list[VenueView]
     tickets: int
+    coins: int = 0
 
     def venues_in(self, district_slug: str) -> list[VenueView]:
         """The venues of one district, in map order."""
@@ -239,15 +240,15 @@ def _venue_view(row: Any, tickets: int) -> VenueView:
     )
 
 
-def _profile(session: Session, user_id: uuid.UUID) -> tuple[int, dict]:
+def _profile(session: Session, user_id: uuid.UUID) -> tuple[int, int, dict]:
     row = session.execute(
-        select(col(UserProfile.tickets), col(UserProfile.district_full_access)).where(
+        select(col(UserProfile.tickets), col(UserProfile.coins), col(UserProfile.district_full_access)).where(
             col(UserProfile.user_id) == user_id
         )
     ).first()
     if row is None:
-        return 0, {}
-    return row.tickets, row.district_full_access or {}
+        return 0, 0, {}
+    return row.tickets, row.coins, row.district_full_access or {}
 
 
 def get_world_map(*, session: Session, user_id: uuid.UUID) -> WorldMap:
@@ -259,9 +260,9 @@ def get_world_map(*, session: Session, user_id: uuid.UUID) -> WorldMap:
 
     Returns:
         Districts in map order, every venue with the learner's unlock, visit counts and the module that
-        unlocks it, and the learner's ticket balance (0 for a user without a profile).
+        unlocks it, and the learner's ticket and coin balances (0 for a user without a profile).
     """
-    tickets, full_access = _profile(session, user_id)
+    tickets, coins, full_access = _profile(session, user_id)
     districts = session.execute(
         select(
             col(District.id),
@@ -295,7 +296,7 @@ def get_world_map(*, session: Session, user_id: uuid.UUID) -> WorldMap:
                 unlocked_count=sum(1 for v in mine if v.unlocked),
             )
         )
-    return WorldMap(districts=district_views, venues=venues, tickets=tickets)
+    return WorldMap(districts=district_views, venues=venues, tickets=tickets, coins=coins)
 
 
 def get_venue(*, session: Session, user_id: uuid.UUID, venue_slug: str) -> VenueDetail:
@@ -318,7 +319,7 @@ def get_venue(*, session: Session, user_id: uuid.UUID, venue_slug: str) -> Venue
     if not rows:
         raise ValidationError("venue", "This venue does not exist.")
     row = rows[0]
-    tickets, _ = _profile(session, user_id)
+    tickets, _, _ = _profile(session, user_id)
     venue = _venue_view(row, tickets)
     sheet = session.execute(
         select(col(VenueTaskSheet.title), col(VenueTaskSheet.exercises)).where(col(VenueTaskSheet.venue_id) == row.id)
