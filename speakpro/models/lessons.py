@@ -47,7 +47,11 @@ class LessonStepResponse(SQLModel, table=True):
     """The learner's answer to one step of a lesson run."""
 
     __tablename__: ClassVar[str] = "lesson_step_responses"
-    __table_args__ = (UniqueConstraint("lesson_session_id", "step_index"), *non_negative("step_index"))
+    __table_args__ = (
+        UniqueConstraint("lesson_session_id", "step_index"),
+        *non_negative("step_index"),
+        Index("ix_lesson_step_responses_user_created", "user_id", "created_at"),  # the streak (migration 0014)
+    )
 
     id: uuid.UUID = uuid_pk()
     lesson_session_id: uuid.UUID = fk("lesson_sessions.id", index=False)
