@@ -80,9 +80,10 @@ def test_solo_session_with_a_typed_transcript(page, base_url):
     # The analysis shows up on this page when it lands, without a reload ("Analysing..." until then).
     expect(page.locator("#session-metrics")).to_be_visible(timeout=30_000)
     expect(page.locator("#session-analysing")).to_have_count(0)
-    # No partner in solo mode: the talk-time share was not measured, never "100%".
+    # No partner in solo mode: a talk-time share does not apply, never "100%".
     talk = page.locator("#session-metrics").get_by_text("Your talk time").locator("xpath=..")
-    expect(talk).to_contain_text("—")
+    expect(talk).to_contain_text("Not applicable (solo)")
+    expect(talk).not_to_contain_text("%")
 
     with session_scope() as session:
         practice = session.get(PracticeSession, session_id)
