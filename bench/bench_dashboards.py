@@ -221,7 +221,7 @@ def _measure(engine, iterations: int) -> dict[str, tuple[int, float, float]]:
             iterations,
         ),
         "learner_progress (probe learner, 90 days)": _time(
-            engine, lambda s: learner_progress(session=s, user_id=user_id, days=90), iterations
+            engine, lambda s: learner_progress(session=s, time_zone="UTC", user_id=user_id, days=90), iterations
         ),
         "list_history (probe learner, page 1)": _time(
             engine, lambda s: list_history(session=s, user_id=user_id, page=1), iterations

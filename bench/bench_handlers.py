@@ -226,7 +226,8 @@ def prepare_database(url: str) -> dict:
     from speakpro.models import User
     from speakpro.seed import run_seed
     from speakpro.services.accounts.sessions import create_session
-    from speakpro.services.learning.quests import ensure_daily_quests, utc_today
+    from speakpro.services.accounts.time_zones import local_day
+    from speakpro.services.learning.quests import ensure_daily_quests
 
     pg.migrate(url)
     engine = create_app_engine(url)
@@ -235,7 +236,7 @@ def prepare_database(url: str) -> dict:
         session.commit()
         ids = dict(session.execute(select(col(User.email), col(User.id))).tuples().all())
         learner, manager = ids["learner@example.com"], ids["manager@example.com"]
-        quests = ensure_daily_quests(session=session, user_id=learner, day=utc_today())
+        quests = ensure_daily_quests(session=session, user_id=learner, day=local_day("UTC"))
         session.execute(
             text("UPDATE daily_quests SET progress = target, completed_at = now(), claimed_at = now() WHERE id = :id"),
             {"id": quests[0].id},

@@ -92,8 +92,8 @@ def _heavy_learner(session: Session) -> uuid.UUID:
 
 def _measure(engine, user_id: uuid.UUID, iterations: int) -> tuple[int, float, float]:
     """Queries per load and p50/p95 ms, one transaction per load (as the app runs it)."""
+    from speakpro.services.accounts.time_zones import local_day
     from speakpro.services.learning.home import get_home_dashboard
-    from speakpro.services.learning.quests import utc_today
 
     queries = 0
 
@@ -103,13 +103,15 @@ def _measure(engine, user_id: uuid.UUID, iterations: int) -> tuple[int, float, f
 
     timings = []
     with Session(engine) as session:
-        get_home_dashboard(session=session, user_id=user_id, today=utc_today())  # warm-up, creates quests
+        get_home_dashboard(
+            session=session, user_id=user_id, today=local_day("UTC"), time_zone="UTC"
+        )  # warm-up, creates quests
         session.commit()
     event.listen(engine, "before_cursor_execute", count)
     for _ in range(iterations):
         started = time.perf_counter()
         with Session(engine) as session:
-            get_home_dashboard(session=session, user_id=user_id, today=utc_today())
+            get_home_dashboard(session=session, user_id=user_id, today=local_day("UTC"), time_zone="UTC")
             session.rollback()
         timings.append((time.perf_counter() - started) * 1000)
     event.remove(engine, "before_cursor_execute", count)
@@ -140,8 +142,8 @@ def main(iterations: int = 200) -> None:
         from sqlalchemy.engine import make_url
 
         from speakpro.db import APP_ROLE, create_app_engine
+        from speakpro.services.accounts.time_zones import local_day
         from speakpro.services.learning.home import get_home_dashboard
-        from speakpro.services.learning.quests import utc_today
 
         # The app's own engine: the app role under Row-Level Security, its context set per transaction.
         app_engine = create_app_engine(make_url(url).set(username=APP_ROLE, password=None))
@@ -157,7 +159,7 @@ def main(iterations: int = 200) -> None:
                     engine,
                     app_engine,
                     lambda session, user_id=user_id: get_home_dashboard(
-                        session=session, user_id=user_id, today=utc_today()
+                        session=session, user_id=user_id, today=local_day("UTC"), time_zone="UTC"
                     ),
                     iterations,
                 )

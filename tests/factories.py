@@ -172,3 +172,26 @@ def make_analysed_session(
 
 def _at_hour(day: date, hour: int) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=UTC)
+
+
+LEARNER_PERSONA = {
+    "job_role": "Account executive",
+    "audience": "Prospective customers",
+    "main_goal": "Run confident discovery calls",
+    "practice_for": "Sales conversations",
+    "comfort_speaking": "3",
+    "comfort_selling": "3",
+}
+
+
+def make_onboarded_learner(session: Session, *, email: str, password: str, display_name: str, comfort: int = 3) -> User:
+    """A learner as the sign-up form and onboarding leave one: the account, the privacy consent (recordings
+    allowed) and a sales persona."""
+    from speakpro.services.accounts import accounts, onboarding
+    from speakpro.services.accounts.consent import record_consent
+
+    user = accounts.signup(session=session, email=email, password=password, display_name=display_name)
+    record_consent(session=session, user_id=user.id)
+    persona = {**LEARNER_PERSONA, "comfort_speaking": str(comfort), "comfort_selling": str(comfort)}
+    onboarding.complete_onboarding(session=session, user_id=user.id, persona=onboarding.validate_persona(persona))
+    return user

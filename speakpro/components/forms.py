@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import reflex as rx
 
 from speakpro import styles
+from speakpro.services.accounts.time_zones import time_zones
 
 if TYPE_CHECKING:
     from reflex_components_core.el.elements.forms import HTMLInputTypeAttribute
@@ -57,6 +58,34 @@ def select_field(
     return rx.vstack(
         rx.text(label, as_="label", html_for=name, size="2", weight="medium"),
         rx.select(list(options), name=name, id=name, placeholder=placeholder, required=True, size="3", width="100%"),
+        spacing="1",
+        width="100%",
+    )
+
+
+def time_zone_field(name: str, default: str | rx.Var[str], hint: rx.Component | None = None) -> rx.Component:
+    """The learner's time zone, a native select of every zone (a long list a phone shows its own way)."""
+    return rx.vstack(
+        rx.text("Your time zone", as_="label", html_for=name, size="2", weight="medium"),
+        rx.el.select(
+            *(rx.el.option(zone.replace("_", " "), value=zone) for zone in time_zones()),
+            name=name,
+            id=name,
+            default_value=default,
+            # Uncontrolled: a new key re-mounts it when the value arrives (as `field` does).
+            key=default if isinstance(default, rx.Var) else None,
+            style={
+                "width": "100%",
+                "min_height": "40px",
+                "padding": "0 0.75rem",
+                "border": "1px solid var(--gray-a7)",
+                "border_radius": "var(--radius-2)",
+                "background": "var(--color-surface)",
+                "color": "var(--gray-12)",
+                "font_size": "var(--font-size-2)",
+            },
+        ),
+        hint if hint is not None else rx.fragment(),
         spacing="1",
         width="100%",
     )

@@ -124,6 +124,8 @@ class UserProfile(SQLModel, table=True):
     comfort_selling: int | None = None
     onboarding_completed: bool = False
     ab_variant: str | None = Field(default=None, max_length=1)
+    # An IANA name ("Europe/Paris"): the learner's day (streak, daily quests) starts at their own midnight.
+    time_zone: str = Field(default="UTC", max_length=64, sa_column_kwargs={"server_default": "UTC"})
     district_full_access: dict = jsonb()
     xp: int = 0
     coins: int = 0

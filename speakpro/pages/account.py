@@ -3,7 +3,7 @@
 import reflex as rx
 
 from speakpro import routes, styles
-from speakpro.components.forms import error_callout, field, submit_button
+from speakpro.components.forms import error_callout, field, submit_button, time_zone_field
 from speakpro.components.layout import page_frame
 from speakpro.state.account import AccountState, JoinState
 
@@ -171,6 +171,36 @@ def account() -> rx.Component:
                     ),
                     on_submit=AccountState.save_name,
                     reset_on_submit=False,
+                ),
+            ),
+            _section(
+                "Time zone",
+                error_callout(AccountState.time_zone_error, "time-zone-error"),
+                rx.form(
+                    rx.hstack(
+                        time_zone_field("time_zone", AccountState.time_zone),
+                        rx.button("Save", type="submit", id="save-time-zone"),
+                        align="end",
+                        width="100%",
+                    ),
+                    on_submit=AccountState.save_time_zone,
+                    reset_on_submit=False,
+                ),
+                rx.cond(
+                    AccountState.device_zone != "",
+                    rx.text(
+                        "This device is set to ",
+                        rx.text.strong(AccountState.device_zone),
+                        ". Choose it above if that is where you are now.",
+                        size="1",
+                        color_scheme="gray",
+                        id="device-time-zone",
+                    ),
+                ),
+                rx.text(
+                    "Your day streak and daily quests start at midnight in this time zone.",
+                    size="1",
+                    color_scheme="gray",
                 ),
             ),
             _section(

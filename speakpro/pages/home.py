@@ -26,6 +26,67 @@ def _stat(label: str, value: int | rx.Var[int], icon: str, element_id: str) -> r
     )
 
 
+def _streak_freezes() -> rx.Component:
+    """The freezes held and the shop: a freeze keeps the streak through one day without practice."""
+    full = HomeState.streak_freezes >= HomeState.freezes_max
+    short = HomeState.coins < HomeState.freeze_price
+    return rx.vstack(
+        rx.hstack(
+            rx.icon("snowflake", size=18, color=rx.color("cyan", 10)),
+            rx.text(
+                rx.cond(
+                    HomeState.streak_freezes == 1,
+                    "1 streak freeze held",
+                    rx.Var.create(HomeState.streak_freezes).to_string() + " streak freezes held",
+                ),
+                " (at most ",
+                HomeState.freezes_max,
+                ")",
+                weight="medium",
+                id="streak-freezes",
+            ),
+            align="center",
+            spacing="2",
+        ),
+        rx.text(
+            "A freeze covers one day you don't practise, so your streak survives it. It must be bought before "
+            "the day it covers.",
+            size="1",
+            color_scheme="gray",
+        ),
+        rx.button(
+            rx.cond(
+                HomeState.buying_freeze,
+                rx.spinner(size="1"),
+                rx.icon("snowflake", size=14),
+            ),
+            "Buy a freeze for ",
+            HomeState.freeze_price,
+            " coins",
+            on_click=HomeState.buy_freeze,
+            disabled=full | short | HomeState.buying_freeze,
+            variant="soft",
+            color_scheme="cyan",
+            id="buy-freeze",
+        ),
+        rx.cond(
+            full,
+            rx.text("You hold as many freezes as you can.", size="1", color_scheme="gray"),
+            rx.cond(
+                short,
+                rx.text(
+                    "You need ", HomeState.freeze_price, " coins: daily quests pay them.", size="1", color_scheme="gray"
+                ),
+            ),
+        ),
+        style=styles.card,
+        width="100%",
+        spacing="2",
+        align="start",
+        id="streak-card",
+    )
+
+
 def _level() -> rx.Component:
     return rx.vstack(
         rx.hstack(
@@ -277,6 +338,7 @@ def home() -> rx.Component:
                                 spacing="3",
                                 id="quests",
                             ),
+                            _streak_freezes(),
                             width="100%",
                             spacing="2",
                         ),

@@ -3,7 +3,15 @@
 import reflex as rx
 
 from speakpro import routes
-from speakpro.components.forms import centered_card, consent_box, error_callout, field, select_field, submit_button
+from speakpro.components.forms import (
+    centered_card,
+    consent_box,
+    error_callout,
+    field,
+    select_field,
+    submit_button,
+    time_zone_field,
+)
 from speakpro.components.layout import page_frame
 from speakpro.services.accounts.onboarding import AUDIENCES, GOALS, PRACTICE_FOR
 from speakpro.state.onboarding import OnboardingState
@@ -38,6 +46,13 @@ def onboarding() -> rx.Component:
                     select_field("What you practise for", "practice_for", PRACTICE_FOR),
                     _comfort("How comfortable are you speaking in public?", "comfort_speaking"),
                     _comfort("How comfortable are you in sales conversations?", "comfort_selling"),
+                    time_zone_field(
+                        "time_zone",
+                        OnboardingState.time_zone,
+                        rx.text(
+                            "Your day streak and daily quests start at your midnight.", size="1", color_scheme="gray"
+                        ),
+                    ),
                     rx.cond(
                         OnboardingState.needs_consent,
                         rx.vstack(

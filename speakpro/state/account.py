@@ -26,10 +26,11 @@ from speakpro.services.accounts.consent import (
 )
 from speakpro.services.accounts.erasure import check_erasure_confirmation, erase_user
 from speakpro.services.accounts.sessions import Viewer, revoke_user_sessions, viewer_context
+from speakpro.services.accounts.time_zones import DEFAULT_TIME_ZONE, save_time_zone, time_zones
 from speakpro.services.validation import ValidationError
 from speakpro.session_cookie import signed_out_path
-from speakpro.state.auth import AuthState, no_work
-from speakpro.state.edge import FORM_UNREADABLE, Answered, Flag, Form, Text, accepts, ticked
+from speakpro.state.auth import DEVICE_TIME_ZONE, AuthState, no_work
+from speakpro.state.edge import FORM_UNREADABLE, Answered, Flag, Form, Maybe, Text, accepts, ticked
 
 
 def _day(value: datetime) -> str:
@@ -66,6 +67,9 @@ class AccountState(AuthState):
     before onboarding is finished, and so are its forms."""
 
     profile_error: str = ""
+    time_zone: str = DEFAULT_TIME_ZONE  # the zone on record
+    device_zone: str = ""  # this browser's zone, when it differs from the one on record
+    time_zone_error: str = ""
     password_error: str = ""
     company_error: str = ""
     busy: bool = False
@@ -84,12 +88,39 @@ class AccountState(AuthState):
     @rx.event
     @accepts()
     async def load(self):
-        _, overview = await self._signed_in(_privacy, onboarded=False)
-        self.profile_error = self.password_error = self.company_error = ""
+        viewer, overview = await self._signed_in(_privacy, onboarded=False)
+        self.profile_error = self.password_error = self.company_error = self.time_zone_error = ""
+        self.time_zone, self.device_zone = viewer.time_zone, ""
         self.busy = False
         self.delete_error, self.deleting, self.downloading = "", False, False
         self.privacy_needs_password = overview.confirm_with_password
         self._show_consent(overview.consent)
+        return rx.call_script(DEVICE_TIME_ZONE, callback=AccountState.device_time_zone)
+
+    @rx.event
+    @accepts(value=Maybe(Text()))
+    async def device_time_zone(self, value: str | None):
+        """The browser's own zone, offered when it is not the one on record."""
+        self.device_zone = value if value in time_zones() and value != self.time_zone else ""
+
+    @rx.event
+    @accepts(form=Form(time_zone=Text()))
+    async def save_time_zone(self, form: dict):
+        """Store the learner's time zone: their day streak and daily quests follow their own midnight."""
+
+        def save(session: Session, viewer: Viewer) -> str:
+            return save_time_zone(session=session, user_id=viewer.user_id, time_zone=form.get("time_zone"))
+
+        try:
+            _, saved = await self._signed_in(save, onboarded=False)
+        except ValidationError as error:
+            self.time_zone_error = error.message
+            return None
+        self.time_zone_error = ""
+        self.time_zone = saved
+        if self.device_zone == saved:
+            self.device_zone = ""
+        return rx.toast.success(f"Your time zone is {saved.replace('_', ' ')}.")
 
     def _show_consent(self, consent: ConsentView | None) -> None:
         self.consent_notice = (

@@ -41,6 +41,8 @@ U = TypeVar("U")
 V = TypeVar("V")
 
 _NOT_ONBOARDED = object()
+# What a page asks the browser for its own time zone (`rx.call_script`): an IANA name such as "Europe/Paris".
+DEVICE_TIME_ZONE = "Intl.DateTimeFormat().resolvedOptions().timeZone"
 
 
 def no_work(session: Session, viewer: Viewer) -> None:

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import uuid
+
 import reflex as rx
 from sqlmodel import Session
 
 from speakpro.services.accounts.sessions import Viewer
 from speakpro.services.learning import quests
-from speakpro.services.learning.economy import EconomyError
+from speakpro.services.learning.economy import (
+    STREAK_FREEZE_PRICE_COINS,
+    EconomyError,
+    FreezePurchase,
+    buy_streak_freeze,
+)
 from speakpro.services.learning.home import HomeDashboard, ModuleCard, RecentPractice, get_home_dashboard
+from speakpro.services.learning.streak import MAX_FREEZES_HELD
 from speakpro.services.telemetry import record_exposure
 from speakpro.services.validation import ValidationError
 from speakpro.settings import settings
@@ -18,7 +26,9 @@ from speakpro.state.history import MetricRow, metric_row
 
 
 def _read(session: Session, viewer: Viewer) -> HomeDashboard:
-    dashboard = get_home_dashboard(session=session, user_id=viewer.user_id, today=quests.utc_today())
+    dashboard = get_home_dashboard(
+        session=session, user_id=viewer.user_id, today=viewer.today(), time_zone=viewer.time_zone
+    )
     # The exposure is logged (once per learner) so the variants can be compared on what learners saw.
     record_exposure(
         session=session,
@@ -39,6 +49,11 @@ class HomeState(AuthState):
     coins: int = 0
     tickets: int = 0
     streak_days: int = 0
+    streak_freezes: int = 0
+    freeze_price: int = STREAK_FREEZE_PRICE_COINS
+    freezes_max: int = MAX_FREEZES_HELD
+    buying_freeze: bool = False
+    _freeze_key: str = ""  # one purchase: a doubled or retried click buys one freeze
     sessions_total: int = 0
     sessions_last_7_days: int = 0
     main_goal: str = ""
@@ -72,6 +87,7 @@ class HomeState(AuthState):
             coins=summary.coins,
             tickets=summary.tickets,
             streak_days=summary.streak_days,
+            streak_freezes=summary.streak_freezes,
             main_goal=summary.main_goal,
             sessions_total=summary.sessions_total,
             sessions_last_7_days=summary.sessions_last_7_days,
@@ -100,7 +116,41 @@ class HomeState(AuthState):
     @accepts()
     async def load(self):
         self.loaded = False  # nothing is shown that this load did not read
+        self._freeze_key = uuid.uuid4().hex
         self._show(*await self._signed_in(_read))
+
+    @rx.event
+    @accepts(loaded=("_freeze_key",))
+    async def buy_freeze(self):
+        """Trade coins for a streak freeze (once per click, however often it arrives)."""
+        if self.buying_freeze:
+            return None
+        key = self._freeze_key
+
+        def buy_and_read(session: Session, viewer: Viewer) -> tuple[FreezePurchase, HomeDashboard]:
+            bought = buy_streak_freeze(
+                session=session,
+                user_id=viewer.user_id,
+                request_key=key,
+                today=viewer.today(),
+                time_zone=viewer.time_zone,
+            )
+            return bought, _read(session, viewer)
+
+        self.buying_freeze = True
+        try:
+            viewer, (purchase, dashboard) = await self._signed_in(buy_and_read)
+        except EconomyError as error:
+            return rx.toast.error(str(error))
+        finally:
+            self.buying_freeze = False
+        self._show(viewer, dashboard)
+        self._freeze_key = uuid.uuid4().hex  # the next click is a new purchase
+        if purchase.bought_now:
+            return rx.toast.success(
+                f"Streak freeze bought for {STREAK_FREEZE_PRICE_COINS} coins: a day you miss won't break your streak."
+            )
+        return None
 
     @rx.event
     @accepts(quest_id=Text())

@@ -232,7 +232,7 @@ class LessonState(CountdownMixin, RecorderMixin, OwnRecordingsMixin, AuthState):
                 # A separate, later transaction: a quest tick never holds up (or deadlocks with) the answer.
                 await run_db(
                     lambda s: quests.record_quest_progress(
-                        session=s, user_id=viewer.user_id, quest_type="lesson_step", day=quests.utc_today()
+                        session=s, user_id=viewer.user_id, quest_type="lesson_step", day=viewer.today()
                     )
                 )
         except Answered:

@@ -11,8 +11,14 @@ from speakpro import routes
 from speakpro.services.accounts.consent import current_consent, record_consent
 from speakpro.services.accounts.onboarding import Persona, complete_onboarding, validate_persona
 from speakpro.services.accounts.sessions import Viewer
+from speakpro.services.accounts.time_zones import (
+    DEFAULT_TIME_ZONE,
+    save_time_zone,
+    time_zones,
+    validate_time_zone,
+)
 from speakpro.services.validation import ValidationError
-from speakpro.state.auth import AuthState
+from speakpro.state.auth import DEVICE_TIME_ZONE, AuthState
 from speakpro.state.edge import FORM_UNREADABLE, Flag, Form, Maybe, Text, accepts, ticked
 
 PERSONA_FIELDS = tuple(field.name for field in dataclasses.fields(Persona))
@@ -32,6 +38,7 @@ class OnboardingState(AuthState):
     error: str = ""
     submitting: bool = False
     needs_consent: bool = False
+    time_zone: str = DEFAULT_TIME_ZONE  # the form's first choice: this device's zone once the browser says it
 
     @rx.event
     @accepts()
@@ -41,12 +48,23 @@ class OnboardingState(AuthState):
             return rx.redirect(routes.HOME)
         self.error, self.submitting = "", False
         self.needs_consent = needs_consent
+        return rx.call_script(DEVICE_TIME_ZONE, callback=OnboardingState.device_time_zone)
+
+    @rx.event
+    @accepts(value=Maybe(Text()))
+    async def device_time_zone(self, value: str | None):
+        """The browser's own zone, preselected in the form when SpeakPro knows it."""
+        if value in time_zones():
+            self.time_zone = value
 
     @rx.event
     # The consent boxes are sent as null when the page did not render them (a consent is on record).
     @accepts(
         form=Form(
-            **{name: Text() for name in PERSONA_FIELDS}, privacy_notice=Maybe(Flag()), recording_consent=Maybe(Flag())
+            **{name: Text() for name in PERSONA_FIELDS},
+            time_zone=Text(),
+            privacy_notice=Maybe(Flag()),
+            recording_consent=Maybe(Flag()),
         )
     )
     async def submit(self, form: dict):
@@ -58,6 +76,8 @@ class OnboardingState(AuthState):
             return
         try:
             persona = validate_persona(form)
+            # A page from before time zones were asked sends none: the learner keeps 'UTC' until they choose.
+            zone = validate_time_zone(form["time_zone"]) if "time_zone" in form else None
         except ValidationError as error:
             self.error = error.message
             return
@@ -69,6 +89,8 @@ class OnboardingState(AuthState):
                 if not notice:
                     raise ValidationError("privacy_notice", NOTICE_REQUIRED)
                 record_consent(session=session, user_id=viewer.user_id, recording=recording)
+            if zone is not None:
+                save_time_zone(session=session, user_id=viewer.user_id, time_zone=zone)
             complete_onboarding(session=session, user_id=viewer.user_id, persona=persona)
 
         try:

@@ -52,7 +52,7 @@ class ProgressState(AuthState):
         days = int(self.window) if self.window in WINDOWS else 90
 
         def read(session: Session, viewer: Viewer) -> LearnerProgress:
-            return learner_progress(session=session, user_id=viewer.user_id, days=days)
+            return learner_progress(session=session, user_id=viewer.user_id, time_zone=viewer.time_zone, days=days)
 
         try:
             _, progress = await self._signed_in(read)

@@ -335,11 +335,13 @@ def test_the_analysis_reaches_the_learners_home(session):
     rambling = ("user", "Um, so, like, basically we, uh, you know, help teams, um, sell more.", 34000, 40000)
     practice = _ended(session, CLEAN + [rambling])
     today = practice.started_at.date()
-    before = get_home_dashboard(session=session, user_id=practice.user_id, today=today)
+    before = get_home_dashboard(session=session, user_id=practice.user_id, today=today, time_zone="UTC")
     assert before.latest_feedback is None and before.recent[0].id == str(practice.id)
 
     outcome = analyse_session(session=session, practice_session_id=practice.id)
-    feedback = get_home_dashboard(session=session, user_id=practice.user_id, today=today).latest_feedback
+    feedback = get_home_dashboard(
+        session=session, user_id=practice.user_id, today=today, time_zone="UTC"
+    ).latest_feedback
     assert feedback.href == f"/practice/session/{practice.id}" and feedback.score == outcome.coach.overall
     metrics = {m.key: m for m in feedback.metrics}
     assert list(metrics) == ["pace_wpm", "filler_rate_per_100", "talk_time_ratio"]

@@ -118,7 +118,7 @@ def test_csv_has_header_and_rows_and_defuses_formulas(session, world):
 
 def test_learner_progress(session, world):
     t = today()
-    progress = learner_progress(session=session, user_id=world["ann"].id, days=90)
+    progress = learner_progress(session=session, time_zone="UTC", user_id=world["ann"].id, days=90)
     assert progress.sessions == 4
     assert [p.overall_score for p in progress.points] == [10, 50, 70, 80]
     assert (progress.first_score, progress.latest_score) == (10, 80)
@@ -129,11 +129,11 @@ def test_learner_progress(session, world):
     assert sum(m for _, m in progress.weekly_minutes) == 21.0
     assert all(monday.weekday() == 0 for monday, _ in progress.weekly_minutes)
     assert progress.current_streak == 0
-    other = learner_progress(session=session, user_id=world["other"].id, days=30)
+    other = learner_progress(session=session, time_zone="UTC", user_id=world["other"].id, days=30)
     assert other.current_streak == 5 and {p.overall_score for p in other.points} == {99}
-    short = learner_progress(session=session, user_id=world["ann"].id, days=30)
+    short = learner_progress(session=session, time_zone="UTC", user_id=world["ann"].id, days=30)
     assert short.sessions == 3 and short.first_score == 50
-    nobody = learner_progress(session=session, user_id=uuid.uuid4())
+    nobody = learner_progress(session=session, time_zone="UTC", user_id=uuid.uuid4())
     assert (nobody.sessions, nobody.points, nobody.first_score, nobody.current_streak) == (0, [], None, 0)
 
 
@@ -154,7 +154,7 @@ def test_fixed_query_counts(session, world, engine):
             dashboards.company_dashboard(session=session, company_id=world["a"].id, date_from=None, date_to=None)
         assert c.count == 3, name
         with _Counter(engine) as c:
-            learner_progress(session=session, user_id=world["bob"].id)
+            learner_progress(session=session, time_zone="UTC", user_id=world["bob"].id)
         assert c.count == 4, name  # 3 on session_analytics, 1 for the streak
         with _Counter(engine) as c:
             dashboards.company_csv(session=session, company_id=world["a"].id, date_from=None, date_to=None)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlmodel import col, select
 
 from speakpro.models import User
+from speakpro.services.accounts.time_zones import local_day
 from speakpro.services.learning.home import get_home_dashboard
-from speakpro.services.learning.quests import utc_today
 from tests.factories import make_user
 from tests.queries import count_queries
 
@@ -16,9 +16,11 @@ HOME_QUERIES = 7
 
 
 def _later_load(session, user_id) -> list[str]:
-    get_home_dashboard(session=session, user_id=user_id, today=utc_today())  # the day's first load writes
+    get_home_dashboard(
+        session=session, user_id=user_id, today=local_day("UTC"), time_zone="UTC"
+    )  # the day's first load writes
     with count_queries(session) as statements:
-        get_home_dashboard(session=session, user_id=user_id, today=utc_today())
+        get_home_dashboard(session=session, user_id=user_id, today=local_day("UTC"), time_zone="UTC")
     return statements
 
 

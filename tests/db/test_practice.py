@@ -31,8 +31,8 @@ from speakpro.models import (
     TranscriptSegment,
     User,
 )
+from speakpro.services.accounts.time_zones import local_day
 from speakpro.services.learning.economy import ledger_totals
-from speakpro.services.learning.quests import utc_today
 from speakpro.services.learning.stakes import get_or_choose_stakes
 from speakpro.services.practice import practice
 from speakpro.services.practice.practice import (
@@ -446,7 +446,7 @@ def _quest_progress(session, user) -> int:
         session.execute(
             select(DailyQuest.progress).where(
                 DailyQuest.user_id == user.id,
-                DailyQuest.quest_date == utc_today(),
+                DailyQuest.quest_date == local_day("UTC"),
                 DailyQuest.quest_type == "practice_session",
             )
         ).scalar_one_or_none()

@@ -9,8 +9,9 @@ import pytest
 
 from speakpro.models import DailyQuest, RewardLedger
 from speakpro.seed.content import QUEST_TYPES
+from speakpro.services.accounts.time_zones import local_day
 from speakpro.services.learning.economy import ledger_totals
-from speakpro.services.learning.quests import claim_quest, ensure_daily_quests, record_quest_progress, utc_today
+from speakpro.services.learning.quests import claim_quest, ensure_daily_quests, record_quest_progress
 from speakpro.services.validation import ValidationError
 from tests.factories import make_user
 from tests.factories_world import balances, count
@@ -137,5 +138,9 @@ def test_another_learner_cannot_claim(session):
     assert claim_quest(session=session, user_id=owner.id, quest_id=quest.id).claimed_now
 
 
-def test_the_quest_day_is_the_utc_date():
-    assert utc_today() == datetime.now(UTC).date()
+def test_the_quest_day_is_the_learners_own_date():
+    late_in_london = datetime(2026, 12, 2, 23, 30, tzinfo=UTC)
+    assert local_day("UTC", late_in_london) == date(2026, 12, 2)
+    assert local_day("Asia/Tokyo", late_in_london) == date(2026, 12, 3)  # 08:30 the next morning
+    assert local_day("America/Los_Angeles", late_in_london) == date(2026, 12, 2)  # 15:30
+    assert local_day("UTC") == datetime.now(UTC).date()

@@ -1,4 +1,5 @@
-"""One day streak for home and progress, from every kind of practice, across midnight (UTC days)."""
+"""One day streak for home and progress, from every kind of practice, across midnight (the learner's days are
+checked in each zone in `test_time_zones.py`, freezes in `tests/unit/test_streak_freezes.py`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from speakpro.models import ExerciseSubmission, LessonStepResponse
 from speakpro.services.dashboards.learner_progress import learner_progress
 from speakpro.services.learning.home import get_home_summary
-from speakpro.services.learning.streak import consecutive_days, current_streak
+from speakpro.services.learning.streak import current_streak
 from tests.factories import make_module, make_practice_session, make_user
 from tests.factories_learning import make_lesson
 
@@ -16,14 +17,6 @@ TODAY = date(2026, 12, 2)
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
-
-
-def test_consecutive_days_end_today_or_yesterday():
-    days = {TODAY - timedelta(days=n) for n in (1, 2, 3, 5)}
-    assert consecutive_days(days, TODAY) == 3  # today not practised yet: the streak is not lost before midnight
-    assert consecutive_days(days | {TODAY}, TODAY) == 4
-    assert consecutive_days(days, TODAY + timedelta(days=1)) == 0  # a whole day missed
-    assert consecutive_days(set(), TODAY) == 0
 
 
 def test_every_kind_of_practice_counts_and_both_pages_agree(session):
@@ -58,15 +51,15 @@ def test_every_kind_of_practice_counts_and_both_pages_agree(session):
         )
     )
     session.flush()
-    assert current_streak(session=session, user_id=learner.id, today=TODAY) == 3
-    assert get_home_summary(session=session, user_id=learner.id, today=TODAY).streak_days == 3
-    assert learner_progress(session=session, user_id=learner.id, today=TODAY).current_streak == 3
+    assert current_streak(session=session, user_id=learner.id, today=TODAY, time_zone="UTC") == 3
+    assert get_home_summary(session=session, user_id=learner.id, today=TODAY, time_zone="UTC").streak_days == 3
+    assert learner_progress(session=session, time_zone="UTC", user_id=learner.id, today=TODAY).current_streak == 3
     # The next day (after midnight) nothing yet: still 3; the day after that, the streak is broken.
-    assert current_streak(session=session, user_id=learner.id, today=TODAY + timedelta(days=1)) == 3
-    assert current_streak(session=session, user_id=learner.id, today=TODAY + timedelta(days=2)) == 0
+    assert current_streak(session=session, user_id=learner.id, today=TODAY + timedelta(days=1), time_zone="UTC") == 3
+    assert current_streak(session=session, user_id=learner.id, today=TODAY + timedelta(days=2), time_zone="UTC") == 0
 
 
 def test_a_deleted_session_does_not_count(session):
     learner = make_user(session)
     make_practice_session(session, learner, started_at=_at(TODAY, 8), deleted_at=_at(TODAY, 9))
-    assert current_streak(session=session, user_id=learner.id, today=TODAY) == 0
+    assert current_streak(session=session, user_id=learner.id, today=TODAY, time_zone="UTC") == 0

@@ -1,4 +1,5 @@
-"""Real concurrent transactions: tickets for 3 admit exactly 3 visits, and a quest pays once.
+"""Real concurrent transactions: tickets for 3 admit exactly 3 visits, a quest pays once, and a learner never
+holds more streak freezes than the most they may.
 
 These tests commit (each thread has its own connection and transaction), so they cannot use the
 rolled-back `session` fixture: they build their data in committed transactions and delete it at the end.
@@ -16,15 +17,20 @@ from sqlmodel import Session
 
 from speakpro.models import District, RewardLedger, User, UserProfile, VenueEntry
 from speakpro.services.learning.economy import (
+    STREAK_FREEZE_PRICE_COINS,
     TICKET_PRICE_COINS,
+    EconomyError,
+    FreezePurchase,
     InsufficientBalance,
     TicketPurchase,
+    buy_streak_freeze,
     buy_ticket,
     ledger_totals,
 )
 from speakpro.services.learning.quests import claim_quest, record_quest_progress
+from speakpro.services.learning.streak import MAX_FREEZES_HELD
 from speakpro.services.world.venues import enter_venue
-from tests.factories import make_module, make_user
+from tests.factories import make_module, make_user, today
 from tests.factories_world import balances, count, delete_committed, grant, make_district, make_world_venue, unlock
 
 THREADS = 50
@@ -181,3 +187,23 @@ def test_fifty_simultaneous_ticket_purchases_spend_only_the_coins_there_are(engi
     assert len(bought) == 3, Counter(type(o).__name__ for o in outcomes)
     assert all(isinstance(o, (TicketPurchase, InsufficientBalance)) for o in outcomes), outcomes
     assert _check_ledger(engine, user_id) == {"xp": 0, "coins": 10, "tickets": 3}
+
+
+def test_fifty_simultaneous_freeze_purchases_buy_only_as_many_as_a_learner_may_hold(engine, committed):
+    def setup(session, made):
+        user = _learner(session, made, tickets=0)
+        grant(session, user.id, "coins", 10 * STREAK_FREEZE_PRICE_COINS)  # coins for far more than may be held
+        return user.id
+
+    user_id = committed(setup)
+    outcomes = _run_together(
+        engine,
+        lambda s, i: buy_streak_freeze(
+            session=s, user_id=user_id, request_key=f"freezeclick{i:06d}", today=today(), time_zone="UTC"
+        ),
+    )
+    bought = [o for o in outcomes if isinstance(o, FreezePurchase) and o.bought_now]
+    assert len(bought) == MAX_FREEZES_HELD, Counter(type(o).__name__ for o in outcomes)
+    refused = [o for o in outcomes if isinstance(o, EconomyError)]
+    assert len(refused) == THREADS - MAX_FREEZES_HELD and all("the most you can hold" in str(o) for o in refused)
+    assert _check_ledger(engine, user_id)["coins"] == (10 - MAX_FREEZES_HELD) * STREAK_FREEZE_PRICE_COINS

@@ -80,6 +80,28 @@ async def test_the_map_sells_a_ticket_for_coins_and_refuses_without_enough(sessi
     assert economy.ledger_totals(session=session, user_id=user.id)["tickets"] == 1
 
 
+async def test_home_sells_a_streak_freeze_once_per_click(session):
+    run_seed(session)
+    user = _learner(session)
+    price = economy.STREAK_FREEZE_PRICE_COINS
+    economy.apply_reward(
+        session=session, user_id=user.id, currency="coins", amount=price + 10, reason="test", source_key="t"
+    )
+    state = _signed_in(HomeState, session, user)
+    await run(state.load)
+    assert (state.coins, state.streak_freezes) == (price + 10, 0)
+    key = state._freeze_key
+    (toast,) = await run(state.buy_freeze)
+    assert "Streak freeze bought" in str(toast)
+    assert (state.coins, state.streak_freezes, state.buying_freeze) == (10, 1, False)
+    state._freeze_key = key  # the same click arriving again
+    assert await run(state.buy_freeze) == []
+    (refused,) = await run(state.buy_freeze)  # a new click without the coins
+    assert f"Not enough coins: you have 10, this needs {price}" in str(refused)
+    assert (state.coins, state.streak_freezes) == (10, 1)
+    assert economy.ledger_totals(session=session, user_id=user.id)["coins"] == 10
+
+
 async def test_entering_a_venue_twice_from_one_page_spends_once(session, monkeypatch):
     run_seed(session)
     user = _learner(session)

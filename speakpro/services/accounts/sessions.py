@@ -11,13 +11,14 @@ import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, text, update
 from sqlmodel import Session, col
 
 from speakpro.db import NOBODY, DbContext, rowcount
 from speakpro.models import AuthHandoff, AuthSession, User, utcnow
+from speakpro.services.accounts.time_zones import local_day
 from speakpro.settings import settings
 
 TOKEN_BYTES = 32  # 256 bits
@@ -46,6 +47,11 @@ class Viewer:
     company_name: str
     onboarding_completed: bool
     ab_variant: str
+    time_zone: str = "UTC"
+
+    def today(self) -> date:
+        """The learner's date now, in their time zone: the day of their streak and daily quests."""
+        return local_day(self.time_zone)
 
     def manages(self, company_id: uuid.UUID | None) -> bool:
         """Whether this viewer is a manager of that very company."""
@@ -70,10 +76,11 @@ def create_session(*, session: Session, user_id: uuid.UUID, user_agent: str = ""
     return token
 
 
-# The rules below, in one database function that runs as the system (nobody is signed in yet): migration 0009.
+# The rules below, in one database function that runs as the system (nobody is signed in yet): migrations 0009
+# and 0015.
 _RESOLVE = text(
     "SELECT user_id, email, display_name, is_admin, role, company_id, company_slug, company_name, "
-    "onboarding_completed, ab_variant FROM speakpro_resolve_session(:token_hash, :now, :idle, :touch)"
+    "onboarding_completed, ab_variant, time_zone FROM speakpro_resolve_session(:token_hash, :now, :idle, :touch)"
 )
 
 
@@ -98,6 +105,7 @@ def resolve_session(*, session: Session, token: str | None, now: datetime | None
         company_name=row.company_name or "",
         onboarding_completed=row.onboarding_completed,
         ab_variant=row.ab_variant or "",
+        time_zone=row.time_zone,
     )
 
 

@@ -10,7 +10,7 @@ Lifecycle of `PracticeSession.processing_status`: "pending" (set by `end_practic
 3. WRITE, in one transaction: two `AnalysisResult` rows (speech_metrics / local, coach / openai|local), the
    `SessionAnalytics` row (INSERT ... ON CONFLICT (session_id) DO UPDATE), the session's `analytics_summary`
    and status "analyzed" / "complete", the daily quest "filler_free" (under 3 fillers per 100 words, at
-   least `FILLER_QUEST_MIN_WORDS` learner words) on the session's UTC date, and a `practice_analyzed`
+   least `FILLER_QUEST_MIN_WORDS` learner words) on the learner's date when the session ended, and a `practice_analyzed`
    event. Complete is never claimed again, so the quest is fed once.
 4. Any exception after the claim: the work is rolled back and the session is set "failed" with the reason
    in `analytics_summary["analysis"]` (attempts counted); it is retried up to `MAX_ATTEMPTS`. A worker killed
@@ -43,6 +43,7 @@ from sqlmodel import Session, col
 
 from speakpro.models import PracticeSession, Topic, Transcript, TranscriptSegment, utcnow
 from speakpro.models.analysis import AnalysisResult, SessionAnalytics
+from speakpro.services.accounts.time_zones import learner_day
 from speakpro.services.analysis.coach import CoachResult, coach_session
 from speakpro.services.analysis.speech_metrics import SpeechMetrics, Utterance, compute_speech_metrics
 from speakpro.services.analysis.summary import AnalysisRun, Improvement, SessionSummary
@@ -280,7 +281,7 @@ def _write(
         .execution_options(synchronize_session=False)
     )
     if metrics.filler_free and metrics.learner_words >= FILLER_QUEST_MIN_WORDS:
-        day = (claim.ended_at or now).astimezone(UTC).date()
+        day = learner_day(session=session, user_id=claim.user_id, at=claim.ended_at or now)
         record_quest_progress(session=session, user_id=claim.user_id, quest_type=FILLER_QUEST, day=day)
     record_event(
         session=session,

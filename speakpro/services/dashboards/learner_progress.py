@@ -11,6 +11,7 @@ from sqlalchemy import and_, func, select
 from sqlmodel import Session, col
 
 from speakpro.models import SessionAnalytics
+from speakpro.services.accounts.time_zones import local_day
 from speakpro.services.dashboards.dashboards import MAX_RANGE_DAYS, MAX_SERIES_POINTS, SKILL_LABELS, rounded, score_at
 from speakpro.services.learning import streak
 
@@ -48,16 +49,18 @@ class LearnerProgress:
 
 
 def learner_progress(
-    *, session: Session, user_id: uuid.UUID, days: int = 90, today: date | None = None
+    *, session: Session, user_id: uuid.UUID, time_zone: str, days: int = 90, today: date | None = None
 ) -> LearnerProgress:
     """One learner's progress over the last `days` days (3 queries on `(user_id, session_date)`, and the streak).
 
     Args:
         session: A database session.
         user_id: The learner; only their own rows are read.
+        time_zone: The learner's zone: their day streak counts their own days.
         days: The window, 7 to 366 days ending today (UTC).
         today: Override for tests.
     """
+    streak_day = today or local_day(time_zone)
     today = today or datetime.now(UTC).date()
     days = max(7, min(MAX_RANGE_DAYS, int(days)))
     since = today - timedelta(days=days - 1)
@@ -128,5 +131,8 @@ def learner_progress(
         monday += timedelta(days=7)
     result.total_minutes = round(sum(weeks.values()), 1)
     # 4. The day streak, as home shows it (every kind of practice counts, not only analysed sessions).
-    result.current_streak = streak.current_streak(session=session, user_id=user_id, today=today)
+    # The window is of UTC dates, as `session_date` is; the streak's day is the learner's own.
+    result.current_streak = streak.current_streak(
+        session=session, user_id=user_id, today=streak_day, time_zone=time_zone
+    )
     return result

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -16,6 +17,7 @@ from sqlmodel import Session, col
 
 from speakpro.models import RewardLedger, UserProfile
 from speakpro.models.economy import CURRENCIES
+from speakpro.services.learning.streak import MAX_FREEZES_HELD, STREAK_FREEZE, read_streak
 from speakpro.services.telemetry import record_event
 
 
@@ -124,6 +126,12 @@ class TicketPurchase:
     tickets: int
 
 
+def _check_request_key(request_key: object) -> None:
+    """A purchase's request key: one per click, made by the page (16-64 letters and digits)."""
+    if not isinstance(request_key, str) or not 16 <= len(request_key) <= 64 or not request_key.isalnum():
+        raise EconomyError("This purchase could not be read. Reload the page and try again.")
+
+
 def buy_ticket(*, session: Session, user_id: uuid.UUID, request_key: str) -> TicketPurchase:
     """Trade `TICKET_PRICE_COINS` coins for one ticket, once per request key (a doubled or retried click
     buys one ticket): both ledger rows carry the key, and the profile row is locked by the first.
@@ -132,8 +140,7 @@ def buy_ticket(*, session: Session, user_id: uuid.UUID, request_key: str) -> Tic
         EconomyError: For a missing or malformed request key.
         InsufficientBalance: With fewer coins than the price ("Not enough coins: you have 25, this needs 40.").
     """
-    if not isinstance(request_key, str) or not 16 <= len(request_key) <= 64 or not request_key.isalnum():
-        raise EconomyError("This purchase could not be read. Reload the page and try again.")
+    _check_request_key(request_key)
     spent = apply_reward(
         session=session,
         user_id=user_id,
@@ -150,3 +157,60 @@ def buy_ticket(*, session: Session, user_id: uuid.UUID, request_key: str) -> Tic
             session=session, event_type="ticket_purchased", user_id=user_id, data={"coins": TICKET_PRICE_COINS}
         )
     return TicketPurchase(bought_now=spent.applied, coins=spent.balance, tickets=got.balance)
+
+
+# --- streak freezes ---------------------------------------------------------------------------------------
+
+STREAK_FREEZE_PRICE_COINS = 60  # a little more than a day of daily quests (50 coins)
+
+
+@dataclass(frozen=True)
+class FreezePurchase:
+    """What `buy_streak_freeze` did: whether this call bought the freeze, the coins and freezes held now."""
+
+    bought_now: bool
+    coins: int
+    freezes_held: int
+
+
+def buy_streak_freeze(
+    *, session: Session, user_id: uuid.UUID, request_key: str, today: date, time_zone: str
+) -> FreezePurchase:
+    """Trade `STREAK_FREEZE_PRICE_COINS` coins for a streak freeze (see `learning/streak.py`), once per
+    request key, while the learner holds fewer than `MAX_FREEZES_HELD`. The purchase is the ledger row itself
+    (reason `STREAK_FREEZE`); `today` is the learner's date in `time_zone`.
+
+    Raises:
+        EconomyError: For a malformed request key, or when the learner already holds the most freezes.
+        InsufficientBalance: With fewer coins than the price.
+    """
+    _check_request_key(request_key)
+    # The profile row first: two purchases at once are counted one after the other.
+    session.execute(select(col(UserProfile.user_id)).where(col(UserProfile.user_id) == user_id).with_for_update())
+    replayed = session.execute(
+        select(col(RewardLedger.balance_after)).where(
+            col(RewardLedger.user_id) == user_id,
+            col(RewardLedger.currency) == "coins",
+            col(RewardLedger.reason) == STREAK_FREEZE,
+            col(RewardLedger.source_key) == request_key,
+        )
+    ).scalar_one_or_none()
+    held = read_streak(session=session, user_id=user_id, today=today, time_zone=time_zone).freezes_held
+    if replayed is None and held >= MAX_FREEZES_HELD:
+        raise EconomyError(f"You already hold {MAX_FREEZES_HELD} streak freezes, the most you can hold.")
+    spent = apply_reward(
+        session=session,
+        user_id=user_id,
+        currency="coins",
+        amount=-STREAK_FREEZE_PRICE_COINS,
+        reason=STREAK_FREEZE,
+        source_key=request_key,
+    )
+    if spent.applied:
+        record_event(
+            session=session,
+            event_type="streak_freeze_bought",
+            user_id=user_id,
+            data={"coins": STREAK_FREEZE_PRICE_COINS},
+        )
+    return FreezePurchase(bought_now=spent.applied, coins=spent.balance, freezes_held=held + int(spent.applied))

@@ -33,6 +33,7 @@ class HomeSummary:
     coins: int
     tickets: int
     streak_days: int
+    streak_freezes: int
     sessions_total: int
     sessions_last_7_days: int
     main_goal: str
@@ -122,14 +123,17 @@ _RECENT = (
 )
 
 
-def get_home_summary(*, session: Session, user_id: uuid.UUID, today: date) -> HomeSummary:
-    """Balances, streak and practice counts of one learner (two queries: the profile, the streak)."""
+def get_home_summary(*, session: Session, user_id: uuid.UUID, today: date, time_zone: str) -> HomeSummary:
+    """Balances, streak and practice counts of one learner (two queries: the profile, the streak); `today` is
+    the learner's date in `time_zone`."""
     row = session.execute(_SUMMARY, {"user_id": user_id}).one()
+    status = streak.read_streak(session=session, user_id=user_id, today=today, time_zone=time_zone)
     return HomeSummary(
         xp=row[0],
         coins=row[1],
         tickets=row[2],
-        streak_days=streak.current_streak(session=session, user_id=user_id, today=today),
+        streak_days=status.days,
+        streak_freezes=status.freezes_held,
         main_goal=row[3],
         sessions_total=row[4],
         sessions_last_7_days=row[5],
@@ -170,9 +174,10 @@ def _latest_feedback(row) -> LatestFeedback:
     )
 
 
-def get_home_dashboard(*, session: Session, user_id: uuid.UUID, today: date) -> HomeDashboard:
-    """Everything the home page shows, in a fixed number of queries."""
-    summary = get_home_summary(session=session, user_id=user_id, today=today)
+def get_home_dashboard(*, session: Session, user_id: uuid.UUID, today: date, time_zone: str) -> HomeDashboard:
+    """Everything the home page shows, in a fixed number of queries; `today` is the learner's date in
+    `time_zone`."""
+    summary = get_home_summary(session=session, user_id=user_id, today=today, time_zone=time_zone)
     # Both of the first level: its modules are read once.
     statuses = progress.module_statuses(session=session, user_id=user_id)
     level = progress.level_progress(session=session, user_id=user_id, statuses=statuses)

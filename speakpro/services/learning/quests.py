@@ -1,7 +1,7 @@
 """Daily quests: a fresh set each day, progress fed by the learning loop, rewards claimed once.
 
-A learner's "day" is their UTC date (`utc_today()`): quests roll over at 00:00 UTC for everyone, so a
-day never depends on the browser's clock or time zone.
+A learner's "day" is their date in their own time zone (`accounts/time_zones.py`): quests roll over at the
+learner's midnight, by the server's clock and the zone on record, never the browser's clock.
 
 Quests are generated from `speakpro.seed.content.QUEST_TYPES`, one per type per learner per day; the
 UNIQUE (user_id, quest_date, quest_type) constraint and INSERT ... ON CONFLICT DO NOTHING make
@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Date, Uuid, bindparam, case, func, select, update
@@ -60,11 +60,6 @@ class ClaimResult:
     already_claimed: bool
     xp_paid: int
     coins_paid: int
-
-
-def utc_today() -> date:
-    """The current UTC date: the learner's quest day."""
-    return datetime.now(UTC).date()
 
 
 def _view(row) -> QuestView:
@@ -132,7 +127,7 @@ def ensure_daily_quests(*, session: Session, user_id: uuid.UUID, day: date) -> l
     Args:
         session: The caller's session.
         user_id: The learner.
-        day: The learner's UTC date (see `utc_today()`).
+        day: The learner's date (see the module docstring).
 
     Returns:
         The day's quests in the order of `QUEST_TYPES` (types no longer offered come last).
@@ -170,7 +165,7 @@ def record_quest_progress(
         session: The caller's session; the change commits with the caller's transaction.
         user_id: The learner.
         quest_type: One of the `type`s in `QUEST_TYPES` (e.g. "venue_visit", "lesson_step").
-        day: The learner's UTC date of the action (see `utc_today()`).
+        day: The learner's date of the action (see the module docstring).
         amount: How many steps the action counts for (1 to 1000).
 
     Returns:

@@ -30,9 +30,10 @@ from sqlmodel import Session, col
 from speakpro.models import PracticeSession, Topic, Transcript, UserProfile, utcnow
 from speakpro.models.practice import MAX_SESSION_SECONDS
 from speakpro.services.accounts.consent import RECORDING_OFF, recording_allowed
+from speakpro.services.accounts.time_zones import learner_day
 from speakpro.services.analysis.queue import queue_analysis
 from speakpro.services.learning.economy import apply_reward
-from speakpro.services.learning.quests import record_quest_progress, utc_today
+from speakpro.services.learning.quests import record_quest_progress
 from speakpro.services.practice.practice_access import CAP, check_live, owned_session
 from speakpro.services.practice.realtime_secrets import (
     UNAVAILABLE,
@@ -481,7 +482,8 @@ def end_practice(
     rewarded = not failed and duration >= REWARD_MIN_SECONDS
     if rewarded:
         # Quest row before the profile row (which apply_reward locks): the lock order of services/learning/quests.py.
-        record_quest_progress(session=session, user_id=user_id, quest_type=QUEST_TYPE, day=utc_today())
+        day = learner_day(session=session, user_id=user_id, at=now)
+        record_quest_progress(session=session, user_id=user_id, quest_type=QUEST_TYPE, day=day)
         apply_reward(
             session=session, user_id=user_id, currency="xp", amount=REWARD_XP, reason=QUEST_TYPE, source_key=str(row.id)
         )

@@ -20,7 +20,6 @@ import re
 import unicodedata
 import uuid
 from dataclasses import dataclass
-from datetime import UTC
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select, update
@@ -37,6 +36,7 @@ from speakpro.models import (
     VenueTaskSheet,
     table_of,
 )
+from speakpro.services.accounts.time_zones import learner_day
 from speakpro.services.learning.economy import InsufficientBalance, apply_reward
 from speakpro.services.learning.quests import QuestView, record_quest_progress
 from speakpro.services.telemetry import record_event, record_telemetry
@@ -418,9 +418,8 @@ def finish_venue(*, session: Session, user_id: uuid.UUID, entry_id: uuid.UUID | 
         .execution_options(synchronize_session=False)
     ).one()
     # The quest row is locked before the profile row (see the module docstring).
-    quest = record_quest_progress(
-        session=session, user_id=user_id, quest_type="venue_visit", day=finished.finished_at.astimezone(UTC).date()
-    )
+    day = learner_day(session=session, user_id=user_id, at=finished.finished_at)
+    quest = record_quest_progress(session=session, user_id=user_id, quest_type="venue_visit", day=day)
     paid = {"xp": 0, "coins": 0}
     for currency, amount in (("xp", venue.xp_reward), ("coins", venue.coin_reward)):
         if amount:
