@@ -8,8 +8,6 @@ import secrets
 
 from playwright.sync_api import expect
 
-from speakpro.services.accounts.consent import record_consent
-
 PASSWORD = "a long enough passphrase"
 ANSWER = (
     "First, picture this: every Monday our team loses two hours hunting for files. Here is the plan in three "
@@ -26,26 +24,11 @@ def _learner_with_two_lessons_done() -> tuple[str, str]:
 
     from speakpro.db import session_scope
     from speakpro.models import Lesson, LessonSession, Level, Module
-    from speakpro.services.accounts import accounts, onboarding
+    from tests.factories import make_onboarded_learner
 
     email = f"loop-{secrets.token_hex(4)}@example.com"
     with session_scope() as session:
-        user = accounts.signup(session=session, email=email, password=PASSWORD, display_name="Loop Learner")
-        record_consent(session=session, user_id=user.id)  # as the sign-up form does
-        onboarding.complete_onboarding(
-            session=session,
-            user_id=user.id,
-            persona=onboarding.validate_persona(
-                {
-                    "job_role": "Account executive",
-                    "audience": "Prospective customers",
-                    "main_goal": "Run confident discovery calls",
-                    "practice_for": "Sales conversations",
-                    "comfort_speaking": "3",
-                    "comfort_selling": "3",
-                }
-            ),
-        )
+        user = make_onboarded_learner(session, email=email, password=PASSWORD, display_name="Loop Learner")
         lessons = session.execute(
             select(Lesson.id, Lesson.module_id, Lesson.order)
             .join(Module, Module.id == Lesson.module_id)

@@ -11,8 +11,6 @@ import secrets
 
 from playwright.sync_api import expect
 
-from speakpro.services.accounts.consent import record_consent
-
 PASSWORD = "a long enough passphrase"
 TOPIC = "team-standup-update"
 SAID = "Yesterday I finished the onboarding checklist. Today I am pairing with Sam. My blocker is the VPN access."
@@ -20,26 +18,11 @@ SAID = "Yesterday I finished the onboarding checklist. Today I am pairing with S
 
 def _learner() -> tuple[str, object]:
     from speakpro.db import session_scope
-    from speakpro.services.accounts import accounts, onboarding
+    from tests.factories import make_onboarded_learner
 
     email = f"solo-{secrets.token_hex(4)}@example.com"
     with session_scope() as session:
-        user = accounts.signup(session=session, email=email, password=PASSWORD, display_name="Solo Learner")
-        record_consent(session=session, user_id=user.id)  # as the sign-up form does
-        onboarding.complete_onboarding(
-            session=session,
-            user_id=user.id,
-            persona=onboarding.validate_persona(
-                {
-                    "job_role": "Account executive",
-                    "audience": "Prospective customers",
-                    "main_goal": "Run confident discovery calls",
-                    "practice_for": "Sales conversations",
-                    "comfort_speaking": "2",
-                    "comfort_selling": "2",
-                }
-            ),
-        )
+        user = make_onboarded_learner(session, email=email, password=PASSWORD, display_name="Solo Learner", comfort=2)
         return email, user.id
 
 

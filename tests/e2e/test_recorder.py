@@ -12,8 +12,6 @@ import secrets
 
 from playwright.sync_api import expect
 
-from speakpro.services.accounts.consent import record_consent
-
 PASSWORD = "a long enough passphrase"
 
 
@@ -23,26 +21,11 @@ def _learner_with_level_one_done():
 
     from speakpro.db import session_scope
     from speakpro.models import Level, Module, UserProgress, utcnow
-    from speakpro.services.accounts import accounts, onboarding
+    from tests.factories import make_onboarded_learner
 
     email = f"recorder-{secrets.token_hex(4)}@example.com"
     with session_scope() as session:
-        user = accounts.signup(session=session, email=email, password=PASSWORD, display_name="Recorder Learner")
-        record_consent(session=session, user_id=user.id)  # as the sign-up form does
-        onboarding.complete_onboarding(
-            session=session,
-            user_id=user.id,
-            persona=onboarding.validate_persona(
-                {
-                    "job_role": "Account executive",
-                    "audience": "Prospective customers",
-                    "main_goal": "Run confident discovery calls",
-                    "practice_for": "Sales conversations",
-                    "comfort_speaking": "3",
-                    "comfort_selling": "3",
-                }
-            ),
-        )
+        user = make_onboarded_learner(session, email=email, password=PASSWORD, display_name="Recorder Learner")
         modules = (
             session.execute(select(Module.id).join(Level, Level.id == Module.level_id).where(Level.number == 1))
             .scalars()

@@ -14,7 +14,6 @@ import secrets
 
 from playwright.sync_api import expect
 
-from speakpro.services.accounts.consent import record_consent
 from tests.fakes.realtime_peer import DEFAULT_SCRIPT
 
 PASSWORD = "a long enough passphrase"
@@ -25,26 +24,11 @@ EBML_MAGIC = b"\x1a\x45\xdf\xa3"
 def _learner() -> tuple[str, object]:
     """A fresh, onboarded learner; returns (email, user id)."""
     from speakpro.db import session_scope
-    from speakpro.services.accounts import accounts, onboarding
+    from tests.factories import make_onboarded_learner
 
     email = f"live-{secrets.token_hex(4)}@example.com"
     with session_scope() as session:
-        user = accounts.signup(session=session, email=email, password=PASSWORD, display_name="Live Learner")
-        record_consent(session=session, user_id=user.id)  # as the sign-up form does
-        onboarding.complete_onboarding(
-            session=session,
-            user_id=user.id,
-            persona=onboarding.validate_persona(
-                {
-                    "job_role": "Account executive",
-                    "audience": "Prospective customers",
-                    "main_goal": "Run confident discovery calls",
-                    "practice_for": "Sales conversations",
-                    "comfort_speaking": "3",
-                    "comfort_selling": "3",
-                }
-            ),
-        )
+        user = make_onboarded_learner(session, email=email, password=PASSWORD, display_name="Live Learner")
         return email, user.id
 
 
