@@ -89,3 +89,29 @@ def test_practice_on_two_days_a_freeze_bought_with_coins_and_the_time_zone(page,
     expect(page.get_by_text("Your time zone is Europe/Paris.")).to_be_visible()
     page.reload()
     expect(page.locator("#time_zone")).to_have_value("Europe/Paris")
+
+
+def test_onboarding_preselects_the_devices_time_zone_and_saves_it(browser, warm_app, base_url):
+    from speakpro.db import session_scope
+    from speakpro.models import UserProfile
+    from speakpro.services.accounts.accounts import signup
+    from speakpro.services.accounts.consent import record_consent
+    from tests.e2e.browser import fill_onboarding, login
+
+    email = f"zone-{secrets.token_hex(4)}@example.com"
+    with session_scope() as session:  # signed up, not onboarded yet
+        user = signup(session=session, email=email, password=PASSWORD)
+        record_consent(session=session, user_id=user.id)
+    # A browser whose clock is in New York.
+    context = browser.new_context(viewport={"width": 390, "height": 844}, timezone_id="America/New_York")
+    try:
+        page = context.new_page()
+        login(page, base_url, email, PASSWORD, lands_on="/onboarding")
+        expect(page.locator("#time_zone")).to_have_value("America/New_York")
+        fill_onboarding(page)
+        page.locator("#onboarding-submit").click()
+        expect(page).to_have_url(re.compile(r"/home$"))
+    finally:
+        context.close()
+    with session_scope() as session:
+        assert session.get(UserProfile, user.id).time_zone == "America/New_York"
