@@ -99,3 +99,11 @@ def seeded_engine(engine):
 def seeded_session(seeded_engine):
     """Like `session`, on the database the demo seed is already in (catalogue, demo learners, history)."""
     yield from _rolled_back_session(seeded_engine)
+
+
+@pytest.fixture(scope="session")
+def speak(tmp_path_factory):
+    """Speech made with espeak-ng (`tests/audio.speaker`)."""
+    from tests.audio import speaker
+
+    return speaker(tmp_path_factory.mktemp("speech"))

@@ -101,7 +101,11 @@ METRIC_FORMATS = {
     "longest_monologue_seconds": ("Longest monologue", lambda v: f"{v:.0f} s", lambda v: f"{v:g}", " s"),
     "vocabulary_variety": ("Vocabulary variety", lambda v: f"{v:.2f}", lambda v: f"{v:g}", ""),
     "sentiment": ("Sentiment", lambda v: f"{v:+.2f}", lambda v: f"{v:g}", ""),
+    "pitch_variation_semitones": ("Pitch variation", lambda v: f"{v:.1f} semitones", lambda v: f"{v:g}", " semitones"),
+    "loudness_variation_db": ("Loudness variation", lambda v: f"{v:.1f} dB", lambda v: f"{v:g}", " dB"),
 }
+# Where a pace was measured, said beside its label.
+PACE_SOURCES = {"recording": "Pace (from your recording)", "transcript": "Pace"}
 VERDICTS = {"ok": "Healthy", "low": "Low", "high": "High"}
 SKILL_LABELS = {
     "opening": "Opening",
@@ -114,6 +118,7 @@ SKILL_LABELS = {
 def metric_row(metric: history.MetricView) -> MetricRow:
     """A metric formatted as value + "healthy: a–b" + badge."""
     label, show, bound, unit = METRIC_FORMATS.get(metric.key, (metric.key, lambda v: f"{v:g}", lambda v: f"{v:g}", ""))
+    label = PACE_SOURCES.get(metric.source or "", label) if metric.key == "pace_wpm" else label
     low = "" if metric.low is None else bound(metric.low)
     high = "" if metric.high is None else bound(metric.high)
     return MetricRow(

@@ -66,7 +66,12 @@ def test_detail_carries_metrics_with_bands_coach_and_filler_parts(session):
         "longest_monologue_seconds",
         "vocabulary_variety",
         "sentiment",
+        "pitch_variation_semitones",
+        "loudness_variation_db",
     ]
+    # No recording: the delivery figures that need one are not measured, and the pace is the transcript's.
+    assert metrics["pitch_variation_semitones"].value is None and metrics["loudness_variation_db"].value is None
+    assert metrics["pace_wpm"].source == "transcript"
     assert (metrics["pace_wpm"].low, metrics["pace_wpm"].high) == sm.PACE_HEALTHY_WPM
     assert (metrics["talk_time_ratio"].low, metrics["talk_time_ratio"].high) == sm.TALK_RATIO_HEALTHY
     assert metrics["filler_rate_per_100"].high == sm.FILLER_RATE_HEALTHY_MAX

@@ -84,3 +84,46 @@ def test_solo_session_with_a_typed_transcript(page, base_url):
     assert [tuple(s) for s in segments] == [("user", SAID, True)]
     assert len(recordings) == 1 and recordings[0].mime_type == "audio/webm"
     assert get_storage().exists(recordings[0].storage_key)
+
+
+SPOKEN = (
+    "Good morning everyone. Thank you for joining the call today. I want to walk you through our plan for the "
+    "next quarter. First we will look at the numbers from last month."
+)
+
+
+def test_solo_pace_is_measured_from_what_the_microphone_heard(browser, warm_app, base_url, speak, tmp_path):
+    """The fake microphone plays espeak speech at 150 wpm; the learner types the same words. The session page
+    shows the pace of the recording's voiced time (within 10% of the speech's own), labelled as such."""
+    from tests.audio import speech_span_seconds
+    from tests.e2e.browser import login
+    from tests.e2e.conftest import CHROMIUM_ARGS, _chromium
+
+    wav = speak(SPOKEN, 150)
+    truth = len(SPOKEN.split()) / (speech_span_seconds(wav) / 60)
+    microphone = tmp_path / "microphone.wav"
+    microphone.write_bytes(wav)
+    email, _ = _learner()
+    # A browser of its own: the fake microphone plays this file once, from when the page opens it.
+    speaking = browser.browser_type.launch(
+        executable_path=_chromium(),
+        args=[*CHROMIUM_ARGS, f"--use-file-for-fake-audio-capture={microphone}%noloop"],
+    )
+    try:
+        page = speaking.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        page.set_default_timeout(30_000)
+        login(page, base_url, email, PASSWORD, lands_on="/home")
+        page.goto(base_url + "/practice")
+        page.locator(f"#start-{TOPIC}").click()
+        expect(page.locator("#practice-status")).to_have_attribute("data-status", "live", timeout=20_000)
+        page.locator("#solo-transcript").fill(SPOKEN)
+        page.wait_for_timeout(int(speech_span_seconds(wav) * 1000) + 2500)  # the whole speech, and a breath
+        page.locator("#practice-end").click()
+        expect(page).to_have_url(re.compile(r"/practice/session/[0-9a-f-]{36}$"), timeout=30_000)
+        pace = page.locator("[data-metric='pace_wpm']")
+        expect(pace).to_contain_text("Pace (from your recording)", timeout=45_000)
+        shown = int(re.search(r"(\d+) wpm", pace.inner_text()).group(1))
+        assert abs(shown - truth) / truth <= 0.10, (shown, truth)
+        expect(page.locator("[data-metric='pitch_variation_semitones']")).to_contain_text("semitones")
+    finally:
+        speaking.close()

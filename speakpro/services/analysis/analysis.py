@@ -6,7 +6,8 @@ Lifecycle of `PracticeSession.processing_status`: "pending" (set by `end_practic
 1. CLAIM: one committed `UPDATE practice_sessions SET processing_status = 'processing' WHERE id = :id AND
    status = 'ended' AND deleted_at IS NULL AND processing_status IN ('pending', 'failed') RETURNING ...`.
    Row locking makes it atomic: of two workers, exactly one gets the row back; the other returns "skipped".
-2. WORK, outside any lock: read the segments, compute `speech_metrics`, call the coach (network).
+2. WORK, outside any lock: read the segments, compute `speech_metrics`, measure the recording
+   (`audio_metrics`: voiced time, pauses, pitch and loudness; a solo session's pace), call the coach (network).
 3. WRITE, in one transaction: two `AnalysisResult` rows (speech_metrics / local, coach / openai|local), the
    `SessionAnalytics` row (INSERT ... ON CONFLICT (session_id) DO UPDATE), the session's `analytics_summary`
    and status "analyzed" / "complete", the daily quest "filler_free" (under 3 fillers per 100 words, at
@@ -44,6 +45,7 @@ from sqlmodel import Session, col
 from speakpro.models import PracticeSession, Topic, Transcript, TranscriptSegment, utcnow
 from speakpro.models.analysis import AnalysisResult, SessionAnalytics
 from speakpro.services.accounts.time_zones import learner_day
+from speakpro.services.analysis.audio_metrics import recording_metrics, with_recording
 from speakpro.services.analysis.coach import CoachResult, coach_session
 from speakpro.services.analysis.speech_metrics import SpeechMetrics, Utterance, compute_speech_metrics
 from speakpro.services.analysis.summary import AnalysisRun, Improvement, SessionSummary
@@ -89,6 +91,7 @@ def _claim(session: Session, session_id: uuid.UUID):
             col(PracticeSession.user_id),
             col(PracticeSession.company_id),
             col(PracticeSession.topic_id),
+            col(PracticeSession.mode),
             col(PracticeSession.started_at),
             col(PracticeSession.ended_at),
             col(PracticeSession.duration_seconds),
@@ -146,6 +149,10 @@ def session_summary(metrics: SpeechMetrics, coach: CoachResult, attempts: int) -
         provider=coach.provider,
         label=coach.label,
         pace_wpm=metrics.pace_wpm,
+        pace_source=metrics.pace_source,
+        pitch_variation_semitones=metrics.pitch_variation_semitones,
+        loudness_variation_db=metrics.loudness_variation_db,
+        recorded_speaking_seconds=metrics.recorded_speaking_seconds,
         filler_count=metrics.filler_count,
         filler_rate_per_100=metrics.filler_rate_per_100,
         talk_time_ratio=metrics.talk_time_ratio,
@@ -361,7 +368,11 @@ def analyse_session(
             select(col(Transcript.language)).where(col(Transcript.session_id) == session_id)
         ).scalar()
         t0 = time.monotonic()
-        metrics = compute_speech_metrics(utterances, language=language or None)
+        metrics = with_recording(
+            compute_speech_metrics(utterances, language=language or None),
+            recording_metrics(session=session, practice_session_id=session_id),
+            solo=claim.mode == "solo",
+        )
         metrics_ms = int((time.monotonic() - t0) * 1000)
         t1 = time.monotonic()
         coach = coach_session(

@@ -51,7 +51,9 @@ __all__ = [
     "MATTR_WINDOW",
     "MONOLOGUE_HEALTHY_MAX_SECONDS",
     "PACE_HEALTHY_WPM",
+    "LOUDNESS_VARIATION_HEALTHY",
     "PAUSE_MIN_MS",
+    "PITCH_VARIATION_HEALTHY",
     "SENTIMENT_POSITIVE_MIN",
     "TALK_RATIO_HEALTHY",
     "TALK_RATIO_TOP_REPS",
@@ -74,6 +76,9 @@ PAUSE_MIN_MS = 2000
 SENTIMENT_POSITIVE_MIN = 0.05  # VADER's threshold for a positive compound score
 MATTR_WINDOW = 50
 VOCABULARY_VARIETY_HEALTHY_MIN = 0.7
+# Delivery bands for the recording's figures (`services.analysis.audio_metrics`, which measures them).
+PITCH_VARIATION_HEALTHY = (2.0, 6.0)  # semitones
+LOUDNESS_VARIATION_HEALTHY = (3.0, 12.0)  # dB
 
 
 class SegmentLike(Protocol):
@@ -119,6 +124,12 @@ class SpeechMetrics:
     sentiment: float | None
     vocabulary_variety: float | None
     language: str
+    # Where the pace comes from: "transcript" (segment timing), "recording" (voiced time, solo), None.
+    pace_source: str | None = None
+    # From the recording (`services.analysis.audio_metrics`), None when there is none or it was unreadable.
+    recorded_speaking_seconds: float | None = None
+    pitch_variation_semitones: float | None = None
+    loudness_variation_db: float | None = None
     version: str = VERSION
 
     @property
@@ -151,6 +162,8 @@ class SpeechMetrics:
             "longest_monologue_seconds": band(self.longest_monologue_seconds, None, MONOLOGUE_HEALTHY_MAX_SECONDS),
             "sentiment": band(self.sentiment, SENTIMENT_POSITIVE_MIN, None),
             "vocabulary_variety": band(self.vocabulary_variety, VOCABULARY_VARIETY_HEALTHY_MIN, None),
+            "pitch_variation_semitones": band(self.pitch_variation_semitones, *PITCH_VARIATION_HEALTHY),
+            "loudness_variation_db": band(self.loudness_variation_db, *LOUDNESS_VARIATION_HEALTHY),
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -279,4 +292,5 @@ def compute_speech_metrics(segments: Iterable[SegmentLike], *, language: str | N
         sentiment=sentiment,
         vocabulary_variety=round(variety, 4) if variety is not None else None,
         language=language,
+        pace_source="transcript" if pace is not None else None,
     )

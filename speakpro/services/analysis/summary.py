@@ -45,6 +45,10 @@ class SessionSummary(_Stored):
     provider: str = "local"
     label: str = ""
     pace_wpm: float | None = None
+    pace_source: str | None = None  # "transcript" (segment timing) or "recording" (voiced time)
+    pitch_variation_semitones: float | None = None
+    loudness_variation_db: float | None = None
+    recorded_speaking_seconds: float | None = None
     filler_count: int | None = None
     filler_rate_per_100: float | None = None
     talk_time_ratio: float | None = None

@@ -106,6 +106,7 @@ class MetricView:
     high: float | None
     assessment: str | None
     applicable: bool = True
+    source: str | None = None  # for the pace: "transcript" or "recording"
 
 
 @dataclass(frozen=True)
@@ -266,6 +267,8 @@ METRIC_BANDS: tuple[tuple[str, float | None, float | None], ...] = (
     ("longest_monologue_seconds", 0, sm.MONOLOGUE_HEALTHY_MAX_SECONDS),
     ("vocabulary_variety", sm.VOCABULARY_VARIETY_HEALTHY_MIN, 1),
     ("sentiment", sm.SENTIMENT_POSITIVE_MIN, 1),
+    ("pitch_variation_semitones", *sm.PITCH_VARIATION_HEALTHY),
+    ("loudness_variation_db", *sm.LOUDNESS_VARIATION_HEALTHY),
 )
 COACH_SKILLS = ("opening", "questioning", "objection_handling", "closing")
 
@@ -312,7 +315,17 @@ def metric_views(figures: dict[str, Any], *, solo: bool = False) -> list[MetricV
             views.append(MetricView(key=key, value=None, low=low, high=high, assessment=None, applicable=False))
             continue
         value = _number(figures.get(key))
-        views.append(MetricView(key=key, value=value, low=low, high=high, assessment=_assess(key, value, low, high)))
+        source = figures.get("pace_source") if key == "pace_wpm" and value is not None else None
+        views.append(
+            MetricView(
+                key=key,
+                value=value,
+                low=low,
+                high=high,
+                assessment=_assess(key, value, low, high),
+                source=source if isinstance(source, str) else None,
+            )
+        )
     return views if any(v.value is not None for v in views) else []
 
 

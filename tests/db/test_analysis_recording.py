@@ -1,0 +1,112 @@
+"""The analysis reads the session's own recording: a solo session's pace from its voiced time (not from a typed
+block stamped over the session), the delivery figures of every session, and nothing made up when the
+recording cannot be read."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from speakpro.integrations import storage as storage_module
+from speakpro.integrations.storage import LocalStorage, new_audio_key
+from speakpro.models import AudioRecording, PracticeSession, TranscriptSegment
+from speakpro.services.analysis.analysis import analyse_session
+from speakpro.services.analysis.summary import SessionSummary
+from speakpro.services.practice import history
+from tests.audio import encode_opus, speech_span_seconds
+from tests.factories import days_ago, make_practice_session, make_transcript, make_user
+
+SAID = (
+    "Good morning everyone. Thank you for joining the call today. I want to walk you through our plan for the "
+    "next quarter. First we will look at the numbers from last month. Then we will talk about what we learned "
+    "from our customers. Finally I will ask you for one clear decision before we finish."
+)
+WORDS = len(SAID.split())
+
+
+@pytest.fixture
+def media(tmp_path):
+    local = LocalStorage(tmp_path / "media", base_url=lambda: "http://backend.test")
+    storage_module.set_storage(local)
+    yield local
+    storage_module.set_storage(None)
+
+
+def _session(session, *, mode: str, lines, recording: bytes | None, media=None) -> PracticeSession:
+    user = make_user(session)
+    practice = make_practice_session(
+        session,
+        user,
+        mode=mode,
+        status="ended",
+        processing_status="pending",
+        started_at=days_ago(0) - timedelta(minutes=1),
+        ended_at=days_ago(0),
+        duration_seconds=60,
+    )
+    transcript = make_transcript(session, practice)
+    for i, (speaker, text, start, end) in enumerate(lines):
+        session.add(
+            TranscriptSegment(
+                transcript_id=transcript.id, sequence=i, speaker=speaker, text=text, start_ms=start, end_ms=end
+            )
+        )
+    if recording is not None:
+        key = new_audio_key(user.id, "webm")
+        media.put(key, recording, "audio/webm")
+        session.add(
+            AudioRecording(
+                session_id=practice.id,
+                user_id=user.id,
+                storage_key=key,
+                mime_type="audio/webm",
+                size_bytes=len(recording),
+            )
+        )
+    session.flush()
+    return practice
+
+
+def _summary(session, practice) -> SessionSummary:
+    session.expire_all()
+    return SessionSummary.read(session.get(PracticeSession, practice.id).analytics_summary)
+
+
+def test_a_solo_session_takes_its_pace_from_the_recording(session, media, speak):
+    wav = speak(SAID, 150)
+    truth = WORDS / (speech_span_seconds(wav) / 60)
+    # The typed block of the solo page spans only 4 s of the session: over that, the "pace" would be 825 wpm.
+    practice = _session(
+        session, mode="solo", lines=[("user", SAID, 0, 4000)], recording=encode_opus(wav, "webm"), media=media
+    )
+    assert analyse_session(session=session, practice_session_id=practice.id).status == "complete"
+    summary = _summary(session, practice)
+    assert summary.pace_source == "recording"
+    assert abs(summary.pace_wpm - truth) / truth <= 0.10
+    assert summary.talk_time_ratio is None
+    assert summary.pitch_variation_semitones is not None and summary.loudness_variation_db is not None
+    # The session page says where the pace came from, and talk time is not applicable.
+    detail = history.get_session_detail(session=session, user_id=practice.user_id, practice_session_id=practice.id)
+    metrics = {m.key: m for m in detail.speech_metrics}
+    assert metrics["pace_wpm"].source == "recording"
+    assert metrics["talk_time_ratio"].applicable is False
+    assert metrics["pitch_variation_semitones"].assessment in ("ok", "low", "high")
+
+
+def test_a_conversation_keeps_its_timed_pace_and_gains_delivery(session, media, speak):
+    lines = [("ai", "Hello, how can I help?", 0, 2000), ("user", SAID, 2500, 20500)]
+    practice = _session(session, mode="realtime", lines=lines, recording=encode_opus(speak(SAID), "webm"), media=media)
+    assert analyse_session(session=session, practice_session_id=practice.id).status == "complete"
+    summary = _summary(session, practice)
+    assert summary.pace_source == "transcript" and summary.pace_wpm == pytest.approx(WORDS / 18 * 60, abs=0.5)
+    assert summary.pitch_variation_semitones is not None and summary.talk_time_ratio is not None
+
+
+def test_without_a_readable_recording_a_solo_pace_is_not_measured(session, media):
+    for recording in (None, b"this is not audio"):
+        practice = _session(session, mode="solo", lines=[("user", SAID, 0, 4000)], recording=recording, media=media)
+        assert analyse_session(session=session, practice_session_id=practice.id).status == "complete"
+        summary = _summary(session, practice)
+        assert (summary.pace_wpm, summary.pace_source, summary.pitch_variation_semitones) == (None, None, None)
+        assert summary.learner_words == WORDS  # the rest of the analysis stands
