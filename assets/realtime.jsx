@@ -14,7 +14,8 @@
 // {batch_id, stored, refused, retry}. Anything unacknowledged is sent again after 3 s (backing off while
 // unanswered), at once when the browser comes back online or the socket reconnects, and after a reload.
 // A transient refusal shows a calm notice and keeps everything; a permanent one shows its reason and gives
-// up that batch. The root element's `data-pending` is the number of unacknowledged segments.
+// up that batch. Answers (and messages of their own) may carry `meter`, the live meter's reading of the
+// stored transcript (speakpro/services/analysis/live_meter.py), shown while the session runs. The root element's `data-pending` is the number of unacknowledged segments.
 //
 // In both modes the microphone is recorded for the whole session (live/useRecording.js). When the session
 // ends (End, the time cap, or a failed connection) open utterances are closed and sent, the page waits
@@ -31,7 +32,7 @@ import { usePeer } from "$/public/live/usePeer.js";
 import { useRecording } from "$/public/live/useRecording.js";
 import { useSpeechRecognition } from "$/public/live/useSpeechRecognition.js";
 import { useTranscriptSocket } from "$/public/live/useTranscriptSocket.js";
-import { formatTime, SavingNotices, TargetBar, TranscriptView } from "$/public/live/view.jsx";
+import { formatTime, LiveMeter, SavingNotices, TargetBar, TranscriptView } from "$/public/live/view.jsx";
 
 const SEND_INTERVAL_MS = 500;
 const SHOWN_LINES = 40;
@@ -105,6 +106,7 @@ export function RealtimeClient({
   const [paused, setPaused] = useState("");
   const [refusals, setRefusals] = useState([]);
   const [stuck, setStuck] = useState(false);
+  const [meter, setMeter] = useState(null);
 
   const propsRef = useRef({});
   propsRef.current = { onRecorded, onStatus, uploadUrl, maxSeconds, typed, mode };
@@ -171,8 +173,14 @@ export function RealtimeClient({
     }
   };
 
-  // The server's answers, one per batch.
+  // The server's answers, one per batch, and the live meter's readings (with an answer or on their own).
   const answered = (answer) => {
+    if (answer && answer.meter && mountedRef.current) {
+      setMeter(answer.meter);
+    }
+    if (!answer || !answer.batch_id) {
+      return;
+    }
     const summary = outbox.ack([answer]);
     if (summary.answered === 0) {
       return;
@@ -527,6 +535,7 @@ export function RealtimeClient({
             : "Speech recognition is not available in this browser: type what you said below."}
         </div>
       )}
+      {!finished && <LiveMeter meter={meter} solo={solo} />}
       <TranscriptView lines={shown} partnerName={partnerName} solo={solo} />
       {showTyping && (
         <div style={{ display: "flex", flexDirection: "column", gap: "0.35rem" }}>

@@ -15,6 +15,11 @@ The protocol (one JSON text message each way, in order, per connection):
   lists what the database holds now; `retry: true` means "keep it and send it again" (the database is
   unreachable, the cookie no longer signs anyone in, or an unexpected error, logged with an id the
   learner is shown to quote, never its text); a refusal without `retry` is final for that batch.
+- the live meter (`services.analysis.live_meter`) rides along: an answer carries `"meter": {...}` when the
+  figures changed and the last reading went out at least a second ago; a change that had to wait goes out
+  on its own as `{"meter": {...}}` (no batch id) once the second is over. The meter of a connection starts
+  from the session's stored tail (one read, as the learner, at its first stored batch), so a reload or
+  another backend shows the same figures.
 
 Who is asking comes from the HttpOnly session cookie of the handshake, resolved again for every batch, so a
 revoked session stops at its next batch; the handshake is refused unless it comes from one of SpeakPro's
@@ -26,6 +31,7 @@ answer), never an error the connection dies of.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
@@ -36,6 +42,7 @@ from speakpro import routes
 from speakpro.db import DatabaseUnavailable, run_db_call
 from speakpro.errors import new_error_id
 from speakpro.security_headers import allowed_origins
+from speakpro.services.analysis.live_meter import LiveMeter
 from speakpro.services.practice import transcripts
 from speakpro.services.validation import ValidationError, storable
 from speakpro.session_cookie import token_from_cookie_header
@@ -76,7 +83,17 @@ def _batch(message: str) -> dict | None:
     return batch
 
 
-async def answer_batch(*, token: str, session_ref: str, batch: dict) -> dict:
+async def _measure(meter: LiveMeter, *, token: str, session_ref: str, outcome: transcripts.BatchOutcome) -> None:
+    """Feed a stored batch to the meter, loading the session's stored tail first when it has not yet."""
+    if not meter.loaded:
+        try:
+            meter.load(await run_db_call(transcripts.live_tail, token=token, practice_session_id=session_ref))
+        except DatabaseUnavailable:
+            return  # the next batch tries again; a meter without the earlier words would be wrong
+    meter.add(outcome.segments)
+
+
+async def answer_batch(*, token: str, session_ref: str, batch: dict, meter: LiveMeter | None = None) -> dict:
     """Store one batch (committed) and say what the database holds: see the module docstring."""
     batch_id = batch["batch_id"]
     claimed, segments = batch.get("session_id", ""), batch.get("segments")
@@ -98,7 +115,13 @@ async def answer_batch(*, token: str, session_ref: str, batch: dict) -> dict:
         log.exception("transcript batch %s not stored: unexpected error %s", batch_id, error_id)
         return _answer(batch_id, refused=UNEXPECTED.format(error_id=error_id), retry=True)
     if outcome.outcome == "ok":
-        return _answer(batch_id, stored=outcome.sequences)
+        answer = _answer(batch_id, stored=outcome.sequences)
+        if meter is not None:
+            await _measure(meter, token=token, session_ref=session_ref, outcome=outcome)
+            reading = meter.reading() if meter.loaded else None
+            if reading is not None:
+                answer["meter"] = reading.to_json()
+        return answer
     # Signed out: kept in the browser until the learner signs in again. Otherwise final for this batch.
     return _answer(batch_id, refused=outcome.message, retry=outcome.outcome == "signed_out")
 
@@ -112,6 +135,23 @@ async def live_transcript(websocket: WebSocket) -> None:
     token = token_from_cookie_header(websocket.headers.get("cookie"))
     session_ref = websocket.path_params["session_id"][:64]
     await websocket.accept()
+    meter, sending = LiveMeter(), asyncio.Lock()
+    later: asyncio.Task | None = None
+
+    async def send(payload: dict) -> None:
+        async with sending:
+            if websocket.client_state == WebSocketState.CONNECTED:
+                await websocket.send_text(json.dumps(payload, separators=(",", ":")))
+
+    async def send_meter_later() -> None:
+        await asyncio.sleep(meter.due_in())
+        reading = meter.reading()
+        try:
+            if reading is not None:
+                await send({"meter": reading.to_json()})
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            log.debug("live meter not sent: the page went away")
+
     try:
         while True:
             message = await websocket.receive()
@@ -121,12 +161,17 @@ async def live_transcript(websocket: WebSocket) -> None:
             batch = _batch(text) if isinstance(text, str) else None
             if batch is None:
                 continue
-            answer = await answer_batch(token=token, session_ref=session_ref, batch=batch)
+            answer = await answer_batch(token=token, session_ref=session_ref, batch=batch, meter=meter)
             if websocket.client_state != WebSocketState.CONNECTED:
                 return  # stored, but the page went away: its next connection is told by the resend
-            await websocket.send_text(json.dumps(answer, separators=(",", ":")))
+            await send(answer)
+            if meter.changed and meter.loaded and (later is None or later.done()):
+                later = asyncio.create_task(send_meter_later())
     except WebSocketDisconnect:
         return
+    finally:
+        if later is not None:
+            later.cancel()
 
 
 def live_routes() -> list[WebSocketRoute]:

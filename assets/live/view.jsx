@@ -144,3 +144,49 @@ export function SavingNotices({ paused, refusals, stuck, onEndAnyway }) {
     </>
   );
 }
+
+// The live meter (speakpro/services/analysis/live_meter.py): the last two minutes' pace, fillers and talk
+// share as the server measured them from the stored transcript, and at most one nudge. Until a figure can
+// be measured it says so instead of showing a number; talk share is "not applicable" without a partner.
+// Ids for the browser tests: `live-meter`, `meter-pace`, `meter-fillers`, `meter-talk`, `live-nudge`.
+const tile = { display: "flex", flexDirection: "column", gap: "0.15rem", minWidth: "5rem", flex: "1 1 5rem" };
+const figure = { fontSize: "var(--font-size-5, 20px)", fontWeight: 600, fontVariantNumeric: "tabular-nums" };
+
+function MeterTile({ id, label, value, hint }) {
+  return (
+    <div style={tile}>
+      <span style={note}>{label}</span>
+      <span id={id} style={value === null ? { ...figure, fontSize: "var(--font-size-2, 14px)", fontWeight: 500 } : figure}>
+        {value === null ? hint : value}
+      </span>
+    </div>
+  );
+}
+
+export function LiveMeter({ meter, solo }) {
+  const reading = meter || {};
+  const has = (value) => value !== null && value !== undefined;
+  return (
+    <div id="live-meter" style={card} data-words={reading.learner_words ?? 0}>
+      <div style={{ fontWeight: 600, marginBottom: "0.5rem" }}>Last two minutes</div>
+      <div style={{ display: "flex", flexWrap: "wrap", gap: "0.75rem" }}>
+        <MeterTile id="meter-pace" label="Your pace" value={has(reading.pace_wpm) ? `${reading.pace_wpm} wpm` : null} hint="Not measured yet" />
+        <MeterTile
+          id="meter-fillers"
+          label="Fillers"
+          value={has(reading.filler_count) ? String(reading.filler_count) : null}
+          hint={meter ? "Not measured (not English)" : "Not measured yet"}
+        />
+        <MeterTile
+          id="meter-talk"
+          label="Your talk share"
+          value={has(reading.talk_share_percent) ? `${reading.talk_share_percent}%` : null}
+          hint={solo ? "Not applicable (no partner)" : "Not measured yet"}
+        />
+      </div>
+      <div id="live-nudge" role="status" aria-live="polite" data-kind={reading.nudge_kind || ""} style={{ ...note, marginTop: reading.nudge ? "0.5rem" : 0, color: "var(--amber-11, #ab6400)", fontWeight: 500 }}>
+        {reading.nudge || ""}
+      </div>
+    </div>
+  );
+}

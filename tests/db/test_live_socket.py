@@ -59,8 +59,11 @@ def _connect(client, session_id, token=None, origin=ORIGIN):
 
 
 def _send(ws, batch_id, session_id, segments) -> dict:
+    """Send a batch and return its answer (a live-meter reading sent on its own in between is skipped)."""
     ws.send_text(json.dumps({"batch_id": batch_id, "session_id": session_id, "segments": segments}))
-    return json.loads(ws.receive_text())
+    while "batch_id" not in (answer := json.loads(ws.receive_text())):
+        assert set(answer) == {"meter"}
+    return answer
 
 
 def _stored(session, live) -> list[tuple]:
@@ -79,7 +82,12 @@ def test_a_batch_is_answered_with_what_was_stored_and_a_resend_changes_nothing(s
         first = _send(ws, "b-1", live.id, [seg(0, "hi there"), seg(1, "typing", final=False)])
         again = _send(ws, "b-2", live.id, [seg(0, "hi there"), seg(1, "typing", final=False)])
         final = _send(ws, "b-3", live.id, [seg(1, "typing done")])
-    assert first == {"batch_id": "b-1", "stored": [0, 1], "refused": "", "retry": False}
+    assert {k: v for k, v in first.items() if k != "meter"} == {
+        "batch_id": "b-1",
+        "stored": [0, 1],
+        "refused": "",
+        "retry": False,
+    }
     assert again["stored"] == [0, 1] and not again["refused"]
     assert final["stored"] == [1]
     assert _stored(session, live) == [(0, "hi there", True), (1, "typing done", True)]
@@ -165,3 +173,50 @@ def test_a_foreign_or_missing_origin_is_refused_at_the_handshake(session, client
         pass
     assert refused.value.code == 1008
     assert _stored(session, live) == []
+
+
+def _talk(sequence: int, speaker: str, text: str, start_s: float, seconds: float) -> dict:
+    start = int(start_s * 1000)
+    return {
+        "sequence": sequence,
+        "speaker": speaker,
+        "text": text,
+        "start_ms": start,
+        "end_ms": start + int(seconds * 1000),
+        "is_final": True,
+    }
+
+
+def _meter(ws) -> dict:
+    """The next live-meter reading sent on its own (it follows a throttled change within about a second)."""
+    message = json.loads(ws.receive_text())
+    assert set(message) == {"meter"}, message
+    return message["meter"]
+
+
+def test_the_live_meter_reads_the_stored_transcript_and_a_new_connection_starts_from_it(session, client, learner):
+    _, token, live = learner
+    # 20 learner words in 8 s (150 wpm) with two fillers, then the partner for 8 s: a 50% talk share.
+    words = "so um I think we should ship twice a week uh because the costs keep going up for our team"
+    with _connect(client, live.id, token) as ws:
+        first = _send(ws, "b-1", live.id, [_talk(0, "user", words, 0, 8)])
+        second = _send(ws, "b-2", live.id, [_talk(1, "ai", "Which routes matter most to you right now?", 8, 8)])
+        later = second.get("meter") or _meter(ws)
+    assert first["meter"]["pace_wpm"] == 150 and first["meter"]["filler_count"] == 2
+    assert first["meter"]["talk_share_percent"] is None  # no partner yet: not a made-up 100%
+    assert later["talk_share_percent"] == 50 and later["filler_count"] == 2 and later["learner_words"] == 20
+
+    # A reload opens a new connection: its meter starts from what the database holds, not from nothing.
+    with _connect(client, live.id, token) as ws:
+        resumed = _send(ws, "b-3", live.id, [_talk(2, "user", "Mostly Rotterdam to Lyon, um, every week", 17, 3)])
+    assert resumed["meter"]["filler_count"] == 3 and resumed["meter"]["learner_words"] == 27
+
+
+def test_the_live_meter_is_not_sent_for_a_batch_that_changed_nothing(session, client, learner):
+    _, token, live = learner
+    batch = [_talk(0, "user", "hello there partner how are you today", 0, 3)]
+    with _connect(client, live.id, token) as ws:
+        first = _send(ws, "b-1", live.id, batch)
+        again = _send(ws, "b-2", live.id, batch)
+    assert "meter" in first and "meter" not in again
+    assert first["meter"]["pace_wpm"] is None  # 3 s of speech is too little to give a pace

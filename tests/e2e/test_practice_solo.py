@@ -48,6 +48,9 @@ def test_solo_session_with_a_typed_transcript(page, base_url):
     expect(page.locator("#solo-badge")).to_be_visible()
     expect(page.locator("#solo-live-banner")).to_be_visible()
     expect(page.locator("#practice-status")).to_have_attribute("data-status", "live", timeout=20_000)
+    # Solo practice has no partner: the live meter says talk share does not apply, and shows no pace yet.
+    expect(page.locator("#meter-talk")).to_have_text("Not applicable (no partner)")
+    expect(page.locator("#meter-pace")).to_have_text("Not measured yet")
 
     page.locator("#solo-transcript").fill(SAID)
     page.wait_for_timeout(1500)  # some audio

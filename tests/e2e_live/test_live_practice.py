@@ -14,6 +14,7 @@ import secrets
 
 from playwright.sync_api import expect
 
+from speakpro.services.text import words_of
 from tests.fakes.realtime_peer import DEFAULT_SCRIPT
 
 PASSWORD = "a long enough passphrase"
@@ -134,6 +135,13 @@ def test_live_session_with_the_ai_partner(app, page, base_url, realtime_peer):
         len(partner_lines)
     )
     expect(page.locator("#practice-timer")).to_be_visible()
+
+    # The live meter reads the stored transcript (the server's engine, not the page's): the learner's words,
+    # both of the script's fillers ("um", "uh"), and a talk share now that the partner has spoken.
+    learner_words = sum(len(words_of(line)) for line in user_lines)
+    expect(page.locator("#live-meter")).to_have_attribute("data-words", str(learner_words), timeout=10_000)
+    expect(page.locator("#meter-fillers")).to_have_text("2")
+    expect(page.locator("#meter-talk")).to_have_text(re.compile(r"^\d{1,3}%$"))
 
     calls = realtime_peer.calls[calls_before:]
     answered = [call for call in calls if call.status == 201]

@@ -212,13 +212,17 @@ def _vader():
     return SentimentIntensityAnalyzer()
 
 
-def compute_speech_metrics(segments: Iterable[SegmentLike], *, language: str | None = None) -> SpeechMetrics:
+def compute_speech_metrics(
+    segments: Iterable[SegmentLike], *, language: str | None = None, sentiment: bool = True
+) -> SpeechMetrics:
     """The metrics of one session's segments (in sequence order); never raises on empty input.
 
     Args:
         segments: Objects with speaker, text, start_ms, end_ms (e.g. `TranscriptSegment` rows, `Utterance`).
         language: The transcript's language code; guessed from the words (`transcripts.guess_language`)
             when None. Fillers and sentiment are measured for English ("en", "en-US", ...) only.
+        sentiment: False skips the sentiment score (None then): the live meter, which runs every second,
+            does not show it.
     """
     utterances = [
         Utterance(s.speaker, s.text or "", int(s.start_ms), max(int(s.end_ms), int(s.start_ms))) for s in segments
@@ -270,9 +274,9 @@ def compute_speech_metrics(segments: Iterable[SegmentLike], *, language: str | N
         longest_run_ms = max(longest_run_ms, run_end - run_start)
 
     questions = sum(count_sentences(u.text)[1] for u in learner)
-    sentiment = None
-    if english and n_words:
-        sentiment = round(_vader().polarity_scores(" ".join(u.text for u in learner))["compound"], 4)
+    mood = None
+    if sentiment and english and n_words:
+        mood = round(_vader().polarity_scores(" ".join(u.text for u in learner))["compound"], 4)
     variety = _mattr(learner_words)
 
     return SpeechMetrics(
@@ -289,7 +293,7 @@ def compute_speech_metrics(segments: Iterable[SegmentLike], *, language: str | N
         questions_asked=questions,
         pause_count=pause_count,
         longest_pause_seconds=round(longest_pause_ms / 1000, 1),
-        sentiment=sentiment,
+        sentiment=mood,
         vocabulary_variety=round(variety, 4) if variety is not None else None,
         language=language,
         pace_source="transcript" if pace is not None else None,

@@ -39,9 +39,15 @@ from sqlalchemy import Connection, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col
 
-from speakpro.db import autocommit_connection
+from speakpro.db import autocommit_connection, enter_context, session_scope
 from speakpro.models import PracticeSession, Transcript, TranscriptSegment, table_of, utcnow
-from speakpro.services.accounts.sessions import IDLE_TIMEOUT, TOUCH_EVERY, hash_token
+from speakpro.services.accounts.sessions import (
+    IDLE_TIMEOUT,
+    TOUCH_EVERY,
+    hash_token,
+    resolve_session,
+    viewer_context,
+)
 from speakpro.services.practice.practice_access import CAP, NOT_ACTIVE, NOT_FOUND, OVER_CAP, parse_session_id
 from speakpro.services.practice.segments import (
     MAX_SEGMENT_MS,
@@ -63,6 +69,7 @@ __all__ = [
     "finalize_transcript",
     "ingest_batch",
     "ingest_segments",
+    "live_tail",
     "transcript_tail",
 ]
 
@@ -126,12 +133,14 @@ class BatchOutcome:
         result: The figures of an accepted batch.
         sequences: Every sequence of the batch; all of them are durable once an "ok" batch committed
             (written now, or already stored in a form that supersedes what was sent).
+        segments: The batch's segments, one per sequence (the last of each), in sequence order.
     """
 
     outcome: str
     user_id: uuid.UUID | None
     result: IngestResult | None
     sequences: tuple[int, ...]
+    segments: tuple[Segment, ...] = ()
 
     @property
     def message(self) -> str:
@@ -180,7 +189,7 @@ def _call(
         clamped=tuple(row.clamped),
         conflicts=tuple(row.conflicts),
     )
-    return BatchOutcome("ok", row.user_id, result, tuple(sorted(chosen)))
+    return BatchOutcome("ok", row.user_id, result, tuple(sorted(chosen)), tuple(ordered))
 
 
 def ingest_segments(
@@ -226,6 +235,26 @@ def ingest_batch(*, token: str, practice_session_id: object, segments: object) -
 
 
 # --- reading and finalizing -----------------------------------------------------------------------------
+
+
+def live_tail(*, token: str, practice_session_id: uuid.UUID | str, limit: int = TAIL_MAX) -> list[LiveSegment]:
+    """The last `limit` segments of a live session for the transcript channel's meter, read as the learner
+    the token signs in (Row-Level Security applies); [] when it signs nobody in or the session is not theirs.
+
+    Raises:
+        DatabaseUnavailable: When the database cannot be reached.
+    """
+    with session_scope() as session:
+        viewer = resolve_session(session=session, token=token)
+        if viewer is None:
+            return []
+        enter_context(session, viewer_context(viewer))
+        try:
+            return transcript_tail(
+                session=session, user_id=viewer.user_id, practice_session_id=practice_session_id, limit=limit
+            )
+        except ValidationError:
+            return []
 
 
 def transcript_tail(
