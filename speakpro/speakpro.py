@@ -39,6 +39,7 @@ from speakpro.state.milestone import MilestoneState
 from speakpro.state.onboarding import OnboardingState
 from speakpro.state.practice_live import PracticeLiveState, PracticeState
 from speakpro.state.progress import ProgressState
+from speakpro.state.retakes import RetakeState
 from speakpro.state.world import MapState, VenueState
 
 configure_logging()
@@ -69,7 +70,10 @@ app.add_page(map_page, route=routes.MAP, title="The city · SpeakPro", on_load=M
 app.add_page(venue_page, route=routes.VENUE, title="Venue · SpeakPro", on_load=VenueState.load)
 app.add_page(history_page, route=routes.HISTORY, title="Practice history · SpeakPro", on_load=HistoryState.load)
 app.add_page(
-    session_page, route=routes.PRACTICE_SESSION, title="Practice session · SpeakPro", on_load=SessionDetailState.load
+    session_page,
+    route=routes.PRACTICE_SESSION,
+    title="Practice session · SpeakPro",
+    on_load=[SessionDetailState.load, RetakeState.load],
 )
 app.add_page(
     amphitheatre_page, route=routes.AMPHITHEATRE, title="Amphitheatre · SpeakPro", on_load=AmphitheatreState.load

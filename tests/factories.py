@@ -17,6 +17,7 @@ from speakpro.models import (
     PrivacyConsent,
     Topic,
     Transcript,
+    TranscriptSegment,
     User,
     UserProfile,
     Venue,
@@ -110,6 +111,45 @@ def make_transcript(session: Session, practice: PracticeSession) -> Transcript:
     session.add(transcript)
     session.flush()
     return transcript
+
+
+# A short call with two weak moments (fillers in one answer; a price objection answered without a question),
+# and a retake of the objection that beats the original.
+RETAKE_SCRIPT = (
+    ("ai", "Which routes matter most to you?", 0, 3000),
+    ("user", "Um, so, uh, we ship, um, a lot to Lyon I guess, uh, every week.", 3500, 9000),
+    ("ai", "Honestly, it sounds too expensive for us right now.", 10000, 13000),
+    ("user", "Our price is the best on the market and the service is very reliable.", 13500, 18000),
+)
+RETAKE_BETTER = (
+    "I hear you: the price matters. Compared with what you pay today for the Lyon runs, which part of the "
+    "cost worries you most, the weekly runs or the holiday peaks?"
+)
+
+
+def make_ended_session(
+    session: Session, user: User, script: tuple[tuple[str, str, int, int], ...], *, status: str = "ended"
+) -> PracticeSession:
+    """A practice session five minutes ago (ended unless `status` says otherwise) whose transcript holds `script`:
+    (speaker, text, start_ms, end_ms) lines, each a final segment."""
+    started = datetime.now(UTC) - timedelta(minutes=5)
+    ended = {"ended_at": started + timedelta(seconds=20), "duration_seconds": 20} if status != "active" else {}
+    practice = make_practice_session(session, user, status=status, started_at=started, **ended)
+    transcript = make_transcript(session, practice)
+    for i, (speaker, words, start, end) in enumerate(script):
+        session.add(
+            TranscriptSegment(
+                transcript_id=transcript.id,
+                sequence=i,
+                speaker=speaker,
+                text=words,
+                start_ms=start,
+                end_ms=end,
+                is_final=True,
+            )
+        )
+    session.flush()
+    return practice
 
 
 def days_ago(days: int) -> datetime:

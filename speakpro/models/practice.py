@@ -192,3 +192,37 @@ class AudioRecording(SQLModel, table=True):
     is_primary: bool = True
     created_at: datetime = now_column()
     deleted_at: datetime | None = timestamp()
+
+
+RETAKE_KINDS = ("fillers", "monologue", "pause", "objection")
+
+
+class Retake(SQLModel, table=True):
+    """A learner's second try at one weak moment of a practice session (`services.practice.retakes`).
+
+    One row per moment (`moment_key`, derived from the transcript: its kind and where it starts); a new try
+    replaces the last one's answer and adds to `attempts`. The original's text and score are kept as they
+    were scored, so the side by side stays the same if the rules change later.
+    """
+
+    __tablename__: ClassVar[str] = "retakes"
+    __table_args__ = (
+        UniqueConstraint("session_id", "moment_key", name="uq_retakes_session_moment"),
+        one_of("kind", RETAKE_KINDS),
+        CheckConstraint("attempts >= 1", name="attempts_positive"),
+    )
+
+    id: uuid.UUID = uuid_pk()
+    session_id: uuid.UUID = fk("practice_sessions.id")
+    user_id: uuid.UUID = fk("users.id")
+    moment_key: str = Field(max_length=40)
+    kind: str = Field(max_length=16)
+    at_ms: int
+    prompt: str = Field(default="")
+    original_text: str
+    original_score: dict = jsonb()
+    answer_text: str
+    answer_score: dict = jsonb()
+    attempts: int = 1
+    created_at: datetime = now_column()
+    updated_at: datetime = now_column()

@@ -13,6 +13,7 @@ from speakpro.components.layout import page_frame
 from speakpro.components.metrics import speech_metric
 from speakpro.components.player import recording_player
 from speakpro.components.recordings import recordings_section
+from speakpro.pages.retakes import retakes_card
 from speakpro.state.history import (
     CoachItemRow,
     HistoryRow,
@@ -44,7 +45,15 @@ def _row(item: HistoryRow) -> rx.Component:
                 spacing="3",
             )
         ),
-        rx.table.cell(item.score),
+        rx.table.cell(
+            rx.vstack(
+                rx.text(item.score),
+                rx.cond(
+                    item.retakes != "", rx.text(item.retakes, size="1", color_scheme="green", class_name="retakes")
+                ),
+                spacing="0",
+            )
+        ),
         class_name="history-row",
         data_session_id=item.id,
     )
@@ -390,6 +399,7 @@ def _detail() -> rx.Component:
             width="100%",
             align="start",
         ),
+        retakes_card(),
         spacing="4",
         width="100%",
     )

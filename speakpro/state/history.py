@@ -51,6 +51,7 @@ class HistoryRow:
     has_transcript: bool
     score: str
     href: str
+    retakes: str = ""  # "2 retaken · 1 better", "" when none
 
 
 @dataclass(frozen=True)
@@ -296,6 +297,7 @@ class HistoryState(OwnRecordingsMixin, AuthState):
                 score="—" if item.overall_score is None else str(item.overall_score),
                 # A session still running opens where it can be resumed; the others open their analysis.
                 href=routes.practice_live(item.id) if item.status == "active" else routes.practice_session(item.id),
+                retakes=f"{item.retakes} retaken · {item.retakes_improved} better" if item.retakes else "",
             )
             for item in result.items
         ]

@@ -30,6 +30,7 @@ from speakpro.models import (
     AnalysisResult,
     AudioRecording,
     PracticeSession,
+    Retake,
     SessionAnalytics,
     Topic,
     Transcript,
@@ -67,6 +68,8 @@ class HistoryItem:
     has_audio: bool
     has_transcript: bool
     overall_score: int | None
+    retakes_improved: int = 0  # moments of the session whose retake beat the original
+    retakes: int = 0  # moments of the session retaken at least once
 
 
 @dataclass(frozen=True)
@@ -194,6 +197,15 @@ def _has_transcript(session_id_column) -> Any:
     )
 
 
+def _retakes(session_id_column, *, improved: bool = False) -> Any:
+    """How many moments of the session were retaken (or retaken better than the original)."""
+    condition = [col(Retake.session_id) == session_id_column]
+    if improved:
+        score = Retake.answer_score["score"].as_integer() > Retake.original_score["score"].as_integer()
+        condition.append(score)
+    return select(func.count()).select_from(Retake).where(*condition).scalar_subquery()
+
+
 def list_history(*, session: Session, user_id: uuid.UUID, page: int, page_size: int = PAGE_SIZE_DEFAULT) -> HistoryPage:
     """The learner's own practice sessions, newest first, one page at a time.
 
@@ -228,6 +240,8 @@ def list_history(*, session: Session, user_id: uuid.UUID, page: int, page_size: 
             _has_audio(col(PracticeSession.id)).label("has_audio"),
             _has_transcript(col(PracticeSession.id)).label("has_transcript"),
             col(SessionAnalytics.overall_score),
+            _retakes(col(PracticeSession.id)).label("retakes"),
+            _retakes(col(PracticeSession.id), improved=True).label("retakes_improved"),
         )
         .join(Topic, Topic.id == PracticeSession.topic_id)
         .outerjoin(SessionAnalytics, SessionAnalytics.session_id == PracticeSession.id)
@@ -249,6 +263,8 @@ def list_history(*, session: Session, user_id: uuid.UUID, page: int, page_size: 
             has_audio=bool(r.has_audio),
             has_transcript=bool(r.has_transcript),
             overall_score=r.overall_score,
+            retakes=r.retakes,
+            retakes_improved=r.retakes_improved,
         )
         for r in rows
     ]

@@ -45,6 +45,7 @@ from speakpro.models import (
     AnalysisResult,
     AudioRecording,
     PracticeSession,
+    Retake,
     StorageDeletion,
     Transcript,
     TranscriptSegment,
@@ -132,6 +133,7 @@ def _tombstone(session: Session, practice: PracticeSession, now: datetime) -> No
     forget_objects(session=session, keys=[key for _, key in recordings], reason="session")
     transcript_ids = select(col(Transcript.id)).where(col(Transcript.session_id) == practice.id).scalar_subquery()
     segments = session.execute(delete(TranscriptSegment).where(col(TranscriptSegment.transcript_id) == transcript_ids))
+    session.execute(delete(Retake).where(col(Retake.session_id) == practice.id))  # they quote the transcript
     session.execute(
         update(Transcript)
         .where(col(Transcript.session_id) == practice.id)
