@@ -112,6 +112,7 @@ export function RealtimeClient({
   propsRef.current = { onRecorded, onStatus, uploadUrl, maxSeconds, typed, mode };
   const phaseRef = useRef("idle");
   const mountedRef = useRef(true);
+  const typedRef = useRef(false); // the learner typed their transcript (solo): reported with the end
   // Bumped when the component unmounts (React's StrictMode does that once on purpose in development):
   // work started before must then stop instead of touching devices the new mount owns.
   const generationRef = useRef(0);
@@ -143,7 +144,7 @@ export function RealtimeClient({
   const report = (status, reason = "") => {
     const callback = propsRef.current.onStatus;
     if (typeof callback === "function") {
-      callback({ status, reason, elapsed_seconds: Math.round(now() / 100) / 10 });
+      callback({ status, reason, typed: typedRef.current, elapsed_seconds: Math.round(now() / 100) / 10 });
     }
   };
 
@@ -393,6 +394,7 @@ export function RealtimeClient({
     peer.close();
     transcript.closeOpen();
     if (propsRef.current.mode === "solo" && transcript.addTyped(propsRef.current.typed || "")) {
+      typedRef.current = true;
       refreshLines();
     }
     flush();

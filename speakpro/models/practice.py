@@ -136,6 +136,8 @@ class Transcript(SQLModel, table=True):
     language: str = Field(default="en", max_length=16)
     confidence: Decimal | None = Field(default=None, sa_type=Numeric(5, 4))
     word_count: int = 0
+    # The learner typed it (solo practice without speech recognition): not a record of how they spoke.
+    typed: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
     is_anonymized: bool = False
     anonymized_at: datetime | None = timestamp()
     created_at: datetime = now_column()

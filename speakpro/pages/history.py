@@ -379,7 +379,20 @@ def _detail() -> rx.Component:
         ),
         rx.grid(
             rx.box(
-                rx.heading("Transcript", size="4", margin_bottom="0.75rem"),
+                rx.hstack(
+                    rx.heading("Transcript", size="4"),
+                    rx.cond(
+                        SessionDetailState.transcript_typed,
+                        rx.tooltip(
+                            rx.badge("Typed by you", color_scheme="gray", variant="soft", id="transcript-typed"),
+                            content="You typed this transcript: it shows what you said, not how, so fillers are not "
+                            "counted.",
+                        ),
+                    ),
+                    align="center",
+                    spacing="2",
+                    margin_bottom="0.75rem",
+                ),
                 rx.cond(
                     rx.Var.create(SessionDetailState.segments).length() > 0,
                     rx.vstack(rx.foreach(SessionDetailState.segments, _segment), spacing="3", width="100%"),

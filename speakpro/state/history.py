@@ -339,6 +339,7 @@ class SessionDetailState(AuthState):
     # The session has ended and its analysis is queued or running: the page says so and updates itself.
     analysing: bool = False
     analysis_slow: bool = False
+    transcript_typed: bool = False
     _analysis_watch: str = ""  # the load whose watcher runs (a newer load's watcher takes over)
 
     def _ref(self) -> str:
@@ -350,7 +351,7 @@ class SessionDetailState(AuthState):
         self.has_recording, self.audio_url, self.audio_mime, self.audio_details = False, "", "", ""
         self.score, self.metrics, self.error, self.busy = "", [], "", False
         self.speech_metrics, self.has_coach, self.coach_provider, self.coach_note = [], False, "", ""
-        self.analysing = self.analysis_slow = False
+        self.analysing = self.analysis_slow = self.transcript_typed = False
         self.coach_overall, self.coach_scores, self.strengths, self.improvements = "", [], [], []
 
     def _show(self, detail: history.SessionDetail) -> None:
@@ -382,6 +383,7 @@ class SessionDetailState(AuthState):
             self.strengths = [CoachItemRow(text=i["text"], quote=i["quote"]) for i in coach.strengths]
             self.improvements = [CoachItemRow(text=i["text"], quote=i["quote"]) for i in coach.improvements]
         self.transcript_text = detail.transcript_text
+        self.transcript_typed = detail.transcript_typed
         if detail.transcript_anonymized:
             self.transcript_note = "The transcript of this session was deleted."
         elif not detail.has_transcript:
@@ -404,7 +406,14 @@ class SessionDetailState(AuthState):
                 [label, value]
                 for label, value in (
                     ("Pace", f"{stats.speaking_pace_wpm} words/min" if stats.speaking_pace_wpm is not None else "—"),
-                    ("Filler words", str(stats.filler_words_count)),
+                    (
+                        "Filler words",
+                        str(stats.filler_words_count)
+                        if stats.filler_words_count is not None
+                        else "Not measured (typed transcript)"
+                        if detail.transcript_typed
+                        else "Not measured",
+                    ),
                     (
                         "Your talk time",
                         "Not applicable (solo)"

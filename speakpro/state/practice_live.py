@@ -40,7 +40,7 @@ from speakpro.services.practice.recordings import attach_recording
 from speakpro.services.validation import ValidationError
 from speakpro.settings import settings
 from speakpro.state.auth import AuthState
-from speakpro.state.edge import Answered, Form, Maybe, Number, Text, accepts
+from speakpro.state.edge import Answered, Flag, Form, Maybe, Number, Text, accepts, ticked
 
 log = logging.getLogger(__name__)
 
@@ -291,10 +291,12 @@ class PracticeLiveState(AuthState):
         return await self._mint(renewal=True)
 
     @rx.event
-    @accepts(payload=Form(status=Text(), reason=Text()))
+    @accepts(payload=Form(status=Text(), reason=Text(), typed=Flag()))
     async def status(self, payload: dict):
-        """The browser's status reports: connecting, live, reconnecting, ending, then ended or failed."""
+        """The browser's status reports: connecting, live, reconnecting, ending, then ended or failed (with
+        `typed` when the learner typed their transcript in solo mode)."""
         status, reason = payload.get("status", ""), payload.get("reason", "")
+        typed = ticked(payload, "typed") is True
         if status not in STATUS_TEXT or self.live_status in ("ended", "failed"):
             return
         if not self.session_id and status not in ("ended", "failed"):
@@ -314,7 +316,12 @@ class PracticeLiveState(AuthState):
         try:
             _, view = await self._signed_in(
                 lambda s, v: practice.end_practice(
-                    session=s, user_id=v.user_id, practice_session_id=session_id, reason=reason or None, failed=failed
+                    session=s,
+                    user_id=v.user_id,
+                    practice_session_id=session_id,
+                    reason=reason or None,
+                    failed=failed,
+                    typed=typed,
                 )
             )
         except ValidationError as error:

@@ -70,6 +70,10 @@ def test_solo_session_with_a_typed_transcript(page, base_url):
     talk = page.locator("#session-metrics").get_by_text("Your talk time").locator("xpath=..")
     expect(talk).to_contain_text("Not applicable (solo)")
     expect(talk).not_to_contain_text("%")
+    # The learner typed it: labelled, and its fillers are not counted as if they were spoken.
+    expect(page.locator("#transcript-typed")).to_have_text("Typed by you")
+    fillers = page.locator("#session-metrics").get_by_text("Filler words").locator("xpath=..")
+    expect(fillers).to_contain_text("Not measured (typed transcript)")
 
     with session_scope() as session:
         practice = session.get(PracticeSession, session_id)

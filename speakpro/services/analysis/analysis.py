@@ -33,7 +33,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -364,15 +364,18 @@ def analyse_session(
         topic = session.execute(
             select(col(Topic.title), col(Topic.prompt_hint)).where(col(Topic.id) == claim.topic_id)
         ).first()
-        language = session.execute(
-            select(col(Transcript.language)).where(col(Transcript.session_id) == session_id)
-        ).scalar()
+        transcript = session.execute(
+            select(col(Transcript.language), col(Transcript.typed)).where(col(Transcript.session_id) == session_id)
+        ).first()
         t0 = time.monotonic()
         metrics = with_recording(
-            compute_speech_metrics(utterances, language=language or None),
+            compute_speech_metrics(utterances, language=(transcript.language if transcript else None) or None),
             recording_metrics(session=session, practice_session_id=session_id),
             solo=claim.mode == "solo",
         )
+        if transcript is not None and transcript.typed:
+            # Typed text says what was said, not how: fillers typed by hand are not the fillers spoken.
+            metrics = replace(metrics, filler_count=None, filler_rate_per_100=None, fillers={})
         metrics_ms = int((time.monotonic() - t0) * 1000)
         t1 = time.monotonic()
         coach = coach_session(

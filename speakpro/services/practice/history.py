@@ -141,7 +141,7 @@ class AnalyticsView:
 
     overall_score: int | None
     talk_time_ratio: float | None
-    filler_words_count: int
+    filler_words_count: int | None  # None: not measured (not English, or a typed transcript)
     speaking_pace_wpm: int | None
     questions_asked: int
     longest_monologue_seconds: int | None
@@ -172,6 +172,7 @@ class SessionDetail:
     analytics: AnalyticsView | None
     speech_metrics: list[MetricView] = field(default_factory=list)
     coach: CoachView | None = None
+    transcript_typed: bool = False  # the learner typed it (solo): says what was said, not how
 
 
 def _has_audio(session_id_column) -> Any:
@@ -407,6 +408,7 @@ def get_session_detail(*, session: Session, user_id: uuid.UUID, practice_session
             col(Transcript.is_anonymized),
             col(Transcript.language),
             col(Transcript.word_count),
+            col(Transcript.typed),
             col(AudioRecording.storage_key),
             col(AudioRecording.mime_type),
             col(AudioRecording.size_bytes),
@@ -476,7 +478,7 @@ def get_session_detail(*, session: Session, user_id: uuid.UUID, practice_session
     coach = None
     if "coach" in results or stats is not None:
         coach = _coach_view(*results.get("coach", ("", {})), stats)
-    if _english(figures.get("language") or row.language):
+    if _english(figures.get("language") or row.language) and not row.typed:
         segments = [replace(s, parts=filler_parts(s.text)) if s.speaker == sm.LEARNER else s for s in segments]
     text = (row.transcript_content or "").strip() if readable else ""
     recording = None
@@ -494,7 +496,7 @@ def get_session_detail(*, session: Session, user_id: uuid.UUID, practice_session
         analytics = AnalyticsView(
             overall_score=stats.overall_score,
             talk_time_ratio=_float(stats.talk_time_ratio),
-            filler_words_count=stats.filler_words_count,
+            filler_words_count=None if stats.filler_rate_per_100 is None else stats.filler_words_count,
             speaking_pace_wpm=stats.speaking_pace_wpm,
             questions_asked=stats.questions_asked,
             longest_monologue_seconds=stats.longest_monologue_seconds,
@@ -518,6 +520,7 @@ def get_session_detail(*, session: Session, user_id: uuid.UUID, practice_session
         duration_seconds=practice.duration_seconds,
         has_transcript=bool(readable and row.finalized and (segments or text)),
         transcript_anonymized=bool(row.is_anonymized),
+        transcript_typed=bool(row.typed),
         transcript_language=row.language or "",
         word_count=row.word_count or 0,
         segments=segments,

@@ -437,6 +437,7 @@ def end_practice(
     practice_session_id: uuid.UUID | str,
     reason: str | None = None,
     failed: bool = False,
+    typed: bool = False,
 ) -> PracticeView:
     """End the learner's session (or record it as failed), finalize its transcript and reward it once.
 
@@ -458,6 +459,8 @@ def end_practice(
         practice_session_id: The session.
         reason: Why it failed (kept for failed sessions only; at most 200 characters).
         failed: Record the session as failed (e.g. the connection broke) rather than ended.
+        typed: The learner typed their transcript (solo practice only): it is marked as typed, and the
+            analysis leaves the filler figures unmeasured.
 
     Returns:
         The session after the change.
@@ -479,6 +482,8 @@ def end_practice(
     row.updated_at = now
     session.flush()
     finalize_transcript(session=session, practice_session_id=row.id)
+    if typed and row.mode == "solo":
+        session.execute(update(Transcript).where(col(Transcript.session_id) == row.id).values(typed=True))
     rewarded = not failed and duration >= REWARD_MIN_SECONDS
     if rewarded:
         # Quest row before the profile row (which apply_reward locks): the lock order of services/learning/quests.py.
