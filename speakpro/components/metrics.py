@@ -27,3 +27,17 @@ def speech_metric(metric: ObjectVar[MetricRow]) -> rx.Component:
         class_name="speech-metric",
         data_metric=metric.key,
     )
+
+
+def delivery_block(rows: list[MetricRow], id: str) -> rx.Component:
+    """The delivery measured from a recorded answer (`state.history.delivery_rows`), when there is one."""
+    return rx.cond(
+        rx.Var.create(rows).length() > 0,
+        rx.vstack(
+            rx.text("From your recording", size="2", weight="medium"),
+            rx.foreach(rows, speech_metric),
+            spacing="2",
+            width="100%",
+            id=id,
+        ),
+    )

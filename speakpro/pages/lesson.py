@@ -5,6 +5,7 @@ import reflex as rx
 from speakpro import routes, styles
 from speakpro.components.forms import error_callout
 from speakpro.components.layout import page_frame
+from speakpro.components.metrics import delivery_block
 from speakpro.components.recorder import audio_recorder
 from speakpro.components.recordings import recordings_section
 from speakpro.state.lesson import LessonState
@@ -30,6 +31,7 @@ def _feedback() -> rx.Component:
                 align="center",
             ),
             rx.unordered_list(rx.foreach(LessonState.feedback_notes, lambda note: rx.list_item(note, size="2"))),
+            delivery_block(LessonState.feedback_delivery, "feedback-delivery"),
             style=styles.card,
             width="100%",
             id="feedback",

@@ -5,6 +5,7 @@ import reflex as rx
 from speakpro import routes, styles
 from speakpro.components.forms import error_callout
 from speakpro.components.layout import page_frame
+from speakpro.components.metrics import delivery_block
 from speakpro.components.recorder import audio_recorder
 from speakpro.components.recordings import recordings_section
 from speakpro.state.milestone import MilestoneState
@@ -22,6 +23,7 @@ def _result() -> rx.Component:
             ),
             rx.text("Pass mark: ", MilestoneState.threshold, size="2", color_scheme="gray"),
             rx.unordered_list(rx.foreach(MilestoneState.feedback_notes, lambda n: rx.list_item(n, size="2"))),
+            delivery_block(MilestoneState.feedback_delivery, "milestone-delivery"),
             rx.cond(
                 MilestoneState.wait_left != "",
                 rx.text(

@@ -132,6 +132,19 @@ def metric_row(metric: history.MetricView) -> MetricRow:
     )
 
 
+# What a recorded answer (a lesson step, the milestone) has of the session metrics.
+DELIVERY_KEYS = ("pace_wpm", "pitch_variation_semitones", "loudness_variation_db")
+
+
+def delivery_rows(delivery: object) -> list[MetricRow]:
+    """The delivery measured from a recorded answer's audio, as metric rows ([] without a readable recording;
+    "Not measured" where the recording held no speech to measure)."""
+    if not isinstance(delivery, dict):
+        return []
+    views = history.metric_views(delivery, keep_unmeasured=True)
+    return [metric_row(m) for m in views if m.key in DELIVERY_KEYS]
+
+
 def when(value: datetime | None) -> str:
     """A date and time for tables (UTC)."""
     return value.strftime("%d %b %Y, %H:%M UTC") if value else "—"

@@ -21,7 +21,7 @@ from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState, run_db
 from speakpro.state.countdown import CountdownMixin
 from speakpro.state.edge import LONG, Answered, Form, Text, accepts
-from speakpro.state.history import OwnRecordingsMixin, RecordingRow, read_recordings
+from speakpro.state.history import MetricRow, OwnRecordingsMixin, RecordingRow, delivery_rows, read_recordings
 from speakpro.state.recording import RecorderMixin, read_recording_consent
 
 NO_SUCH_LESSON = "This lesson does not exist."
@@ -62,6 +62,7 @@ class LessonState(CountdownMixin, RecorderMixin, OwnRecordingsMixin, AuthState):
     feedback_label: str = ""
     feedback_passed: bool = False
     feedback_notes: list[str] = []
+    feedback_delivery: list[MetricRow] = []
     xp_awarded: int = 0
     module_completed: bool = False
     next_lesson_id: str = ""  # after the last step: the lesson to take next ("" when every open one is done)
@@ -106,6 +107,7 @@ class LessonState(CountdownMixin, RecorderMixin, OwnRecordingsMixin, AuthState):
         self.feedback_passed = bool(feedback.get("passed", False))
         notes = [*feedback.get("strengths", []), *feedback.get("improvements", []), *feedback.get("tips", [])]
         self.feedback_notes = [str(n) for n in notes][:6]
+        self.feedback_delivery = delivery_rows(feedback.get("delivery"))
 
     @rx.event
     @accepts()
@@ -136,7 +138,7 @@ class LessonState(CountdownMixin, RecorderMixin, OwnRecordingsMixin, AuthState):
         _, opened = await self._signed_in(open_run)
         self.error, self.busy, self.xp_awarded, self.module_completed = "", False, 0, False
         self.next_lesson_id = ""
-        self.feedback_score, self.feedback_notes = -1, []
+        self.feedback_score, self.feedback_notes, self.feedback_delivery = -1, [], []
         if isinstance(opened, str):
             self.not_found = opened
             return
@@ -247,7 +249,7 @@ class LessonState(CountdownMixin, RecorderMixin, OwnRecordingsMixin, AuthState):
             if result.feedback:
                 self._show_feedback({**result.feedback, "passed": result.passed})
             elif kind in ("reading", "feedback", "reflection"):
-                self.feedback_score, self.feedback_notes = -1, []
+                self.feedback_score, self.feedback_notes, self.feedback_delivery = -1, [], []
             countdown = self._show(view)
             self.busy = False
             if result.passed:

@@ -20,7 +20,7 @@ from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState
 from speakpro.state.countdown import CountdownMixin
 from speakpro.state.edge import LONG, Answered, Form, Text, accepts
-from speakpro.state.history import OwnRecordingsMixin, RecordingRow, read_recordings
+from speakpro.state.history import MetricRow, OwnRecordingsMixin, RecordingRow, delivery_rows, read_recordings
 from speakpro.state.recording import RecorderMixin, read_recording_consent
 
 RECORDING_KINDS = ("milestone",)
@@ -49,6 +49,7 @@ class MilestoneState(CountdownMixin, RecorderMixin, OwnRecordingsMixin, AuthStat
     score: int = -1
     passed: bool = False
     feedback_notes: list[str] = []
+    feedback_delivery: list[MetricRow] = []
     busy: bool = False
     _level_id: str = ""
     _request_key: str = ""
@@ -68,6 +69,7 @@ class MilestoneState(CountdownMixin, RecorderMixin, OwnRecordingsMixin, AuthStat
         _, page = await self._signed_in(read)
         level, prompt = page.level, page.prompt
         self.score, self.feedback_notes, self.error, self.busy = -1, [], "", False
+        self.feedback_delivery = []
         self._start_wait(None)
         self.audio_key, self.audio_seconds = "", 0
         self._request_key = uuid.uuid4().hex  # one attempt per page visit, however often the form is sent
@@ -133,6 +135,7 @@ class MilestoneState(CountdownMixin, RecorderMixin, OwnRecordingsMixin, AuthStat
             notes_of = result.feedback or {}
             notes = [*notes_of.get("strengths", []), *notes_of.get("improvements", []), *notes_of.get("tips", [])]
             self.feedback_notes = [str(n) for n in notes][:6]
+            self.feedback_delivery = delivery_rows(notes_of.get("delivery"))
             countdown = self._start_wait(result.retry_after)  # a failed attempt's pause, counting down
             self._request_key = uuid.uuid4().hex
             if recordings is not None:

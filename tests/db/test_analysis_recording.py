@@ -110,3 +110,43 @@ def test_without_a_readable_recording_a_solo_pace_is_not_measured(session, media
         summary = _summary(session, practice)
         assert (summary.pace_wpm, summary.pace_source, summary.pitch_variation_semitones) == (None, None, None)
         assert summary.learner_words == WORDS  # the rest of the analysis stands
+
+
+def test_a_recorded_lesson_or_milestone_answer_gets_its_delivery_from_the_audio(session, media, speak):
+    from speakpro.services.learning.feedback import coach_answer, prepare_feedback
+    from speakpro.state.history import delivery_rows
+
+    user, other = make_user(session), make_user(session)
+    wav = speak(SAID, 150)
+    truth = WORDS / (speech_span_seconds(wav) / 60)
+    key = new_audio_key(user.id, "webm")
+    media.put(key, encode_opus(wav, "webm"), "audio/webm")
+
+    def feedback(user_id, audio_ref):
+        request = prepare_feedback(
+            session=session,
+            module_ids=[],
+            kind="speaking",
+            prompt="Walk the team through next quarter's plan.",
+            text=SAID,
+            with_ai=False,
+            user_id=user_id,
+            audio_ref=audio_ref,
+        )
+        return coach_answer(request, None)
+
+    recorded = feedback(user.id, key)
+    assert recorded.delivery is not None and recorded.delivery["pace_source"] == "recording"
+    assert abs(recorded.delivery["pace_wpm"] - truth) / truth <= 0.10
+    assert recorded.delivery["pitch_variation_semitones"] is not None
+    assert recorded.summary()["delivery"] == recorded.delivery
+    rows = delivery_rows(recorded.summary()["delivery"])
+    assert [r.key for r in rows] == ["pace_wpm", "pitch_variation_semitones", "loudness_variation_db"]
+    assert rows[0].label == "Pace (from your recording)"
+    # Someone else's recording, none, or one that is not audio: no delivery, never a guess.
+    assert feedback(other.id, key).delivery is None
+    assert feedback(user.id, None).delivery is None
+    junk = new_audio_key(user.id, "webm")
+    media.put(junk, b"this is not audio", "audio/webm")
+    assert feedback(user.id, junk).delivery is None
+    assert delivery_rows(None) == []

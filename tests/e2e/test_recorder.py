@@ -88,6 +88,10 @@ def test_record_two_seconds_on_the_milestone_page(page, base_url):
     )
     page.locator("#milestone-submit").click()
     expect(page.locator("#milestone-result")).to_be_visible(timeout=20_000)
+    # The recording itself is measured: pace, pitch and loudness variation (the fake device's beeps here).
+    delivery = page.locator("#milestone-delivery")
+    expect(delivery).to_contain_text("From your recording")
+    expect(delivery.locator(".speech-metric")).to_have_count(3)
     from sqlalchemy import select
 
     from speakpro.db import session_scope

@@ -239,11 +239,36 @@ def recording_metrics(
     ).scalar_one_or_none()
     if key is None:
         return None
+    return _measure_stored(key, storage, f"session {practice_session_id}")
+
+
+def _measure_stored(key: str, storage: Storage | None, what: str) -> AudioMetrics | None:
     try:
         return measure_audio((storage or get_storage()).get(key))
     except AudioUnreadable as error:
         # The text, not the exception: a log record kept by a handler would keep its frames alive.
-        log.warning("recording of session %s could not be decoded (%s)", practice_session_id, str(error))
+        log.warning("recording of %s could not be decoded (%s)", what, str(error))
     except (OSError, StorageError) as error:
-        log.warning("recording of session %s could not be read (%s)", practice_session_id, type(error).__name__)
+        log.warning("recording of %s could not be read (%s)", what, type(error).__name__)
     return None
+
+
+def answer_delivery(*, key: str, words: int, storage: Storage | None = None) -> dict[str, Any] | None:
+    """The delivery of one recorded answer (a lesson step, the milestone): its pace (the answer's words over
+    the recording's voiced time, as for solo practice), pauses, pitch and loudness variation; None when the
+    recording cannot be read. Touches no database (the caller checked the key is the learner's)."""
+    audio = _measure_stored(key, storage, "an answer")
+    if audio is None:
+        return None
+    pace = pace_over(words, audio.speaking_seconds)
+    return {
+        "pace_wpm": pace,
+        "pace_source": "recording" if pace is not None else None,
+        "recorded_speaking_seconds": audio.speaking_seconds,
+        "pause_count": audio.pause_count,
+        "longest_pause_seconds": audio.longest_pause_seconds,
+        "pitch_variation_semitones": audio.pitch_variation_semitones,
+        "loudness_variation_db": audio.loudness_variation_db,
+        "monotone": audio.monotone,
+        "version": VERSION,
+    }

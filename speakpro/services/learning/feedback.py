@@ -15,7 +15,7 @@ import json
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import openai
@@ -23,8 +23,10 @@ from openai.types.responses import ResponseTextConfigParam
 from sqlmodel import Session
 
 from speakpro.services.ai import AiFailure, ask_model
+from speakpro.services.analysis.audio_metrics import answer_delivery
 from speakpro.services.analysis.rubric import LocalScore, score_locally
 from speakpro.services.knowledge import KnowledgeHit, first_blocks, search_knowledge
+from speakpro.uploads import check_audio_ref
 
 __all__ = [
     "GROUNDING_BLOCKS",
@@ -93,6 +95,9 @@ class ExerciseFeedback:
     strengths: tuple[str, ...] = ()
     improvements: tuple[str, ...] = ()
     tips: tuple[str, ...] = ()
+    # From the answer's recording (`audio_metrics.answer_delivery`): pace, pitch and loudness variation,
+    # pauses; None without a readable recording.
+    delivery: dict[str, Any] | None = None
 
     def summary(self) -> dict[str, Any]:
         """What the learner is shown (no raw model text)."""
@@ -106,6 +111,7 @@ class ExerciseFeedback:
             "strengths": list(self.strengths),
             "improvements": list(self.improvements),
             "criteria": self.local.to_json()["criteria"],
+            "delivery": self.delivery,
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -196,6 +202,7 @@ class FeedbackRequest:
     local: LocalScore
     blocks: tuple[KnowledgeHit, ...]
     model: str
+    audio_key: str | None = None  # the answer's recording, already checked to be the learner's
 
 
 def prepare_feedback(
@@ -210,6 +217,8 @@ def prepare_feedback(
     min_words: int | None = None,
     with_ai: bool = True,
     model: str | None = None,
+    user_id: uuid.UUID | None = None,
+    audio_ref: str | None = None,
 ) -> FeedbackRequest:
     """Score one answer locally and, when the AI coach will be asked, find its grounding (the only read).
 
@@ -224,6 +233,8 @@ def prepare_feedback(
         min_words: The writing minimum.
         with_ai: Whether the AI coach will be asked (no grounding search otherwise).
         model: The model; `OPENAI_TEXT_MODEL` when omitted.
+        user_id: The learner (whose recording `audio_ref` must be).
+        audio_ref: The answer's recording, measured by `coach_answer` when it is the learner's.
     """
     from speakpro.settings import settings
 
@@ -244,17 +255,26 @@ def prepare_feedback(
         local=local,
         blocks=blocks,
         model=model or settings.openai_text_model,
+        audio_key=audio_ref if audio_ref and user_id and check_audio_ref(user_id, audio_ref) else None,
     )
 
 
 def coach_answer(request: FeedbackRequest, feedback_client: openai.OpenAI | None) -> ExerciseFeedback:
-    """The AI coach's score and advice when the call succeeds, else the local result labelled with the reason;
-    never raises for an API failure, and touches no database.
+    """The AI coach's score and advice when the call succeeds, else the local result labelled with the reason,
+    with the delivery measured from the answer's recording when it has one; never raises for an API failure,
+    and touches no database.
 
     Args:
         request: What `prepare_feedback` read.
         feedback_client: An `openai.OpenAI` client, or None for local feedback only.
     """
+    delivery = (
+        answer_delivery(key=request.audio_key, words=request.local.words) if request.audio_key is not None else None
+    )
+    return replace(_coached(request, feedback_client), delivery=delivery)
+
+
+def _coached(request: FeedbackRequest, feedback_client: openai.OpenAI | None) -> ExerciseFeedback:
     local = request.local
     if feedback_client is None:
         return _local_feedback(local, reason=None)

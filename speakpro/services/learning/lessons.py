@@ -351,6 +351,8 @@ def prepare_answer(
         target_seconds=step.get("target_seconds"),
         min_words=step.get("min_words"),
         with_ai=with_ai,
+        user_id=user_id,
+        audio_ref=cleaned.get("audio_ref") if kind == "speaking" else None,
     )
     return PendingAnswer(
         user_id=user_id,

@@ -182,6 +182,8 @@ def prepare_milestone(
         rubric=MILESTONE_RUBRIC,
         target_seconds=MILESTONE_TARGET_SECONDS,
         with_ai=with_ai,
+        user_id=user_id,
+        audio_ref=audio_ref,
     )
     return PendingMilestone(
         user_id=user_id,

@@ -323,9 +323,10 @@ def _assess(key: str, value: float | None, low: float | None, high: float | None
 NOT_IN_SOLO = frozenset({"talk_time_ratio"})
 
 
-def metric_views(figures: dict[str, Any], *, solo: bool = False) -> list[MetricView]:
-    """The banded metrics of the speech_metrics result (or the analytics row), [] when nothing was measured;
-    in a `solo` session the metrics that need a partner are "not applicable"."""
+def metric_views(figures: dict[str, Any], *, solo: bool = False, keep_unmeasured: bool = False) -> list[MetricView]:
+    """The banded metrics of the speech_metrics result (or the analytics row), [] when nothing was measured
+    (unless `keep_unmeasured`: then each says "not measured"); in a `solo` session the metrics that need a
+    partner are "not applicable"."""
     views = []
     for key, low, high in METRIC_BANDS:
         if solo and key in NOT_IN_SOLO:
@@ -343,7 +344,7 @@ def metric_views(figures: dict[str, Any], *, solo: bool = False) -> list[MetricV
                 source=source if isinstance(source, str) else None,
             )
         )
-    return views if any(v.value is not None for v in views) else []
+    return views if keep_unmeasured or any(v.value is not None for v in views) else []
 
 
 def _coach_view(provider: str, results: dict[str, Any], stats: SessionAnalytics | None) -> CoachView | None:
