@@ -332,6 +332,12 @@ def home() -> rx.Component:
                         rx.vstack(
                             rx.heading("Today's quests", size="4"),
                             rx.vstack(
+                                rx.text(
+                                    "Claim every quest of the day for a bonus ticket.",
+                                    size="1",
+                                    color_scheme="gray",
+                                    id="quests-bonus",
+                                ),
                                 rx.foreach(HomeState.quests, _quest),
                                 style=styles.card,
                                 width="100%",

@@ -123,8 +123,8 @@ def map_page() -> rx.Component:
                 wrap="wrap",
             ),
             rx.text(
-                "Finish modules to unlock venues. Entering a venue costs tickets; finishing it pays XP and coins, "
-                "and coins buy tickets.",
+                "Finish modules to unlock venues. Entering a venue costs tickets; finishing it pays XP and coins. "
+                "Coins buy tickets; the level milestone pays 3, and claiming every quest of a day pays 1.",
                 color_scheme="gray",
             ),
             rx.cond(

@@ -167,5 +167,6 @@ class HomeState(AuthState):
             return rx.toast.error(getattr(error, "message", str(error)))
         self._show(viewer, dashboard)
         if result.claimed_now:
-            return rx.toast.success(f"Quest reward: +{result.xp_paid} XP, +{result.coins_paid} coins.")
+            bonus = " Every quest of today claimed: +1 ticket." if result.tickets_paid else ""
+            return rx.toast.success(f"Quest reward: +{result.xp_paid} XP, +{result.coins_paid} coins.{bonus}")
         return rx.toast.info("You already claimed this quest.")

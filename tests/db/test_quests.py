@@ -144,3 +144,26 @@ def test_the_quest_day_is_the_learners_own_date():
     assert local_day("Asia/Tokyo", late_in_london) == date(2026, 12, 3)  # 08:30 the next morning
     assert local_day("America/Los_Angeles", late_in_london) == date(2026, 12, 2)  # 15:30
     assert local_day("UTC") == datetime.now(UTC).date()
+
+
+def test_claiming_every_quest_of_the_day_pays_one_ticket_once(session):
+    user = make_user(session)
+    done = [_complete(session, user, quest_type=q["type"]) for q in QUEST_TYPES]
+    claims = [claim_quest(session=session, user_id=user.id, quest_id=q.id) for q in done]
+    assert [c.tickets_paid for c in claims] == [0] * (len(done) - 1) + [1]
+    again = claim_quest(session=session, user_id=user.id, quest_id=done[-1].id)
+    assert again.already_claimed and again.tickets_paid == 0
+    assert balances(session, user.id)["tickets"] == 1
+    assert count(session, RewardLedger, RewardLedger.user_id == user.id, RewardLedger.reason == "daily_quests_all") == 1
+    assert ledger_totals(session=session, user_id=user.id) == balances(session, user.id)
+
+
+def test_an_unclaimed_quest_of_the_day_holds_the_ticket_back(session):
+    user = make_user(session)
+    first, second = (_complete(session, user, quest_type=q["type"]) for q in QUEST_TYPES[:2])
+    claims = [claim_quest(session=session, user_id=user.id, quest_id=q.id) for q in (first, second)]
+    assert [c.tickets_paid for c in claims] == [0, 0] and balances(session, user.id)["tickets"] == 0
+    # Yesterday's set does not count towards today's.
+    other_day = [_complete(session, user, quest_type=q["type"], day=DAY - timedelta(days=1)) for q in QUEST_TYPES]
+    assert [claim_quest(session=session, user_id=user.id, quest_id=q.id).tickets_paid for q in other_day][-1] == 1
+    assert balances(session, user.id)["tickets"] == 1

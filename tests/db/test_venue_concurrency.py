@@ -169,6 +169,32 @@ def test_fifty_simultaneous_claims_of_one_quest_pay_once(engine, committed):
         assert session.get(UserProfile, user_id) is not None
 
 
+def test_the_days_last_quests_claimed_at_once_pay_its_ticket_exactly_once(engine, committed):
+    from speakpro.seed.content import QUEST_TYPES
+
+    def setup(session, made):
+        user = _learner(session, made, tickets=0)
+        ids = []
+        for quest in QUEST_TYPES:
+            done = record_quest_progress(
+                session=session, user_id=user.id, quest_type=quest["type"], day=DAY, amount=quest["target"]
+            )
+            assert done is not None
+            ids.append(done.id)
+        return user.id, ids
+
+    user_id, quest_ids = committed(setup)
+
+    outcomes = _run_together(
+        engine, lambda s, i: claim_quest(session=s, user_id=user_id, quest_id=quest_ids[i % len(quest_ids)])
+    )
+
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    assert sum(o.claimed_now for o in outcomes) == len(quest_ids)
+    assert sum(o.tickets_paid for o in outcomes) == 1
+    assert _check_ledger(engine, user_id)["tickets"] == 1
+
+
 def test_fifty_simultaneous_ticket_purchases_spend_only_the_coins_there_are(engine, committed):
     def setup(session, made):
         user = _learner(session, made, tickets=0)

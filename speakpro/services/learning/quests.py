@@ -60,6 +60,11 @@ class ClaimResult:
     already_claimed: bool
     xp_paid: int
     coins_paid: int
+    tickets_paid: int = 0  # the day's bonus, paid with the claim that completes the day's set
+
+
+ALL_CLAIMED_TICKETS = 1  # claiming every quest of a day pays a ticket
+ALL_CLAIMED_REASON = "daily_quests_all"
 
 
 def _view(row) -> QuestView:
@@ -212,10 +217,13 @@ def record_quest_progress(
 
 
 def claim_quest(*, session: Session, user_id: uuid.UUID, quest_id: uuid.UUID | str) -> ClaimResult:
-    """Pay a completed quest's XP and coins to its owner, once.
+    """Pay a completed quest's XP and coins to its owner, once; the claim that completes the day's set also
+    pays `ALL_CLAIMED_TICKETS` (reason "daily_quests_all", source key = the day).
 
     The quest row is locked first, so of two concurrent claims the second waits, then sees the claim
     and pays nothing; the ledger key (reason "daily_quest", source key = quest id) is a second guard.
+    Claims of two different quests of a day serialise on the profile row (`apply_reward` locks it before
+    the claim is written), so the later one sees the earlier one's claim and pays the day's ticket.
 
     Args:
         session: The caller's session; the payment commits with the caller's transaction.
@@ -258,6 +266,26 @@ def claim_quest(*, session: Session, user_id: uuid.UUID, quest_id: uuid.UUID | s
         .returning(*table_of(DailyQuest).c)
         .execution_options(synchronize_session=False)
     ).one()
+    unclaimed = session.execute(
+        select(func.count())
+        .select_from(DailyQuest)
+        .where(
+            col(DailyQuest.user_id) == user_id,
+            col(DailyQuest.quest_date) == row.quest_date,
+            col(DailyQuest.claimed_at).is_(None),
+        )
+    ).scalar_one()
+    tickets = 0
+    if unclaimed == 0:
+        bonus = apply_reward(
+            session=session,
+            user_id=user_id,
+            currency="tickets",
+            amount=ALL_CLAIMED_TICKETS,
+            reason=ALL_CLAIMED_REASON,
+            source_key=row.quest_date.isoformat(),
+        )
+        tickets = ALL_CLAIMED_TICKETS if bonus.applied else 0
     record_event(
         session=session,
         event_type="daily_quest_claimed",
@@ -267,8 +295,14 @@ def claim_quest(*, session: Session, user_id: uuid.UUID, quest_id: uuid.UUID | s
             "quest_date": row.quest_date.isoformat(),
             "xp": paid["xp"],
             "coins": paid["coins"],
+            "tickets": tickets,
         },
     )
     return ClaimResult(
-        quest=_view(claimed), claimed_now=True, already_claimed=False, xp_paid=paid["xp"], coins_paid=paid["coins"]
+        quest=_view(claimed),
+        claimed_now=True,
+        already_claimed=False,
+        xp_paid=paid["xp"],
+        coins_paid=paid["coins"],
+        tickets_paid=tickets,
     )
