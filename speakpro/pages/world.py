@@ -159,7 +159,29 @@ def _exercise(exercise: ExerciseView) -> rx.Component:
         rx.hstack(
             rx.cond(exercise.done, rx.icon("circle-check", color=rx.color("green", 9)), rx.icon("circle")),
             rx.text("Exercise ", exercise.order, " · ", exercise.kind, weight="bold", size="2"),
+            rx.spacer(),
+            rx.cond(
+                rx.Var.create(exercise.score).is_not_none(),
+                rx.badge(
+                    "Score ",
+                    exercise.score,
+                    "/100",
+                    color_scheme=rx.cond(exercise.on_topic, "green", "amber"),
+                    variant="soft",
+                    class_name="exercise-score",
+                ),
+            ),
             align="center",
+            width="100%",
+        ),
+        rx.cond(
+            rx.Var.create(exercise.score).is_not_none() & ~rx.Var.create(exercise.on_topic),
+            rx.text(
+                "Off topic: this answer does not take up the exercise's prompt, so its score is capped.",
+                size="1",
+                color_scheme="amber",
+                class_name="exercise-off-topic",
+            ),
         ),
         rx.text(exercise.prompt, size="2"),
         rx.cond(

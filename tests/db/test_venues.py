@@ -332,3 +332,51 @@ def test_a_malformed_request_key_is_refused(session, world, key):
     with pytest.raises(ValidationError):
         enter_venue(session=session, user_id=user.id, venue_id=venue.id, request_key=key)
     assert _rows(session, user) == before
+
+
+HOOK = "Deliver a 20-second hook for a proposal to add a weekend farmers' market to the square."
+ON_TOPIC = (
+    "Picture this square on a Saturday morning: fresh bread, local cheese and neighbours meeting again. Our "
+    "proposal adds a weekend farmers' market with twelve stalls from farms nearby. It costs the town nothing. "
+    "Will you back the market this spring?"
+)
+OFF_TOPIC = (
+    "Our logistics team moved twelve pallets from Rotterdam to Lyon last quarter and the invoices kept rising. "
+    "We compared three carriers, negotiated a consolidated weekly run and saved about a fifth of the cost, which "
+    "our finance director approved after a short review of the contract terms and delivery windows."
+)
+
+
+def test_each_answer_is_scored_against_its_exercise_and_the_page_shows_the_scores(session, world):
+    from sqlmodel import select
+
+    from speakpro.models import VenueTaskSheet
+
+    user, venue, _ = world
+    sheet = session.exec(select(VenueTaskSheet).where(VenueTaskSheet.venue_id == venue.id)).one()
+    sheet.exercises = [{"order": 1, "kind": "speaking", "target_seconds": 20, "prompt": HOOK}]
+    session.flush()
+    other = make_user(session)
+    unlock(session, other, venue)
+    grant(session, other.id, "tickets", 5)
+    scores = {}
+    for learner, text in ((user, ON_TOPIC), (other, OFF_TOPIC)):
+        entry = enter_venue(session=session, user_id=learner.id, venue_id=venue.id, request_key="k")
+        submit_venue_exercise(
+            session=session,
+            user_id=learner.id,
+            entry_id=entry.id,
+            exercise_order=1,
+            response=answer(text),
+            duration_ms=1,
+        )
+        shown = get_venue(session=session, user_id=learner.id, venue_slug=venue.slug).exercises[0]
+        scores[learner.id] = (shown.score, shown.on_topic, shown.done)
+        finish_venue(session=session, user_id=learner.id, entry_id=entry.id)
+        # Finished: the page still shows the last visit's answers with their scores.
+        finished = get_venue(session=session, user_id=learner.id, venue_slug=venue.slug).exercises[0]
+        assert (finished.score, finished.on_topic, finished.done) == scores[learner.id]
+    on_score, on_topic, _ = scores[user.id]
+    off_score, off_topic, _ = scores[other.id]
+    assert on_topic and not off_topic
+    assert on_score is not None and off_score is not None and off_score <= 30 < on_score

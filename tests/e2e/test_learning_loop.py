@@ -107,6 +107,14 @@ def test_complete_a_lesson_unlock_a_venue_and_spend_tickets(page, base_url):
     page.locator("#enter-venue").click()
     expect(page.locator("#venue-tickets")).to_have_text(_you_have(tickets - 1))
     expect(page.locator("#submit-exercise")).to_be_visible()
+    # An answer is scored against its exercise (the farmers' market hook) and the score shows by it.
+    page.locator("#exercise-text").fill(
+        "Picture this square on a Saturday morning: fresh bread, local cheese and neighbours meeting again. Our "
+        "proposal adds a weekend farmers' market with twelve stalls from farms nearby. Will you back it?"
+    )
+    page.locator("#submit-exercise").click()
+    expect(page.locator(".exercise-score").first).to_contain_text(re.compile(r"Score \d+/100"))
+    expect(page.locator(".exercise-off-topic")).to_have_count(0)
 
     page.goto(base_url + "/home")
     expect(page.locator("#stat-tickets")).to_have_text(str(tickets - 1))

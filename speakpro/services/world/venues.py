@@ -37,6 +37,7 @@ from speakpro.models import (
     table_of,
 )
 from speakpro.services.accounts.time_zones import learner_day
+from speakpro.services.analysis.rubric import score_locally
 from speakpro.services.learning.economy import InsufficientBalance, apply_reward
 from speakpro.services.learning.quests import QuestView, record_quest_progress
 from speakpro.services.telemetry import record_event, record_telemetry
@@ -347,7 +348,16 @@ def submit_venue_exercise(
         raise ValidationError("exercise_order", f"You have already answered exercise {order}.")
     if position > entry.step_index:
         raise ValidationError("exercise_order", f"Answer exercise {orders[entry.step_index]} first.")
-    kind = str(exercises[position].get("kind", "speaking"))
+    exercise = exercises[position]
+    kind = str(exercise.get("kind", "speaking"))
+    # Scored by the local rubric against this exercise (its prompt, length target and relevance), as lessons are.
+    local = score_locally(
+        answer["text"],
+        kind="writing" if kind == "writing" else "speaking",
+        target_seconds=exercise.get("target_seconds"),
+        min_words=exercise.get("min_words"),
+        prompt=str(exercise.get("prompt", "")),
+    )
     session.execute(
         insert(ExerciseSubmission)
         .values(
@@ -357,6 +367,7 @@ def submit_venue_exercise(
             venue_entry_id=entry.id,
             stage="venue",
             payload={"venue": venue.slug, "exercise_order": order, "kind": kind, **answer},
+            scores={"score": local.score, "on_topic": local.on_topic, "local": local.to_json()},
             duration_ms=duration,
         )
         .on_conflict_do_nothing(index_elements=["id"])

@@ -15,7 +15,16 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlmodel import Session, col
 
-from speakpro.models import District, Module, UserProfile, UserVenueUnlock, Venue, VenueEntry, VenueTaskSheet
+from speakpro.models import (
+    District,
+    ExerciseSubmission,
+    Module,
+    UserProfile,
+    UserVenueUnlock,
+    Venue,
+    VenueEntry,
+    VenueTaskSheet,
+)
 from speakpro.services.validation import ValidationError
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -87,6 +96,8 @@ class ExerciseView:
     target_seconds: int
     min_words: int
     done: bool
+    score: int | None = None  # the local rubric's score of the shown visit's answer (None: not answered)
+    on_topic: bool = True
 
 
 @dataclass(frozen=True)
@@ -299,6 +310,21 @@ def get_world_map(*, session: Session, user_id: uuid.UUID) -> WorldMap:
     return WorldMap(districts=district_views, venues=venues, tickets=tickets, coins=coins)
 
 
+def _exercise_scores(session: Session, entry_id: uuid.UUID) -> dict[int, tuple[int | None, bool]]:
+    """The scores of a visit's answers by exercise order (one query; answers stored before scoring have none)."""
+    rows = session.execute(
+        select(col(ExerciseSubmission.payload), col(ExerciseSubmission.scores)).where(
+            col(ExerciseSubmission.venue_entry_id) == entry_id
+        )
+    ).all()
+    scored: dict[int, tuple[int | None, bool]] = {}
+    for payload, scores in rows:
+        order, score = (payload or {}).get("exercise_order"), (scores or {}).get("score")
+        if isinstance(order, int):
+            scored[order] = (score if isinstance(score, int) else None, bool((scores or {}).get("on_topic", True)))
+    return scored
+
+
 def get_venue(*, session: Session, user_id: uuid.UUID, venue_slug: str) -> VenueDetail:
     """One venue's page for one learner: its task sheet, access and the learner's active visit.
 
@@ -334,7 +360,7 @@ def get_venue(*, session: Session, user_id: uuid.UUID, venue_slug: str) -> Venue
         .limit(1)
     ).scalar_one_or_none()
     active_view = entry_view(active, venue_slug=row.slug, venue_name=row.name, exercises=exercises) if active else None
-    finished_view = None
+    finished_view, finished = None, None
     if active is None and row.finishes:
         finished = session.execute(
             select(VenueEntry)
@@ -350,17 +376,24 @@ def get_venue(*, session: Session, user_id: uuid.UUID, venue_slug: str) -> Venue
             finished_view = entry_view(finished, venue_slug=row.slug, venue_name=row.name, exercises=exercises)
     # A visit in progress shows how far it got; a finished venue shows its last visit's exercises as done.
     done = active_view.step_index if active_view else len(exercises) if finished_view else 0
-    exercise_views = [
-        ExerciseView(
-            order=int(e.get("order", i + 1)),
-            kind=str(e.get("kind", "speaking")),
-            prompt=str(e.get("prompt", "")),
-            target_seconds=int(e.get("target_seconds") or 0),
-            min_words=int(e.get("min_words") or 0),
-            done=i < done,
+    shown = active or (finished if finished_view is not None else None)
+    scored = _exercise_scores(session, shown.id) if shown is not None else {}
+    exercise_views = []
+    for i, e in enumerate(exercises):
+        order = int(e.get("order", i + 1))
+        score, on_topic = scored.get(order, (None, True))
+        exercise_views.append(
+            ExerciseView(
+                order=order,
+                kind=str(e.get("kind", "speaking")),
+                prompt=str(e.get("prompt", "")),
+                target_seconds=int(e.get("target_seconds") or 0),
+                min_words=int(e.get("min_words") or 0),
+                done=i < done,
+                score=score,
+                on_topic=on_topic,
+            )
         )
-        for i, e in enumerate(exercises)
-    ]
     if not venue.unlocked:
         reason = lock_reason(venue_name=row.name, module_code=row.module_code, module_title=row.module_title)
     elif not exercises:
