@@ -116,6 +116,10 @@ def _exercise(exercise: ExerciseView) -> rx.Component:
                     align="center",
                     spacing="3",
                 ),
+                rx.cond(
+                    exercise.delivery != "",
+                    rx.text("From your recording: ", exercise.delivery, size="1", class_name="exercise-delivery"),
+                ),
                 rx.text(exercise.reflection, size="2", font_style="italic", white_space="pre-wrap"),
                 spacing="1",
             ),

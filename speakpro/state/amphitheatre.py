@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -9,6 +10,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from speakpro.services.accounts.sessions import Viewer
+from speakpro.services.analysis.audio_metrics import answer_delivery
 from speakpro.services.learning.economy import EconomyError
 from speakpro.services.validation import ValidationError
 from speakpro.services.world import amphitheatre
@@ -95,6 +97,9 @@ class AmphitheatreState(RecorderMixin, OwnRecordingsMixin, AuthState):
         visit_id, key, audio = self.visit_id, self.next_key, self.audio_key or None
         self.busy, self.error = True, ""
         yield
+        # The recording (already checked to be this learner's when it was attached) is measured before the
+        # transaction: decoding and voice detection take a moment. No transcript here, so no pace.
+        delivery = await asyncio.to_thread(answer_delivery, key=audio, words=0) if audio else None
 
         def save(session: Session, viewer: Viewer) -> amphitheatre.VisitView:
             return amphitheatre.submit_exercise(
@@ -105,6 +110,7 @@ class AmphitheatreState(RecorderMixin, OwnRecordingsMixin, AuthState):
                 audio_ref=audio,
                 reflection=reflection,
                 markers=chosen,
+                delivery=delivery,
             )
 
         try:

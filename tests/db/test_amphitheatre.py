@@ -283,3 +283,43 @@ def test_racing_opens_make_one_visit(engine):
             cleanup.execute(delete(AnalyticsEvent).where(AnalyticsEvent.user_id == user_id))
             cleanup.execute(delete(User).where(User.id == user_id))
             cleanup.commit()
+
+
+def test_a_recorded_exercise_shows_what_its_recording_measured(session, storage, speak):
+    from speakpro.services.analysis.audio_metrics import answer_delivery
+    from tests.audio import encode_opus
+
+    user = make_user(session)
+    visit = amphitheatre.open_visit(session=session, user_id=user.id)
+    key = f"audio/{user.id}/{uuid.uuid4().hex}.webm"
+    storage.put(
+        key, encode_opus(speak("Good evening everyone, thank you for coming tonight.", 150), "webm"), "audio/webm"
+    )
+    delivery = answer_delivery(key=key, words=0)  # what the page's handler measures before it saves
+    assert delivery is not None and delivery["pace_wpm"] is None  # no transcript here: no pace
+    recorded = amphitheatre.submit_exercise(
+        session=session,
+        user_id=user.id,
+        visit_id=visit.id,
+        exercise_key=KEYS[0],
+        audio_ref=key,
+        reflection=REFLECTION,
+        markers=["pace"],
+        delivery=delivery,
+    )
+    shown = recorded.exercises[0].delivery
+    assert shown.startswith(f"{delivery['recorded_speaking_seconds']:.0f} s of voice · pitch variation ")
+    assert "loudness variation" in shown
+    # Without a recording there is nothing to show, whatever is passed.
+    plain = amphitheatre.submit_exercise(
+        session=session,
+        user_id=user.id,
+        visit_id=visit.id,
+        exercise_key=KEYS[1],
+        audio_ref=None,
+        reflection=REFLECTION,
+        markers=["pace"],
+        delivery=delivery,
+    )
+    assert plain.exercises[1].delivery == ""
+    assert amphitheatre._delivery_text({"pitch_variation_semitones": None, "loudness_variation_db": None}) == ""

@@ -235,6 +235,8 @@ def test_amphitheatre_visit_and_timeline(page, base_url):
     first = page.locator("#exercise-warm_up_tongue_twister")
     expect(first).to_have_attribute("data-done", "true")
     expect(first).to_contain_text("recorded")
+    # The recording is measured when the exercise is saved (the fake device's beeps here).
+    expect(first.locator(".exercise-delivery")).to_contain_text("From your recording: ")
 
     for key, reflection in (
         ("one_minute_story", "The story had a clear start and end; the lesson came too fast."),

@@ -111,6 +111,8 @@ class ExerciseView:
     reflection: str
     markers: list[str]
     audio_ref: str = ""  # the recording's key, for its delete button
+    # What the recording measured (`audio_metrics.answer_delivery`); "" where it was not measured.
+    delivery: str = ""
 
 
 @dataclass(frozen=True)
@@ -208,6 +210,26 @@ def clean_markers(raw: object) -> list[str]:
     return [m for m in MARKERS if m in chosen]
 
 
+def _delivery_text(delivery: object) -> str:
+    """The recording's figures in words, only those that were measured ("" when none was)."""
+    if not isinstance(delivery, dict):
+        return ""
+    parts = []
+    voiced = delivery.get("recorded_speaking_seconds")
+    if isinstance(voiced, int | float):
+        parts.append(f"{voiced:.0f} s of voice" if voiced >= 0.5 else "no voice heard")
+    pitch = delivery.get("pitch_variation_semitones")
+    if isinstance(pitch, int | float):
+        parts.append(f"pitch variation {pitch:.1f} semitones" + (" (monotone)" if delivery.get("monotone") else ""))
+    loudness = delivery.get("loudness_variation_db")
+    if isinstance(loudness, int | float):
+        parts.append(f"loudness variation {loudness:.1f} dB")
+    pauses = delivery.get("pause_count")
+    if isinstance(pauses, int) and voiced:
+        parts.append(f"{pauses} pause" + ("" if pauses == 1 else "s") + " of 2 s or more")
+    return " · ".join(parts)
+
+
 def _view(visit: Any, records: list[Any], *, xp_paid: int = 0, coins_paid: int = 0) -> VisitView:
     by_key = {r.exercise_key: r for r in records}
     exercises, next_key = [], ""
@@ -233,6 +255,7 @@ def _view(visit: Any, records: list[Any], *, xp_paid: int = 0, coins_paid: int =
                 audio_ref=str(record.audio_refs[0]) if record and record.audio_refs else "",
                 reflection=str(((record.reflections or {}) if record else {}).get("text", "")),
                 markers=[str(m) for m in (record.markers if record else [])],
+                delivery=_delivery_text(scores.get("delivery")),
             )
         )
     return VisitView(
@@ -342,6 +365,7 @@ def submit_exercise(
     audio_ref: str | None,
     reflection: str,
     markers: list,
+    delivery: dict[str, Any] | None = None,
 ) -> VisitView:
     """Record the next exercise of the learner's active visit; the last one finishes the visit and pays.
 
@@ -353,6 +377,8 @@ def submit_exercise(
         audio_ref: A key returned by the upload route for this learner, or None without a recording.
         reflection: 1 to 2,000 characters.
         markers: Self-observation markers from `MARKERS`.
+        delivery: What the recording measured (`audio_metrics.answer_delivery`, measured by the caller before
+            the transaction: decoding takes a moment), stored with the exercise's scores.
 
     Returns:
         The visit after the submission (unchanged for a retried identical submission); on the call that
@@ -411,7 +437,7 @@ def submit_exercise(
             audio_refs=audio_refs,
             markers=chosen,
             reflections={"text": text},
-            scores=scores,
+            scores={**scores, "delivery": delivery} if ref and delivery else scores,
         )
         .on_conflict_do_nothing(index_elements=["session_id", "exercise_key"])
     )
