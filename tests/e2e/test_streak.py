@@ -1,5 +1,5 @@
 """The habit loop in the browser: practice on two days makes a two-day streak on home, in the learner's own time
-zone; coins buy a streak freeze; the account page changes the time zone."""
+zone; coins buy a streak freeze and tickets; the account page changes the time zone."""
 
 from __future__ import annotations
 
@@ -115,3 +115,24 @@ def test_onboarding_preselects_the_devices_time_zone_and_saves_it(browser, warm_
         context.close()
     with session_scope() as session:
         assert session.get(UserProfile, user.id).time_zone == "America/New_York"
+
+
+def test_coins_buy_a_ticket_on_the_map(page, base_url):
+    email, _ = _learner_who_practised_yesterday()  # 100 coins, no tickets
+    page.goto(base_url + "/login")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("#login-submit").click()
+    expect(page).to_have_url(re.compile(r"/home$"))
+    page.goto(base_url + "/map")
+    expect(page.locator("#map-tickets")).to_have_text("0 tickets")
+    expect(page.locator("#map-coins")).to_have_text("100 coins")
+    page.locator("#buy-ticket").click()
+    expect(page.locator("#map-tickets")).to_have_text("1 ticket")
+    expect(page.locator("#map-coins")).to_have_text("60 coins")
+    page.locator("#buy-ticket").click()
+    expect(page.locator("#map-coins")).to_have_text("20 coins")
+    expect(page.locator("#map-tickets")).to_have_text("2 tickets")
+    expect(page.locator("#buy-ticket")).to_be_disabled()  # 20 coins: not enough for another
+    page.reload()
+    expect(page.locator("#map-tickets")).to_have_text("2 tickets")
