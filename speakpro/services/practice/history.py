@@ -38,7 +38,7 @@ from speakpro.models import (
 )
 from speakpro.services.analysis import speech_metrics as sm
 
-# Deletion is its own module; its public names stay importable from here.
+# One parser for a session id and one "not found" answer, shared with the deletion of a session.
 from speakpro.services.practice.session_deletion import (
     not_found_error,
     session_uuid,
