@@ -107,3 +107,14 @@ def speak(tmp_path_factory):
     from tests.audio import speaker
 
     return speaker(tmp_path_factory.mktemp("speech"))
+
+
+@pytest.fixture
+def storage(tmp_path):
+    """Local files in a temporary media folder, as the process-wide storage for this test."""
+    from speakpro.integrations.storage import LocalStorage, set_storage
+
+    local = LocalStorage(tmp_path / "media", secret_key="x" * 40, base_url=lambda: "http://backend.test")
+    set_storage(local)
+    yield local
+    set_storage(None)

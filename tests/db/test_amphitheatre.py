@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
-from speakpro.integrations.storage import LocalStorage, set_storage
 from speakpro.models import AmphitheatreExerciseRecord, AmphitheatreSession, AnalyticsEvent, RewardLedger, User
 from speakpro.services.learning.economy import ledger_totals
 from speakpro.services.validation import ValidationError
@@ -19,14 +18,6 @@ from tests.factories_world import balances, count
 
 KEYS = [e.key for e in amphitheatre.PLAN]
 REFLECTION = "I rushed the opening but the pause before the punchline worked; next time I will breathe first."
-
-
-@pytest.fixture
-def storage(tmp_path):
-    local = LocalStorage(tmp_path / "media", secret_key="x" * 40, base_url=lambda: "http://backend.test")
-    set_storage(local)
-    yield local
-    set_storage(None)
 
 
 def _take(storage, user_id) -> str:

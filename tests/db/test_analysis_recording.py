@@ -8,8 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from speakpro.integrations import storage as storage_module
-from speakpro.integrations.storage import LocalStorage, new_audio_key
+from speakpro.integrations.storage import new_audio_key
 from speakpro.models import AudioRecording, PracticeSession, TranscriptSegment
 from speakpro.services.analysis.analysis import analyse_session
 from speakpro.services.analysis.summary import SessionSummary
@@ -25,15 +24,7 @@ SAID = (
 WORDS = len(SAID.split())
 
 
-@pytest.fixture
-def media(tmp_path):
-    local = LocalStorage(tmp_path / "media", base_url=lambda: "http://backend.test")
-    storage_module.set_storage(local)
-    yield local
-    storage_module.set_storage(None)
-
-
-def _session(session, *, mode: str, lines, recording: bytes | None, media=None) -> PracticeSession:
+def _session(session, *, mode: str, lines, recording: bytes | None, storage=None) -> PracticeSession:
     user = make_user(session)
     practice = make_practice_session(
         session,
@@ -54,7 +45,7 @@ def _session(session, *, mode: str, lines, recording: bytes | None, media=None) 
         )
     if recording is not None:
         key = new_audio_key(user.id, "webm")
-        media.put(key, recording, "audio/webm")
+        storage.put(key, recording, "audio/webm")
         session.add(
             AudioRecording(
                 session_id=practice.id,
@@ -73,12 +64,12 @@ def _summary(session, practice) -> SessionSummary:
     return SessionSummary.read(session.get(PracticeSession, practice.id).analytics_summary)
 
 
-def test_a_solo_session_takes_its_pace_from_the_recording(session, media, speak):
+def test_a_solo_session_takes_its_pace_from_the_recording(session, storage, speak):
     wav = speak(SAID, 150)
     truth = WORDS / (speech_span_seconds(wav) / 60)
     # The typed block of the solo page spans only 4 s of the session: over that, the "pace" would be 825 wpm.
     practice = _session(
-        session, mode="solo", lines=[("user", SAID, 0, 4000)], recording=encode_opus(wav, "webm"), media=media
+        session, mode="solo", lines=[("user", SAID, 0, 4000)], recording=encode_opus(wav, "webm"), storage=storage
     )
     assert analyse_session(session=session, practice_session_id=practice.id).status == "complete"
     summary = _summary(session, practice)
@@ -94,25 +85,27 @@ def test_a_solo_session_takes_its_pace_from_the_recording(session, media, speak)
     assert metrics["pitch_variation_semitones"].assessment in ("ok", "low", "high")
 
 
-def test_a_conversation_keeps_its_timed_pace_and_gains_delivery(session, media, speak):
+def test_a_conversation_keeps_its_timed_pace_and_gains_delivery(session, storage, speak):
     lines = [("ai", "Hello, how can I help?", 0, 2000), ("user", SAID, 2500, 20500)]
-    practice = _session(session, mode="realtime", lines=lines, recording=encode_opus(speak(SAID), "webm"), media=media)
+    practice = _session(
+        session, mode="realtime", lines=lines, recording=encode_opus(speak(SAID), "webm"), storage=storage
+    )
     assert analyse_session(session=session, practice_session_id=practice.id).status == "complete"
     summary = _summary(session, practice)
     assert summary.pace_source == "transcript" and summary.pace_wpm == pytest.approx(WORDS / 18 * 60, abs=0.5)
     assert summary.pitch_variation_semitones is not None and summary.talk_time_ratio is not None
 
 
-def test_without_a_readable_recording_a_solo_pace_is_not_measured(session, media):
+def test_without_a_readable_recording_a_solo_pace_is_not_measured(session, storage):
     for recording in (None, b"this is not audio"):
-        practice = _session(session, mode="solo", lines=[("user", SAID, 0, 4000)], recording=recording, media=media)
+        practice = _session(session, mode="solo", lines=[("user", SAID, 0, 4000)], recording=recording, storage=storage)
         assert analyse_session(session=session, practice_session_id=practice.id).status == "complete"
         summary = _summary(session, practice)
         assert (summary.pace_wpm, summary.pace_source, summary.pitch_variation_semitones) == (None, None, None)
         assert summary.learner_words == WORDS  # the rest of the analysis stands
 
 
-def test_a_recorded_lesson_or_milestone_answer_gets_its_delivery_from_the_audio(session, media, speak):
+def test_a_recorded_lesson_or_milestone_answer_gets_its_delivery_from_the_audio(session, storage, speak):
     from speakpro.services.learning.feedback import coach_answer, prepare_feedback
     from speakpro.state.history import delivery_rows
 
@@ -120,7 +113,7 @@ def test_a_recorded_lesson_or_milestone_answer_gets_its_delivery_from_the_audio(
     wav = speak(SAID, 150)
     truth = WORDS / (speech_span_seconds(wav) / 60)
     key = new_audio_key(user.id, "webm")
-    media.put(key, encode_opus(wav, "webm"), "audio/webm")
+    storage.put(key, encode_opus(wav, "webm"), "audio/webm")
 
     def feedback(user_id, audio_ref):
         request = prepare_feedback(
@@ -147,6 +140,6 @@ def test_a_recorded_lesson_or_milestone_answer_gets_its_delivery_from_the_audio(
     assert feedback(other.id, key).delivery is None
     assert feedback(user.id, None).delivery is None
     junk = new_audio_key(user.id, "webm")
-    media.put(junk, b"this is not audio", "audio/webm")
+    storage.put(junk, b"this is not audio", "audio/webm")
     assert feedback(user.id, junk).delivery is None
     assert delivery_rows(None) == []

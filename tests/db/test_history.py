@@ -33,15 +33,6 @@ from tests.factories import make_practice_session, make_topic, make_transcript, 
 from tests.queries import count_queries
 
 
-@pytest.fixture
-def storage(tmp_path):
-    """Local files in a temporary media folder, as the process-wide storage for this test."""
-    local = LocalStorage(tmp_path / "media", secret_key="x" * 40, base_url=lambda: "http://backend.test")
-    set_storage(local)
-    yield local
-    set_storage(None)
-
-
 class BrokenDeletes(LocalStorage):
     """Storage whose deletions fail (a bucket that does not answer)."""
 

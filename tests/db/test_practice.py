@@ -16,9 +16,8 @@ import pytest
 from sqlalchemy import delete, select, text, update
 from sqlmodel import Session
 
-from speakpro.integrations import storage as storage_module
 from speakpro.integrations.openai_client import make_openai_client
-from speakpro.integrations.storage import LocalStorage, new_audio_key
+from speakpro.integrations.storage import new_audio_key
 from speakpro.models import (
     AnalyticsEvent,
     AudioRecording,
@@ -76,14 +75,6 @@ def fresh_limits(monkeypatch):
     monkeypatch.setattr(practice, "MINT_PER_LEARNER", RateLimiter("test-mint-learner", 10, 600, backend=backend))
     monkeypatch.setattr(practice, "MINT_PER_COMPANY", RateLimiter("test-mint-company", 200, 600, backend=backend))
     return backend
-
-
-@pytest.fixture
-def media(tmp_path):
-    local = LocalStorage(tmp_path / "media", base_url=lambda: "http://backend.test")
-    storage_module.set_storage(local)
-    yield local
-    storage_module.set_storage(None)
 
 
 def _topic(session, **values) -> Topic:
@@ -610,9 +601,9 @@ def test_the_sweep_judges_by_the_time_it_is_given(session):
 WEBM = bytes.fromhex("1a45dfa3") + b"\x9f\x42\x86\x81\x01\x42\x82\x84webm" + b"\x00" * 200
 
 
-def _upload(media, user) -> str:
+def _upload(storage, user) -> str:
     key = new_audio_key(user.id, "webm")
-    media.put(key, WEBM, "audio/webm")
+    storage.put(key, WEBM, "audio/webm")
     return key
 
 
@@ -634,10 +625,10 @@ def _recordings(session, view):
     )
 
 
-def test_a_recording_becomes_the_sessions_primary_recording(session, media):
+def test_a_recording_becomes_the_sessions_primary_recording(session, storage):
     user = _learner(session)
     view = _start(session, user)
-    key = _upload(media, user)
+    key = _upload(storage, user)
 
     attached = _attach(session, user, view, key)
     again = _attach(session, user, view, key)  # a retried request
@@ -653,10 +644,10 @@ def test_a_recording_becomes_the_sessions_primary_recording(session, media):
     assert row.is_primary and row.user_id == user.id and row.deleted_at is None
 
 
-def test_a_second_recording_replaces_the_first_and_deletes_its_object_after_commit(session, media):
+def test_a_second_recording_replaces_the_first_and_deletes_its_object_after_commit(session, storage):
     user = _learner(session)
     view = _start(session, user)
-    first_key, second_key = _upload(media, user), _upload(media, user)
+    first_key, second_key = _upload(storage, user), _upload(storage, user)
     _attach(session, user, view, first_key)
 
     second = _attach(session, user, view, second_key, duration_seconds=None)
@@ -665,15 +656,15 @@ def test_a_second_recording_replaces_the_first_and_deletes_its_object_after_comm
     old, new = _recordings(session, view)
     assert (old.storage_key, old.is_primary) == (first_key, False) and old.deleted_at is not None
     assert (new.storage_key, new.is_primary) == (second_key, True)
-    assert media.exists(first_key), "the old object must survive until the transaction commits"
+    assert storage.exists(first_key), "the old object must survive until the transaction commits"
     session.commit()
-    assert not media.exists(first_key) and media.exists(second_key)
+    assert not storage.exists(first_key) and storage.exists(second_key)
 
 
-def test_a_rolled_back_replacement_deletes_nothing(session, media):
+def test_a_rolled_back_replacement_deletes_nothing(session, storage):
     user = _learner(session)
     view = _start(session, user)
-    first_key, second_key = _upload(media, user), _upload(media, user)
+    first_key, second_key = _upload(storage, user), _upload(storage, user)
     _attach(session, user, view, first_key)
     session.commit()
 
@@ -682,7 +673,7 @@ def test_a_rolled_back_replacement_deletes_nothing(session, media):
     nested.rollback()
     session.commit()
 
-    assert media.exists(first_key)
+    assert storage.exists(first_key)
     [row] = _recordings(session, view)
     assert row.storage_key == first_key and row.is_primary
 
@@ -691,14 +682,14 @@ def test_a_rolled_back_replacement_deletes_nothing(session, media):
     "case",
     ["someone_elses_key", "missing_object", "bad_key", "wrong_mime", "bad_size", "too_long", "someone_elses_session"],
 )
-def test_bad_recordings_are_refused_and_change_nothing(session, media, case):
+def test_bad_recordings_are_refused_and_change_nothing(session, storage, case):
     user, other = _learner(session), _learner(session)
     view = _start(session, user)
-    key = _upload(media, user)
+    key = _upload(storage, user)
     values: dict = {}
     who = user
     if case == "someone_elses_key":
-        key = _upload(media, other)
+        key = _upload(storage, other)
     elif case == "missing_object":
         key = new_audio_key(user.id, "webm")
     elif case == "bad_key":

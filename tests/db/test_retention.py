@@ -45,14 +45,6 @@ from tests.signin import run, sign_in
 OGG = b"OggS\x00\x02" + bytes(range(256)) * 4
 
 
-@pytest.fixture
-def storage(tmp_path):
-    store = LocalStorage(tmp_path / "media", secret_key="x" * 40, base_url=lambda: "http://backend.test")
-    set_storage(store)
-    yield store
-    set_storage(None)
-
-
 def _put(store, user_id) -> str:
     key = new_audio_key(user_id, "ogg")
     store.put(key, OGG, "audio/ogg")

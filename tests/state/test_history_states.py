@@ -5,11 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from speakpro import routes
-from speakpro.integrations.storage import LocalStorage, set_storage
 from speakpro.models import AmphitheatreExerciseRecord, AudioRecording, PracticeSession, TranscriptSegment, utcnow
 from speakpro.services.accounts import accounts, onboarding, sessions
 from speakpro.services.world import amphitheatre
@@ -26,14 +24,6 @@ PERSONA = {
     "comfort_speaking": "3",
     "comfort_selling": "3",
 }
-
-
-@pytest.fixture
-def storage(tmp_path):
-    local = LocalStorage(tmp_path / "media", secret_key="x" * 40, base_url=lambda: "http://backend.test")
-    set_storage(local)
-    yield local
-    set_storage(None)
 
 
 def _learner(session):
