@@ -232,7 +232,10 @@ def _latest_feedback() -> rx.Component:
         ),
         rx.cond(
             HomeState.feedback_improvement != "",
-            rx.callout(
+            # The callout's root and icon, without its text part: Callout.Text is a <p>, and two lines of text
+            # inside it would be a <p> in a <p>.
+            rx.callout.root(
+                rx.callout.icon(rx.icon("lightbulb")),
                 rx.vstack(
                     rx.text(HomeState.feedback_improvement, size="2"),
                     rx.cond(
@@ -241,7 +244,6 @@ def _latest_feedback() -> rx.Component:
                     ),
                     spacing="1",
                 ),
-                icon="lightbulb",
                 width="100%",
             ),
         ),
