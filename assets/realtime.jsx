@@ -15,7 +15,8 @@
 // unanswered), at once when the browser comes back online or the socket reconnects, and after a reload.
 // A transient refusal shows a calm notice and keeps everything; a permanent one shows its reason and gives
 // up that batch. Answers (and messages of their own) may carry `meter`, the live meter's reading of the
-// stored transcript (speakpro/services/analysis/live_meter.py), shown while the session runs. The root element's `data-pending` is the number of unacknowledged segments.
+// stored transcript (speakpro/services/analysis/live_meter.py), shown while the session runs. The root
+// element's `data-pending` is the number of unacknowledged segments.
 //
 // In both modes the microphone is recorded for the whole session (live/useRecording.js). When the session
 // ends (End, the time cap, or a failed connection) open utterances are closed and sent, the page waits

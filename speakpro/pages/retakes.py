@@ -37,7 +37,7 @@ def _moment(m: ObjectVar[MomentRow]) -> rx.Component:
                     size="1",
                     variant="soft",
                     type="button",
-                    on_click=RetakeState.hear(m.key),
+                    on_click=RetakeState.hear(m.prompt),
                     aria_label="Hear your partner's line",
                 ),
                 width="100%",

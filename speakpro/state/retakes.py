@@ -87,22 +87,21 @@ class RetakeState(AuthState):
 
     moments: list[MomentRow] = []
     scoring: str = ""  # the moment being scored ("" when none)
-    retake_error: str = ""
-    _session_ref: str = ""
+
+    def _ref(self) -> str:
+        # From the page's route on every event: nothing here depends on what this process remembers.
+        return self._route_arg("session_ref")
 
     def _read(self, session: Session, viewer: Viewer) -> list[retakes.MomentView]:
         try:  # a read: a session that is not found or still live simply offers no retakes
-            return retakes.session_moments(
-                session=session, user_id=viewer.user_id, practice_session_id=self._session_ref
-            )
+            return retakes.session_moments(session=session, user_id=viewer.user_id, practice_session_id=self._ref())
         except ValidationError:
             return []
 
     @rx.event
     @accepts()
     async def load(self):
-        self.moments, self.scoring, self.retake_error = [], "", ""
-        self._session_ref = self._route_arg("session_ref")
+        self.moments, self.scoring = [], ""
         _, views = await self._signed_in(self._read)
         self.moments = [_row(v) for v in views]
 
@@ -115,7 +114,7 @@ class RetakeState(AuthState):
             return
         if self.scoring:
             return
-        self.scoring, self.retake_error = moment, ""
+        self.scoring = moment
         yield
         try:
             _, (outcome, views) = await self._signed_in(
@@ -123,7 +122,7 @@ class RetakeState(AuthState):
                     retakes.submit_retake(
                         session=s,
                         user_id=v.user_id,
-                        practice_session_id=self._session_ref,
+                        practice_session_id=self._ref(),
                         moment_key=moment,
                         text=answer,
                     ),
@@ -131,7 +130,6 @@ class RetakeState(AuthState):
                 )
             )
         except ValidationError as error:
-            self.retake_error, self.scoring = error.message, ""
             yield rx.toast.error(error.message)
             return
         finally:
@@ -145,14 +143,13 @@ class RetakeState(AuthState):
             yield rx.toast.info("Retake saved. Not better than the original yet: try again.")
 
     @rx.event
-    @accepts(moment=Text())
-    async def hear(self, moment: str):
-        """Speak the partner's line of a moment with the browser's voice (the recording holds only the
-        learner's microphone, so the partner's own audio is not kept)."""
-        prompt = next((m.prompt for m in self.moments if m.key == moment), "")
-        if not prompt:
+    @accepts(prompt=Text(retakes.MAX_ANSWER_CHARS))
+    async def hear(self, prompt: str):
+        """Speak a moment's partner line (as the page shows it) with the browser's voice: the recording holds
+        only the learner's microphone, so the partner's own audio is not kept."""
+        if not prompt.strip():
             return
-        line = json.dumps(prompt)
+        line = json.dumps(prompt)  # a JSON string is a safe JavaScript string literal
         return rx.call_script(
             "window.speechSynthesis && (window.speechSynthesis.cancel(), "
             f"window.speechSynthesis.speak(new SpeechSynthesisUtterance({line})))"

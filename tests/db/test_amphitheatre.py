@@ -26,7 +26,9 @@ def _take(storage, user_id) -> str:
     return key
 
 
-def _submit(session, user, visit_id, key, *, audio_ref=None, reflection=REFLECTION, markers=("pace", "pauses")):
+def _submit(
+    session, user, visit_id, key, *, audio_ref=None, reflection=REFLECTION, markers=("pace", "pauses"), delivery=None
+):
     return amphitheatre.submit_exercise(
         session=session,
         user_id=user.id,
@@ -35,6 +37,7 @@ def _submit(session, user, visit_id, key, *, audio_ref=None, reflection=REFLECTI
         audio_ref=audio_ref,
         reflection=reflection,
         markers=list(markers),
+        delivery=delivery,
     )
 
 
@@ -288,29 +291,11 @@ def test_a_recorded_exercise_shows_what_its_recording_measured(session, storage,
     )
     delivery = answer_delivery(key=key, words=0)  # what the page's handler measures before it saves
     assert delivery is not None and delivery["pace_wpm"] is None  # no transcript here: no pace
-    recorded = amphitheatre.submit_exercise(
-        session=session,
-        user_id=user.id,
-        visit_id=visit.id,
-        exercise_key=KEYS[0],
-        audio_ref=key,
-        reflection=REFLECTION,
-        markers=["pace"],
-        delivery=delivery,
-    )
+    recorded = _submit(session, user, visit.id, KEYS[0], audio_ref=key, markers=["pace"], delivery=delivery)
     shown = recorded.exercises[0].delivery
     assert shown.startswith(f"{delivery['recorded_speaking_seconds']:.0f} s of voice · pitch variation ")
     assert "loudness variation" in shown
     # Without a recording there is nothing to show, whatever is passed.
-    plain = amphitheatre.submit_exercise(
-        session=session,
-        user_id=user.id,
-        visit_id=visit.id,
-        exercise_key=KEYS[1],
-        audio_ref=None,
-        reflection=REFLECTION,
-        markers=["pace"],
-        delivery=delivery,
-    )
+    plain = _submit(session, user, visit.id, KEYS[1], markers=["pace"], delivery=delivery)
     assert plain.exercises[1].delivery == ""
     assert amphitheatre._delivery_text({"pitch_variation_semitones": None, "loudness_variation_db": None}) == ""

@@ -70,7 +70,6 @@ class MeterReading:
     filler_count: int | None
     talk_share_percent: int | None
     learner_words: int
-    window_seconds: int
     nudge: str
     nudge_kind: str
 
@@ -187,13 +186,11 @@ class LiveMeter:
             )
             if kind:
                 self._nudge, self._nudge_at_ms = (kind, text), anchor
-        window_seconds = round((anchor - min((u.start_ms for u in window), default=anchor)) / 1000)
         return MeterReading(
             pace_wpm=round(pace) if pace is not None else None,
             filler_count=metrics.filler_count,
             talk_share_percent=share,
             learner_words=metrics.learner_words,
-            window_seconds=window_seconds,
             nudge=self._nudge[1],
             nudge_kind=self._nudge[0],
         )
