@@ -19,6 +19,10 @@ NOT_FOUND = "404"
 API_HEALTH = "/api/health"
 # The live page's transcript websocket: `{API_LIVE}/{session id}` (speakpro/live_socket.py).
 API_LIVE = "/api/live"
+# Recordings are POSTed here as the request body (speakpro/uploads.py), `?purpose=` one of `AUDIO_PURPOSES`,
+# which names the upload in the log.
+API_AUDIO = "/api/audio"
+AUDIO_PURPOSES = ("milestone", "lesson", "practice", "venue", "amphitheatre")
 
 
 def company(slug: str) -> str:

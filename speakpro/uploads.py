@@ -1,6 +1,6 @@
 """Audio uploads and local media playback over plain HTTP on the Reflex backend.
 
-`POST /api/audio?purpose=milestone|lesson|practice` takes the raw recording as the request body (audio goes
+`POST /api/audio?purpose=<one of routes.AUDIO_PURPOSES>` takes the raw recording as the request body (audio goes
 over HTTP, never the websocket). The caller proves who they are with the HttpOnly session cookie (from
 pages of SpeakPro's own origins only) or, for API clients, `Authorization: Bearer <session token>`; the
 token is resolved against the database like every page guard does. The body is capped at `MAX_UPLOAD_MB`
@@ -23,6 +23,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from speakpro import routes
 from speakpro.db import session_scope, use_context
 from speakpro.integrations.storage import (
     MEDIA_ROUTE_PREFIX,
@@ -41,9 +42,7 @@ from speakpro.urls import backend_url, frontend_url
 
 log = logging.getLogger(__name__)
 
-AUDIO_PATH = "/api/audio"
 MEDIA_PATH = MEDIA_ROUTE_PREFIX + "{key:path}"
-PURPOSES = ("milestone", "lesson", "practice")
 UPLOAD_LIMIT = RateLimiter("audio-upload", 30, 600)  # per user: 30 recordings in any 10 minutes
 PRIVATE_HEADERS = {"Cache-Control": "no-store"}
 
@@ -210,8 +209,8 @@ async def upload_audio(request: Request) -> Response:
         return _error(403, refusal)
 
     purpose = request.query_params.get("purpose", "")
-    if purpose not in PURPOSES:
-        return _error(400, f"Unknown recording purpose: use one of {', '.join(PURPOSES)}.")
+    if purpose not in routes.AUDIO_PURPOSES:
+        return _error(400, f"Unknown recording purpose: use one of {', '.join(routes.AUDIO_PURPOSES)}.")
 
     cap = settings.max_upload_bytes
     too_big = f"The recording is larger than {_mb(cap)}. Please record a shorter take."
@@ -289,6 +288,6 @@ async def media(request: Request) -> Response:
 def upload_routes() -> list[Route]:
     """The upload and media routes, to add to the backend's Starlette app."""
     return [
-        Route(AUDIO_PATH, upload_audio, methods=["POST"], name="audio_upload"),
+        Route(routes.API_AUDIO, upload_audio, methods=["POST"], name="audio_upload"),
         Route(MEDIA_PATH, media, methods=["GET", "HEAD"], name="media"),
     ]

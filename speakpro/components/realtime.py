@@ -62,7 +62,6 @@ import reflex as rx
 
 from speakpro import routes
 
-UPLOAD_PATH = "/api/audio"
 MODES = ("realtime", "solo")
 MAX_SECONDS = 15 * 60
 
@@ -123,7 +122,7 @@ def realtime_client(
     initial_segments: rx.Var | list[dict] | None = None,
     partner_name: rx.Var | str = "Partner",
     session_id: rx.Var | str = "",
-    upload_url: rx.Var | str = UPLOAD_PATH,
+    upload_url: rx.Var | str = routes.API_AUDIO,
     transcript_url: rx.Var | str = routes.API_LIVE,
     max_seconds: int = MAX_SECONDS,
     target_seconds: tuple[int, int] = (120, 300),

@@ -24,9 +24,6 @@ import reflex as rx
 
 from speakpro import routes
 
-UPLOAD_PATH = "/api/audio"  # = speakpro.uploads.AUDIO_PATH (not imported: keeps page code free of the DB)
-PURPOSES = ("milestone", "lesson", "practice")
-
 
 class AudioRecorder(rx.Component):
     """The `AudioRecorder` React component of `assets/recorder.jsx`."""
@@ -36,7 +33,7 @@ class AudioRecorder(rx.Component):
 
     # A path is resolved against the backend's URL; an absolute http(s) URL is used as is.
     upload_url: rx.Var[str]
-    # Sent as `?purpose=`: milestone, lesson or practice.
+    # Sent as `?purpose=` (one of `routes.AUDIO_PURPOSES`; it names the upload in the log).
     purpose: rx.Var[str]
     # The recording stops (and uploads) by itself after this many seconds.
     max_seconds: rx.Var[int]
@@ -63,7 +60,7 @@ def recording_off_notice(
 
 def audio_recorder(
     on_recorded: rx.event.EventType[()] | rx.event.EventType[dict] | None = None,
-    upload_url: rx.Var | str = UPLOAD_PATH,
+    upload_url: rx.Var | str = routes.API_AUDIO,
     purpose: str = "practice",
     max_seconds: int = 300,
     id: str = "recorder",
@@ -77,7 +74,7 @@ def audio_recorder(
             `{"key", "mime", "size", "duration_seconds"}` after the upload was stored.
         upload_url: Where to POST the audio; a path (default `/api/audio`) is resolved against Reflex's
             backend URL in the browser, an absolute URL (or a state var holding one) is used as is.
-        purpose: `milestone`, `lesson` or `practice`.
+        purpose: One of `routes.AUDIO_PURPOSES`: `milestone`, `lesson`, `practice`, `venue` or `amphitheatre`.
         max_seconds: Stops and uploads by itself after this long (1 to 900).
         id: The root element's id. The buttons and status line always have the ids `recorder-start`,
             `recorder-stop` and `recorder-status`, so keep one recorder per page.
@@ -91,8 +88,8 @@ def audio_recorder(
     Raises:
         ValueError: For an unknown purpose or an out-of-range `max_seconds`.
     """
-    if purpose not in PURPOSES:
-        raise ValueError(f"purpose must be one of {', '.join(PURPOSES)}")
+    if purpose not in routes.AUDIO_PURPOSES:
+        raise ValueError(f"purpose must be one of {', '.join(routes.AUDIO_PURPOSES)}")
     if not 1 <= max_seconds <= 900:
         raise ValueError("max_seconds must be between 1 and 900")
     if on_recorded is not None:

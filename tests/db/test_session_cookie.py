@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from starlette.testclient import TestClient
 
-from speakpro import uploads
+from speakpro import routes
 from speakpro.api import build_api
 from speakpro.integrations import storage as storage_module
 from speakpro.integrations.storage import LocalStorage
@@ -90,7 +90,7 @@ def test_uploads_take_the_cookie_only_from_our_own_pages(session, client):
     user = make_user(session)
     token = create_session(session=session, user_id=user.id)
     session.flush()
-    path = f"{uploads.AUDIO_PATH}?purpose=milestone"
+    path = f"{routes.API_AUDIO}?purpose=milestone"
     cookie = {"cookie": f"{SESSION_COOKIE}={token}"}
     ours = client.post(path, content=WEBM, headers={**cookie, "origin": frontend_url()})
     assert ours.status_code == 201 and ours.json()["key"].startswith(f"audio/{user.id}/")

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from starlette.testclient import TestClient
 
-from speakpro import uploads
+from speakpro import routes, uploads
 from speakpro.api import build_api
 from speakpro.integrations import storage as storage_module
 from speakpro.integrations.storage import LocalStorage, StorageError, new_audio_key
@@ -47,7 +47,7 @@ def _post(client, token=None, data=WEBM, purpose="milestone", headers=None):
     headers = dict(headers or {})
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    return client.post(f"{uploads.AUDIO_PATH}?purpose={purpose}", content=data, headers=headers)
+    return client.post(f"{routes.API_AUDIO}?purpose={purpose}", content=data, headers=headers)
 
 
 def test_no_token_is_401(client):
