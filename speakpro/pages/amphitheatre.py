@@ -33,7 +33,7 @@ def _exercise_form() -> rx.Component:
         rx.vstack(
             audio_recorder(
                 on_recorded=AmphitheatreState.recorded,
-                purpose="practice",
+                purpose="amphitheatre",
                 max_seconds=180,
                 id="amphitheatre-recorder",
                 allowed=AmphitheatreState.recording_allowed,

@@ -8,6 +8,7 @@ from reflex.vars import ObjectVar
 from speakpro import styles
 from speakpro.components.forms import error_callout
 from speakpro.components.layout import page_frame
+from speakpro.components.recorder import audio_recorder
 from speakpro.services.world.world import DistrictView, ExerciseView, VenueView
 from speakpro.state.world import MapState, VenueState
 
@@ -185,19 +186,58 @@ def _exercise(exercise: ExerciseView) -> rx.Component:
         ),
         rx.text(exercise.prompt, size="2"),
         rx.cond(
+            exercise.delivery != "",
+            rx.text("From your recording: ", exercise.delivery, size="1", class_name="exercise-delivery"),
+        ),
+        rx.cond(
             current,
             rx.form(
                 rx.vstack(
+                    rx.cond(
+                        exercise.kind != "writing",
+                        rx.vstack(
+                            audio_recorder(
+                                on_recorded=VenueState.recorded,
+                                purpose="venue",
+                                max_seconds=300,
+                                id="venue-recorder",
+                                allowed=VenueState.recording_allowed,
+                            ),
+                            rx.cond(
+                                VenueState.audio_key != "",
+                                rx.text(
+                                    "Your recording is attached (",
+                                    VenueState.audio_seconds,
+                                    " s).",
+                                    size="2",
+                                    color_scheme="green",
+                                    id="venue-audio",
+                                ),
+                            ),
+                            width="100%",
+                        ),
+                    ),
+                    rx.text(
+                        rx.cond(exercise.kind != "writing", "What you said, in your words", "Your answer"),
+                        as_="label",
+                        html_for="exercise-text",
+                        size="2",
+                        weight="medium",
+                    ),
                     rx.text_area(
                         name="text",
-                        placeholder="Write or paste what you said (the recorder arrives with live practice).",
+                        placeholder=rx.cond(
+                            exercise.kind != "writing",
+                            "Record your answer, then write or paste what you said.",
+                            "Write your answer.",
+                        ),
                         required=True,
                         max_length=10000,
                         width="100%",
                         rows="4",
                         id="exercise-text",
                     ),
-                    rx.button("Submit exercise", type="submit", id="submit-exercise"),
+                    rx.button("Submit exercise", type="submit", loading=VenueState.busy, id="submit-exercise"),
                     width="100%",
                 ),
                 on_submit=VenueState.submit_exercise,

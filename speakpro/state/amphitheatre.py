@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import reflex as rx
 from sqlmodel import Session
 
+from speakpro.db import DatabaseUnavailable
 from speakpro.services.accounts.sessions import Viewer
 from speakpro.services.analysis.audio_metrics import answer_delivery
 from speakpro.services.learning.economy import EconomyError
 from speakpro.services.validation import ValidationError
 from speakpro.services.world import amphitheatre
-from speakpro.state.auth import AuthState
+from speakpro.state.auth import AuthState, no_work
 from speakpro.state.edge import LONG, Answered, Flag, Form, Text, accepts
 from speakpro.state.history import OwnRecordingsMixin, when
 from speakpro.state.recording import RecorderMixin, read_recording_consent
@@ -85,23 +85,26 @@ class AmphitheatreState(RecorderMixin, OwnRecordingsMixin, AuthState):
         self.recording_allowed = allowed
         self.loaded = True
 
-    @rx.event
+    @rx.event(background=True)
     @accepts(
         form=Form(reflection=Text(LONG), **{f"marker_{m}": Flag() for m in amphitheatre.MARKERS}), loaded=("visit_id",)
     )
     async def submit(self, form: dict):
-        if self.busy:
-            return
-        reflection = form.get("reflection", "")
-        chosen = [m for m in amphitheatre.MARKERS if form.get(f"marker_{m}") not in (None, "", False, "off")]
-        visit_id, key, audio = self.visit_id, self.next_key, self.audio_key or None
-        self.busy, self.error = True, ""
-        yield
-        # The recording (already checked to be this learner's when it was attached) is measured before the
-        # transaction: decoding and voice detection take a moment. No transcript here, so no pace.
-        delivery = await asyncio.to_thread(answer_delivery, key=audio, words=0) if audio else None
+        """Store the current exercise, as a background event in three steps: the viewer under the state lock,
+        the recording measured with nothing locked (decoding and voice detection take a moment; no
+        transcript here, so no pace), the exercise stored in one transaction."""
+        async with self:
+            if self.busy:
+                return
+            reflection = form.get("reflection", "")
+            chosen = [m for m in amphitheatre.MARKERS if form.get(f"marker_{m}") not in (None, "", False, "off")]
+            visit_id, key, audio = self.visit_id, self.next_key, self.audio_key or None
+            self.busy, self.error = True, ""
 
-        def save(session: Session, viewer: Viewer) -> amphitheatre.VisitView:
+        def measure(_: None) -> dict | None:
+            return answer_delivery(key=audio, words=0) if audio else None
+
+        def save(session: Session, viewer: Viewer, _: None, delivery: dict | None) -> amphitheatre.VisitView:
             return amphitheatre.submit_exercise(
                 session=session,
                 user_id=viewer.user_id,
@@ -114,18 +117,24 @@ class AmphitheatreState(RecorderMixin, OwnRecordingsMixin, AuthState):
             )
 
         try:
-            _, visit = await self._signed_in(save)
-        except (ValidationError, EconomyError) as error:
-            self.error, self.busy = getattr(error, "message", str(error)), False
-            return
+            _, visit = await self._signed_in_around(no_work, measure, save)
         except Answered:
-            self.busy = False  # not signed in, or the database did not answer: nothing was saved
+            async with self:
+                self.busy = False  # not signed in, or the database did not answer: nothing was saved
             raise
-        self._show(visit)
-        self.busy, self.audio_key, self.audio_seconds = False, "", 0
+        except (ValidationError, EconomyError, DatabaseUnavailable) as error:
+            async with self:
+                self.error, self.busy = getattr(error, "message", str(error)), False
+            return
+        async with self:
+            self._show(visit)
+            self.busy, self.audio_key, self.audio_seconds = False, "", 0
+            if visit.xp_paid or visit.coins_paid:
+                self.rewards = f"+{visit.xp_paid} XP, +{visit.coins_paid} coins"
         if visit.xp_paid or visit.coins_paid:
-            self.rewards = f"+{visit.xp_paid} XP, +{visit.coins_paid} coins"
-            yield rx.toast.success(f"Visit {visit.visit_number} complete: {self.rewards}.")
+            yield rx.toast.success(
+                f"Visit {visit.visit_number} complete: +{visit.xp_paid} XP, +{visit.coins_paid} coins."
+            )
         else:
             yield rx.toast.success("Exercise saved.")
 

@@ -8,12 +8,16 @@ from collections.abc import Callable
 import reflex as rx
 from sqlmodel import Session
 
+from speakpro.db import DatabaseUnavailable
 from speakpro.services.accounts.sessions import Viewer
+from speakpro.services.analysis.audio_metrics import answer_delivery
 from speakpro.services.learning.economy import TICKET_PRICE_COINS, EconomyError, TicketPurchase, buy_ticket
+from speakpro.services.text import words_of
 from speakpro.services.validation import ValidationError
 from speakpro.services.world import venues, world
-from speakpro.state.auth import AuthState
-from speakpro.state.edge import LONG, Form, Text, accepts
+from speakpro.state.auth import AuthState, no_work
+from speakpro.state.edge import LONG, Answered, Form, Text, accepts
+from speakpro.state.recording import RecorderMixin, read_recording_consent
 
 
 def _world_map(session: Session, viewer: Viewer) -> world.WorldMap:
@@ -69,8 +73,9 @@ class MapState(AuthState):
         return None
 
 
-class VenueState(AuthState):
-    """One venue: its task sheet, entering (spends tickets once), its exercises in order, finishing."""
+class VenueState(RecorderMixin, AuthState):
+    """One venue: its task sheet, entering (spends tickets once), its exercises in order (each with the
+    recorder), finishing."""
 
     not_found: bool = False
     venue_id: str = ""
@@ -91,7 +96,6 @@ class VenueState(AuthState):
     finished_rewards: str = ""
     # The latest finished visit (when none is in progress): "Finished 2 Dec 2026: +25 XP, +15 coins".
     last_finished: str = ""
-    error: str = ""
     busy: bool = False
     _request_key: str = ""
 
@@ -126,14 +130,16 @@ class VenueState(AuthState):
     async def load(self):
         read_venue = self._reader()
 
-        def read(session: Session, viewer: Viewer) -> world.VenueDetail | None:
+        def read(session: Session, viewer: Viewer) -> tuple[world.VenueDetail | None, bool]:
             try:  # a read: nothing to undo when it is not found
-                return read_venue(session, viewer)
+                detail = read_venue(session, viewer)
             except ValidationError:
-                return None  # not found is an answer of the page, which still shows who is signed in
+                detail = None  # not found is an answer of the page, which still shows who is signed in
+            return detail, read_recording_consent(session, viewer)
 
-        _, detail = await self._signed_in(read)
+        _, (detail, allowed) = await self._signed_in(read)
         self.error, self.finished_rewards, self.busy = "", "", False
+        self.audio_key, self.audio_seconds, self.recording_allowed = "", 0, allowed
         # One key per page visit: a double click or a retried event enters (and pays) once.
         self._request_key = uuid.uuid4().hex
         if detail is None:
@@ -162,13 +168,25 @@ class VenueState(AuthState):
             spent = f"{entry.tickets_spent} ticket" + ("" if entry.tickets_spent == 1 else "s")
             return rx.toast.success(f"You spent {spent}. Welcome to {entry.venue_name}!")
 
-    @rx.event
+    @rx.event(background=True)
     @accepts(form=Form(text=Text(LONG)), loaded=("venue_id",))
     async def submit_exercise(self, form: dict):
-        entry_id, order, read_venue = self.entry_id, self.next_order, self._reader()
-        response = {"text": form.get("text", "")}
+        """Store the answer to the current exercise, as a background event in three steps: the viewer under
+        the state lock, the recording measured with nothing locked (decoding takes a moment), the answer
+        stored in one transaction with the venue read again."""
+        async with self:
+            if self.busy:
+                return
+            entry_id, order, read_venue = self.entry_id, self.next_order, self._reader()
+            text, audio = form.get("text", ""), self.audio_key or None
+            self.busy, self.error = True, ""
+        response = {"text": text, **({"audio_ref": audio} if audio else {})}
 
-        def submit_and_read(session: Session, viewer: Viewer) -> world.VenueDetail:
+        def measure(_: None) -> dict | None:
+            # The answer's words over the recording's voiced time, as for the lessons' recorded answers.
+            return answer_delivery(key=audio, words=len(words_of(text))) if audio else None
+
+        def submit_and_read(session: Session, viewer: Viewer, _: None, delivery: dict | None) -> world.VenueDetail:
             venues.submit_venue_exercise(
                 session=session,
                 user_id=viewer.user_id,
@@ -176,17 +194,24 @@ class VenueState(AuthState):
                 exercise_order=order,
                 response=response,
                 duration_ms=0,
+                delivery=delivery,
             )
             return read_venue(session, viewer)
 
         try:
-            _, detail = await self._signed_in(submit_and_read)
-        except ValidationError as error:
-            self.error = error.message
+            _, detail = await self._signed_in_around(no_work, measure, submit_and_read)
+        except Answered:
+            async with self:
+                self.busy = False  # not signed in, or the database did not answer: nothing was saved
+            raise
+        except (ValidationError, DatabaseUnavailable) as error:
+            async with self:
+                self.error, self.busy = error.message, False
             return
-        self.error = ""
-        self._show(detail)
-        return rx.toast.success("Exercise saved.")
+        async with self:
+            self.busy, self.audio_key, self.audio_seconds = False, "", 0
+            self._show(detail)
+        yield rx.toast.success("Exercise saved.")
 
     @rx.event
     @accepts(loaded=("venue_id",))

@@ -280,7 +280,7 @@ def test_racing_opens_make_one_visit(engine):
 
 
 def test_a_recorded_exercise_shows_what_its_recording_measured(session, storage, speak):
-    from speakpro.services.analysis.audio_metrics import answer_delivery
+    from speakpro.services.analysis.audio_metrics import answer_delivery, describe_delivery
     from tests.audio import encode_opus
 
     user = make_user(session)
@@ -298,4 +298,4 @@ def test_a_recorded_exercise_shows_what_its_recording_measured(session, storage,
     # Without a recording there is nothing to show, whatever is passed.
     plain = _submit(session, user, visit.id, KEYS[1], markers=["pace"], delivery=delivery)
     assert plain.exercises[1].delivery == ""
-    assert amphitheatre._delivery_text({"pitch_variation_semitones": None, "loudness_variation_db": None}) == ""
+    assert describe_delivery({"pitch_variation_semitones": None, "loudness_variation_db": None}) == ""

@@ -107,6 +107,12 @@ def test_complete_a_lesson_unlock_a_venue_and_spend_tickets(page, base_url):
     page.locator("#enter-venue").click()
     expect(page.locator("#venue-tickets")).to_have_text(_you_have(tickets - 1))
     expect(page.locator("#submit-exercise")).to_be_visible()
+    # The answer is recorded (Chromium's fake microphone) and then written down.
+    page.locator("#recorder-start").click()
+    expect(page.locator("#recorder-status")).to_have_text("Recording...")
+    page.wait_for_timeout(2000)
+    page.locator("#recorder-stop").click()
+    expect(page.locator("#venue-audio")).to_contain_text("Your recording is attached", timeout=20_000)
     # An answer is scored against its exercise (the farmers' market hook) and the score shows by it.
     page.locator("#exercise-text").fill(
         "Picture this square on a Saturday morning: fresh bread, local cheese and neighbours meeting again. Our "
@@ -115,6 +121,8 @@ def test_complete_a_lesson_unlock_a_venue_and_spend_tickets(page, base_url):
     page.locator("#submit-exercise").click()
     expect(page.locator(".exercise-score").first).to_contain_text(re.compile(r"Score \d+/100"))
     expect(page.locator(".exercise-off-topic")).to_have_count(0)
+    # The recording itself was measured: the voiced time and pace show by the answer.
+    expect(page.locator(".exercise-delivery").first).to_contain_text(re.compile(r"From your recording: \d+ s of"))
 
     page.goto(base_url + "/home")
     expect(page.locator("#stat-tickets")).to_have_text(str(tickets - 1))

@@ -8,7 +8,7 @@ from sqlalchemy import func, insert, select
 
 from speakpro.models import ExerciseSubmission, Lesson, LessonSession, Module, RewardLedger, UserProgress
 from speakpro.seed.catalog import seed_catalog as run_seed
-from speakpro.services.accounts import accounts, onboarding, sessions
+from speakpro.services.accounts import accounts, consent, onboarding, sessions
 from speakpro.services.learning import economy
 from speakpro.state.home import HomeState
 from speakpro.state.lesson import LessonState
@@ -102,16 +102,23 @@ async def test_home_sells_a_streak_freeze_once_per_click(session):
     assert economy.ledger_totals(session=session, user_id=user.id)["coins"] == 10
 
 
-async def test_entering_a_venue_twice_from_one_page_spends_once(session, monkeypatch):
-    run_seed(session)
+def _learner_with_module_a_done(session):
+    """An onboarded learner who finished module A: the Town Square Soapbox is open to them."""
+    from speakpro.services.learning.progress import complete_module_if_done
+
     user = _learner(session)
-    for lesson_id, module_id in _module_lessons(session, "A"):
+    lessons = _module_lessons(session, "A")
+    for lesson_id, module_id in lessons:
         session.execute(
             insert(LessonSession).values(user_id=user.id, lesson_id=lesson_id, module_id=module_id, state="completed")
         )
-    from speakpro.services.learning.progress import complete_module_if_done
+    complete_module_if_done(session=session, user_id=user.id, module_id=lessons[0][1])
+    return user
 
-    complete_module_if_done(session=session, user_id=user.id, module_id=_module_lessons(session, "A")[0][1])
+
+async def test_entering_a_venue_twice_from_one_page_spends_once(session, monkeypatch):
+    run_seed(session)
+    user = _learner_with_module_a_done(session)
     tickets_before = economy.ledger_totals(session=session, user_id=user.id)["tickets"]
     state = _signed_in(VenueState, session, user)
     monkeypatch.setattr(VenueState, "_slug", lambda self: "town-square-soapbox")
@@ -127,6 +134,46 @@ async def test_entering_a_venue_twice_from_one_page_spends_once(session, monkeyp
         .where(RewardLedger.user_id == user.id, RewardLedger.reason == "venue_entry")
     ).scalar_one()
     assert spends == 1
+
+
+async def test_a_recorded_venue_answer_is_measured_and_shown(session, monkeypatch, storage, speak):
+    from tests.audio import encode_opus
+
+    run_seed(session)
+    user = _learner_with_module_a_done(session)
+    state = _signed_in(VenueState, session, user)
+    monkeypatch.setattr(VenueState, "_slug", lambda self: "town-square-soapbox")
+    await run(state.load)
+    assert not state.recording_allowed  # no consent on record: the page explains instead of recording
+    consent.record_consent(session=session, user_id=user.id, recording=True)
+    await run(state.load)
+    assert state.recording_allowed
+    await run(state.enter)
+    submit = background(state, "submit_exercise")  # measured with nothing locked
+
+    # Someone else's key is refused by the service too, not only by the recorder's handler.
+    state.audio_key = f"audio/{uuid.uuid4()}/{uuid.uuid4().hex}.webm"
+    await run(submit, {"text": "Good evening, neighbours."})
+    assert "could not be found" in state.error and not state.busy and not state.exercises[0].done
+
+    said = "Good evening neighbours, I want to talk about the new park on our street and why it matters to us."
+    key = f"audio/{user.id}/{uuid.uuid4().hex}.webm"
+    storage.put(key, encode_opus(speak(said, 150), "webm"), "audio/webm")
+    await run(state.recorded, {"key": key, "duration_seconds": 6})
+    assert state.audio_key == key
+    await run(submit, {"text": said})
+    assert state.error == "" and state.exercises[0].done and state.audio_key == "" and not state.busy
+    shown = state.exercises[0].delivery
+    assert " s of voice · pace " in shown and "pitch variation" in shown, shown
+    stored = session.execute(
+        select(ExerciseSubmission.payload, ExerciseSubmission.scores).where(
+            ExerciseSubmission.user_id == user.id, ExerciseSubmission.stage == "venue"
+        )
+    ).one()
+    assert stored.payload["audio_ref"] == key
+    pace = stored.scores["delivery"]["pace_wpm"]
+    assert 100 <= pace <= 260, pace  # espeak at 150 wpm, over voiced time
+    assert f"pace {pace:.0f} wpm" in shown
 
 
 async def test_a_locked_venue_cannot_be_entered(session, monkeypatch):

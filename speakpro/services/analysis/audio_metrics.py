@@ -272,3 +272,27 @@ def answer_delivery(*, key: str, words: int, storage: Storage | None = None) -> 
         "monotone": audio.monotone,
         "version": VERSION,
     }
+
+
+def describe_delivery(delivery: object) -> str:
+    """What `answer_delivery` measured, in words, only the figures it measured ("" when none was): for the
+    amphitheatre and venue exercises, which show it on one line."""
+    if not isinstance(delivery, dict):
+        return ""
+    parts = []
+    voiced = delivery.get("recorded_speaking_seconds")
+    if isinstance(voiced, int | float):
+        parts.append(f"{voiced:.0f} s of voice" if voiced >= 0.5 else "no voice heard")
+    pace = delivery.get("pace_wpm")
+    if isinstance(pace, int | float):
+        parts.append(f"pace {pace:.0f} wpm")
+    pitch = delivery.get("pitch_variation_semitones")
+    if isinstance(pitch, int | float):
+        parts.append(f"pitch variation {pitch:.1f} semitones" + (" (monotone)" if delivery.get("monotone") else ""))
+    loudness = delivery.get("loudness_variation_db")
+    if isinstance(loudness, int | float):
+        parts.append(f"loudness variation {loudness:.1f} dB")
+    pauses = delivery.get("pause_count")
+    if isinstance(pauses, int) and voiced:
+        parts.append(f"{pauses} pause" + ("" if pauses == 1 else "s") + " of 2 s or more")
+    return " · ".join(parts)

@@ -30,6 +30,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col
 
 from speakpro.models import AmphitheatreExerciseRecord, AmphitheatreSession, table_of, utcnow
+from speakpro.services.analysis.audio_metrics import describe_delivery
 from speakpro.services.learning.economy import apply_reward
 from speakpro.services.telemetry import record_event
 from speakpro.services.validation import ValidationError, clean_answer_text, parse_id
@@ -210,26 +211,6 @@ def clean_markers(raw: object) -> list[str]:
     return [m for m in MARKERS if m in chosen]
 
 
-def _delivery_text(delivery: object) -> str:
-    """The recording's figures in words, only those that were measured ("" when none was)."""
-    if not isinstance(delivery, dict):
-        return ""
-    parts = []
-    voiced = delivery.get("recorded_speaking_seconds")
-    if isinstance(voiced, int | float):
-        parts.append(f"{voiced:.0f} s of voice" if voiced >= 0.5 else "no voice heard")
-    pitch = delivery.get("pitch_variation_semitones")
-    if isinstance(pitch, int | float):
-        parts.append(f"pitch variation {pitch:.1f} semitones" + (" (monotone)" if delivery.get("monotone") else ""))
-    loudness = delivery.get("loudness_variation_db")
-    if isinstance(loudness, int | float):
-        parts.append(f"loudness variation {loudness:.1f} dB")
-    pauses = delivery.get("pause_count")
-    if isinstance(pauses, int) and voiced:
-        parts.append(f"{pauses} pause" + ("" if pauses == 1 else "s") + " of 2 s or more")
-    return " · ".join(parts)
-
-
 def _view(visit: Any, records: list[Any], *, xp_paid: int = 0, coins_paid: int = 0) -> VisitView:
     by_key = {r.exercise_key: r for r in records}
     exercises, next_key = [], ""
@@ -255,7 +236,7 @@ def _view(visit: Any, records: list[Any], *, xp_paid: int = 0, coins_paid: int =
                 audio_ref=str(record.audio_refs[0]) if record and record.audio_refs else "",
                 reflection=str(((record.reflections or {}) if record else {}).get("text", "")),
                 markers=[str(m) for m in (record.markers if record else [])],
-                delivery=_delivery_text(scores.get("delivery")),
+                delivery=describe_delivery(scores.get("delivery")),
             )
         )
     return VisitView(

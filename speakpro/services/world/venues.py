@@ -43,6 +43,7 @@ from speakpro.services.learning.quests import QuestView, record_quest_progress
 from speakpro.services.telemetry import record_event, record_telemetry
 from speakpro.services.validation import ValidationError, parse_id
 from speakpro.services.world.world import VenueEntryView, entry_view, lock_reason, sorted_exercises, tickets_phrase
+from speakpro.uploads import check_audio_ref
 
 # Fixed namespace: the same (learner, venue, request key) gives the same entry id on every server.
 ENTRY_NAMESPACE = uuid.UUID("b76449ad-e986-401a-8b9c-ebbaa5e520fd")
@@ -53,6 +54,7 @@ MAX_AUDIO_REF_CHARS = 500
 MAX_REQUEST_KEY_CHARS = 128
 MAX_DURATION_MS = 3 * 60 * 60 * 1000
 _RESPONSE_KEYS = frozenset({"text", "audio_ref"})
+_RECORDING_MISSING = "The recording of this answer could not be found. Record it again."
 _AUDIO_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:=+-]*$")
 _ALLOWED_CONTROLS = frozenset("\n\r\t")
 
@@ -136,7 +138,7 @@ def clean_response(response: object) -> dict[str, str]:
             or not _AUDIO_REF.match(audio_ref)
             or ".." in audio_ref
         ):
-            raise ValidationError("audio_ref", "The recording of this answer could not be found. Record it again.")
+            raise ValidationError("audio_ref", _RECORDING_MISSING)
         cleaned["audio_ref"] = audio_ref
     return cleaned
 
@@ -301,6 +303,7 @@ def submit_venue_exercise(
     exercise_order: int,
     response: dict,
     duration_ms: int,
+    delivery: dict[str, Any] | None = None,
 ) -> VenueStepResult:
     """Record the learner's answer to the next exercise of their visit.
 
@@ -315,6 +318,9 @@ def submit_venue_exercise(
         exercise_order: The `order` of the exercise answered (1, 2, 3, ...).
         response: {"text": the answer, 1 to 10,000 characters; "audio_ref": optional recording key}.
         duration_ms: How long the learner took, in milliseconds.
+        delivery: What the answer's recording measured (`audio_metrics.answer_delivery`, measured by the
+            caller outside any transaction: decoding takes a moment); stored with the scores when the answer
+            has a recording, ignored otherwise.
 
     Returns:
         The submission id and the visit after it.
@@ -328,6 +334,9 @@ def submit_venue_exercise(
     duration = _check_int(
         "duration_ms", duration_ms, 0, MAX_DURATION_MS, "The time taken for this answer is not valid."
     )
+    ref = answer.get("audio_ref")
+    if ref is not None and not check_audio_ref(user_id, ref):
+        raise ValidationError("audio_ref", _RECORDING_MISSING)  # a key under someone else's prefix
     entry = _lock_entry(session, entry_id, user_id)
     venue = _venue_facts(session, entry.venue_id, user_id)
     exercises = sorted_exercises(venue.exercises)
@@ -348,6 +357,8 @@ def submit_venue_exercise(
         raise ValidationError("exercise_order", f"You have already answered exercise {order}.")
     if position > entry.step_index:
         raise ValidationError("exercise_order", f"Answer exercise {orders[entry.step_index]} first.")
+    if ref is not None and not check_audio_ref(user_id, ref, must_exist=True):
+        raise ValidationError("audio_ref", _RECORDING_MISSING)
     exercise = exercises[position]
     kind = str(exercise.get("kind", "speaking"))
     # Scored by the local rubric against this exercise (its prompt, length target and relevance), as lessons are.
@@ -367,7 +378,12 @@ def submit_venue_exercise(
             venue_entry_id=entry.id,
             stage="venue",
             payload={"venue": venue.slug, "exercise_order": order, "kind": kind, **answer},
-            scores={"score": local.score, "on_topic": local.on_topic, "local": local.to_json()},
+            scores={
+                "score": local.score,
+                "on_topic": local.on_topic,
+                "local": local.to_json(),
+                **({"delivery": delivery} if delivery and answer.get("audio_ref") else {}),
+            },
             duration_ms=duration,
         )
         .on_conflict_do_nothing(index_elements=["id"])

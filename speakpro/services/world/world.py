@@ -25,6 +25,7 @@ from speakpro.models import (
     VenueEntry,
     VenueTaskSheet,
 )
+from speakpro.services.analysis.audio_metrics import describe_delivery
 from speakpro.services.validation import ValidationError
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -98,6 +99,8 @@ class ExerciseView:
     done: bool
     score: int | None = None  # the local rubric's score of the shown visit's answer (None: not answered)
     on_topic: bool = True
+    # What the answer's recording measured (`audio_metrics.describe_delivery`); "" without a measured recording.
+    delivery: str = ""
 
 
 @dataclass(frozen=True)
@@ -310,18 +313,24 @@ def get_world_map(*, session: Session, user_id: uuid.UUID) -> WorldMap:
     return WorldMap(districts=district_views, venues=venues, tickets=tickets, coins=coins)
 
 
-def _exercise_scores(session: Session, entry_id: uuid.UUID) -> dict[int, tuple[int | None, bool]]:
-    """The scores of a visit's answers by exercise order (one query; answers stored before scoring have none)."""
+def _exercise_scores(session: Session, entry_id: uuid.UUID) -> dict[int, tuple[int | None, bool, str]]:
+    """The score, relevance and measured delivery of a visit's answers by exercise order (one query; answers
+    stored before scoring have no score)."""
     rows = session.execute(
         select(col(ExerciseSubmission.payload), col(ExerciseSubmission.scores)).where(
             col(ExerciseSubmission.venue_entry_id) == entry_id
         )
     ).all()
-    scored: dict[int, tuple[int | None, bool]] = {}
+    scored: dict[int, tuple[int | None, bool, str]] = {}
     for payload, scores in rows:
-        order, score = (payload or {}).get("exercise_order"), (scores or {}).get("score")
+        scores = scores or {}
+        order, score = (payload or {}).get("exercise_order"), scores.get("score")
         if isinstance(order, int):
-            scored[order] = (score if isinstance(score, int) else None, bool((scores or {}).get("on_topic", True)))
+            scored[order] = (
+                score if isinstance(score, int) else None,
+                bool(scores.get("on_topic", True)),
+                describe_delivery(scores.get("delivery")),
+            )
     return scored
 
 
@@ -381,7 +390,7 @@ def get_venue(*, session: Session, user_id: uuid.UUID, venue_slug: str) -> Venue
     exercise_views = []
     for i, e in enumerate(exercises):
         order = int(e.get("order", i + 1))
-        score, on_topic = scored.get(order, (None, True))
+        score, on_topic, delivery = scored.get(order, (None, True, ""))
         exercise_views.append(
             ExerciseView(
                 order=order,
@@ -392,6 +401,7 @@ def get_venue(*, session: Session, user_id: uuid.UUID, venue_slug: str) -> Venue
                 done=i < done,
                 score=score,
                 on_topic=on_topic,
+                delivery=delivery,
             )
         )
     if not venue.unlocked:
