@@ -35,8 +35,13 @@ def _export_csv(slug: str, token: str | None, bearer: str | None, date_from, dat
     from speakpro.services.accounts import companies
     from speakpro.services.accounts.sessions import resolve_session
     from speakpro.services.dashboards import dashboards
+    from speakpro.services.validation import ValidationError
 
     refused = (403, "This download link is invalid, expired or already used. Open the dashboard and try again.", "")
+    try:
+        dashboards.clamp_range(date_from, date_to)
+    except ValidationError as error:
+        return 400, error.message, ""  # a reversed range: refused before the link is spent
     # Who may download is checked below (can_view_company): the lookups themselves run as the system.
     with use_context(SYSTEM), session_scope() as session:
         company = companies.get_company_by_slug(session=session, slug=slug)

@@ -72,8 +72,14 @@ def practice_live(session_id: str) -> str:
 
 PROGRESS = "/progress"
 COMPANY_DASHBOARD = "/company/[slug]/dashboard"
+COMPANY_LEARNER = "/company/[slug]/learners/[learner_id]"
 ADMIN_OVERVIEW = "/admin/overview"
 API_COMPANY_EXPORT = "/api/company/{slug}/export.csv"
+
+
+def company_learner(slug: str, user_id: str) -> str:
+    """One learner's page on their company's dashboard."""
+    return f"/company/{slug}/learners/{user_id}"
 
 
 def company_dashboard(slug: str) -> str:

@@ -10,6 +10,7 @@ from speakpro.pages.account import account, join
 from speakpro.pages.admin import admin
 from speakpro.pages.amphitheatre import amphitheatre_history_page, amphitheatre_page
 from speakpro.pages.company import company
+from speakpro.pages.company_learner import company_learner_page
 from speakpro.pages.dashboard import admin_overview, company_dashboard
 from speakpro.pages.history import history_page, session_page
 from speakpro.pages.home import home
@@ -28,6 +29,7 @@ from speakpro.state.admin import AdminState
 from speakpro.state.amphitheatre import AmphitheatreHistoryState, AmphitheatreState
 from speakpro.state.auth import AuthState
 from speakpro.state.company import CompanyState
+from speakpro.state.company_learner import CompanyLearnerState
 from speakpro.state.dashboard import AdminOverviewState, DashboardState
 from speakpro.state.edge import EventShapeMiddleware
 from speakpro.state.history import HistoryState, SessionDetailState
@@ -91,6 +93,12 @@ app.add_page(
 app.add_page(progress_page, route=routes.PROGRESS, title="Your progress · SpeakPro", on_load=ProgressState.load)
 app.add_page(
     company_dashboard, route=routes.COMPANY_DASHBOARD, title="Company dashboard · SpeakPro", on_load=DashboardState.load
+)
+app.add_page(
+    company_learner_page,
+    route=routes.COMPANY_LEARNER,
+    title="Learner · SpeakPro",
+    on_load=CompanyLearnerState.load,
 )
 app.add_page(
     admin_overview, route=routes.ADMIN_OVERVIEW, title="All companies · SpeakPro", on_load=AdminOverviewState.load

@@ -1,4 +1,4 @@
-"""Form pieces shared by the account pages: labelled fields, error callouts, centred cards."""
+"""Form pieces shared by pages: labelled fields, error callouts, centred cards, a date range."""
 
 from __future__ import annotations
 
@@ -129,4 +129,39 @@ def consent_box(name: str, label: str, hint: str | rx.Component, *, required: bo
         rx.text(hint, size="1", color_scheme="gray", padding_left="1.5rem"),
         spacing="1",
         width="100%",
+    )
+
+
+def date_range_form(
+    *,
+    date_from: rx.Var[str] | str,
+    date_to: rx.Var[str] | str,
+    on_submit: rx.event.EventType[dict],
+    id_prefix: str = "",
+    busy: rx.Var[bool] | bool = False,
+    extra: rx.Component | None = None,
+) -> rx.Component:
+    """A labelled From / To pair of date inputs and Apply (fields `date_from` and `date_to`; ids
+    `<prefix>date-from`, `<prefix>date-to`, `<prefix>apply-range`), re-rendered when the state's range
+    changes; `extra` goes after Apply."""
+
+    def day(label: str, name: str, value: rx.Var[str] | str) -> rx.Component:
+        element_id = id_prefix + name.replace("_", "-")
+        return rx.vstack(
+            rx.el.label(label, html_for=element_id, style={"font_size": "var(--font-size-1)"}),
+            rx.input(type="date", name=name, id=element_id, default_value=value, key=value),
+            spacing="1",
+        )
+
+    return rx.form(
+        rx.hstack(
+            day("From", "date_from", date_from),
+            day("To", "date_to", date_to),
+            rx.button("Apply", type="submit", id=id_prefix + "apply-range", loading=busy),
+            *([extra] if extra is not None else []),
+            align="end",
+            spacing="3",
+            wrap="wrap",
+        ),
+        on_submit=on_submit,
     )

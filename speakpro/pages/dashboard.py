@@ -5,6 +5,7 @@ from reflex.vars import ObjectVar
 
 from speakpro import styles
 from speakpro.components.charts import chart_card
+from speakpro.components.forms import date_range_form
 from speakpro.components.guards import forbidden_notice
 from speakpro.components.layout import page_frame
 from speakpro.state.dashboard import AdminOverviewState, DashboardState
@@ -26,7 +27,7 @@ def kpi(label: str, value, element_id: str) -> rx.Component:
 
 def _learner_row(row: ObjectVar[dict[str, str]]) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(row["name"]),
+        rx.table.cell(rx.link(row["name"], href=row["href"], class_name="learner-link")),
         rx.table.cell(row["email"]),
         rx.table.cell(row["sessions"]),
         rx.table.cell(row["average"]),
@@ -38,48 +39,63 @@ def _learner_row(row: ObjectVar[dict[str, str]]) -> rx.Component:
         ),
         rx.table.cell(row["minutes"]),
         rx.table.cell(row["last"]),
+        class_name="learner-row",
+    )
+
+
+# The learner table's columns: label and sort key (`DashboardState.SORTS`); the email does not sort.
+_COLUMNS = (
+    ("Learner", "name"),
+    ("Email", ""),
+    ("Sessions", "sessions"),
+    ("Avg score", "average"),
+    ("First", "first"),
+    ("Latest", "latest"),
+    ("Trend", "trend"),
+    ("Minutes", "minutes"),
+    ("Last session", "last"),
+)
+
+
+def _sortable_header(label: str, key: str) -> rx.Component:
+    """A column header that sorts the table (a button, so keyboards reach it; aria-sort says the order)."""
+    if not key:
+        return rx.table.column_header_cell(label)
+    active = DashboardState.sort_key == key
+    arrow = rx.cond(active, rx.cond(DashboardState.sort_desc, " ▼", " ▲"), "")
+    return rx.table.column_header_cell(
+        rx.el.button(
+            label,
+            arrow,
+            type="button",
+            on_click=DashboardState.sort_by(key),
+            id=f"sort-{key}",
+            style={
+                "background": "none",
+                "border": "none",
+                "padding": 0,
+                "font": "inherit",
+                "cursor": "pointer",
+                "white_space": "nowrap",
+            },
+        ),
+        aria_sort=rx.cond(active, rx.cond(DashboardState.sort_desc, "descending", "ascending"), "none"),
     )
 
 
 def _range_form() -> rx.Component:
-    return rx.form(
-        rx.hstack(
-            rx.vstack(
-                rx.text("From", size="1", color_scheme="gray"),
-                rx.input(
-                    type="date",
-                    name="date_from",
-                    id="date-from",
-                    default_value=DashboardState.date_from,
-                    key=DashboardState.date_from,
-                ),
-                spacing="1",
-            ),
-            rx.vstack(
-                rx.text("To", size="1", color_scheme="gray"),
-                rx.input(
-                    type="date",
-                    name="date_to",
-                    id="date-to",
-                    default_value=DashboardState.date_to,
-                    key=DashboardState.date_to,
-                ),
-                spacing="1",
-            ),
-            rx.button("Apply", type="submit", id="apply-range"),
-            rx.button(
-                rx.icon("download", size=16),
-                "Download CSV",
-                type="button",
-                variant="soft",
-                on_click=DashboardState.download_csv,
-                id="download-csv",
-            ),
-            align="end",
-            spacing="3",
-            wrap="wrap",
-        ),
+    return date_range_form(
+        date_from=DashboardState.date_from,
+        date_to=DashboardState.date_to,
         on_submit=DashboardState.apply_range,
+        extra=rx.button(
+            rx.icon("download", size=16),
+            "Download CSV",
+            type="button",
+            variant="soft",
+            on_click=DashboardState.download_csv,
+            id="download-csv",
+        ),
     )
 
 
@@ -114,28 +130,21 @@ def company_dashboard() -> rx.Component:
                 ),
                 chart_card(DashboardState.skills_fig, DashboardState.loading, "chart-skills"),
                 rx.heading("Learners", size="5"),
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            *[
-                                rx.table.column_header_cell(label)
-                                for label in (
-                                    "Learner",
-                                    "Email",
-                                    "Sessions",
-                                    "Avg score",
-                                    "First",
-                                    "Latest",
-                                    "Trend",
-                                    "Minutes",
-                                    "Last session",
-                                )
-                            ]
-                        )
+                rx.text(
+                    "Sort by a column; open a learner for their sessions over the range. The trend is the "
+                    "least-squares change of the range's scores (at least 3 scored sessions).",
+                    size="2",
+                    color_scheme="gray",
+                ),
+                rx.box(
+                    rx.table.root(
+                        rx.table.header(rx.table.row(*[_sortable_header(label, key) for label, key in _COLUMNS])),
+                        rx.table.body(rx.foreach(DashboardState.learner_rows, _learner_row)),
+                        width="100%",
+                        id="learner-table",
                     ),
-                    rx.table.body(rx.foreach(DashboardState.learner_rows, _learner_row)),
+                    overflow_x="auto",
                     width="100%",
-                    id="learner-table",
                 ),
                 spacing="4",
                 style=styles.page,

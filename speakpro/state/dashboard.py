@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 from urllib.parse import urlencode
 
 import reflex as rx
@@ -22,10 +24,47 @@ from speakpro.services.dashboards.dashboard_access import can_view_company, logi
 from speakpro.state.auth import AuthState
 from speakpro.state.edge import Form, Text, accepts
 
-TREND_ARROWS = {"up": "▲ up", "down": "▼ down", "flat": "– flat"}
+TREND_ARROWS = {"up": "▲ up", "down": "▼ down", "flat": "– flat", "few": "not enough sessions"}
 
 
-def _parse(value: str) -> date | None:
+# The learner table's sortable columns: the key of each and what it sorts on.
+SORTS: dict[str, Callable[[dashboards.LearnerRow], Any]] = {
+    "name": lambda r: (r.name.casefold(), r.email),
+    "sessions": lambda r: r.sessions,
+    "average": lambda r: r.average_score,
+    "first": lambda r: r.first_score,
+    "latest": lambda r: r.latest_score,
+    "trend": lambda r: r.trend_change,
+    "minutes": lambda r: r.minutes,
+    "last": lambda r: r.last_session,
+}
+
+
+def _sorted(rows: list[dashboards.LearnerRow], key: str, descending: bool) -> list[dashboards.LearnerRow]:
+    """Rows by one column; missing figures last in either direction, then by name (a stable, total order)."""
+    by_name, column = sorted(rows, key=SORTS["name"]), SORTS[key]
+    measured = [r for r in by_name if column(r) is not None]
+    missing = [r for r in by_name if column(r) is None]
+    return sorted(measured, key=column, reverse=descending) + missing
+
+
+def _trend_text(row: dashboards.LearnerRow) -> str:
+    change = "" if row.trend_change is None else f" {row.trend_change:+g}"
+    return TREND_ARROWS[row.trend] + change
+
+
+def range_error(raw_from: str, raw_to: str) -> str:
+    """Why a date range typed into a form cannot be shown ("" when it can): a date that is not one, or a
+    start after the end (refused, never swapped)."""
+    start, end = parse_day(raw_from), parse_day(raw_to)
+    if (raw_from and start is None) or (raw_to and end is None):
+        return "Please enter dates as YYYY-MM-DD."
+    if start is not None and end is not None and start > end:
+        return dashboards.REVERSED_RANGE
+    return ""
+
+
+def parse_day(value: str) -> date | None:
     try:
         return date.fromisoformat(value.strip()) if value and value.strip() else None
     except ValueError:
@@ -56,6 +95,9 @@ class DashboardState(AuthState):
     kpi_duration: str = "0 min"
     kpi_learners: str = "0"
     learner_rows: list[dict[str, str]] = []
+    sort_key: str = "sessions"
+    sort_desc: bool = True
+    _learners: list[dashboards.LearnerRow] = []
     daily_fig: charts.Figure = charts.empty_figure()
     activity_fig: charts.Figure = charts.empty_figure()
     skills_fig: charts.Figure = charts.empty_figure()
@@ -63,7 +105,7 @@ class DashboardState(AuthState):
 
     def _clear(self) -> None:
         self.company_name = self._company_id = ""
-        self.learner_rows = []
+        self.learner_rows, self._learners = [], []
         self.kpi_sessions, self.kpi_score, self.kpi_duration, self.kpi_learners = "0", "–", "0 min", "0"
         self.daily_fig = self.activity_fig = self.skills_fig = charts.empty_figure()
 
@@ -72,7 +114,7 @@ class DashboardState(AuthState):
 
     async def _refresh(self) -> None:
         slug = self._slug_from_path()
-        start, end = dashboards.clamp_range(_parse(self.date_from), _parse(self.date_to))
+        start, end = dashboards.clamp_range(parse_day(self.date_from), parse_day(self.date_to))
 
         def read(session: Session, viewer: Viewer) -> tuple[Company, dashboards.CompanyDashboard] | None:
             company = companies.get_company_by_slug(session=session, slug=slug)
@@ -114,22 +156,46 @@ class DashboardState(AuthState):
                 title="Average skill scores",
                 color=charts.TEAL,
             ),
+        )
+        self._learners = board.learners
+        self._show_learners()
+
+    def _show_learners(self) -> None:
+        slug, window = self.slug, "?" + urlencode({"from": self.date_from, "to": self.date_to})
+        self._assign(
             learner_rows=[
                 {
                     "name": r.name,
                     "email": r.email,
+                    "href": routes.company_learner(slug, r.user_id) + window,
                     "sessions": str(r.sessions),
                     "average": _fmt(r.average_score),
                     "first": _fmt(r.first_score),
                     "latest": _fmt(r.latest_score),
-                    "trend": TREND_ARROWS[r.trend],
+                    "trend": _trend_text(r),
                     "trend_key": r.trend,
                     "minutes": f"{r.minutes:g}",
                     "last": r.last_session.isoformat() if r.last_session else "–",
                 }
-                for r in board.learners
-            ],
+                for r in _sorted(self._learners, self.sort_key, self.sort_desc)
+            ]
         )
+
+    @rx.event
+    @accepts(key=Text(20))
+    async def sort_by(self, key: str):
+        """Sort the learner table by a column; the same column again flips the direction (no query: the
+        table already holds every learner of the range)."""
+        if key not in SORTS:
+            return
+        if key == self.sort_key:
+            self.sort_desc = not self.sort_desc
+        else:  # names read A to Z first, figures highest first
+            self.sort_key, self.sort_desc = key, key != "name"
+        if not self._learners and self.learner_rows:
+            await self._refresh()  # this state was restored without its rows: read them again
+            return
+        self._show_learners()
 
     @rx.event
     @accepts()
@@ -147,9 +213,9 @@ class DashboardState(AuthState):
     @accepts(form=Form(date_from=Text(), date_to=Text()))
     async def apply_range(self, form: dict):
         raw_from, raw_to = form.get("date_from", ""), form.get("date_to", "")
-        if (raw_from and _parse(raw_from) is None) or (raw_to and _parse(raw_to) is None):
-            self.error = "Please enter dates as YYYY-MM-DD."
-            return
+        self.error = range_error(raw_from, raw_to)
+        if self.error:
+            return  # refused: the figures shown stay those of the last range
         self.error = ""
         self.date_from, self.date_to = raw_from, raw_to
         self.loading = True

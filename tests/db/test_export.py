@@ -96,6 +96,15 @@ def test_admin_token_and_date_range(session, client, setup):
     assert rows[1][1] == setup["stranger"].email and rows[1][2] == "0"  # the session is before `from`
 
 
+def test_a_reversed_range_is_refused_and_leaves_the_link_unused(session, client, setup):
+    first, last = _range(5)
+    token = _token(session, setup["manager"], setup["mine"])
+    reversed_ = _get(client, setup["mine"], token, **{"from": last, "to": first})
+    assert reversed_.status_code == 400 and "before the start date" in reversed_.json()["error"]
+    assert setup["learner"].email not in reversed_.text and _exports(session, setup["mine"]) == []
+    assert _get(client, setup["mine"], token, **{"from": first, "to": last}).status_code == 200
+
+
 def test_bearer_session_token_works(session, client, setup):
     bearer = create_session(session=session, user_id=setup["manager"].id)
     response = client.get(routes.company_export(setup["mine"].slug), headers={"Authorization": f"Bearer {bearer}"})

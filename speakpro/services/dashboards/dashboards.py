@@ -33,6 +33,7 @@ from sqlmodel import Session
 
 from speakpro.models import Company, SessionAnalytics, User, UserProfile, table_of
 from speakpro.services.telemetry import audit
+from speakpro.services.validation import ValidationError
 
 SA = SessionAnalytics
 _A = table_of(SessionAnalytics).c
@@ -46,6 +47,8 @@ MAX_RANGE_DAYS = 366
 EARLIEST_DAY = date(2000, 1, 1)
 MAX_SERIES_POINTS = 400
 TREND_THRESHOLD = 3
+TREND_MIN_SESSIONS = 3
+REVERSED_RANGE = "The end date is before the start date. Choose a start on or before the end."
 
 
 def rounded(value, digits: int = 1) -> float | None:
@@ -53,15 +56,32 @@ def rounded(value, digits: int = 1) -> float | None:
     return None if value is None else round(float(value), digits)
 
 
-def trend_of(first: int | None, latest: int | None) -> str:
-    """`up`, `down` or `flat` from the first and latest score (a change under 3 points is flat)."""
-    if first is None or latest is None:
-        return "flat"
-    if latest - first >= TREND_THRESHOLD:
+def trend_of(change: float | None, scored: int) -> str:
+    """`up`, `down` or `flat` from the fitted change across a window (a change under 3 points is flat), or
+    `few` with fewer than `TREND_MIN_SESSIONS` scored sessions: two points are a coincidence, not a trend."""
+    if scored < TREND_MIN_SESSIONS:
+        return "few"
+    if change is None:
+        return "flat"  # every scored session at the same moment: no change to fit
+    if change >= TREND_THRESHOLD:
         return "up"
-    if first - latest >= TREND_THRESHOLD:
+    if change <= -TREND_THRESHOLD:
         return "down"
     return "flat"
+
+
+def _session_time():
+    """Days since 2000-01-01 (with the hour) of an analytics row: the x of the trend's fit."""
+    return (_A.session_date - EARLIEST_DAY) + func.coalesce(_A.session_hour, 0) / 24.0
+
+
+def fitted_change():
+    """The least-squares change of the overall score across a group's scored sessions: the fitted line's
+    slope per day times the days from the first to the last (NULL with fewer than two distinct times)."""
+    x, scored = _session_time(), _A.overall_score.is_not(None)
+    return func.regr_slope(_A.overall_score, x).filter(scored) * (
+        func.max(x).filter(scored) - func.min(x).filter(scored)
+    )
 
 
 def score_at(*, asc: bool):
@@ -97,7 +117,10 @@ class LearnerRow:
     average_score: float | None
     first_score: int | None
     latest_score: int | None
+    # `trend_of` the fitted change across the range's scored sessions (`fitted_change`), and that change in
+    # points (None with fewer than `TREND_MIN_SESSIONS`).
     trend: str
+    trend_change: float | None
     minutes: float
     last_session: date | None
 
@@ -118,9 +141,16 @@ class CompanyDashboard:
 
 
 def clamp_range(date_from: date | None, date_to: date | None, *, today: date | None = None) -> tuple[date, date]:
-    """A valid range: defaults to the last 30 days, `from <= to`, at most 366 days long, within 2000-01-01 and a
-    year from today (no session lies outside, and the date arithmetic below stays within what a date can hold:
-    an address may ask for 0001-01-01 or 9999-12-31)."""
+    """A valid range: defaults to the last 30 days, at most 366 days long, within 2000-01-01 and a year from
+    today (no session lies outside, and the date arithmetic below stays within what a date can hold: an
+    address may ask for 0001-01-01 or 9999-12-31).
+
+    Raises:
+        ValidationError: For a start after the end (refused, not swapped: the figures would answer another
+            question than the one asked).
+    """
+    if date_from is not None and date_to is not None and date_from > date_to:
+        raise ValidationError("date_to", REVERSED_RANGE)
     today = today or datetime.now(UTC).date()
     latest = today + timedelta(days=MAX_RANGE_DAYS)
 
@@ -129,8 +159,8 @@ def clamp_range(date_from: date | None, date_to: date | None, *, today: date | N
 
     date_to = bounded(date_to or today)
     date_from = bounded(date_from or date_to - timedelta(days=29))
-    if date_from > date_to:
-        date_from, date_to = date_to, date_from
+    if date_from > date_to:  # only a default start after a far-off end: the range is that day
+        date_from = date_to
     if (date_to - date_from).days >= MAX_RANGE_DAYS:
         date_from = date_to - timedelta(days=MAX_RANGE_DAYS - 1)
     return date_from, date_to
@@ -177,6 +207,8 @@ def _company_reads():
             func.max(_A.session_date).label("last_session"),
             score_at(asc=True).label("first_score"),
             score_at(asc=False).label("latest_score"),
+            func.count(_A.overall_score).label("scored"),
+            fitted_change().label("change"),
         )
         .where(in_range)
         .group_by(_A.user_id)
@@ -200,6 +232,8 @@ def _company_reads():
             agg.c.last_session,
             agg.c.first_score,
             agg.c.latest_score,
+            agg.c.scored,
+            agg.c.change,
         )
         .select_from(agg.join(members, agg.c.user_id == members.c.user_id, full=True))
         .join(users, users.c.id == people)
@@ -228,7 +262,8 @@ def _learner_table(session: Session, company_id: uuid.UUID, date_from: date, dat
             average_score=rounded(r.avg_score),
             first_score=r.first_score,
             latest_score=r.latest_score,
-            trend=trend_of(r.first_score, r.latest_score),
+            trend=trend_of(None if r.change is None else float(r.change), r.scored or 0),
+            trend_change=rounded(r.change) if (r.scored or 0) >= TREND_MIN_SESSIONS else None,
             minutes=round((r.seconds or 0) / 60, 1),
             last_session=r.last_session,
         )
@@ -282,6 +317,10 @@ CSV_HEADER = (
     "trend",
     "practice_minutes",
     "last_session",
+    "trend_change",
+    "company",
+    "date_from",
+    "date_to",
 )
 
 
@@ -291,7 +330,9 @@ def _cell(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _csv_text(rows: list[LearnerRow]) -> str:
+def _csv_text(rows: list[LearnerRow], company: Company, date_from: date, date_to: date) -> str:
+    """The learner table as CSV; every row names the company and the range it was computed for, so a file
+    that was renamed or pasted elsewhere still says what it is."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
@@ -309,16 +350,20 @@ def _csv_text(rows: list[LearnerRow]) -> str:
                     row.trend,
                     row.minutes,
                     row.last_session.isoformat() if row.last_session else "",
+                    row.trend_change,
+                    company.name,
+                    date_from.isoformat(),
+                    date_to.isoformat(),
                 )
             ]
         )
     return out.getvalue()
 
 
-def company_csv(*, session: Session, company_id: uuid.UUID, date_from: date | None, date_to: date | None) -> str:
+def company_csv(*, session: Session, company: Company, date_from: date | None, date_to: date | None) -> str:
     """The per-learner table of `company_dashboard` as CSV text with a header row (1 query)."""
     date_from, date_to = clamp_range(date_from, date_to)
-    return _csv_text(_learner_table(session, company_id, date_from, date_to))
+    return _csv_text(_learner_table(session, company.id, date_from, date_to), company, date_from, date_to)
 
 
 @dataclass(frozen=True)
@@ -366,7 +411,8 @@ def export_company_csv(
         details={"date_from": date_from.isoformat(), "date_to": date_to.isoformat(), "learners": len(rows), "via": via},
     )
     return CsvExport(
-        filename=f"{company.slug}-learners-{date_from.isoformat()}-to-{date_to.isoformat()}.csv", body=_csv_text(rows)
+        filename=f"{company.slug}-learners-{date_from.isoformat()}-to-{date_to.isoformat()}.csv",
+        body=_csv_text(rows, company, date_from, date_to),
     )
 
 
