@@ -23,6 +23,9 @@ from speakpro.models.base import (
 
 DIFFICULTIES = ("beginner", "intermediate", "advanced")
 SESSION_STATUSES = ("active", "ended", "failed", "analyzed", "archived")
+# Who may see a session besides its learner: nobody ("private", the default) or their company's managers.
+PRIVATE, SHARED_WITH_MANAGERS = "private", "managers"
+SESSION_PRIVACY = (PRIVATE, SHARED_WITH_MANAGERS)
 PROCESSING_STATUSES = ("pending", "processing", "complete", "failed")
 SPEAKERS = ("user", "ai")
 QUALITY_STATUSES = ("pending", "ok", "poor", "failed")
@@ -55,7 +58,7 @@ class PracticeSession(SQLModel, table=True):
         one_of("status", SESSION_STATUSES),
         one_of("processing_status", PROCESSING_STATUSES),
         one_of("mode", ("realtime", "solo")),
-        one_of("privacy", ("private",)),
+        one_of("privacy", SESSION_PRIVACY),
         between("duration_seconds", 0, MAX_SESSION_SECONDS),
         CheckConstraint("minute_cost IS NULL OR minute_cost >= 0", name="minute_cost_non_negative"),
         CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="end_after_start"),
@@ -228,3 +231,26 @@ class Retake(SQLModel, table=True):
     attempts: int = 1
     created_at: datetime = now_column()
     updated_at: datetime = now_column()
+
+
+class SessionComment(SQLModel, table=True):
+    """A manager's note pinned to a moment of a session its learner shared (`services.practice.review`).
+
+    The session's owner reads them; its company's managers read and write them while it is shared (Row-Level
+    Security, migration 0018). They go with the session; an author's erasure leaves the note unsigned.
+    """
+
+    __tablename__: ClassVar[str] = "session_comments"
+    __table_args__ = (
+        Index("ix_session_comments_session_at", "session_id", "at_ms"),
+        CheckConstraint("at_ms >= 0", name="at_ms_non_negative"),
+        CheckConstraint("length(body) BETWEEN 1 AND 1000", name="body_length"),
+    )
+
+    id: uuid.UUID = uuid_pk()
+    session_id: uuid.UUID = fk("practice_sessions.id", index=False)
+    author_user_id: uuid.UUID | None = fk("users.id", ondelete="SET NULL", nullable=True)
+    company_id: uuid.UUID = fk("companies.id", index=False)
+    at_ms: int
+    body: str = Field(max_length=1000)
+    created_at: datetime = now_column()

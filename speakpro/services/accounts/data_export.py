@@ -104,6 +104,9 @@ def _related_queries(session: Session) -> dict[str, str]:
         "ORDER BY transcript_id, sequence",
         "analysis_results": f"SELECT * FROM analysis_results WHERE session_id IN ({mine})",
         "client_secrets": f"SELECT * FROM client_secrets WHERE session_id IN ({mine})",
+        # Managers' comments on their sessions, and the comments they wrote as a manager.
+        "session_comments": f"SELECT * FROM session_comments WHERE session_id IN ({mine}) OR author_user_id = :uid "
+        "ORDER BY session_id, at_ms",
         "companies": "SELECT id, name, slug, created_at FROM companies WHERE id IN "
         "(SELECT company_id FROM user_profiles WHERE user_id = :uid)",
     }

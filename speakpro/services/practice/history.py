@@ -36,6 +36,7 @@ from speakpro.models import (
     Transcript,
     TranscriptSegment,
 )
+from speakpro.models.practice import SHARED_WITH_MANAGERS
 from speakpro.services.analysis import speech_metrics as sm
 
 # One parser for a session id and one "not found" answer, shared with the deletion of a session.
@@ -387,8 +388,18 @@ def _english(language: str | None) -> bool:
     return not language or language.lower().startswith("en")
 
 
-def get_session_detail(*, session: Session, user_id: uuid.UUID, practice_session_id: uuid.UUID | str) -> SessionDetail:
+def get_session_detail(
+    *,
+    session: Session,
+    user_id: uuid.UUID,
+    practice_session_id: uuid.UUID | str,
+    shared_with_company: uuid.UUID | None = None,
+) -> SessionDetail:
     """One of the learner's sessions: transcript segments, recording with a playback URL, analytics.
+
+    With `shared_with_company`, the reader is a manager of that company (`user_id` is theirs): the session
+    is any of the company's that its learner shared with managers (`review.review_session`), and Row-Level
+    Security holds the same rule (migration 0018).
 
     Three queries: the session with its transcript, primary recording and analytics (all 1:1), the
     final segments in sequence order, then the newest "speech_metrics" and "coach" analysis results.
@@ -429,8 +440,15 @@ def get_session_detail(*, session: Session, user_id: uuid.UUID, practice_session
         .outerjoin(SessionAnalytics, col(SessionAnalytics.session_id) == col(PracticeSession.id))
         .where(
             col(PracticeSession.id) == session_id,
-            col(PracticeSession.user_id) == user_id,
             col(PracticeSession.deleted_at).is_(None),
+            *(
+                (col(PracticeSession.user_id) == user_id,)
+                if shared_with_company is None
+                else (
+                    col(PracticeSession.company_id) == shared_with_company,
+                    col(PracticeSession.privacy) == SHARED_WITH_MANAGERS,
+                )
+            ),
         )
     ).first()
     if row is None:

@@ -46,6 +46,7 @@ from speakpro.models import (
     AudioRecording,
     PracticeSession,
     Retake,
+    SessionComment,
     StorageDeletion,
     Transcript,
     TranscriptSegment,
@@ -134,6 +135,7 @@ def _tombstone(session: Session, practice: PracticeSession, now: datetime) -> No
     transcript_ids = select(col(Transcript.id)).where(col(Transcript.session_id) == practice.id).scalar_subquery()
     segments = session.execute(delete(TranscriptSegment).where(col(TranscriptSegment.transcript_id) == transcript_ids))
     session.execute(delete(Retake).where(col(Retake.session_id) == practice.id))  # they quote the transcript
+    session.execute(delete(SessionComment).where(col(SessionComment.session_id) == practice.id))  # they cite it
     session.execute(
         update(Transcript)
         .where(col(Transcript.session_id) == practice.id)
@@ -151,6 +153,7 @@ def _tombstone(session: Session, practice: PracticeSession, now: datetime) -> No
         result.results = _scrubbed(result.results)
     practice.analytics_summary = _scrubbed(practice.analytics_summary)
     practice.title = DELETED_TITLE
+    practice.privacy = "private"  # no manager sees what is left
     practice.failure_reason = None
     practice.status = "archived"
     practice.ended_at = practice.ended_at or now
