@@ -119,7 +119,8 @@ class CompanyLearnerState(AuthState):
         self.loading, self.error = True, ""
         yield
         try:  # the dashboard's range comes along in the link
-            await self._refresh(parse_day(self._route_arg("from")), parse_day(self._route_arg("to")))
+            query = self.router.url.query_parameters
+            await self._refresh(parse_day(query.get("from", "")), parse_day(query.get("to", "")))
         except ValidationError:
             await self._refresh(None, None)  # a reversed range typed into the address: the default range
         finally:

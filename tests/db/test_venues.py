@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from speakpro.models import AnalyticsEvent, DailyQuest, ExerciseSubmission, RewardLedger, TelemetryEvent, VenueEntry
@@ -112,10 +114,24 @@ def test_an_active_visit_is_returned_instead_of_opening_and_paying_again(session
     assert balances(session, user.id)["tickets"] == 1
 
 
-def test_exercises_run_strictly_in_order(session, world):
+def test_exercises_run_strictly_in_order(session, world, storage):
     user, venue, module = world
     entry = enter_venue(session=session, user_id=user.id, venue_id=venue.id, request_key="k")
     assert entry.next_exercise_order == 1
+    key = f"audio/{user.id}/{uuid.uuid4().hex}.webm"
+    storage.put(key, b"\x1a\x45\xdf\xa3webm", "audio/webm")
+    # A recording under someone else's prefix, or one that was never stored, is refused and writes nothing.
+    for foreign in (f"audio/{uuid.uuid4()}/{uuid.uuid4().hex}.webm", f"audio/{user.id}/{uuid.uuid4().hex}.webm"):
+        with pytest.raises(ValidationError, match="could not be found"):
+            submit_venue_exercise(
+                session=session,
+                user_id=user.id,
+                entry_id=entry.id,
+                exercise_order=1,
+                response=answer("My hook.", audio_ref=foreign),
+                duration_ms=1500,
+            )
+    assert count(session, ExerciseSubmission, ExerciseSubmission.user_id == user.id) == 0
 
     with pytest.raises(ValidationError, match="Answer exercise 1 first"):
         submit_venue_exercise(
@@ -131,21 +147,21 @@ def test_exercises_run_strictly_in_order(session, world):
         user_id=user.id,
         entry_id=entry.id,
         exercise_order=1,
-        response=answer("My hook.", audio_ref="media/u1/a.webm"),
+        response=answer("My hook.", audio_ref=key),
         duration_ms=1500,
     )
     assert (step.entry.step_index, step.entry.next_exercise_order, step.repeated) == (1, 2, False)
     row = session.get(ExerciseSubmission, step.submission_id)
     assert (row.stage, row.module_id, str(row.venue_entry_id), row.duration_ms) == ("venue", module.id, entry.id, 1500)
     assert row.payload["text"] == "My hook." and row.payload["exercise_order"] == 1
-    assert row.payload["audio_ref"] == "media/u1/a.webm"
+    assert row.payload["audio_ref"] == key
 
     retry = submit_venue_exercise(
         session=session,
         user_id=user.id,
         entry_id=entry.id,
         exercise_order=1,
-        response=answer("My hook.", audio_ref="media/u1/a.webm"),
+        response=answer("My hook.", audio_ref=key),
         duration_ms=1500,
     )
     assert retry.repeated and retry.submission_id == step.submission_id and retry.entry.step_index == 1
