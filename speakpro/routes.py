@@ -73,8 +73,14 @@ def practice_live(session_id: str) -> str:
 PROGRESS = "/progress"
 COMPANY_DASHBOARD = "/company/[slug]/dashboard"
 COMPANY_LEARNER = "/company/[slug]/learners/[learner_id]"
+COMPANY_REVIEW = "/company/[slug]/review/[session_ref]"
 ADMIN_OVERVIEW = "/admin/overview"
 API_COMPANY_EXPORT = "/api/company/{slug}/export.csv"
+
+
+def company_review(slug: str, session_id: str) -> str:
+    """A manager's review of a session a learner shared with their company."""
+    return f"/company/{slug}/review/{session_id}"
 
 
 def company_learner(slug: str, user_id: str) -> str:

@@ -23,6 +23,7 @@ from speakpro.pages.onboarding import onboarding
 from speakpro.pages.practice_live import practice_live_page, practice_page
 from speakpro.pages.privacy import privacy_page
 from speakpro.pages.progress import progress_page
+from speakpro.pages.review import review_page
 from speakpro.pages.world import map_page, venue_page
 from speakpro.state.account import AccountState, JoinState
 from speakpro.state.admin import AdminState
@@ -42,6 +43,7 @@ from speakpro.state.onboarding import OnboardingState
 from speakpro.state.practice_live import PracticeLiveState, PracticeState
 from speakpro.state.progress import ProgressState
 from speakpro.state.retakes import RetakeState
+from speakpro.state.review import ReviewState, SessionShareState
 from speakpro.state.world import MapState, VenueState
 
 configure_logging()
@@ -75,8 +77,9 @@ app.add_page(
     session_page,
     route=routes.PRACTICE_SESSION,
     title="Practice session · SpeakPro",
-    on_load=[SessionDetailState.load, RetakeState.load],
+    on_load=[SessionDetailState.load, RetakeState.load, SessionShareState.load],
 )
+app.add_page(review_page, route=routes.COMPANY_REVIEW, title="Shared session · SpeakPro", on_load=ReviewState.load)
 app.add_page(
     amphitheatre_page, route=routes.AMPHITHEATRE, title="Amphitheatre · SpeakPro", on_load=AmphitheatreState.load
 )

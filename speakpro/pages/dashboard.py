@@ -25,6 +25,18 @@ def kpi(label: str, value, element_id: str) -> rx.Component:
     )
 
 
+def _shared_row(row: ObjectVar[dict[str, str]]) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(row["learner"]),
+        rx.table.cell(row["title"]),
+        rx.table.cell(row["when"]),
+        rx.table.cell(row["score"]),
+        rx.table.cell(row["comments"]),
+        rx.table.cell(rx.link("Review", href=row["href"], class_name="review-link")),
+        class_name="shared-row",
+    )
+
+
 def _learner_row(row: ObjectVar[dict[str, str]]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.link(row["name"], href=row["href"], class_name="learner-link")),
@@ -129,6 +141,34 @@ def company_dashboard() -> rx.Component:
                     width="100%",
                 ),
                 chart_card(DashboardState.skills_fig, DashboardState.loading, "chart-skills"),
+                rx.heading("Shared with you", size="5"),
+                rx.cond(
+                    rx.Var.create(DashboardState.shared_rows).length() > 0,
+                    rx.box(
+                        rx.table.root(
+                            rx.table.header(
+                                rx.table.row(
+                                    *[
+                                        rx.table.column_header_cell(label)
+                                        for label in ("Learner", "Session", "Date", "Score", "Comments", "")
+                                    ]
+                                )
+                            ),
+                            rx.table.body(rx.foreach(DashboardState.shared_rows, _shared_row)),
+                            width="100%",
+                            id="shared-table",
+                        ),
+                        overflow_x="auto",
+                        width="100%",
+                    ),
+                    rx.text(
+                        "No learner has shared a session with you yet. Learners choose, per session, whether "
+                        "their managers may review it.",
+                        size="2",
+                        color_scheme="gray",
+                        id="shared-none",
+                    ),
+                ),
                 rx.heading("Learners", size="5"),
                 rx.text(
                     "Sort by a column; open a learner for their sessions over the range. The trend is the "

@@ -14,6 +14,7 @@ from speakpro.components.metrics import speech_metric
 from speakpro.components.player import recording_player
 from speakpro.components.recordings import recordings_section
 from speakpro.pages.retakes import retakes_card
+from speakpro.pages.review import sharing_card
 from speakpro.state.history import (
     CoachItemRow,
     HistoryRow,
@@ -412,6 +413,7 @@ def _detail() -> rx.Component:
             width="100%",
             align="start",
         ),
+        sharing_card(),
         retakes_card(),
         spacing="4",
         width="100%",

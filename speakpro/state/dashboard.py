@@ -21,6 +21,7 @@ from speakpro.services.accounts.sessions import Viewer
 from speakpro.services.dashboards import dashboards
 from speakpro.services.dashboards.admin_overview import CompanyTotals, admin_overview
 from speakpro.services.dashboards.dashboard_access import can_view_company, login_session_id, mint_download_token
+from speakpro.services.practice import review
 from speakpro.state.auth import AuthState
 from speakpro.state.edge import Form, Text, accepts
 
@@ -95,6 +96,8 @@ class DashboardState(AuthState):
     kpi_duration: str = "0 min"
     kpi_learners: str = "0"
     learner_rows: list[dict[str, str]] = []
+    # Sessions its learners shared with the company's managers, newest first (`review.shared_sessions`).
+    shared_rows: list[dict[str, str]] = []
     sort_key: str = "sessions"
     sort_desc: bool = True
     _learners: list[dashboards.LearnerRow] = []
@@ -105,7 +108,7 @@ class DashboardState(AuthState):
 
     def _clear(self) -> None:
         self.company_name = self._company_id = ""
-        self.learner_rows, self._learners = [], []
+        self.learner_rows, self._learners, self.shared_rows = [], [], []
         self.kpi_sessions, self.kpi_score, self.kpi_duration, self.kpi_learners = "0", "–", "0 min", "0"
         self.daily_fig = self.activity_fig = self.skills_fig = charts.empty_figure()
 
@@ -116,22 +119,37 @@ class DashboardState(AuthState):
         slug = self._slug_from_path()
         start, end = dashboards.clamp_range(parse_day(self.date_from), parse_day(self.date_to))
 
-        def read(session: Session, viewer: Viewer) -> tuple[Company, dashboards.CompanyDashboard] | None:
+        def read(
+            session: Session, viewer: Viewer
+        ) -> tuple[Company, dashboards.CompanyDashboard, list[review.SharedSession]] | None:
             company = companies.get_company_by_slug(session=session, slug=slug)
             # Unknown and forbidden companies look the same, so slugs cannot be probed.
             if company is None or not (viewer.manages(company.id) or viewer.is_admin):
                 return None
             board = dashboards.company_dashboard(session=session, company_id=company.id, date_from=start, date_to=end)
-            return company, board
+            return company, board, review.shared_sessions(session=session, company_id=company.id)
 
         _, found = await self._signed_in(read)
         if found is None:
             self.forbidden = True
             self._clear()
             return
-        company, board = found
+        company, board, shared = found
         self._assign(forbidden=False, slug=company.slug, company_name=company.name, _company_id=str(company.id))
         self._show(board)
+        self._assign(
+            shared_rows=[
+                {
+                    "learner": s.learner,
+                    "title": s.title,
+                    "when": f"{s.started_at:%d %b %Y}",
+                    "score": _fmt(s.overall_score),
+                    "comments": str(s.comments),
+                    "href": routes.company_review(company.slug, s.id),
+                }
+                for s in shared
+            ]
+        )
 
     def _show(self, board: dashboards.CompanyDashboard) -> None:
         days = [p.day for p in board.daily]

@@ -72,6 +72,7 @@ class SegmentRow:
     text: str
     time: str
     parts: list[TextPart] = field(default_factory=list)
+    start_ms: int = 0
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,22 @@ def delivery_rows(delivery: object) -> list[MetricRow]:
         return []
     views = history.metric_views(delivery, keep_unmeasured=True)
     return [metric_row(m) for m in views if m.key in DELIVERY_KEYS]
+
+
+def segment_rows(detail: history.SessionDetail) -> list[SegmentRow]:
+    """A session's transcript lines for display (the learner's page and a manager's review)."""
+    return [
+        SegmentRow(
+            sequence=s.sequence,
+            speaker=s.speaker,
+            speaker_label=SPEAKER_LABELS.get(s.speaker, s.speaker),
+            text=s.text,
+            time=clock(s.start_ms / 1000),
+            parts=[TextPart(text=str(p["text"]), filler=bool(p["filler"])) for p in s.parts],
+            start_ms=s.start_ms,
+        )
+        for s in detail.segments
+    ]
 
 
 def when(value: datetime | None) -> str:
@@ -372,17 +389,7 @@ class SessionDetailState(AuthState):
         self.session_id, self.title, self.topic = detail.id, detail.title, detail.topic_title
         self.started, self.duration = when(detail.started_at), clock(detail.duration_seconds)
         self.status, self.mode = STATUS_LABELS.get(detail.status, detail.status), detail.mode
-        self.segments = [
-            SegmentRow(
-                sequence=s.sequence,
-                speaker=s.speaker,
-                speaker_label=SPEAKER_LABELS.get(s.speaker, s.speaker),
-                text=s.text,
-                time=clock(s.start_ms / 1000),
-                parts=[TextPart(text=str(p["text"]), filler=bool(p["filler"])) for p in s.parts],
-            )
-            for s in detail.segments
-        ]
+        self.segments = segment_rows(detail)
         self.speech_metrics = [metric_row(m) for m in detail.speech_metrics]
         coach = detail.coach
         self.has_coach = coach is not None

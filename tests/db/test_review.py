@@ -217,3 +217,30 @@ def test_deleting_the_session_or_the_account_removes_its_comments_and_its_sharin
     erase_user(session=session, user_id=team["colleague"].id, storage=LocalStorage(tmp_path))
     assert session.execute(select(func.count()).select_from(SessionComment)).scalar_one() == 0
     assert review.shared_sessions(session=session, company_id=team["company"].id) == []
+
+
+def test_the_review_works_under_row_level_security_as_each_person(session, team):
+    """The services as the app runs them: the manager's and the learner's own context, not the owner role."""
+    session.execute(text("SAVEPOINT start"))
+    _as(session, team["learner"])
+    _share(session, team)
+    session.execute(text("RESET ROLE"))
+    _as(session, team["manager"])
+    detail, _ = review.review_session(
+        session=session,
+        viewer_id=team["manager"].id,
+        company_id=team["company"].id,
+        practice_session_id=team["practice"].id,
+    )
+    assert len(detail.segments) == len(RETAKE_SCRIPT)
+    _comment(session, team, at_ms=10000, body="Ask what they compare it with.")
+    assert [
+        c.author
+        for c in review.comments_for(
+            session=session, reader_id=team["manager"].id, practice_session_id=team["practice"].id
+        )
+    ] == ["You"]
+    session.execute(text("RESET ROLE"))
+    _as(session, team["learner"])
+    seen = review.comments_for(session=session, reader_id=team["learner"].id, practice_session_id=team["practice"].id)
+    assert [(c.at_ms, c.author) for c in seen] == [(10000, "Your manager")]  # a learner cannot read managers' rows

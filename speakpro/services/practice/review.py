@@ -197,8 +197,9 @@ def add_comment(
 ) -> CommentView:
     """Pin a manager's comment to a moment of a shared session of their company.
 
-    The caller has checked that the author manages the company (or is an admin). The session row is locked
-    (FOR KEY SHARE) so the learner cannot make it private between the check and the insert.
+    The caller has checked that the author manages the company (or is an admin). The row is not locked (a
+    manager may not lock a learner's row under Row-Level Security): the insert's policy checks again that the
+    session is still shared, in the statement that writes.
 
     Raises:
         ValidationError: `NOT_SHARED`, an empty or over-long comment, or a moment outside the session.
@@ -208,14 +209,12 @@ def add_comment(
         raise ValidationError("at_ms", "Choose a moment of the recording for this comment.")
     session_id = parse_session_id(practice_session_id)
     shared = session.execute(
-        select(col(PracticeSession.duration_seconds))
-        .where(
+        select(col(PracticeSession.duration_seconds)).where(
             col(PracticeSession.id) == session_id,
             col(PracticeSession.company_id) == company_id,
             col(PracticeSession.privacy) == SHARED_WITH_MANAGERS,
             col(PracticeSession.deleted_at).is_(None),
         )
-        .with_for_update(key_share=True)
     ).one_or_none()
     if shared is None:
         raise ValidationError("session", NOT_SHARED)
