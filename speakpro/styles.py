@@ -18,3 +18,25 @@ card = {
 hero_background = {
     "background": "linear-gradient(160deg, var(--violet-3) 0%, var(--iris-2) 45%, var(--gray-1) 100%)",
 }
+
+
+# A transcript line's time that plays the recording from there (`recording_player(follow=...)`).
+seek_button = {
+    "font_family": "monospace",
+    "font_size": "var(--font-size-1)",
+    "color": "var(--violet-11)",
+    "background": "var(--violet-3)",
+    "border": "none",
+    "border_radius": "6px",
+    "padding": "0.2rem 0.45rem",
+    "cursor": "pointer",
+    "min_width": "3.2rem",
+    "min_height": "1.6rem",
+}
+# A transcript line while the recording plays it.
+followed_line = {
+    "border_radius": "8px",
+    "padding": "0.15rem 0.3rem",
+    "transition": "background 0.2s",
+    "&[data-playing='true']": {"background": "var(--violet-3)", "box_shadow": "inset 3px 0 0 var(--violet-9)"},
+}

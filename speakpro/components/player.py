@@ -15,10 +15,16 @@ class RecordingPlayer(rx.Component):
     src: rx.Var[str]
     mime: rx.Var[str]
     preload: rx.Var[str]
+    # A CSS selector of transcript lines (`data-start-ms`): the one being heard is marked `data-playing`, and
+    # an element with `data-seek-ms` inside one plays from there.
+    follow: rx.Var[str]
 
 
 def recording_player(
-    src: rx.Var[str] | str, mime: rx.Var[str] | str = "", *, preload: str = "metadata", **props
+    src: rx.Var[str] | str, mime: rx.Var[str] | str = "", *, preload: str = "metadata", follow: str = "", **props
 ) -> rx.Component:
-    """A player for one recording; `preload="none"` in long lists (the duration is learnt on play)."""
+    """A player for one recording; `preload="none"` in long lists (the duration is learnt on play); `follow`
+    ties it to a transcript's lines (see `RecordingPlayer.follow`)."""
+    if follow:
+        props["follow"] = follow
     return RecordingPlayer.create(src=src, mime=mime, preload=preload, **props)

@@ -162,12 +162,25 @@ def _segment(segment: ObjectVar[SegmentRow]) -> rx.Component:
             rx.text(rx.foreach(segment.parts, _part), size="2", flex="1"),
             rx.text(segment.text, size="2", flex="1"),
         ),
-        rx.text(segment.time, size="1", color_scheme="gray", font_family="monospace"),
+        rx.cond(
+            SessionDetailState.audio_url != "",
+            rx.el.button(
+                segment.time,
+                type="button",
+                title="Play from here",
+                data_seek_ms=segment.start_ms,
+                class_name="transcript-seek",
+                style=styles.seek_button,
+            ),
+            rx.text(segment.time, size="1", color_scheme="gray", font_family="monospace"),
+        ),
         width="100%",
         align="start",
         spacing="3",
         class_name="transcript-line",
         data_speaker=segment.speaker,
+        data_start_ms=segment.start_ms,
+        style=styles.followed_line,
     )
 
 
@@ -310,6 +323,7 @@ def _recording() -> rx.Component:
                     SessionDetailState.audio_url,
                     SessionDetailState.audio_mime,
                     id="session-audio",
+                    follow=".transcript-line",
                     style={"width": "100%"},
                 ),
                 rx.text("The recording cannot be played right now. Please reload the page.", color_scheme="gray"),

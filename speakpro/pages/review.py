@@ -81,18 +81,9 @@ def _line(segment: ObjectVar[SegmentRow]) -> rx.Component:
             type="button",
             on_click=ReviewState.pick_moment(segment.start_ms),
             title="Play from here and comment on this moment",
+            data_seek_ms=segment.start_ms,
             class_name="review-moment",
-            style={
-                "font_family": "monospace",
-                "font_size": "var(--font-size-1)",
-                "color": "var(--violet-11)",
-                "background": "var(--violet-3)",
-                "border": "none",
-                "border_radius": "6px",
-                "padding": "0.2rem 0.45rem",
-                "cursor": "pointer",
-                "min_width": "3.2rem",
-            },
+            style=styles.seek_button,
         ),
         rx.badge(
             segment.speaker_label, variant="soft", color_scheme=rx.cond(segment.speaker == "user", "violet", "gray")
@@ -101,6 +92,8 @@ def _line(segment: ObjectVar[SegmentRow]) -> rx.Component:
         align="start",
         width="100%",
         class_name="review-line",
+        data_start_ms=segment.start_ms,
+        style=styles.followed_line,
     )
 
 
@@ -132,7 +125,11 @@ def review_page() -> rx.Component:
                     rx.cond(
                         ReviewState.audio_url != "",
                         recording_player(
-                            ReviewState.audio_url, ReviewState.audio_mime, id="review-audio", style={"width": "100%"}
+                            ReviewState.audio_url,
+                            ReviewState.audio_mime,
+                            id="review-audio",
+                            follow=".review-line",
+                            style={"width": "100%"},
                         ),
                         rx.text("No recording was kept for this session.", size="2", color_scheme="gray"),
                     ),

@@ -3,7 +3,6 @@ a manager's review of a shared session (`/company/[slug]/review/[session_ref]`).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import reflex as rx
@@ -149,14 +148,10 @@ class ReviewState(AuthState):
     @rx.event
     @accepts(at_ms=Number(0, review.MAX_AT_MS))
     async def pick_moment(self, at_ms: object):  # `object`: Reflex would turn "3" into 3 before the edge sees it
-        """Pin the next comment to this moment and play the recording from there."""
+        """Pin the next comment to this moment (the recording plays from there)."""
         moment = int(at_ms)  # type: ignore[arg-type]  # a Number, checked by @accepts
+        # The player seeks by itself (`data-seek-ms`, assets/recording_player.jsx).
         self.comment_at_ms, self.comment_at = moment, clock(moment / 1000)
-        return rx.call_script(
-            "(() => { const a = document.getElementById('review-audio'); if (a) { a.currentTime = "
-            + json.dumps(moment / 1000)
-            + "; a.play().catch(() => {}); } })()"
-        )
 
     @rx.event
     @accepts(form=Form(body=Text(LONG)), loaded=("dashboard_href",))

@@ -63,6 +63,14 @@ def test_solo_session_with_a_typed_transcript(page, base_url):
         " return !!a && Number.isFinite(a.duration) && a.duration > 0 && a.currentTime === 0; }",
         timeout=20_000,
     )
+    # The transcript follows the recording: a line's time plays from there and the line heard is marked.
+    line = page.locator(".transcript-line").first
+    expect(line.locator(".transcript-seek")).to_be_visible()
+    line.locator(".transcript-seek").click()
+    page.wait_for_function("() => !document.querySelector('#session-audio').paused")
+    expect(line).to_have_attribute("data-playing", "true", timeout=5_000)
+    page.evaluate("document.querySelector('#session-audio').pause()")
+    expect(line).not_to_have_attribute("data-playing", "true")
     # The analysis shows up on this page when it lands, without a reload ("Analysing..." until then).
     expect(page.locator("#session-metrics")).to_be_visible(timeout=30_000)
     expect(page.locator("#session-analysing")).to_have_count(0)
