@@ -103,7 +103,14 @@ def _level() -> rx.Component:
             ),
             width="100%",
         ),
-        rx.progress(value=HomeState.level_percent, max=100, size="3", width="100%", id="level-progress"),
+        rx.progress(
+            value=HomeState.level_percent,
+            max=100,
+            size="3",
+            width="100%",
+            id="level-progress",
+            aria_label="Progress through this level",
+        ),
         rx.cond(
             HomeState.milestone_passed,
             rx.text("Milestone passed. Level complete!", size="2", color_scheme="green"),
@@ -176,7 +183,12 @@ def _quest(quest: QuestView) -> rx.Component:
             width="100%",
         ),
         rx.hstack(
-            rx.progress(value=quest.progress, max=quest.target, width="100%"),
+            rx.progress(
+                value=quest.progress,
+                max=rx.cond(quest.target > 0, quest.target, 1),
+                width="100%",
+                aria_label=quest.title,
+            ),
             rx.text(quest.progress, "/", quest.target, size="1"),
             rx.cond(
                 quest.claimed,

@@ -256,7 +256,13 @@ def lesson() -> rx.Component:
                                 white_space="nowrap",
                                 id="lesson-step",
                             ),
-                            rx.progress(value=LessonState.step_index, max=LessonState.step_count, width="100%"),
+                            rx.progress(
+                                value=LessonState.step_index,
+                                # Radix refuses max=0, which the bar has for a moment before the lesson loads.
+                                max=rx.cond(LessonState.step_count > 0, LessonState.step_count, 1),
+                                width="100%",
+                                aria_label="Lesson progress",
+                            ),
                             width="100%",
                             align="center",
                         ),
