@@ -16,6 +16,21 @@ def _member(member: Member) -> rx.Component:
         rx.table.cell(member.email),
         rx.table.cell(rx.badge(member.role, color_scheme=rx.cond(member.role == "manager", "violet", "gray"))),
         rx.table.cell(rx.cond(member.onboarded, "yes", "not yet")),
+        rx.table.cell(
+            rx.cond(
+                member.role == "learner",
+                rx.button(
+                    rx.cond(CompanyState.confirm_remove == member.user_id, "Click again to remove", "Remove"),
+                    size="1",
+                    variant=rx.cond(CompanyState.confirm_remove == member.user_id, "solid", "soft"),
+                    color_scheme="red",
+                    on_click=CompanyState.remove_member(member.user_id),
+                    class_name="remove-member",
+                    aria_label="Remove " + member.name + " from the company",
+                ),
+            )
+        ),
+        class_name="member-row",
     )
 
 
@@ -77,8 +92,17 @@ def company() -> rx.Component:
                     ),
                     rx.vstack(
                         rx.text("Join link for learners", size="1", color_scheme="gray"),
-                        rx.code(CompanyState.app_base + "/join/" + CompanyState.join_code),
+                        rx.code(CompanyState.app_base + "/join/" + CompanyState.join_code, word_break="break-all"),
                         spacing="1",
+                    ),
+                    rx.button(
+                        rx.icon("refresh-cw", size=14),
+                        "New code",
+                        variant="soft",
+                        size="2",
+                        on_click=CompanyState.rotate_join_code,
+                        id="rotate-join-code",
+                        title="Make a new join code; the old code and link stop working",
                     ),
                     style=styles.card,
                     spacing="6",
@@ -86,18 +110,23 @@ def company() -> rx.Component:
                     width="100%",
                 ),
                 rx.heading("People", size="5"),
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            rx.table.column_header_cell("Name"),
-                            rx.table.column_header_cell("Email"),
-                            rx.table.column_header_cell("Role"),
-                            rx.table.column_header_cell("Onboarded"),
-                        )
+                rx.box(
+                    rx.table.root(
+                        rx.table.header(
+                            rx.table.row(
+                                rx.table.column_header_cell("Name"),
+                                rx.table.column_header_cell("Email"),
+                                rx.table.column_header_cell("Role"),
+                                rx.table.column_header_cell("Onboarded"),
+                                rx.table.column_header_cell(""),
+                            )
+                        ),
+                        rx.table.body(rx.foreach(CompanyState.members, _member)),
+                        width="100%",
+                        id="member-table",
                     ),
-                    rx.table.body(rx.foreach(CompanyState.members, _member)),
+                    overflow_x="auto",
                     width="100%",
-                    id="member-table",
                 ),
                 _retention(),
                 spacing="4",

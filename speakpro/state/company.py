@@ -8,6 +8,7 @@ import reflex as rx
 from reflex.config import get_config
 from sqlmodel import Session
 
+from speakpro.db import SYSTEM, enter_context
 from speakpro.models import Company
 from speakpro.services.accounts import companies, retention
 from speakpro.services.accounts.sessions import Viewer
@@ -32,6 +33,8 @@ class CompanyState(AuthState):
     retention_days: str = ""
     retention_error: str = ""
     retention_saving: bool = False
+    # The member whose "Remove" was clicked once: a second click removes them.
+    confirm_remove: str = ""
     _company_id: str = ""
 
     def _clear(self) -> None:
@@ -109,3 +112,55 @@ class CompanyState(AuthState):
             if days is not None
             else "Recordings are now kept until each learner deletes them."
         )
+
+    def _as_manager(self, work):
+        """`_signed_in` work that runs as the system once the viewer is checked, in the database, to manage
+        this page's company (a manager may not change another person's rows under Row-Level Security)."""
+        company_id = uuid.UUID(self._company_id) if self._company_id else None
+
+        def run(session: Session, viewer: Viewer):
+            if company_id is None or not can_view_company(
+                session=session, user_id=viewer.user_id, company_id=company_id
+            ):
+                raise ValidationError("company", NOT_ALLOWED)
+            enter_context(session, SYSTEM)
+            return work(session, viewer, company_id)
+
+        return run
+
+    @rx.event
+    @accepts()
+    async def rotate_join_code(self):
+        """A new learner join code; the old one (and its link) stops working at once."""
+
+        def rotate(session: Session, viewer: Viewer, company_id: uuid.UUID) -> str:
+            return companies.rotate_join_code(session=session, company_id=company_id, actor_id=viewer.user_id)
+
+        try:
+            _, code = await self._signed_in(self._as_manager(rotate))
+        except ValidationError as error:
+            return rx.toast.error(error.message)
+        self.join_code = code
+        return rx.toast.success("New join code ready. The old code and link no longer work.")
+
+    @rx.event
+    @accepts(member_id=Text(64))
+    async def remove_member(self, member_id: str):
+        """Take a learner out of the company, after a second click on the same row."""
+        if self.confirm_remove != member_id:
+            self.confirm_remove = member_id
+            return None
+        self.confirm_remove = ""
+
+        def remove(session: Session, viewer: Viewer, company_id: uuid.UUID) -> tuple[str, list[companies.Member]]:
+            name = companies.remove_member(
+                session=session, company_id=company_id, actor_id=viewer.user_id, member_id=member_id
+            )
+            return name, companies.list_members(session=session, company_id=company_id)
+
+        try:
+            _, (name, members) = await self._signed_in(self._as_manager(remove))
+        except ValidationError as error:
+            return rx.toast.error(error.message)
+        self.members = members
+        return rx.toast.success(f"{name} is no longer a member. Sessions they had shared are private again.")

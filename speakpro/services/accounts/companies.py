@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select, update
 from sqlmodel import Session, col
 
-from speakpro.models import Company, User, UserProfile
+from speakpro.db import rowcount
+from speakpro.models import Company, PracticeSession, User, UserProfile
+from speakpro.models.practice import PRIVATE, SHARED_WITH_MANAGERS
 from speakpro.services.telemetry import audit
-from speakpro.services.validation import ValidationError, clean_text, storable
+from speakpro.services.validation import ValidationError, clean_text, id_or_none, storable
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
@@ -150,3 +152,73 @@ def list_members(*, session: Session, company_id: uuid.UUID) -> list[Member]:
         .order_by(col(UserProfile.role).desc(), col(User.display_name))
     ).all()
     return [Member(str(r[0]), r[1] or r[2].split("@")[0], r[2], r[3], r[4]) for r in rows]
+
+
+def rotate_join_code(*, session: Session, company_id: uuid.UUID, actor_id: uuid.UUID) -> str:
+    """Give the company a new learner join code (the old one stops working at once); audited.
+
+    The caller has checked that the actor manages the company (or is an admin). Returns the new code.
+    """
+    code = _code(10)
+    session.execute(update(Company).where(col(Company.id) == company_id).values(join_code=code))
+    audit(
+        session=session,
+        action="company.join_code_rotated",
+        target_type="company",
+        actor_user_id=actor_id,
+        company_id=company_id,
+        target_id=company_id,
+    )
+    return code
+
+
+def remove_member(*, session: Session, company_id: uuid.UUID, actor_id: uuid.UUID, member_id: object) -> str:
+    """Take a learner out of the company: their profile leaves it, and the sessions they had shared with its
+    managers become private again (their scores stay in the company's past figures). Audited.
+
+    The caller has checked that the actor manages the company (or is an admin), and runs this as the system:
+    a manager may not move another person's profile under Row-Level Security. Returns the member's name.
+
+    Raises:
+        ValidationError: For anyone who is not a learner of this company, and for the actor themself.
+    """
+    member_uuid = id_or_none(member_id)
+    not_member = ValidationError("member", "That person is not a learner of this company.")
+    if member_uuid is None:
+        raise not_member
+    if member_uuid == actor_id:
+        raise ValidationError("member", "You cannot remove yourself.")
+    row = session.execute(
+        select(col(User.display_name), col(User.email))
+        .join(UserProfile, col(UserProfile.user_id) == col(User.id))
+        .where(
+            col(User.id) == member_uuid, col(UserProfile.company_id) == company_id, col(UserProfile.role) == "learner"
+        )
+        .with_for_update(of=UserProfile)
+    ).one_or_none()
+    if row is None:
+        raise not_member
+    session.execute(
+        update(UserProfile).where(col(UserProfile.user_id) == member_uuid).values(company_id=None, role="learner")
+    )
+    unshared = session.execute(
+        update(PracticeSession)
+        .where(
+            col(PracticeSession.user_id) == member_uuid,
+            col(PracticeSession.company_id) == company_id,
+            col(PracticeSession.privacy) == SHARED_WITH_MANAGERS,
+        )
+        .values(privacy=PRIVATE)
+        .execution_options(synchronize_session=False)
+    )
+    audit(
+        session=session,
+        action="company.member_removed",
+        target_type="user",
+        actor_user_id=actor_id,
+        subject_user_id=member_uuid,
+        company_id=company_id,
+        target_id=member_uuid,
+        details={"sessions_made_private": rowcount(unshared) or 0},
+    )
+    return row.display_name or row.email.split("@")[0]
