@@ -254,3 +254,19 @@ class SessionComment(SQLModel, table=True):
     at_ms: int
     body: str = Field(max_length=1000)
     created_at: datetime = now_column()
+
+
+class SessionReview(SQLModel, table=True):
+    """A manager's scores of a shared session on the rubric's skills, 0-100 each (`services.practice.review`):
+    what the dashboard's calibration compares with the automatic scores. One row per (session, manager)."""
+
+    __tablename__: ClassVar[str] = "session_reviews"
+    __table_args__ = (UniqueConstraint("session_id", "reviewer_user_id", name="uq_session_reviews_session_id"),)
+
+    id: uuid.UUID = uuid_pk()
+    session_id: uuid.UUID = fk("practice_sessions.id", index=False)
+    reviewer_user_id: uuid.UUID | None = fk("users.id", ondelete="SET NULL", nullable=True)
+    company_id: uuid.UUID = fk("companies.id")
+    scores: dict = jsonb()
+    created_at: datetime = now_column()
+    updated_at: datetime = now_column()

@@ -1,5 +1,7 @@
 """`/company/[slug]/dashboard` for that company's managers, and `/admin/overview` for admins."""
 
+from collections.abc import Callable
+
 import reflex as rx
 from reflex.vars import ObjectVar
 
@@ -22,6 +24,31 @@ def kpi(label: str, value, element_id: str) -> rx.Component:
         style=styles.card,
         min_width="180px",
         flex="1",
+    )
+
+
+def _scrolling_table(labels: tuple[str, ...], rows, row: Callable, element_id: str) -> rx.Component:
+    """A table with a header row that scrolls inside its box on a narrow screen."""
+    return rx.box(
+        rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(label) for label in labels])),
+            rx.table.body(rx.foreach(rows, row)),
+            width="100%",
+            id=element_id,
+        ),
+        overflow_x="auto",
+        width="100%",
+    )
+
+
+def _calibration_row(row: ObjectVar[dict[str, str]]) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(row["skill"]),
+        rx.table.cell(row["scorer"]),
+        rx.table.cell(row["pairs"]),
+        rx.table.cell(row["difference"]),
+        rx.table.cell(row["kappa"]),
+        class_name="calibration-row",
     )
 
 
@@ -144,22 +171,11 @@ def company_dashboard() -> rx.Component:
                 rx.heading("Shared with you", size="5"),
                 rx.cond(
                     rx.Var.create(DashboardState.shared_rows).length() > 0,
-                    rx.box(
-                        rx.table.root(
-                            rx.table.header(
-                                rx.table.row(
-                                    *[
-                                        rx.table.column_header_cell(label)
-                                        for label in ("Learner", "Session", "Date", "Score", "Comments", "")
-                                    ]
-                                )
-                            ),
-                            rx.table.body(rx.foreach(DashboardState.shared_rows, _shared_row)),
-                            width="100%",
-                            id="shared-table",
-                        ),
-                        overflow_x="auto",
-                        width="100%",
+                    _scrolling_table(
+                        ("Learner", "Session", "Date", "Score", "Comments", ""),
+                        DashboardState.shared_rows,
+                        _shared_row,
+                        "shared-table",
                     ),
                     rx.text(
                         "No learner has shared a session with you yet. Learners choose, per session, whether "
@@ -167,6 +183,29 @@ def company_dashboard() -> rx.Component:
                         size="2",
                         color_scheme="gray",
                         id="shared-none",
+                    ),
+                ),
+                rx.heading("Score calibration", size="5"),
+                rx.text(
+                    "Where a manager scored a shared session: how far the automatic score is from the manager's "
+                    "(manager minus automatic, in points) and Cohen's kappa on three bands (under 50, 50-69, 70 "
+                    "and over; 1 is full agreement, 0 is chance).",
+                    size="2",
+                    color_scheme="gray",
+                ),
+                rx.cond(
+                    rx.Var.create(DashboardState.calibration_rows).length() > 0,
+                    _scrolling_table(
+                        ("Skill", "Automatic scorer", "Sessions", "Mean difference", "Kappa"),
+                        DashboardState.calibration_rows,
+                        _calibration_row,
+                        "calibration-table",
+                    ),
+                    rx.text(
+                        'No shared session has a manager\'s score yet: open one under "Shared with you" and score it.',
+                        size="2",
+                        color_scheme="gray",
+                        id="calibration-none",
                     ),
                 ),
                 rx.heading("Learners", size="5"),

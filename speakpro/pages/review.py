@@ -7,6 +7,7 @@ from speakpro import styles
 from speakpro.components.guards import forbidden_notice
 from speakpro.components.layout import page_frame
 from speakpro.components.player import recording_player
+from speakpro.services.dashboards.dashboards import SKILL_LABELS
 from speakpro.services.practice.review import MAX_COMMENT_CHARS
 from speakpro.state.history import SegmentRow
 from speakpro.state.review import CommentRow, ReviewState, SessionShareState
@@ -97,6 +98,51 @@ def _line(segment: ObjectVar[SegmentRow]) -> rx.Component:
     )
 
 
+def _score_form() -> rx.Component:
+    def skill_input(skill: str, label: str) -> rx.Component:
+        element_id = f"score-{skill}"
+        return rx.vstack(
+            rx.el.label(label, html_for=element_id, style={"font_size": "var(--font-size-1)"}),
+            rx.input(
+                type="number",
+                name=skill,
+                id=element_id,
+                min=0,
+                max=100,
+                required=True,
+                default_value=ReviewState.my_scores[skill],
+                key=ReviewState.my_scores[skill],
+                width="6rem",
+            ),
+            spacing="1",
+        )
+
+    return rx.vstack(
+        rx.heading("Your scores", size="4"),
+        rx.text(
+            "Score this session on the rubric the automatic scores use (0-100 each). The dashboard compares "
+            "managers' scores with them.",
+            size="2",
+            color_scheme="gray",
+        ),
+        rx.form(
+            rx.flex(
+                *[skill_input(skill, label) for skill, label in SKILL_LABELS.items()],
+                rx.button("Save scores", type="submit", id="save-scores"),
+                gap="0.75rem",
+                wrap="wrap",
+                align="end",
+            ),
+            on_submit=ReviewState.save_scores,
+        ),
+        rx.cond(ReviewState.score_error != "", rx.text(ReviewState.score_error, color_scheme="red", size="2")),
+        style=styles.card,
+        width="100%",
+        spacing="3",
+        id="review-scores",
+    )
+
+
 def review_page() -> rx.Component:
     """A shared session, for the learner's company's managers: replay it, comment on a moment."""
     return page_frame(
@@ -133,6 +179,7 @@ def review_page() -> rx.Component:
                         ),
                         rx.text("No recording was kept for this session.", size="2", color_scheme="gray"),
                     ),
+                    _score_form(),
                     rx.grid(
                         rx.vstack(
                             rx.heading("Transcript", size="4"),

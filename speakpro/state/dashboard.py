@@ -18,10 +18,11 @@ from speakpro.components import charts
 from speakpro.models import Company
 from speakpro.services.accounts import companies
 from speakpro.services.accounts.sessions import Viewer
-from speakpro.services.dashboards import dashboards
+from speakpro.services.dashboards import calibration, dashboards
 from speakpro.services.dashboards.admin_overview import CompanyTotals, admin_overview
 from speakpro.services.dashboards.dashboard_access import can_view_company, login_session_id, mint_download_token
 from speakpro.services.practice import review
+from speakpro.services.practice.history import provider_label
 from speakpro.state.auth import AuthState
 from speakpro.state.edge import Form, Text, accepts
 
@@ -98,6 +99,8 @@ class DashboardState(AuthState):
     learner_rows: list[dict[str, str]] = []
     # Sessions its learners shared with the company's managers, newest first (`review.shared_sessions`).
     shared_rows: list[dict[str, str]] = []
+    # Managers' scores against the automatic ones, per skill and scorer (`calibration.calibration`).
+    calibration_rows: list[dict[str, str]] = []
     sort_key: str = "sessions"
     sort_desc: bool = True
     _learners: list[dashboards.LearnerRow] = []
@@ -108,7 +111,7 @@ class DashboardState(AuthState):
 
     def _clear(self) -> None:
         self.company_name = self._company_id = ""
-        self.learner_rows, self._learners, self.shared_rows = [], [], []
+        self.learner_rows, self._learners, self.shared_rows, self.calibration_rows = [], [], [], []
         self.kpi_sessions, self.kpi_score, self.kpi_duration, self.kpi_learners = "0", "–", "0 min", "0"
         self.daily_fig = self.activity_fig = self.skills_fig = charts.empty_figure()
 
@@ -121,20 +124,27 @@ class DashboardState(AuthState):
 
         def read(
             session: Session, viewer: Viewer
-        ) -> tuple[Company, dashboards.CompanyDashboard, list[review.SharedSession]] | None:
+        ) -> (
+            tuple[Company, dashboards.CompanyDashboard, list[review.SharedSession], list[calibration.Agreement]] | None
+        ):
             company = companies.get_company_by_slug(session=session, slug=slug)
             # Unknown and forbidden companies look the same, so slugs cannot be probed.
             if company is None or not (viewer.manages(company.id) or viewer.is_admin):
                 return None
             board = dashboards.company_dashboard(session=session, company_id=company.id, date_from=start, date_to=end)
-            return company, board, review.shared_sessions(session=session, company_id=company.id)
+            return (
+                company,
+                board,
+                review.shared_sessions(session=session, company_id=company.id),
+                calibration.calibration(session=session, company_id=company.id),
+            )
 
         _, found = await self._signed_in(read)
         if found is None:
             self.forbidden = True
             self._clear()
             return
-        company, board, shared = found
+        company, board, shared, agreements = found
         self._assign(forbidden=False, slug=company.slug, company_name=company.name, _company_id=str(company.id))
         self._show(board)
         self._assign(
@@ -148,7 +158,17 @@ class DashboardState(AuthState):
                     "href": routes.company_review(company.slug, s.id),
                 }
                 for s in shared
-            ]
+            ],
+            calibration_rows=[
+                {
+                    "skill": dashboards.SKILL_LABELS[a.skill],
+                    "scorer": provider_label(a.scorer),
+                    "pairs": str(a.pairs),
+                    "difference": "–" if a.mean_difference is None else f"{a.mean_difference:+g}",
+                    "kappa": "not measurable" if a.kappa is None else f"{a.kappa:g}",
+                }
+                for a in agreements
+            ],
         )
 
     def _show(self, board: dashboards.CompanyDashboard) -> None:

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from speakpro import routes
 from speakpro.models import Company
+from speakpro.models.analysis import SKILLS
 from speakpro.services.accounts import companies
 from speakpro.services.accounts.sessions import Viewer
 from speakpro.services.practice import history, review
@@ -105,6 +106,9 @@ class ReviewState(AuthState):
     comment_at: str = "0:00"
     error: str = ""
     busy: bool = False
+    # The viewer's own rubric scores of this session (text for the inputs; "" where not scored yet).
+    my_scores: dict[str, str] = {}
+    score_error: str = ""
 
     def _company(self, session: Session, viewer: Viewer) -> Company | None:
         company = companies.get_company_by_slug(session=session, slug=self._route_arg("slug"))
@@ -127,14 +131,18 @@ class ReviewState(AuthState):
             except ValidationError:
                 return None
             comments = review.comments_for(session=session, reader_id=viewer.user_id, practice_session_id=ref)
-            return company.slug, detail, learner, comments
+            mine = review.my_scores(session=session, reviewer_id=viewer.user_id, practice_session_id=ref)
+            return company.slug, detail, learner, comments, mine
 
         _, found = await self._signed_in(read)
         if found is None:
             self.forbidden, self.loaded, self.segments, self.comments, self.learner = True, True, [], [], ""
+            self.my_scores = {}
             self.audio_url = ""
             return
-        slug, detail, learner, comments = found
+        slug, detail, learner, comments, mine = found
+        self.my_scores = {skill: str((mine or {}).get(skill, "")) for skill in SKILLS}
+        self.score_error = ""
         self.forbidden, self.learner, self.topic = False, learner, detail.topic_title
         self.started, self.duration = when(detail.started_at), clock(detail.duration_seconds)
         stats = detail.analytics
@@ -189,3 +197,30 @@ class ReviewState(AuthState):
             self.busy = False
         self.comments = _rows(comments)
         return [rx.toast.success(f"Comment added at {self.comment_at}."), rx.set_value("comment-body", "")]
+
+    @rx.event
+    @accepts(form=Form(**{skill: Text(8) for skill in SKILLS}), loaded=("dashboard_href",))
+    async def save_scores(self, form: dict):
+        """Score the session on the rubric (each skill 0-100); saving again replaces the viewer's scores."""
+        ref, company_of = self._route_arg("session_ref"), self._company
+        scores = {skill: form.get(skill, "") for skill in SKILLS}
+
+        def save(session: Session, viewer: Viewer) -> dict[str, int]:
+            company = company_of(session, viewer)
+            if company is None:
+                raise ValidationError("session", review.NOT_SHARED)
+            return review.score_session(
+                session=session,
+                reviewer_id=viewer.user_id,
+                company_id=company.id,
+                practice_session_id=ref,
+                scores=scores,
+            )
+
+        try:
+            _, saved = await self._signed_in(save)
+        except ValidationError as error:
+            self.score_error = error.message
+            return rx.toast.error(error.message)
+        self.score_error, self.my_scores = "", {skill: str(value) for skill, value in saved.items()}
+        return rx.toast.success("Scores saved. They count in the dashboard's calibration.")

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from speakpro.db import enter_context
-from speakpro.models import AuditLog, PracticeSession, SessionComment
+from speakpro.models import AuditLog, PracticeSession, SessionComment, SessionReview
 from speakpro.services.accounts.sessions import create_session, resolve_session, viewer_context
 from speakpro.services.practice import review
 from speakpro.services.practice.session_deletion import delete_session
@@ -244,3 +244,80 @@ def test_the_review_works_under_row_level_security_as_each_person(session, team)
     _as(session, team["learner"])
     seen = review.comments_for(session=session, reader_id=team["learner"].id, practice_session_id=team["practice"].id)
     assert [(c.at_ms, c.author) for c in seen] == [(10000, "Your manager")]  # a learner cannot read managers' rows
+
+
+def _score(session, team, scores, author="manager", company="company", practice=None):
+    return review.score_session(
+        session=session,
+        reviewer_id=team[author].id,
+        company_id=team[company].id,
+        practice_session_id=(practice or team["practice"]).id,
+        scores=scores,
+    )
+
+
+SCORES = {"opening": 80, "questioning": 40, "objection_handling": 65, "closing": 90}
+
+
+def test_a_manager_scores_a_shared_session_once_and_can_change_it(session, team):
+    with pytest.raises(ValidationError, match="not shared"):
+        _score(session, team, SCORES)
+    _share(session, team)
+    assert _score(session, team, SCORES) == SCORES
+    assert _score(session, team, {**SCORES, "closing": "70"})["closing"] == 70  # the form sends text
+    assert session.execute(select(func.count()).select_from(SessionReview)).scalar_one() == 1
+    assert (
+        review.my_scores(session=session, reviewer_id=team["manager"].id, practice_session_id=team["practice"].id)[
+            "closing"
+        ]
+        == 70
+    )
+    for bad in (
+        {**SCORES, "closing": 101},
+        {**SCORES, "closing": -1},
+        {"opening": 50},
+        {**SCORES, "extra": 1},
+        [],
+        {
+            **SCORES,
+            "closing": True,
+        },
+    ):
+        with pytest.raises(ValidationError):
+            _score(session, team, bad)
+    with pytest.raises(ValidationError, match="not shared"):
+        _score(session, team, SCORES, author="stranger", company="elsewhere")
+
+
+def test_calibration_compares_managers_with_each_automatic_scorer(session, team):
+    from speakpro.models import AnalysisResult
+    from speakpro.services.dashboards.calibration import calibration
+    from tests.factories import make_analysed_session, today
+
+    # Three sessions scored by the AI coach, one by the local rubric (skills: opening, questioning, objection
+    # handling, closing); the managers' scores of each.
+    automatic = [(80, 40, 60, 90), (75, 55, 30, 72), (45, 62, 80, 20), (70, 70, 70, 70)]
+    given = [(82, 48, 65, 88), (70, 52, 40, 75), (50, 40, 82, 30), (60, 75, 72, 71)]
+    for i, (auto, mine) in enumerate(zip(automatic, given, strict=True)):
+        practice = make_analysed_session(session, team["learner"], team["company"], today(), 60, skills=auto)
+        session.add(
+            AnalysisResult(
+                session_id=practice.id, analysis_type="coach", provider="openai" if i < 3 else "local", version="1"
+            )
+        )
+        practice.privacy = "managers"
+        session.flush()
+        _score(
+            session,
+            team,
+            dict(zip(("opening", "questioning", "objection_handling", "closing"), mine, strict=True)),
+            practice=practice,
+        )
+    rows = {(a.skill, a.scorer): a for a in calibration(session=session, company_id=team["company"].id)}
+    opening_ai = rows[("opening", "openai")]
+    # (82-80 + 70-75 + 50-45) / 3 = 0.7; bands manager (2, 2, 1) vs coach (2, 2, 0): po 2/3, pe (2*2 + 0)/9 = 4/9.
+    assert (opening_ai.pairs, opening_ai.mean_difference) == (3, 0.7)
+    assert opening_ai.kappa == pytest.approx((2 / 3 - 4 / 9) / (1 - 4 / 9), abs=0.01)
+    local = rows[("closing", "local")]
+    assert (local.pairs, local.mean_difference, local.kappa) == (1, 1.0, None)  # one pair: not measurable
+    assert calibration(session=session, company_id=team["elsewhere"].id) == []

@@ -67,6 +67,19 @@ def test_share_review_comment_and_read_the_comment(browser, warm_app, base_url):
     expect(manager.locator("#review-comments .session-comment")).to_contain_text(["now pause and let them answer"])
     expect(manager.locator("#comment-body")).to_have_value("")
 
+    # The manager scores it on the rubric; the dashboard's calibration then compares it with the automatic score.
+    for skill, score in (("opening", "72"), ("questioning", "55"), ("objection_handling", "60"), ("closing", "80")):
+        manager.locator(f"#score-{skill}").fill(score)
+    manager.locator("#save-scores").click()
+    expect(manager.get_by_text("Scores saved.")).to_be_visible()
+    manager.reload()
+    expect(manager.locator("#score-closing")).to_have_value("80")
+    manager.locator("#review-back").click()
+    expect(manager.locator("#calibration-table .calibration-row").first).to_be_visible()
+    expect(manager.locator("#calibration-table")).to_contain_text("Closing")
+    manager.go_back()
+    expect(manager.locator(".review-line").first).to_be_visible()
+
     learner.reload()
     comments = learner.locator("#session-comments .session-comment")
     expect(comments.first).to_contain_text("now pause and let them answer")

@@ -107,6 +107,8 @@ def _related_queries(session: Session) -> dict[str, str]:
         # Managers' comments on their sessions, and the comments they wrote as a manager.
         "session_comments": f"SELECT * FROM session_comments WHERE session_id IN ({mine}) OR author_user_id = :uid "
         "ORDER BY session_id, at_ms",
+        "session_reviews": f"SELECT * FROM session_reviews WHERE session_id IN ({mine}) OR reviewer_user_id = :uid "
+        "ORDER BY created_at",
         "companies": "SELECT id, name, slug, created_at FROM companies WHERE id IN "
         "(SELECT company_id FROM user_profiles WHERE user_id = :uid)",
     }

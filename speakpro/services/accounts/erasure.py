@@ -8,7 +8,7 @@
   uploads, mail waiting for them, product analytics events (they carry user agents and persona text), the
   login-throttle counter keyed on their email; every stored recording (deleted from storage after the commit,
   retried by a job if storage fails); their practice sessions' transcripts, segments, analysis results and
-  client-secret fingerprints, their retakes and the managers' comments on them.
+  client-secret fingerprints, their retakes and the managers' comments and scores of them.
 - Kept, anonymised: the analysed sessions' `session_analytics` rows (numbers, company, day and hour only)
   and their `practice_sessions` parent rows (tombstoned: title replaced, summary and failure reason cleared,
   `deleted_at` set). They are moved to a fresh stand-in user ("Erased learner", random id and
@@ -48,6 +48,7 @@ from speakpro.models import (
     Retake,
     SessionAnalytics,
     SessionComment,
+    SessionReview,
     TelemetryEvent,
     Transcript,
     TranscriptSegment,
@@ -158,7 +159,7 @@ def erase_user(
             .where(col(TranscriptSegment.transcript_id).in_(transcripts))
             .execution_options(**quiet)
         )
-        for model in (Transcript, AnalysisResult, ClientSecret, AudioRecording, Retake, SessionComment):
+        for model in (Transcript, AnalysisResult, ClientSecret, AudioRecording, Retake, SessionComment, SessionReview):
             session.execute(delete(model).where(col(model.session_id).in_(practice_ids)).execution_options(**quiet))
         kept = list(
             session.execute(

@@ -6,6 +6,8 @@
 - **Reading** (`shared_sessions`, `review_session`): a manager (or an admin) of the session's company sees
   only shared sessions, the same page the learner sees (transcript, recording, analysis); every opening
   writes an audit row (`session.reviewed`). Row-Level Security enforces the same (migration 0018).
+- **Scores** (`score_session`): a manager scores a shared session on the rubric the automatic scores use
+  (each skill 0-100); the dashboard's calibration compares them (`dashboards/calibration.py`).
 - **Comments** (`add_comment`, `comments_for`): a manager pins a note to a moment of a shared session; the
   learner reads them on their session page. A comment on a session that is no longer shared is refused.
 """
@@ -18,10 +20,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col
 
-from speakpro.models import PracticeSession, SessionAnalytics, SessionComment, User
+from speakpro.models import PracticeSession, SessionAnalytics, SessionComment, SessionReview, User, utcnow
+from speakpro.models.analysis import SKILLS
 from speakpro.models.practice import PRIVATE, SHARED_WITH_MANAGERS
+from speakpro.services.dashboards.dashboards import SKILL_LABELS
 from speakpro.services.practice.history import SessionDetail, get_session_detail
 from speakpro.services.practice.practice_access import owned_session, parse_session_id
 from speakpro.services.telemetry import audit
@@ -170,6 +175,21 @@ def review_session(
     return detail, owner.display_name or owner.email.split("@")[0]
 
 
+def _shared_duration(session: Session, session_id: uuid.UUID, company_id: uuid.UUID) -> int | None:
+    """The length (s) of a session of the company that is shared with its managers, else `NOT_SHARED`."""
+    shared = session.execute(
+        select(col(PracticeSession.duration_seconds)).where(
+            col(PracticeSession.id) == session_id,
+            col(PracticeSession.company_id) == company_id,
+            col(PracticeSession.privacy) == SHARED_WITH_MANAGERS,
+            col(PracticeSession.deleted_at).is_(None),
+        )
+    ).one_or_none()
+    if shared is None:
+        raise ValidationError("session", NOT_SHARED)
+    return shared.duration_seconds
+
+
 def clean_comment(body: object) -> str:
     """The comment's text, trimmed, 1 to `MAX_COMMENT_CHARS` characters, else ValidationError."""
     if not isinstance(body, str):
@@ -208,17 +228,8 @@ def add_comment(
     if isinstance(at_ms, bool) or not isinstance(at_ms, int) or not 0 <= at_ms <= MAX_AT_MS:
         raise ValidationError("at_ms", "Choose a moment of the recording for this comment.")
     session_id = parse_session_id(practice_session_id)
-    shared = session.execute(
-        select(col(PracticeSession.duration_seconds)).where(
-            col(PracticeSession.id) == session_id,
-            col(PracticeSession.company_id) == company_id,
-            col(PracticeSession.privacy) == SHARED_WITH_MANAGERS,
-            col(PracticeSession.deleted_at).is_(None),
-        )
-    ).one_or_none()
-    if shared is None:
-        raise ValidationError("session", NOT_SHARED)
-    if shared.duration_seconds is not None and at_ms > (shared.duration_seconds + 1) * 1000:
+    duration = _shared_duration(session, session_id, company_id)
+    if duration is not None and at_ms > (duration + 1) * 1000:
         raise ValidationError("at_ms", "That moment is after the end of the session.")
     comment = SessionComment(
         session_id=session_id, author_user_id=author_id, company_id=company_id, at_ms=at_ms, body=text
@@ -255,3 +266,60 @@ def comments_for(*, session: Session, reader_id: uuid.UUID, practice_session_id:
             )
         )
     return views
+
+
+def clean_scores(scores: object) -> dict[str, int]:
+    """A manager's rubric scores: every skill of `SKILLS`, each a whole number from 0 to 100."""
+    if not isinstance(scores, dict) or set(scores) != set(SKILLS):
+        raise ValidationError("scores", "Score every skill of the rubric, from 0 to 100.")
+    cleaned = {}
+    for skill in SKILLS:
+        value = scores[skill]
+        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+            value = int(value.strip())
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+            raise ValidationError("scores", f"{SKILL_LABELS[skill]}: enter a whole number from 0 to 100.")
+        cleaned[skill] = value
+    return cleaned
+
+
+def score_session(
+    *, session: Session, reviewer_id: uuid.UUID, company_id: uuid.UUID, practice_session_id: object, scores: object
+) -> dict[str, int]:
+    """Store (or replace) a manager's scores of a shared session of their company, on the rubric's skills.
+
+    The caller has checked that the reviewer manages the company (or is an admin).
+
+    Raises:
+        ValidationError: `NOT_SHARED`, or a missing or out-of-range score (nothing written).
+    """
+    cleaned = clean_scores(scores)
+    session_id = parse_session_id(practice_session_id)
+    _shared_duration(session, session_id, company_id)
+    now = utcnow()
+    session.execute(
+        insert(SessionReview)
+        .values(
+            id=uuid.uuid4(),
+            session_id=session_id,
+            reviewer_user_id=reviewer_id,
+            company_id=company_id,
+            scores=cleaned,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_update(
+            index_elements=["session_id", "reviewer_user_id"], set_={"scores": cleaned, "updated_at": now}
+        )
+    )
+    return cleaned
+
+
+def my_scores(*, session: Session, reviewer_id: uuid.UUID, practice_session_id: object) -> dict[str, int] | None:
+    """The reviewer's own scores of a session, if they gave any (1 query)."""
+    return session.execute(
+        select(col(SessionReview.scores)).where(
+            col(SessionReview.session_id) == parse_session_id(practice_session_id),
+            col(SessionReview.reviewer_user_id) == reviewer_id,
+        )
+    ).scalar_one_or_none()

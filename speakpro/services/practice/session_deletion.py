@@ -47,6 +47,7 @@ from speakpro.models import (
     PracticeSession,
     Retake,
     SessionComment,
+    SessionReview,
     StorageDeletion,
     Transcript,
     TranscriptSegment,
@@ -136,6 +137,7 @@ def _tombstone(session: Session, practice: PracticeSession, now: datetime) -> No
     segments = session.execute(delete(TranscriptSegment).where(col(TranscriptSegment.transcript_id) == transcript_ids))
     session.execute(delete(Retake).where(col(Retake.session_id) == practice.id))  # they quote the transcript
     session.execute(delete(SessionComment).where(col(SessionComment.session_id) == practice.id))  # they cite it
+    session.execute(delete(SessionReview).where(col(SessionReview.session_id) == practice.id))
     session.execute(
         update(Transcript)
         .where(col(Transcript.session_id) == practice.id)
