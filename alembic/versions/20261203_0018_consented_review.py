@@ -9,6 +9,7 @@ Create Date: 2026-12-03
 - A manager sees a shared session of their own company, and what lies below it (transcript, segments,
   analysis results, recordings), through read-only policies: `speakpro_manager_sees_session`, a PL/pgSQL
   function like 0010's (planned once per connection, not inlined into every query).
+- `ix_practice_sessions_shared`: a company's shared sessions, newest first, for the dashboard's list.
 - `session_comments`: a manager's note pinned to a moment (`at_ms`) of a shared session. The session's
   owner reads them; its company's managers read and write them while it is shared; an author deletes their
   own. They go with the session (cascade).
@@ -55,6 +56,12 @@ def upgrade() -> None:
     op.drop_constraint(op.f("ck_practice_sessions_privacy_valid"), "practice_sessions", type_="check")
     op.create_check_constraint(
         op.f("ck_practice_sessions_privacy_valid"), "practice_sessions", "privacy IN ('private', 'managers')"
+    )
+    op.create_index(
+        "ix_practice_sessions_shared",
+        "practice_sessions",
+        ["company_id", "started_at"],
+        postgresql_where=sa.text("privacy = 'managers' AND deleted_at IS NULL"),
     )
     op.execute(FUNCTIONS)
     op.execute(
@@ -123,6 +130,7 @@ def downgrade() -> None:
     op.execute("DROP POLICY practice_sessions_shared ON practice_sessions")
     op.execute("DROP FUNCTION speakpro_manager_sees_transcript(uuid)")
     op.execute("DROP FUNCTION speakpro_manager_sees_session(uuid)")
+    op.drop_index("ix_practice_sessions_shared", table_name="practice_sessions")
     op.execute("UPDATE practice_sessions SET privacy = 'private' WHERE privacy <> 'private'")
     op.drop_constraint(op.f("ck_practice_sessions_privacy_valid"), "practice_sessions", type_="check")
     op.create_check_constraint(

@@ -77,6 +77,13 @@ class PracticeSession(SQLModel, table=True):
             postgresql_include=["status", "duration_seconds", "topic_id"],
         ),
         Index("ix_practice_sessions_status_created", "status", "created_at"),
+        # The dashboard's "Shared with you": a company's shared sessions, newest first, without reading the rest.
+        Index(
+            "ix_practice_sessions_shared",
+            "company_id",
+            "started_at",
+            postgresql_where=text("privacy = 'managers' AND deleted_at IS NULL"),
+        ),
         # A learner has at most one active session (start_practice serialises starts; this backs it up).
         Index(
             "uq_practice_sessions_one_active",
