@@ -31,8 +31,9 @@ def _nav_link(label: str, href: str) -> rx.Component:
 
 def _visitor_buttons() -> rx.Component:
     return rx.hstack(
-        rx.link(rx.button("Log in", variant="soft"), href=routes.LOGIN),
-        rx.link(rx.button("Start practising"), href=routes.SIGNUP),
+        rx.link(rx.button("Log in", variant="soft", white_space="nowrap"), href=routes.LOGIN),
+        # On a phone the hero's own button signs up; the bar keeps "Log in" only, on one line.
+        rx.link(rx.button("Start practising", white_space="nowrap"), href=routes.SIGNUP, display=["none", "inline"]),
         spacing="2",
     )
 

@@ -17,9 +17,11 @@ def _hero() -> rx.Component:
             rx.badge("Speaking practice, out loud", size="2", variant="soft", radius="full"),
             rx.heading(
                 "Speak with confidence in the conversations that matter",
-                size="9",
+                # One size down per breakpoint: at size 9, "conversations" alone is wider than a phone.
+                size=rx.breakpoints(initial="7", sm="8", md="9"),
                 weight="bold",
                 max_width="820px",
+                overflow_wrap="break-word",
                 line_height="1.1",
                 id="hero-title",
             ),
