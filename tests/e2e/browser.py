@@ -32,3 +32,28 @@ def fill_onboarding(page):
     _choose(page, "practice_for", "Sales conversations")
     page.locator("#comfort_speaking").get_by_text("2", exact=True).click()
     page.locator("#comfort_selling").get_by_text("4", exact=True).click()
+
+
+def demo_ids() -> tuple[str, str, str]:
+    """The demo learner's id, one of their sessions, and the first lesson of the curriculum."""
+    from sqlalchemy import select
+
+    from speakpro.db import session_scope
+    from speakpro.models import Lesson, Level, Module, PracticeSession, User
+
+    with session_scope() as session:
+        learner = session.execute(select(User.id).where(User.email == "learner@example.com")).scalar_one()
+        practice = session.execute(
+            select(PracticeSession.id)
+            .where(PracticeSession.user_id == learner, PracticeSession.deleted_at.is_(None))
+            .order_by(PracticeSession.started_at.desc())
+            .limit(1)
+        ).scalar_one()
+        lesson = session.execute(
+            select(Lesson.id)
+            .join(Module, Module.id == Lesson.module_id)
+            .join(Level, Level.id == Module.level_id)
+            .order_by(Level.number, Module.code, Lesson.order)
+            .limit(1)
+        ).scalar_one()
+        return str(learner), str(practice), str(lesson)

@@ -3,35 +3,10 @@ inside a <p> is one), for a learner and for a manager."""
 
 from __future__ import annotations
 
-from tests.e2e.browser import login
+from tests.e2e.browser import demo_ids, login
 
 PAGES = ("/home", "/amphitheatre", "/map", "/history", "/progress", "/practice", "/account")
 MANAGER_PAGES = ("/company/northwind/dashboard", "/company/northwind")
-
-
-def _demo_ids() -> tuple[str, str, str]:
-    """The demo learner's id, one of their sessions, and the first lesson of the curriculum."""
-    from sqlalchemy import select
-
-    from speakpro.db import session_scope
-    from speakpro.models import Lesson, Level, Module, PracticeSession, User
-
-    with session_scope() as session:
-        learner = session.execute(select(User.id).where(User.email == "learner@example.com")).scalar_one()
-        practice = session.execute(
-            select(PracticeSession.id)
-            .where(PracticeSession.user_id == learner, PracticeSession.deleted_at.is_(None))
-            .order_by(PracticeSession.started_at.desc())
-            .limit(1)
-        ).scalar_one()
-        lesson = session.execute(
-            select(Lesson.id)
-            .join(Module, Module.id == Lesson.module_id)
-            .join(Level, Level.id == Module.level_id)
-            .order_by(Level.number, Module.code, Lesson.order)
-            .limit(1)
-        ).scalar_one()
-        return str(learner), str(practice), str(lesson)
 
 
 def _visit(page, base_url, paths) -> list[tuple[str, str, str]]:
@@ -50,14 +25,14 @@ def _visit(page, base_url, paths) -> list[tuple[str, str, str]]:
 
 
 def test_the_learners_pages_log_no_warning_or_error(page, base_url):
-    _, practice, lesson = _demo_ids()
+    _, practice, lesson = demo_ids()
     login(page, base_url, "learner@example.com", lands_on="/home")
     paths = (*PAGES, f"/lesson/{lesson}", "/venue/town-square-soapbox", f"/practice/session/{practice}")
     assert _visit(page, base_url, paths) == []
 
 
 def test_the_managers_pages_log_no_warning_or_error(page, base_url):
-    learner, _, _ = _demo_ids()
+    learner, _, _ = demo_ids()
     login(page, base_url, "manager@example.com", lands_on="/home")
     paths = (*MANAGER_PAGES, f"/company/northwind/learners/{learner}")
     assert _visit(page, base_url, paths) == []

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.browser import login
-from tests.e2e.test_console import _demo_ids
+from tests.e2e.browser import demo_ids, login
 
 SIGNED_OUT = ("/", "/login", "/signup", "/privacy")
 LEARNER = (
@@ -39,7 +38,7 @@ def _overflowing(page, base_url, paths) -> list[tuple[str, int]]:
 
 @pytest.mark.parametrize("size", [(390, 844), (1280, 800)], ids=["phone", "desktop"])
 def test_no_page_scrolls_sideways(page, base_url, size):
-    learner_id, practice, lesson = _demo_ids()
+    learner_id, practice, lesson = demo_ids()
     page.set_viewport_size({"width": size[0], "height": size[1]})
     wide = _overflowing(page, base_url, SIGNED_OUT)
     login(page, base_url, "learner@example.com", lands_on="/home")
