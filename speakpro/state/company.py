@@ -12,7 +12,7 @@ from speakpro.db import SYSTEM, enter_context
 from speakpro.models import Company
 from speakpro.services.accounts import companies, retention
 from speakpro.services.accounts.sessions import Viewer
-from speakpro.services.dashboards.dashboard_access import can_view_company
+from speakpro.services.dashboards.dashboard_access import can_view_company, managed_company
 from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState
 from speakpro.state.edge import Form, Text, accepts
@@ -49,9 +49,8 @@ class CompanyState(AuthState):
 
     async def _load_company(self, slug: str) -> None:
         def read(session: Session, viewer: Viewer) -> tuple[Company, list[companies.Member], int | None] | None:
-            company = companies.get_company_by_slug(session=session, slug=slug)
-            # Unknown and forbidden companies look the same, so slugs cannot be probed.
-            if company is None or not (viewer.manages(company.id) or viewer.is_admin):
+            company = managed_company(session=session, viewer=viewer, slug=slug)
+            if company is None:
                 return None
             return (
                 company,

@@ -9,9 +9,9 @@ from sqlmodel import Session
 
 from speakpro import routes
 from speakpro.components import charts
-from speakpro.services.accounts import companies
 from speakpro.services.accounts.sessions import Viewer
 from speakpro.services.dashboards.company_learner import CompanyLearner, company_learner
+from speakpro.services.dashboards.dashboard_access import managed_company
 from speakpro.services.dashboards.dashboards import SKILL_LABELS
 from speakpro.services.validation import ValidationError, id_or_none
 from speakpro.state.auth import AuthState
@@ -43,7 +43,6 @@ class CompanyLearnerState(AuthState):
     kpi_score: str = "Not measured"
     kpi_minutes: str = "0"
     kpi_trend: str = ""
-    trend_key: str = "few"
     score_fig: charts.Figure = charts.empty_figure()
     skills_fig: charts.Figure = charts.empty_figure()
     session_rows: list[dict[str, str]] = []
@@ -52,8 +51,8 @@ class CompanyLearnerState(AuthState):
         slug, learner_id = self._route_arg("slug"), id_or_none(self._route_arg("learner_id"))
 
         def read(session: Session, viewer: Viewer) -> tuple[str, CompanyLearner] | None:
-            company = companies.get_company_by_slug(session=session, slug=slug)
-            if company is None or learner_id is None or not (viewer.manages(company.id) or viewer.is_admin):
+            company = managed_company(session=session, viewer=viewer, slug=slug)
+            if company is None or learner_id is None:
                 return None
             found = company_learner(
                 session=session,
@@ -88,7 +87,6 @@ class CompanyLearnerState(AuthState):
             kpi_score=_fmt(learner.average_score),
             kpi_minutes=f"{learner.total_minutes:g}",
             kpi_trend=TREND_ARROWS[learner.trend] + change,
-            trend_key=learner.trend,
             score_fig=charts.line_with_band(
                 [f"{p.day.isoformat()} {p.hour:02d}:00" for p in points],
                 [p.overall_score for p in points],

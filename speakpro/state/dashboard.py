@@ -16,11 +16,15 @@ from sqlmodel import Session
 from speakpro import routes
 from speakpro.components import charts
 from speakpro.models import Company
-from speakpro.services.accounts import companies
 from speakpro.services.accounts.sessions import Viewer
 from speakpro.services.dashboards import calibration, dashboards
 from speakpro.services.dashboards.admin_overview import CompanyTotals, admin_overview
-from speakpro.services.dashboards.dashboard_access import can_view_company, login_session_id, mint_download_token
+from speakpro.services.dashboards.dashboard_access import (
+    can_view_company,
+    login_session_id,
+    managed_company,
+    mint_download_token,
+)
 from speakpro.services.practice import review
 from speakpro.services.practice.history import provider_label
 from speakpro.state.auth import AuthState
@@ -127,9 +131,8 @@ class DashboardState(AuthState):
         ) -> (
             tuple[Company, dashboards.CompanyDashboard, list[review.SharedSession], list[calibration.Agreement]] | None
         ):
-            company = companies.get_company_by_slug(session=session, slug=slug)
-            # Unknown and forbidden companies look the same, so slugs cannot be probed.
-            if company is None or not (viewer.manages(company.id) or viewer.is_admin):
+            company = managed_company(session=session, viewer=viewer, slug=slug)
+            if company is None:
                 return None
             board = dashboards.company_dashboard(session=session, company_id=company.id, date_from=start, date_to=end)
             return (

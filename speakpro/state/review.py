@@ -11,9 +11,10 @@ from sqlmodel import Session
 from speakpro import routes
 from speakpro.models import Company
 from speakpro.models.analysis import SKILLS
-from speakpro.services.accounts import companies
 from speakpro.services.accounts.sessions import Viewer
-from speakpro.services.practice import history, review
+from speakpro.services.dashboards.dashboard_access import managed_company
+from speakpro.services.practice import review
+from speakpro.services.practice.practice_access import owned_session
 from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState
 from speakpro.state.edge import LONG, Flag, Form, Number, Text, accepts
@@ -55,12 +56,10 @@ class SessionShareState(AuthState):
 
         def read(session: Session, viewer: Viewer) -> tuple[str, list[review.CommentView]] | None:
             try:  # the owner's session only (the session page says "not found" otherwise)
-                detail = history.get_session_detail(session=session, user_id=viewer.user_id, practice_session_id=ref)
+                privacy = owned_session(session, viewer.user_id, ref, lock=False).privacy
             except ValidationError:
                 return None
-            return detail.privacy, review.comments_for(
-                session=session, reader_id=viewer.user_id, practice_session_id=ref
-            )
+            return privacy, review.comments_for(session=session, reader_id=viewer.user_id, practice_session_id=ref)
 
         viewer, found = await self._signed_in(read)
         self.loaded = found is not None
@@ -111,8 +110,7 @@ class ReviewState(AuthState):
     score_error: str = ""
 
     def _company(self, session: Session, viewer: Viewer) -> Company | None:
-        company = companies.get_company_by_slug(session=session, slug=self._route_arg("slug"))
-        return company if company is not None and (viewer.manages(company.id) or viewer.is_admin) else None
+        return managed_company(session=session, viewer=viewer, slug=self._route_arg("slug"))
 
     @rx.event
     @accepts()

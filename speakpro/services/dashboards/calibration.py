@@ -85,7 +85,9 @@ def calibration(*, session: Session, company_id: uuid.UUID) -> list[Agreement]:
     ).all()
     pairs: dict[tuple[str, str], list[tuple[int, int]]] = {}
     for row in rows:
-        manager, scorer = row[0] or {}, row[1] or "local"
+        manager, scorer = row[0] or {}, row[1]
+        if scorer is None:
+            continue  # no coach result on record: which scorer gave the figures is not known
         for i, skill in enumerate(SKILLS):
             automatic, given = row[2 + i], manager.get(skill)
             if isinstance(automatic, int) and isinstance(given, int):

@@ -22,13 +22,21 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col
 
-from speakpro.models import AuthSession, UsedDownloadToken, User, UserProfile, utcnow
-from speakpro.services.accounts.sessions import IDLE_TIMEOUT, hash_token
+from speakpro.models import AuthSession, Company, UsedDownloadToken, User, UserProfile, utcnow
+from speakpro.services.accounts.companies import get_company_by_slug
+from speakpro.services.accounts.sessions import IDLE_TIMEOUT, Viewer, hash_token
 from speakpro.settings import settings
 
 DOWNLOAD_TOKEN_SECONDS = 120
 _CLOCK_SKEW_SECONDS = 5
 _MAX_TOKEN_LENGTH = 256
+
+
+def managed_company(*, session: Session, viewer: Viewer, slug: str) -> Company | None:
+    """The company of `slug` when the viewer manages it or is an admin, else None: unknown and forbidden
+    companies look the same, so slugs cannot be probed (1 query). The one check of the manager pages."""
+    company = get_company_by_slug(session=session, slug=slug)
+    return company if company is not None and (viewer.manages(company.id) or viewer.is_admin) else None
 
 
 def can_view_company(*, session: Session, user_id: uuid.UUID, company_id: uuid.UUID) -> bool:
