@@ -12,6 +12,7 @@ from speakpro.models.accounts import (
 from speakpro.models.amphitheatre import AmphitheatreExerciseRecord, AmphitheatreSession
 from speakpro.models.analysis import AnalysisResult, CompanyDailyTotals, SessionAnalytics
 from speakpro.models.base import metadata, table_of, utcnow
+from speakpro.models.coaching import Assignment, AssignmentLearner, Scenario, ScenarioVersion
 from speakpro.models.curriculum import KnowledgeBlock, Lesson, Level, Module
 from speakpro.models.economy import RewardLedger
 from speakpro.models.lessons import LessonSession, LessonSessionContext, LessonStepResponse, StakesMap
@@ -37,6 +38,8 @@ __all__ = [
     "AmphitheatreSession",
     "AnalysisResult",
     "AnalyticsEvent",
+    "Assignment",
+    "AssignmentLearner",
     "AudioRecording",
     "AuditLog",
     "AuthHandoff",
@@ -65,6 +68,8 @@ __all__ = [
     "SessionReview",
     "PrivacyConsent",
     "RewardLedger",
+    "Scenario",
+    "ScenarioVersion",
     "SessionAnalytics",
     "StakesMap",
     "StorageDeletion",

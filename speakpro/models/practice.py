@@ -63,6 +63,8 @@ class PracticeSession(SQLModel, table=True):
         CheckConstraint("minute_cost IS NULL OR minute_cost >= 0", name="minute_cost_non_negative"),
         CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="end_after_start"),
         CheckConstraint("status = 'active' OR ended_at IS NOT NULL", name="ended_sessions_have_end"),
+        # A session practises a library topic or a company's scenario (one version of it), never both.
+        CheckConstraint("(topic_id IS NULL) <> (scenario_version_id IS NULL)", name="topic_or_scenario"),
         # Covering indexes: the company dashboard and the learner history read only these columns.
         Index(
             "ix_practice_sessions_company_started",
@@ -96,7 +98,8 @@ class PracticeSession(SQLModel, table=True):
     id: uuid.UUID = uuid_pk()
     user_id: uuid.UUID = fk("users.id", index=False)
     company_id: uuid.UUID | None = fk("companies.id", ondelete="SET NULL", nullable=True, index=False)
-    topic_id: uuid.UUID = fk("topics.id", ondelete="RESTRICT")
+    topic_id: uuid.UUID | None = fk("topics.id", ondelete="RESTRICT", nullable=True)
+    scenario_version_id: uuid.UUID | None = fk("scenario_versions.id", ondelete="RESTRICT", nullable=True)
     title: str = Field(max_length=255)
     mode: str = Field(default="realtime", max_length=16)
     status: str = Field(default="active", max_length=16)
