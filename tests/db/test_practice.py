@@ -44,6 +44,7 @@ from speakpro.services.practice.practice import (
 from speakpro.services.practice.practice_access import NOT_ACTIVE, NOT_FOUND, OVER_CAP
 from speakpro.services.practice.realtime_secrets import TRANSCRIPTION_PROMPT, UNAVAILABLE, realtime_instructions
 from speakpro.services.practice.recordings import attach_recording
+from speakpro.services.practice.scenarios import topic_scene
 from speakpro.services.practice.transcripts import ingest_segments
 from speakpro.services.ratelimit import MemoryBackend, RateLimiter
 from speakpro.services.validation import ValidationError
@@ -261,7 +262,7 @@ def test_instructions_hold_the_role_the_persona_the_stakes_and_the_rules(session
 
     profile = session.get(UserProfile, user.id)
 
-    instructions = realtime_instructions(topic, profile, stakes)
+    instructions = realtime_instructions(topic_scene(topic), profile, stakes)
 
     for expected in (
         PARTNER_ROLE,
@@ -277,7 +278,7 @@ def test_instructions_hold_the_role_the_persona_the_stakes_and_the_rules(session
     lowered = instructions.lower()
     assert "stay in your role" in lowered and "short" in lowered and "never reveal" in lowered
     # Without persona or stakes the instructions still stand.
-    bare = realtime_instructions(topic, None, None)
+    bare = realtime_instructions(topic_scene(topic), None, None)
     assert PARTNER_ROLE in bare and "Account executive" not in bare and "never reveal" in bare.lower()
 
 

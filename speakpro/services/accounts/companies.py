@@ -7,11 +7,11 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlmodel import Session, col
 
 from speakpro.db import rowcount
-from speakpro.models import Company, PracticeSession, User, UserProfile
+from speakpro.models import AssignmentLearner, Company, PracticeSession, User, UserProfile
 from speakpro.models.practice import PRIVATE, SHARED_WITH_MANAGERS
 from speakpro.services.telemetry import audit
 from speakpro.services.validation import ValidationError, clean_text, id_or_none, storable
@@ -210,6 +210,14 @@ def remove_member(*, session: Session, company_id: uuid.UUID, actor_id: uuid.UUI
         )
         .values(privacy=PRIVATE)
         .execution_options(synchronize_session=False)
+    )
+    # Their open assignments go; completed ones stay in the company's record.
+    session.execute(
+        delete(AssignmentLearner).where(
+            col(AssignmentLearner.user_id) == member_uuid,
+            col(AssignmentLearner.company_id) == company_id,
+            col(AssignmentLearner.completed_at).is_(None),
+        )
     )
     audit(
         session=session,

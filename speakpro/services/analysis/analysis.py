@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import logging
 import time
+import typing
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -42,14 +43,16 @@ from sqlalchemy import Engine, Integer, cast, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col
 
-from speakpro.models import PracticeSession, Topic, Transcript, TranscriptSegment, utcnow
+from speakpro.models import PracticeSession, Transcript, TranscriptSegment, utcnow
 from speakpro.models.analysis import AnalysisResult, SessionAnalytics
 from speakpro.services.accounts.time_zones import learner_day
 from speakpro.services.analysis.audio_metrics import recording_metrics, with_recording
 from speakpro.services.analysis.coach import CoachResult, coach_session
 from speakpro.services.analysis.speech_metrics import SpeechMetrics, Utterance, compute_speech_metrics
 from speakpro.services.analysis.summary import AnalysisRun, Improvement, SessionSummary
+from speakpro.services.learning.assignments import refresh_progress
 from speakpro.services.learning.quests import record_quest_progress
+from speakpro.services.practice.scenarios import SessionRef, scene_of
 from speakpro.services.telemetry import record_event
 from speakpro.services.validation import id_or_none
 
@@ -91,6 +94,8 @@ def _claim(session: Session, session_id: uuid.UUID):
             col(PracticeSession.user_id),
             col(PracticeSession.company_id),
             col(PracticeSession.topic_id),
+            col(PracticeSession.scenario_version_id),
+            col(PracticeSession.title),
             col(PracticeSession.mode),
             col(PracticeSession.started_at),
             col(PracticeSession.ended_at),
@@ -287,6 +292,8 @@ def _write(
         )
         .execution_options(synchronize_session=False)
     )
+    if claim.scenario_version_id is not None:
+        refresh_progress(session=session, user_id=claim.user_id)  # its score may complete an assignment
     if metrics.filler_free and metrics.learner_words >= FILLER_QUEST_MIN_WORDS:
         day = learner_day(session=session, user_id=claim.user_id, at=claim.ended_at or now)
         record_quest_progress(session=session, user_id=claim.user_id, quest_type=FILLER_QUEST, day=day)
@@ -361,9 +368,7 @@ def analyse_session(
     started = time.monotonic()
     try:
         utterances = load_utterances(session, session_id)
-        topic = session.execute(
-            select(col(Topic.title), col(Topic.prompt_hint)).where(col(Topic.id) == claim.topic_id)
-        ).first()
+        scene = scene_of(session, typing.cast(SessionRef, claim))
         transcript = session.execute(
             select(col(Transcript.language), col(Transcript.typed)).where(col(Transcript.session_id) == session_id)
         ).first()
@@ -382,9 +387,10 @@ def analyse_session(
             session=session,
             segments=utterances,
             metrics=metrics,
-            topic=" ".join(filter(None, topic or ())),
+            topic=scene.brief,
             client=client,
             model=model,
+            criteria=scene.rubric,
         )
         coach_ms = int((time.monotonic() - t1) * 1000)
         session.commit()  # end the read transaction before the write one

@@ -96,7 +96,9 @@ def topic_words_of(context: str) -> list[str]:
     return [w for w in dict.fromkeys(rubric_keywords(context)) if w not in _TASK_WORDS]
 
 
-def _matches(keyword: str, word: str) -> bool:
+def matches(keyword: str, word: str) -> bool:
+    """Whether an answer's word says a keyword: the same word, or the same first five letters when both
+    have at least five ("hooks" says "hook...")."""
     if len(keyword) >= 5 and len(word) >= 5:
         return keyword[:5] == word[:5]
     return keyword == word
@@ -160,7 +162,7 @@ def score_locally(
     sentences, questions = count_sentences(text)
     items = [(item, [] if item.lower().startswith(_FORBIDS) else rubric_keywords(item)) for item in rubric]
     counted = [(item, keys) for item, keys in items if keys]
-    covered = tuple(any(_matches(k, w) for k in keys for w in words) for _, keys in counted)
+    covered = tuple(any(matches(k, w) for k in keys for w in words) for _, keys in counted)
 
     length = WEIGHTS["length"] * min(total, target) / target
     filler_points = WEIGHTS["fillers"] * max(0.0, FILLER_RATE_ZERO_POINTS - rate) / FILLER_RATE_ZERO_POINTS
@@ -170,7 +172,7 @@ def score_locally(
     rubric_points = WEIGHTS["rubric"] * (sum(covered) / len(covered) if covered else 1.0)
     score = min(100, int(length + filler_points + structure + rubric_points + 0.5)) if total else 0
     context = topic_words_of(" ".join([prompt, *rubric]))
-    used = tuple(k for k in context if any(_matches(k, w) for w in words))
+    used = tuple(k for k in context if any(matches(k, w) for w in words))
     # A short answer, or an exercise with too few content words to judge, is never off topic.
     judged = total >= RELEVANCE_MIN_WORDS and len(context) >= ON_TOPIC_MIN_WORDS * 2
     on_topic = not judged or len(used) >= ON_TOPIC_MIN_WORDS

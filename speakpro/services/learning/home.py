@@ -12,7 +12,7 @@ analysis of a session reaches the learner's home.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import Uuid, bindparam, func, select
@@ -22,6 +22,7 @@ from speakpro import routes
 from speakpro.models import PracticeSession, SessionAnalytics, UserProfile, table_of
 from speakpro.services.analysis.summary import SessionSummary
 from speakpro.services.learning import progress, quests, streak
+from speakpro.services.learning.assignments import MyAssignment, my_assignments
 from speakpro.services.practice.history import MetricView, metric_views, provider_label
 
 HOME_METRICS = ("pace_wpm", "filler_rate_per_100", "talk_time_ratio")
@@ -88,6 +89,8 @@ class HomeDashboard:
     recent: list[RecentPractice]
     latest_feedback: LatestFeedback | None = None
     next_lesson_id: str = ""  # the lesson to take next ("" when every open module is done)
+    assignments: list[MyAssignment] = field(default_factory=list)  # what managers set, open ones first
+    completed_now: list[str] = field(default_factory=list)  # assignments this read found complete (and paid)
 
 
 _USER = bindparam("user_id", type_=Uuid)
@@ -176,7 +179,8 @@ def _latest_feedback(row) -> LatestFeedback:
 
 def get_home_dashboard(*, session: Session, user_id: uuid.UUID, today: date, time_zone: str) -> HomeDashboard:
     """Everything the home page shows, in a fixed number of queries; `today` is the learner's date in
-    `time_zone`."""
+    `time_zone`. Assignments are recounted first, so a reward they pay shows in the balances."""
+    assignments, completed_now = my_assignments(session=session, user_id=user_id)
     summary = get_home_summary(session=session, user_id=user_id, today=today, time_zone=time_zone)
     # Both of the first level: its modules are read once.
     statuses = progress.module_statuses(session=session, user_id=user_id)
@@ -208,4 +212,6 @@ def get_home_dashboard(*, session: Session, user_id: uuid.UUID, today: date, tim
         recent=recent,
         latest_feedback=latest,
         next_lesson_id=str(progress.next_lesson_of(statuses) or ""),
+        assignments=assignments,
+        completed_now=completed_now,
     )

@@ -37,6 +37,7 @@ from speakpro.models import (
     utcnow,
 )
 from speakpro.services.learning import progress
+from speakpro.services.learning.assignments import refresh_progress
 from speakpro.services.learning.economy import apply_reward
 from speakpro.services.learning.feedback import ExerciseFeedback, FeedbackRequest, coach_answer, prepare_feedback
 from speakpro.services.learning.lesson_answers import (
@@ -535,6 +536,7 @@ def _record_answer(session, run, step_index, step, kind, cleaned, duration, feed
             module_completed = progress.complete_module_if_done(
                 session=session, user_id=user_id, module_id=run.module_id
             ).newly_completed
+            refresh_progress(session=session, user_id=user_id)  # the lesson or its module may be assigned
         session.add(
             LessonStepResponse(
                 lesson_session_id=run.id,

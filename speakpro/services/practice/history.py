@@ -31,6 +31,7 @@ from speakpro.models import (
     AudioRecording,
     PracticeSession,
     Retake,
+    ScenarioVersion,
     SessionAnalytics,
     Topic,
     Transcript,
@@ -176,6 +177,12 @@ class SessionDetail:
     transcript_typed: bool = False  # the learner typed it (solo): says what was said, not how
 
 
+def _topic_title() -> Any:
+    """What a session practised: its library topic, or its company scenario (the session's own title when
+    the scenario is no longer readable, for a learner who left the company)."""
+    return func.coalesce(col(Topic.title), col(ScenarioVersion.title), col(PracticeSession.title))
+
+
 def _has_audio(session_id_column) -> Any:
     return exists().where(
         AudioRecording.session_id == session_id_column,
@@ -232,7 +239,7 @@ def list_history(*, session: Session, user_id: uuid.UUID, page: int, page_size: 
     rows = session.execute(
         select(
             col(PracticeSession.id),
-            col(Topic.title).label("topic_title"),
+            _topic_title().label("topic_title"),
             col(PracticeSession.title),
             col(PracticeSession.started_at),
             col(PracticeSession.duration_seconds),
@@ -245,8 +252,9 @@ def list_history(*, session: Session, user_id: uuid.UUID, page: int, page_size: 
             _retakes(col(PracticeSession.id)).label("retakes"),
             _retakes(col(PracticeSession.id), improved=True).label("retakes_improved"),
         )
-        .join(Topic, Topic.id == PracticeSession.topic_id)
-        .outerjoin(SessionAnalytics, SessionAnalytics.session_id == PracticeSession.id)
+        .outerjoin(Topic, col(Topic.id) == col(PracticeSession.topic_id))
+        .outerjoin(ScenarioVersion, col(ScenarioVersion.id) == col(PracticeSession.scenario_version_id))
+        .outerjoin(SessionAnalytics, col(SessionAnalytics.session_id) == col(PracticeSession.id))
         .where(owned)
         .order_by(col(PracticeSession.started_at).desc(), col(PracticeSession.id).desc())
         .limit(page_size)
@@ -413,7 +421,7 @@ def get_session_detail(
     row = session.execute(
         select(
             PracticeSession,
-            col(Topic.title).label("topic_title"),
+            _topic_title().label("topic_title"),
             col(Transcript.id).label("transcript_id"),
             col(Transcript.finalized),
             col(Transcript.content).label("transcript_content"),
@@ -427,7 +435,8 @@ def get_session_detail(
             col(AudioRecording.duration_seconds).label("audio_seconds"),
             SessionAnalytics,
         )
-        .join(Topic, col(Topic.id) == col(PracticeSession.topic_id))
+        .outerjoin(Topic, col(Topic.id) == col(PracticeSession.topic_id))
+        .outerjoin(ScenarioVersion, col(ScenarioVersion.id) == col(PracticeSession.scenario_version_id))
         .outerjoin(Transcript, col(Transcript.session_id) == col(PracticeSession.id))
         .outerjoin(
             AudioRecording,

@@ -45,6 +45,7 @@ from speakpro.services.practice.realtime_secrets import (
     record_client_secret,
     request_client_secret,
 )
+from speakpro.services.practice.scenarios import get_scenario, scene_of
 from speakpro.services.practice.transcripts import finalize_transcript
 from speakpro.services.ratelimit import RateLimiter
 from speakpro.services.telemetry import record_event
@@ -154,7 +155,7 @@ def _view(session: Session, row: PracticeSession, *, resumed: bool = False) -> P
     transcript_id = _transcript_id(session, row.id)
     return PracticeView(
         id=str(row.id),
-        topic_id=str(row.topic_id),
+        topic_id=str(row.topic_id) if row.topic_id else "",
         transcript_id=str(transcript_id) if transcript_id else None,
         title=row.title,
         mode=row.mode,
@@ -228,10 +229,34 @@ def enforce_cap(*, session: Session, now: datetime | None = None) -> int:
 # --- starting -----------------------------------------------------------------------------------------
 
 
+def _subject(
+    session: Session, topic_id: object, scenario_id: object, company_id: uuid.UUID | None
+) -> tuple[uuid.UUID | None, uuid.UUID | None, str]:
+    """(topic id, scenario version id, title) of what a session practises: a library topic, or the current
+    version of a live scenario of the learner's company (anyone else's is "choose from the list")."""
+    if scenario_id not in (None, ""):
+        if company_id is None:
+            raise ValidationError("scenario", "Choose a scenario from the list.")
+        scenario = get_scenario(session=session, company_id=company_id, scenario_id=scenario_id, live_only=True)
+        return None, uuid.UUID(scenario.version_id), scenario.title
+    topic_uuid = parse_id(topic_id, field="topic", message="Choose a topic from the list.")
+    topic = session.execute(
+        select(col(Topic.id), col(Topic.title)).where(col(Topic.id) == topic_uuid, col(Topic.is_active).is_(True))
+    ).first()
+    if topic is None:
+        raise ValidationError("topic", "Choose a topic from the list.")
+    return topic.id, None, topic.title
+
+
 def start_practice(
-    *, session: Session, user_id: uuid.UUID, topic_id: uuid.UUID | str, mode: Literal["realtime", "solo"]
+    *,
+    session: Session,
+    user_id: uuid.UUID,
+    topic_id: object = None,
+    mode: Literal["realtime", "solo"],
+    scenario_id: object = None,
 ) -> PracticeView:
-    """Start a practice session on a topic, or return the learner's session already in progress.
+    """Start a practice session on a topic or a company scenario, or return the session already in progress.
 
     A learner has at most one active session: an active one under the cap is returned as is
     (`resumed=True`, whatever topic or mode was asked for); one past the cap is first failed with reason
@@ -241,29 +266,25 @@ def start_practice(
     Args:
         session: The caller's session.
         user_id: The learner.
-        topic_id: An active topic.
+        topic_id: An active topic of the library (or None with `scenario_id`).
         mode: "realtime" (with the AI partner) or "solo".
+        scenario_id: A live scenario of the learner's own company: the session keeps its current version.
 
     Returns:
         The session.
 
     Raises:
-        ValidationError: An unknown mode or topic, a user without a profile, or one whose consent does not
+        ValidationError: An unknown mode, topic or scenario, a user without a profile, or one whose consent does not
             allow recordings (every session is recorded); nothing changes.
     """
     if not recording_allowed(session=session, user_id=user_id):
         raise ValidationError("recording", RECORDING_OFF)
     if mode not in MODES:
         raise ValidationError("mode", "Choose live practice with the AI partner or solo practice.")
-    topic_uuid = parse_id(topic_id, field="topic", message="Choose a topic from the list.")
-    topic = session.execute(
-        select(col(Topic.id), col(Topic.title)).where(col(Topic.id) == topic_uuid, col(Topic.is_active).is_(True))
-    ).first()
-    if topic is None:
-        raise ValidationError("topic", "Choose a topic from the list.")
     profile = session.execute(select(col(UserProfile.company_id)).where(col(UserProfile.user_id) == user_id)).first()
     if profile is None:
         raise ValidationError("user", "Finish setting up your account before you practise.")
+    topic_uuid, version_uuid, title = _subject(session, topic_id, scenario_id, profile.company_id)
     # Two starts of one learner (a double click, two tabs) run one after the other: the second finds the first.
     session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(f"{_ADVISORY_NAMESPACE}{user_id}", 0))))
     now = utcnow()
@@ -284,8 +305,9 @@ def start_practice(
     practice = PracticeSession(
         user_id=user_id,
         company_id=profile.company_id,
-        topic_id=topic.id,
-        title=topic.title[:255],
+        topic_id=topic_uuid,
+        scenario_version_id=version_uuid,
+        title=title[:255],
         mode=mode,
         status="active",
         started_at=now,
@@ -301,7 +323,7 @@ def start_practice(
         event_type="practice_started",
         user_id=user_id,
         company_id=profile.company_id,
-        data={"mode": mode, "topic_id": str(topic.id)},
+        data={"mode": mode, "topic_id": str(topic_uuid or ""), "scenario_version_id": str(version_uuid or "")},
     )
     return _view(session, practice)
 
@@ -521,16 +543,20 @@ class LiveSession:
     partner_role: str
     prompt_hint: str
     difficulty: str
+    learner_goal: str = ""
+    criteria: tuple[str, ...] = ()  # what a scenario's rubric scores, by name
 
 
 def get_live_session(session: Session, user_id: uuid.UUID, ref: object) -> LiveSession:
     """The learner's own session with its topic, for the live page ("not found" otherwise, as everywhere)."""
     row = owned_session(session, user_id, ref, lock=False)
-    topic = session.get(Topic, row.topic_id)
+    scene = scene_of(session, row)
     return LiveSession(
         view=_view(session, row),
-        topic_title=topic.title if topic else row.title,
-        partner_role=topic.partner_role if topic else "",
-        prompt_hint=topic.prompt_hint if topic else "",
-        difficulty=topic.difficulty if topic else "",
+        topic_title=scene.title,
+        partner_role=scene.partner_role,
+        prompt_hint=scene.situation,
+        difficulty=scene.difficulty,
+        learner_goal=scene.learner_goal,
+        criteria=tuple(c.name for c in scene.rubric),
     )

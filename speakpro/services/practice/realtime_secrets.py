@@ -22,8 +22,9 @@ from openai import OpenAIError
 from sqlalchemy import insert, select
 from sqlmodel import Session, col
 
-from speakpro.models import ClientSecret, PracticeSession, StakesMap, Topic, UserProfile, utcnow
+from speakpro.models import ClientSecret, PracticeSession, StakesMap, UserProfile, utcnow
 from speakpro.services.practice.practice_access import NOT_ACTIVE
+from speakpro.services.practice.scenarios import Scene, scene_of
 from speakpro.services.validation import ValidationError
 from speakpro.settings import settings
 
@@ -73,29 +74,44 @@ def plain_line(value: object, limit: int = 300) -> str:
     return text[:limit].rstrip()
 
 
-def realtime_instructions(topic: Topic, profile: UserProfile | None, stakes: StakesMap | None) -> str:
+def realtime_instructions(scene: Scene, profile: UserProfile | None, stakes: StakesMap | None) -> str:
     """The instructions pinned into the Realtime session: the partner's role, the learner, the rules.
 
     The learner's persona and stakes are their own words: they are quoted as background facts and the
     partner is told not to take instructions from them.
 
     Args:
-        topic: The role-play topic (its `partner_role` and `prompt_hint` drive the scene).
+        scene: The session's scene (`scenarios.scene_of`): a library topic's partner role and hint, or a
+            company scenario's persona, situation, difficulty, learner goal and rubric.
         profile: The learner's profile (job role, audience, main goal), if any.
         stakes: The learner's own high-stakes scenario (the latest chosen), if any.
 
     Returns:
         The instructions text.
     """
-    role = plain_line(topic.partner_role, 500) or "a realistic conversation partner for this scenario"
+    role = plain_line(scene.partner_role, 1000) or "a realistic conversation partner for this scenario"
     lines = [
         "You are the learner's conversation partner in a spoken role-play on SpeakPro, a speaking-practice app.",
-        f'Scenario: "{plain_line(topic.title, 160)}".',
+        f'Scenario: "{plain_line(scene.title, 160)}".',
         f"Your role: {role}",
     ]
-    if topic.prompt_hint:
-        hint = plain_line(topic.prompt_hint, 500)
-        lines.append(f'What the learner is practising (do not say it out loud): "{hint}".')
+    if scene.situation:
+        hint = plain_line(scene.situation, 2000)
+        lines.append(f'The situation and what the learner is practising (do not say it out loud): "{hint}".')
+    if scene.scenario_version_id is not None:
+        lines.append(
+            f"Play it at {scene.difficulty} difficulty: "
+            + {
+                "beginner": "be patient and open, raise one mild concern.",
+                "intermediate": "be busy and a little sceptical, raise two real concerns.",
+                "advanced": "be demanding: push back hard, raise several concerns and make the learner earn it.",
+            }.get(scene.difficulty, "stay realistic.")
+        )
+    if scene.learner_goal:
+        lines.append(f'The learner\'s goal (do not hand it to them): "{plain_line(scene.learner_goal, 500)}".')
+    if scene.rubric:
+        judged = "; ".join(f"{plain_line(c.name, 60)}: {plain_line(c.good, 300)}" for c in scene.rubric)
+        lines.append(f"The learner will be scored afterwards on (give them room to show it): {judged}.")
     persona = []
     if profile is not None:
         for label, value in (
@@ -199,12 +215,12 @@ def prepare_client_secret(
 ) -> PendingSecret:
     """The configuration to pin for a session the caller has cleared (the owner, live, "realtime" mode, the
     client, the lifetime and the rate limits: `practice.prepare_mint`)."""
-    topic = session.execute(select(Topic).where(col(Topic.id) == practice.topic_id)).scalar_one()
+    scene = scene_of(session, practice)
     profile = session.execute(
         select(UserProfile).where(col(UserProfile.user_id) == practice.user_id)
     ).scalar_one_or_none()
     config = realtime_session_config(
-        instructions=realtime_instructions(topic, profile, _latest_stakes(session, practice.user_id)),
+        instructions=realtime_instructions(scene, profile, _latest_stakes(session, practice.user_id)),
         model=model,
         transcription_model=transcription_model,
         voice=voice,

@@ -17,11 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col
 
-from speakpro.models import PracticeSession, Retake, Topic, Transcript, TranscriptSegment, table_of, utcnow
+from speakpro.models import PracticeSession, Retake, Transcript, TranscriptSegment, table_of, utcnow
 from speakpro.services.analysis.moments import Moment, TryScore, score_try, weakest_moments
 from speakpro.services.analysis.speech_metrics import Utterance
 from speakpro.services.learning.economy import apply_reward
 from speakpro.services.practice.practice_access import owned_session
+from speakpro.services.practice.scenarios import scene_of
 from speakpro.services.validation import ValidationError, clean_answer_text
 
 __all__ = ["RETAKE_XP", "MomentView", "RetakeOutcome", "session_moments", "submit_retake"]
@@ -73,10 +74,8 @@ def _moments(session: Session, practice: PracticeSession) -> tuple[list[Moment],
         .where(col(Transcript.session_id) == practice.id, col(Transcript.is_anonymized).is_(False))
         .order_by(c.sequence)
     ).all()
-    topic = session.execute(
-        select(col(Topic.title), col(Topic.prompt_hint)).where(col(Topic.id) == practice.topic_id)
-    ).first()
-    topic_text = f"{topic.title}. {topic.prompt_hint}" if topic else ""
+    scene = scene_of(session, practice)
+    topic_text = ". ".join(filter(None, (scene.title, scene.situation, scene.learner_goal)))
     segments = [Utterance(r.speaker, r.text, r.start_ms, r.end_ms) for r in rows]
     return weakest_moments(segments), topic_text
 
