@@ -65,6 +65,16 @@ PRACTICE = "/practice"
 PRACTICE_LIVE = "/practice/live/[session_ref]"
 
 
+def practice_scenario(scenario_id: str) -> str:
+    """The practice page with one of the company's scenarios picked out."""
+    return f"{PRACTICE}?scenario={scenario_id}"
+
+
+def lesson(lesson_id: str) -> str:
+    """One lesson."""
+    return f"/lesson/{lesson_id}"
+
+
 def practice_live(session_id: str) -> str:
     """The live page of one practice session."""
     return f"/practice/live/{session_id}"
@@ -74,6 +84,8 @@ PROGRESS = "/progress"
 COMPANY_DASHBOARD = "/company/[slug]/dashboard"
 COMPANY_LEARNER = "/company/[slug]/learners/[learner_id]"
 COMPANY_REVIEW = "/company/[slug]/review/[session_ref]"
+COMPANY_SCENARIOS = "/company/[slug]/scenarios"
+COMPANY_ASSIGNMENTS = "/company/[slug]/assignments"
 ADMIN_OVERVIEW = "/admin/overview"
 API_COMPANY_EXPORT = "/api/company/{slug}/export.csv"
 
@@ -86,6 +98,16 @@ def company_review(slug: str, session_id: str) -> str:
 def company_learner(slug: str, user_id: str) -> str:
     """One learner's page on their company's dashboard."""
     return f"/company/{slug}/learners/{user_id}"
+
+
+def company_scenarios(slug: str) -> str:
+    """The company's own role-play scenarios, for its managers."""
+    return f"/company/{slug}/scenarios"
+
+
+def company_assignments(slug: str) -> str:
+    """The assignments a company's managers set."""
+    return f"/company/{slug}/assignments"
 
 
 def company_dashboard(slug: str) -> str:

@@ -9,6 +9,7 @@ from speakpro.jobs import in_process_worker
 from speakpro.pages.account import account, join
 from speakpro.pages.admin import admin
 from speakpro.pages.amphitheatre import amphitheatre_history_page, amphitheatre_page
+from speakpro.pages.assignments import assignments_page
 from speakpro.pages.company import company
 from speakpro.pages.company_learner import company_learner_page
 from speakpro.pages.dashboard import admin_overview, company_dashboard
@@ -24,10 +25,12 @@ from speakpro.pages.practice_live import practice_live_page, practice_page
 from speakpro.pages.privacy import privacy_page
 from speakpro.pages.progress import progress_page
 from speakpro.pages.review import review_page
+from speakpro.pages.scenarios import scenarios_page
 from speakpro.pages.world import map_page, venue_page
 from speakpro.state.account import AccountState, JoinState
 from speakpro.state.admin import AdminState
 from speakpro.state.amphitheatre import AmphitheatreHistoryState, AmphitheatreState
+from speakpro.state.assignments import AssignmentsState
 from speakpro.state.auth import AuthState
 from speakpro.state.company import CompanyState
 from speakpro.state.company_learner import CompanyLearnerState
@@ -44,6 +47,7 @@ from speakpro.state.practice_live import PracticeLiveState, PracticeState
 from speakpro.state.progress import ProgressState
 from speakpro.state.retakes import RetakeState
 from speakpro.state.review import ReviewState, SessionShareState
+from speakpro.state.scenarios import ScenariosState
 from speakpro.state.world import MapState, VenueState
 
 configure_logging()
@@ -102,6 +106,10 @@ app.add_page(
     route=routes.COMPANY_LEARNER,
     title="Learner · SpeakPro",
     on_load=CompanyLearnerState.load,
+)
+app.add_page(scenarios_page, route=routes.COMPANY_SCENARIOS, title="Scenarios · SpeakPro", on_load=ScenariosState.load)
+app.add_page(
+    assignments_page, route=routes.COMPANY_ASSIGNMENTS, title="Assignments · SpeakPro", on_load=AssignmentsState.load
 )
 app.add_page(
     admin_overview, route=routes.ADMIN_OVERVIEW, title="All companies · SpeakPro", on_load=AdminOverviewState.load

@@ -40,3 +40,15 @@ followed_line = {
     "transition": "background 0.2s",
     "&[data-playing='true']": {"background": "var(--violet-3)", "box_shadow": "inset 3px 0 0 var(--violet-9)"},
 }
+
+# A native <select> that looks like the Radix inputs beside it (phones show their own picker for it).
+native_select = {
+    "width": "100%",
+    "min_height": "40px",
+    "padding": "0 0.75rem",
+    "border": "1px solid var(--gray-a7)",
+    "border_radius": "var(--radius-2)",
+    "background": "var(--color-surface)",
+    "color": "var(--gray-12)",
+    "font_size": "var(--font-size-2)",
+}

@@ -74,16 +74,7 @@ def time_zone_field(name: str, default: str | rx.Var[str], hint: rx.Component | 
             default_value=default,
             # Uncontrolled: a new key re-mounts it when the value arrives (as `field` does).
             key=default if isinstance(default, rx.Var) else None,
-            style={
-                "width": "100%",
-                "min_height": "40px",
-                "padding": "0 0.75rem",
-                "border": "1px solid var(--gray-a7)",
-                "border_radius": "var(--radius-2)",
-                "background": "var(--color-surface)",
-                "color": "var(--gray-12)",
-                "font_size": "var(--font-size-2)",
-            },
+            style=styles.native_select,
         ),
         hint if hint is not None else rx.fragment(),
         spacing="1",

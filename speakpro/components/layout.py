@@ -55,6 +55,8 @@ def _manager_places() -> tuple[tuple[str, rx.Var[str], str], ...]:
     slug = rx.Var.create(AuthState.viewer_company_slug)
     return (
         ("Dashboard", "/company/" + slug + "/dashboard", "nav-dashboard"),
+        ("Assignments", "/company/" + slug + "/assignments", "nav-assignments"),
+        ("Scenarios", "/company/" + slug + "/scenarios", "nav-scenarios"),
         ("Team", "/company/" + slug, "nav-team"),
     )
 

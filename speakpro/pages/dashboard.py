@@ -6,6 +6,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from speakpro import styles
+from speakpro.components.assignments import assignment_summary
 from speakpro.components.charts import chart_card
 from speakpro.components.forms import date_range_form
 from speakpro.components.guards import forbidden_notice
@@ -168,6 +169,28 @@ def company_dashboard() -> rx.Component:
                     width="100%",
                 ),
                 chart_card(DashboardState.skills_fig, DashboardState.loading, "chart-skills"),
+                rx.hstack(
+                    rx.heading("Assignments", size="5"),
+                    rx.link("Set or follow up →", href="/company/" + DashboardState.slug + "/assignments", size="2"),
+                    align="baseline",
+                    spacing="3",
+                    wrap="wrap",
+                ),
+                rx.cond(
+                    rx.Var.create(DashboardState.assignment_rows).length() > 0,
+                    rx.grid(
+                        rx.foreach(DashboardState.assignment_rows, lambda row: assignment_summary(row)),
+                        columns=rx.breakpoints(initial="1", md="2"),
+                        spacing="3",
+                        width="100%",
+                        id="dashboard-assignments",
+                    ),
+                    rx.text(
+                        "No assignments yet: set your learners a scenario, a module or a lesson with a due date.",
+                        size="2",
+                        color_scheme="gray",
+                    ),
+                ),
                 rx.heading("Shared with you", size="5"),
                 rx.cond(
                     rx.Var.create(DashboardState.shared_rows).length() > 0,

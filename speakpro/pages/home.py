@@ -7,7 +7,7 @@ from speakpro.components.layout import page_frame
 from speakpro.components.metrics import speech_metric
 from speakpro.services.learning.home import ModuleCard, RecentPractice
 from speakpro.services.learning.quests import QuestView
-from speakpro.state.home import HomeState
+from speakpro.state.home import AssignmentCard, HomeState
 
 
 def _stat(label: str, value: int | rx.Var[int], icon: str, element_id: str) -> rx.Component:
@@ -308,6 +308,46 @@ def _calls_to_action() -> rx.Component:
     )
 
 
+def _assignment(card: AssignmentCard) -> rx.Component:
+    return rx.hstack(
+        rx.vstack(
+            rx.hstack(
+                rx.badge(card.kind, variant="soft"),
+                rx.text(card.title, weight="medium"),
+                rx.badge(card.status, color_scheme=card.color, class_name="assignment-status"),  # pyright: ignore[reportArgumentType]
+                spacing="2",
+                align="center",
+                wrap="wrap",
+            ),
+            rx.text("Due ", card.due, " · ", card.rule, " · ", card.progress, size="2", color_scheme="gray"),
+            rx.cond(card.note != "", rx.text(card.note, size="2")),
+            rx.cond(card.reward != "", rx.text(card.reward, size="1", color_scheme="gray")),
+            spacing="1",
+            flex="1",
+            min_width="0",
+        ),
+        rx.cond(
+            card.status != "Done",
+            rx.link(rx.button("Start", size="2"), href=card.href, class_name="assignment-start"),
+        ),
+        width="100%",
+        align="center",
+        wrap="wrap",
+        class_name="assignment-card",
+    )
+
+
+def _assignments() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Assigned to you", size="4"),
+        rx.foreach(HomeState.assignments, _assignment),
+        spacing="3",
+        width="100%",
+        style=styles.card,
+        id="home-assignments",
+    )
+
+
 def home() -> rx.Component:
     """The home page."""
     return page_frame(
@@ -323,6 +363,7 @@ def home() -> rx.Component:
             rx.cond(
                 HomeState.loaded,
                 rx.vstack(
+                    rx.cond(rx.Var.create(HomeState.assignments).length() > 0, _assignments()),
                     rx.flex(
                         _stat("XP", HomeState.xp, "star", "stat-xp"),
                         _stat("Coins", HomeState.coins, "coins", "stat-coins"),

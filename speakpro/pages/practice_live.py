@@ -24,7 +24,7 @@ def _solo_banner(element_id: str) -> rx.Component:
     )
 
 
-def _topic(topic: TopicRow) -> rx.Component:
+def _topic(topic: TopicRow, start=PracticeState.start) -> rx.Component:
     return rx.vstack(
         rx.hstack(
             rx.heading(topic.title, size="4"),
@@ -38,7 +38,7 @@ def _topic(topic: TopicRow) -> rx.Component:
         rx.button(
             rx.cond(PracticeState.starting == topic.id, rx.spinner(size="2"), rx.icon("mic", size=16)),
             "Start",
-            on_click=PracticeState.start(topic.id),
+            on_click=start(topic.id),
             disabled=PracticeState.starting != "",
             id="start-" + topic.slug,
             width="100%",
@@ -47,6 +47,15 @@ def _topic(topic: TopicRow) -> rx.Component:
         spacing="2",
         class_name="topic-card",
         data_slug=topic.slug,
+    )
+
+
+def _scenario(topic: TopicRow) -> rx.Component:
+    return rx.box(
+        _topic(topic, PracticeState.start_scenario),
+        border_radius="var(--radius-4)",
+        outline=rx.cond(PracticeState.picked == topic.id, "2px solid var(--violet-9)", "none"),
+        class_name="scenario-card",
     )
 
 
@@ -66,12 +75,32 @@ def practice_page() -> rx.Component:
                 PracticeState.loaded,
                 rx.cond(
                     PracticeState.recording_allowed,
-                    rx.grid(
-                        rx.foreach(PracticeState.topics, _topic),
-                        columns=rx.breakpoints(initial="1", sm="2", md="3"),
+                    rx.vstack(
+                        rx.cond(
+                            rx.Var.create(PracticeState.scenarios).length() > 0,
+                            rx.vstack(
+                                rx.heading("Your company's scenarios", size="4"),
+                                rx.grid(
+                                    rx.foreach(PracticeState.scenarios, _scenario),
+                                    columns=rx.breakpoints(initial="1", sm="2", md="3"),
+                                    spacing="4",
+                                    width="100%",
+                                    id="company-scenarios",
+                                ),
+                                rx.heading("SpeakPro's topics", size="4"),
+                                spacing="3",
+                                width="100%",
+                            ),
+                        ),
+                        rx.grid(
+                            rx.foreach(PracticeState.topics, lambda topic: _topic(topic)),
+                            columns=rx.breakpoints(initial="1", sm="2", md="3"),
+                            spacing="4",
+                            width="100%",
+                            id="topics",
+                        ),
                         spacing="4",
                         width="100%",
-                        id="topics",
                     ),
                     recording_off_notice(
                         "practice-recording-off", " to practise: every session is recorded, transcribed and analysed."
@@ -105,7 +134,20 @@ def _header() -> rx.Component:
             _solo_banner("solo-live-banner"),
             rx.text(rx.text.strong("Your partner: "), PracticeLiveState.partner_role, size="3", id="practice-partner"),
         ),
-        rx.text(rx.text.strong("Your goal: "), PracticeLiveState.prompt_hint, size="2", color_scheme="gray"),
+        rx.cond(
+            PracticeLiveState.learner_goal != "",
+            rx.fragment(
+                rx.text(
+                    rx.text.strong("The situation: "), PracticeLiveState.prompt_hint, size="2", color_scheme="gray"
+                ),
+                rx.text(rx.text.strong("Your goal: "), PracticeLiveState.learner_goal, size="2", id="practice-goal"),
+            ),
+            rx.text(rx.text.strong("Your goal: "), PracticeLiveState.prompt_hint, size="2", color_scheme="gray"),
+        ),
+        rx.cond(
+            PracticeLiveState.criteria != "",
+            rx.text(rx.text.strong("Scored on: "), PracticeLiveState.criteria, size="2", id="practice-criteria"),
+        ),
         spacing="2",
         width="100%",
     )

@@ -25,8 +25,10 @@ from speakpro.services.dashboards.dashboard_access import (
     managed_company,
     mint_download_token,
 )
+from speakpro.services.learning import assignments
 from speakpro.services.practice import review
 from speakpro.services.practice.history import provider_label
+from speakpro.state.assignments import AssignmentRow, assignment_rows
 from speakpro.state.auth import AuthState
 from speakpro.state.edge import Form, Text, accepts
 
@@ -103,6 +105,8 @@ class DashboardState(AuthState):
     learner_rows: list[dict[str, str]] = []
     # Sessions its learners shared with the company's managers, newest first (`review.shared_sessions`).
     shared_rows: list[dict[str, str]] = []
+    # The company's live assignments, with completion and overdue counts (`assignments.company_assignments`).
+    assignment_rows: list[AssignmentRow] = []
     # Managers' scores against the automatic ones, per skill and scorer (`calibration.calibration`).
     calibration_rows: list[dict[str, str]] = []
     sort_key: str = "sessions"
@@ -116,6 +120,7 @@ class DashboardState(AuthState):
     def _clear(self) -> None:
         self.company_name = self._company_id = ""
         self.learner_rows, self._learners, self.shared_rows, self.calibration_rows = [], [], [], []
+        self.assignment_rows = []
         self.kpi_sessions, self.kpi_score, self.kpi_duration, self.kpi_learners = "0", "–", "0 min", "0"
         self.daily_fig = self.activity_fig = self.skills_fig = charts.empty_figure()
 
@@ -129,7 +134,14 @@ class DashboardState(AuthState):
         def read(
             session: Session, viewer: Viewer
         ) -> (
-            tuple[Company, dashboards.CompanyDashboard, list[review.SharedSession], list[calibration.Agreement]] | None
+            tuple[
+                Company,
+                dashboards.CompanyDashboard,
+                list[review.SharedSession],
+                list[calibration.Agreement],
+                list[assignments.CompanyAssignment],
+            ]
+            | None
         ):
             company = managed_company(session=session, viewer=viewer, slug=slug)
             if company is None:
@@ -140,14 +152,16 @@ class DashboardState(AuthState):
                 board,
                 review.shared_sessions(session=session, company_id=company.id),
                 calibration.calibration(session=session, company_id=company.id),
+                assignments.company_assignments(session=session, company_id=company.id),
             )
 
-        _, found = await self._signed_in(read)
+        viewer, found = await self._signed_in(read)
         if found is None:
             self.forbidden = True
             self._clear()
             return
-        company, board, shared, agreements = found
+        company, board, shared, agreements, assigned = found
+        self._assign(assignment_rows=assignment_rows(assigned, viewer.time_zone))
         self._assign(forbidden=False, slug=company.slug, company_name=company.name, _company_id=str(company.id))
         self._show(board)
         self._assign(

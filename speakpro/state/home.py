@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 import reflex as rx
 from sqlmodel import Session
 
 from speakpro.services.accounts.sessions import Viewer
 from speakpro.services.learning import quests
+from speakpro.services.learning.assignments import KIND_LABELS, MyAssignment
 from speakpro.services.learning.economy import (
     STREAK_FREEZE_PRICE_COINS,
     EconomyError,
@@ -20,9 +22,50 @@ from speakpro.services.learning.streak import MAX_FREEZES_HELD
 from speakpro.services.telemetry import record_exposure
 from speakpro.services.validation import ValidationError
 from speakpro.settings import settings
+from speakpro.state.assignments import due_text
 from speakpro.state.auth import AuthState
 from speakpro.state.edge import Text, accepts
 from speakpro.state.history import MetricRow, metric_row
+
+
+@dataclass(frozen=True)
+class AssignmentCard:
+    """One of the learner's assignments, formatted for home."""
+
+    id: str
+    kind: str
+    title: str
+    note: str
+    due: str
+    rule: str
+    progress: str
+    status: str  # "Done", "Overdue" or "Due"
+    color: str
+    href: str
+    reward: str
+
+
+def _cards(found: list[MyAssignment], time_zone: str) -> list[AssignmentCard]:
+    out = []
+    for a in found:
+        status, color = ("Done", "green") if a.completed_at else ("Overdue", "red") if a.overdue else ("Due", "violet")
+        reward = " · ".join(f"+{n} {what}" for n, what in ((a.xp_reward, "XP"), (a.coin_reward, "coins")) if n)
+        out.append(
+            AssignmentCard(
+                id=a.id,
+                kind=KIND_LABELS[a.kind],
+                title=a.title,
+                note=a.note,
+                due=due_text(a.due_at, time_zone),
+                rule=a.rule,
+                progress=f"{a.progress}/{a.needed}",
+                status=status,
+                color=color,
+                href=a.href,
+                reward=reward,
+            )
+        )
+    return out
 
 
 def _read(session: Session, viewer: Viewer) -> HomeDashboard:
@@ -76,6 +119,7 @@ class HomeState(AuthState):
     feedback_improvement: str = ""
     feedback_quote: str = ""
     next_lesson_id: str = ""
+    assignments: list[AssignmentCard] = []  # what the learner's managers set, open ones first
     solo_mode: bool = settings.offline  # no AI partner configured: practice is solo
     loaded: bool = False
 
@@ -109,6 +153,7 @@ class HomeState(AuthState):
             feedback_improvement=latest.improvement if latest else "",
             feedback_quote=latest.quote if latest else "",
             next_lesson_id=dashboard.next_lesson_id,
+            assignments=_cards(dashboard.assignments, viewer.time_zone),
             loaded=True,
         )
 
@@ -117,7 +162,11 @@ class HomeState(AuthState):
     async def load(self):
         self.loaded = False  # nothing is shown that this load did not read
         self._freeze_key = uuid.uuid4().hex
-        self._show(*await self._signed_in(_read))
+        viewer, dashboard = await self._signed_in(_read)
+        self._show(viewer, dashboard)
+        if dashboard.completed_now:
+            return rx.toast.success("Assignment complete: " + ", ".join(dashboard.completed_now) + ". Reward paid.")
+        return None
 
     @rx.event
     @accepts(loaded=("_freeze_key",))

@@ -28,7 +28,7 @@ from speakpro.models import utcnow
 from speakpro.models.practice import MAX_SESSION_SECONDS
 from speakpro.services.accounts import consent
 from speakpro.services.accounts.sessions import Viewer
-from speakpro.services.practice import practice, transcripts
+from speakpro.services.practice import practice, scenarios, transcripts
 from speakpro.services.practice.realtime_secrets import (
     IssuedSecret,
     MintedSecret,
@@ -84,6 +84,8 @@ class PracticeState(AuthState):
     """The topic picker."""
 
     topics: list[TopicRow] = []
+    scenarios: list[TopicRow] = []  # the learner's company's own scenarios
+    picked: str = ""  # a scenario an assignment links to (`?scenario=`), shown first
     solo_mode: bool = settings.offline
     loaded: bool = False
     error: str = ""
@@ -94,13 +96,28 @@ class PracticeState(AuthState):
     @rx.event
     @accepts()
     async def load(self):
-        _, (views, allowed) = await self._signed_in(
+        _, (views, allowed, own) = await self._signed_in(
             lambda s, viewer: (
                 practice.list_topics(session=s),
                 consent.recording_allowed(session=s, user_id=viewer.user_id),
+                scenarios.company_scenarios(session=s, company_id=viewer.company_id) if viewer.company_id else [],
             )
         )
         self.recording_allowed = allowed
+        self.picked = str(self.router.url.query_parameters.get("scenario", ""))[:64]
+        rows = [
+            TopicRow(
+                id=v.id,
+                slug="scenario-" + v.id,
+                title=v.title,
+                difficulty=v.difficulty,
+                color=DIFFICULTY_COLORS.get(v.difficulty, "gray"),
+                category="Your company's scenario",
+                hint=v.learner_goal or v.situation,
+            )
+            for v in own
+        ]
+        self.scenarios = sorted(rows, key=lambda r: r.id != self.picked)
         self.topics = [
             TopicRow(
                 id=t.id,
@@ -119,14 +136,23 @@ class PracticeState(AuthState):
     @accepts(topic_id=Text())
     async def start(self, topic_id: str):
         """Start a session on a topic (or go back to the one in progress) and open the live page."""
+        return await self._start(topic_id, None)
+
+    @rx.event
+    @accepts(scenario_id=Text())
+    async def start_scenario(self, scenario_id: str):
+        """Start a session on one of the company's scenarios (its current version)."""
+        return await self._start(None, scenario_id)
+
+    async def _start(self, topic_id: str | None, scenario_id: str | None):
         if self.starting:
-            return
+            return None
         mode = "solo" if settings.offline else "realtime"
-        self.starting = topic_id
+        self.starting = topic_id or scenario_id or ""
         try:
             _, view = await self._signed_in(
                 lambda s, viewer: practice.start_practice(
-                    session=s, user_id=viewer.user_id, topic_id=topic_id, mode=mode
+                    session=s, user_id=viewer.user_id, topic_id=topic_id, scenario_id=scenario_id, mode=mode
                 )
             )
         except Answered:
@@ -134,7 +160,7 @@ class PracticeState(AuthState):
             raise
         except ValidationError as error:
             self.error, self.starting = error.message, ""
-            return
+            return None
         self.starting = ""
         redirect = rx.redirect(routes.practice_live(view.id))
         if view.resumed:
@@ -152,6 +178,8 @@ class PracticeLiveState(AuthState):
     topic_title: str = ""
     partner_role: str = ""
     prompt_hint: str = ""
+    learner_goal: str = ""  # a company scenario's goal and the names of its rubric's criteria
+    criteria: str = ""
     difficulty: str = ""
     difficulty_color: LiteralAccentColor = "gray"
     # connecting | live | reconnecting | ending | ended | failed (as the browser reports it)
@@ -226,6 +254,7 @@ class PracticeLiveState(AuthState):
             return rx.redirect(routes.practice_session(view.id))
         self.session_id, self.mode, self.live_status = view.id, view.mode, "connecting"
         self.topic_title, self.partner_role, self.prompt_hint = live.topic_title, live.partner_role, live.prompt_hint
+        self.learner_goal, self.criteria = live.learner_goal, ", ".join(live.criteria)
         self.difficulty, self.difficulty_color = live.difficulty, DIFFICULTY_COLORS.get(live.difficulty, "gray")
         self.tail = [
             {"sequence": s.sequence, "speaker": s.speaker, "text": s.text, "is_final": s.is_final} for s in tail

@@ -20,7 +20,12 @@ LEARNER = (
     "/milestone",
     "/account",
 )
-MANAGER = ("/company/northwind/dashboard", "/company/northwind")
+MANAGER = (
+    "/company/northwind/dashboard",
+    "/company/northwind",
+    "/company/northwind/scenarios",
+    "/company/northwind/assignments",
+)
 ADMIN = ("/admin", "/admin/overview")
 
 
