@@ -42,6 +42,7 @@ from speakpro.models import (
 )
 from speakpro.seed import content
 from speakpro.seed.catalog import stable_id
+from speakpro.seed.coaching import seed_coaching
 from speakpro.services.accounts.consent import PRIVACY_NOTICE_VERSION
 from speakpro.services.accounts.passwords import hash_password
 from speakpro.services.analysis.analysis import analytics_values, result_rows, session_summary
@@ -224,6 +225,15 @@ def seed_demo(session: Session, module_ids: dict[str, uuid.UUID], today: date | 
             _seed_progress(session, user_id, demo, codes, module_ids, venues, district_slugs)
             _seed_history(session, user_id, company_id, demo, topics, today)
         created.append(demo)
+    if created:
+        session.flush()
+        seed_coaching(
+            session,
+            company_id=company_ids["northwind"],
+            manager_id=stable_id("user", "manager@example.com"),
+            learner_id=stable_id("user", "learner@example.com"),
+            today=today,
+        )
     return created
 
 
