@@ -51,13 +51,19 @@ _LEARNER_PLACES = (
 _ADMIN_PLACES = (("Admin", routes.ADMIN, "nav-admin"), ("Overview", routes.ADMIN_OVERVIEW, "nav-overview"))
 
 
-def _manager_places() -> tuple[tuple[str, rx.Var[str], str], ...]:
+def _manager_places(*, coaching: bool) -> tuple[tuple[str, rx.Var[str], str], ...]:
+    """A manager's places; with `coaching`, assignments and scenarios too (the bar leaves them to the
+    dashboard's header, which links to both, so it fits 1280 px)."""
     slug = rx.Var.create(AuthState.viewer_company_slug)
+    dashboard = ("Dashboard", "/company/" + slug + "/dashboard", "nav-dashboard")
+    team = ("Team", "/company/" + slug, "nav-team")
+    if not coaching:
+        return dashboard, team
     return (
-        ("Dashboard", "/company/" + slug + "/dashboard", "nav-dashboard"),
+        dashboard,
         ("Assignments", "/company/" + slug + "/assignments", "nav-assignments"),
         ("Scenarios", "/company/" + slug + "/scenarios", "nav-scenarios"),
-        ("Team", "/company/" + slug, "nav-team"),
+        team,
     )
 
 
@@ -69,7 +75,9 @@ def _bar_links() -> rx.Component:
 
     return rx.hstack(
         *(button(*place) for place in _LEARNER_PLACES),
-        rx.cond(AuthState.viewer_role == "manager", rx.fragment(*(button(*p) for p in _manager_places()))),
+        rx.cond(
+            AuthState.viewer_role == "manager", rx.fragment(*(button(*p) for p in _manager_places(coaching=False)))
+        ),
         rx.cond(AuthState.viewer_is_admin, rx.fragment(*(button(*p) for p in _ADMIN_PLACES))),
         spacing="2",
         align="center",
@@ -92,7 +100,7 @@ def _compact_menu() -> rx.Component:
                 *(item(*place) for place in _LEARNER_PLACES),
                 rx.cond(
                     AuthState.viewer_role == "manager",
-                    rx.fragment(rx.menu.separator(), *(item(*p) for p in _manager_places())),
+                    rx.fragment(rx.menu.separator(), *(item(*p) for p in _manager_places(coaching=True))),
                 ),
                 rx.cond(
                     AuthState.viewer_is_admin,

@@ -146,7 +146,30 @@ def company_dashboard() -> rx.Component:
             DashboardState.forbidden,
             forbidden_notice("This dashboard belongs to another company's managers."),
             rx.vstack(
-                rx.heading(DashboardState.company_name, " · dashboard", size="7", id="dashboard-title"),
+                rx.hstack(
+                    rx.heading(DashboardState.company_name, " · dashboard", size="7", id="dashboard-title"),
+                    rx.spacer(),
+                    rx.cond(  # the links need the company's slug, which the page's load sets
+                        DashboardState.slug != "",
+                        rx.hstack(
+                            rx.link(
+                                rx.button(rx.icon("clipboard-list", size=16), "Assignments", variant="soft"),
+                                href="/company/" + DashboardState.slug + "/assignments",
+                                id="dashboard-to-assignments",
+                            ),
+                            rx.link(
+                                rx.button(rx.icon("drama", size=16), "Scenarios", variant="soft"),
+                                href="/company/" + DashboardState.slug + "/scenarios",
+                                id="dashboard-to-scenarios",
+                            ),
+                            spacing="2",
+                        ),
+                    ),
+                    align="center",
+                    spacing="2",
+                    wrap="wrap",
+                    width="100%",
+                ),
                 _range_form(),
                 rx.cond(
                     DashboardState.error != "",
