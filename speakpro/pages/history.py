@@ -17,6 +17,7 @@ from speakpro.pages.retakes import retakes_card
 from speakpro.pages.review import sharing_card
 from speakpro.state.history import (
     CoachItemRow,
+    CriterionRow,
     HistoryRow,
     HistoryState,
     SegmentRow,
@@ -209,6 +210,39 @@ def _coach_item(item: ObjectVar[CoachItemRow]) -> rx.Component:
     )
 
 
+def _criterion(row: ObjectVar[CriterionRow]) -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.text(row.name, size="2", weight="medium"),
+            rx.text(row.weight, size="1", color_scheme="gray"),
+            rx.spacer(),
+            rx.text(row.score, size="2", weight="bold", class_name="criterion-value"),
+            width="100%",
+            align="baseline",
+        ),
+        rx.progress(value=row.value, max=100, aria_label=row.name),
+        rx.cond(row.note != "", rx.text(row.note, size="1", color_scheme="gray")),
+        spacing="1",
+        width="100%",
+        class_name="criterion-row",
+    )
+
+
+def _coach_list(heading: str, rows: list, render, element_id: str) -> rx.Component:
+    """A titled list of the coach's findings, left out when it has none."""
+    return rx.cond(
+        rx.Var.create(rows).length() > 0,
+        rx.vstack(
+            rx.heading(heading, size="3"),
+            rx.foreach(rows, render),
+            spacing="2",
+            margin_top="0.75rem",
+            width="100%",
+            id=element_id,
+        ),
+    )
+
+
 def _coach() -> rx.Component:
     return rx.box(
         rx.hstack(
@@ -223,26 +257,9 @@ def _coach() -> rx.Component:
             rx.text(SessionDetailState.coach_note, size="1", color_scheme="gray", margin_bottom="0.5rem"),
         ),
         rx.flex(rx.foreach(SessionDetailState.coach_scores, _metric), gap="1rem", wrap="wrap", id="coach-rubric"),
-        rx.cond(
-            rx.Var.create(SessionDetailState.strengths).length() > 0,
-            rx.vstack(
-                rx.heading("Strengths", size="3"),
-                rx.foreach(SessionDetailState.strengths, _coach_item),
-                spacing="2",
-                margin_top="0.75rem",
-                id="coach-strengths",
-            ),
-        ),
-        rx.cond(
-            rx.Var.create(SessionDetailState.improvements).length() > 0,
-            rx.vstack(
-                rx.heading("To improve", size="3"),
-                rx.foreach(SessionDetailState.improvements, _coach_item),
-                spacing="2",
-                margin_top="0.75rem",
-                id="coach-improvements",
-            ),
-        ),
+        _coach_list("The scenario's rubric", SessionDetailState.criteria_scores, _criterion, "coach-criteria"),
+        _coach_list("Strengths", SessionDetailState.strengths, _coach_item, "coach-strengths"),
+        _coach_list("To improve", SessionDetailState.improvements, _coach_item, "coach-improvements"),
         style=styles.card,
         width="100%",
         id="session-coach",

@@ -95,6 +95,17 @@ class CoachItemRow:
     quote: str
 
 
+@dataclass(frozen=True)
+class CriterionRow:
+    """One criterion of a company scenario's rubric, as the coach scored it."""
+
+    name: str
+    weight: str
+    score: str  # "—" where the coach gave none
+    value: int  # for the bar (0 where not scored)
+    note: str
+
+
 # key -> (label, how to show a value, unit after the band)
 METRIC_FORMATS = {
     "pace_wpm": ("Pace", lambda v: f"{v:.0f} wpm", lambda v: f"{v:g}", " wpm"),
@@ -363,6 +374,7 @@ class SessionDetailState(AuthState):
     coach_overall: str = ""
     coach_scores: list[list[str]] = []
     strengths: list[CoachItemRow] = []
+    criteria_scores: list[CriterionRow] = []  # a company scenario's own rubric
     improvements: list[CoachItemRow] = []
     error: str = ""
     busy: bool = False
@@ -383,6 +395,7 @@ class SessionDetailState(AuthState):
         self.speech_metrics, self.has_coach, self.coach_provider, self.coach_note = [], False, "", ""
         self.analysing = self.analysis_slow = self.transcript_typed = False
         self.coach_overall, self.coach_scores, self.strengths, self.improvements = "", [], [], []
+        self.criteria_scores = []
 
     def _show(self, detail: history.SessionDetail) -> None:
         self.analysing = detail.status == "ended" and detail.processing_status in ("pending", "processing")
@@ -402,6 +415,16 @@ class SessionDetailState(AuthState):
             self.coach_scores.append(["Overall", self.coach_overall])
             self.strengths = [CoachItemRow(text=i["text"], quote=i["quote"]) for i in coach.strengths]
             self.improvements = [CoachItemRow(text=i["text"], quote=i["quote"]) for i in coach.improvements]
+            self.criteria_scores = [
+                CriterionRow(
+                    name=c.name,
+                    weight=f"weight {c.weight}",
+                    score="—" if c.score is None else str(c.score),
+                    value=c.score or 0,
+                    note=c.note,
+                )
+                for c in coach.criteria
+            ]
         self.transcript_text = detail.transcript_text
         self.transcript_typed = detail.transcript_typed
         if detail.transcript_anonymized:

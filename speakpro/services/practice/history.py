@@ -39,6 +39,7 @@ from speakpro.models import (
 )
 from speakpro.models.practice import SHARED_WITH_MANAGERS
 from speakpro.services.analysis import speech_metrics as sm
+from speakpro.services.analysis.criteria import CriterionScore, RubricCriterion, criteria_of, scores_of
 
 # One parser for a session id and one "not found" answer, shared with the deletion of a session.
 from speakpro.services.practice.session_deletion import (
@@ -125,6 +126,7 @@ class CoachView:
     overall: int | None
     strengths: list[dict[str, str]]  # [{"text", "quote"}]
     improvements: list[dict[str, str]]
+    criteria: tuple[CriterionScore, ...] = ()  # a company scenario's own rubric, scored
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,7 @@ class SessionDetail:
     speech_metrics: list[MetricView] = field(default_factory=list)
     coach: CoachView | None = None
     transcript_typed: bool = False  # the learner typed it (solo): says what was said, not how
+    rubric: tuple[RubricCriterion, ...] = ()  # the criteria of the scenario version it was practised with
 
 
 def _topic_title() -> Any:
@@ -389,6 +392,7 @@ def _coach_view(provider: str, results: dict[str, Any], stats: SessionAnalytics 
         overall=None if overall is None else int(round(overall)),
         strengths=items("strengths"),
         improvements=items("improvements"),
+        criteria=scores_of(results.get("criteria")),
     )
 
 
@@ -434,6 +438,7 @@ def get_session_detail(
             col(AudioRecording.size_bytes),
             col(AudioRecording.duration_seconds).label("audio_seconds"),
             SessionAnalytics,
+            col(ScenarioVersion.rubric),
         )
         .outerjoin(Topic, col(Topic.id) == col(PracticeSession.topic_id))
         .outerjoin(ScenarioVersion, col(ScenarioVersion.id) == col(PracticeSession.scenario_version_id))
@@ -557,4 +562,5 @@ def get_session_detail(
         analytics=analytics,
         speech_metrics=metric_views(figures, solo=practice.mode == "solo"),
         coach=coach,
+        rubric=criteria_of(row.rubric),
     )
