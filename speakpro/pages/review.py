@@ -10,7 +10,7 @@ from speakpro.components.player import recording_player
 from speakpro.services.dashboards.dashboards import SKILL_LABELS
 from speakpro.services.practice.review import MAX_COMMENT_CHARS
 from speakpro.state.history import SegmentRow
-from speakpro.state.review import CommentRow, ReviewState, SessionShareState
+from speakpro.state.review import CommentRow, CriterionInput, ReviewState, SessionShareState
 
 
 def _comment(comment: ObjectVar[CommentRow]) -> rx.Component:
@@ -99,35 +99,45 @@ def _line(segment: ObjectVar[SegmentRow]) -> rx.Component:
 
 
 def _score_form() -> rx.Component:
-    def skill_input(skill: str, label: str) -> rx.Component:
-        element_id = f"score-{skill}"
+    def score_input(name, element_id, label, value) -> rx.Component:
         return rx.vstack(
             rx.el.label(label, html_for=element_id, style={"font_size": "var(--font-size-1)"}),
             rx.input(
                 type="number",
-                name=skill,
+                name=name,
                 id=element_id,
                 min=0,
                 max=100,
                 required=True,
-                default_value=ReviewState.my_scores[skill],
-                key=ReviewState.my_scores[skill],
+                default_value=value,
+                key=value,
                 width="6rem",
             ),
             spacing="1",
         )
 
+    def criterion_input(criterion: CriterionInput) -> rx.Component:
+        return rx.box(
+            score_input(criterion.field, "score-" + criterion.key, criterion.name, criterion.value),
+            title=criterion.good,
+            class_name="criterion-score",
+        )
+
     return rx.vstack(
         rx.heading("Your scores", size="4"),
         rx.text(
-            "Score this session on the rubric the automatic scores use (0-100 each). The dashboard compares "
-            "managers' scores with them.",
+            "Score this session on the rubric the automatic scores use (0-100 each), and on each criterion of "
+            "its scenario when it practised one. The dashboard compares managers' scores with them.",
             size="2",
             color_scheme="gray",
         ),
         rx.form(
             rx.flex(
-                *[skill_input(skill, label) for skill, label in SKILL_LABELS.items()],
+                *[
+                    score_input(skill, f"score-{skill}", label, ReviewState.my_scores[skill])
+                    for skill, label in SKILL_LABELS.items()
+                ],
+                rx.foreach(ReviewState.criteria, criterion_input),
                 rx.button("Save scores", type="submit", id="save-scores"),
                 gap="0.75rem",
                 wrap="wrap",

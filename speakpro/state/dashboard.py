@@ -178,7 +178,7 @@ class DashboardState(AuthState):
             ],
             calibration_rows=[
                 {
-                    "skill": dashboards.SKILL_LABELS[a.skill],
+                    "skill": a.label,
                     "scorer": provider_label(a.scorer),
                     "pairs": str(a.pairs),
                     "difference": "–" if a.mean_difference is None else f"{a.mean_difference:+g}",

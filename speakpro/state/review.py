@@ -3,7 +3,7 @@ a manager's review of a shared session (`/company/[slug]/review/[session_ref]`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import reflex as rx
 from sqlmodel import Session
@@ -15,6 +15,7 @@ from speakpro.services.accounts.sessions import Viewer
 from speakpro.services.dashboards.dashboard_access import managed_company
 from speakpro.services.practice import review
 from speakpro.services.practice.practice_access import owned_session
+from speakpro.services.practice.scenarios import MAX_CRITERIA
 from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState
 from speakpro.state.edge import LONG, Flag, Form, Number, Text, accepts
@@ -30,6 +31,25 @@ class CommentRow:
     at_ms: int
     body: str
     author: str
+
+
+@dataclass(frozen=True)
+class CriterionInput:
+    """One criterion of the session's scenario rubric, with the viewer's score so far ("" if none)."""
+
+    field: str  # the form field, "criterion_<n>"
+    key: str
+    name: str
+    good: str
+    value: str
+
+
+def _criterion_inputs(rubric, mine: dict | None) -> list[CriterionInput]:
+    given = (mine or {}).get("criteria") or {}
+    return [
+        CriterionInput(f"criterion_{i}", c.key, c.name, c.good, str(given.get(c.key, "")))
+        for i, c in enumerate(rubric[:MAX_CRITERIA])
+    ]
 
 
 def _rows(comments: list[review.CommentView]) -> list[CommentRow]:
@@ -107,6 +127,7 @@ class ReviewState(AuthState):
     busy: bool = False
     # The viewer's own rubric scores of this session (text for the inputs; "" where not scored yet).
     my_scores: dict[str, str] = {}
+    criteria: list[CriterionInput] = []  # the scenario's own rubric, when the session practised one
     score_error: str = ""
 
     def _company(self, session: Session, viewer: Viewer) -> Company | None:
@@ -135,11 +156,12 @@ class ReviewState(AuthState):
         _, found = await self._signed_in(read)
         if found is None:
             self.forbidden, self.loaded, self.segments, self.comments, self.learner = True, True, [], [], ""
-            self.my_scores = {}
+            self.my_scores, self.criteria = {}, []
             self.audio_url = ""
             return
         slug, detail, learner, comments, mine = found
         self.my_scores = {skill: str((mine or {}).get(skill, "")) for skill in SKILLS}
+        self.criteria = _criterion_inputs(detail.rubric, mine)
         self.score_error = ""
         self.forbidden, self.learner, self.topic = False, learner, detail.topic_title
         self.started, self.duration = when(detail.started_at), clock(detail.duration_seconds)
@@ -197,13 +219,18 @@ class ReviewState(AuthState):
         return [rx.toast.success(f"Comment added at {self.comment_at}."), rx.set_value("comment-body", "")]
 
     @rx.event
-    @accepts(form=Form(**{skill: Text(8) for skill in SKILLS}), loaded=("dashboard_href",))
+    @accepts(
+        form=Form(**{skill: Text(8) for skill in SKILLS}, **{f"criterion_{i}": Text(8) for i in range(MAX_CRITERIA)}),
+        loaded=("dashboard_href",),
+    )
     async def save_scores(self, form: dict):
-        """Score the session on the rubric (each skill 0-100); saving again replaces the viewer's scores."""
+        """Score the session on the rubric (each skill 0-100, and each criterion of its scenario); saving again
+        replaces the viewer's scores."""
         ref, company_of = self._route_arg("session_ref"), self._company
-        scores = {skill: form.get(skill, "") for skill in SKILLS}
+        scores: dict = {skill: form.get(skill, "") for skill in SKILLS}
+        scores["criteria"] = {c.key: form.get(c.field, "") for c in self.criteria}
 
-        def save(session: Session, viewer: Viewer) -> dict[str, int]:
+        def save(session: Session, viewer: Viewer) -> dict:
             company = company_of(session, viewer)
             if company is None:
                 raise ValidationError("session", review.NOT_SHARED)
@@ -220,5 +247,6 @@ class ReviewState(AuthState):
         except ValidationError as error:
             self.score_error = error.message
             return rx.toast.error(error.message)
-        self.score_error, self.my_scores = "", {skill: str(value) for skill, value in saved.items()}
+        self.score_error, self.my_scores = "", {skill: str(saved[skill]) for skill in SKILLS}
+        self.criteria = [replace(c, value=str(saved.get("criteria", {}).get(c.key, ""))) for c in self.criteria]
         return rx.toast.success("Scores saved. They count in the dashboard's calibration.")

@@ -6,10 +6,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from speakpro.db import APP_ROLE, enter_context
-from speakpro.models import AnalysisResult, Assignment, AssignmentLearner, PracticeSession, RewardLedger, utcnow
+from speakpro.models import (
+    AnalysisResult,
+    Assignment,
+    AssignmentLearner,
+    PracticeSession,
+    RewardLedger,
+    SessionReview,
+    utcnow,
+)
 from speakpro.services.accounts.sessions import create_session, resolve_session, viewer_context
 from speakpro.services.analysis.analysis import analyse_session
 from speakpro.services.learning import assignments
@@ -288,3 +296,48 @@ def test_under_row_level_security_another_company_sees_no_scenario_and_no_assign
     _as(session, learner)  # the company's own learner reads them, and only their own assignment row
     assert session.execute(text("SELECT count(*) FROM scenarios")).scalar_one() == 1
     assert session.execute(select(AssignmentLearner.user_id)).scalars().all() == [learner.id]
+
+
+SKILL_SCORES = {"opening": 70, "questioning": 80, "objection_handling": 60, "closing": 75}
+
+
+def test_a_manager_scores_a_scenario_session_on_its_criteria_and_calibration_compares_them(session, team):
+    from speakpro.services.dashboards.calibration import calibration
+    from speakpro.services.practice import review
+    from speakpro.services.practice.history import get_session_detail
+
+    company, manager, learner = team
+    scenario = _scenario(session, company, manager)
+    practised = [_practise(session, learner, scenario.id, STRONG) for _ in range(2)]
+    detail = get_session_detail(session=session, user_id=learner.id, practice_session_id=practised[0])
+    assert [c.key for c in detail.rubric] == ["discovery", "next_step"]
+    assert detail.coach is not None and [c.name for c in detail.coach.criteria] == ["Discovery", "Next step"]
+    automatic = {c.key: c.score for c in detail.coach.criteria}
+    for session_id in practised:
+        review.set_sharing(session=session, user_id=learner.id, practice_session_id=session_id, shared=True)
+
+    def score(session_id, scores):
+        return review.score_session(
+            session=session,
+            reviewer_id=manager.id,
+            company_id=company.id,
+            practice_session_id=session_id,
+            scores=scores,
+        )
+
+    with pytest.raises(ValidationError, match="every criterion"):
+        score(practised[0], SKILL_SCORES)  # the scenario's criteria are part of its rubric
+    with pytest.raises(ValidationError, match="Next step: enter a whole number"):
+        score(practised[0], {**SKILL_SCORES, "criteria": {"discovery": 50, "next_step": 101}})
+    assert session.execute(select(func.count()).select_from(SessionReview)).scalar_one() == 0
+    with pytest.raises(ValidationError, match="every criterion"):
+        score(practised[0], {**SKILL_SCORES, "criteria": {"discovery": 50, "next_step": 60, "rapport": 5}})
+    assert session.execute(select(func.count()).select_from(SessionReview)).scalar_one() == 0
+    saved = score(practised[0], {**SKILL_SCORES, "criteria": {"discovery": "60", "next_step": 90}})
+    assert saved["criteria"] == {"discovery": 60, "next_step": 90}  # the form sends text
+    score(practised[1], {**SKILL_SCORES, "criteria": {"discovery": 70, "next_step": 80}})
+    rows = {a.label: a for a in calibration(session=session, company_id=company.id)}
+    discovery = rows[f"{scenario.title} · Discovery"]
+    assert (discovery.scorer, discovery.pairs) == ("local", 2)
+    assert discovery.mean_difference == round((60 + 70) / 2 - automatic["discovery"], 1)
+    assert "Opening" in rows  # the skills are still compared

@@ -10,6 +10,9 @@ scored by one of them, the local rubric when no model answered):
   beyond chance, 1 for full agreement, 0 for what chance gives; "not measurable" when chance alone already
   explains every pair (all scores in one band) or there are fewer than `MIN_PAIRS` pairs.
 
+A session of a company scenario is also compared on each criterion of the rubric version it was practised
+with: the manager's criterion score against the one the coach gave, labelled "scenario · criterion".
+
 1 query (bounded by `MAX_REVIEWS`, the newest), whatever the number of sessions.
 """
 
@@ -22,8 +25,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from speakpro.models import AnalysisResult, SessionAnalytics, SessionReview
+from speakpro.models import AnalysisResult, PracticeSession, ScenarioVersion, SessionAnalytics, SessionReview
 from speakpro.models.analysis import SKILLS
+from speakpro.services.analysis.criteria import scores_of
+from speakpro.services.dashboards.dashboards import SKILL_LABELS
 
 MAX_REVIEWS = 5000
 MIN_PAIRS = 2
@@ -34,8 +39,9 @@ BANDS = (50, 70)  # lower edges of "developing" and "strong"
 class Agreement:
     """One skill against one automatic scorer."""
 
-    skill: str
+    skill: str  # a skill of `SKILLS`, or "<scenario version id>:<criterion key>"
     scorer: str  # "openai" or "local"
+    label: str  # the skill's name, or "scenario · criterion"
     pairs: int
     mean_difference: float | None  # manager minus automatic, in points
     kappa: float | None
@@ -59,10 +65,9 @@ def cohens_kappa(pairs: list[tuple[int, int]]) -> float | None:
     return round((observed - expected) / (1 - expected), 2)
 
 
-def calibration(*, session: Session, company_id: uuid.UUID) -> list[Agreement]:
-    """Per skill and automatic scorer, how the company's managers' scores compare (1 query)."""
-    coach = (
-        select(col(AnalysisResult.provider))
+def _latest_coach(column):
+    return (
+        select(column)
         .where(
             col(AnalysisResult.session_id) == col(SessionReview.session_id),
             col(AnalysisResult.analysis_type) == "coach",
@@ -72,33 +77,57 @@ def calibration(*, session: Session, company_id: uuid.UUID) -> list[Agreement]:
         .correlate(SessionReview)
         .scalar_subquery()
     )
+
+
+def calibration(*, session: Session, company_id: uuid.UUID) -> list[Agreement]:
+    """Per skill (and scenario criterion) and automatic scorer, how the company's managers' scores compare
+    (1 query)."""
     rows = session.execute(
         select(
             col(SessionReview.scores),
-            coach.label("scorer"),
+            _latest_coach(col(AnalysisResult.provider)).label("scorer"),
+            _latest_coach(col(AnalysisResult.results)["criteria"]).label("criteria"),
+            col(ScenarioVersion.title).label("scenario"),
+            col(ScenarioVersion.scenario_id),
             *(getattr(SessionAnalytics, f"{skill}_score") for skill in SKILLS),
         )
         .join(SessionAnalytics, col(SessionAnalytics.session_id) == col(SessionReview.session_id))
+        .outerjoin(PracticeSession, col(PracticeSession.id) == col(SessionReview.session_id))
+        .outerjoin(ScenarioVersion, col(ScenarioVersion.id) == col(PracticeSession.scenario_version_id))
         .where(col(SessionReview.company_id) == company_id)
         .order_by(col(SessionReview.updated_at).desc())
         .limit(MAX_REVIEWS)
     ).all()
     pairs: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    labels = dict(SKILL_LABELS)
     for row in rows:
-        manager, scorer = row[0] or {}, row[1]
+        manager, scorer = row.scores or {}, row.scorer
         if scorer is None:
             continue  # no coach result on record: which scorer gave the figures is not known
         for i, skill in enumerate(SKILLS):
-            automatic, given = row[2 + i], manager.get(skill)
+            automatic, given = row[5 + i], manager.get(skill)
             if isinstance(automatic, int) and isinstance(given, int):
                 pairs.setdefault((skill, scorer), []).append((given, automatic))
+        mine = manager.get("criteria")
+        if row.scenario_id is None or not isinstance(mine, dict):
+            continue
+        for scored in scores_of(row.criteria):
+            given = mine.get(scored.key)
+            if scored.score is not None and isinstance(given, int) and not isinstance(given, bool):
+                key = f"{row.scenario_id}:{scored.key}"
+                labels.setdefault(key, f"{row.scenario} · {scored.name}")
+                pairs.setdefault((key, scorer), []).append((given, scored.score))
+    order = {skill: i for i, skill in enumerate(SKILLS)}
     return [
         Agreement(
             skill=skill,
             scorer=scorer,
+            label=labels[skill],
             pairs=len(found),
             mean_difference=round(sum(m - a for m, a in found) / len(found), 1),
             kappa=cohens_kappa([(band(m), band(a)) for m, a in found]),
         )
-        for (skill, scorer), found in sorted(pairs.items(), key=lambda item: (SKILLS.index(item[0][0]), item[0][1]))
+        for (skill, scorer), found in sorted(
+            pairs.items(), key=lambda item: (order.get(item[0][0], len(order)), labels[item[0][0]], item[0][1])
+        )
     ]

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -25,7 +27,9 @@ from sqlmodel import Session, col
 
 from speakpro.models import PracticeSession, SessionAnalytics, SessionComment, SessionReview, User, utcnow
 from speakpro.models.analysis import SKILLS
+from speakpro.models.coaching import ScenarioVersion
 from speakpro.models.practice import PRIVATE, SHARED_WITH_MANAGERS
+from speakpro.services.analysis.criteria import RubricCriterion, criteria_of
 from speakpro.services.dashboards.dashboards import SKILL_LABELS
 from speakpro.services.practice.history import SessionDetail, get_session_detail
 from speakpro.services.practice.practice_access import owned_session, parse_session_id
@@ -175,10 +179,13 @@ def review_session(
     return detail, owner.display_name or owner.email.split("@")[0]
 
 
-def _shared_duration(session: Session, session_id: uuid.UUID, company_id: uuid.UUID) -> int | None:
-    """The length (s) of a session of the company that is shared with its managers, else `NOT_SHARED`."""
+def _shared(session: Session, session_id: uuid.UUID, company_id: uuid.UUID):
+    """The length (s) and scenario rubric of a session of the company that is shared with its managers, else
+    `NOT_SHARED`."""
     shared = session.execute(
-        select(col(PracticeSession.duration_seconds)).where(
+        select(col(PracticeSession.duration_seconds), col(ScenarioVersion.rubric))
+        .outerjoin(ScenarioVersion, col(ScenarioVersion.id) == col(PracticeSession.scenario_version_id))
+        .where(
             col(PracticeSession.id) == session_id,
             col(PracticeSession.company_id) == company_id,
             col(PracticeSession.privacy) == SHARED_WITH_MANAGERS,
@@ -187,7 +194,7 @@ def _shared_duration(session: Session, session_id: uuid.UUID, company_id: uuid.U
     ).one_or_none()
     if shared is None:
         raise ValidationError("session", NOT_SHARED)
-    return shared.duration_seconds
+    return shared
 
 
 def clean_comment(body: object) -> str:
@@ -228,7 +235,7 @@ def add_comment(
     if isinstance(at_ms, bool) or not isinstance(at_ms, int) or not 0 <= at_ms <= MAX_AT_MS:
         raise ValidationError("at_ms", "Choose a moment of the recording for this comment.")
     session_id = parse_session_id(practice_session_id)
-    duration = _shared_duration(session, session_id, company_id)
+    duration = _shared(session, session_id, company_id).duration_seconds
     if duration is not None and at_ms > (duration + 1) * 1000:
         raise ValidationError("at_ms", "That moment is after the end of the session.")
     comment = SessionComment(
@@ -268,34 +275,41 @@ def comments_for(*, session: Session, reader_id: uuid.UUID, practice_session_id:
     return views
 
 
-def clean_scores(scores: object) -> dict[str, int]:
-    """A manager's rubric scores: every skill of `SKILLS`, each a whole number from 0 to 100."""
-    if not isinstance(scores, dict) or set(scores) != set(SKILLS):
+def _score(value: object, label: str) -> int:
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+        raise ValidationError("scores", f"{label}: enter a whole number from 0 to 100.")
+    return value
+
+
+def clean_scores(scores: object, rubric: Sequence[RubricCriterion] = ()) -> dict[str, Any]:
+    """A manager's scores: every skill of `SKILLS`, and with a scenario's `rubric` each of its criteria under
+    "criteria" (by key), each a whole number from 0 to 100."""
+    if not isinstance(scores, dict) or set(scores) - {"criteria"} != set(SKILLS):
         raise ValidationError("scores", "Score every skill of the rubric, from 0 to 100.")
-    cleaned = {}
-    for skill in SKILLS:
-        value = scores[skill]
-        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-            value = int(value.strip())
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
-            raise ValidationError("scores", f"{SKILL_LABELS[skill]}: enter a whole number from 0 to 100.")
-        cleaned[skill] = value
+    cleaned: dict[str, Any] = {skill: _score(scores[skill], SKILL_LABELS[skill]) for skill in SKILLS}
+    given = scores.get("criteria") or {}
+    if not isinstance(given, dict) or set(given) != {c.key for c in rubric}:
+        raise ValidationError("scores", "Score every criterion of the scenario's rubric, from 0 to 100.")
+    if rubric:
+        cleaned["criteria"] = {c.key: _score(given[c.key], c.name) for c in rubric}
     return cleaned
 
 
 def score_session(
     *, session: Session, reviewer_id: uuid.UUID, company_id: uuid.UUID, practice_session_id: object, scores: object
-) -> dict[str, int]:
-    """Store (or replace) a manager's scores of a shared session of their company, on the rubric's skills.
+) -> dict[str, Any]:
+    """Store (or replace) a manager's scores of a shared session of their company, on the rubric's skills and,
+    for a company scenario, on the criteria of the version it was practised with.
 
     The caller has checked that the reviewer manages the company (or is an admin).
 
     Raises:
         ValidationError: `NOT_SHARED`, or a missing or out-of-range score (nothing written).
     """
-    cleaned = clean_scores(scores)
     session_id = parse_session_id(practice_session_id)
-    _shared_duration(session, session_id, company_id)
+    cleaned = clean_scores(scores, criteria_of(_shared(session, session_id, company_id).rubric))
     now = utcnow()
     session.execute(
         insert(SessionReview)
@@ -315,7 +329,7 @@ def score_session(
     return cleaned
 
 
-def my_scores(*, session: Session, reviewer_id: uuid.UUID, practice_session_id: object) -> dict[str, int] | None:
+def my_scores(*, session: Session, reviewer_id: uuid.UUID, practice_session_id: object) -> dict[str, Any] | None:
     """The reviewer's own scores of a session, if they gave any (1 query)."""
     return session.execute(
         select(col(SessionReview.scores)).where(
