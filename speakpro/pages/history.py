@@ -11,6 +11,7 @@ from speakpro.components.forms import error_callout
 from speakpro.components.guards import not_found_notice
 from speakpro.components.layout import page_frame
 from speakpro.components.metrics import speech_metric
+from speakpro.components.moments import STRIP_SELECTOR, moment_strip
 from speakpro.components.player import recording_player
 from speakpro.components.recordings import recordings_section
 from speakpro.pages.retakes import retakes_card
@@ -24,6 +25,7 @@ from speakpro.state.history import (
     SessionDetailState,
     TextPart,
 )
+from speakpro.state.review import SessionShareState
 
 
 def _flag(on: bool | rx.Var[bool], icon: str, label: str) -> rx.Component:
@@ -340,12 +342,16 @@ def _recording() -> rx.Component:
                     SessionDetailState.audio_url,
                     SessionDetailState.audio_mime,
                     id="session-audio",
-                    follow=".transcript-line",
+                    follow=STRIP_SELECTOR,
                     style={"width": "100%"},
                 ),
                 rx.text("The recording cannot be played right now. Please reload the page.", color_scheme="gray"),
             ),
             rx.text(SessionDetailState.audio_details, size="1", color_scheme="gray", id="session-audio-details"),
+            rx.cond(
+                SessionDetailState.audio_url != "",
+                moment_strip(SessionDetailState.moments, SessionShareState.comments),
+            ),
             width="100%",
             spacing="2",
         ),

@@ -6,6 +6,7 @@ from reflex.vars import ObjectVar
 from speakpro import styles
 from speakpro.components.guards import forbidden_notice
 from speakpro.components.layout import page_frame
+from speakpro.components.moments import STRIP_SELECTOR, moment_strip
 from speakpro.components.player import recording_player
 from speakpro.services.dashboards.dashboards import SKILL_LABELS
 from speakpro.services.practice.review import MAX_COMMENT_CHARS
@@ -180,12 +181,17 @@ def review_page() -> rx.Component:
                     ),
                     rx.cond(
                         ReviewState.audio_url != "",
-                        recording_player(
-                            ReviewState.audio_url,
-                            ReviewState.audio_mime,
-                            id="review-audio",
-                            follow=".review-line",
-                            style={"width": "100%"},
+                        rx.vstack(
+                            recording_player(
+                                ReviewState.audio_url,
+                                ReviewState.audio_mime,
+                                id="review-audio",
+                                follow=STRIP_SELECTOR,
+                                style={"width": "100%"},
+                            ),
+                            moment_strip(ReviewState.moments, ReviewState.comments),
+                            spacing="2",
+                            width="100%",
                         ),
                         rx.text("No recording was kept for this session.", size="2", color_scheme="gray"),
                     ),

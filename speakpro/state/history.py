@@ -173,6 +173,28 @@ def segment_rows(detail: history.SessionDetail) -> list[SegmentRow]:
     ]
 
 
+@dataclass(frozen=True)
+class MomentChip:
+    """One weak moment on the replay's strip: where it starts and what was measured there."""
+
+    at_ms: int
+    time: str
+    kind: str
+    label: str
+    detail: str
+
+
+MOMENT_LABELS = {"fillers": "Fillers", "monologue": "Monologue", "pause": "Long pause", "objection": "Objection"}
+
+
+def moment_chips(detail: history.SessionDetail) -> list[MomentChip]:
+    """A session's weak moments for the strip above its transcript (the learner's page and a review)."""
+    return [
+        MomentChip(m.at_ms, clock(m.at_ms / 1000), m.kind, MOMENT_LABELS.get(m.kind, m.kind), m.detail)
+        for m in detail.moments
+    ]
+
+
 def when(value: datetime | None) -> str:
     """A date and time for tables (UTC)."""
     return value.strftime("%d %b %Y, %H:%M UTC") if value else "—"
@@ -375,6 +397,7 @@ class SessionDetailState(AuthState):
     coach_scores: list[list[str]] = []
     strengths: list[CoachItemRow] = []
     criteria_scores: list[CriterionRow] = []  # a company scenario's own rubric
+    moments: list[MomentChip] = []  # the replay strip's weak moments
     improvements: list[CoachItemRow] = []
     error: str = ""
     busy: bool = False
@@ -395,14 +418,14 @@ class SessionDetailState(AuthState):
         self.speech_metrics, self.has_coach, self.coach_provider, self.coach_note = [], False, "", ""
         self.analysing = self.analysis_slow = self.transcript_typed = False
         self.coach_overall, self.coach_scores, self.strengths, self.improvements = "", [], [], []
-        self.criteria_scores = []
+        self.criteria_scores, self.moments = [], []
 
     def _show(self, detail: history.SessionDetail) -> None:
         self.analysing = detail.status == "ended" and detail.processing_status in ("pending", "processing")
         self.session_id, self.title, self.topic = detail.id, detail.title, detail.topic_title
         self.started, self.duration = when(detail.started_at), clock(detail.duration_seconds)
         self.status, self.mode = STATUS_LABELS.get(detail.status, detail.status), detail.mode
-        self.segments = segment_rows(detail)
+        self.segments, self.moments = segment_rows(detail), moment_chips(detail)
         self.speech_metrics = [metric_row(m) for m in detail.speech_metrics]
         coach = detail.coach
         self.has_coach = coach is not None

@@ -19,7 +19,7 @@ from speakpro.services.practice.scenarios import MAX_CRITERIA
 from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState
 from speakpro.state.edge import LONG, Flag, Form, Number, Text, accepts
-from speakpro.state.history import SegmentRow, clock, segment_rows, when
+from speakpro.state.history import MomentChip, SegmentRow, clock, moment_chips, segment_rows, when
 
 
 @dataclass(frozen=True)
@@ -117,6 +117,7 @@ class ReviewState(AuthState):
     duration: str = ""
     score: str = ""
     segments: list[SegmentRow] = []
+    moments: list[MomentChip] = []
     audio_url: str = ""
     audio_mime: str = ""
     comments: list[CommentRow] = []
@@ -156,6 +157,7 @@ class ReviewState(AuthState):
         _, found = await self._signed_in(read)
         if found is None:
             self.forbidden, self.loaded, self.segments, self.comments, self.learner = True, True, [], [], ""
+            self.moments = []
             self.my_scores, self.criteria = {}, []
             self.audio_url = ""
             return
@@ -167,7 +169,7 @@ class ReviewState(AuthState):
         self.started, self.duration = when(detail.started_at), clock(detail.duration_seconds)
         stats = detail.analytics
         self.score = "" if stats is None or stats.overall_score is None else str(stats.overall_score)
-        self.segments = segment_rows(detail)
+        self.segments, self.moments = segment_rows(detail), moment_chips(detail)
         recording = detail.recording
         self.audio_url, self.audio_mime = (recording.url, recording.mime_type) if recording else ("", "")
         self.comments, self.dashboard_href = _rows(comments), routes.company_dashboard(slug)

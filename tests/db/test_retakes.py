@@ -178,3 +178,22 @@ def test_erasing_the_learner_erases_their_retakes(session, tmp_path):
     )
     erase_user(session=session, user_id=user.id, storage=LocalStorage(tmp_path))
     assert session.execute(select(func.count()).select_from(Retake)).scalar_one() == 0
+
+
+def test_the_session_page_offers_the_same_moments_on_its_replay_strip(session):
+    from sqlalchemy import update
+
+    from speakpro.models import Transcript
+    from speakpro.services.practice.history import get_session_detail
+    from speakpro.state.history import moment_chips
+
+    user = make_user(session)
+    practice = _ended_session(session, user)
+    detail = get_session_detail(session=session, user_id=user.id, practice_session_id=practice.id)
+    offered = retakes.session_moments(session=session, user_id=user.id, practice_session_id=practice.id)
+    assert [(m.kind, m.at_ms) for m in detail.moments] == [(v.moment.kind, v.moment.at_ms) for v in offered]
+    chips = moment_chips(detail)
+    assert [c.label for c in chips] == ["Fillers", "Objection"] and chips[0].detail.startswith("4 fillers")
+    session.execute(update(Transcript).where(Transcript.session_id == practice.id).values(typed=True))
+    typed = get_session_detail(session=session, user_id=user.id, practice_session_id=practice.id)
+    assert typed.moments == ()  # a typed transcript says what was said, not how: no moments from it

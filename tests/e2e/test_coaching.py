@@ -124,6 +124,11 @@ def test_scenario_assignment_practice_review_and_calibration(browser, warm_app, 
 
     learner.goto(f"{base_url}/practice/session/{session_id}")
     expect(learner.locator("#session-comments .session-comment").first).to_contain_text("wait for the answer")
+    # The replay's strip of moments holds the comment: a click plays the recording from its moment.
+    chip = learner.locator("#moment-strip .comment-chip")
+    expect(chip).to_have_count(1)
+    chip.click()
+    learner.wait_for_function("() => !document.querySelector('#session-audio').paused")
 
     stranger = _person(browser)
     login(stranger, base_url, "manager@blueharbor.example.com", lands_on="/home")

@@ -40,6 +40,7 @@ from speakpro.models import (
 from speakpro.models.practice import SHARED_WITH_MANAGERS
 from speakpro.services.analysis import speech_metrics as sm
 from speakpro.services.analysis.criteria import CriterionScore, RubricCriterion, criteria_of, scores_of
+from speakpro.services.analysis.moments import Moment, weakest_moments
 
 # One parser for a session id and one "not found" answer, shared with the deletion of a session.
 from speakpro.services.practice.session_deletion import (
@@ -54,6 +55,7 @@ PAGE_SIZE_DEFAULT = 20
 PAGE_SIZE_MAX = 100
 MAX_SEGMENTS = 2_000  # a 15-minute session has a few hundred; the cap keeps the page state small
 PLAYBACK_SECONDS = 300
+STRIP_MOMENTS = 8  # the replay strip's weak moments, the most severe
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,9 @@ class SessionDetail:
     coach: CoachView | None = None
     transcript_typed: bool = False  # the learner typed it (solo): says what was said, not how
     rubric: tuple[RubricCriterion, ...] = ()  # the criteria of the scenario version it was practised with
+    # Its weak moments for the replay's strip (fillers, monologues, pauses, objections; not for a typed
+    # transcript, which says what was said but not how).
+    moments: tuple[Moment, ...] = ()
 
 
 def _topic_title() -> Any:
@@ -563,4 +568,5 @@ def get_session_detail(
         speech_metrics=metric_views(figures, solo=practice.mode == "solo"),
         coach=coach,
         rubric=criteria_of(row.rubric),
+        moments=() if row.typed else tuple(weakest_moments(segments, limit=STRIP_MOMENTS)),
     )
