@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import ClassVar
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from speakpro.models.base import (
@@ -44,6 +44,43 @@ class Company(SQLModel, table=True):
     is_active: bool = True
     # Days the company keeps its learners' recordings (the retention sweep deletes older ones); None: no limit.
     recording_retention_days: int | None = None
+    created_at: datetime = now_column()
+
+
+class Team(SQLModel, table=True):
+    """A group of learners inside a company (a sales pod, a region), for assignments and the team list."""
+
+    __tablename__: ClassVar[str] = "teams"
+    __table_args__ = (
+        Index("uq_teams_company_name", "company_id", text("lower(name)"), unique=True),
+        CheckConstraint("length(name) >= 2", name="name_length"),
+    )
+
+    id: uuid.UUID = uuid_pk()
+    company_id: uuid.UUID = fk("companies.id", index=False)
+    name: str = Field(max_length=80)
+    created_by: uuid.UUID | None = fk("users.id", ondelete="SET NULL", nullable=True, index=False)
+    created_at: datetime = now_column()
+
+
+class CompanyInvite(SQLModel, table=True):
+    """A pending invitation of an email address to a company as a learner (into a team, optionally).
+
+    The invited person sees it on their home page once signed in with that address, and accepts or declines
+    it; either way (or when a manager revokes it) the row goes, and the audit log keeps what happened.
+    """
+
+    __tablename__: ClassVar[str] = "company_invites"
+    __table_args__ = (
+        UniqueConstraint("company_id", "email", name="uq_company_invites_company_id"),
+        CheckConstraint("email = lower(email)", name="email_lower"),
+    )
+
+    id: uuid.UUID = uuid_pk()
+    company_id: uuid.UUID = fk("companies.id", index=False)
+    email: str = Field(max_length=254, index=True)
+    team_id: uuid.UUID | None = fk("teams.id", ondelete="SET NULL", nullable=True, index=False)
+    invited_by: uuid.UUID | None = fk("users.id", ondelete="SET NULL", nullable=True, index=False)
     created_at: datetime = now_column()
 
 
@@ -111,10 +148,17 @@ class UserProfile(SQLModel, table=True):
         between("comfort_selling", 1, 5),
         *non_negative("xp", "coins", "tickets"),
         Index("ix_user_profiles_company_role", "company_id", "role"),
+        CheckConstraint("team_id IS NULL OR company_id IS NOT NULL", name="team_needs_company"),
+        CheckConstraint("company_disabled_at IS NULL OR role = 'learner'", name="only_learners_disabled"),
     )
 
     user_id: uuid.UUID = Field(foreign_key="users.id", ondelete="CASCADE", primary_key=True)
     company_id: uuid.UUID | None = fk("companies.id", ondelete="SET NULL", nullable=True, index=False)
+    # The learner's team inside their company (`services.accounts.teams` keeps it in the same company).
+    team_id: uuid.UUID | None = fk("teams.id", ondelete="SET NULL", nullable=True)
+    # Set when a manager disables the learner's membership: the account and its own practice stay, the
+    # company's content, sharing and figures do not (the session resolver gives them no company).
+    company_disabled_at: datetime | None = timestamp()
     role: str = Field(default="learner", max_length=16)
     job_role: str = Field(default="", max_length=120)
     audience: str = Field(default="", max_length=120)

@@ -53,10 +53,12 @@ def test_0003_moves_stored_keys_and_resolves_duplicate_active_visits():
         command.upgrade(config, "0002")
         with engine.begin() as connection:
             # The models no longer have the profile's stored streak (dropped in 0013) and have its time zone
-            # (added in 0015): give the old column a default and add the new one, so today's factories can
-            # insert into the 0002 schema.
+            # (added in 0015), team and disabled membership (0021): give the old column a default and add the
+            # new ones, so today's factories can insert into the 0002 schema.
             connection.execute(text("ALTER TABLE user_profiles ALTER COLUMN streak_days SET DEFAULT 0"))
             connection.execute(text("ALTER TABLE user_profiles ADD COLUMN time_zone varchar(64) DEFAULT 'UTC'"))
+            connection.execute(text("ALTER TABLE user_profiles ADD COLUMN team_id uuid"))
+            connection.execute(text("ALTER TABLE user_profiles ADD COLUMN company_disabled_at timestamptz"))
         with Session(engine, expire_on_commit=False) as session:
             # No consent rows: privacy_consents does not exist at 0002.
             user, other = make_user(session, recording_consent=None), make_user(session, recording_consent=None)
