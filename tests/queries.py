@@ -1,13 +1,26 @@
-"""Statements in tests: counting what a block sends (a page is a fixed number of queries), and asserting
-that PostgreSQL accepts or refuses one by naming its constraint."""
+"""Statements in tests: counting what a block sends (a page is a fixed number of queries), asserting that
+PostgreSQL accepts or refuses one by naming its constraint, and running the rest of a test as a viewer under
+Row-Level Security."""
 
 from __future__ import annotations
 
 import contextlib
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError
+
+
+def as_viewer(session, user) -> None:
+    """Run the rest of the test's transaction as `user` under Row-Level Security: the app's role and the
+    context of a fresh login session, as the app's engine sets them at the start of every transaction."""
+    from speakpro.db import APP_ROLE, enter_context
+    from speakpro.services.accounts.sessions import create_session, resolve_session, viewer_context
+
+    context = viewer_context(resolve_session(session=session, token=create_session(session=session, user_id=user.id)))
+    session.execute(text(f"SET LOCAL ROLE {APP_ROLE}"))
+    enter_context(session, context)
+
 
 _BOOKKEEPING = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
 

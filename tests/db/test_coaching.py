@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from speakpro.db import APP_ROLE, enter_context
 from speakpro.models import (
     AnalysisResult,
     Assignment,
@@ -18,7 +17,6 @@ from speakpro.models import (
     SessionReview,
     utcnow,
 )
-from speakpro.services.accounts.sessions import create_session, resolve_session, viewer_context
 from speakpro.services.analysis.analysis import analyse_session
 from speakpro.services.learning import assignments
 from speakpro.services.practice import scenarios
@@ -27,6 +25,7 @@ from speakpro.services.practice.realtime_secrets import realtime_instructions
 from speakpro.services.practice.transcripts import ingest_segments
 from speakpro.services.validation import ValidationError
 from tests.factories import make_company, make_module, make_user, today
+from tests.queries import as_viewer
 
 RUBRIC = (
     "Discovery | 3 | Asks open questions about the customer's current onboarding process\n"
@@ -37,12 +36,6 @@ STRONG = (
     "process cost your customer team? Could we book a demo on Tuesday as the next step, with a trial after?"
 )
 OFF_TOPIC = "I like the weather today. It is sunny and warm, and I will walk my dog in the park later on."
-
-
-def _as(session, user):
-    context = viewer_context(resolve_session(session=session, token=create_session(session=session, user_id=user.id)))
-    session.execute(text(f"SET LOCAL ROLE {APP_ROLE}"))
-    enter_context(session, context)
 
 
 def _scenario(session, company, manager, **changes):
@@ -287,13 +280,13 @@ def test_under_row_level_security_another_company_sees_no_scenario_and_no_assign
     elsewhere = make_company(session)
     other_manager = make_user(session, company=elsewhere, role="manager", onboarding_completed=True)
     session.commit()
-    _as(session, other_manager)
+    as_viewer(session, other_manager)
     for table in ("scenarios", "scenario_versions", "assignments", "assignment_learners"):
         assert session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 0, table
     with pytest.raises(ValidationError):
         scenarios.get_scenario(session=session, company_id=company.id, scenario_id=scenario.id)
     session.rollback()
-    _as(session, learner)  # the company's own learner reads them, and only their own assignment row
+    as_viewer(session, learner)  # the company's own learner reads them, and only their own assignment row
     assert session.execute(text("SELECT count(*) FROM scenarios")).scalar_one() == 1
     assert session.execute(select(AssignmentLearner.user_id)).scalars().all() == [learner.id]
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select, text
 
-from speakpro.db import enter_context
 from speakpro.models import AuditLog, PracticeSession, SessionComment, SessionReview
-from speakpro.services.accounts.sessions import create_session, resolve_session, viewer_context
 from speakpro.services.practice import review
 from speakpro.services.practice.session_deletion import delete_session
 from speakpro.services.validation import ValidationError
 from tests.factories import RETAKE_SCRIPT, make_company, make_ended_session, make_user
+from tests.queries import as_viewer
 
 APP_ROLE = "speakpro_app"
 
@@ -33,13 +32,6 @@ def team(session):
         "elsewhere": elsewhere,
         "practice": practice,
     }
-
-
-def _as(session, user):
-    """Run the rest of the test as `user` under Row-Level Security (the app's role and context)."""
-    context = viewer_context(resolve_session(session=session, token=create_session(session=session, user_id=user.id)))
-    session.execute(text(f"SET LOCAL ROLE {APP_ROLE}"))
-    enter_context(session, context)
 
 
 def _share(session, team, shared=True):
@@ -172,7 +164,7 @@ def test_the_database_shows_a_shared_session_to_its_companys_managers_only(sessi
     session.execute(text("SAVEPOINT before_rls"))
     counts = {}
     for who in ("manager", "stranger", "colleague"):
-        _as(session, team[who])
+        as_viewer(session, team[who])
         counts[who] = tuple(
             session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
             for table in ("practice_sessions", "transcripts", "transcript_segments", "session_comments")
@@ -181,7 +173,7 @@ def test_the_database_shows_a_shared_session_to_its_companys_managers_only(sessi
     assert counts["manager"] == (1, 1, len(RETAKE_SCRIPT), 1)
     assert counts["stranger"] == (0, 0, 0, 0) and counts["colleague"][1:] == (0, 0, 0)
     # A manager cannot write a comment for another company, nor on a session that is not shared.
-    _as(session, team["stranger"])
+    as_viewer(session, team["stranger"])
     with pytest.raises(Exception, match="row-level security"):
         session.execute(
             text(
@@ -222,10 +214,10 @@ def test_deleting_the_session_or_the_account_removes_its_comments_and_its_sharin
 def test_the_review_works_under_row_level_security_as_each_person(session, team):
     """The services as the app runs them: the manager's and the learner's own context, not the owner role."""
     session.execute(text("SAVEPOINT start"))
-    _as(session, team["learner"])
+    as_viewer(session, team["learner"])
     _share(session, team)
     session.execute(text("RESET ROLE"))
-    _as(session, team["manager"])
+    as_viewer(session, team["manager"])
     detail, _ = review.review_session(
         session=session,
         viewer_id=team["manager"].id,
@@ -241,7 +233,7 @@ def test_the_review_works_under_row_level_security_as_each_person(session, team)
         )
     ] == ["You"]
     session.execute(text("RESET ROLE"))
-    _as(session, team["learner"])
+    as_viewer(session, team["learner"])
     seen = review.comments_for(session=session, reader_id=team["learner"].id, practice_session_id=team["practice"].id)
     assert [(c.at_ms, c.author) for c in seen] == [(10000, "Your manager")]  # a learner cannot read managers' rows
 

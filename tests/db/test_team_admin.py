@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from speakpro.models import AuditLog, UserProfile
-from speakpro.services.accounts import companies
+from speakpro.services.accounts import companies, teams
 from speakpro.services.practice import review
 from speakpro.services.validation import ValidationError
 from tests.factories import RETAKE_SCRIPT, make_company, make_ended_session, make_user
@@ -33,7 +33,7 @@ def test_removing_a_learner_takes_them_out_and_makes_their_shared_sessions_priva
     practice.company_id = company.id
     session.flush()
     review.set_sharing(session=session, user_id=learner.id, practice_session_id=practice.id, shared=True)
-    name = companies.remove_member(session=session, company_id=company.id, actor_id=boss.id, member_id=str(learner.id))
+    name = teams.remove_member(session=session, company_id=company.id, actor_id=boss.id, member_id=str(learner.id))
     assert name == learner.display_name
     profile = session.get(UserProfile, learner.id)
     session.refresh(profile)
@@ -58,5 +58,5 @@ def test_only_this_companys_learners_can_be_removed(session, who):
         "malformed": lambda: "'; drop table users; --",
     }[who]()
     with pytest.raises(ValidationError):
-        companies.remove_member(session=session, company_id=company.id, actor_id=boss.id, member_id=target)
+        teams.remove_member(session=session, company_id=company.id, actor_id=boss.id, member_id=target)
     assert session.execute(select(AuditLog).where(AuditLog.action == "company.member_removed")).first() is None

@@ -7,14 +7,16 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlmodel import Session, col
 
-from speakpro.db import rowcount
-from speakpro.models import AssignmentLearner, Company, PracticeSession, User, UserProfile
-from speakpro.models.practice import PRIVATE, SHARED_WITH_MANAGERS
+from speakpro.models import Company, Team, User, UserProfile
 from speakpro.services.telemetry import audit
-from speakpro.services.validation import ValidationError, clean_text, id_or_none, storable
+from speakpro.services.validation import ValidationError, clean_text, storable
+
+# The company a user practises for: their company, unless a manager disabled their membership (then their new
+# practice, events and audit rows are nobody's). The session resolver applies the same rule (migration 0021).
+MEMBER_COMPANY = case((col(UserProfile.company_disabled_at).is_(None), col(UserProfile.company_id))).label("company_id")
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
@@ -62,6 +64,11 @@ def create_company(*, session: Session, actor_id: uuid.UUID, name: str) -> Compa
     return company
 
 
+def member_company_id(*, session: Session, user_id: uuid.UUID) -> uuid.UUID | None:
+    """`MEMBER_COMPANY` of one user: the company their practice counts for, or None."""
+    return session.execute(select(MEMBER_COMPANY).where(col(UserProfile.user_id) == user_id)).scalar_one_or_none()
+
+
 def find_by_code(*, session: Session, code: str) -> tuple[Company, str]:
     """The company a join or invite code belongs to, and the role it grants."""
     clean = (code or "").strip().upper()
@@ -88,6 +95,8 @@ def join_company(*, session: Session, user_id: uuid.UUID, code: str) -> tuple[Co
         raise ValidationError("join_code", "Your profile was not found.")
     if profile.company_id and profile.company_id != company.id:
         raise ValidationError("join_code", "You already belong to another company.")
+    if profile.company_id == company.id and profile.company_disabled_at is not None:
+        raise ValidationError("join_code", f"Your membership of {company.name} is disabled. Ask your manager.")
     if profile.company_id == company.id and (profile.role == role or profile.role == "manager"):
         return company, profile.role
     session.execute(
@@ -135,6 +144,9 @@ class Member:
     email: str
     role: str
     onboarded: bool
+    team_id: str = ""
+    team: str = ""
+    disabled: bool = False
 
 
 def list_members(*, session: Session, company_id: uuid.UUID) -> list[Member]:
@@ -146,12 +158,19 @@ def list_members(*, session: Session, company_id: uuid.UUID) -> list[Member]:
             col(User.email),
             col(UserProfile.role),
             col(UserProfile.onboarding_completed),
+            col(Team.id),
+            col(Team.name),
+            col(UserProfile.company_disabled_at),
         )
         .join(UserProfile, col(UserProfile.user_id) == col(User.id))
+        .outerjoin(Team, col(Team.id) == col(UserProfile.team_id))
         .where(col(UserProfile.company_id) == company_id, col(User.deleted_at).is_(None))
         .order_by(col(UserProfile.role).desc(), col(User.display_name))
     ).all()
-    return [Member(str(r[0]), r[1] or r[2].split("@")[0], r[2], r[3], r[4]) for r in rows]
+    return [
+        Member(str(r[0]), r[1] or r[2].split("@")[0], r[2], r[3], r[4], str(r[5] or ""), r[6] or "", r[7] is not None)
+        for r in rows
+    ]
 
 
 def rotate_join_code(*, session: Session, company_id: uuid.UUID, actor_id: uuid.UUID) -> str:
@@ -170,63 +189,3 @@ def rotate_join_code(*, session: Session, company_id: uuid.UUID, actor_id: uuid.
         target_id=company_id,
     )
     return code
-
-
-def remove_member(*, session: Session, company_id: uuid.UUID, actor_id: uuid.UUID, member_id: object) -> str:
-    """Take a learner out of the company: their profile leaves it, and the sessions they had shared with its
-    managers become private again (their scores stay in the company's past figures). Audited.
-
-    The caller has checked that the actor manages the company (or is an admin), and runs this as the system:
-    a manager may not move another person's profile under Row-Level Security. Returns the member's name.
-
-    Raises:
-        ValidationError: For anyone who is not a learner of this company, and for the actor themself.
-    """
-    member_uuid = id_or_none(member_id)
-    not_member = ValidationError("member", "That person is not a learner of this company.")
-    if member_uuid is None:
-        raise not_member
-    if member_uuid == actor_id:
-        raise ValidationError("member", "You cannot remove yourself.")
-    row = session.execute(
-        select(col(User.display_name), col(User.email))
-        .join(UserProfile, col(UserProfile.user_id) == col(User.id))
-        .where(
-            col(User.id) == member_uuid, col(UserProfile.company_id) == company_id, col(UserProfile.role) == "learner"
-        )
-        .with_for_update(of=UserProfile)
-    ).one_or_none()
-    if row is None:
-        raise not_member
-    session.execute(
-        update(UserProfile).where(col(UserProfile.user_id) == member_uuid).values(company_id=None, role="learner")
-    )
-    unshared = session.execute(
-        update(PracticeSession)
-        .where(
-            col(PracticeSession.user_id) == member_uuid,
-            col(PracticeSession.company_id) == company_id,
-            col(PracticeSession.privacy) == SHARED_WITH_MANAGERS,
-        )
-        .values(privacy=PRIVATE)
-        .execution_options(synchronize_session=False)
-    )
-    # Their open assignments go; completed ones stay in the company's record.
-    session.execute(
-        delete(AssignmentLearner).where(
-            col(AssignmentLearner.user_id) == member_uuid,
-            col(AssignmentLearner.company_id) == company_id,
-            col(AssignmentLearner.completed_at).is_(None),
-        )
-    )
-    audit(
-        session=session,
-        action="company.member_removed",
-        target_type="user",
-        actor_user_id=actor_id,
-        subject_user_id=member_uuid,
-        company_id=company_id,
-        target_id=member_uuid,
-        details={"sessions_made_private": rowcount(unshared) or 0},
-    )
-    return row.display_name or row.email.split("@")[0]

@@ -13,9 +13,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from speakpro.integrations.storage import StorageError, get_storage
-from speakpro.models import (
-    UserProfile,
-)
+from speakpro.services.accounts.companies import member_company_id
 from speakpro.services.accounts.recording_refs import RecordingRef, clear_references, recording_refs
 from speakpro.services.accounts.storage_deletions import delete_objects_now
 from speakpro.services.telemetry import audit
@@ -169,9 +167,7 @@ def delete_recording(*, session: Session, user_id: uuid.UUID, key: object) -> in
             "recording", "This recording belongs to a practice session: delete the session from your history."
         )
     changed = clear_references(session=session, user_id=user_id, keys=[key], kinds=DELETABLE_KINDS)
-    company_id = session.execute(
-        select(col(UserProfile.company_id)).where(col(UserProfile.user_id) == user_id)
-    ).scalar()
+    company_id = member_company_id(session=session, user_id=user_id)
     if changed:
         audit(
             session=session,

@@ -1,7 +1,7 @@
 """Assignments: practice a manager sets for their company's learners, with a due date and a completion rule.
 
 - **Setting** (`create_assignment`, `archive_assignment`): a scenario of the company, a lesson or a module,
-  for chosen learners of the company (or all of them), due by the end of a day in the manager's time zone,
+  for chosen learners of the company, a team or all of them, due by the end of a day in the manager's time zone,
   with a rule: `min_attempts` (1-20) practice sessions or completed lessons since it was set, each scored at
   least `min_score` for a scenario (when given); a module is done when it is completed (whenever). XP and
   coins are paid once per learner, on completion (the ledger's (reason, assignment) key). Audited.
@@ -41,6 +41,7 @@ from speakpro.models import (
     utcnow,
 )
 from speakpro.models.coaching import ASSIGNMENT_KINDS
+from speakpro.services.accounts.teams import company_team
 from speakpro.services.learning.economy import apply_reward
 from speakpro.services.practice.scenarios import company_scenarios, get_scenario
 from speakpro.services.telemetry import audit
@@ -180,17 +181,27 @@ def _target_title(session: Session, company_id: uuid.UUID, kind: str, target: ob
     return target_id, title
 
 
-def _company_learners(session: Session, company_id: uuid.UUID, wanted: Sequence[object] | None) -> list[uuid.UUID]:
+def _company_learners(
+    session: Session, company_id: uuid.UUID, wanted: Sequence[object] | None, team_id: object
+) -> list[uuid.UUID]:
+    """The learners an assignment is for: the chosen ones, a team's or all the company's active learners."""
     query = (
         select(col(User.id))
         .join(UserProfile, col(UserProfile.user_id) == col(User.id))
         .where(
             col(UserProfile.company_id) == company_id,
             col(UserProfile.role) == "learner",
+            col(UserProfile.company_disabled_at).is_(None),
             col(User.deleted_at).is_(None),
             col(User.disabled).is_(False),
         )
     )
+    if team_id not in (None, ""):
+        team = company_team(session=session, company_id=company_id, team_id=team_id)
+        found = list(session.execute(query.where(col(UserProfile.team_id) == team.id)).scalars())
+        if not found:
+            raise ValidationError("learners", f"The team {team.name} has no active learners yet.")
+        return found
     if wanted is not None:
         ids = [i for i in (id_or_none(v) for v in wanted) if i is not None]
         if len(ids) != len(wanted) or not ids:
@@ -216,6 +227,7 @@ def create_assignment(
     target_id: object,
     due_on: object,
     learner_ids: Sequence[object] | None = None,
+    team_id: object = None,
     min_attempts: object = 1,
     min_score: object = None,
     xp_reward: object = 0,
@@ -223,7 +235,8 @@ def create_assignment(
     note: object = "",
     today: date,
 ) -> str:
-    """Set an assignment for learners of the company (all of them when `learner_ids` is None); audited.
+    """Set an assignment for learners of the company: the `learner_ids`, the members of `team_id`, or all
+    its active learners when neither is given (disabled members never get one); audited.
 
     The caller has checked that the actor manages the company. Returns the assignment's id.
 
@@ -250,7 +263,7 @@ def create_assignment(
     xp = clean_int("xp_reward", xp_reward or 0, label="XP", low=0, high=500)
     coins = clean_int("coin_reward", coin_reward or 0, label="Coins", low=0, high=500)
     text = clean_text("note", str(note or ""), label="The note", max_length=500, required=False)
-    learners = _company_learners(session, company_id, learner_ids)
+    learners = _company_learners(session, company_id, learner_ids, team_id)
     assignment = Assignment(
         company_id=company_id,
         created_by=actor_id,

@@ -32,10 +32,10 @@ from speakpro.models import (
     LessonSessionContext,
     LessonStepResponse,
     Module,
-    UserProfile,
     table_of,
     utcnow,
 )
+from speakpro.services.accounts.companies import member_company_id
 from speakpro.services.learning import progress
 from speakpro.services.learning.assignments import refresh_progress
 from speakpro.services.learning.economy import apply_reward
@@ -121,9 +121,7 @@ def next_state(state: str, event: str) -> str:
 
 
 def _company_id(session: Session, user_id: uuid.UUID) -> uuid.UUID | None:
-    return session.execute(
-        select(col(UserProfile.company_id)).where(col(UserProfile.user_id) == user_id)
-    ).scalar_one_or_none()
+    return member_company_id(session=session, user_id=user_id)
 
 
 def _open_run(session: Session, user_id: uuid.UUID, lesson_id: uuid.UUID) -> LessonSession | None:

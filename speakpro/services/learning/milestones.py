@@ -19,7 +19,8 @@ from sqlalchemy import func, literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col
 
-from speakpro.models import Level, MilestoneAttempt, Module, UserProfile, utcnow
+from speakpro.models import Level, MilestoneAttempt, Module, utcnow
+from speakpro.services.accounts.companies import member_company_id
 from speakpro.services.learning import progress
 from speakpro.services.learning.economy import apply_reward
 from speakpro.services.learning.feedback import ExerciseFeedback, FeedbackRequest, coach_answer, prepare_feedback
@@ -327,9 +328,7 @@ def _store_attempt(
         "provider": feedback.provider,
         "first_pass": bool(rewards),
     }
-    company_id = session.execute(
-        select(col(UserProfile.company_id)).where(col(UserProfile.user_id) == user_id)
-    ).scalar_one_or_none()
+    company_id = member_company_id(session=session, user_id=user_id)
     record_event(session=session, event_type="milestone_submitted", user_id=user_id, company_id=company_id, data=data)
     record_telemetry(
         session=session, name="milestone_passed" if passed else "milestone_failed", user_id=user_id, properties=data

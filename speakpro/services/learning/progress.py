@@ -29,6 +29,7 @@ from speakpro.models import (
     table_of,
     utcnow,
 )
+from speakpro.services.accounts.companies import member_company_id
 from speakpro.services.learning.economy import apply_reward
 from speakpro.services.telemetry import record_event, record_telemetry
 
@@ -329,9 +330,7 @@ def complete_module_if_done(*, session: Session, user_id: uuid.UUID, module_id: 
     next_id = _open_next_module(session, user_id, module, now)
 
     if newly:
-        company_id = session.execute(
-            select(col(UserProfile.company_id)).where(col(UserProfile.user_id) == user_id)
-        ).scalar_one_or_none()
+        company_id = member_company_id(session=session, user_id=user_id)
         data = {
             "module_id": str(module_id),
             "module_code": module.code,

@@ -29,6 +29,7 @@ from sqlmodel import Session, col
 
 from speakpro.models import PracticeSession, Topic, Transcript, UserProfile, utcnow
 from speakpro.models.practice import MAX_SESSION_SECONDS
+from speakpro.services.accounts.companies import MEMBER_COMPANY
 from speakpro.services.accounts.consent import RECORDING_OFF, recording_allowed
 from speakpro.services.accounts.time_zones import learner_day
 from speakpro.services.analysis.queue import queue_analysis
@@ -281,7 +282,7 @@ def start_practice(
         raise ValidationError("recording", RECORDING_OFF)
     if mode not in MODES:
         raise ValidationError("mode", "Choose live practice with the AI partner or solo practice.")
-    profile = session.execute(select(col(UserProfile.company_id)).where(col(UserProfile.user_id) == user_id)).first()
+    profile = session.execute(select(MEMBER_COMPANY).where(col(UserProfile.user_id) == user_id)).first()
     if profile is None:
         raise ValidationError("user", "Finish setting up your account before you practise.")
     topic_uuid, version_uuid, title = _subject(session, topic_id, scenario_id, profile.company_id)

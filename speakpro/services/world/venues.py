@@ -36,6 +36,7 @@ from speakpro.models import (
     VenueTaskSheet,
     table_of,
 )
+from speakpro.services.accounts.companies import MEMBER_COMPANY
 from speakpro.services.accounts.time_zones import learner_day
 from speakpro.services.analysis.rubric import score_locally
 from speakpro.services.learning.economy import InsufficientBalance, apply_reward
@@ -164,10 +165,7 @@ def _venue_facts(session: Session, venue_id: uuid.UUID, user_id: uuid.UUID) -> A
             col(Module.title).label("module_title"),
             col(UserVenueUnlock.id).is_not(None).label("unlocked"),
             col(VenueTaskSheet.exercises),
-            select(col(UserProfile.company_id))
-            .where(col(UserProfile.user_id) == user_id)
-            .scalar_subquery()
-            .label("company_id"),
+            select(MEMBER_COMPANY).where(col(UserProfile.user_id) == user_id).scalar_subquery().label("company_id"),
         )
         .outerjoin(Module, col(Module.id) == col(Venue.unlock_module_id))
         .outerjoin(
