@@ -1,4 +1,4 @@
-"""A company's manager page: its people and the codes to invite more."""
+"""A company's manager page: its people, teams, invitations, join code and recording retention."""
 
 import reflex as rx
 
@@ -6,32 +6,9 @@ from speakpro import styles
 from speakpro.components.forms import error_callout
 from speakpro.components.guards import forbidden_notice
 from speakpro.components.layout import page_frame
-from speakpro.services.accounts.companies import Member
+from speakpro.pages.company_invites import invites_card
+from speakpro.pages.company_people import people_table, teams_card
 from speakpro.state.company import CompanyState
-
-
-def _member(member: Member) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(member.name),
-        rx.table.cell(member.email),
-        rx.table.cell(rx.badge(member.role, color_scheme=rx.cond(member.role == "manager", "violet", "gray"))),
-        rx.table.cell(rx.cond(member.onboarded, "yes", "not yet")),
-        rx.table.cell(
-            rx.cond(
-                member.role == "learner",
-                rx.button(
-                    rx.cond(CompanyState.confirm_remove == member.user_id, "Click again to remove", "Remove"),
-                    size="1",
-                    variant=rx.cond(CompanyState.confirm_remove == member.user_id, "solid", "soft"),
-                    color_scheme="red",
-                    on_click=CompanyState.remove_member(member.user_id),
-                    class_name="remove-member",
-                    aria_label="Remove " + member.name + " from the company",
-                ),
-            )
-        ),
-        class_name="member-row",
-    )
 
 
 def _retention() -> rx.Component:
@@ -109,25 +86,15 @@ def company() -> rx.Component:
                     wrap="wrap",
                     width="100%",
                 ),
-                rx.heading("People", size="5"),
-                rx.box(
-                    rx.table.root(
-                        rx.table.header(
-                            rx.table.row(
-                                rx.table.column_header_cell("Name"),
-                                rx.table.column_header_cell("Email"),
-                                rx.table.column_header_cell("Role"),
-                                rx.table.column_header_cell("Onboarded"),
-                                rx.table.column_header_cell(""),
-                            )
-                        ),
-                        rx.table.body(rx.foreach(CompanyState.members, _member)),
-                        width="100%",
-                        id="member-table",
-                    ),
-                    overflow_x="auto",
+                rx.grid(
+                    invites_card(),
+                    teams_card(),
+                    columns=rx.breakpoints(initial="1", md="2"),
+                    gap="1rem",
                     width="100%",
+                    align_items="start",
                 ),
+                people_table(),
                 _retention(),
                 spacing="4",
                 style=styles.page,

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import reflex as rx
 from reflex.config import get_config
 from sqlmodel import Session
 
 from speakpro.db import SYSTEM, enter_context
-from speakpro.models import Company
-from speakpro.services.accounts import companies, retention
+from speakpro.services.accounts import companies, invites, retention, teams
 from speakpro.services.accounts.sessions import Viewer
 from speakpro.services.dashboards.dashboard_access import can_view_company, managed_company
 from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState
-from speakpro.state.edge import Form, Text, accepts
+from speakpro.state.edge import Flag, Form, Text, accepts
 
 NOT_ALLOWED = "Only this company's managers can change this."
+NO_TEAM = "none"  # the team choice "No team" (a select's items cannot have an empty value)
 
 
 class CompanyState(AuthState):
@@ -35,11 +36,16 @@ class CompanyState(AuthState):
     retention_saving: bool = False
     # The member whose "Remove" was clicked once: a second click removes them.
     confirm_remove: str = ""
+    team_list: list[teams.TeamSummary] = []
+    # The team whose "Delete" was clicked once: a second click deletes it.
+    confirm_delete_team: str = ""
+    team_form_key: int = 0
+    pending_invites: list[invites.PendingInvite] = []
     _company_id: str = ""
 
     def _clear(self) -> None:
         self.company_name = self.join_code = self.manager_invite_code = ""
-        self.members = []
+        self.members, self.team_list, self.pending_invites = [], [], []
         self.retention_days, self.retention_error, self.retention_saving, self._company_id = "", "", False, ""
 
     @rx.event
@@ -48,14 +54,15 @@ class CompanyState(AuthState):
         return await self._load_company(self._route_arg("slug"))
 
     async def _load_company(self, slug: str) -> None:
-        def read(session: Session, viewer: Viewer) -> tuple[Company, list[companies.Member], int | None] | None:
+        def read(session: Session, viewer: Viewer):
             company = managed_company(session=session, viewer=viewer, slug=slug)
             if company is None:
                 return None
             return (
                 company,
-                companies.list_members(session=session, company_id=company.id),
+                _people(session, company.id),
                 retention.recording_retention(session=session, company_id=company.id),
+                invites.pending_invites(session=session, company_id=company.id),
             )
 
         _, found = await self._signed_in(read)
@@ -63,7 +70,9 @@ class CompanyState(AuthState):
             self.forbidden = True
             self._clear()
             return
-        company, members, days = found
+        company, people, days, pending = found
+        self.members, self.team_list = people
+        self.pending_invites = pending
         self.forbidden = False
         self._company_id = str(company.id)
         self.retention_days = "" if days is None else str(days)
@@ -71,7 +80,6 @@ class CompanyState(AuthState):
         self.company_name = company.name
         self.join_code = company.join_code
         self.manager_invite_code = company.manager_invite_code or ""
-        self.members = members
         self.app_base = (get_config().deploy_url or "").rstrip("/")
 
     @rx.event
@@ -151,15 +159,103 @@ class CompanyState(AuthState):
             return None
         self.confirm_remove = ""
 
-        def remove(session: Session, viewer: Viewer, company_id: uuid.UUID) -> tuple[str, list[companies.Member]]:
-            name = companies.remove_member(
+        def remove(session: Session, viewer: Viewer, company_id: uuid.UUID) -> str:
+            return teams.remove_member(
                 session=session, company_id=company_id, actor_id=viewer.user_id, member_id=member_id
             )
-            return name, companies.list_members(session=session, company_id=company_id)
+
+        name, refused = await self._change_people(remove)
+        if refused is not None:
+            return refused
+        return rx.toast.success(f"{name} is no longer a member. Sessions they had shared are private again.")
+
+    async def _change_people(self, change) -> tuple[Any, Any]:
+        """Run a change of the company's people or teams as its manager, then show the people and teams as
+        they now are. Returns (what `change` returned, None), or (None, the error toast) when refused."""
+
+        def run(session: Session, viewer: Viewer, company_id: uuid.UUID):
+            return change(session, viewer, company_id), _people(session, company_id)
 
         try:
-            _, (name, members) = await self._signed_in(self._as_manager(remove))
+            _, (answer, (members, team_list)) = await self._signed_in(self._as_manager(run))
         except ValidationError as error:
-            return rx.toast.error(error.message)
-        self.members = members
-        return rx.toast.success(f"{name} is no longer a member. Sessions they had shared are private again.")
+            return None, rx.toast.error(error.message)
+        self.members, self.team_list = members, team_list
+        return answer, None
+
+    @rx.event
+    @accepts(member_id=Text(64), disabled=Flag())
+    async def set_disabled(self, member_id: str, disabled: bool | str):
+        """Disable a learner's membership (they keep their account; the company's content and figures go),
+        or enable it again."""
+        off = disabled is True
+
+        def change(session: Session, viewer: Viewer, company_id: uuid.UUID) -> str:
+            return teams.set_member_disabled(
+                session=session, company_id=company_id, actor_id=viewer.user_id, member_id=member_id, disabled=off
+            )
+
+        name, refused = await self._change_people(change)
+        if refused is not None:
+            return refused
+        if off:
+            return rx.toast.success(
+                f"{name} is disabled: they keep their account but no longer see the company's scenarios and "
+                "assignments, and their new practice is not counted."
+            )
+        return rx.toast.success(f"{name} is active again.")
+
+    @rx.event
+    @accepts(member_id=Text(64), team_id=Text(64))
+    async def set_team(self, member_id: str, team_id: str):
+        """Put a learner in a team ("none": no team)."""
+        chosen = "" if team_id == NO_TEAM else team_id
+
+        def change(session: Session, viewer: Viewer, company_id: uuid.UUID) -> str:
+            return teams.set_member_team(
+                session=session, company_id=company_id, actor_id=viewer.user_id, member_id=member_id, team_id=chosen
+            )
+
+        name, refused = await self._change_people(change)
+        if refused is not None:
+            return refused
+        team = next((t.name for t in self.team_list if t.id == chosen), "")
+        return rx.toast.success(f"{name} is now in {team}." if team else f"{name} is in no team now.")
+
+    @rx.event
+    @accepts(form=Form(team_name=Text()))
+    async def create_team(self, form: dict):
+        """A new team of the company."""
+        name = form.get("team_name", "")
+
+        def change(session: Session, viewer: Viewer, company_id: uuid.UUID) -> str:
+            return teams.create_team(session=session, company_id=company_id, actor_id=viewer.user_id, name=name).name
+
+        created, refused = await self._change_people(change)
+        if refused is not None:
+            return refused
+        self.team_form_key += 1
+        return rx.toast.success(f"Team {created} created. Put learners in it from the list of people.")
+
+    @rx.event
+    @accepts(team_id=Text(64))
+    async def delete_team(self, team_id: str):
+        """Delete a team after a second click; its learners stay in the company without a team."""
+        if self.confirm_delete_team != team_id:
+            self.confirm_delete_team = team_id
+            return None
+        self.confirm_delete_team = ""
+
+        def change(session: Session, viewer: Viewer, company_id: uuid.UUID) -> str:
+            return teams.delete_team(session=session, company_id=company_id, actor_id=viewer.user_id, team_id=team_id)
+
+        name, refused = await self._change_people(change)
+        if refused is not None:
+            return refused
+        return rx.toast.success(f"Team {name} deleted. Its learners stay in the company.")
+
+
+def _people(session: Session, company_id: uuid.UUID) -> tuple[list[companies.Member], list[teams.TeamSummary]]:
+    return companies.list_members(session=session, company_id=company_id), teams.list_teams(
+        session=session, company_id=company_id
+    )

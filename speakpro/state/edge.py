@@ -23,6 +23,7 @@ The shapes:
   present fits its shape. A declared field may be absent (the handler reads its default); undeclared fields
   are never read. The handler receives a plain dict.
 - `Maybe(shape)`: None, or the shape.
+- `Files(max_files)`: an upload handler's files (`list[rx.UploadFile]`), at most `max_files` of them.
 - `Unchecked(why)`: passed on as is, for a value that a service validates completely and answers through its
   own protocol (transcript batches are acknowledged segment by segment).
 
@@ -177,6 +178,21 @@ class Maybe:
 
     def check(self, value: Any) -> Any:
         return None if value is None else self.shape.check(value)
+
+
+@dataclass(frozen=True)
+class Files:
+    """What an upload handler receives: a list of at most `max_files` uploaded files (their content is read,
+    with a size limit, by the handler)."""
+
+    max_files: int = 1
+
+    def check(self, value: Any) -> list:
+        if not isinstance(value, list) or not all(isinstance(item, rx.UploadFile) for item in value):
+            raise _Refused("not a list of uploaded files")
+        if len(value) > self.max_files:
+            raise _Refused(f"more than {self.max_files} files", f"Choose at most {self.max_files} file(s).")
+        return value
 
 
 @dataclass(frozen=True)
