@@ -8,6 +8,9 @@ from speakpro.components.guards import forbidden_notice
 from speakpro.components.layout import page_frame
 from speakpro.state.assignments import AssignmentRow, AssignmentsState, LearnerRow, Option
 
+# The audience choices as shown; the state keeps "all", "team" or "some".
+EVERYONE, A_TEAM, CHOSEN = "Every learner of the company", "A team", "Chosen learners"
+
 
 def _label(text: str, name: str) -> rx.Component:
     return rx.text(text, as_="label", html_for=name, size="2", weight="medium")
@@ -38,6 +41,16 @@ def _learner_choice(option: Option) -> rx.Component:
     )
 
 
+def _team_select() -> rx.Component:
+    return rx.el.select(
+        rx.foreach(AssignmentsState.team_options, lambda o: rx.el.option(o.label, value=o.value)),
+        name="team",
+        id="team",
+        aria_label="Team",
+        style=styles.native_select,
+    )
+
+
 def _form() -> rx.Component:
     return rx.form(
         rx.vstack(
@@ -64,16 +77,41 @@ def _form() -> rx.Component:
             rx.vstack(
                 rx.text("Who", size="2", weight="medium", id="audience-label"),
                 rx.radio(
-                    ["Every learner of the company", "Chosen learners"],
-                    value=rx.cond(AssignmentsState.everyone, "Every learner of the company", "Chosen learners"),
-                    on_change=lambda v: AssignmentsState.set_audience(rx.cond(v == "Chosen learners", "some", "all")),
+                    [EVERYONE, A_TEAM, CHOSEN],
+                    value=rx.cond(
+                        AssignmentsState.audience == "team",
+                        A_TEAM,
+                        rx.cond(AssignmentsState.audience == "some", CHOSEN, EVERYONE),
+                    ),
+                    on_change=lambda v: AssignmentsState.set_audience(
+                        rx.cond(v == A_TEAM, "team", rx.cond(v == CHOSEN, "some", "all"))
+                    ),
                     direction="column",
                     aria_labelledby="audience-label",
                     id="audience",
                 ),
-                rx.cond(
-                    ~AssignmentsState.everyone,
-                    rx.vstack(rx.foreach(AssignmentsState.learners, _learner_choice), spacing="1", id="learner-picks"),
+                rx.match(
+                    AssignmentsState.audience,
+                    (
+                        "team",
+                        rx.cond(
+                            AssignmentsState.team_options.length() > 0,  # pyright: ignore[reportAttributeAccessIssue]
+                            _team_select(),
+                            rx.text(
+                                "Your company has no teams yet: make them on the company page.",
+                                size="2",
+                                color_scheme="gray",
+                                id="no-teams",
+                            ),
+                        ),
+                    ),
+                    (
+                        "some",
+                        rx.vstack(
+                            rx.foreach(AssignmentsState.learners, _learner_choice), spacing="1", id="learner-picks"
+                        ),
+                    ),
+                    rx.fragment(),
                 ),
                 spacing="1",
                 width="100%",

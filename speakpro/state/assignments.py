@@ -13,6 +13,7 @@ from speakpro import routes
 from speakpro.models import Company
 from speakpro.services.accounts.companies import list_members
 from speakpro.services.accounts.sessions import Viewer
+from speakpro.services.accounts.teams import list_teams
 from speakpro.services.dashboards.dashboard_access import managed_company
 from speakpro.services.learning import assignments
 from speakpro.services.validation import ValidationError
@@ -105,8 +106,9 @@ class AssignmentsState(AuthState):
     busy: bool = False
     form_key: int = 0
     today: str = ""
-    everyone: bool = True  # the audience: every learner of the company, or `chosen`
+    audience: str = "all"  # every learner of the company ("all"), a team's ("team") or the `chosen` ("some")
     chosen: list[str] = []
+    team_options: list[Option] = []
 
     def _company(self, session: Session, viewer: Viewer) -> Company | None:
         return managed_company(session=session, viewer=viewer, slug=self._route_arg("slug"))
@@ -124,17 +126,18 @@ class AssignmentsState(AuthState):
             options = assignments.assignables(session=session, company_id=company.id)
             members = [m for m in list_members(session=session, company_id=company.id) if m.role == "learner"]
             found = assignments.company_assignments(session=session, company_id=company.id)
-            return company, options, members, found
+            return company, options, members, found, list_teams(session=session, company_id=company.id)
 
         viewer, result = await self._signed_in(read)
         self.forbidden = result is None
         if result is not None:
-            company, options, members, found = result
+            company, options, members, found, team_list = result
             self.company_name = company.name
             self.dashboard_href = routes.company_dashboard(company.slug)
             self.scenarios_href = routes.company_scenarios(company.slug)
             self.targets = [Option(f"{o.kind}:{o.id}", o.label) for o in options]
-            self.learners = [Option(m.user_id, m.name) for m in members]
+            self.learners = [Option(m.user_id, m.name) for m in members if not m.disabled]
+            self.team_options = [Option(t.id, f"{t.name} ({t.learners} learners)") for t in team_list]
             self.rows = assignment_rows(found, viewer.time_zone)
         self.today = viewer.today().isoformat()
         self.error, self.loaded = "", True
@@ -149,16 +152,18 @@ class AssignmentsState(AuthState):
             xp_reward=Text(),
             coin_reward=Text(),
             note=Text(),
+            team=Text(64),
         )
     )
     async def create(self, form: dict):
-        """Set the assignment for every learner, or for the ticked ones."""
+        """Set the assignment for every learner, a team's, or the ticked ones."""
         if self.busy:
             return None
         company_of = self._company
         kind, _, target = str(form.get("target", "")).partition(":")
-        everyone = self.everyone
+        audience = self.audience
         picked = list(self.chosen)
+        team = str(form.get("team", "")) if audience == "team" else None
 
         def write(session: Session, viewer: Viewer):
             company = company_of(session, viewer)
@@ -172,7 +177,8 @@ class AssignmentsState(AuthState):
                 kind=kind,
                 target_id=target,
                 due_on=form.get("due_on"),
-                learner_ids=None if everyone else picked,
+                learner_ids=picked if audience == "some" else None,
+                team_id=team,
                 min_attempts=form.get("min_attempts") or 1,
                 min_score=form.get("min_score") or None,
                 xp_reward=form.get("xp_reward") or 0,
@@ -191,14 +197,14 @@ class AssignmentsState(AuthState):
         finally:
             self.busy = False
         self.rows = assignment_rows(found, viewer.time_zone)
-        self.form_key, self.chosen, self.everyone = self.form_key + 1, [], True
+        self.form_key, self.chosen, self.audience = self.form_key + 1, [], "all"
         return rx.toast.success("Assignment set: your learners see it first on their home page.")
 
     @rx.event
     @accepts(value=Text())
     def set_audience(self, value: str):
-        """Every learner ("all") or the ticked ones ("some")."""
-        self.everyone = value != "some"
+        """Every learner ("all"), a team's ("team") or the ticked ones ("some")."""
+        self.audience = value if value in ("all", "team", "some") else "all"
 
     @rx.event
     @accepts(user_id=Text())
