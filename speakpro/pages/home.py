@@ -5,6 +5,7 @@ import reflex as rx
 from speakpro import routes, styles
 from speakpro.components.layout import page_frame
 from speakpro.components.metrics import speech_metric
+from speakpro.pages.home_invitations import invitations
 from speakpro.services.learning.home import ModuleCard, RecentPractice
 from speakpro.services.learning.quests import QuestView
 from speakpro.state.home import AssignmentCard, HomeState
@@ -363,6 +364,7 @@ def home() -> rx.Component:
             rx.cond(
                 HomeState.loaded,
                 rx.vstack(
+                    invitations(),
                     rx.cond(rx.Var.create(HomeState.assignments).length() > 0, _assignments()),
                     rx.flex(
                         _stat("XP", HomeState.xp, "star", "stat-xp"),

@@ -13,7 +13,7 @@ from reflex.config import get_config
 from sqlmodel import Session
 
 from speakpro import routes
-from speakpro.db import SYSTEM, enter_context, set_context
+from speakpro.db import SYSTEM, enter_context
 from speakpro.models import Company
 from speakpro.privacy_routes import EXPORT_PATH
 from speakpro.services.accounts import accounts, companies
@@ -25,7 +25,7 @@ from speakpro.services.accounts.consent import (
     record_consent,
 )
 from speakpro.services.accounts.erasure import check_erasure_confirmation, erase_user
-from speakpro.services.accounts.sessions import Viewer, revoke_user_sessions, viewer_context
+from speakpro.services.accounts.sessions import Viewer, revoke_user_sessions
 from speakpro.services.accounts.time_zones import DEFAULT_TIME_ZONE, save_time_zone, time_zones
 from speakpro.services.validation import ValidationError
 from speakpro.session_cookie import signed_out_path
@@ -54,12 +54,6 @@ def _joining(code: str) -> Callable[[Session, Viewer], tuple[Company, str, Viewe
         return company, role, member
 
     return join
-
-
-def _show_member(state: AuthState, member: Viewer) -> None:
-    """The navigation, and the rest of this event's database work, as the viewer who just joined."""
-    set_context(viewer_context(member))
-    state._set_viewer(member)
 
 
 class AccountState(AuthState):
@@ -275,7 +269,7 @@ class AccountState(AuthState):
             self.company_error = error.message
             return
         self.company_error = ""
-        _show_member(self, member)
+        self._show_member(member)
         return rx.toast.success(f"You joined {company.name} as {role}.")
 
 
@@ -345,7 +339,7 @@ class JoinState(AuthState):
         except Answered:
             self.joining = False
             raise
-        _show_member(self, member)
+        self._show_member(member)
         target = routes.company(company.slug) if role == "manager" else routes.HOME
         yield rx.toast.success(f"You joined {company.name} as {role}.")
         yield rx.redirect(target)

@@ -111,6 +111,11 @@ class AuthState(CheckedSetvar, rx.State):
             viewer_company_slug=viewer.company_slug if viewer else "",
         )
 
+    def _show_member(self, member: Viewer) -> None:
+        """The navigation, and the rest of this event's database work, as the viewer who just joined a company."""
+        set_context(viewer_context(member))
+        self._set_viewer(member)
+
     async def _viewer(self) -> Viewer | None:
         """Resolve the cookie's token against the database (every call: revocation is immediate)."""
         self._assign(navigate_to="")  # a page that asks who is signed in has finished any sign-in navigation

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass
 
 import reflex as rx
 from sqlmodel import Session
 
-from speakpro.services.accounts.sessions import Viewer
+from speakpro.db import SYSTEM, enter_context
+from speakpro.services.accounts import invites
+from speakpro.services.accounts.sessions import Viewer, viewer_context
 from speakpro.services.learning import quests
 from speakpro.services.learning.assignments import KIND_LABELS, MyAssignment
 from speakpro.services.learning.economy import (
@@ -70,7 +73,11 @@ def _cards(found: list[MyAssignment], time_zone: str) -> list[AssignmentCard]:
 
 def _read(session: Session, viewer: Viewer) -> HomeDashboard:
     dashboard = get_home_dashboard(
-        session=session, user_id=viewer.user_id, today=viewer.today(), time_zone=viewer.time_zone
+        session=session,
+        user_id=viewer.user_id,
+        today=viewer.today(),
+        time_zone=viewer.time_zone,
+        invited=viewer.company_id is None,
     )
     # The exposure is logged (once per learner) so the variants can be compared on what learners saw.
     record_exposure(
@@ -120,6 +127,8 @@ class HomeState(AuthState):
     feedback_quote: str = ""
     next_lesson_id: str = ""
     assignments: list[AssignmentCard] = []  # what the learner's managers set, open ones first
+    invitations: list[invites.MyInvite] = []  # companies inviting a learner who is in none
+    answering_invite: str = ""  # the invitation being accepted or declined
     solo_mode: bool = settings.offline  # no AI partner configured: practice is solo
     loaded: bool = False
 
@@ -154,6 +163,7 @@ class HomeState(AuthState):
             feedback_quote=latest.quote if latest else "",
             next_lesson_id=dashboard.next_lesson_id,
             assignments=_cards(dashboard.assignments, viewer.time_zone),
+            invitations=dashboard.invitations,
             loaded=True,
         )
 
@@ -219,3 +229,54 @@ class HomeState(AuthState):
             bonus = " Every quest of today claimed: +1 ticket." if result.tickets_paid else ""
             return rx.toast.success(f"Quest reward: +{result.xp_paid} XP, +{result.coins_paid} coins.{bonus}")
         return rx.toast.info("You already claimed this quest.")
+
+    @rx.event
+    @accepts(invite_id=Text(64))
+    async def accept_invite(self, invite_id: str):
+        """Join the company that invited the learner, into the invitation's team."""
+        if self.answering_invite:
+            return None
+
+        def accept_and_read(session: Session, viewer: Viewer) -> tuple[Viewer, HomeDashboard]:
+            # The invitation names a company the learner is not in yet: finding it runs as the system.
+            enter_context(session, SYSTEM)
+            company = invites.accept_invite(session=session, user_id=viewer.user_id, invite_id=invite_id)
+            member = dataclasses.replace(
+                viewer, company_id=company.id, company_slug=company.slug, company_name=company.name, role="learner"
+            )
+            enter_context(session, viewer_context(member))
+            return member, _read(session, member)
+
+        self.answering_invite = invite_id
+        try:
+            _, (member, dashboard) = await self._signed_in(accept_and_read)
+        except ValidationError as error:
+            return rx.toast.error(error.message)
+        finally:
+            self.answering_invite = ""
+        self._show_member(member)
+        self._show(member, dashboard)
+        return rx.toast.success(f"You joined {member.company_name}. Your managers' assignments show here.")
+
+    @rx.event
+    @accepts(invite_id=Text(64))
+    async def decline_invite(self, invite_id: str):
+        """Turn an invitation down; the company's managers see it gone."""
+        if self.answering_invite:
+            return None
+
+        def decline(session: Session, viewer: Viewer) -> list[invites.MyInvite]:
+            enter_context(session, SYSTEM)
+            invites.decline_invite(session=session, user_id=viewer.user_id, invite_id=invite_id)
+            enter_context(session, viewer_context(viewer))
+            return invites.my_invites(session=session)
+
+        self.answering_invite = invite_id
+        try:
+            _, waiting = await self._signed_in(decline)
+        except ValidationError as error:
+            return rx.toast.error(error.message)
+        finally:
+            self.answering_invite = ""
+        self.invitations = waiting
+        return rx.toast.info("Invitation declined.")

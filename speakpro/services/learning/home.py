@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from speakpro import routes
 from speakpro.models import PracticeSession, SessionAnalytics, UserProfile, table_of
+from speakpro.services.accounts.invites import MyInvite, my_invites
 from speakpro.services.analysis.summary import SessionSummary
 from speakpro.services.learning import progress, quests, streak
 from speakpro.services.learning.assignments import MyAssignment, my_assignments
@@ -91,6 +92,7 @@ class HomeDashboard:
     next_lesson_id: str = ""  # the lesson to take next ("" when every open module is done)
     assignments: list[MyAssignment] = field(default_factory=list)  # what managers set, open ones first
     completed_now: list[str] = field(default_factory=list)  # assignments this read found complete (and paid)
+    invitations: list[MyInvite] = field(default_factory=list)  # companies inviting a learner who has none
 
 
 _USER = bindparam("user_id", type_=Uuid)
@@ -177,9 +179,12 @@ def _latest_feedback(row) -> LatestFeedback:
     )
 
 
-def get_home_dashboard(*, session: Session, user_id: uuid.UUID, today: date, time_zone: str) -> HomeDashboard:
+def get_home_dashboard(
+    *, session: Session, user_id: uuid.UUID, today: date, time_zone: str, invited: bool = False
+) -> HomeDashboard:
     """Everything the home page shows, in a fixed number of queries; `today` is the learner's date in
-    `time_zone`. Assignments are recounted first, so a reward they pay shows in the balances."""
+    `time_zone`. Assignments are recounted first, so a reward they pay shows in the balances. `invited`:
+    also read the invitations waiting for the learner's address (for a learner in no company)."""
     assignments, completed_now = my_assignments(session=session, user_id=user_id)
     summary = get_home_summary(session=session, user_id=user_id, today=today, time_zone=time_zone)
     # Both of the first level: its modules are read once.
@@ -214,4 +219,5 @@ def get_home_dashboard(*, session: Session, user_id: uuid.UUID, today: date, tim
         next_lesson_id=str(progress.next_lesson_of(statuses) or ""),
         assignments=assignments,
         completed_now=completed_now,
+        invitations=my_invites(session=session) if invited else [],
     )
