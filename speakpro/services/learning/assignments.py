@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, exists, func, literal, select, update
@@ -516,9 +517,16 @@ def company_assignments(
         .limit(MAX_LIST)
         .scalar_subquery()
     )
+    # Plain columns, not the Assignment entity: a company's list is up to MAX_LIST x its learners rows, and
+    # building an ORM object per row costs more than the query.
     rows = session.execute(
         select(
-            Assignment,
+            col(Assignment.id),
+            col(Assignment.kind),
+            col(Assignment.title),
+            col(Assignment.due_at),
+            col(Assignment.min_attempts),
+            col(Assignment.min_score),
             col(AssignmentLearner.user_id),
             col(AssignmentLearner.progress),
             col(AssignmentLearner.completed_at).label("done_at"),
@@ -529,10 +537,11 @@ def company_assignments(
         .where(col(Assignment.id).in_(latest))
         .order_by(col(Assignment.due_at).desc(), col(Assignment.id), func.lower(col(User.display_name)))
     ).all()
-    grouped: dict[uuid.UUID, tuple[Assignment, list[LearnerStatus]]] = {}
-    for a, user_id, progress, done_at, name in rows:
+    grouped: dict[uuid.UUID, tuple[Any, list[LearnerStatus]]] = {}
+    for a in rows:
         needed = _needed(a.kind, a.min_attempts)
-        status = LearnerStatus(str(user_id), name, min(progress, needed), done_at, done_at is None and a.due_at <= now)
+        late = a.done_at is None and a.due_at <= now
+        status = LearnerStatus(str(a.user_id), a.name, min(a.progress, needed), a.done_at, late)
         grouped.setdefault(a.id, (a, []))[1].append(status)
     return [
         CompanyAssignment(
