@@ -83,7 +83,7 @@ def assignment_rows(found: list[assignments.CompanyAssignment], time_zone: str) 
                 kind=assignments.KIND_LABELS[a.kind],
                 due=due_text(a.due_at, time_zone),
                 rule=a.rule,
-                done=f"{a.completed}/{len(a.learners)}",
+                done=f"{a.completed}/{a.total}",
                 overdue=a.overdue,
                 learners=learners,
             )

@@ -105,7 +105,7 @@ class DashboardState(AuthState):
     learner_rows: list[dict[str, str]] = []
     # Sessions its learners shared with the company's managers, newest first (`review.shared_sessions`).
     shared_rows: list[dict[str, str]] = []
-    # The company's live assignments, with completion and overdue counts (`assignments.company_assignments`).
+    # The company's live assignments, with completion and overdue counts (`assignments.assignment_totals`).
     assignment_rows: list[AssignmentRow] = []
     # Managers' scores against the automatic ones, per skill and scorer (`calibration.calibration`).
     calibration_rows: list[dict[str, str]] = []
@@ -152,7 +152,7 @@ class DashboardState(AuthState):
                 board,
                 review.shared_sessions(session=session, company_id=company.id),
                 calibration.calibration(session=session, company_id=company.id),
-                assignments.company_assignments(session=session, company_id=company.id),
+                assignments.assignment_totals(session=session, company_id=company.id),
             )
 
         viewer, found = await self._signed_in(read)

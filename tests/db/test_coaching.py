@@ -196,6 +196,10 @@ def test_an_assignment_completes_when_its_rule_is_met_and_pays_once(session, tea
     later = utcnow() + timedelta(days=5)
     [late] = assignments.company_assignments(session=session, company_id=company.id, now=later)
     assert late.overdue == 1  # the other learner, past the due day
+    # The dashboard's summary counts the same in SQL, without the learners.
+    [summary] = assignments.assignment_totals(session=session, company_id=company.id, now=later)
+    assert (summary.id, summary.total, summary.completed, summary.overdue) == (assignment_id, 2, 1, 1)
+    assert summary.learners == ()
 
 
 def test_a_module_assignment_counts_a_module_completed_before_it_was_set(session, team):

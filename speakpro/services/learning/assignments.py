@@ -9,7 +9,9 @@
   end of a lesson) and when a session's analysis is written; stored on the learner's assignment row, so
   managers read it without reading anyone's sessions (Row-Level Security keeps those from them).
 - **Reading**: `my_assignments` for the learner's home (open ones first, by due date);
-  `company_assignments` for the dashboard (completion per learner, overdue ones flagged). 1-2 queries each.
+  `company_assignments` for the assignments page (completion per learner, overdue ones flagged);
+  `assignment_totals` for the dashboard (done, total and overdue per assignment, one aggregate query).
+  1-2 queries each.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, exists, func, literal, select, update
+from sqlalchemy import Select, String, and_, case, cast, exists, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col
 
@@ -97,7 +99,8 @@ class LearnerStatus:
 
 @dataclass(frozen=True)
 class CompanyAssignment:
-    """An assignment with its learners' standing, for the dashboard."""
+    """An assignment with how many of its learners are done or overdue, and (from `company_assignments`, not
+    `assignment_totals`) each learner's standing."""
 
     id: str
     kind: str
@@ -105,15 +108,10 @@ class CompanyAssignment:
     due_at: datetime
     rule: str
     needed: int
-    learners: tuple[LearnerStatus, ...]
-
-    @property
-    def completed(self) -> int:
-        return sum(1 for learner in self.learners if learner.completed_at is not None)
-
-    @property
-    def overdue(self) -> int:
-        return sum(1 for learner in self.learners if learner.overdue)
+    total: int
+    completed: int
+    overdue: int
+    learners: tuple[LearnerStatus, ...] = ()
 
 
 def rule_text(kind: str, min_attempts: int, min_score: int | None) -> str:
@@ -505,52 +503,103 @@ def _mine(session: Session, user_id: uuid.UUID):
     ).all()
 
 
-def company_assignments(
-    *, session: Session, company_id: uuid.UUID, now: datetime | None = None
-) -> list[CompanyAssignment]:
-    """The company's live assignments, latest due first, each with its learners' standing (1 query)."""
-    now = now or utcnow()
-    latest = (
+def _live_assignments(company_id: uuid.UUID):
+    """The ids of the company's live assignments shown (the latest due first, at most MAX_LIST)."""
+    return (
         select(col(Assignment.id))
         .where(col(Assignment.company_id) == company_id, col(Assignment.archived_at).is_(None))
         .order_by(col(Assignment.due_at).desc())
         .limit(MAX_LIST)
         .scalar_subquery()
     )
-    # Plain columns, not the Assignment entity: a company's list is up to MAX_LIST x its learners rows, and
-    # building an ORM object per row costs more than the query.
-    rows = session.execute(
+
+
+def _live_learner_rows(company_id: uuid.UUID, *columns: Any) -> Select:
+    """The company's live assignments joined to their (not erased) learners: each assignment's own columns
+    (its id as text) and then `columns`."""
+    return (
         select(
-            col(Assignment.id),
+            cast(col(Assignment.id), String).label("id"),
             col(Assignment.kind),
             col(Assignment.title),
             col(Assignment.due_at),
             col(Assignment.min_attempts),
             col(Assignment.min_score),
-            col(AssignmentLearner.user_id),
-            col(AssignmentLearner.progress),
-            col(AssignmentLearner.completed_at).label("done_at"),
-            func.coalesce(func.nullif(col(User.display_name), ""), col(User.email)).label("name"),
+            *columns,
         )
         .join(AssignmentLearner, col(AssignmentLearner.assignment_id) == col(Assignment.id))
         .join(User, and_(col(User.id) == col(AssignmentLearner.user_id), col(User.deleted_at).is_(None)))
-        .where(col(Assignment.id).in_(latest))
-        .order_by(col(Assignment.due_at).desc(), col(Assignment.id), func.lower(col(User.display_name)))
+        .where(col(Assignment.id).in_(_live_assignments(company_id)))
+    )
+
+
+def assignment_totals(
+    *, session: Session, company_id: uuid.UUID, now: datetime | None = None
+) -> list[CompanyAssignment]:
+    """The company's live assignments, latest due first, each with its counts of learners, done and overdue
+    (1 query, one row per assignment whatever the company's size: the dashboard's summary)."""
+    now = now or utcnow()
+    done = col(AssignmentLearner.completed_at).is_not(None)
+    rows = session.execute(
+        _live_learner_rows(
+            company_id,
+            func.count().label("total"),
+            func.count().filter(done).label("completed"),
+            func.count().filter(~done, col(Assignment.due_at) <= now).label("overdue"),
+        )
+        .group_by(col(Assignment.id))
+        .order_by(col(Assignment.due_at).desc(), col(Assignment.id))
     ).all()
-    grouped: dict[uuid.UUID, tuple[Any, list[LearnerStatus]]] = {}
-    for a in rows:
-        needed = _needed(a.kind, a.min_attempts)
-        late = a.done_at is None and a.due_at <= now
-        status = LearnerStatus(str(a.user_id), a.name, min(a.progress, needed), a.done_at, late)
-        grouped.setdefault(a.id, (a, []))[1].append(status)
     return [
         CompanyAssignment(
-            id=str(a.id),
+            id=a.id,
             kind=a.kind,
             title=a.title,
             due_at=a.due_at,
             rule=rule_text(a.kind, a.min_attempts, a.min_score),
             needed=_needed(a.kind, a.min_attempts),
+            total=a.total,
+            completed=a.completed,
+            overdue=a.overdue,
+        )
+        for a in rows
+    ]
+
+
+def company_assignments(
+    *, session: Session, company_id: uuid.UUID, now: datetime | None = None
+) -> list[CompanyAssignment]:
+    """The company's live assignments, latest due first, each with its learners' standing (1 query; rows
+    grow with the company's learners: the assignments page, not the dashboard)."""
+    now = now or utcnow()
+    # Plain columns, ids as text: a company's list is up to MAX_LIST x its learners rows, and building an
+    # ORM object (or parsing a UUID) per row costs more than the query.
+    rows = session.execute(
+        _live_learner_rows(
+            company_id,
+            cast(col(AssignmentLearner.user_id), String).label("user_id"),
+            col(AssignmentLearner.progress),
+            col(AssignmentLearner.completed_at).label("done_at"),
+            func.coalesce(func.nullif(col(User.display_name), ""), col(User.email)).label("name"),
+        ).order_by(col(Assignment.due_at).desc(), col(Assignment.id), func.lower(col(User.display_name)))
+    ).all()
+    grouped: dict[str, tuple[Any, list[LearnerStatus]]] = {}
+    for a in rows:
+        needed = _needed(a.kind, a.min_attempts)
+        late = a.done_at is None and a.due_at <= now
+        status = LearnerStatus(a.user_id, a.name, min(a.progress, needed), a.done_at, late)
+        grouped.setdefault(a.id, (a, []))[1].append(status)
+    return [
+        CompanyAssignment(
+            id=a.id,
+            kind=a.kind,
+            title=a.title,
+            due_at=a.due_at,
+            rule=rule_text(a.kind, a.min_attempts, a.min_score),
+            needed=_needed(a.kind, a.min_attempts),
+            total=len(learners),
+            completed=sum(1 for learner in learners if learner.completed_at is not None),
+            overdue=sum(1 for learner in learners if learner.overdue),
             learners=tuple(learners),
         )
         for a, learners in grouped.values()
