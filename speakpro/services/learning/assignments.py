@@ -533,6 +533,24 @@ def _live_learner_rows(company_id: uuid.UUID, *columns: Any) -> Select:
     )
 
 
+def _summary(
+    a: Any, total: int, completed: int, overdue: int, learners: tuple[LearnerStatus, ...] = ()
+) -> CompanyAssignment:
+    """A CompanyAssignment from a row of `_live_learner_rows` and its counts."""
+    return CompanyAssignment(
+        id=a.id,
+        kind=a.kind,
+        title=a.title,
+        due_at=a.due_at,
+        rule=rule_text(a.kind, a.min_attempts, a.min_score),
+        needed=_needed(a.kind, a.min_attempts),
+        total=total,
+        completed=completed,
+        overdue=overdue,
+        learners=learners,
+    )
+
+
 def assignment_totals(
     *, session: Session, company_id: uuid.UUID, now: datetime | None = None
 ) -> list[CompanyAssignment]:
@@ -550,20 +568,7 @@ def assignment_totals(
         .group_by(col(Assignment.id))
         .order_by(col(Assignment.due_at).desc(), col(Assignment.id))
     ).all()
-    return [
-        CompanyAssignment(
-            id=a.id,
-            kind=a.kind,
-            title=a.title,
-            due_at=a.due_at,
-            rule=rule_text(a.kind, a.min_attempts, a.min_score),
-            needed=_needed(a.kind, a.min_attempts),
-            total=a.total,
-            completed=a.completed,
-            overdue=a.overdue,
-        )
-        for a in rows
-    ]
+    return [_summary(a, a.total, a.completed, a.overdue) for a in rows]
 
 
 def company_assignments(
@@ -590,13 +595,8 @@ def company_assignments(
         status = LearnerStatus(a.user_id, a.name, min(a.progress, needed), a.done_at, late)
         grouped.setdefault(a.id, (a, []))[1].append(status)
     return [
-        CompanyAssignment(
-            id=a.id,
-            kind=a.kind,
-            title=a.title,
-            due_at=a.due_at,
-            rule=rule_text(a.kind, a.min_attempts, a.min_score),
-            needed=_needed(a.kind, a.min_attempts),
+        _summary(
+            a,
             total=len(learners),
             completed=sum(1 for learner in learners if learner.completed_at is not None),
             overdue=sum(1 for learner in learners if learner.overdue),
