@@ -18,7 +18,7 @@ from speakpro.services.dashboards.dashboard_access import managed_company
 from speakpro.services.learning import assignments
 from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState
-from speakpro.state.edge import Form, Text, accepts
+from speakpro.state.edge import Form, Maybe, Text, accepts
 
 NOT_ALLOWED = "Only this company's managers can set its assignments."
 
@@ -152,7 +152,7 @@ class AssignmentsState(AuthState):
             xp_reward=Text(),
             coin_reward=Text(),
             note=Text(),
-            team=Text(64),
+            team=Maybe(Text(64)),  # None when the team list is not on the page (the form still names it)
         )
     )
     async def create(self, form: dict):
@@ -163,7 +163,7 @@ class AssignmentsState(AuthState):
         kind, _, target = str(form.get("target", "")).partition(":")
         audience = self.audience
         picked = list(self.chosen)
-        team = str(form.get("team", "")) if audience == "team" else None
+        team = str(form.get("team") or "") if audience == "team" else None
 
         def write(session: Session, viewer: Viewer):
             company = company_of(session, viewer)
