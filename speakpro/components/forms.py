@@ -13,6 +13,21 @@ if TYPE_CHECKING:
     from reflex_components_core.el.elements.forms import HTMLInputTypeAttribute
 
 
+def field_label(text: str | rx.Var | rx.Component, for_id: str) -> rx.Component:
+    """The label of the input with id `for_id` (a real <label for>, so a screen reader names the input and a
+    click on the label focuses it)."""
+    return rx.el.label(
+        text,
+        html_for=for_id,
+        class_name="field-label",
+        style={
+            "font_size": "var(--font-size-2)",
+            "line_height": "var(--line-height-2)",
+            "font_weight": "var(--font-weight-medium)",
+        },
+    )
+
+
 def field(
     label: str,
     name: str,
@@ -27,7 +42,7 @@ def field(
 ) -> rx.Component:
     """A labelled text input inside a form (its value arrives in the submit handler's dict)."""
     return rx.vstack(
-        rx.text(label, as_="label", html_for=name, size="2", weight="medium"),
+        field_label(label, name),
         rx.input(
             name=name,
             id=name,
@@ -56,7 +71,7 @@ def select_field(
 ) -> rx.Component:
     """A labelled select inside a form."""
     return rx.vstack(
-        rx.text(label, as_="label", html_for=name, size="2", weight="medium"),
+        field_label(label, name),
         rx.select(list(options), name=name, id=name, placeholder=placeholder, required=True, size="3", width="100%"),
         spacing="1",
         width="100%",
@@ -66,7 +81,7 @@ def select_field(
 def time_zone_field(name: str, default: str | rx.Var[str], hint: rx.Component | None = None) -> rx.Component:
     """The learner's time zone, a native select of every zone (a long list a phone shows its own way)."""
     return rx.vstack(
-        rx.text("Your time zone", as_="label", html_for=name, size="2", weight="medium"),
+        field_label("Your time zone", name),
         rx.el.select(
             *(rx.el.option(zone.replace("_", " "), value=zone) for zone in time_zones()),
             name=name,

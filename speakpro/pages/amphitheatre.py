@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from speakpro import routes, styles
-from speakpro.components.forms import error_callout
+from speakpro.components.forms import error_callout, field_label
 from speakpro.components.layout import page_frame
 from speakpro.components.recorder import audio_recorder
 from speakpro.components.recordings import delete_recording_button
@@ -49,13 +49,7 @@ def _exercise_form() -> rx.Component:
                     id="amphitheatre-audio",
                 ),
             ),
-            rx.text(
-                "How did it go? What would you change next time?",
-                as_="label",
-                html_for="reflection",
-                size="2",
-                weight="medium",
-            ),
+            field_label("How did it go? What would you change next time?", "reflection"),
             rx.text_area(
                 name="reflection",
                 id="reflection",

@@ -4,6 +4,7 @@ import reflex as rx
 
 from speakpro import styles
 from speakpro.components.assignments import assignment_summary
+from speakpro.components.forms import field_label
 from speakpro.components.guards import forbidden_notice
 from speakpro.components.layout import page_frame
 from speakpro.state.assignments import AssignmentRow, AssignmentsState, LearnerRow, Option
@@ -12,13 +13,9 @@ from speakpro.state.assignments import AssignmentRow, AssignmentsState, LearnerR
 EVERYONE, A_TEAM, CHOSEN = "Every learner of the company", "A team", "Chosen learners"
 
 
-def _label(text: str, name: str) -> rx.Component:
-    return rx.text(text, as_="label", html_for=name, size="2", weight="medium")
-
-
 def _number(label: str, name: str, low: int, high: int, default: str, hint: str) -> rx.Component:
     return rx.vstack(
-        _label(label, name),
+        field_label(label, name),
         rx.input(name=name, id=name, type="number", min=low, max=high, default_value=default, size="3", width="100%"),
         rx.text(hint, size="1", color_scheme="gray"),
         spacing="1",
@@ -56,7 +53,7 @@ def _form() -> rx.Component:
         rx.vstack(
             rx.heading("Set an assignment", size="4"),
             rx.vstack(
-                _label("What to practise", "target"),
+                field_label("What to practise", "target"),
                 rx.el.select(
                     rx.el.option("Choose a scenario, module or lesson…", value=""),
                     rx.foreach(AssignmentsState.targets, lambda o: rx.el.option(o.label, value=o.value)),
@@ -69,7 +66,7 @@ def _form() -> rx.Component:
                 width="100%",
             ),
             rx.vstack(
-                _label("Due on", "due_on"),
+                field_label("Due on", "due_on"),
                 rx.input(name="due_on", id="due_on", type="date", min=AssignmentsState.today, size="3", width="100%"),
                 spacing="1",
                 width="100%",
@@ -126,7 +123,7 @@ def _form() -> rx.Component:
                 width="100%",
             ),
             rx.vstack(
-                _label("Note to learners (optional)", "note"),
+                field_label("Note to learners (optional)", "note"),
                 rx.input(name="note", id="note", max_length=500, size="3", width="100%"),
                 spacing="1",
                 width="100%",

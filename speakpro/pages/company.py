@@ -3,7 +3,7 @@
 import reflex as rx
 
 from speakpro import styles
-from speakpro.components.forms import error_callout
+from speakpro.components.forms import error_callout, field_label
 from speakpro.components.guards import forbidden_notice
 from speakpro.components.layout import page_frame
 from speakpro.pages.company_invites import invites_card
@@ -24,9 +24,7 @@ def _retention() -> rx.Component:
         rx.form(
             rx.hstack(
                 rx.vstack(
-                    rx.text(
-                        "Keep recordings for (days)", as_="label", html_for="retention_days", size="2", weight="medium"
-                    ),
+                    field_label("Keep recordings for (days)", "retention_days"),
                     rx.input(
                         name="retention_days",
                         id="retention_days",

@@ -1,8 +1,10 @@
 """The company page's invitations: invite learners by a pasted list or a CSV of emails, and the ones waiting."""
 
 import reflex as rx
+from reflex_components_core.el.elements.forms import Input
 
 from speakpro import styles
+from speakpro.components.forms import field_label
 from speakpro.services.accounts.invites import MAX_CSV_BYTES, MAX_PER_BATCH, PendingInvite
 from speakpro.state.company import NO_TEAM, CompanyState
 from speakpro.state.company_invites import CSV_UPLOAD_ID, InviteState
@@ -38,7 +40,7 @@ def _pending(invite: PendingInvite) -> rx.Component:
 
 
 def _csv_drop() -> rx.Component:
-    return rx.upload(
+    zone = rx.upload(
         rx.vstack(
             rx.button(
                 rx.icon("file-spreadsheet", size=14),
@@ -63,6 +65,10 @@ def _csv_drop() -> rx.Component:
         padding="1rem",
         width="100%",
     )
+    # The dropzone's own file input takes no props: name it, so a screen reader says what it is for.
+    [file_input] = [child for child in zone.children[0].children if isinstance(child, Input)]
+    file_input.custom_attrs["aria-label"] = "CSV file of email addresses"
+    return zone
 
 
 def invites_card() -> rx.Component:
@@ -76,7 +82,7 @@ def invites_card() -> rx.Component:
             color_scheme="gray",
         ),
         rx.hstack(
-            rx.text("Into team", as_="label", html_for="invite-team", size="2", weight="medium"),
+            field_label("Into team", "invite-team"),
             rx.el.select(
                 rx.el.option("No team", value=NO_TEAM),
                 rx.foreach(CompanyState.team_list, lambda team: rx.el.option(team.name, value=team.id)),

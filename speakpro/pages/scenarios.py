@@ -3,19 +3,16 @@
 import reflex as rx
 
 from speakpro import styles
+from speakpro.components.forms import field_label
 from speakpro.components.guards import forbidden_notice
 from speakpro.components.layout import page_frame
 from speakpro.models.practice import DIFFICULTIES
 from speakpro.state.scenarios import ScenarioRow, ScenariosState
 
 
-def _label(text: str, name: str) -> rx.Component:
-    return rx.text(text, as_="label", html_for=name, size="2", weight="medium")
-
-
 def _area(label: str, name: str, hint: str, rows: str, max_length: int) -> rx.Component:
     return rx.vstack(
-        _label(label, name),
+        field_label(label, name),
         rx.text_area(
             name=name,
             id=name,
@@ -32,7 +29,7 @@ def _area(label: str, name: str, hint: str, rows: str, max_length: int) -> rx.Co
 
 def _line(label: str, name: str, max_length: int) -> rx.Component:
     return rx.vstack(
-        _label(label, name),
+        field_label(label, name),
         rx.input(
             name=name,
             id=name,
@@ -65,7 +62,7 @@ def _form() -> rx.Component:
                 1000,
             ),
             rx.vstack(
-                _label("Difficulty", "difficulty"),
+                field_label("Difficulty", "difficulty"),
                 rx.el.select(
                     *[rx.el.option(d.capitalize(), value=d) for d in DIFFICULTIES],
                     name="difficulty",

@@ -6,7 +6,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from speakpro import styles
-from speakpro.components.forms import error_callout
+from speakpro.components.forms import error_callout, field_label
 from speakpro.components.layout import page_frame
 from speakpro.components.recorder import audio_recorder
 from speakpro.services.world.world import DistrictView, ExerciseView, VenueView
@@ -141,7 +141,7 @@ def map_page() -> rx.Component:
                     border="1px solid var(--gray-a5)",
                     overflow="hidden",
                     id="city-map",
-                    role="img",
+                    role="group",  # it holds the venues' links: a picture may not
                     aria_label="Map of districts and venues",
                 ),
                 rx.skeleton(width="100%", height="480px"),
@@ -217,12 +217,9 @@ def _exercise(exercise: ExerciseView) -> rx.Component:
                             width="100%",
                         ),
                     ),
-                    rx.text(
+                    field_label(
                         rx.cond(exercise.kind != "writing", "What you said, in your words", "Your answer"),
-                        as_="label",
-                        html_for="exercise-text",
-                        size="2",
-                        weight="medium",
+                        "exercise-text",
                     ),
                     rx.text_area(
                         name="text",
