@@ -51,7 +51,11 @@ from speakpro.state.scenarios import ScenariosState
 from speakpro.state.world import MapState, VenueState
 
 configure_logging()
-app = rx.App(api_transformer=build_api(), backend_exception_handler=backend_exception_handler)
+app = rx.App(
+    api_transformer=build_api(),
+    backend_exception_handler=backend_exception_handler,
+    stylesheets=["/contrast.css"],
+)
 app.register_lifespan_task(in_process_worker)
 # Payloads Reflex itself cannot unpack are refused before any handler (the handlers check their own: edge.py).
 app.add_middleware(EventShapeMiddleware())
