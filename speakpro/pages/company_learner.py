@@ -98,10 +98,15 @@ def company_learner_page() -> rx.Component:
                             ),
                             rx.table.body(rx.foreach(CompanyLearnerState.session_rows, _session_row)),
                             width="100%",
+                            min_width="max-content",  # the box scrolls, not the table's own viewport
                             id="learner-session-table",
                         ),
                         overflow_x="auto",
                         width="100%",
+                        # Wider than a phone: a region a keyboard can focus and scroll.
+                        tab_index=0,
+                        role="region",
+                        aria_label="Sessions",
                     ),
                 ),
                 spacing="4",

@@ -162,6 +162,6 @@ def signup() -> rx.Component:
             rx.text("Practise speaking out loud, a few minutes a day.", color_scheme="gray", size="2"),
             error_callout(SignupState.error),
             rx.cond(SignupState.done, _signup_done(), _signup_form()),
-            rx.text("Already have an account? ", rx.link("Log in", href=routes.LOGIN), size="2"),
+            rx.text("Already have an account? ", rx.link("Log in", href=routes.LOGIN, underline="always"), size="2"),
         )
     )

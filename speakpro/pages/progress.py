@@ -32,7 +32,7 @@ def progress_page() -> rx.Component:
                     value=ProgressState.window,
                     on_change=ProgressState.set_window,
                     id="progress-window",
-                    aria_label="Days shown",
+                    custom_attrs={"aria-label": "Days shown"},  # on the trigger, the element a screen reader reads
                 ),
                 rx.text("days", size="2", color_scheme="gray"),
                 align="center",
