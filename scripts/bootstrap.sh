@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Install what SpeakPro needs into the project folder, skipping whatever is already there:
 #   .venv/   Python 3.11+ virtualenv with the pinned requirements (runtime, or runtime + dev for tests)
-#   .tools/  bun from the npm registry (Reflex cannot download it on machines without internet)
+#   .tools/  bun (Reflex cannot download it on machines without internet) and axe-core, from the npm registry
 # Usage: scripts/bootstrap.sh run|test
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-run}
 BUN_VERSION=1.4.5
+AXE_VERSION=4.11.1  # the accessibility checker the browser tests inject into each page
 
 pick_python() {
   for candidate in "${PYTHON:-}" python3.11 python3.12 python3.13 python3; do
@@ -38,9 +39,10 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   echo "$wanted" > "$stamp"
 fi
 
-if [ ! -x .tools/node_modules/.bin/bun ] || [ "$(.tools/node_modules/.bin/bun --version 2>/dev/null)" != "$BUN_VERSION" ]; then
+if [ ! -x .tools/node_modules/.bin/bun ] || [ "$(.tools/node_modules/.bin/bun --version 2>/dev/null)" != "$BUN_VERSION" ] ||
+   [ "$(node -p 'require("./.tools/node_modules/axe-core/package.json").version' 2>/dev/null)" != "$AXE_VERSION" ]; then
   command -v npm >/dev/null || { echo "SpeakPro needs Node.js and npm (to install bun)" >&2; exit 1; }
-  echo "==> installing bun $BUN_VERSION from the npm registry into .tools/"
+  echo "==> installing bun $BUN_VERSION and axe-core $AXE_VERSION from the npm registry into .tools/"
   mkdir -p .tools
-  npm install --prefix .tools --no-audit --no-fund --loglevel=error "bun@$BUN_VERSION" >/dev/null
+  npm install --prefix .tools --no-audit --no-fund --loglevel=error "bun@$BUN_VERSION" "axe-core@$AXE_VERSION" >/dev/null
 fi

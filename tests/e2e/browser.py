@@ -57,3 +57,52 @@ def demo_ids() -> tuple[str, str, str]:
             .limit(1)
         ).scalar_one()
         return str(learner), str(practice), str(lesson)
+
+
+# Every page, by who can open it (the ones with an id in their path are added by `tour`).
+SIGNED_OUT_PAGES = ("/", "/login", "/signup", "/privacy", "/no-such-page")
+LEARNER_PAGES = (
+    "/home",
+    "/practice",
+    "/map",
+    "/venue/town-square-soapbox",
+    "/amphitheatre",
+    "/amphitheatre/history",
+    "/history",
+    "/progress",
+    "/milestone",
+    "/account",
+)
+MANAGER_PAGES = (
+    "/company/northwind/dashboard",
+    "/company/northwind",
+    "/company/northwind/scenarios",
+    "/company/northwind/assignments",
+)
+ADMIN_PAGES = ("/admin", "/admin/overview")
+
+
+def tour(page, base_url, check) -> list:
+    """Open every page as a visitor, the demo learner, manager and admin in turn, and call `check(path)` on
+    each once it has loaded; returns what the checks returned that was not empty."""
+    learner_id, practice, lesson = demo_ids()
+    found = []
+
+    def visit(paths):
+        for path in paths:
+            page.goto(base_url + path)
+            page.wait_for_load_state("networkidle")
+            page.wait_for_timeout(600)
+            if result := check(path):
+                found.append(result)
+
+    visit(SIGNED_OUT_PAGES)
+    for email, paths in (
+        ("learner@example.com", (*LEARNER_PAGES, f"/lesson/{lesson}", f"/practice/session/{practice}")),
+        ("manager@example.com", (*MANAGER_PAGES, f"/company/northwind/learners/{learner_id}")),
+        ("admin@example.com", ADMIN_PAGES),
+    ):
+        page.context.clear_cookies()
+        login(page, base_url, email, lands_on="/home")
+        visit(paths)
+    return found
