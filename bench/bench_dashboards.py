@@ -10,8 +10,14 @@ sessions at N = 10k, 10,000 at N = 1M), and the admin overview across all compan
 also measures what Row-Level Security costs: the probe dashboard as its manager and a history page as its
 learner through the app role, against the owner role (no RLS).
 
-Data is generated with `INSERT ... SELECT generate_series` (practice_sessions + session_analytics), then
-VACUUM ANALYZE.
+Coaching data is in it too: every company has a scenario and 30 assignments (20 live, 10 archived) for all its
+learners (300,000 assignment rows in all); one session in 50 is shared with the managers and carries a
+manager's comment, a manager's scores and a coach result, so the shared-session list, the calibration and the
+assignment table grow with N like everything else (probe: 100 shared sessions, whatever N).
+
+Data is generated with `INSERT ... SELECT generate_series` (practice_sessions + session_analytics + the
+coaching rows), then VACUUM ANALYZE. The timed dashboard read is the one the page makes on load
+(`_dashboard_read`: the figures, shared sessions, calibration and assignments).
 
 Usage: .venv/bin/python bench/bench_dashboards.py [small_n] [large_n] [iterations]
        (defaults 10000 1000000 50; run on demand, never in the test run)
@@ -57,8 +63,46 @@ CREATE UNIQUE INDEX ON bench_users (n);
 INSERT INTO users (id, email, display_name, email_verified, is_admin, disabled)
   SELECT id, 'bench-' || n || '@example.com', 'Bench ' || n, true, false, false FROM bench_users;
 INSERT INTO user_profiles (user_id, company_id, role, job_role, audience, main_goal, practice_for,
-                           onboarding_completed, ab_variant, xp, coins, tickets, streak_days)
-  SELECT id, company_id, 'learner', '', '', '', '', true, 'A', 0, 0, 0, 0 FROM bench_users;
+                           onboarding_completed, ab_variant, xp, coins, tickets)
+  SELECT id, company_id, 'learner', '', '', '', '', true, 'A', 0, 0, 0 FROM bench_users;
+INSERT INTO scenarios (id, company_id, current_version, created_at, updated_at)
+  SELECT id, id, 1, now(), now() FROM bench_companies;
+INSERT INTO scenario_versions (id, scenario_id, company_id, version, title, situation, partner_persona, difficulty,
+                               learner_goal, rubric, created_at)
+  SELECT id, id, id, 1, 'Bench scenario', 'A renewal call.', 'A busy buyer.', 'beginner', 'Agree a next step.',
+         '[{"key": "discovery", "name": "Discovery", "weight": 1, "good": "Asks open questions"}]', now()
+  FROM bench_companies;
+CREATE TABLE bench_assignments AS
+  SELECT c.id AS company_id, gen_random_uuid() AS id, a AS n FROM bench_companies c, generate_series(0, 29) AS a;
+INSERT INTO assignments (id, company_id, kind, scenario_id, title, note, due_at, min_attempts, xp_reward,
+                         coin_reward, archived_at, created_at)
+  SELECT id, company_id, 'scenario', company_id, 'Bench assignment ' || n, '', now() + make_interval(days => n - 10),
+         2, 50, 10, CASE WHEN n >= 20 THEN now() END, now() - interval '30 days'
+  FROM bench_assignments;
+INSERT INTO assignment_learners (assignment_id, user_id, company_id, progress, completed_at, created_at)
+  SELECT a.id, u.id, u.company_id, (u.n + a.n) % 3, CASE WHEN (u.n + a.n) % 3 = 2 THEN now() END, now()
+  FROM bench_assignments a JOIN bench_users u ON u.company_id = a.company_id;
+"""
+
+# One session in 50 is shared, with a comment, a manager's scores and a coach result (see the docstring).
+COACHING = """
+WITH shared AS (
+  UPDATE practice_sessions SET privacy = 'managers'
+  WHERE id IN (SELECT a.session_id FROM session_analytics a
+               WHERE a.created_at >= :since AND hashtext(a.session_id::text) % 50 = 0)
+  RETURNING id, company_id, user_id
+), commented AS (
+  INSERT INTO session_comments (id, session_id, author_user_id, company_id, at_ms, body, created_at)
+  SELECT gen_random_uuid(), id, user_id, company_id, 30000, 'Ask one more open question here.', now() FROM shared
+), coached AS (
+  INSERT INTO analysis_results (id, session_id, analysis_type, provider, version, results, processing_time_ms,
+                                api_cost_usd, created_at)
+  SELECT gen_random_uuid(), id, 'coach', 'openai', 'bench', '{"criteria": []}', 0, 0, now() FROM shared
+)
+INSERT INTO session_reviews (id, session_id, reviewer_user_id, company_id, scores, created_at, updated_at)
+SELECT gen_random_uuid(), id, NULL, company_id,
+       '{"opening": 60, "questioning": 55, "objection_handling": 70, "closing": 65}', now(), now()
+FROM shared;
 """
 
 SESSIONS = """
@@ -89,6 +133,8 @@ def _grow(engine, total: int, have: int) -> float:
     """Add sessions up to `total` in all (the probe company's first, then the others' in 250k batches);
     returns seconds spent."""
     started = time.perf_counter()
+    with engine.connect() as conn:
+        since = conn.execute(text("SELECT clock_timestamp()")).scalar_one()
     if have == 0:
         with engine.begin() as conn:
             for statement in SETUP.split(";\n"):
@@ -110,10 +156,14 @@ def _grow(engine, total: int, have: int) -> float:
                 {"first": first, "last": last, "user_offset": PROBE_LEARNERS, "user_count": LEARNERS - PROBE_LEARNERS},
             )
         print(f"  generated {last + 1:,} sessions ({time.perf_counter() - started:.1f} s)", flush=True)
+    with engine.begin() as conn:
+        conn.execute(text(COACHING), {"since": since})
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE practice_sessions"))
         conn.execute(text("VACUUM ANALYZE session_analytics"))
         conn.execute(text("VACUUM ANALYZE company_daily_totals"))
+        for table in ("session_comments", "session_reviews", "analysis_results", "assignment_learners"):
+            conn.execute(text(f"VACUUM ANALYZE {table}"))
         conn.execute(text("CHECKPOINT"))  # write the new pages out now, not while the timings run
     time.sleep(5)
     return time.perf_counter() - started
@@ -167,9 +217,23 @@ def _per_query(engine, work, iterations: int = 20) -> list[tuple[str, float]]:
     return [(label, statistics.median(s[i] for s in samples)) for i, label in enumerate(labels)]
 
 
+def _dashboard_read(session, company_id, date_from, date_to):
+    """What the company dashboard reads on load (`state/dashboard.py`): its figures, the shared sessions, the
+    calibration and the assignments."""
+    from speakpro.services.dashboards import calibration, dashboards
+    from speakpro.services.learning import assignments
+    from speakpro.services.practice import review
+
+    return (
+        dashboards.company_dashboard(session=session, company_id=company_id, date_from=date_from, date_to=date_to),
+        review.shared_sessions(session=session, company_id=company_id),
+        calibration.calibration(session=session, company_id=company_id),
+        assignments.assignment_totals(session=session, company_id=company_id),
+    )
+
+
 def _measure(engine, iterations: int) -> dict[str, tuple[int, float, float]]:
     from speakpro.services.dashboards.admin_overview import admin_overview
-    from speakpro.services.dashboards.dashboards import company_dashboard
     from speakpro.services.dashboards.learner_progress import learner_progress
     from speakpro.services.practice.history import list_history
 
@@ -200,12 +264,10 @@ def _measure(engine, iterations: int) -> dict[str, tuple[int, float, float]]:
         print("  KPI plan:", " / ".join(line.strip() for line in plan if "Scan" in line))
     split = _per_query(
         engine,
-        lambda s: company_dashboard(
-            session=s, company_id=company_id, date_from=today - timedelta(days=89), date_to=today
-        ),
+        lambda s: _dashboard_read(s, company_id, today - timedelta(days=89), today),
     )
     print(
-        "  company_dashboard per query (KPIs, daily, learners, skills): "
+        "  dashboard read per query (KPIs, daily, learners, skills, shared, calibration, assignments): "
         + ", ".join(f"{label} {ms:.2f} ms" for label, ms in split)
     )
     split = _per_query(engine, lambda s: list_history(session=s, user_id=user_id, page=1))
@@ -213,12 +275,8 @@ def _measure(engine, iterations: int) -> dict[str, tuple[int, float, float]]:
     split = _per_query(engine, lambda s: admin_overview(session=s), iterations=10)
     print("  admin_overview query: " + ", ".join(f"{label} {ms:.2f} ms" for label, ms in split))
     return {
-        "company_dashboard (probe company, 90 days)": _time(
-            engine,
-            lambda s: company_dashboard(
-                session=s, company_id=company_id, date_from=today - timedelta(days=89), date_to=today
-            ),
-            iterations,
+        "dashboard read (probe company, 90 days)": _time(
+            engine, lambda s: _dashboard_read(s, company_id, today - timedelta(days=89), today), iterations
         ),
         "learner_progress (probe learner, 90 days)": _time(
             engine, lambda s: learner_progress(session=s, time_zone="UTC", user_id=user_id, days=90), iterations
@@ -226,12 +284,8 @@ def _measure(engine, iterations: int) -> dict[str, tuple[int, float, float]]:
         "list_history (probe learner, page 1)": _time(
             engine, lambda s: list_history(session=s, user_id=user_id, page=1), iterations
         ),
-        "company_dashboard (company 7, grows with N)": _time(
-            engine,
-            lambda s: company_dashboard(
-                session=s, company_id=average_company_id, date_from=today - timedelta(days=89), date_to=today
-            ),
-            iterations,
+        "dashboard read (company 7, grows with N)": _time(
+            engine, lambda s: _dashboard_read(s, average_company_id, today - timedelta(days=89), today), iterations
         ),
         "admin_overview (100 companies, all time)": _time(
             engine, lambda s: admin_overview(session=s), max(5, iterations // 5)
@@ -246,7 +300,6 @@ def _rls_cost(url: str, engine, iterations: int) -> None:
     from sqlalchemy.engine import make_url
 
     from speakpro.db import APP_ROLE, DbContext, create_app_engine, use_context
-    from speakpro.services.dashboards.dashboards import company_dashboard
     from speakpro.services.practice.history import list_history
 
     with engine.connect() as conn:
@@ -256,11 +309,9 @@ def _rls_cost(url: str, engine, iterations: int) -> None:
     app_engine = create_app_engine(make_url(url).set(username=APP_ROLE, password=None))
     cases = (
         (
-            "company_dashboard (probe company, 90 days) as its manager",
+            "dashboard read (probe company, 90 days) as its manager",
             DbContext(user_id=user_id, company_id=company_id, role="manager"),
-            lambda s: company_dashboard(
-                session=s, company_id=company_id, date_from=today - timedelta(days=89), date_to=today
-            ),
+            lambda s: _dashboard_read(s, company_id, today - timedelta(days=89), today),
         ),
         (
             "list_history (probe learner, page 1) as the learner",
