@@ -221,14 +221,14 @@ def _dashboard_read(session, company_id, date_from, date_to):
     """What the company dashboard reads on load (`state/dashboard.py`): its figures, the shared sessions, the
     calibration and the assignments."""
     from speakpro.services.dashboards import calibration, dashboards
-    from speakpro.services.learning import assignments
+    from speakpro.services.learning import assignment_reports
     from speakpro.services.practice import review
 
     return (
         dashboards.company_dashboard(session=session, company_id=company_id, date_from=date_from, date_to=date_to),
         review.shared_sessions(session=session, company_id=company_id),
         calibration.calibration(session=session, company_id=company_id),
-        assignments.assignment_totals(session=session, company_id=company_id),
+        assignment_reports.assignment_totals(session=session, company_id=company_id),
     )
 
 

@@ -15,7 +15,7 @@ from speakpro.services.accounts.companies import list_members
 from speakpro.services.accounts.sessions import Viewer
 from speakpro.services.accounts.teams import list_teams
 from speakpro.services.dashboards.dashboard_access import managed_company
-from speakpro.services.learning import assignments
+from speakpro.services.learning import assignment_reports, assignments
 from speakpro.services.validation import ValidationError
 from speakpro.state.auth import AuthState
 from speakpro.state.edge import Form, Maybe, Text, accepts
@@ -62,7 +62,7 @@ def due_text(at: datetime, time_zone: str) -> str:
     return f"{(at.astimezone(zone) - assignments.ONE_INSTANT):%a %d %b %Y}"
 
 
-def assignment_rows(found: list[assignments.CompanyAssignment], time_zone: str) -> list[AssignmentRow]:
+def assignment_rows(found: list[assignment_reports.CompanyAssignment], time_zone: str) -> list[AssignmentRow]:
     """The company's assignments for display (the dashboard shows them too)."""
     rows = []
     for a in found:
@@ -125,7 +125,7 @@ class AssignmentsState(AuthState):
                 return None
             options = assignments.assignables(session=session, company_id=company.id)
             members = [m for m in list_members(session=session, company_id=company.id) if m.role == "learner"]
-            found = assignments.company_assignments(session=session, company_id=company.id)
+            found = assignment_reports.company_assignments(session=session, company_id=company.id)
             return company, options, members, found, list_teams(session=session, company_id=company.id)
 
         viewer, result = await self._signed_in(read)
@@ -186,7 +186,7 @@ class AssignmentsState(AuthState):
                 note=form.get("note", ""),
                 today=viewer.today(),
             )
-            return assignments.company_assignments(session=session, company_id=company.id)
+            return assignment_reports.company_assignments(session=session, company_id=company.id)
 
         self.busy, self.error = True, ""
         try:
@@ -228,7 +228,7 @@ class AssignmentsState(AuthState):
             assignments.archive_assignment(
                 session=session, company_id=company.id, actor_id=viewer.user_id, assignment_id=assignment_id
             )
-            return assignments.company_assignments(session=session, company_id=company.id)
+            return assignment_reports.company_assignments(session=session, company_id=company.id)
 
         try:
             viewer, found = await self._signed_in(write)

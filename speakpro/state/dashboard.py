@@ -25,7 +25,7 @@ from speakpro.services.dashboards.dashboard_access import (
     managed_company,
     mint_download_token,
 )
-from speakpro.services.learning import assignments
+from speakpro.services.learning import assignment_reports
 from speakpro.services.practice import review
 from speakpro.services.practice.history import provider_label
 from speakpro.state.assignments import AssignmentRow, assignment_rows
@@ -105,7 +105,7 @@ class DashboardState(AuthState):
     learner_rows: list[dict[str, str]] = []
     # Sessions its learners shared with the company's managers, newest first (`review.shared_sessions`).
     shared_rows: list[dict[str, str]] = []
-    # The company's live assignments, with completion and overdue counts (`assignments.assignment_totals`).
+    # The company's live assignments, with completion and overdue counts (`assignment_reports.assignment_totals`).
     assignment_rows: list[AssignmentRow] = []
     # Managers' scores against the automatic ones, per skill and scorer (`calibration.calibration`).
     calibration_rows: list[dict[str, str]] = []
@@ -139,7 +139,7 @@ class DashboardState(AuthState):
                 dashboards.CompanyDashboard,
                 list[review.SharedSession],
                 list[calibration.Agreement],
-                list[assignments.CompanyAssignment],
+                list[assignment_reports.CompanyAssignment],
             ]
             | None
         ):
@@ -152,7 +152,7 @@ class DashboardState(AuthState):
                 board,
                 review.shared_sessions(session=session, company_id=company.id),
                 calibration.calibration(session=session, company_id=company.id),
-                assignments.assignment_totals(session=session, company_id=company.id),
+                assignment_reports.assignment_totals(session=session, company_id=company.id),
             )
 
         viewer, found = await self._signed_in(read)

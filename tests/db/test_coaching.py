@@ -18,7 +18,7 @@ from speakpro.models import (
     utcnow,
 )
 from speakpro.services.analysis.analysis import analyse_session
-from speakpro.services.learning import assignments
+from speakpro.services.learning import assignment_reports, assignments
 from speakpro.services.practice import scenarios
 from speakpro.services.practice.practice import end_practice, start_practice
 from speakpro.services.practice.realtime_secrets import realtime_instructions
@@ -190,14 +190,14 @@ def test_an_assignment_completes_when_its_rule_is_met_and_pays_once(session, tea
         )
     ).all()
     assert sorted(paid) == [("coins", 5), ("xp", 40)]
-    [board] = assignments.company_assignments(session=session, company_id=company.id)
+    [board] = assignment_reports.company_assignments(session=session, company_id=company.id)
     assert board.id == assignment_id and board.completed == 1 and board.overdue == 0
     assert {learner_row.user_id for learner_row in board.learners} == {str(learner.id), str(other.id)}
     later = utcnow() + timedelta(days=5)
-    [late] = assignments.company_assignments(session=session, company_id=company.id, now=later)
+    [late] = assignment_reports.company_assignments(session=session, company_id=company.id, now=later)
     assert late.overdue == 1  # the other learner, past the due day
     # The dashboard's summary counts the same in SQL, without the learners.
-    [summary] = assignments.assignment_totals(session=session, company_id=company.id, now=later)
+    [summary] = assignment_reports.assignment_totals(session=session, company_id=company.id, now=later)
     assert (summary.id, summary.total, summary.completed, summary.overdue) == (assignment_id, 2, 1, 1)
     assert summary.learners == ()
 

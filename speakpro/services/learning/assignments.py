@@ -8,10 +8,8 @@
 - **Progress** (`refresh_progress`): counted from the learner's own rows, in their own requests (home, the
   end of a lesson) and when a session's analysis is written; stored on the learner's assignment row, so
   managers read it without reading anyone's sessions (Row-Level Security keeps those from them).
-- **Reading**: `my_assignments` for the learner's home (open ones first, by due date);
-  `company_assignments` for the assignments page (completion per learner, overdue ones flagged);
-  `assignment_totals` for the dashboard (done, total and overdue per assignment, one aggregate query).
-  1-2 queries each.
+- **Reading**: `my_assignments` for the learner's home (open ones first, by due date), 1-2 queries; what
+  managers read is in `assignment_reports`.
 """
 
 from __future__ import annotations
@@ -20,10 +18,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, String, and_, case, cast, exists, func, literal, select, update
+from sqlalchemy import case, exists, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col
 
@@ -86,34 +83,6 @@ class MyAssignment:
     coin_reward: int
 
 
-@dataclass(frozen=True)
-class LearnerStatus:
-    """One learner's standing on one assignment, for the dashboard."""
-
-    user_id: str
-    name: str
-    progress: int
-    completed_at: datetime | None
-    overdue: bool
-
-
-@dataclass(frozen=True)
-class CompanyAssignment:
-    """An assignment with how many of its learners are done or overdue, and (from `company_assignments`, not
-    `assignment_totals`) each learner's standing."""
-
-    id: str
-    kind: str
-    title: str
-    due_at: datetime
-    rule: str
-    needed: int
-    total: int
-    completed: int
-    overdue: int
-    learners: tuple[LearnerStatus, ...] = ()
-
-
 def rule_text(kind: str, min_attempts: int, min_score: int | None) -> str:
     """The completion rule in words."""
     if kind == "module":
@@ -123,7 +92,8 @@ def rule_text(kind: str, min_attempts: int, min_score: int | None) -> str:
     return f"{text} scoring {min_score}+" if min_score is not None else text
 
 
-def _needed(kind: str, min_attempts: int) -> int:
+def attempts_needed(kind: str, min_attempts: int) -> int:
+    """How many counted sessions or lessons complete an assignment (a module is done once)."""
     return 1 if kind == "module" else min_attempts
 
 
@@ -396,7 +366,7 @@ def refresh_progress(*, session: Session, user_id: uuid.UUID) -> list[str]:
     ).all()
     completed = []
     for row in rows:
-        done = row.counted >= _needed(row.kind, row.min_attempts)
+        done = row.counted >= attempts_needed(row.kind, row.min_attempts)
         if row.counted == row.progress and not done:
             continue
         marked = session.execute(
@@ -446,7 +416,8 @@ def my_assignments(
     stale = [
         row
         for row in rows
-        if row.done_at is None and (row.counted != row.progress or row.counted >= _needed(row.kind, row.min_attempts))
+        if row.done_at is None
+        and (row.counted != row.progress or row.counted >= attempts_needed(row.kind, row.min_attempts))
     ]
     completed = []
     if stale:
@@ -455,7 +426,7 @@ def my_assignments(
     now = now or utcnow()
     out = []
     for row in rows:
-        needed = _needed(row.kind, row.min_attempts)
+        needed = attempts_needed(row.kind, row.min_attempts)
         out.append(
             MyAssignment(
                 id=str(row.id),
@@ -501,106 +472,3 @@ def _mine(session: Session, user_id: uuid.UUID):
         .order_by(col(al.completed_at).is_not(None), col(a.due_at), col(al.completed_at).desc())
         .limit(MAX_LIST)
     ).all()
-
-
-def _live_assignments(company_id: uuid.UUID):
-    """The ids of the company's live assignments shown (the latest due first, at most MAX_LIST)."""
-    return (
-        select(col(Assignment.id))
-        .where(col(Assignment.company_id) == company_id, col(Assignment.archived_at).is_(None))
-        .order_by(col(Assignment.due_at).desc())
-        .limit(MAX_LIST)
-        .scalar_subquery()
-    )
-
-
-def _live_learner_rows(company_id: uuid.UUID, *columns: Any) -> Select:
-    """The company's live assignments joined to their (not erased) learners: each assignment's own columns
-    (its id as text) and then `columns`."""
-    return (
-        select(
-            cast(col(Assignment.id), String).label("id"),
-            col(Assignment.kind),
-            col(Assignment.title),
-            col(Assignment.due_at),
-            col(Assignment.min_attempts),
-            col(Assignment.min_score),
-            *columns,
-        )
-        .join(AssignmentLearner, col(AssignmentLearner.assignment_id) == col(Assignment.id))
-        .join(User, and_(col(User.id) == col(AssignmentLearner.user_id), col(User.deleted_at).is_(None)))
-        .where(col(Assignment.id).in_(_live_assignments(company_id)))
-    )
-
-
-def _summary(
-    a: Any, total: int, completed: int, overdue: int, learners: tuple[LearnerStatus, ...] = ()
-) -> CompanyAssignment:
-    """A CompanyAssignment from a row of `_live_learner_rows` and its counts."""
-    return CompanyAssignment(
-        id=a.id,
-        kind=a.kind,
-        title=a.title,
-        due_at=a.due_at,
-        rule=rule_text(a.kind, a.min_attempts, a.min_score),
-        needed=_needed(a.kind, a.min_attempts),
-        total=total,
-        completed=completed,
-        overdue=overdue,
-        learners=learners,
-    )
-
-
-def assignment_totals(
-    *, session: Session, company_id: uuid.UUID, now: datetime | None = None
-) -> list[CompanyAssignment]:
-    """The company's live assignments, latest due first, each with its counts of learners, done and overdue
-    (1 query, one row per assignment whatever the company's size: the dashboard's summary)."""
-    now = now or utcnow()
-    done = col(AssignmentLearner.completed_at).is_not(None)
-    rows = session.execute(
-        _live_learner_rows(
-            company_id,
-            func.count().label("total"),
-            func.count().filter(done).label("completed"),
-            func.count().filter(~done, col(Assignment.due_at) <= now).label("overdue"),
-        )
-        .group_by(col(Assignment.id))
-        .order_by(col(Assignment.due_at).desc(), col(Assignment.id))
-    ).all()
-    return [_summary(a, a.total, a.completed, a.overdue) for a in rows]
-
-
-def company_assignments(
-    *, session: Session, company_id: uuid.UUID, now: datetime | None = None
-) -> list[CompanyAssignment]:
-    """The company's live assignments, latest due first, each with its learners' standing (1 query; rows
-    grow with the company's learners: the assignments page, not the dashboard)."""
-    now = now or utcnow()
-    # Plain columns, ids as text: a company's list is up to MAX_LIST x its learners rows, and building an
-    # ORM object (or parsing a UUID) per row costs more than the query.
-    rows = session.execute(
-        _live_learner_rows(
-            company_id,
-            cast(col(AssignmentLearner.user_id), String).label("user_id"),
-            col(AssignmentLearner.progress),
-            col(AssignmentLearner.completed_at).label("done_at"),
-            func.coalesce(func.nullif(col(User.display_name), ""), col(User.email)).label("name"),
-        ).order_by(col(Assignment.due_at).desc(), col(Assignment.id), func.lower(col(User.display_name)))
-    ).all()
-    grouped: dict[str, tuple[Any, list[LearnerStatus]]] = {}
-    for a in rows:
-        needed = _needed(a.kind, a.min_attempts)
-        late = a.done_at is None and a.due_at <= now
-        status = LearnerStatus(a.user_id, a.name, min(a.progress, needed), a.done_at, late)
-        grouped.setdefault(a.id, (a, []))[1].append(status)
-    return [
-        _summary(
-            a,
-            total=len(learners),
-            completed=sum(1 for learner in learners if learner.completed_at is not None),
-            overdue=sum(1 for learner in learners if learner.overdue),
-            learners=tuple(learners),
-        )
-        for a, learners in grouped.values()
-    ]
