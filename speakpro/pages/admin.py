@@ -6,6 +6,7 @@ from speakpro import styles
 from speakpro.components.forms import error_callout, field
 from speakpro.components.guards import forbidden_notice
 from speakpro.components.layout import page_frame
+from speakpro.components.tables import wide_table
 from speakpro.services.accounts.companies import CompanySummary
 from speakpro.state.admin import AdminState
 
@@ -40,19 +41,11 @@ def admin() -> rx.Component:
                     width="100%",
                 ),
                 error_callout(AdminState.error),
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            rx.table.column_header_cell("Company"),
-                            rx.table.column_header_cell("Learner join code"),
-                            rx.table.column_header_cell("Manager invite link"),
-                            rx.table.column_header_cell("Learners"),
-                            rx.table.column_header_cell("Managers"),
-                        )
-                    ),
+                wide_table(
+                    ("Company", "Learner join code", "Manager invite link", "Learners", "Managers"),
                     rx.table.body(rx.foreach(AdminState.company_list, _row)),
-                    width="100%",
-                    id="company-table",
+                    label="Companies",
+                    table_id="company-table",
                 ),
                 spacing="4",
                 style=styles.page,

@@ -7,6 +7,7 @@ from speakpro.components.assignments import assignment_summary
 from speakpro.components.forms import field_label
 from speakpro.components.guards import forbidden_notice
 from speakpro.components.layout import page_frame
+from speakpro.components.tables import wide_table
 from speakpro.state.assignments import AssignmentRow, AssignmentsState, LearnerRow, Option
 
 # The audience choices as shown; the state keeps "all", "team" or "some".
@@ -161,21 +162,11 @@ def _learner(row: LearnerRow) -> rx.Component:
 def _assignment(row: AssignmentRow) -> rx.Component:
     return assignment_summary(
         row,
-        rx.box(
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell("Learner"),
-                        rx.table.column_header_cell("Progress"),
-                        rx.table.column_header_cell("Status"),
-                    )
-                ),
-                rx.table.body(rx.foreach(row.learners, _learner)),
-                size="1",
-                width="100%",
-            ),
-            overflow_x="auto",
-            width="100%",
+        wide_table(
+            ("Learner", "Progress", "Status"),
+            rx.table.body(rx.foreach(row.learners, _learner)),
+            label="Learners' progress",
+            size="1",
         ),
         rx.button(
             "Withdraw",

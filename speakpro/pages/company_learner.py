@@ -8,6 +8,7 @@ from speakpro.components.charts import chart_card
 from speakpro.components.forms import date_range_form
 from speakpro.components.guards import forbidden_notice
 from speakpro.components.layout import page_frame
+from speakpro.components.tables import wide_table
 from speakpro.services.dashboards.dashboards import SKILL_LABELS
 from speakpro.state.company_learner import CompanyLearnerState
 
@@ -86,27 +87,11 @@ def company_learner_page() -> rx.Component:
                 rx.cond(
                     rx.Var.create(CompanyLearnerState.session_rows).length() == 0,
                     rx.text("No analysed sessions in this range.", color_scheme="gray", id="learner-no-sessions"),
-                    rx.box(
-                        rx.table.root(
-                            rx.table.header(
-                                rx.table.row(
-                                    *[
-                                        rx.table.column_header_cell(label)
-                                        for label in ("When", "Score", "Minutes", *SKILL_LABELS.values())
-                                    ]
-                                )
-                            ),
-                            rx.table.body(rx.foreach(CompanyLearnerState.session_rows, _session_row)),
-                            width="100%",
-                            min_width="max-content",  # the box scrolls, not the table's own viewport
-                            id="learner-session-table",
-                        ),
-                        overflow_x="auto",
-                        width="100%",
-                        # Wider than a phone: a region a keyboard can focus and scroll.
-                        tab_index=0,
-                        role="region",
-                        aria_label="Sessions",
+                    wide_table(
+                        ("When", "Score", "Minutes", *SKILL_LABELS.values()),
+                        rx.table.body(rx.foreach(CompanyLearnerState.session_rows, _session_row)),
+                        label="Sessions",
+                        table_id="learner-session-table",
                     ),
                 ),
                 spacing="4",

@@ -1,7 +1,5 @@
 """`/company/[slug]/dashboard` for that company's managers, and `/admin/overview` for admins."""
 
-from collections.abc import Callable
-
 import reflex as rx
 from reflex.vars import ObjectVar
 
@@ -11,6 +9,7 @@ from speakpro.components.charts import chart_card
 from speakpro.components.forms import date_range_form
 from speakpro.components.guards import forbidden_notice
 from speakpro.components.layout import page_frame
+from speakpro.components.tables import wide_table
 from speakpro.state.dashboard import AdminOverviewState, DashboardState
 
 
@@ -25,20 +24,6 @@ def kpi(label: str, value, element_id: str) -> rx.Component:
         style=styles.card,
         min_width="180px",
         flex="1",
-    )
-
-
-def _scrolling_table(labels: tuple[str, ...], rows, row: Callable, element_id: str) -> rx.Component:
-    """A table with a header row that scrolls inside its box on a narrow screen."""
-    return rx.box(
-        rx.table.root(
-            rx.table.header(rx.table.row(*[rx.table.column_header_cell(label) for label in labels])),
-            rx.table.body(rx.foreach(rows, row)),
-            width="100%",
-            id=element_id,
-        ),
-        overflow_x="auto",
-        width="100%",
     )
 
 
@@ -217,11 +202,11 @@ def company_dashboard() -> rx.Component:
                 rx.heading("Shared with you", size="5"),
                 rx.cond(
                     rx.Var.create(DashboardState.shared_rows).length() > 0,
-                    _scrolling_table(
+                    wide_table(
                         ("Learner", "Session", "Date", "Score", "Comments", ""),
-                        DashboardState.shared_rows,
-                        _shared_row,
-                        "shared-table",
+                        rx.table.body(rx.foreach(DashboardState.shared_rows, _shared_row)),
+                        label="Shared with you",
+                        table_id="shared-table",
                     ),
                     rx.text(
                         "No learner has shared a session with you yet. Learners choose, per session, whether "
@@ -241,11 +226,11 @@ def company_dashboard() -> rx.Component:
                 ),
                 rx.cond(
                     rx.Var.create(DashboardState.calibration_rows).length() > 0,
-                    _scrolling_table(
+                    wide_table(
                         ("Skill", "Automatic scorer", "Sessions", "Mean difference", "Kappa"),
-                        DashboardState.calibration_rows,
-                        _calibration_row,
-                        "calibration-table",
+                        rx.table.body(rx.foreach(DashboardState.calibration_rows, _calibration_row)),
+                        label="Score calibration",
+                        table_id="calibration-table",
                     ),
                     rx.text(
                         'No shared session has a manager\'s score yet: open one under "Shared with you" and score it.',
@@ -261,15 +246,11 @@ def company_dashboard() -> rx.Component:
                     size="2",
                     color_scheme="gray",
                 ),
-                rx.box(
-                    rx.table.root(
-                        rx.table.header(rx.table.row(*[_sortable_header(label, key) for label, key in _COLUMNS])),
-                        rx.table.body(rx.foreach(DashboardState.learner_rows, _learner_row)),
-                        width="100%",
-                        id="learner-table",
-                    ),
-                    overflow_x="auto",
-                    width="100%",
+                wide_table(
+                    [_sortable_header(label, key) for label, key in _COLUMNS],
+                    rx.table.body(rx.foreach(DashboardState.learner_rows, _learner_row)),
+                    label="Learners",
+                    table_id="learner-table",
                 ),
                 spacing="4",
                 style=styles.page,

@@ -14,6 +14,7 @@ from speakpro.components.metrics import speech_metric
 from speakpro.components.moments import STRIP_SELECTOR, moment_strip
 from speakpro.components.player import recording_player
 from speakpro.components.recordings import recordings_section
+from speakpro.components.tables import wide_table
 from speakpro.pages.retakes import retakes_card
 from speakpro.pages.review import sharing_card
 from speakpro.state.history import (
@@ -112,21 +113,12 @@ def history_page() -> rx.Component:
                 rx.cond(
                     HistoryState.total > 0,
                     rx.vstack(
-                        rx.table.root(
-                            rx.table.header(
-                                rx.table.row(
-                                    rx.table.column_header_cell("Topic"),
-                                    rx.table.column_header_cell("Started"),
-                                    rx.table.column_header_cell("Length"),
-                                    rx.table.column_header_cell("Status"),
-                                    rx.table.column_header_cell("Audio / transcript"),
-                                    rx.table.column_header_cell("Score"),
-                                )
-                            ),
+                        wide_table(
+                            ("Topic", "Started", "Length", "Status", "Audio / transcript", "Score"),
                             rx.table.body(rx.foreach(HistoryState.rows, _row)),
-                            width="100%",
+                            label="Practice sessions",
+                            table_id="history-table",
                             variant="surface",
-                            id="history-table",
                         ),
                         _pagination(),
                         width="100%",

@@ -5,6 +5,7 @@ import reflex as rx
 from speakpro import routes, styles
 from speakpro.components.layout import page_frame
 from speakpro.components.metrics import speech_metric
+from speakpro.components.tables import wide_table
 from speakpro.pages.home_invitations import invitations
 from speakpro.services.learning.home import ModuleCard, RecentPractice
 from speakpro.services.learning.quests import QuestView
@@ -412,17 +413,10 @@ def home() -> rx.Component:
                     rx.heading("Recent practice", size="4"),
                     rx.cond(
                         rx.Var.create(HomeState.recent).length() > 0,
-                        rx.table.root(
-                            rx.table.header(
-                                rx.table.row(
-                                    rx.table.column_header_cell("Topic"),
-                                    rx.table.column_header_cell("When"),
-                                    rx.table.column_header_cell("Length"),
-                                    rx.table.column_header_cell("Score"),
-                                )
-                            ),
+                        wide_table(
+                            ("Topic", "When", "Length", "Score"),
                             rx.table.body(rx.foreach(HomeState.recent, _recent)),
-                            width="100%",
+                            label="Recent practice",
                         ),
                         rx.text("No practice yet: your sessions will appear here.", color_scheme="gray"),
                     ),

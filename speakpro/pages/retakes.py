@@ -7,6 +7,7 @@ import reflex as rx
 from reflex.vars import ArrayVar, ObjectVar
 
 from speakpro import styles
+from speakpro.components.tables import wide_table
 from speakpro.state.retakes import MomentRow, RetakeState
 
 
@@ -79,18 +80,12 @@ def _moment(m: ObjectVar[MomentRow]) -> rx.Component:
         rx.cond(
             m.has_answer,
             rx.box(
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            rx.table.column_header_cell(""),
-                            rx.table.column_header_cell("Original"),
-                            rx.table.column_header_cell("Retake"),
-                        )
-                    ),
+                wide_table(
+                    ("", "Original", "Retake"),
                     rx.table.body(rx.foreach(m.compare, _compare_row)),
+                    label="Original and retake",
                     size="1",
                     variant="surface",
-                    width="100%",
                 ),
                 rx.text(
                     m.verdict,
