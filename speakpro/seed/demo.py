@@ -42,7 +42,7 @@ from speakpro.models import (
 )
 from speakpro.seed import content
 from speakpro.seed.catalog import stable_id
-from speakpro.seed.coaching import seed_coaching
+from speakpro.seed.coaching import seed_coaching, seed_review
 from speakpro.services.accounts.consent import PRIVACY_NOTICE_VERSION
 from speakpro.services.accounts.passwords import hash_password
 from speakpro.services.analysis.analysis import analytics_values, result_rows, session_summary
@@ -233,6 +233,12 @@ def seed_demo(session: Session, module_ids: dict[str, uuid.UUID], today: date | 
             manager_id=stable_id("user", "manager@example.com"),
             learner_id=stable_id("user", "learner@example.com"),
             today=today,
+        )
+        seed_review(
+            session,
+            company_id=company_ids["northwind"],
+            manager_id=stable_id("user", "manager@example.com"),
+            learner_id=stable_id("user", "learner@example.com"),
         )
     return created
 

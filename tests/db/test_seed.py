@@ -120,3 +120,26 @@ def test_seeded_history_is_what_the_analysis_engine_computes(session):
         )
     ).one()
     assert fill_late < fill_early
+
+
+def test_demo_manager_has_a_shared_scored_and_commented_session_to_review(session):
+    from speakpro.seed.coaching import REVIEW_COMMENT, REVIEW_SCORES
+    from speakpro.services.dashboards.calibration import calibration
+    from speakpro.services.practice.review import shared_sessions
+
+    run_seed(session)
+    company_id = session.execute(text("SELECT id FROM companies WHERE slug = 'northwind'")).scalar_one()
+    (shared,) = shared_sessions(session=session, company_id=company_id)
+    assert shared.comments == 1
+    newest = session.execute(
+        text(
+            "SELECT s.id, s.privacy FROM practice_sessions s JOIN users u ON u.id = s.user_id "
+            "WHERE u.email = 'learner@example.com' ORDER BY s.started_at DESC LIMIT 3"
+        )
+    ).all()
+    assert [row.privacy for row in newest] == ["private", "private", "managers"]  # the newest stay private
+    body = session.execute(text("SELECT body FROM session_comments")).scalar_one()
+    assert body == REVIEW_COMMENT
+    agreements = calibration(session=session, company_id=company_id)
+    assert {a.skill for a in agreements} == set(REVIEW_SCORES)
+    assert all(a.pairs == 1 and a.mean_difference is not None for a in agreements)
