@@ -50,6 +50,7 @@ def seed_coaching(
         today=today,
     )
 
+
 # The manager's scores of the shared session, by skill (0-100), and their comment 20 s in.
 REVIEW_SCORES = {"opening": 74, "questioning": 58, "objection_handling": 63, "closing": 70}
 REVIEW_COMMENT = "Good open question here; let the customer finish before you answer the price."
