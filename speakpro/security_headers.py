@@ -11,7 +11,9 @@ Who serves the headers:
 - the frontend dev server and `vite preview` (`make run`, the browser tests): `SecurityHeadersPlugin`
   patches the generated `vite.config.js` with a middleware (`security_headers.js`) that hashes the inline
   scripts of each HTML page it serves;
-- the backend: `SecurityHeadersMiddleware` on every HTTP response (JSON, CSV, audio, redirects);
+- the backend: `SecurityHeadersMiddleware` on every HTTP response (JSON, CSV, audio, redirects); and when the
+  backend serves the compiled frontend itself (`reflex run --env prod`, one port), its HTML pages get the page
+  headers, with the hashes of every inline script of the build's pages;
 - a production static frontend behind nginx: `python -m speakpro security-headers --frontend DIR` prints the
   `add_header` lines, with the hashes of every inline script of the exported pages.
 """
@@ -138,14 +140,38 @@ def nginx_lines(headers: dict[str, str]) -> str:
     return "\n".join(f"add_header {name} {json.dumps(value)} always;" for name, value in headers.items())
 
 
-class SecurityHeadersMiddleware:
-    """ASGI middleware: the backend's headers on every HTTP response that does not set its own."""
+def _encoded(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
 
-    def __init__(self, app) -> None:
+
+def compiled_frontend_dir() -> Path:
+    """Where `reflex run --env prod` puts the compiled pages the backend serves."""
+    from reflex.config import get_config
+    from reflex.utils import prerequisites
+    from reflex_base import constants
+
+    return prerequisites.get_web_dir() / constants.Dirs.STATIC / get_config().frontend_path.strip("/")
+
+
+class SecurityHeadersMiddleware:
+    """ASGI middleware: the backend's headers on every HTTP response that does not set its own; an HTML page
+    of the compiled frontend (served by the backend in production mode) gets the page headers instead."""
+
+    def __init__(self, app, frontend_dir: Path | None = None) -> None:
         self.app = app
-        self.headers = [
-            (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in backend_headers().items()
-        ]
+        self.headers = _encoded(backend_headers())
+        self.frontend_dir = frontend_dir
+        self._page_headers: list[tuple[bytes, bytes]] | None = None
+
+    def page_headers(self) -> list[tuple[bytes, bytes]] | None:
+        """The compiled pages' headers (read once, from the build the server started with), or None when
+        there is no compiled frontend (the dev server serves the pages, with its own headers)."""
+        if self._page_headers is None:
+            directory = self.frontend_dir or compiled_frontend_dir()
+            if not directory.is_dir() or not any(directory.rglob("*.html")):
+                return None
+            self._page_headers = _encoded(exported_page_headers(directory))
+        return self._page_headers
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -154,9 +180,13 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message) -> None:
             if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [(name, value) for name, value in self.headers if name not in present]
-                message = {**message, "headers": [*message.get("headers", []), *extra]}
+                headers = message.get("headers", [])
+                present = {name.lower(): value for name, value in headers}
+                ours = self.headers
+                if present.get(b"content-type", b"").startswith(b"text/html"):
+                    ours = self.page_headers() or ours
+                extra = [(name, value) for name, value in ours if name not in present]
+                message = {**message, "headers": [*headers, *extra]}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

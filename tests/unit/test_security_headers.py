@@ -89,3 +89,34 @@ def test_the_nginx_lines_hold_the_hashes_of_every_exported_page(tmp_path, capsys
     assert _sha("one()") in csp_line and _sha("two()") in csp_line and csp_line.endswith(" always;")
     assert 'add_header X-Frame-Options "DENY" always;' in out
     assert main(["security-headers", "--frontend", str(tmp_path / "missing")]) == 1
+
+
+def test_pages_of_the_compiled_frontend_get_the_page_policy_with_their_script_hashes(tmp_path):
+    # `reflex run --env prod` serves the compiled pages from the backend: the backend's "nothing runs" policy
+    # would block every script of the app.
+    from starlette.responses import HTMLResponse
+
+    build = tmp_path / "client"
+    (build / "login").mkdir(parents=True)
+    (build / "index.html").write_text("<script>one()</script>")
+    (build / "login" / "index.html").write_text("<script>two()</script>")
+
+    async def page(_request):
+        return HTMLResponse("<script>one()</script>")
+
+    async def data(_request):
+        return PlainTextResponse("ok")
+
+    def client(frontend_dir):
+        routes = [Route("/", page), Route("/data", data)]
+        middleware = [Middleware(sh.SecurityHeadersMiddleware, frontend_dir=frontend_dir)]
+        return TestClient(Starlette(routes=routes, middleware=middleware))
+
+    served = client(build)
+    policy = served.get("/").headers["content-security-policy"]
+    assert "script-src 'self' 'unsafe-eval'" in policy and _sha("one()") in policy and _sha("two()") in policy
+    assert "frame-ancestors 'none'" in policy and "default-src 'self'" in policy
+    assert served.get("/").headers["x-frame-options"] == "DENY"
+    assert served.get("/data").headers["content-security-policy"].startswith("default-src 'none'")
+    # No compiled frontend (the dev server serves the pages): an HTML answer of the backend runs nothing.
+    assert client(tmp_path / "none").get("/").headers["content-security-policy"].startswith("default-src 'none'")
