@@ -61,6 +61,44 @@ def _venue_node(venue: VenueView) -> rx.Component:
     )
 
 
+def _venue_row(venue: VenueView) -> rx.Component:
+    """A venue as a row of the phone's list, where the map's pins would sit too close to tap."""
+    return rx.link(
+        rx.hstack(
+            rx.cond(venue.unlocked, rx.icon("map-pin", size=18), rx.icon("lock", size=16)),
+            rx.vstack(
+                rx.text(venue.name, weight="bold", size="2"),
+                rx.cond(
+                    venue.unlocked,
+                    rx.text("Open", size="1", color_scheme="gray"),
+                    rx.text(
+                        "Unlocks with module ",
+                        venue.unlock_module_code,
+                        ": ",
+                        venue.unlock_module_title,
+                        size="1",
+                        color_scheme="gray",
+                    ),
+                ),
+                spacing="0",
+                flex="1",
+            ),
+            rx.hstack(rx.icon("ticket", size=14), rx.text(venue.ticket_cost, size="2"), spacing="1", align="center"),
+            align="center",
+            spacing="3",
+            width="100%",
+            min_height="44px",
+        ),
+        href="/venue/" + venue.slug,
+        underline="none",
+        color="inherit",
+        style=styles.card,
+        width="100%",
+        class_name="venue-row",
+        id="venue-row-" + venue.slug,
+    )
+
+
 def _district_card(district: ObjectVar[DistrictView]) -> rx.Component:
     return rx.hstack(
         rx.image(
@@ -130,8 +168,20 @@ def map_page() -> rx.Component:
             ),
             rx.cond(
                 MapState.loaded,
+                rx.vstack(
+                    rx.foreach(MapState.venue_nodes, _venue_row),
+                    display=rx.breakpoints(initial="flex", sm="none"),
+                    spacing="2",
+                    width="100%",
+                    id="venue-list",
+                ),
+            ),
+            rx.cond(
+                MapState.loaded,
                 rx.box(
                     rx.foreach(MapState.venue_nodes, _venue_node),
+                    # Below a tablet's width the venues are the list above: pins would overlap.
+                    display=rx.breakpoints(initial="none", sm="block"),
                     position="relative",
                     width="100%",
                     aspect_ratio="16 / 10",

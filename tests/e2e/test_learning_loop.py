@@ -100,6 +100,14 @@ def test_complete_a_lesson_unlock_a_venue_and_spend_tickets(page, base_url):
     expect(soapbox).to_have_attribute("data-unlocked", "true")
     expect(page.locator("#venue-summit-boardroom")).to_have_attribute("data-unlocked", "false")
     expect(page.locator("#map-tickets")).to_contain_text(str(tickets))
+    # On a phone the venues are a list (the map's pins would overlap), with the same locks; at desktop width
+    # the list is hidden.
+    expect(page.locator("#venue-list")).to_be_hidden()
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(page.locator("#city-map")).to_be_hidden()
+    expect(page.locator("#venue-row-town-square-soapbox")).to_contain_text("Open")
+    expect(page.locator("#venue-row-summit-boardroom")).to_contain_text("Unlocks with module")
+    page.set_viewport_size({"width": 1280, "height": 900})
     soapbox.click()
 
     expect(page.locator("#venue-name")).to_have_text("Town Square Soapbox")
