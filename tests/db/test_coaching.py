@@ -200,6 +200,12 @@ def test_an_assignment_completes_when_its_rule_is_met_and_pays_once(session, tea
     [summary] = assignment_reports.assignment_totals(session=session, company_id=company.id, now=later)
     assert (summary.id, summary.total, summary.completed, summary.overdue) == (assignment_id, 2, 1, 1)
     assert summary.learners == ()
+    # An erased learner leaves both counts (the summary reads users apart from the join).
+    other.deleted_at = utcnow()
+    session.flush()
+    [summary] = assignment_reports.assignment_totals(session=session, company_id=company.id, now=later)
+    [board] = assignment_reports.company_assignments(session=session, company_id=company.id, now=later)
+    assert (summary.total, summary.overdue) == (board.total, board.overdue) == (1, 0)
 
 
 def test_a_module_assignment_counts_a_module_completed_before_it_was_set(session, team):

@@ -56,10 +56,13 @@ def _live_assignments(company_id: uuid.UUID):
     )
 
 
-def _live_learner_rows(company_id: uuid.UUID, *columns: Any) -> Select:
+def _live_learner_rows(company_id: uuid.UUID, *columns: Any, with_user: bool = True) -> Select:
     """The company's live assignments joined to their (not erased) learners: each assignment's own columns
-    (its id as text) and then `columns`."""
-    return (
+    (its id as text) and then `columns`. With `with_user`, `users` is joined for the columns to name; without,
+    erased learners are left out against the visible users read once (a materialized CTE): under the users
+    policy the planner expects a couple of users, and the join scanned the table once per assignment (33 ms
+    for a manager where the owner took 3.5, 20 assignments, 10,000 users)."""
+    query = (
         select(
             cast(col(Assignment.id), String).label("id"),
             col(Assignment.kind),
@@ -70,9 +73,12 @@ def _live_learner_rows(company_id: uuid.UUID, *columns: Any) -> Select:
             *columns,
         )
         .join(AssignmentLearner, col(AssignmentLearner.assignment_id) == col(Assignment.id))
-        .join(User, and_(col(User.id) == col(AssignmentLearner.user_id), col(User.deleted_at).is_(None)))
         .where(col(Assignment.id).in_(_live_assignments(company_id)))
     )
+    if with_user:
+        return query.join(User, and_(col(User.id) == col(AssignmentLearner.user_id), col(User.deleted_at).is_(None)))
+    live = select(col(User.id)).where(col(User.deleted_at).is_(None)).cte("live_users").prefix_with("MATERIALIZED")
+    return query.where(col(AssignmentLearner.user_id).in_(select(live.c.id)))
 
 
 def _summary(
@@ -106,6 +112,7 @@ def assignment_totals(
             func.count().label("total"),
             func.count().filter(done).label("completed"),
             func.count().filter(~done, col(Assignment.due_at) <= now).label("overdue"),
+            with_user=False,
         )
         .group_by(col(Assignment.id))
         .order_by(col(Assignment.due_at).desc(), col(Assignment.id))
