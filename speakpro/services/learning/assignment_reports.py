@@ -59,9 +59,9 @@ def _live_assignments(company_id: uuid.UUID):
 def _live_learner_rows(company_id: uuid.UUID, *columns: Any, with_user: bool = True) -> Select:
     """The company's live assignments joined to their (not erased) learners: each assignment's own columns
     (its id as text) and then `columns`. With `with_user`, `users` is joined for the columns to name; without,
-    erased learners are left out against the visible users read once (a materialized CTE): under the users
-    policy the planner expects a couple of users, and the join scanned the table once per assignment (33 ms
-    for a manager where the owner took 3.5, 20 assignments, 10,000 users)."""
+    erased learners are left out by NOT EXISTS: under the users policy the planner expects a couple of users, and
+    the join scanned the table once per assignment (33 ms for a manager where the owner took 3.5, 20
+    assignments, 10,000 users; 4.9 and 4.7 ms this way)."""
     query = (
         select(
             cast(col(Assignment.id), String).label("id"),
@@ -77,8 +77,10 @@ def _live_learner_rows(company_id: uuid.UUID, *columns: Any, with_user: bool = T
     )
     if with_user:
         return query.join(User, and_(col(User.id) == col(AssignmentLearner.user_id), col(User.deleted_at).is_(None)))
-    live = select(col(User.id)).where(col(User.deleted_at).is_(None)).cte("live_users").prefix_with("MATERIALIZED")
-    return query.where(col(AssignmentLearner.user_id).in_(select(live.c.id)))
+    erased = select(col(User.id)).where(
+        col(User.id) == col(AssignmentLearner.user_id), col(User.deleted_at).is_not(None)
+    )
+    return query.where(~erased.exists())
 
 
 def _summary(
